@@ -1,0 +1,193 @@
+# wacamp: a plain GNU Makefile.  `make V=1` shows the commands.
+
+PREFIX	?= /usr/local
+BINDIR	?= $(PREFIX)/bin
+SBINDIR	?= $(PREFIX)/sbin
+MANDIR	?= $(PREFIX)/share/man
+DATADIR	?= $(PREFIX)/share/wacamp
+LOCALEDIR ?= $(PREFIX)/share/locale
+DESTDIR	?=
+
+B	?= build
+CC	?= cc
+VERSION	:= 0.1.0
+
+LIBS_PKG := libevent jansson libcurl sqlite3 ncursesw libcrypt libmd
+PKG_CFLAGS := $(shell pkg-config --cflags $(LIBS_PKG) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(LIBS_PKG) 2>/dev/null)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+WARN	= -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes \
+	  -Wmissing-prototypes -Wno-unused-parameter
+ifneq ($(CI),)
+WERROR	= -Werror
+endif
+WERROR	?=
+OPT	?= -O2 -g
+SAN	?=
+CFLAGS_ALL = -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(WERROR) $(SAN) \
+	  -DWACAMP_VERSION='"$(VERSION)"' -DLOCALEDIR='"$(LOCALEDIR)"' \
+	  -Ishared -Idaemon -Itui -I$(B)/gen $(PKG_CFLAGS) -MMD -MP $(CFLAGS)
+LDFLAGS_ALL = $(SAN) $(LDFLAGS)
+
+ifeq ($(V),1)
+Q =
+else
+Q = @
+endif
+
+SHARED_SRCS := $(wildcard shared/*.c)
+DAEMON_SRCS := $(filter-out daemon/wacampd.c,$(wildcard daemon/*.c))
+TUI_SRCS := $(filter-out tui/wacamp.c,$(wildcard tui/*.c))
+MIGRATIONS := $(sort $(wildcard data/migrations/*.sql))
+
+SHARED_OBJS := $(SHARED_SRCS:%.c=$(B)/%.o)
+DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(B)/%.o) $(B)/gen/migrations.o
+TUI_OBJS := $(TUI_SRCS:%.c=$(B)/%.o)
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
+INTEG_SRCS := $(wildcard tests/integration/test_*.c)
+INTEG_BINS := $(INTEG_SRCS:tests/integration/%.c=$(B)/tests/%)
+TUI_TEST_SRCS := $(wildcard tests/tui/test_*.c)
+TUI_TEST_BINS := $(TUI_TEST_SRCS:tests/tui/%.c=$(B)/tests/%)
+HARNESS_OBJS := $(B)/tests/harness.o
+FAKEWASS := $(B)/tests/fakewass
+
+all: $(B)/wacampd $(B)/wacamp
+
+$(B)/%.o: %.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+$(B)/gen/migrations.c: $(MIGRATIONS) mk/sql2c.sh
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  GEN     $@")
+	$(Q)sh mk/sql2c.sh $@ $(MIGRATIONS)
+
+$(B)/gen/migrations.o: $(B)/gen/migrations.c
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+$(B)/shared/libshared.a: $(SHARED_OBJS)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(B)/daemon/libdaemon.a: $(DAEMON_OBJS)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(B)/tui/libclient.a: $(TUI_OBJS)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(B)/wacampd: $(B)/daemon/wacampd.o $(B)/daemon/libdaemon.a $(B)/shared/libshared.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lm
+
+$(B)/wacamp: $(B)/tui/wacamp.o $(B)/tui/libclient.a $(B)/shared/libshared.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lm
+
+$(B)/tests/harness.o: tests/harness.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS_ALL) -Itests -c -o $@ $<
+
+$(B)/tests/%.o: tests/unit/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS_ALL) -Itests -c -o $@ $<
+
+$(B)/tests/%.o: tests/integration/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS_ALL) -Itests -c -o $@ $<
+
+$(B)/tests/%.o: tests/tui/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS_ALL) -Itests -c -o $@ $<
+
+$(B)/tests/fakewass.o: tests/fakewass.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS_ALL) -Itests -c -o $@ $<
+
+$(FAKEWASS): $(B)/tests/fakewass.o $(B)/shared/libshared.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lm
+
+TEST_LINK = $(B)/daemon/libdaemon.a $(B)/tui/libclient.a $(B)/shared/libshared.a \
+	$(CMOCKA_LIBS) $(PKG_LIBS) -lm
+
+$(UNIT_BINS) $(INTEG_BINS) $(TUI_TEST_BINS): $(B)/tests/%: $(B)/tests/%.o $(HARNESS_OBJS) \
+    $(B)/daemon/libdaemon.a $(B)/tui/libclient.a $(B)/shared/libshared.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $< $(HARNESS_OBJS) $(TEST_LINK)
+
+tests: all $(UNIT_BINS) $(INTEG_BINS) $(TUI_TEST_BINS) $(FAKEWASS)
+
+# Every test binary runs; the run fails at the end if any failed.
+TEST_ENV = WACAMPD=$(abspath $(B)/wacampd) WACAMP=$(abspath $(B)/wacamp) \
+	FAKEWASS=$(abspath $(FAKEWASS)) WACAMP_FIXTURES=$(abspath tests/fixtures) \
+	WASSENGER_FIXTURES=$(abspath ../shared/wassenger/fixtures)
+
+runtests: tests
+	@fail=0; for t in $(UNIT_BINS) $(INTEG_BINS) $(TUI_TEST_BINS); do \
+		echo "== $$t"; \
+		$(TEST_ENV) $$t || fail=1; \
+	done; \
+	if [ $$fail -ne 0 ]; then echo "FAILED in $(B)"; exit 1; fi
+
+deps:
+	@sh mk/deps.sh
+
+check: deps
+	$(MAKE) runtests
+	$(MAKE) runtests B=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
+	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
+
+asan:
+	$(MAKE) runtests B=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
+	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
+
+demo: deps all
+	@sh mk/demo.sh $(abspath $(B))
+
+bench: deps all $(FAKEWASS)
+	@sh tests/bench/run.sh $(abspath $(B))
+
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+fuzz: deps
+	@mkdir -p $(B)/fuzz
+	@for f in $(FUZZ_SRCS); do \
+		n=$$(basename $$f .c); \
+		echo "  FUZZ    $$n"; \
+		clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
+		    -Ishared -Idaemon $(PKG_CFLAGS) -o $(B)/fuzz/$$n $$f \
+		    $(filter-out %/wacampd.c %/wacamp.c,$(SHARED_SRCS)) $(PKG_LIBS) -lm || exit 1; \
+		$(B)/fuzz/$$n -max_total_time=$${FUZZ_SECONDS:-20} -rss_limit_mb=1024 \
+		    tests/fuzz/corpus/$$n 2>&1 | tail -3 || exit 1; \
+	done
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8 \
+	    $(DESTDIR)$(DATADIR)
+	install -m 755 $(B)/wacamp $(DESTDIR)$(BINDIR)/wacamp
+	install -m 755 $(B)/wacampd $(DESTDIR)$(SBINDIR)/wacampd
+	install -m 644 man/wacamp.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 man/wacampd.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 man/wacamp-protocol.7 $(DESTDIR)$(MANDIR)/man7/
+	install -m 644 man/wacampd.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 644 data/wacampd.conf.example $(DESTDIR)$(DATADIR)/
+	install -m 644 data/wacampd.service $(DESTDIR)$(DATADIR)/
+
+clean:
+	rm -rf build build-asan
+
+.PHONY: all tests runtests deps check asan demo bench fuzz install clean
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,157 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+#include <time.h>
+
+#include "log.h"
+
+static int	 log_fg = 1;
+static int	 log_lvl = LOG_LVL_INFO;
+static const char *log_name = "wacamp";
+
+void
+log_init(const char *name, int foreground, int level)
+{
+	log_name = name;
+	log_fg = foreground;
+	log_lvl = level;
+	if (!foreground)
+		openlog(name, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	tzset();
+}
+
+void
+log_setlevel(int level)
+{
+	log_lvl = level;
+}
+
+int
+log_getlevel(void)
+{
+	return log_lvl;
+}
+
+/* Map a config word (warn, info, debug) to a level. */
+int
+log_parse_level(const char *s, int *level)
+{
+	if (strcasecmp(s, "warn") == 0 || strcasecmp(s, "warning") == 0)
+		*level = LOG_LVL_WARN;
+	else if (strcasecmp(s, "info") == 0)
+		*level = LOG_LVL_INFO;
+	else if (strcasecmp(s, "debug") == 0)
+		*level = LOG_LVL_DEBUG;
+	else
+		return -1;
+	return 0;
+}
+
+void
+vlog(int lvl, const char *fmt, va_list ap)
+{
+	static const int prio[] = { LOG_WARNING, LOG_INFO, LOG_DEBUG };
+	char		 buf[32];
+	struct tm	 tm;
+	time_t		 now;
+
+	if (lvl > log_lvl)
+		return;
+	if (log_fg) {
+		now = time(NULL);
+		localtime_r(&now, &tm);
+		strftime(buf, sizeof buf, "%H:%M:%S", &tm);
+		fprintf(stderr, "%s %s: ", buf, log_name);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+		fflush(stderr);
+	} else
+		vsyslog(prio[lvl], fmt, ap);
+}
+
+static void
+vlog_errno(int lvl, int saved, const char *fmt, va_list ap)
+{
+	char	 buf[1024];
+
+	if (lvl > log_lvl)
+		return;
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	if (saved == 0) {
+		log_warnx("%s", buf);
+		return;
+	}
+	if (log_fg)
+		fprintf(stderr, "%s: %s: %s\n", log_name, buf,
+		    strerror(saved));
+	else
+		syslog(LOG_WARNING, "%s: %s", buf, strerror(saved));
+}
+
+void
+log_warn(const char *fmt, ...)
+{
+	va_list	ap;
+	int	saved = errno;
+
+	va_start(ap, fmt);
+	vlog_errno(LOG_LVL_WARN, saved, fmt, ap);
+	va_end(ap);
+	errno = saved;
+}
+
+void
+log_warnx(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_LVL_WARN, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_info(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_LVL_INFO, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_debug(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_LVL_DEBUG, fmt, ap);
+	va_end(ap);
+}
+
+void
+fatal(const char *fmt, ...)
+{
+	va_list	ap;
+	int	saved = errno;
+
+	va_start(ap, fmt);
+	vlog_errno(LOG_LVL_WARN, saved, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_LVL_WARN, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
