@@ -1,0 +1,11 @@
+#ifndef CMDS_H
+#define CMDS_H
+
+#include "ctl.h"
+
+/* Command tables, one per module, each ending with a NULL name. */
+extern const struct ctl_cmd	auth_cmds[];
+extern const struct ctl_cmd	users_cmds[];
+extern const struct ctl_cmd	misc_cmds[];
+
+#endif

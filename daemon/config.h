@@ -1,0 +1,83 @@
+#ifndef CONFIG_H
+#define CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONFIG_MAX_KEYWORDS	32
+
+struct config {
+	char		*path;
+
+	/* [daemon] */
+	char		*socket;
+	char		*pidfile;
+	int		 log_level;
+	int		 max_clients;
+	char		*socket_group;
+
+	/* [store] */
+	char		*store_path;
+	int		 sync_full;
+
+	/* [wassenger] */
+	char		*provider;	/* "wassenger" or "simulator" */
+	char		*api_url;
+	char		*api_key;	/* secret: never logged */
+	char		*api_key_file;
+	char		*device_id;
+	uint64_t	 timeout_ms;
+	uint64_t	 health_interval_ms;
+
+	/* [webhook] */
+	char		*listen;
+	char		*wh_path;
+	char		*token;		/* secret */
+	int		 wh_max_conns;
+
+	/* [pacing] */
+	uint64_t	 interval_ms;
+	uint64_t	 jitter_ms;
+	int		 batch_size;
+	uint64_t	 batch_pause_ms;
+	int		 daily_limit;
+	char		*timezone;
+	int		 window_start;	/* minutes after midnight, -1: none */
+	int		 window_end;
+	int		 days;		/* bit 0 Sunday .. bit 6 Saturday */
+	int		 breaker_failures;
+	int		 suppress_days;
+
+	/* [retry] */
+	int		 max_attempts;
+	uint64_t	 backoff_ms;
+
+	/* [verify] */
+	uint64_t	 verify_interval_ms;
+	uint64_t	 verify_ttl_ms;
+
+	/* [auth] */
+	uint64_t	 access_ttl_ms;
+	uint64_t	 refresh_ttl_ms;
+	int		 max_failures;
+
+	/* [optout] */
+	char		*keywords[CONFIG_MAX_KEYWORDS];
+	size_t		 nkeywords;
+
+	/* [import] */
+	char		*default_country;
+};
+
+/* Defaults for everything; paths from paths.c. */
+struct config	*config_default(void);
+/*
+ * Read FILE over the defaults. Errors name file, line and key, in ERR.
+ * Secrets may come from the environment: WASSENGER_API_KEY, WACAMP_WEBHOOK_TOKEN.
+ */
+int		 config_load(const char *, struct config **, char *, size_t);
+void		 config_free(struct config *);
+/* Resolve the provider: "simulator" unless an API key is present. */
+const char	*config_provider(const struct config *);
+
+#endif

@@ -1,0 +1,39 @@
+#ifndef DAEMON_H
+#define DAEMON_H
+
+#include <stdint.h>
+#include <time.h>
+
+struct event_base;
+struct event;
+struct config;
+struct store;
+struct ctl;
+struct provider;
+struct pacer;
+struct webhook;
+struct importer;
+
+/* Everything the daemon owns, passed explicitly to every module. */
+struct daemon {
+	struct event_base	*base;
+	struct config		*conf;
+	char			*conf_path;
+	struct store		*store;
+	struct ctl		*ctl;
+	struct provider		*provider;
+	struct pacer		*pacer;
+	struct webhook		*webhook;
+	struct importer		*importer;
+	struct event		*ev_sig[4];
+	struct event		*ev_checkpoint;
+	time_t			 started;
+	int			 foreground;
+};
+
+/* Re-read the config file; pacing and limits change, campaigns go on. */
+void	daemon_reload(struct daemon *);
+/* Today's key YYYY-MM-DD in the configured time zone. */
+void	daemon_day(time_t, char [11]);
+
+#endif

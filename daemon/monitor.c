@@ -1,0 +1,111 @@
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "config.h"
+#include "ctl.h"
+#include "daemon.h"
+#include "monitor.h"
+#include "store.h"
+
+const char *
+monitor_level(long sent, long limit)
+{
+	if (limit <= 0 || sent >= limit)
+		return "blocked";
+	/* Integer comparisons: sent/limit <= 0.75 without rounding. */
+	if (sent * 100 <= limit * 75)
+		return "ok";
+	if (sent * 100 <= limit * 90)
+		return "attention";
+	return "danger";
+}
+
+long
+monitor_capacity(long sent, long limit, double rate)
+{
+	double	 c;
+
+	if (limit <= sent)
+		return 0;
+	if (!(rate >= 0) || isinf(rate))
+		rate = 0;
+	c = floor((double)(limit - sent) / (1.0 + rate));
+	return c < 0 ? 0 : (long)c;
+}
+
+/* Interactions per Message 1 over the last 7 days of daily_usage. */
+static double
+interaction_rate(struct daemon *d, const char *since)
+{
+	sqlite3_stmt	*st;
+	double		 rate = 0;
+	int64_t		 m1, inter;
+
+	st = store_stmt(d->store, "SELECT coalesce(sum(m1), 0), "
+	    "coalesce(sum(interactions), 0) FROM daily_usage WHERE day >= ?");
+	sqlite3_bind_text(st, 1, since, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		m1 = sqlite3_column_int64(st, 0);
+		inter = sqlite3_column_int64(st, 1);
+		if (m1 > 0)
+			rate = (double)inter / (double)m1;
+	}
+	sqlite3_reset(st);
+	return rate;
+}
+
+json_t *
+monitor_stats(struct daemon *d)
+{
+	sqlite3_stmt	*st;
+	char		 today[11], since[11];
+	long		 sent = 0, m1 = 0, m2 = 0, failed = 0, delivered = 0;
+	long		 rd = 0, inter = 0, limit = d->conf->daily_limit;
+	double		 rate, err_rate;
+	time_t		 now = time(NULL);
+
+	daemon_day(now, today);
+	daemon_day(now - 6 * 86400, since);
+	st = store_stmt(d->store, "SELECT sent, m1, m2, failed, delivered, "
+	    "read, interactions FROM daily_usage WHERE day = ?");
+	sqlite3_bind_text(st, 1, today, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		sent = sqlite3_column_int(st, 0);
+		m1 = sqlite3_column_int(st, 1);
+		m2 = sqlite3_column_int(st, 2);
+		failed = sqlite3_column_int(st, 3);
+		delivered = sqlite3_column_int(st, 4);
+		rd = sqlite3_column_int(st, 5);
+		inter = sqlite3_column_int(st, 6);
+	}
+	sqlite3_reset(st);
+	rate = interaction_rate(d, since);
+	err_rate = sent > 0 ? (double)failed / (double)sent : 0;
+	return json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
+	    "s:s,s:I,s:f,s:f,s:b,s:I}",
+	    "day", today, "timezone", d->conf->timezone,
+	    "sent_today", (json_int_t)sent, "daily_limit", (json_int_t)limit,
+	    "message_1", (json_int_t)m1, "message_2", (json_int_t)m2,
+	    "failed", (json_int_t)failed, "delivered", (json_int_t)delivered,
+	    "read", (json_int_t)rd, "interactions", (json_int_t)inter,
+	    "remaining", (json_int_t)(limit > sent ? limit - sent : 0),
+	    "level", monitor_level(sent, limit),
+	    "capacity", (json_int_t)monitor_capacity(sent, limit, rate),
+	    "interaction_rate", rate, "error_rate", err_rate,
+	    "error_alert", err_rate > 0.10,
+	    "uptime", (json_int_t)(now - d->started));
+}
+
+void
+monitor_notify(struct daemon *d)
+{
+	if (!ctl_listening(d, "monitoring"))
+		return;
+	ctl_event(d, "monitoring", "monitoring.stats", monitor_stats(d));
+}

@@ -1,0 +1,264 @@
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <libgen.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "log.h"
+#include "migrations.h"
+#include "store.h"
+#include "xmalloc.h"
+
+#define STMT_SLOTS	512
+
+struct stmt_slot {
+	const char	*sql;
+	sqlite3_stmt	*stmt;
+};
+
+struct store {
+	sqlite3			*db;
+	int			 in_tx;
+	struct stmt_slot	 slots[STMT_SLOTS];
+};
+
+int64_t
+store_now(void)
+{
+	return (int64_t)time(NULL);
+}
+
+sqlite3 *
+store_db(struct store *s)
+{
+	return s->db;
+}
+
+const char *
+store_errmsg(struct store *s)
+{
+	return sqlite3_errmsg(s->db);
+}
+
+int
+store_exec(struct store *s, const char *sql)
+{
+	char	*msg = NULL;
+
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		log_warnx("store: %s", msg ? msg : sqlite3_errmsg(s->db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_version(struct store *s)
+{
+	sqlite3_stmt	*st;
+	int		 v = -1;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st,
+	    NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* Apply each migration newer than user_version in its own transaction. */
+static int
+store_migrate(struct store *s, char *err, size_t errlen)
+{
+	char	*msg = NULL, pragma[64];
+	size_t	 i;
+	int	 v;
+
+	if ((v = store_version(s)) < 0) {
+		snprintf(err, errlen, "reading schema version: %s",
+		    sqlite3_errmsg(s->db));
+		return -1;
+	}
+	if (nmigrations > 0 && v > migrations[nmigrations - 1].version) {
+		snprintf(err, errlen, "database schema %d is newer than this "
+		    "program (%d)", v, migrations[nmigrations - 1].version);
+		return -1;
+	}
+	for (i = 0; i < nmigrations; i++) {
+		if (migrations[i].version <= v)
+			continue;
+		snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d",
+		    migrations[i].version);
+		if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL,
+		    &msg) != SQLITE_OK ||
+		    sqlite3_exec(s->db, migrations[i].sql, NULL, NULL,
+		    &msg) != SQLITE_OK ||
+		    sqlite3_exec(s->db, pragma, NULL, NULL, &msg) != SQLITE_OK ||
+		    sqlite3_exec(s->db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
+			snprintf(err, errlen, "migration %s: %s",
+			    migrations[i].name, msg ? msg : "failed");
+			sqlite3_free(msg);
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+			return -1;
+		}
+		log_info("store: applied migration %s", migrations[i].name);
+	}
+	return 0;
+}
+
+/* Create the parent directory of PATH (one level) if missing. */
+static void
+store_mkparent(const char *path)
+{
+	char	*copy, *dir;
+
+	copy = xstrdup(path);
+	dir = dirname(copy);
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST)
+		log_warn("store: mkdir %s", dir);
+	free(copy);
+}
+
+int
+store_open(const char *path, int create, int sync_full, struct store **out,
+    char *err, size_t errlen)
+{
+	struct store	*s;
+	int		 flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+
+	s = xcalloc(1, sizeof *s);
+	if (create) {
+		flags |= SQLITE_OPEN_CREATE;
+		store_mkparent(path);
+	}
+	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path, s->db ?
+		    sqlite3_errmsg(s->db) : "cannot open");
+		if (!create && access(path, F_OK) == -1)
+			snprintf(err, errlen, "%s: no database (run wacampd init)",
+			    path);
+		goto fail;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, 5000);
+	if (store_exec(s, "PRAGMA journal_mode = WAL") == -1 ||
+	    store_exec(s, sync_full ? "PRAGMA synchronous = FULL" :
+	    "PRAGMA synchronous = NORMAL") == -1 ||
+	    store_exec(s, "PRAGMA foreign_keys = ON") == -1 ||
+	    store_exec(s, "PRAGMA temp_store = MEMORY") == -1 ||
+	    store_exec(s, "PRAGMA cache_size = -16384") == -1) {
+		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(s->db));
+		goto fail;
+	}
+	/* Checkpoints run from a timer, never inside a commit. */
+	sqlite3_wal_autocheckpoint(s->db, 0);
+	if (store_migrate(s, err, errlen) == -1)
+		goto fail;
+	*out = s;
+	return 0;
+fail:
+	if (s->db != NULL)
+		sqlite3_close(s->db);
+	free(s);
+	return -1;
+}
+
+void
+store_close(struct store *s)
+{
+	size_t	 i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < STMT_SLOTS; i++)
+		if (s->slots[i].stmt != NULL)
+			sqlite3_finalize(s->slots[i].stmt);
+	sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE,
+	    NULL, NULL);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+sqlite3_stmt *
+store_stmt(struct store *s, const char *sql)
+{
+	size_t		 h, i;
+	sqlite3_stmt	*st;
+
+	h = ((uintptr_t)sql >> 3) % STMT_SLOTS;
+	for (i = 0; i < STMT_SLOTS; i++) {
+		struct stmt_slot *sl = &s->slots[(h + i) % STMT_SLOTS];
+
+		if (sl->sql == sql) {
+			sqlite3_reset(sl->stmt);
+			sqlite3_clear_bindings(sl->stmt);
+			return sl->stmt;
+		}
+		if (sl->sql == NULL) {
+			if (sqlite3_prepare_v3(s->db, sql, -1,
+			    SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK)
+				fatalx("store: preparing \"%.60s\": %s", sql,
+				    sqlite3_errmsg(s->db));
+			sl->sql = sql;
+			sl->stmt = st;
+			return st;
+		}
+	}
+	fatalx("store: statement cache full");
+}
+
+int
+store_begin(struct store *s)
+{
+	if (s->in_tx)
+		fatalx("store: nested transaction");
+	if (store_exec(s, "BEGIN IMMEDIATE") == -1)
+		return -1;
+	s->in_tx = 1;
+	return 0;
+}
+
+int
+store_commit(struct store *s)
+{
+	s->in_tx = 0;
+	if (store_exec(s, "COMMIT") == -1) {
+		store_exec(s, "ROLLBACK");
+		return -1;
+	}
+	return 0;
+}
+
+void
+store_rollback(struct store *s)
+{
+	if (!s->in_tx)
+		return;
+	s->in_tx = 0;
+	store_exec(s, "ROLLBACK");
+}
+
+int
+store_in_tx(struct store *s)
+{
+	return s->in_tx;
+}
+
+void
+store_checkpoint(struct store *s)
+{
+	int	 log = 0, ckpt = 0;
+
+	if (sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+	    &log, &ckpt) != SQLITE_OK)
+		log_debug("store: checkpoint: %s", sqlite3_errmsg(s->db));
+}

@@ -1,0 +1,18 @@
+#ifndef TEXT_H
+#define TEXT_H
+
+#include <stddef.h>
+
+/*
+ * Make outside text safe to draw on a terminal: C0 and C1 controls, DEL and
+ * bidirectional overrides become visible ("^[", "\u202e"), invalid UTF-8
+ * bytes become "\xNN". Returns a new string (xmalloc).
+ */
+char	*text_sanitize(const char *);
+/* 1 if S (LEN bytes) is valid UTF-8 with no NUL. */
+int	 text_utf8_valid(const char *, size_t);
+/* Fold for matching: ASCII and Latin-1 letters lowercased, accents removed,
+ * spaces dropped, into OUT (at most OUTLEN-1 bytes). */
+void	 text_fold(const char *, char *, size_t);
+
+#endif
