@@ -1,0 +1,52 @@
+#ifndef CLI_H
+#define CLI_H
+
+#include <jansson.h>
+
+#include "client.h"
+
+enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_UNREACHABLE = 3 };
+
+struct cli {
+	struct client	 c;
+	int		 json;		/* --json: print data as is */
+	char		*sock;
+	int		 connected;
+};
+
+/* NOUN VERB: FN gets the arguments after the verb. */
+struct cli_cmd {
+	const char	*noun;
+	const char	*verb;		/* NULL: the noun alone */
+	const char	*usage;
+	int		(*fn)(struct cli *, int, char **);
+};
+
+/*
+ * Parse options after the verb. SPEC is a list of words "name" (flag),
+ * "name=" (takes a value), "name=#" (integer), "name=+" (repeatable, an
+ * array). Options go into *OPTS by name (dashes become underscores),
+ * positionals into *POS. Returns -1 (message printed) on a bad option.
+ */
+int	 cli_parse(int, char **, const char *, json_t **, json_t **);
+/* Connect if not yet (exit 3 on failure, with the message on stderr). */
+int	 cli_connect(struct cli *);
+/*
+ * Call CMD and print the result: with --json the data as is, otherwise
+ * through PRINT (NULL: nothing). Returns the exit code.
+ */
+int	 cli_call(struct cli *, const char *, json_t *, int,
+	    void (*)(json_t *));
+/* Same, but hand back the data (NULL on error, exit code in *RC). */
+json_t	*cli_get(struct cli *, const char *, json_t *, int, int *);
+/* Print a JSON value for --json. */
+void	 cli_print_json(json_t *);
+/* Print text from outside with controls made inert. */
+void	 cli_puts_safe(const char *, int);
+/* Read a line from the terminal without echo (or stdin if not a tty). */
+char	*cli_read_secret(const char *);
+char	*cli_read_line(const char *);
+
+int	 cli_main(int, char **);
+
+#endif

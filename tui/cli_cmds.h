@@ -1,0 +1,9 @@
+#ifndef CLI_CMDS_H
+#define CLI_CMDS_H
+
+#include "cli.h"
+
+/* Command-line tables, one per group of nouns, each ending in NULL. */
+extern const struct cli_cmd	cli_base_cmds[];
+
+#endif
