@@ -1,0 +1,23 @@
+#ifndef PHONE_H
+#define PHONE_H
+
+#include <stddef.h>
+
+#define PHONE_MAX 17	/* '+', at most 15 digits, NUL */
+
+/*
+ * Normalise IN to E.164 with a leading '+'. DEFCC is the default country
+ * calling code as digits ("228"), or NULL/"" for none. On success returns 0
+ * and writes OUT. On failure returns -1, sets OUT to "" and sets *REASON to a
+ * static English string naming the problem (e.g. "invalid character 'a'",
+ * "too short", "too long", "unknown country code", "empty"). The string may
+ * live in a static buffer overwritten by the next call.
+ */
+int	 phone_normalize(const char *in, const char *defcc, char out[PHONE_MAX],
+	    const char **reason);
+/* Length of the ITU country calling code that DIGITS starts with, or 0. */
+size_t	 phone_cc_len(const char *digits);
+/* 1 if CC (digits only, e.g. "228") is an assigned country calling code. */
+int	 phone_cc_valid(const char *cc);
+
+#endif
