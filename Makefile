@@ -52,7 +52,7 @@ INTEG_BINS := $(INTEG_SRCS:tests/integration/%.c=$(B)/tests/%)
 TUI_TEST_SRCS := $(wildcard tests/tui/test_*.c)
 TUI_TEST_BINS := $(TUI_TEST_SRCS:tests/tui/%.c=$(B)/tests/%)
 HARNESS_OBJS := $(B)/tests/harness.o
-FAKEWASS := $(B)/tests/fakewass
+FAKEWASS := $(if $(wildcard tests/fakewass.c),$(B)/tests/fakewass)
 
 all: $(B)/wacampd $(B)/wacamp
 
@@ -168,8 +168,9 @@ fuzz: deps
 		clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
 		    -Ishared -Idaemon $(PKG_CFLAGS) -o $(B)/fuzz/$$n $$f \
 		    $(filter-out %/wacampd.c %/wacamp.c,$(SHARED_SRCS)) $(PKG_LIBS) -lm || exit 1; \
+		mkdir -p $(B)/fuzz/corpus/$$n; \
 		$(B)/fuzz/$$n -max_total_time=$${FUZZ_SECONDS:-20} -rss_limit_mb=1024 \
-		    tests/fuzz/corpus/$$n 2>&1 | tail -3 || exit 1; \
+		    $(B)/fuzz/corpus/$$n tests/fuzz/corpus/$$n 2>&1 | tail -3 || exit 1; \
 	done
 
 install: all

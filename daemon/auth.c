@@ -30,6 +30,7 @@ static struct failure {
 	char	 key[80];
 	int	 count;
 	time_t	 last;
+	time_t	 until;
 } failures[FAIL_SLOTS];
 
 int
@@ -138,35 +139,42 @@ fail_find(const char *key, int create)
 
 /* Seconds a key must still wait before another attempt, 0 if none. */
 int
-auth_fail_wait(const char *key, int max_failures)
+auth_fail_wait(const char *key)
 {
 	struct failure	*f;
-	int		 over, delay;
 	time_t		 now = time(NULL);
 
 	if ((f = fail_find(key, 0)) == NULL)
 		return 0;
 	/* A quiet quarter of an hour forgives. */
 	if (now - f->last > 900) {
-		f->count = 0;
+		memset(f, 0, sizeof *f);
 		return 0;
 	}
-	over = f->count - max_failures;
+	return f->until > now ? (int)(f->until - now) : 0;
+}
+
+/*
+ * Count a failure. Past MAX failures the answer is held back 1, 2, 4 ...
+ * 30 s (the return value), and further attempts are refused for as long
+ * again after it.
+ */
+int
+auth_fail_note(const char *key, int max)
+{
+	struct failure	*f = fail_find(key, 1);
+	int		 over, delay;
+
+	f->count++;
+	f->last = time(NULL);
+	over = f->count - max;
 	if (over < 0)
 		return 0;
 	delay = over >= 5 ? FAIL_MAX_DELAY : 1 << over;
 	if (delay > FAIL_MAX_DELAY)
 		delay = FAIL_MAX_DELAY;
-	return now - f->last >= delay ? 0 : (int)(delay - (now - f->last));
-}
-
-void
-auth_fail_note(const char *key)
-{
-	struct failure	*f = fail_find(key, 1);
-
-	f->count++;
-	f->last = time(NULL);
+	f->until = f->last + 2 * delay;
+	return delay;
 }
 
 void

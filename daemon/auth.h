@@ -20,11 +20,12 @@ int	 auth_role(const char *);
 const char *auth_role_name(int);
 
 /*
- * Login failures by key ("login:NAME", "uid:N"). After MAX failures each
- * further attempt must wait 1, 2, 4 ... 30 s: auth_fail_wait says how long.
+ * Login failures by key ("login:NAME", "peer:USER"). After MAX failures the
+ * answer waits 1, 2, 4 ... 30 s (auth_fail_note returns it) and attempts are
+ * refused as long again after it: auth_fail_wait says how long is left.
  */
-int	 auth_fail_wait(const char *, int);
-void	 auth_fail_note(const char *);
+int	 auth_fail_wait(const char *);
+int	 auth_fail_note(const char *, int);
 void	 auth_fail_clear(const char *);
 
 #endif

@@ -98,10 +98,8 @@ login_failed(struct ctl_req *r, const char *lkey, const char *ukey,
 	struct timeval	 tv = { 0, 0 };
 	int		 w1, w2;
 
-	auth_fail_note(lkey);
-	auth_fail_note(ukey);
-	w1 = auth_fail_wait(lkey, r->d->conf->max_failures);
-	w2 = auth_fail_wait(ukey, r->d->conf->max_failures);
+	w1 = auth_fail_note(lkey, r->d->conf->max_failures);
+	w2 = auth_fail_note(ukey, r->d->conf->max_failures);
 	log_warnx("auth: failed login for \"%s\" from %s", r->login[0] ?
 	    r->login : "?", r->unix_user);
 	tv.tv_sec = w1 > w2 ? w1 : w2;
@@ -131,7 +129,7 @@ cmd_auth_login(struct ctl_req *r)
 	snprintf(ukey, sizeof ukey, "peer:%s", r->unix_user);
 	if (token != NULL) {
 		snprintf(lkey, sizeof lkey, "token");
-		if ((wait = auth_fail_wait(ukey, r->d->conf->max_failures)) > 0) {
+		if ((wait = auth_fail_wait(ukey)) > 0) {
 			ctl_error(r, "limit_reached", "too many failed logins; "
 			    "try again in %d s", wait);
 			return CMD_DONE;
@@ -167,9 +165,9 @@ cmd_auth_login(struct ctl_req *r)
 	}
 	snprintf(lkey, sizeof lkey, "login:%s", login);
 	snprintf(r->login, sizeof r->login, "%s", login);
-	wait = auth_fail_wait(lkey, r->d->conf->max_failures);
+	wait = auth_fail_wait(lkey);
 	if (wait == 0)
-		wait = auth_fail_wait(ukey, r->d->conf->max_failures);
+		wait = auth_fail_wait(ukey);
 	if (wait > 0) {
 		ctl_error(r, "limit_reached", "too many failed logins; try "
 		    "again in %d s", wait);
@@ -255,7 +253,7 @@ cmd_auth_refresh(struct ctl_req *r)
 	json_t		*data;
 
 	snprintf(ukey, sizeof ukey, "peer:%s", r->unix_user);
-	if ((wait = auth_fail_wait(ukey, r->d->conf->max_failures)) > 0) {
+	if ((wait = auth_fail_wait(ukey)) > 0) {
 		ctl_error(r, "limit_reached", "too many failed logins; try "
 		    "again in %d s", wait);
 		return CMD_DONE;

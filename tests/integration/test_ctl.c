@@ -1,0 +1,375 @@
+/* The real daemon on a private socket, spoken to over the protocol. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <sys/socket.h>
+
+#include <sys/wait.h>
+
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "harness.h"
+
+static struct harness	 H;
+
+static int
+setup(void **state)
+{
+	harness_init(&H, "[auth]\nmax_failures = 2\n");
+	if (harness_start(&H) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	harness_cleanup(&H);
+	return 0;
+}
+
+static const char *
+err_code(json_t *rep)
+{
+	return json_string_value(json_object_get(json_object_get(rep, "error"),
+	    "code"));
+}
+
+/* The daemon still answers an ordinary request. */
+static void
+assert_alive(void)
+{
+	json_t	*rep;
+	int	 fd = harness_connect(&H);
+
+	assert_true(fd >= 0);
+	rep = harness_call(fd, "auth.me", NULL);
+	assert_non_null(rep);
+	assert_true(json_is_true(json_object_get(rep, "ok")));
+	json_decref(rep);
+	close(fd);
+}
+
+static void
+test_hello_and_peer_login(void **state)
+{
+	json_t	*rep;
+	int	 fd = harness_connect(&H);
+
+	assert_true(fd >= 0);
+	rep = harness_call(fd, "auth.me", NULL);
+	assert_true(json_is_true(json_object_get(rep, "ok")));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+	    json_object_get(rep, "data"), "user"), "role")), "super_admin");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+	    rep, "data"), "method")), "peer");
+	json_decref(rep);
+	rep = harness_call(fd, "monitoring.stats", NULL);
+	assert_true(json_is_true(json_object_get(rep, "ok")));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+	    rep, "data"), "level")), "ok");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+	    rep, "data"), "provider")), "simulator");
+	json_decref(rep);
+	close(fd);
+}
+
+static void
+test_bad_requests(void **state)
+{
+	json_t	*rep;
+	int	 fd = harness_connect(&H);
+
+	assert_true(fd >= 0);
+	assert_int_equal(harness_send(fd, "{not json\n", 10), 0);
+	rep = harness_read(fd, 5000);
+	assert_non_null(rep);
+	assert_string_equal(err_code(rep), "bad_request");
+	json_decref(rep);
+	assert_int_equal(harness_send(fd, "[1,2]\n", 6), 0);
+	rep = harness_read(fd, 5000);
+	assert_string_equal(err_code(rep), "bad_request");
+	json_decref(rep);
+
+	rep = harness_call(fd, "no.such.command", NULL);
+	assert_string_equal(err_code(rep), "bad_request");
+	json_decref(rep);
+	rep = harness_call(fd, "users.delete", json_pack("{s:s}", "id", "x"));
+	assert_string_equal(err_code(rep), "bad_request");
+	json_decref(rep);
+	rep = harness_call(fd, "users.delete", json_pack("{s:i}", "bogus", 1));
+	assert_string_equal(err_code(rep), "bad_request");
+	json_decref(rep);
+	rep = harness_call(fd, "users.delete", json_pack("{s:i}", "id", 999));
+	assert_string_equal(err_code(rep), "not_found");
+	json_decref(rep);
+	/* The same connection goes on. */
+	rep = harness_call(fd, "auth.me", NULL);
+	assert_true(json_is_true(json_object_get(rep, "ok")));
+	json_decref(rep);
+	close(fd);
+}
+
+static void
+test_long_line(void **state)
+{
+	size_t	 len = 2 * 1024 * 1024;
+	char	*big = malloc(len + 1);
+	json_t	*rep;
+	int	 fd = harness_connect(&H);
+	char	 c;
+
+	assert_true(fd >= 0);
+	memset(big, 'a', len);
+	big[0] = '{';
+	big[len] = '\n';
+	/* The daemon may close before taking it all; that is fine. */
+	harness_send(fd, big, len + 1);
+	free(big);
+	rep = harness_read(fd, 5000);
+	assert_non_null(rep);
+	assert_string_equal(err_code(rep), "bad_request");
+	assert_non_null(strstr(json_string_value(json_object_get(
+	    json_object_get(rep, "error"), "message")), "longer"));
+	json_decref(rep);
+	/* Then the connection is closed. */
+	{
+		struct pollfd pfd = { fd, POLLIN, 0 };
+
+		assert_int_equal(poll(&pfd, 1, 5000), 1);
+		assert_true(read(fd, &c, 1) <= 0);
+	}
+	close(fd);
+	assert_alive();
+}
+
+static void
+test_many_clients(void **state)
+{
+	enum { N = 200 };
+	int	 fds[N], i, ok = 0;
+	json_t	*rep;
+
+	for (i = 0; i < N; i++) {
+		fds[i] = harness_connect(&H);
+		assert_true(fds[i] >= 0);
+	}
+	for (i = 0; i < N; i++)
+		harness_send(fds[i], "{\"id\":1,\"cmd\":\"auth.me\"}\n", 26);
+	for (i = 0; i < N; i++) {
+		rep = harness_read(fds[i], 10000);
+		if (rep != NULL && json_is_true(json_object_get(rep, "ok")))
+			ok++;
+		json_decref(rep);
+	}
+	for (i = 0; i < N; i++)
+		close(fds[i]);
+	assert_int_equal(ok, N);
+	assert_alive();
+}
+
+static void
+test_roles_and_passwords(void **state)
+{
+	json_t		*rep;
+	const char	*token;
+	char		*tok;
+	int		 fd = harness_connect(&H), fd2, i;
+	double		 t0, slow;
+
+	rep = harness_call(fd, "users.create", json_pack("{s:s,s:s,s:s}",
+	    "login", "ann", "role", "admin", "password", "correct-horse"));
+	assert_true(json_is_true(json_object_get(rep, "ok")));
+	json_decref(rep);
+	rep = harness_call(fd, "users.create", json_pack("{s:s,s:s}",
+	    "login", "ann", "role", "admin"));
+	assert_string_equal(err_code(rep), "conflict");
+	json_decref(rep);
+
+	/* An admin may not manage users. */
+	fd2 = harness_connect(&H);
+	rep = harness_call(fd2, "auth.login", json_pack("{s:s,s:s}", "login",
+	    "ann", "password", "correct-horse"));
+	assert_true(json_is_true(json_object_get(rep, "ok")));
+	token = json_string_value(json_object_get(json_object_get(rep, "data"),
+	    "access_token"));
+	assert_non_null(token);
+	assert_int_equal(strlen(token), 64);
+	tok = strdup(token);
+	json_decref(rep);
+	rep = harness_call(fd2, "users.create", json_pack("{s:s,s:s}",
+	    "login", "bob", "role", "admin"));
+	assert_string_equal(err_code(rep), "forbidden");
+	json_decref(rep);
+	rep = harness_call(fd2, "monitoring.stats", NULL);
+	assert_true(json_is_true(json_object_get(rep, "ok")));
+	json_decref(rep);
+	close(fd2);
+
+	/* The token resumes the session on a new connection. */
+	fd2 = harness_connect(&H);
+	rep = harness_call(fd2, "auth.login", json_pack("{s:s}", "token", tok));
+	assert_true(json_is_true(json_object_get(rep, "ok")));
+	json_decref(rep);
+	rep = harness_call(fd2, "auth.me", NULL);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+	    json_object_get(rep, "data"), "user"), "login")), "ann");
+	json_decref(rep);
+	close(fd2);
+
+	/* Wrong passwords get slower after max_failures (2). */
+	fd2 = harness_connect(&H);
+	for (i = 0; i < 3; i++) {
+		t0 = harness_now();
+		rep = harness_call(fd2, "auth.login", json_pack("{s:s,s:s}",
+		    "login", "ann", "password", "wrong-password"));
+		slow = harness_now() - t0;
+		assert_string_equal(err_code(rep), "unauthorized");
+		json_decref(rep);
+		if (i == 0)
+			assert_true(slow < 0.9);
+		else if (i == 1)
+			assert_true(slow >= 0.9);	/* held back 1 s */
+		else
+			assert_true(slow >= 1.9);	/* then 2 s */
+		if (i == 1) {
+			/* Right after, even the right password is refused. */
+			rep = harness_call(fd2, "auth.login", json_pack(
+			    "{s:s,s:s}", "login", "ann", "password",
+			    "correct-horse"));
+			assert_string_equal(err_code(rep), "limit_reached");
+			json_decref(rep);
+			sleep(2);
+		}
+	}
+	close(fd2);
+
+	/* No password or token in clear on disk or in the log. */
+	rep = harness_call(fd, "auth.me", NULL);	/* flush the log */
+	json_decref(rep);
+	close(fd);
+	assert_false(harness_file_has(H.db, "correct-horse"));
+	assert_false(harness_file_has(H.log, "correct-horse"));
+	assert_false(harness_file_has(H.log, "wrong-password"));
+	assert_false(harness_file_has(H.db, tok));
+	assert_false(harness_file_has(H.log, tok));
+	{
+		char wal[320];
+
+		snprintf(wal, sizeof wal, "%s-wal", H.db);
+		assert_false(harness_file_has(wal, "correct-horse"));
+		assert_false(harness_file_has(wal, tok));
+	}
+	free(tok);
+}
+
+static void
+test_audit(void **state)
+{
+	json_t	*rep, *items, *it;
+	size_t	 i;
+	int	 fd = harness_connect(&H), found = 0;
+
+	rep = harness_call(fd, "users.create", json_pack("{s:s,s:s}",
+	    "login", "carl", "role", "admin"));
+	json_decref(rep);
+	rep = harness_call(fd, "audit.list", json_pack("{s:i}", "limit", 50));
+	items = json_object_get(json_object_get(rep, "data"), "items");
+	json_array_foreach(items, i, it)
+		if (strcmp(json_string_value(json_object_get(it, "command")),
+		    "users.create") == 0 && json_is_string(json_object_get(it,
+		    "target")) && strstr(json_string_value(
+		    json_object_get(it, "target")), "carl") != NULL)
+			found = 1;
+	assert_true(found);
+	json_decref(rep);
+	close(fd);
+}
+
+static void
+test_cli(void **state)
+{
+	char	*out = NULL;
+	json_t	*j;
+
+	assert_int_equal(harness_cli(&H, "--json status", NULL, &out), 0);
+	j = json_loads(out, 0, NULL);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(j, "level")),
+	    "ok");
+	json_decref(j);
+	free(out);
+	assert_int_equal(harness_cli(&H, "users delete 4242", NULL, NULL), 1);
+	assert_int_equal(harness_cli(&H, "users frobnicate", NULL, NULL), 2);
+	assert_int_equal(harness_cli(&H, "users delete", NULL, NULL), 2);
+	assert_int_equal(system("\"${WACAMP:-build/wacamp}\" -S /nonexistent/s "
+	    "status 2>/dev/null; test $? -eq 3"), 0);
+	assert_int_equal(harness_cli(&H, "users add dora --role admin "
+	    "--password-stdin", "dora-password\n", &out), 0);
+	assert_non_null(strstr(out, "dora"));
+	free(out);
+	assert_int_equal(harness_cli(&H, "users list", NULL, &out), 0);
+	assert_non_null(strstr(out, "dora"));
+	free(out);
+}
+
+static void
+test_live_daemon_not_clobbered(void **state)
+{
+	char	 cmd[1024];
+
+	/* A second daemon on the same socket must refuse and leave it be. */
+	snprintf(cmd, sizeof cmd, "\"${WACAMPD:-build/wacampd}\" -f -c '%s' "
+	    ">/dev/null 2>&1", H.conf);
+	assert_int_not_equal(system(cmd), 0);
+	assert_alive();
+}
+
+static void
+test_restart_stale_socket(void **state)
+{
+	json_t	*rep;
+	int	 fd;
+
+	/* A SIGKILLed daemon leaves its socket; the next one replaces it. */
+	kill(H.daemon, SIGKILL);
+	waitpid(H.daemon, NULL, 0);
+	H.daemon = 0;
+	assert_int_equal(access(H.sock, F_OK), 0);
+	assert_int_equal(harness_start(&H), 0);
+	fd = harness_connect(&H);
+	rep = harness_call(fd, "users.list", NULL);
+	assert_true(json_is_true(json_object_get(rep, "ok")));
+	assert_true(json_array_size(json_object_get(json_object_get(rep,
+	    "data"), "items")) >= 2);
+	json_decref(rep);
+	close(fd);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hello_and_peer_login),
+		cmocka_unit_test(test_bad_requests),
+		cmocka_unit_test(test_long_line),
+		cmocka_unit_test(test_many_clients),
+		cmocka_unit_test(test_roles_and_passwords),
+		cmocka_unit_test(test_audit),
+		cmocka_unit_test(test_cli),
+		cmocka_unit_test(test_live_daemon_not_clobbered),
+		cmocka_unit_test(test_restart_stale_socket),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
