@@ -17,16 +17,25 @@
 #include "proto.h"
 #include "xmalloc.h"
 
+#define SYSTEM_SOCKET	"/run/wacamp/wacampd.sock"
+
 char *
 client_socket_path(const char *opt)
 {
 	const char	*env;
+	char		*path;
 
 	if (opt != NULL)
 		return xstrdup(opt);
 	if ((env = getenv("WACAMP_SOCKET")) != NULL && *env != '\0')
 		return xstrdup(env);
-	return paths_socket();
+	path = paths_socket();
+	/* No daemon of one's own: the system daemon, if there is one. */
+	if (access(path, F_OK) == -1 && access(SYSTEM_SOCKET, F_OK) == 0) {
+		free(path);
+		path = xstrdup(SYSTEM_SOCKET);
+	}
+	return path;
 }
 
 /* Read until one whole message; 0 on success, -1 on EOF or error. */

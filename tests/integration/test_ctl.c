@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <sys/wait.h>
 
@@ -356,6 +357,62 @@ test_restart_stale_socket(void **state)
 	close(fd);
 }
 
+static void
+test_sighup_reload(void **state)
+{
+	json_t	*rep;
+	FILE	*fp;
+	int	 fd;
+
+	/* A new daily limit takes effect on SIGHUP without a restart. */
+	fp = fopen(H.conf, "a");
+	assert_non_null(fp);
+	fprintf(fp, "[pacing]\ndaily_limit = 77\n");
+	fclose(fp);
+	fd = harness_connect(&H);
+	rep = harness_call(fd, "monitoring.stats", NULL);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(
+	    rep, "data"), "daily_limit")), 1000);
+	json_decref(rep);
+	kill(H.daemon, SIGHUP);
+	usleep(300000);
+	rep = harness_call(fd, "monitoring.stats", NULL);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(
+	    rep, "data"), "daily_limit")), 77);
+	json_decref(rep);
+	close(fd);
+}
+
+static void
+test_bad_config(void **state)
+{
+	char	 path[320], cmd[1024], out[320];
+	FILE	*fp;
+
+	/* A bad value stops the daemon with file, line and key named. */
+	snprintf(path, sizeof path, "%s/bad.conf", H.dir);
+	snprintf(out, sizeof out, "%s/bad.out", H.dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fprintf(fp, "[daemon]\nsocket = %s/other.sock\n[pacing]\n"
+	    "# comment\ninterval = 5 parsecs\n", H.dir);
+	fclose(fp);
+	snprintf(cmd, sizeof cmd, "\"${WACAMPD:-build/wacampd}\" -f -c '%s' "
+	    ">'%s' 2>&1", path, out);
+	assert_int_not_equal(system(cmd), 0);
+	assert_true(harness_file_has(out, "bad.conf:5: interval:"));
+
+	/* A secret in a file others may read is refused. */
+	fp = fopen(path, "w");
+	fprintf(fp, "[wassenger]\napi_key = abcdef\n");
+	fclose(fp);
+	chmod(path, 0644);
+	assert_int_not_equal(system(cmd), 0);
+	assert_true(harness_file_has(out, "chmod 600"));
+	assert_false(harness_file_has(out, "abcdef"));
+	assert_alive();
+}
+
 int
 main(void)
 {
@@ -369,6 +426,8 @@ main(void)
 		cmocka_unit_test(test_cli),
 		cmocka_unit_test(test_live_daemon_not_clobbered),
 		cmocka_unit_test(test_restart_stale_socket),
+		cmocka_unit_test(test_sighup_reload),
+		cmocka_unit_test(test_bad_config),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
