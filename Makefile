@@ -144,7 +144,16 @@ runtests: tests
 deps:
 	@sh mk/deps.sh
 
+# Every manual page renders without a warning.
+mancheck:
+	@pass=0; fail=0; for m in man/*.[1-8]; do \
+		if out=$$(LC_ALL=C.UTF-8 groff -mandoc -ww -z $$m 2>&1) && [ -z "$$out" ]; then \
+			pass=$$((pass + 1)); \
+		else echo "$$m: $$out"; fail=$$((fail + 1)); fi; \
+	done; echo "man pages: $$pass passed, $$fail failed"; [ $$fail -eq 0 ]
+
 check: deps
+	$(MAKE) mancheck
 	$(MAKE) runtests
 	$(MAKE) runtests B=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
 	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
@@ -189,6 +198,6 @@ install: all
 clean:
 	rm -rf build build-asan
 
-.PHONY: all tests runtests deps check asan demo bench fuzz install clean
+.PHONY: all tests runtests mancheck deps check asan demo bench fuzz install clean
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
