@@ -128,7 +128,8 @@ cmd_auth_login(struct ctl_req *r)
 
 	snprintf(ukey, sizeof ukey, "peer:%s", r->unix_user);
 	if (token != NULL) {
-		snprintf(lkey, sizeof lkey, "token");
+		/* Tokens are unguessable; only the peer is slowed down. */
+		snprintf(lkey, sizeof lkey, "token:%s", r->unix_user);
 		if ((wait = auth_fail_wait(ukey)) > 0) {
 			ctl_error(r, "limit_reached", "too many failed logins; "
 			    "try again in %d s", wait);

@@ -369,6 +369,10 @@ ctl_dispatch(struct ctl_client *c, json_t *msg)
 	if (cmd->flags & CMD_FD) {
 		r->fd = c->passed_fd;
 		c->passed_fd = -1;
+	} else if (c->passed_fd != -1) {
+		/* A descriptor nobody asked for is not kept for later. */
+		close(c->passed_fd);
+		c->passed_fd = -1;
 	}
 	cmd->fn(r);
 }
