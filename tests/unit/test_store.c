@@ -1,0 +1,491 @@
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <sys/stat.h>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "log.h"
+#include "migrations.h"
+#include "store.h"
+#include "xmalloc.h"
+
+static char	 tmpdir[] = "/tmp/test_store.XXXXXX";
+static unsigned	 ndbs;
+
+/* Per test: a fresh database path and the store opened on it. */
+struct fix {
+	char		*path;
+	struct store	*s;
+};
+
+static const char *tables[] = {
+	"users", "sessions", "contacts", "categories", "category_contacts",
+	"campaigns", "campaign_categories", "messages", "interactions",
+	"webhook_events", "daily_usage", "audit_log", "import_batches",
+};
+
+static char *
+new_path(void)
+{
+	char	*path;
+
+	xasprintf(&path, "%s/db%u/wacamp.db", tmpdir, ndbs++);
+	return path;
+}
+
+static int
+last_version(void)
+{
+	return migrations[nmigrations - 1].version;
+}
+
+static int
+fix_setup(void **state)
+{
+	struct fix	*f;
+	char		 err[512] = "";
+
+	f = xcalloc(1, sizeof *f);
+	f->path = new_path();
+	if (store_open(f->path, 1, 0, &f->s, err, sizeof err) == -1) {
+		fprintf(stderr, "store_open: %s\n", err);
+		free(f->path);
+		free(f);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+static int
+fix_teardown(void **state)
+{
+	struct fix	*f = *state;
+
+	store_close(f->s);
+	free(f->path);
+	free(f);
+	return 0;
+}
+
+/* The single integer or text answer of SQL, as text. */
+static char *
+query1(struct store *s, const char *sql)
+{
+	sqlite3_stmt	*st;
+	char		*out = NULL;
+
+	assert_int_equal(sqlite3_prepare_v2(store_db(s), sql, -1, &st, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	out = xstrdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return out;
+}
+
+static long
+count(struct store *s, const char *sql)
+{
+	char	*v;
+	long	 n;
+
+	v = query1(s, sql);
+	n = strtol(v, NULL, 10);
+	free(v);
+	return n;
+}
+
+static void
+test_create(void **state)
+{
+	struct fix	*f = *state;
+	char		*v, *sql;
+	size_t		 i;
+
+	assert_true(nmigrations >= 1);
+	assert_int_equal(store_version(f->s), last_version());
+	assert_int_equal(count(f->s, "PRAGMA user_version"), last_version());
+	for (i = 0; i < sizeof tables / sizeof tables[0]; i++) {
+		xasprintf(&sql, "SELECT count(*) FROM sqlite_master WHERE "
+		    "type = 'table' AND name = '%s'", tables[i]);
+		if (count(f->s, sql) != 1)
+			fail_msg("table %s is missing", tables[i]);
+		free(sql);
+	}
+	assert_int_equal(count(f->s, "SELECT count(*) FROM sqlite_master "
+	    "WHERE name = 'no_such_table'"), 0);
+	v = query1(f->s, "PRAGMA journal_mode");
+	assert_string_equal(v, "wal");
+	free(v);
+	assert_int_equal(count(f->s, "PRAGMA foreign_keys"), 1);
+	assert_int_equal(count(f->s, "PRAGMA synchronous"), 1);
+	v = query1(f->s, "PRAGMA integrity_check");
+	assert_string_equal(v, "ok");
+	free(v);
+	assert_int_equal(store_in_tx(f->s), 0);
+}
+
+static void
+test_sync_full(void **state)
+{
+	struct store	*s = NULL;
+	char		 err[512] = "", *path;
+
+	(void)state;
+	path = new_path();
+	assert_int_equal(store_open(path, 1, 1, &s, err, sizeof err), 0);
+	assert_int_equal(count(s, "PRAGMA synchronous"), 2);
+	store_close(s);
+	free(path);
+}
+
+static void
+test_reopen(void **state)
+{
+	struct fix	*f = *state;
+	struct store	*s = NULL;
+	char		 err[512] = "";
+
+	assert_int_equal(store_exec(f->s, "INSERT INTO daily_usage (day, sent) "
+	    "VALUES ('2024-01-01', 5)"), 0);
+	store_close(f->s);
+	f->s = NULL;
+	/* Twice more, with and without create: same schema, same data. */
+	assert_int_equal(store_open(f->path, 1, 0, &s, err, sizeof err), 0);
+	assert_int_equal(store_version(s), last_version());
+	store_close(s);
+	s = NULL;
+	assert_int_equal(store_open(f->path, 0, 0, &s, err, sizeof err), 0);
+	assert_int_equal(store_version(s), last_version());
+	assert_int_equal(count(s, "SELECT sent FROM daily_usage WHERE "
+	    "day = '2024-01-01'"), 5);
+	assert_int_equal(count(s, "SELECT count(*) FROM sqlite_master WHERE "
+	    "type = 'table' AND name = 'messages'"), 1);
+	f->s = s;
+}
+
+static void
+test_missing(void **state)
+{
+	struct store	*s = NULL;
+	char		 err[512] = "", *path;
+
+	(void)state;
+	xasprintf(&path, "%s/absent.db", tmpdir);
+	assert_int_equal(store_open(path, 0, 0, &s, err, sizeof err), -1);
+	assert_null(s);
+	assert_non_null(strstr(err, path));
+	assert_non_null(strstr(err, "wacampd init"));
+	/* Nothing was created. */
+	assert_int_equal(access(path, F_OK), -1);
+	free(path);
+}
+
+static void
+test_not_a_database(void **state)
+{
+	struct store	*s = NULL;
+	char		 err[512] = "", *path, junk[4096];
+	int		 fd;
+
+	(void)state;
+	xasprintf(&path, "%s/garbage.db", tmpdir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd != -1);
+	memset(junk, 'j', sizeof junk);
+	assert_int_equal(write(fd, junk, sizeof junk), (ssize_t)sizeof junk);
+	close(fd);
+	assert_int_equal(store_open(path, 0, 0, &s, err, sizeof err), -1);
+	assert_null(s);
+	assert_non_null(strstr(err, path));
+	assert_non_null(strstr(err, "not a database"));
+	free(path);
+}
+
+static void
+test_newer_schema(void **state)
+{
+	struct store	*s = NULL;
+	sqlite3		*db;
+	sqlite3_stmt	*st;
+	char		 err[512] = "", *path, *sql, *want;
+
+	(void)state;
+	path = new_path();
+	assert_int_equal(store_open(path, 1, 0, &s, err, sizeof err), 0);
+	store_close(s);
+	s = NULL;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	xasprintf(&sql, "PRAGMA user_version = %d", last_version() + 1);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	free(sql);
+	sqlite3_close(db);
+	assert_int_equal(store_open(path, 0, 0, &s, err, sizeof err), -1);
+	assert_null(s);
+	xasprintf(&want, "database schema %d is newer than this program (%d)",
+	    last_version() + 1, last_version());
+	assert_string_equal(err, want);
+	free(want);
+	/* Refused with create too, and left as it was. */
+	assert_int_equal(store_open(path, 1, 0, &s, err, sizeof err), -1);
+	assert_null(s);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st,
+	    NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), last_version() + 1);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	free(path);
+}
+
+static const char SQL_SUM[] = "SELECT ?1 + ?2";
+static const char SQL_ONE[] = "SELECT 1";
+
+static void
+test_stmt_cache(void **state)
+{
+	struct fix	*f = *state;
+	sqlite3_stmt	*a, *b, *c;
+	char		 copy[sizeof SQL_SUM];
+
+	a = store_stmt(f->s, SQL_SUM);
+	assert_non_null(a);
+	sqlite3_bind_int(a, 1, 2);
+	sqlite3_bind_int(a, 2, 40);
+	assert_int_equal(sqlite3_step(a), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(a, 0), 42);
+	/* Left mid-way; the next call gives it back reset and unbound. */
+	b = store_stmt(f->s, SQL_SUM);
+	assert_ptr_equal(a, b);
+	assert_int_equal(sqlite3_step(b), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_type(b, 0), SQLITE_NULL);
+	b = store_stmt(f->s, SQL_SUM);
+	sqlite3_bind_int(b, 1, 5);
+	sqlite3_bind_int(b, 2, 6);
+	assert_int_equal(sqlite3_step(b), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(b, 0), 11);
+	assert_int_equal(sqlite3_step(b), SQLITE_DONE);
+
+	c = store_stmt(f->s, SQL_ONE);
+	assert_ptr_not_equal(a, c);
+	assert_int_equal(sqlite3_step(c), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(c, 0), 1);
+	assert_ptr_equal(store_stmt(f->s, SQL_SUM), a);
+	assert_ptr_equal(store_stmt(f->s, SQL_ONE), c);
+	/* Cached by address: the same text elsewhere is another statement. */
+	memcpy(copy, SQL_SUM, sizeof copy);
+	assert_ptr_not_equal(store_stmt(f->s, copy), a);
+}
+
+static void
+test_stmt_many(void **state)
+{
+	struct fix	*f = *state;
+	static char	 sql[300][32];
+	sqlite3_stmt	*st[300];
+	int		 i, round;
+
+	/* Many distinct statements, each found again and each correct. */
+	for (round = 0; round < 2; round++) {
+		for (i = 0; i < 300; i++) {
+			if (round == 0)
+				snprintf(sql[i], sizeof sql[i], "SELECT %d", i);
+			if (round == 0)
+				st[i] = store_stmt(f->s, sql[i]);
+			else
+				assert_ptr_equal(store_stmt(f->s, sql[i]),
+				    st[i]);
+			assert_int_equal(sqlite3_step(st[i]), SQLITE_ROW);
+			assert_int_equal(sqlite3_column_int(st[i], 0), i);
+		}
+	}
+}
+
+static void
+test_transactions(void **state)
+{
+	struct fix	*f = *state;
+
+	assert_int_equal(store_begin(f->s), 0);
+	assert_int_equal(store_in_tx(f->s), 1);
+	assert_int_equal(store_exec(f->s, "INSERT INTO audit_log (at, command) "
+	    "VALUES (1, 'a')"), 0);
+	assert_int_equal(store_exec(f->s, "INSERT INTO audit_log (at, command) "
+	    "VALUES (2, 'b')"), 0);
+	assert_int_equal(count(f->s, "SELECT count(*) FROM audit_log"), 2);
+	store_rollback(f->s);
+	assert_int_equal(store_in_tx(f->s), 0);
+	assert_int_equal(count(f->s, "SELECT count(*) FROM audit_log"), 0);
+	/* Rolling back outside a transaction does nothing. */
+	store_rollback(f->s);
+	assert_int_equal(store_in_tx(f->s), 0);
+
+	assert_int_equal(store_begin(f->s), 0);
+	assert_int_equal(store_exec(f->s, "INSERT INTO audit_log (at, command) "
+	    "VALUES (3, 'c')"), 0);
+	assert_int_equal(store_commit(f->s), 0);
+	assert_int_equal(store_in_tx(f->s), 0);
+	assert_int_equal(count(f->s, "SELECT count(*) FROM audit_log"), 1);
+	assert_int_equal(count(f->s, "SELECT at FROM audit_log"), 3);
+
+	/* A failing statement reports -1 and changes nothing. */
+	assert_int_equal(store_exec(f->s, "INSERT INTO audit_log (at) "
+	    "VALUES (4)"), -1);
+	assert_non_null(strstr(store_errmsg(f->s), "NOT NULL"));
+	assert_int_equal(store_exec(f->s, "SELEC nonsense"), -1);
+	assert_int_equal(count(f->s, "SELECT count(*) FROM audit_log"), 1);
+}
+
+/* Campaign 1 and contacts 1 and 2. */
+static void
+seed_rows(struct store *s)
+{
+	assert_int_equal(store_exec(s, "INSERT INTO campaigns (id, name, "
+	    "message_1, created_at, updated_at) VALUES (1, 'c', 'hi', 0, 0)"),
+	    0);
+	assert_int_equal(store_exec(s, "INSERT INTO contacts (id, full_number, "
+	    "created_at, updated_at) VALUES (1, '+22890000001', 0, 0), "
+	    "(2, '+22890000002', 0, 0)"), 0);
+}
+
+static int
+insert_message(struct store *s, int campaign, int contact, int type)
+{
+	static const char sql[] = "INSERT INTO messages (campaign_id, "
+	    "contact_id, message_type, phone, body, created_at, updated_at) "
+	    "VALUES (?, ?, ?, '+22890000001', 'hi', 0, 0)";
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	st = store_stmt(s, sql);
+	sqlite3_bind_int(st, 1, campaign);
+	sqlite3_bind_int(st, 2, contact);
+	sqlite3_bind_int(st, 3, type);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc;
+}
+
+static void
+test_messages_unique(void **state)
+{
+	struct fix	*f = *state;
+
+	seed_rows(f->s);
+	assert_int_equal(insert_message(f->s, 1, 1, 1), SQLITE_DONE);
+	assert_int_equal(insert_message(f->s, 1, 1, 1),
+	    SQLITE_CONSTRAINT_UNIQUE);
+	assert_int_equal(insert_message(f->s, 1, 1, 2), SQLITE_DONE);
+	assert_int_equal(insert_message(f->s, 1, 2, 1), SQLITE_DONE);
+	assert_int_equal(insert_message(f->s, 1, 2, 2), SQLITE_DONE);
+	assert_int_equal(insert_message(f->s, 1, 2, 2),
+	    SQLITE_CONSTRAINT_UNIQUE);
+	assert_int_equal(insert_message(f->s, 1, 2, 3),
+	    SQLITE_CONSTRAINT_CHECK);
+	assert_int_equal(count(f->s, "SELECT count(*) FROM messages"), 4);
+}
+
+static void
+test_foreign_keys(void **state)
+{
+	struct fix	*f = *state;
+
+	seed_rows(f->s);
+	/* No campaign 9, no contact 9. */
+	assert_int_equal(insert_message(f->s, 9, 1, 1),
+	    SQLITE_CONSTRAINT_FOREIGNKEY);
+	assert_int_equal(insert_message(f->s, 1, 9, 1),
+	    SQLITE_CONSTRAINT_FOREIGNKEY);
+	assert_int_equal(insert_message(f->s, 1, 1, 1), SQLITE_DONE);
+	/* Deleting the campaign cascades to its messages. */
+	assert_int_equal(store_exec(f->s, "DELETE FROM campaigns WHERE id = 1"),
+	    0);
+	assert_int_equal(count(f->s, "SELECT count(*) FROM messages"), 0);
+}
+
+static void
+test_checkpoint_close(void **state)
+{
+	struct store	*s = NULL;
+	struct stat	 st;
+	char		 err[512] = "", *path, *wal;
+	int		 i;
+
+	(void)state;
+	path = new_path();
+	xasprintf(&wal, "%s-wal", path);
+	assert_int_equal(store_open(path, 1, 0, &s, err, sizeof err), 0);
+	assert_int_equal(store_begin(s), 0);
+	for (i = 0; i < 200; i++)
+		assert_int_equal(store_exec(s, "INSERT INTO audit_log (at, "
+		    "command) VALUES (1, 'x')"), 0);
+	assert_int_equal(store_commit(s), 0);
+	/* Automatic checkpoints are off: the WAL holds the commit. */
+	assert_int_equal(stat(wal, &st), 0);
+	assert_true(st.st_size > 0);
+	store_checkpoint(s);
+	store_close(s);
+	/* Closed: the WAL is gone or empty. */
+	assert_true(stat(wal, &st) == -1 || st.st_size == 0);
+	s = NULL;
+	assert_int_equal(store_open(path, 0, 0, &s, err, sizeof err), 0);
+	assert_int_equal(count(s, "SELECT count(*) FROM audit_log"), 200);
+	store_close(s);
+	free(wal);
+	free(path);
+}
+
+static int
+group_setup(void **state)
+{
+	(void)state;
+	log_init("test_store", 1, LOG_LVL_WARN);
+	return mkdtemp(tmpdir) == NULL ? -1 : 0;
+}
+
+static int
+group_teardown(void **state)
+{
+	char	*cmd;
+	int	 rc;
+
+	(void)state;
+	xasprintf(&cmd, "rm -rf '%s'", tmpdir);
+	rc = system(cmd);
+	free(cmd);
+	return rc == 0 ? 0 : -1;
+}
+
+#define T(f)	cmocka_unit_test_setup_teardown(f, fix_setup, fix_teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_create),
+		cmocka_unit_test(test_sync_full),
+		T(test_reopen),
+		cmocka_unit_test(test_missing),
+		cmocka_unit_test(test_not_a_database),
+		cmocka_unit_test(test_newer_schema),
+		T(test_stmt_cache),
+		T(test_stmt_many),
+		T(test_transactions),
+		T(test_messages_unique),
+		T(test_foreign_keys),
+		cmocka_unit_test(test_checkpoint_close),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

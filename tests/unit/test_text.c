@@ -1,0 +1,271 @@
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "text.h"
+
+static uint64_t
+rng_next(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* text_sanitize(IN) must be exactly WANT. */
+static void
+san_is(const char *in, const char *want)
+{
+	char	*out;
+
+	out = text_sanitize(in);
+	assert_non_null(out);
+	if (strcmp(out, want) != 0) {
+		fail_msg("sanitize gave \"%s\", want \"%s\"", out, want);
+	}
+	free(out);
+}
+
+/* text_fold(IN) must be exactly WANT. */
+static void
+fold_is(const char *in, const char *want)
+{
+	char	 out[256];
+
+	memset(out, 'X', sizeof out);
+	text_fold(in, out, sizeof out);
+	if (strcmp(out, want) != 0)
+		fail_msg("fold(\"%s\") gave \"%s\", want \"%s\"", in, out,
+		    want);
+}
+
+static void
+test_sanitize_c0(void **state)
+{
+	(void)state;
+	san_is("\x1b[31mred\x1b[0m", "^[[31mred^[[0m");
+	san_is("ding\a", "ding^G");
+	san_is("a\x7f" "b", "a^?b");
+	san_is("\x01\x1f", "^A^_");
+	san_is("line1\nline2\r", "line1^Jline2^M");
+	san_is("a\tb", "a b");
+	san_is("", "");
+	san_is("plain text 123 ~!", "plain text 123 ~!");
+}
+
+static void
+test_sanitize_c1_bidi(void **state)
+{
+	(void)state;
+	san_is("\xc2\x9b" "31m", "\\u009B31m");
+	san_is("\xc2\x80\xc2\x9f", "\\u0080\\u009F");
+	/* U+00A0 is the first code point past C1: kept. */
+	san_is("\xc2\xa0", "\xc2\xa0");
+	san_is("abc\xe2\x80\xae" "def", "abc\\u202Edef");
+	san_is("\xe2\x80\xaa\xe2\x81\xa6\xe2\x81\xa9\xe2\x80\x8e\xe2\x80\x8f",
+	    "\\u202A\\u2066\\u2069\\u200E\\u200F");
+	/* Neighbours of the bidi ranges are ordinary text. */
+	san_is("\xe2\x80\xa9\xe2\x80\xaf", "\xe2\x80\xa9\xe2\x80\xaf");
+}
+
+static void
+test_sanitize_invalid(void **state)
+{
+	(void)state;
+	san_is("a\xff" "b", "a\\xFFb");
+	san_is("\xc3", "\\xC3");
+	san_is("\xc3(", "\\xC3(");
+	/* Overlong NUL, a surrogate, past U+10FFFF: byte by byte. */
+	san_is("\xc0\x80", "\\xC0\\x80");
+	san_is("\xed\xa0\x80", "\\xED\\xA0\\x80");
+	san_is("\xf4\x90\x80\x80", "\\xF4\\x90\\x80\\x80");
+	/* A lone continuation byte, then a good character. */
+	san_is("\x80\xc3\xa9", "\\x80\xc3\xa9");
+}
+
+static void
+test_sanitize_keeps_text(void **state)
+{
+	(void)state;
+	san_is("\xc3\x89lo\xc3\xafse \xf0\x9f\x98\x80",
+	    "\xc3\x89lo\xc3\xafse \xf0\x9f\x98\x80");
+	san_is("\xe4\xbd\xa0\xe5\xa5\xbd \xd8\xb3\xd9\x84\xd8\xa7\xd9\x85",
+	    "\xe4\xbd\xa0\xe5\xa5\xbd \xd8\xb3\xd9\x84\xd8\xa7\xd9\x85");
+	san_is("\xf4\x8f\xbf\xbf", "\xf4\x8f\xbf\xbf");
+}
+
+/* No control, C1 or bidi character survives, whatever the input. */
+static void
+test_sanitize_random(void **state)
+{
+	static const struct {
+		const char	*s;
+		int		 safe;	/* comes out unchanged */
+	} pieces[] = {
+		{ "\x1b", 0 }, { "\x7f", 0 }, { "\t", 0 }, { "\xc2\x9b", 0 },
+		{ "\xe2\x80\xae", 0 }, { "\xe2\x81\xa6", 0 }, { "\xff", 0 },
+		{ "\x80", 0 }, { "\xc3", 0 }, { "\xed\xa0\x80", 0 },
+		{ "\xc3\xa9", 1 }, { "\xf0\x9f\x98\x80", 1 },
+		{ "\xe2\x82\xac", 1 }, { "\xc2\xa0", 1 },
+	};
+	char		 in[300], *out;
+	uint64_t	 rng = UINT64_C(0x2545f4914f6cdd1d), r;
+	size_t		 len, i, k, n, olen;
+	int		 loop, clean;
+
+	(void)state;
+	for (loop = 0; loop < 10000; loop++) {
+		n = rng_next(&rng) % 64;
+		len = 0;
+		clean = 1;
+		for (i = 0; i < n; i++) {
+			r = rng_next(&rng);
+			if (r % 3 == 0) {
+				k = (r >> 8) %
+				    (sizeof pieces / sizeof pieces[0]);
+				memcpy(in + len, pieces[k].s,
+				    strlen(pieces[k].s));
+				len += strlen(pieces[k].s);
+				clean &= pieces[k].safe;
+			} else {
+				/* Any byte but NUL. */
+				in[len] = (char)(1 + (r >> 16) % 255);
+				if ((unsigned char)in[len] < 0x20 ||
+				    (unsigned char)in[len] >= 0x7f)
+					clean = 0;
+				len++;
+			}
+		}
+		in[len] = '\0';
+		out = text_sanitize(in);
+		olen = strlen(out);
+		assert_true(olen <= 4 * len);
+		for (i = 0; i < olen; i++) {
+			if ((unsigned char)out[i] < 0x20 ||
+			    (unsigned char)out[i] == 0x7f)
+				fail_msg("input %d: byte 0x%02x at %zu of "
+				    "\"%s\"", loop, (unsigned char)out[i], i,
+				    out);
+			/* U+0080..U+009F are C2 80..C2 9F. */
+			if ((unsigned char)out[i] == 0xc2 && i + 1 < olen &&
+			    (unsigned char)out[i + 1] <= 0x9f)
+				fail_msg("input %d: C1 control left in \"%s\"",
+				    loop, out);
+			/* U+202A..U+202E are E2 80 AA..AE. */
+			if ((unsigned char)out[i] == 0xe2 && i + 2 < olen &&
+			    (unsigned char)out[i + 1] == 0x80 &&
+			    (unsigned char)out[i + 2] >= 0xaa &&
+			    (unsigned char)out[i + 2] <= 0xae)
+				fail_msg("input %d: bidi override left", loop);
+		}
+		/* What comes out is always valid UTF-8. */
+		assert_int_equal(text_utf8_valid(out, olen), 1);
+		if (clean)
+			assert_string_equal(out, in);
+		free(out);
+	}
+}
+
+static void
+test_fold(void **state)
+{
+	(void)state;
+	fold_is(" Arr\xc3\xaat ", "arret");
+	fold_is("STOP", "stop");
+	fold_is("D\xc3\x89S" "ABONNER", "desabonner");
+	fold_is("Unsubscribe", "unsubscribe");
+	fold_is("\tst op\r\n", "stop");
+	fold_is("\xc2\xa0stop\xc2\xa0", "stop");
+	fold_is("\xc3\x80\xc3\xa7\xc3\xb1\xc3\xbf\xc3\x9f", "acnys");
+	fold_is("\xc5\x92uvre \xc5\x93uf", "oeuvreoeuf");
+	/* Other characters and invalid bytes are dropped. */
+	fold_is("stop\xf0\x9f\x98\x80", "stop");
+	fold_is("st\xffop", "stop");
+	fold_is("", "");
+	fold_is("STOP!", "stop!");
+}
+
+static void
+test_fold_bounds(void **state)
+{
+	char	 out[8];
+
+	(void)state;
+	memset(out, 'X', sizeof out);
+	text_fold("ABCDEFGHIJ", out, 5);
+	assert_string_equal(out, "abcd");
+	assert_int_equal(out[5], 'X');
+	/* The two-letter fold of U+0152 is cut, not overrun. */
+	memset(out, 'X', sizeof out);
+	text_fold("abc\xc5\x92", out, 5);
+	assert_string_equal(out, "abco");
+	assert_int_equal(out[5], 'X');
+	memset(out, 'X', sizeof out);
+	text_fold("abc", out, 1);
+	assert_string_equal(out, "");
+	assert_int_equal(out[1], 'X');
+	memset(out, 'X', sizeof out);
+	text_fold("abc", out, 0);
+	assert_int_equal(out[0], 'X');
+}
+
+static void
+test_utf8_valid(void **state)
+{
+	(void)state;
+	assert_int_equal(text_utf8_valid("", 0), 1);
+	assert_int_equal(text_utf8_valid("abc", 3), 1);
+	assert_int_equal(text_utf8_valid("\xc3\x89lo\xc3\xafse", 8), 1);
+	assert_int_equal(text_utf8_valid("\xf0\x9f\x98\x80", 4), 1);
+	assert_int_equal(text_utf8_valid("\xf4\x8f\xbf\xbf", 4), 1);
+	assert_int_equal(text_utf8_valid("\xef\xbf\xbd", 3), 1);
+	/* NUL inside the length is refused. */
+	assert_int_equal(text_utf8_valid("a\0b", 3), 0);
+	assert_int_equal(text_utf8_valid("\xff", 1), 0);
+	assert_int_equal(text_utf8_valid("\x80", 1), 0);
+	assert_int_equal(text_utf8_valid("\xc3", 1), 0);
+	assert_int_equal(text_utf8_valid("\xf0\x9f\x98", 3), 0);
+	/* A valid sequence cut by LEN. */
+	assert_int_equal(text_utf8_valid("\xf0\x9f\x98\x80", 3), 0);
+	assert_int_equal(text_utf8_valid("\xc0\x80", 2), 0);
+	assert_int_equal(text_utf8_valid("\xe0\x80\x80", 3), 0);
+	assert_int_equal(text_utf8_valid("\xf0\x80\x80\x80", 4), 0);
+	assert_int_equal(text_utf8_valid("\xed\xa0\x80", 3), 0);
+	assert_int_equal(text_utf8_valid("\xed\xbf\xbf", 3), 0);
+	assert_int_equal(text_utf8_valid("\xf4\x90\x80\x80", 4), 0);
+	assert_int_equal(text_utf8_valid("\xf8\x88\x80\x80\x80", 5), 0);
+	assert_int_equal(text_utf8_valid("\xc3(", 2), 0);
+}
+
+static int
+group_setup(void **state)
+{
+	(void)state;
+	log_init("test_text", 1, LOG_LVL_WARN);
+	return 0;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sanitize_c0),
+		cmocka_unit_test(test_sanitize_c1_bidi),
+		cmocka_unit_test(test_sanitize_invalid),
+		cmocka_unit_test(test_sanitize_keeps_text),
+		cmocka_unit_test(test_sanitize_random),
+		cmocka_unit_test(test_fold),
+		cmocka_unit_test(test_fold_bounds),
+		cmocka_unit_test(test_utf8_valid),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, NULL);
+}
