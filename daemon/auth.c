@@ -118,11 +118,14 @@ auth_token_hash(const char *token, char out[AUTH_TOKEN_LEN + 1])
 }
 
 static struct failure *
-fail_find(const char *key, int create)
+fail_find(const char *fullkey, int create)
 {
 	struct failure	*f, *oldest = &failures[0];
+	char		 key[sizeof failures[0].key];
 	size_t		 i;
 
+	/* Compared as stored: a long key is cut the same way both times. */
+	snprintf(key, sizeof key, "%s", fullkey);
 	for (i = 0; i < FAIL_SLOTS; i++) {
 		f = &failures[i];
 		if (strcmp(f->key, key) == 0)

@@ -346,7 +346,8 @@ read_secret_file(const char *path, char **out, char *err, size_t errlen)
 	int		 fd;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		snprintf(err, errlen, "[wassenger] api_key_file %s: %s", path,
+		    strerror(errno));
 		return -1;
 	}
 	if (fstat(fd, &st) == -1 || (st.st_mode & 077) != 0) {
@@ -420,17 +421,31 @@ config_load(const char *path, struct config **out, char *err, size_t errlen)
 			*eq = '\0';
 			key = trim(s);
 			val = trim(eq + 1);
-			/* A '#' after whitespace starts a comment. */
-			for (s = val; *s != '\0'; s++)
-				if (*s == '#' && s > val && isspace((unsigned char)s[-1])) {
-					*s = '\0';
-					val = trim(val);
-					break;
+			if (*val == '"') {
+				/* Quoted: the value ends at the closing quote. */
+				if ((s = strchr(val + 1, '"')) == NULL) {
+					snprintf(err, errlen, "%s:%u: %s: missing "
+					    "closing quote", path, lineno, key);
+					goto fail;
 				}
-			if (strlen(val) >= 2 && val[0] == '"' &&
-			    val[strlen(val) - 1] == '"') {
-				val[strlen(val) - 1] = '\0';
+				*s++ = '\0';
 				val++;
+				s += strspn(s, " \t");
+				if (*s != '\0' && *s != '#') {
+					snprintf(err, errlen, "%s:%u: %s: text "
+					    "after the closing quote", path,
+					    lineno, key);
+					goto fail;
+				}
+			} else {
+				/* A '#' after whitespace starts a comment. */
+				for (s = val; *s != '\0'; s++)
+					if (*s == '#' && s > val &&
+					    isspace((unsigned char)s[-1])) {
+						*s = '\0';
+						val = trim(val);
+						break;
+					}
 			}
 			if (*section == '\0') {
 				snprintf(err, errlen, "%s:%u: key %s outside a "

@@ -389,9 +389,10 @@ test_comments_quotes(void **state)
 	assert_string_equal(c->wh_path, "/a");
 	assert_string_equal(c->listen, "");
 	config_free(c);
-	c = load_ok("[wassenger]\ndevice_id = \"\n");
-	assert_string_equal(c->device_id, "\"");
-	config_free(c);
+	/* An unclosed quote, or text after the closing one, is an error. */
+	load_err("[wassenger]\ndevice_id = \"\n", 2, "missing closing quote");
+	load_err("[wassenger]\ndevice_id = \"a\" b\n", 2,
+	    "text after the closing quote");
 }
 
 static void
@@ -400,14 +401,11 @@ test_quoted_hash(void **state)
 	struct config	*c;
 
 	(void)state;
-	/*
-	 * BUG: the " #" comment is cut before quotes are looked at, so a
-	 * quoted value holding " #" loses its tail and keeps a stray quote:
-	 * device_id = "a #b" gives "\"a", not "a #b".
-	 */
-	print_message("BUG: a quoted value holding \" #\" is cut\n");
-	skip();
+	/* A quoted value may hold " #"; a comment may follow the quotes. */
 	c = load_ok("[wassenger]\ndevice_id = \"a #b\"\n");
+	assert_string_equal(c->device_id, "a #b");
+	config_free(c);
+	c = load_ok("[wassenger]\ndevice_id = \"a #b\"  # the phone\n");
 	assert_string_equal(c->device_id, "a #b");
 	config_free(c);
 }
@@ -577,7 +575,7 @@ test_key_file(void **state)
 		c = NULL;
 		assert_int_equal(config_load(conf, &c, err, sizeof err), -1);
 		assert_null(c);
-		xasprintf(&want, "%s: No such file or directory", key);
+		xasprintf(&want, "[wassenger] api_key_file %s: No such file or directory", key);
 		assert_string_equal(err, want);
 		free(want);
 	}
