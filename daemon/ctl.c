@@ -49,6 +49,7 @@ struct ctl_client {
 	char			 login[64];
 	int			 role;
 	int			 passed_fd;
+	size_t			 scanned;	/* of c->in, for proto_read_from */
 	int			 closing;
 	TAILQ_HEAD(, ctl_req)	 reqs;		/* requests not yet answered */
 	unsigned long		 dropped;	/* events dropped while slow */
@@ -446,7 +447,7 @@ ctl_read_cb(evutil_socket_t fd, short ev, void *arg)
 		return;
 	}
 	for (;;) {
-		rv = proto_read(c->in, &msg, why, sizeof why);
+		rv = proto_read_from(c->in, &c->scanned, &msg, why, sizeof why);
 		if (rv == PROTO_NEED)
 			break;
 		if (rv == PROTO_TOOLONG) {

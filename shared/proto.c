@@ -17,15 +17,30 @@
 int
 proto_read(struct evbuffer *in, json_t **obj, char *why, size_t whylen)
 {
-	struct evbuffer_ptr	 eol;
+	size_t	 scanned = 0;
+
+	return proto_read_from(in, &scanned, obj, why, whylen);
+}
+
+int
+proto_read_from(struct evbuffer *in, size_t *scanned, json_t **obj, char *why,
+    size_t whylen)
+{
+	struct evbuffer_ptr	 eol, start;
 	json_error_t		 jerr;
 	size_t			 len;
 	char			*line;
 	json_t			*j;
 
 	*obj = NULL;
-	eol = evbuffer_search_eol(in, NULL, NULL, EVBUFFER_EOL_LF);
+	/* Bytes already searched hold no newline: start after them. */
+	if (*scanned > 0 && *scanned <= evbuffer_get_length(in) &&
+	    evbuffer_ptr_set(in, &start, *scanned, EVBUFFER_PTR_SET) == 0)
+		eol = evbuffer_search_eol(in, &start, NULL, EVBUFFER_EOL_LF);
+	else
+		eol = evbuffer_search_eol(in, NULL, NULL, EVBUFFER_EOL_LF);
 	if (eol.pos == -1) {
+		*scanned = evbuffer_get_length(in);
 		if (evbuffer_get_length(in) > PROTO_MAX_LINE) {
 			snprintf(why, whylen, "line longer than %d bytes",
 			    PROTO_MAX_LINE);
@@ -33,6 +48,7 @@ proto_read(struct evbuffer *in, json_t **obj, char *why, size_t whylen)
 		}
 		return PROTO_NEED;
 	}
+	*scanned = 0;
 	len = (size_t)eol.pos;
 	if (len > PROTO_MAX_LINE) {
 		snprintf(why, whylen, "line longer than %d bytes",

@@ -18,6 +18,9 @@ enum proto_read {
 
 /* Take one JSON line from IN. WHY gets a reason for PROTO_BADJSON/TOOLONG. */
 int	 proto_read(struct evbuffer *, json_t **, char *, size_t);
+/* The same for a stream read in pieces: *SCANNED (start at 0) remembers how
+ * far the search for a newline got, so a long line costs linear time. */
+int	 proto_read_from(struct evbuffer *, size_t *, json_t **, char *, size_t);
 /* Append OBJ as one line to OUT. Returns the bytes appended. */
 size_t	 proto_write(struct evbuffer *, const json_t *);
 
