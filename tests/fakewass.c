@@ -1,0 +1,1870 @@
+/*
+ * fakewass: a fake Wassenger API server for tests and benchmarks.
+ *
+ * usage: fakewass [-v] [-p port] [-P portfile] [-r requestlog] [-t token]
+ *
+ *	-p port		port on 127.0.0.1 (default 0: the kernel picks one)
+ *	-P portfile	write the bound port there (tmp file + rename)
+ *	-r requestlog	append every API request as one JSON line, flushed
+ *	-t token	API key expected in the Token header ("test-token")
+ *	-v		debug logging on stderr
+ *
+ * It binds 127.0.0.1 only, prints "port N" on stdout once listening and
+ * exits cleanly on SIGTERM or SIGINT.  Shapes follow
+ * shared/wassenger/API.md and its fixtures.
+ *
+ * API (needs "Token: <token>", else 401 auth:invalid):
+ *	POST /v1/messages		201 with id, waId (3EB0...), status
+ *					queued, reference echoed; 400
+ *					phone:invalid unless the phone matches
+ *					^\+[1-9][0-9]{6,14}$ or if it is in the
+ *					"invalid" list.
+ *	GET  /v1/numbers/exists?phone=	200 exists:true, unless the number is
+ *	POST /v1/numbers/exists		in the "missing" list: then 200
+ *					exists:false, or 404 (exists_mode).
+ *	GET  /v1/devices[/{id}]		the one fake device; session status
+ *					online or offline (device_status).
+ *	anything else			404 route:notfound (405 bad method).
+ *
+ * Control (no token):
+ *	POST   /_ctl/faults	{"faults":[{"path":"/v1/messages",
+ *				  "method":"POST", "status":429,
+ *				  "delay_ms":3000, "reset":true,
+ *				  "processed":true, "retry_after":1,
+ *				  "count":2}, ...]}
+ *		A FIFO queue.  Each API request takes the first fault whose
+ *		path is a prefix of its own (and whose method matches, if
+ *		given); that fault applies to its next "count" requests (-1:
+ *		forever, default 1).  "status" answers that status with an
+ *		error body (429 adds Retry-After: 1); "delay_ms" holds the
+ *		answer back; "reset" closes the connection without an answer.
+ *		With "processed":true a reset request is handled first (the
+ *		message counts as sent, acks go out), so the reply is lost
+ *		after the side effect: the case at-most-once must survive.
+ *	GET    /_ctl/faults	the faults still queued
+ *	DELETE /_ctl/faults	clear them
+ *	POST   /_ctl/config	any of {"missing":[phones], "invalid":[phones],
+ *				"exists_mode":"200"|"404",
+ *				"device_status":"online"|"offline",
+ *				"auto_ack":{"url":"http://127.0.0.1:P/...",
+ *				"delivered_ms":50, "read_ms":100} or null}.
+ *				Lists replace the previous ones.  An ack whose
+ *				delay is absent is not sent.
+ *	GET    /_ctl/config	the configuration
+ *	POST   /_ctl/webhook	{"url":"http://127.0.0.1:P/...", "body":any}:
+ *				POST the body there, answer {"status":N} with
+ *				the webhook's status, or 502 if it failed
+ *	GET    /_ctl/requests[?path=PREFIX]	recorded API requests
+ *	DELETE /_ctl/requests	forget them
+ *	GET    /_ctl/stats	{"requests", "messages_ok",
+ *				"references_duplicated", ...}
+ *	POST   /_ctl/reset	faults, config, records and stats to defaults
+ *
+ * A record is {"seq","t_ms","method","path","status","body","token_ok"},
+ * plus "fault" when one applied; t_ms counts from start on the monotonic
+ * clock, status is 0 for a reset.  references_duplicated counts 201
+ * answers whose reference an earlier 201 already carried.  Webhooks only
+ * ever go to 127.0.0.1.
+ */
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+#include <event2/util.h>
+
+#include <jansson.h>
+
+#include "log.h"
+#include "xmalloc.h"
+
+#define FW_MAX_BODY		(1024 * 1024)
+#define FW_MAX_HEADERS		(64 * 1024)
+#define FW_TIMEOUT		60		/* seconds, client idle */
+#define FW_HOOK_TIMEOUT		10		/* seconds, outgoing webhooks */
+#define FW_MAX_RECORDS		1000000
+#define FW_MAX_DELAY_MS		600000
+#define FW_BACKLOG		4096
+#define FW_DEVICE_ID		"6643f2a1b7c9d40012e5a1f0"
+#define FW_DEVICE_PHONE		"+22890000000"
+#define FW_DEVICE_ALIAS		"fake"
+#define FW_TOKEN		"test-token"
+#define FW_JSON_FLAGS		(JSON_COMPACT | JSON_REAL_PRECISION(15))
+
+/* An answer being built; it owns its JSON. */
+struct reply {
+	int		 status;
+	json_t		*body;
+	int		 retry_after;	/* seconds, 0 for no header */
+	json_t		*sent;		/* accepted message, drives auto-ack */
+};
+
+struct fault {
+	TAILQ_ENTRY(fault)	 entry;
+	char			*path;
+	char			*method;	/* NULL: any */
+	int			 status;	/* 0: none */
+	int			 delay_ms;
+	int			 reset;
+	int			 processed;
+	int			 retry_after;
+	long long		 count;		/* -1: forever */
+};
+TAILQ_HEAD(faultq, fault);
+
+/* An API answer held back by a delay or reset fault. */
+struct pending {
+	TAILQ_ENTRY(pending)	 entry;
+	struct fw		*fw;
+	struct evhttp_request	*req;
+	struct event		*ev;
+	struct reply		 reply;
+	int			 reset;
+};
+
+/* One outgoing webhook POST, from its delay timer to its deferred free. */
+struct hook {
+	TAILQ_ENTRY(hook)	 entry;
+	struct fw		*fw;
+	struct event		*ev;
+	struct evhttp_connection *evcon;
+	struct evhttp_request	*parked;	/* /_ctl/webhook caller */
+	char			*uri;
+	int			 port;
+	char			*body;
+	int			 done;
+};
+
+struct fw {
+	struct event_base	*base;
+	struct evhttp		*http;
+	struct event		*ev_term;
+	struct event		*ev_int;
+	const char		*token;
+	FILE			*reqlog;
+	struct timespec		 start;
+
+	struct faultq		 faults;
+	TAILQ_HEAD(, pending)	 pendings;
+	TAILQ_HEAD(, hook)	 hooks;
+
+	json_t			*missing;	/* phone -> true */
+	json_t			*invalid;	/* phone -> true */
+	int			 exists_404;
+	int			 device_online;
+	char			*ack_url;	/* NULL: no auto-ack */
+	int			 ack_delivered_ms;
+	int			 ack_read_ms;
+
+	json_t			*records;
+	json_t			*refs;		/* reference -> true (201s) */
+	uint64_t		 seq;
+	uint64_t		 n_requests;
+	uint64_t		 n_ok;
+	uint64_t		 n_dup;
+	uint64_t		 n_dropped;
+	uint64_t		 n_hooks_ok;
+	uint64_t		 n_hooks_failed;
+	uint64_t		 idkey;
+	uint64_t		 idctr;
+};
+
+/* One HTTP request as the handlers see it. */
+struct call {
+	struct fw		*fw;
+	struct evhttp_request	*req;
+	enum evhttp_cmd_type	 method;
+	const char		*path;
+	struct evkeyvalq	 query;
+	json_t			*body;		/* NULL: absent or not JSON */
+	struct reply		*reply;
+};
+
+/* A handler fills c->reply and returns 0, or parks the request: 1. */
+struct route {
+	enum evhttp_cmd_type	 method;
+	const char		*path;
+	int			 prefix;	/* also matches path + "x..." */
+	int			(*fn)(struct call *);
+};
+
+static int	api_send(struct call *);
+static int	api_exists(struct call *);
+static int	api_devices(struct call *);
+static int	api_device(struct call *);
+static int	ctl_faults_add(struct call *);
+static int	ctl_faults_get(struct call *);
+static int	ctl_faults_clear(struct call *);
+static int	ctl_config_set(struct call *);
+static int	ctl_config_get(struct call *);
+static int	ctl_webhook(struct call *);
+static int	ctl_requests_get(struct call *);
+static int	ctl_requests_clear(struct call *);
+static int	ctl_stats(struct call *);
+static int	ctl_reset(struct call *);
+
+static const struct route api_routes[] = {
+	{ EVHTTP_REQ_POST,	"/v1/messages",		0, api_send },
+	{ EVHTTP_REQ_GET,	"/v1/numbers/exists",	0, api_exists },
+	{ EVHTTP_REQ_POST,	"/v1/numbers/exists",	0, api_exists },
+	{ EVHTTP_REQ_GET,	"/v1/devices",		0, api_devices },
+	{ EVHTTP_REQ_GET,	"/v1/devices/",		1, api_device },
+};
+
+static const struct route ctl_routes[] = {
+	{ EVHTTP_REQ_POST,	"/_ctl/faults",		0, ctl_faults_add },
+	{ EVHTTP_REQ_GET,	"/_ctl/faults",		0, ctl_faults_get },
+	{ EVHTTP_REQ_DELETE,	"/_ctl/faults",		0, ctl_faults_clear },
+	{ EVHTTP_REQ_POST,	"/_ctl/config",		0, ctl_config_set },
+	{ EVHTTP_REQ_GET,	"/_ctl/config",		0, ctl_config_get },
+	{ EVHTTP_REQ_POST,	"/_ctl/webhook",	0, ctl_webhook },
+	{ EVHTTP_REQ_GET,	"/_ctl/requests",	0, ctl_requests_get },
+	{ EVHTTP_REQ_DELETE,	"/_ctl/requests",	0, ctl_requests_clear },
+	{ EVHTTP_REQ_GET,	"/_ctl/stats",		0, ctl_stats },
+	{ EVHTTP_REQ_POST,	"/_ctl/reset",		0, ctl_reset },
+};
+
+#define nitems(a)	(sizeof (a) / sizeof (a)[0])
+
+static void	reply_error(struct reply *, int, const char *, const char *,
+		    ...) __attribute__((__format__(__printf__, 4, 5)));
+static void	ack_schedule(struct fw *, json_t *);
+static void	hook_timer_cb(evutil_socket_t, short, void *);
+
+/* A JSON string from untrusted bytes; invalid UTF-8 becomes "?". */
+static json_t *
+jstr(const char *s)
+{
+	json_t	*j;
+
+	if ((j = json_string(s)) == NULL)
+		j = json_string("?");
+	return j;
+}
+
+/* json_pack results with trusted arguments; NULL is a bug. */
+static json_t *
+jcheck(json_t *j)
+{
+	if (j == NULL)
+		fatalx("json_pack failed");
+	return j;
+}
+
+static const char *
+method_name(enum evhttp_cmd_type m)
+{
+	switch (m) {
+	case EVHTTP_REQ_GET:
+		return "GET";
+	case EVHTTP_REQ_POST:
+		return "POST";
+	case EVHTTP_REQ_HEAD:
+		return "HEAD";
+	case EVHTTP_REQ_PUT:
+		return "PUT";
+	case EVHTTP_REQ_DELETE:
+		return "DELETE";
+	case EVHTTP_REQ_OPTIONS:
+		return "OPTIONS";
+	case EVHTTP_REQ_TRACE:
+		return "TRACE";
+	case EVHTTP_REQ_CONNECT:
+		return "CONNECT";
+	case EVHTTP_REQ_PATCH:
+		return "PATCH";
+	}
+	return "?";
+}
+
+/* Microseconds on the monotonic clock since the server started. */
+static int64_t
+uptime_us(struct fw *fw)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)(ts.tv_sec - fw->start.tv_sec) * 1000000 +
+	    (ts.tv_nsec - fw->start.tv_nsec) / 1000;
+}
+
+/* Now as ISO 8601 UTC with milliseconds, like the API's dates. */
+static void
+iso_now(char *buf, size_t len)
+{
+	struct timespec	 ts;
+	struct tm	 tm;
+	char		 sec[32];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(sec, sizeof sec, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, len, "%s.%03dZ", sec, (int)(ts.tv_nsec / 1000000));
+}
+
+/* splitmix64's finaliser: a bijection, so distinct inputs never collide. */
+static uint64_t
+mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	x ^= x >> 31;
+	return x;
+}
+
+/* A fresh 24-hex message id and 20-hex "3EB0..." WhatsApp id. */
+static void
+id_new(struct fw *fw, char *id, size_t idlen, char *waid, size_t walen)
+{
+	uint64_t	 a;
+
+	a = mix64(fw->idctr++ ^ fw->idkey);
+	snprintf(id, idlen, "%08" PRIx32 "%016" PRIx64,
+	    (uint32_t)time(NULL), a);
+	snprintf(waid, walen, "3EB0%016" PRIX64, mix64(a + fw->idkey));
+}
+
+/* Does P match ^\+[1-9][0-9]{6,14}$?  LEN guards against embedded NULs. */
+static int
+phone_ok(const char *p, size_t len)
+{
+	size_t	 i;
+
+	if (len < 8 || len > 16 || strlen(p) != len)
+		return 0;
+	if (p[0] != '+' || p[1] < '1' || p[1] > '9')
+		return 0;
+	for (i = 2; i < len; i++) {
+		if (!isdigit((unsigned char)p[i]))
+			return 0;
+	}
+	return 1;
+}
+
+static void
+reply_clear(struct reply *r)
+{
+	json_decref(r->body);
+	json_decref(r->sent);
+	memset(r, 0, sizeof *r);
+}
+
+/* An error body in the API's shape: status, message, errorCode. */
+static void
+reply_error(struct reply *r, int status, const char *code, const char *fmt,
+    ...)
+{
+	va_list	 ap;
+	char	 msg[512];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+
+	reply_clear(r);
+	r->status = status;
+	r->body = jcheck(json_pack("{s:i, s:o, s:s}", "status", status,
+	    "message", jstr(msg), "errorCode", code));
+}
+
+/* 400 phone:invalid shaped like send-message-error-400.json. */
+static void
+reply_phone_invalid(struct reply *r, const char *phone, const char *reason)
+{
+	char	 msg[256];
+
+	reply_clear(r);
+	if (phone == NULL)
+		snprintf(msg, sizeof msg, "phone is required");
+	else
+		snprintf(msg, sizeof msg,
+		    "phone \"%.64s\" is not a valid E164 number", phone);
+	r->status = 400;
+	r->body = jcheck(json_pack("{s:i, s:s, s:s, s:[{s:s, s:s, s:o}]}",
+	    "status", 400,
+	    "message", "Invalid phone number: it must be in international "
+	    "E164 format, e.g. +1234567890",
+	    "errorCode", "phone:invalid",
+	    "errors", "code", "phone", "reason", reason, "message",
+	    jstr(msg)));
+}
+
+static void
+reply_json(struct reply *r, int status, json_t *body)
+{
+	reply_clear(r);
+	r->status = status;
+	r->body = body;		/* ownership moves to the reply */
+}
+
+/* Write the reply out; if REQ lost its connection libevent frees it. */
+static void
+reply_send(struct fw *fw, struct evhttp_request *req, struct reply *r)
+{
+	struct evkeyvalq	*h;
+	struct evbuffer		*buf;
+	char			*s;
+	char			 tmp[32];
+
+	h = evhttp_request_get_output_headers(req);
+	evhttp_add_header(h, "Content-Type", "application/json");
+	if (r->retry_after > 0) {
+		snprintf(tmp, sizeof tmp, "%d", r->retry_after);
+		evhttp_add_header(h, "Retry-After", tmp);
+	}
+	if ((buf = evbuffer_new()) == NULL)
+		fatalx("evbuffer_new");
+	if (r->body != NULL) {
+		if ((s = json_dumps(r->body, FW_JSON_FLAGS)) == NULL)
+			fatalx("json_dumps");
+		evbuffer_add(buf, s, strlen(s));
+		evbuffer_add(buf, "\n", 1);
+		free(s);
+	}
+	evhttp_send_reply(req, r->status, NULL, buf);
+	evbuffer_free(buf);
+	if (r->sent != NULL)
+		ack_schedule(fw, r->sent);
+	reply_clear(r);
+}
+
+/*
+ * Drop the connection without an answer.  SO_LINGER 0 makes the close an
+ * RST; libevent sends a FIN first, so clients see either an empty reply
+ * or a reset.  Only called from a timer, never inside libevent's own
+ * request callback, so freeing the connection here is safe.
+ */
+static void
+conn_reset(struct evhttp_request *req)
+{
+	struct evhttp_connection	*evcon;
+	struct bufferevent		*bev;
+	struct linger			 l;
+	evutil_socket_t			 fd;
+
+	if ((evcon = evhttp_request_get_connection(req)) == NULL) {
+		/* The client went away already; the request is ours. */
+		evhttp_request_free(req);
+		return;
+	}
+	bev = evhttp_connection_get_bufferevent(evcon);
+	if (bev != NULL && (fd = bufferevent_getfd(bev)) != -1) {
+		l.l_onoff = 1;
+		l.l_linger = 0;
+		if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l) == -1)
+			log_warn("setsockopt SO_LINGER");
+	}
+	evhttp_connection_free(evcon);
+}
+
+static void
+pending_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct pending	*p = arg;
+	struct fw	*fw = p->fw;
+
+	TAILQ_REMOVE(&fw->pendings, p, entry);
+	if (p->reset) {
+		conn_reset(p->req);
+		if (p->reply.sent != NULL)
+			ack_schedule(fw, p->reply.sent);
+	} else
+		reply_send(fw, p->req, &p->reply);
+	reply_clear(&p->reply);
+	event_free(p->ev);
+	free(p);
+}
+
+/* Hold REQ's answer for DELAY_MS; the reply's contents move to it. */
+static void
+pending_new(struct fw *fw, struct evhttp_request *req, struct reply *r,
+    int delay_ms, int reset)
+{
+	struct pending	*p;
+	struct timeval	 tv;
+
+	p = xcalloc(1, sizeof *p);
+	p->fw = fw;
+	p->req = req;
+	p->reply = *r;
+	memset(r, 0, sizeof *r);
+	p->reset = reset;
+	if ((p->ev = evtimer_new(fw->base, pending_cb, p)) == NULL)
+		fatalx("evtimer_new");
+	tv.tv_sec = delay_ms / 1000;
+	tv.tv_usec = (delay_ms % 1000) * 1000;
+	evtimer_add(p->ev, &tv);
+	TAILQ_INSERT_TAIL(&fw->pendings, p, entry);
+}
+
+/* At shutdown: requests still on a connection go with evhttp_free. */
+static void
+pending_free(struct fw *fw, struct pending *p)
+{
+	TAILQ_REMOVE(&fw->pendings, p, entry);
+	if (evhttp_request_get_connection(p->req) == NULL)
+		evhttp_request_free(p->req);
+	reply_clear(&p->reply);
+	event_free(p->ev);
+	free(p);
+}
+
+/*
+ * Split http://127.0.0.1[:port]/path?query into a port and a request URI.
+ * Webhooks never leave the machine: any other host is refused.
+ */
+static int
+url_loopback(const char *url, int *port, char **uri, const char **why)
+{
+	struct evhttp_uri	*u;
+	const char		*host, *path, *q;
+	int			 rv = -1;
+
+	*uri = NULL;
+	if ((u = evhttp_uri_parse(url)) == NULL) {
+		*why = "url does not parse";
+		goto out;
+	}
+	if (evhttp_uri_get_scheme(u) == NULL ||
+	    strcasecmp(evhttp_uri_get_scheme(u), "http") != 0) {
+		*why = "url must be http://";
+		goto out;
+	}
+	host = evhttp_uri_get_host(u);
+	if (host == NULL || (strcmp(host, "127.0.0.1") != 0 &&
+	    strcasecmp(host, "localhost") != 0)) {
+		*why = "url host must be 127.0.0.1 or localhost";
+		goto out;
+	}
+	*port = evhttp_uri_get_port(u);
+	if (*port == -1)
+		*port = 80;
+	if (*port <= 0 || *port > 65535) {
+		*why = "url port out of range";
+		goto out;
+	}
+	path = evhttp_uri_get_path(u);
+	if (path == NULL || *path == '\0')
+		path = "/";
+	q = evhttp_uri_get_query(u);
+	if (q != NULL)
+		xasprintf(uri, "%s?%s", path, q);
+	else
+		*uri = xstrdup(path);
+	rv = 0;
+out:
+	if (u != NULL)
+		evhttp_uri_free(u);
+	return rv;
+}
+
+/* Record the webhook's outcome and answer a parked /_ctl/webhook. */
+static void
+hook_finish(struct hook *h, int status)
+{
+	struct fw	*fw = h->fw;
+	struct reply	 r;
+	struct timeval	 tv = { 0, 0 };
+
+	if (h->done)
+		return;
+	h->done = 1;
+	if (status >= 200 && status < 300)
+		fw->n_hooks_ok++;
+	else {
+		fw->n_hooks_failed++;
+		log_debug("webhook to port %d%s: status %d", h->port, h->uri,
+		    status);
+	}
+	if (h->parked != NULL) {
+		memset(&r, 0, sizeof r);
+		if (status > 0)
+			reply_json(&r, 200,
+			    jcheck(json_pack("{s:i}", "status", status)));
+		else
+			reply_error(&r, 502, "webhook:failed",
+			    "webhook to port %d failed", h->port);
+		reply_send(fw, h->parked, &r);
+		h->parked = NULL;
+	}
+	/* libevent may still use the connection on return: free it later. */
+	evtimer_add(h->ev, &tv);
+}
+
+static void
+hook_done_cb(struct evhttp_request *req, void *arg)
+{
+	struct hook	*h = arg;
+
+	hook_finish(h, req != NULL ? evhttp_request_get_response_code(req) : 0);
+}
+
+static void
+hook_start(struct hook *h)
+{
+	struct fw		*fw = h->fw;
+	struct evhttp_request	*req;
+	struct evkeyvalq	*hdr;
+	char			 host[32];
+
+	h->evcon = evhttp_connection_base_new(fw->base, NULL, "127.0.0.1",
+	    (unsigned short)h->port);
+	if (h->evcon == NULL) {
+		hook_finish(h, 0);
+		return;
+	}
+	evhttp_connection_set_timeout(h->evcon, FW_HOOK_TIMEOUT);
+	evhttp_connection_set_retries(h->evcon, 0);
+	if ((req = evhttp_request_new(hook_done_cb, h)) == NULL)
+		fatalx("evhttp_request_new");
+	hdr = evhttp_request_get_output_headers(req);
+	snprintf(host, sizeof host, "127.0.0.1:%d", h->port);
+	evhttp_add_header(hdr, "Host", host);
+	evhttp_add_header(hdr, "Content-Type", "application/json");
+	evhttp_add_header(hdr, "User-Agent", "fakewass");
+	evhttp_add_header(hdr, "Connection", "close");
+	evbuffer_add(evhttp_request_get_output_buffer(req), h->body,
+	    strlen(h->body));
+	if (evhttp_make_request(h->evcon, req, EVHTTP_REQ_POST, h->uri) == -1)
+		hook_finish(h, 0);
+}
+
+static void
+hook_free(struct fw *fw, struct hook *h)
+{
+	TAILQ_REMOVE(&fw->hooks, h, entry);
+	if (h->evcon != NULL)
+		evhttp_connection_free(h->evcon);
+	if (h->parked != NULL &&
+	    evhttp_request_get_connection(h->parked) == NULL)
+		evhttp_request_free(h->parked);
+	event_free(h->ev);
+	free(h->uri);
+	free(h->body);
+	free(h);
+}
+
+/* First firing starts the POST; the one after hook_finish frees it. */
+static void
+hook_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct hook	*h = arg;
+
+	if (h->done)
+		hook_free(h->fw, h);
+	else
+		hook_start(h);
+}
+
+/*
+ * POST BODY (serialised now; the caller keeps its reference) to URL after
+ * DELAY_MS.  PARKED, if not NULL, is a control request answered with the
+ * outcome.  Returns -1 (with WHY) for a URL that is not loopback http.
+ */
+static int
+hook_new(struct fw *fw, const char *url, json_t *body, int delay_ms,
+    struct evhttp_request *parked, const char **why)
+{
+	struct hook	*h;
+	struct timeval	 tv;
+	char		*uri;
+	int		 port;
+
+	if (url_loopback(url, &port, &uri, why) == -1)
+		return -1;
+	h = xcalloc(1, sizeof *h);
+	h->fw = fw;
+	h->uri = uri;
+	h->port = port;
+	h->parked = parked;
+	if ((h->body = json_dumps(body, FW_JSON_FLAGS | JSON_ENCODE_ANY)) ==
+	    NULL)
+		fatalx("json_dumps");
+	if ((h->ev = evtimer_new(fw->base, hook_timer_cb, h)) == NULL)
+		fatalx("evtimer_new");
+	tv.tv_sec = delay_ms / 1000;
+	tv.tv_usec = (delay_ms % 1000) * 1000;
+	evtimer_add(h->ev, &tv);
+	TAILQ_INSERT_TAIL(&fw->hooks, h, entry);
+	return 0;
+}
+
+/* A message:out:ack webhook for SENT, shaped like the fixtures. */
+static json_t *
+ack_payload(json_t *sent, const char *ack)
+{
+	const char	*waid, *phone, *device, *created;
+	json_t		*events;
+	char		 to[64], from[64], now[64];
+
+	waid = json_string_value(json_object_get(sent, "waId"));
+	phone = json_string_value(json_object_get(sent, "phone"));
+	device = json_string_value(json_object_get(sent, "device"));
+	created = json_string_value(json_object_get(sent, "createdAt"));
+	snprintf(to, sizeof to, "%s@c.us", phone + 1);
+	snprintf(from, sizeof from, "%s@c.us", &FW_DEVICE_PHONE[1]);
+	iso_now(now, sizeof now);
+
+	events = jcheck(json_pack("{s:{s:s}, s:{s:s}}",
+	    "sent", "date", created, "delivered", "date", now));
+	if (strcmp(ack, "read") == 0)
+		json_object_set_new(events, "read",
+		    jcheck(json_pack("{s:s}", "date", now)));
+
+	return jcheck(json_pack("{s:s, s:s, s:s, s:I, s:s,"
+	    " s:{s:s, s:s, s:s, s:s, s:i},"
+	    " s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I,"
+	    " s:O*, s:O*, s:{s:s, s:s, s:s, s:s, s:{s:s, s:s}}, s:o,"
+	    " s:{s:b, s:s}}}",
+	    "id", waid,
+	    "object", "message",
+	    "event", "message:out:ack",
+	    "created", (json_int_t)time(NULL),
+	    "ack", ack,
+	    "device",
+		"id", device,
+		"phone", FW_DEVICE_PHONE,
+		"alias", FW_DEVICE_ALIAS,
+		"plan", "io-business",
+		"version", 1,
+	    "data",
+		"id", waid,
+		"type", "text",
+		"flow", "outbound",
+		"status", "active",
+		"ack", ack,
+		"from", from,
+		"fromNumber", FW_DEVICE_PHONE,
+		"to", to,
+		"toNumber", phone,
+		"date", created,
+		"createdAt", created,
+		"timestamp", (json_int_t)time(NULL),
+		"body", json_object_get(sent, "message"),
+		"reference", json_object_get(sent, "reference"),
+		"chat",
+		    "id", to,
+		    "type", "chat",
+		    "status", "active",
+		    "waStatus", "active",
+		    "contact",
+			"wid", to,
+			"phone", phone,
+		"events", events,
+		"meta",
+		    "isGroup", 0,
+		    "source", "api"));
+}
+
+/* After a successful send: queue the configured acks for it. */
+static void
+ack_schedule(struct fw *fw, json_t *sent)
+{
+	static const char	*acks[] = { "delivered", "read" };
+	const char		*why;
+	json_t			*payload;
+	int			 delay[2], i;
+
+	if (fw->ack_url == NULL)
+		return;
+	delay[0] = fw->ack_delivered_ms;
+	delay[1] = fw->ack_read_ms;
+	for (i = 0; i < 2; i++) {
+		if (delay[i] < 0)
+			continue;
+		payload = ack_payload(sent, acks[i]);
+		if (hook_new(fw, fw->ack_url, payload, delay[i], NULL, &why) ==
+		    -1)
+			log_warnx("auto_ack: %s", why);
+		json_decref(payload);
+	}
+}
+
+static int
+token_ok(struct fw *fw, struct evhttp_request *req)
+{
+	const char	*t;
+
+	t = evhttp_find_header(evhttp_request_get_input_headers(req), "Token");
+	return t != NULL && strcmp(t, fw->token) == 0;
+}
+
+/* Take the first queued fault for this request into F; 0 if none. */
+static int
+fault_take(struct fw *fw, enum evhttp_cmd_type m, const char *path,
+    struct fault *out)
+{
+	struct fault	*f;
+
+	TAILQ_FOREACH(f, &fw->faults, entry) {
+		if (strncmp(path, f->path, strlen(f->path)) != 0)
+			continue;
+		if (f->method != NULL &&
+		    strcasecmp(f->method, method_name(m)) != 0)
+			continue;
+		*out = *f;
+		out->path = out->method = NULL;
+		if (f->count > 0 && --f->count == 0) {
+			TAILQ_REMOVE(&fw->faults, f, entry);
+			free(f->path);
+			free(f->method);
+			free(f);
+		}
+		return 1;
+	}
+	return 0;
+}
+
+static void
+faults_clear(struct faultq *q)
+{
+	struct fault	*f;
+
+	while ((f = TAILQ_FIRST(q)) != NULL) {
+		TAILQ_REMOVE(q, f, entry);
+		free(f->path);
+		free(f->method);
+		free(f);
+	}
+}
+
+static void
+record_add(struct fw *fw, struct call *c, int64_t t_us, int status, int tok,
+    const char *fault)
+{
+	json_t	*rec;
+
+	rec = jcheck(json_pack("{s:I, s:f, s:s, s:o, s:i, s:O, s:b}",
+	    "seq", (json_int_t)fw->seq,
+	    "t_ms", (double)t_us / 1000.0,
+	    "method", method_name(c->method),
+	    "path", jstr(c->path),
+	    "status", status,
+	    "body", c->body != NULL ? c->body : json_null(),
+	    "token_ok", tok));
+	if (fault != NULL)
+		json_object_set_new(rec, "fault", json_string(fault));
+	if (fw->reqlog != NULL) {
+		if (json_dumpf(rec, fw->reqlog, FW_JSON_FLAGS) == -1 ||
+		    fputc('\n', fw->reqlog) == EOF || fflush(fw->reqlog) == EOF)
+			log_warn("request log");
+	}
+	if (json_array_size(fw->records) < FW_MAX_RECORDS)
+		json_array_append(fw->records, rec);
+	else
+		fw->n_dropped++;
+	json_decref(rec);
+}
+
+static const struct route *
+route_find(const struct route *tab, size_t n, struct call *c, int *known)
+{
+	size_t	 i, len;
+	int	 match;
+
+	*known = 0;
+	for (i = 0; i < n; i++) {
+		len = strlen(tab[i].path);
+		if (tab[i].prefix)
+			match = strncmp(c->path, tab[i].path, len) == 0 &&
+			    c->path[len] != '\0';
+		else
+			match = strcmp(c->path, tab[i].path) == 0;
+		if (!match)
+			continue;
+		*known = 1;
+		if (tab[i].method == c->method)
+			return &tab[i];
+	}
+	return NULL;
+}
+
+/* Run the route for C, or fill a 404/405; returns 1 if parked. */
+static int
+route_run(const struct route *tab, size_t n, struct call *c)
+{
+	const struct route	*rt;
+	int			 known;
+
+	if ((rt = route_find(tab, n, c, &known)) != NULL)
+		return rt->fn(c);
+	if (known)
+		reply_error(c->reply, 405, "method:notallowed",
+		    "Method %s not allowed on %s", method_name(c->method),
+		    c->path);
+	else
+		reply_error(c->reply, 404, "route:notfound", "Not found: %s %s",
+		    method_name(c->method), c->path);
+	return 0;
+}
+
+/*
+ * An API request: a queued fault may answer it, hold it or drop it; the
+ * rest go to the handler.  Everything is recorded with the status the
+ * client will see, decided now even when the answer is held back.
+ */
+static void
+api_dispatch(struct call *c, int64_t t_us)
+{
+	struct fw	*fw = c->fw;
+	struct fault	 f;
+	const char	*what = NULL;
+	int		 tok, has_fault, status;
+
+	fw->seq++;
+	fw->n_requests++;
+	tok = token_ok(fw, c->req);
+	memset(&f, 0, sizeof f);
+	has_fault = fault_take(fw, c->method, c->path, &f);
+
+	if (has_fault && f.status != 0) {
+		reply_error(c->reply, f.status, "fault:injected",
+		    "Injected fault: status %d", f.status);
+		c->reply->retry_after = f.retry_after;
+		what = "status";
+	} else if (has_fault && f.reset && !f.processed)
+		what = "reset";
+	else {
+		if (!tok)
+			reply_error(c->reply, 401, "auth:invalid",
+			    "Invalid or missing API key");
+		else
+			route_run(api_routes, nitems(api_routes), c);
+		if (has_fault)
+			what = f.reset ? "reset" : "delay";
+	}
+	status = has_fault && f.reset ? 0 : c->reply->status;
+	record_add(fw, c, t_us, status, tok, what);
+	log_debug("#%" PRIu64 " %s %s -> %d%s%s", fw->seq,
+	    method_name(c->method), c->path, status, what ? " fault " : "",
+	    what ? what : "");
+
+	if (has_fault && (f.reset || f.delay_ms > 0))
+		pending_new(fw, c->req, c->reply, f.delay_ms, f.reset);
+	else
+		reply_send(fw, c->req, c->reply);
+}
+
+static void
+ctl_dispatch(struct call *c)
+{
+	if (route_run(ctl_routes, nitems(ctl_routes), c) == 0)
+		reply_send(c->fw, c->req, c->reply);
+}
+
+static void
+http_cb(struct evhttp_request *req, void *arg)
+{
+	struct fw		*fw = arg;
+	struct call		 c;
+	struct reply		 reply;
+	const struct evhttp_uri	*uri;
+	const char		*q;
+	struct evbuffer		*in;
+	unsigned char		*data;
+	size_t			 len;
+	json_error_t		 err;
+	int64_t			 t_us;
+
+	t_us = uptime_us(fw);
+	memset(&c, 0, sizeof c);
+	memset(&reply, 0, sizeof reply);
+	TAILQ_INIT(&c.query);
+	c.fw = fw;
+	c.req = req;
+	c.reply = &reply;
+	c.method = evhttp_request_get_command(req);
+
+	uri = evhttp_request_get_evhttp_uri(req);
+	c.path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
+	if (c.path == NULL || *c.path == '\0')
+		c.path = "/";
+	q = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
+	if (q != NULL && evhttp_parse_query_str(q, &c.query) == -1)
+		evhttp_clear_headers(&c.query);
+
+	in = evhttp_request_get_input_buffer(req);
+	if ((len = evbuffer_get_length(in)) > 0) {
+		data = evbuffer_pullup(in, -1);
+		if (data != NULL)
+			c.body = json_loadb((const char *)data, len,
+			    JSON_DECODE_ANY, &err);
+	}
+
+	if (strncmp(c.path, "/_ctl/", 6) == 0)
+		ctl_dispatch(&c);
+	else
+		api_dispatch(&c, t_us);
+
+	reply_clear(&reply);
+	evhttp_clear_headers(&c.query);
+	json_decref(c.body);
+}
+
+static int
+api_send(struct call *c)
+{
+	struct fw	*fw = c->fw;
+	json_t		*phone, *ref, *dev, *prio, *body;
+	const char	*p, *key;
+	size_t		 klen;
+	char		 id[32], waid[32], now[64], wid[64];
+
+	if (!json_is_object(c->body)) {
+		reply_error(c->reply, 400, "body:invalid",
+		    "Request body must be a JSON object");
+		return 0;
+	}
+	phone = json_object_get(c->body, "phone");
+	if (!json_is_string(phone)) {
+		reply_phone_invalid(c->reply, NULL, "required");
+		return 0;
+	}
+	p = json_string_value(phone);
+	if (!phone_ok(p, json_string_length(phone)) ||
+	    json_object_get(fw->invalid, p) != NULL) {
+		reply_phone_invalid(c->reply, p, "invalid");
+		return 0;
+	}
+
+	ref = json_object_get(c->body, "reference");
+	dev = json_object_get(c->body, "device");
+	if (!json_is_string(dev))
+		dev = NULL;
+	prio = json_object_get(c->body, "priority");
+	if (!json_is_string(prio))
+		prio = NULL;
+	id_new(fw, id, sizeof id, waid, sizeof waid);
+	iso_now(now, sizeof now);
+	snprintf(wid, sizeof wid, "%s@c.us", p + 1);
+
+	body = jcheck(json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s,"
+	    " s:O*, s:O*, s:o, s:s, s:{s:i}, s:s, s:{s:s}, s:o}",
+	    "id", id,
+	    "waId", waid,
+	    "phone", p,
+	    "wid", wid,
+	    "status", "queued",
+	    "deliveryStatus", "queued",
+	    "createdAt", now,
+	    "deliverAt", now,
+	    "message", json_object_get(c->body, "message"),
+	    "reference", ref,
+	    "priority", prio != NULL ? json_incref(prio) :
+		json_string("normal"),
+	    "retentionPolicy", "plan_defaults",
+	    "retry", "count", 0,
+	    "webhookStatus", "pending",
+	    "media", "format", "native",
+	    "device", dev != NULL ? json_incref(dev) :
+		json_string(FW_DEVICE_ID)));
+	reply_json(c->reply, 201, body);
+
+	/* At-most-once evidence: a reference accepted twice is a duplicate. */
+	fw->n_ok++;
+	if (json_is_string(ref)) {
+		key = json_string_value(ref);
+		klen = json_string_length(ref);
+		if (json_object_getn(fw->refs, key, klen) != NULL)
+			fw->n_dup++;
+		else
+			json_object_setn_new(fw->refs, key, klen, json_true());
+	}
+
+	c->reply->sent = jcheck(json_pack("{s:s, s:s, s:O, s:s, s:O*, s:O*}",
+	    "waId", waid,
+	    "phone", p,
+	    "device", json_object_get(body, "device"),
+	    "createdAt", now,
+	    "message", json_object_get(c->body, "message"),
+	    "reference", ref));
+	return 0;
+}
+
+/* A few country entries so "country" looks like the real thing. */
+static json_t *
+country_for(const char *phone)
+{
+	static const struct {
+		const char	*prefix, *code, *name;
+	} tab[] = {
+		{ "+228", "TG", "Togo" },
+		{ "+229", "BJ", "Benin" },
+		{ "+225", "CI", "Ivory Coast" },
+		{ "+221", "SN", "Senegal" },
+		{ "+33", "FR", "France" },
+		{ "+44", "GB", "United Kingdom" },
+		{ "+1", "US", "United States" },
+	};
+	size_t	 i;
+
+	for (i = 0; i < nitems(tab); i++) {
+		if (strncmp(phone, tab[i].prefix, strlen(tab[i].prefix)) == 0)
+			return jcheck(json_pack("{s:s, s:s, s:s}",
+			    "code", tab[i].code, "name", tab[i].name,
+			    "phonePrefix", tab[i].prefix));
+	}
+	return jcheck(json_pack("{s:s, s:s, s:n}", "code", "ZZ",
+	    "name", "Unknown", "phonePrefix"));
+}
+
+static int
+api_exists(struct call *c)
+{
+	struct fw	*fw = c->fw;
+	json_t		*v;
+	const char	*p = NULL;
+	char		*fixed = NULL, wid[64], link[64];
+	size_t		 len = 0;
+
+	if (c->method == EVHTTP_REQ_POST) {
+		if (!json_is_object(c->body)) {
+			reply_error(c->reply, 400, "body:invalid",
+			    "Request body must be a JSON object");
+			goto out;
+		}
+		v = json_object_get(c->body, "phone");
+		if (json_is_string(v)) {
+			p = json_string_value(v);
+			len = json_string_length(v);
+		}
+	} else if ((p = evhttp_find_header(&c->query, "phone")) != NULL) {
+		/* An unencoded "+" in a query decodes to a space. */
+		if (p[0] == ' ') {
+			fixed = xstrdup(p);
+			fixed[0] = '+';
+			p = fixed;
+		}
+		len = strlen(p);
+	}
+	if (p == NULL) {
+		reply_phone_invalid(c->reply, NULL, "required");
+		goto out;
+	}
+	if (!phone_ok(p, len)) {
+		reply_phone_invalid(c->reply, p, "invalid");
+		goto out;
+	}
+
+	if (json_object_get(fw->missing, p) != NULL) {
+		if (fw->exists_404)
+			reply_json(c->reply, 404, jcheck(json_pack(
+			    "{s:i, s:s, s:s, s:b, s:s}", "status", 404,
+			    "message", "Number does not exist on WhatsApp",
+			    "errorCode", "phone:notfound", "exists", 0,
+			    "phone", p)));
+		else
+			reply_json(c->reply, 200, jcheck(json_pack(
+			    "{s:b, s:s}", "exists", 0, "phone", p)));
+		goto out;
+	}
+	snprintf(wid, sizeof wid, "%s@c.us", p + 1);
+	snprintf(link, sizeof link, "https://wa.me/%s", p + 1);
+	reply_json(c->reply, 200, jcheck(json_pack(
+	    "{s:b, s:s, s:s, s:b, s:{s:n, s:b, s:b, s:n}, s:s, s:o}",
+	    "exists", 1, "phone", p, "wid", wid, "isBusiness", 0,
+	    "businessInfo", "name", "isApi", 0, "isSmb", 0, "privacyMode",
+	    "link", link, "country", country_for(p))));
+out:
+	free(fixed);
+	return 0;
+}
+
+static json_t *
+device_json(struct fw *fw, json_t *id)
+{
+	return jcheck(json_pack("{s:o, s:s, s:{s:s}, s:s, s:s}",
+	    "id", id, "status", "operative",
+	    "session", "status", fw->device_online ? "online" : "offline",
+	    "phone", FW_DEVICE_PHONE, "alias", FW_DEVICE_ALIAS));
+}
+
+static int
+api_devices(struct call *c)
+{
+	reply_json(c->reply, 200, jcheck(json_pack("[o]",
+	    device_json(c->fw, json_string(FW_DEVICE_ID)))));
+	return 0;
+}
+
+static int
+api_device(struct call *c)
+{
+	const char	*id = c->path + strlen("/v1/devices/");
+
+	if (strchr(id, '/') != NULL) {
+		reply_error(c->reply, 404, "route:notfound", "Not found: %s",
+		    c->path);
+		return 0;
+	}
+	reply_json(c->reply, 200, device_json(c->fw, jstr(id)));
+	return 0;
+}
+
+/* Check one fault object; on error say why in WHY. */
+static struct fault *
+fault_parse(json_t *o, char *why, size_t len)
+{
+	struct fault	*f;
+	const char	*key;
+	json_t		*v;
+	json_int_t	 n;
+
+	f = xcalloc(1, sizeof *f);
+	f->count = 1;
+	f->retry_after = -1;
+	if (!json_is_object(o)) {
+		snprintf(why, len, "not an object");
+		goto fail;
+	}
+	json_object_foreach(o, key, v) {
+		n = json_is_integer(v) ? json_integer_value(v) : 0;
+		if (strcmp(key, "path") == 0) {
+			if (!json_is_string(v) ||
+			    json_string_value(v)[0] != '/')
+				goto bad;
+			free(f->path);
+			f->path = xstrdup(json_string_value(v));
+		} else if (strcmp(key, "method") == 0) {
+			if (!json_is_string(v))
+				goto bad;
+			free(f->method);
+			f->method = xstrdup(json_string_value(v));
+		} else if (strcmp(key, "status") == 0) {
+			if (!json_is_integer(v) || n < 200 || n > 599)
+				goto bad;
+			f->status = (int)n;
+		} else if (strcmp(key, "delay_ms") == 0) {
+			if (!json_is_integer(v) || n < 0 ||
+			    n > FW_MAX_DELAY_MS)
+				goto bad;
+			f->delay_ms = (int)n;
+		} else if (strcmp(key, "reset") == 0) {
+			if (!json_is_boolean(v))
+				goto bad;
+			f->reset = json_is_true(v);
+		} else if (strcmp(key, "processed") == 0) {
+			if (!json_is_boolean(v))
+				goto bad;
+			f->processed = json_is_true(v);
+		} else if (strcmp(key, "retry_after") == 0) {
+			if (!json_is_integer(v) || n < 0 || n > 86400)
+				goto bad;
+			f->retry_after = (int)n;
+		} else if (strcmp(key, "count") == 0) {
+			if (!json_is_integer(v) || (n < 1 && n != -1))
+				goto bad;
+			f->count = n;
+		} else {
+			snprintf(why, len, "unknown key \"%.64s\"", key);
+			goto fail;
+		}
+		continue;
+bad:
+		snprintf(why, len, "bad value for \"%s\"", key);
+		goto fail;
+	}
+	if (f->path == NULL) {
+		snprintf(why, len, "\"path\" is required");
+		goto fail;
+	}
+	if (f->status == 0 && f->delay_ms == 0 && !f->reset) {
+		snprintf(why, len, "needs status, delay_ms or reset");
+		goto fail;
+	}
+	if (f->reset && f->status != 0) {
+		snprintf(why, len, "reset and status exclude each other");
+		goto fail;
+	}
+	if (f->processed && !f->reset) {
+		snprintf(why, len, "processed needs reset");
+		goto fail;
+	}
+	if (f->retry_after == -1)
+		f->retry_after = f->status == 429 ? 1 : 0;
+	return f;
+fail:
+	free(f->path);
+	free(f->method);
+	free(f);
+	return NULL;
+}
+
+/* Faults are all checked before any is queued. */
+static int
+ctl_faults_add(struct call *c)
+{
+	struct faultq	 q;
+	struct fault	*f;
+	json_t		*arr, *v;
+	size_t		 i;
+	char		 why[128];
+
+	TAILQ_INIT(&q);
+	arr = json_object_get(c->body, "faults");
+	if (!json_is_array(arr)) {
+		reply_error(c->reply, 400, "ctl:invalid",
+		    "body must be {\"faults\":[...]}");
+		return 0;
+	}
+	json_array_foreach(arr, i, v) {
+		if ((f = fault_parse(v, why, sizeof why)) == NULL) {
+			faults_clear(&q);
+			reply_error(c->reply, 400, "ctl:invalid",
+			    "faults[%zu]: %s", i, why);
+			return 0;
+		}
+		TAILQ_INSERT_TAIL(&q, f, entry);
+	}
+	TAILQ_CONCAT(&c->fw->faults, &q, entry);
+	return ctl_faults_get(c);
+}
+
+static int
+ctl_faults_get(struct call *c)
+{
+	struct fault	*f;
+	json_t		*arr, *o;
+
+	arr = json_array();
+	TAILQ_FOREACH(f, &c->fw->faults, entry) {
+		o = jcheck(json_pack("{s:o, s:I}", "path", jstr(f->path),
+		    "count", (json_int_t)f->count));
+		if (f->method != NULL)
+			json_object_set_new(o, "method", jstr(f->method));
+		if (f->status != 0)
+			json_object_set_new(o, "status",
+			    json_integer(f->status));
+		if (f->delay_ms != 0)
+			json_object_set_new(o, "delay_ms",
+			    json_integer(f->delay_ms));
+		if (f->reset)
+			json_object_set_new(o, "reset", json_true());
+		if (f->processed)
+			json_object_set_new(o, "processed", json_true());
+		if (f->retry_after != 0)
+			json_object_set_new(o, "retry_after",
+			    json_integer(f->retry_after));
+		json_array_append_new(arr, o);
+	}
+	reply_json(c->reply, 200, jcheck(json_pack("{s:o}", "faults", arr)));
+	return 0;
+}
+
+static int
+ctl_faults_clear(struct call *c)
+{
+	faults_clear(&c->fw->faults);
+	return ctl_faults_get(c);
+}
+
+/* A JSON array of valid phones as a set; NULL if anything is off. */
+static json_t *
+phone_set(json_t *arr, char *why, size_t len, const char *name)
+{
+	json_t	*set, *v;
+	size_t	 i;
+
+	if (!json_is_array(arr)) {
+		snprintf(why, len, "\"%s\" must be an array", name);
+		return NULL;
+	}
+	set = json_object();
+	json_array_foreach(arr, i, v) {
+		if (!json_is_string(v) || !phone_ok(json_string_value(v),
+		    json_string_length(v))) {
+			snprintf(why, len, "%s[%zu] is not an E164 phone",
+			    name, i);
+			json_decref(set);
+			return NULL;
+		}
+		json_object_set_new(set, json_string_value(v), json_true());
+	}
+	return set;
+}
+
+/* A delay in ms, or -1 (no such ack) when absent. */
+static int
+ack_delay(json_t *o, const char *key, int *ms)
+{
+	json_t	*v;
+
+	*ms = -1;
+	if ((v = json_object_get(o, key)) == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+	    json_integer_value(v) > FW_MAX_DELAY_MS)
+		return -1;
+	*ms = (int)json_integer_value(v);
+	return 0;
+}
+
+/* Everything is checked before anything changes. */
+static int
+ctl_config_set(struct call *c)
+{
+	struct fw	*fw = c->fw;
+	json_t		*missing = NULL, *invalid = NULL, *v, *url;
+	const char	*key, *s, *uwhy;
+	char		*uri = NULL, why[160];
+	int		 exists_404 = fw->exists_404;
+	int		 online = fw->device_online;
+	int		 set_ack = 0, dms = -1, rms = -1, port;
+	char		*ack_url = NULL;
+	json_int_t	 n;
+
+	why[0] = '\0';
+	if (!json_is_object(c->body)) {
+		snprintf(why, sizeof why, "body must be a JSON object");
+		goto out;
+	}
+	json_object_foreach(c->body, key, v) {
+		if (strcmp(key, "missing") == 0) {
+			json_decref(missing);
+			if ((missing = phone_set(v, why, sizeof why, key)) ==
+			    NULL)
+				goto out;
+		} else if (strcmp(key, "invalid") == 0) {
+			json_decref(invalid);
+			if ((invalid = phone_set(v, why, sizeof why, key)) ==
+			    NULL)
+				goto out;
+		} else if (strcmp(key, "exists_mode") == 0) {
+			s = json_string_value(v);
+			n = json_is_integer(v) ? json_integer_value(v) : 0;
+			if (s != NULL)
+				n = strcmp(s, "404") == 0 ? 404 :
+				    strcmp(s, "200") == 0 ? 200 : 0;
+			if (n == 404 || n == 200)
+				exists_404 = n == 404;
+			else {
+				snprintf(why, sizeof why,
+				    "exists_mode must be \"200\" or \"404\"");
+				goto out;
+			}
+		} else if (strcmp(key, "device_status") == 0) {
+			s = json_string_value(v);
+			if (s != NULL && strcmp(s, "online") == 0)
+				online = 1;
+			else if (s != NULL && strcmp(s, "offline") == 0)
+				online = 0;
+			else {
+				snprintf(why, sizeof why, "device_status must "
+				    "be \"online\" or \"offline\"");
+				goto out;
+			}
+		} else if (strcmp(key, "auto_ack") == 0) {
+			set_ack = 1;
+			free(ack_url);
+			ack_url = NULL;
+			if (json_is_null(v))
+				continue;
+			url = json_object_get(v, "url");
+			if (!json_is_object(v) || !json_is_string(url)) {
+				snprintf(why, sizeof why,
+				    "auto_ack must be null or {\"url\":...}");
+				goto out;
+			}
+			if (url_loopback(json_string_value(url), &port, &uri,
+			    &uwhy) == -1) {
+				snprintf(why, sizeof why, "auto_ack: %s", uwhy);
+				goto out;
+			}
+			free(uri);
+			uri = NULL;
+			if (ack_delay(v, "delivered_ms", &dms) == -1 ||
+			    ack_delay(v, "read_ms", &rms) == -1) {
+				snprintf(why, sizeof why, "auto_ack: delays "
+				    "must be 0 to %d ms", FW_MAX_DELAY_MS);
+				goto out;
+			}
+			ack_url = xstrdup(json_string_value(url));
+		} else {
+			snprintf(why, sizeof why, "unknown key \"%.64s\"", key);
+			goto out;
+		}
+	}
+
+	if (missing != NULL) {
+		json_decref(fw->missing);
+		fw->missing = missing;
+		missing = NULL;
+	}
+	if (invalid != NULL) {
+		json_decref(fw->invalid);
+		fw->invalid = invalid;
+		invalid = NULL;
+	}
+	fw->exists_404 = exists_404;
+	fw->device_online = online;
+	if (set_ack) {
+		free(fw->ack_url);
+		fw->ack_url = ack_url;	/* ownership moves */
+		ack_url = NULL;
+		fw->ack_delivered_ms = dms;
+		fw->ack_read_ms = rms;
+	}
+out:
+	json_decref(missing);
+	json_decref(invalid);
+	free(ack_url);
+	if (why[0] != '\0') {
+		reply_error(c->reply, 400, "ctl:invalid", "%s", why);
+		return 0;
+	}
+	return ctl_config_get(c);
+}
+
+static int
+ctl_config_get(struct call *c)
+{
+	struct fw	*fw = c->fw;
+	json_t		*ack = json_null(), *missing, *invalid;
+	const char	*key;
+	json_t		*v;
+
+	missing = json_array();
+	json_object_foreach(fw->missing, key, v)
+		json_array_append_new(missing, json_string(key));
+	invalid = json_array();
+	json_object_foreach(fw->invalid, key, v)
+		json_array_append_new(invalid, json_string(key));
+	if (fw->ack_url != NULL) {
+		ack = jcheck(json_pack("{s:s}", "url", fw->ack_url));
+		if (fw->ack_delivered_ms >= 0)
+			json_object_set_new(ack, "delivered_ms",
+			    json_integer(fw->ack_delivered_ms));
+		if (fw->ack_read_ms >= 0)
+			json_object_set_new(ack, "read_ms",
+			    json_integer(fw->ack_read_ms));
+	}
+	reply_json(c->reply, 200, jcheck(json_pack(
+	    "{s:o, s:o, s:s, s:s, s:o}",
+	    "missing", missing, "invalid", invalid,
+	    "exists_mode", fw->exists_404 ? "404" : "200",
+	    "device_status", fw->device_online ? "online" : "offline",
+	    "auto_ack", ack)));
+	return 0;
+}
+
+/* Parks the request until the webhook has answered or failed. */
+static int
+ctl_webhook(struct call *c)
+{
+	json_t		*url, *body;
+	const char	*why;
+
+	url = json_object_get(c->body, "url");
+	body = json_object_get(c->body, "body");
+	if (!json_is_string(url) || body == NULL) {
+		reply_error(c->reply, 400, "ctl:invalid",
+		    "body must be {\"url\":...,\"body\":...}");
+		return 0;
+	}
+	if (hook_new(c->fw, json_string_value(url), body, 0, c->req, &why) ==
+	    -1) {
+		reply_error(c->reply, 400, "ctl:invalid", "%s", why);
+		return 0;
+	}
+	return 1;
+}
+
+static int
+ctl_requests_get(struct call *c)
+{
+	const char	*prefix, *p;
+	json_t		*arr, *rec;
+	size_t		 i, len;
+
+	prefix = evhttp_find_header(&c->query, "path");
+	if (prefix == NULL) {
+		reply_json(c->reply, 200, json_incref(c->fw->records));
+		return 0;
+	}
+	len = strlen(prefix);
+	arr = json_array();
+	json_array_foreach(c->fw->records, i, rec) {
+		p = json_string_value(json_object_get(rec, "path"));
+		if (p != NULL && strncmp(p, prefix, len) == 0)
+			json_array_append(arr, rec);
+	}
+	reply_json(c->reply, 200, arr);
+	return 0;
+}
+
+static int
+ctl_requests_clear(struct call *c)
+{
+	size_t	 n = json_array_size(c->fw->records);
+
+	json_array_clear(c->fw->records);
+	reply_json(c->reply, 200, jcheck(json_pack("{s:I}", "cleared",
+	    (json_int_t)n)));
+	return 0;
+}
+
+static int
+ctl_stats(struct call *c)
+{
+	struct fw	*fw = c->fw;
+	struct pending	*p;
+	struct hook	*h;
+	json_int_t	 np = 0, nh = 0;
+
+	TAILQ_FOREACH(p, &fw->pendings, entry)
+		np++;
+	TAILQ_FOREACH(h, &fw->hooks, entry)
+		nh += !h->done;
+	reply_json(c->reply, 200, jcheck(json_pack(
+	    "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	    "requests", (json_int_t)fw->n_requests,
+	    "messages_ok", (json_int_t)fw->n_ok,
+	    "references_duplicated", (json_int_t)fw->n_dup,
+	    "records_dropped", (json_int_t)fw->n_dropped,
+	    "webhooks_ok", (json_int_t)fw->n_hooks_ok,
+	    "webhooks_failed", (json_int_t)fw->n_hooks_failed,
+	    "replies_pending", np,
+	    "webhooks_pending", nh)));
+	return 0;
+}
+
+/* Back to the start state; answers and webhooks in flight still finish. */
+static void
+fw_reset(struct fw *fw)
+{
+	faults_clear(&fw->faults);
+	json_object_clear(fw->missing);
+	json_object_clear(fw->invalid);
+	fw->exists_404 = 0;
+	fw->device_online = 1;
+	free(fw->ack_url);
+	fw->ack_url = NULL;
+	fw->ack_delivered_ms = fw->ack_read_ms = -1;
+	json_array_clear(fw->records);
+	json_object_clear(fw->refs);
+	fw->seq = 0;
+	fw->n_requests = fw->n_ok = fw->n_dup = fw->n_dropped = 0;
+	fw->n_hooks_ok = fw->n_hooks_failed = 0;
+}
+
+static int
+ctl_reset(struct call *c)
+{
+	fw_reset(c->fw);
+	return ctl_stats(c);
+}
+
+static void
+evlog_cb(int severity, const char *msg)
+{
+	if (severity == EVENT_LOG_DEBUG)
+		log_debug("libevent: %s", msg);
+	else if (severity == EVENT_LOG_MSG)
+		log_info("libevent: %s", msg);
+	else
+		log_warnx("libevent: %s", msg);
+}
+
+static void
+signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct fw	*fw = arg;
+
+	log_info("signal %d, exiting", (int)sig);
+	event_base_loopbreak(fw->base);
+}
+
+/* Publish the port: tmp file then rename, so readers never see half. */
+static void
+portfile_write(const char *path, int port)
+{
+	FILE	*f;
+	char	*tmp;
+
+	xasprintf(&tmp, "%s.tmp.%ld", path, (long)getpid());
+	if ((f = fopen(tmp, "w")) == NULL)
+		fatal("%s", tmp);
+	if (fprintf(f, "%d\n", port) < 0 || fflush(f) == EOF ||
+	    fsync(fileno(f)) == -1)
+		fatal("%s", tmp);
+	if (fclose(f) == EOF)
+		fatal("%s", tmp);
+	if (rename(tmp, path) == -1)
+		fatal("rename %s", path);
+	free(tmp);
+}
+
+/* Many concurrent clients need many descriptors. */
+static void
+raise_nofile(void)
+{
+	struct rlimit	 rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			log_warn("setrlimit");
+	}
+}
+
+static __attribute__((__noreturn__)) void
+usage(void)
+{
+	fprintf(stderr, "usage: fakewass [-v] [-p port] [-P portfile] "
+	    "[-r requestlog] [-t token]\n");
+	exit(1);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct fw		 fw;
+	struct sockaddr_in	 sin;
+	socklen_t		 slen;
+	struct evconnlistener	*lev;
+	struct pending		*p;
+	struct hook		*h;
+	const char		*portfile = NULL, *reqlog = NULL;
+	char			*end;
+	long			 port = 0;
+	int			 ch, level = LOG_LVL_INFO;
+
+	memset(&fw, 0, sizeof fw);
+	fw.token = FW_TOKEN;
+	while ((ch = getopt(argc, argv, "p:P:r:t:v")) != -1) {
+		switch (ch) {
+		case 'p':
+			errno = 0;
+			port = strtol(optarg, &end, 10);
+			if (errno != 0 || *optarg == '\0' || *end != '\0' ||
+			    port < 0 || port > 65535)
+				usage();
+			break;
+		case 'P':
+			portfile = optarg;
+			break;
+		case 'r':
+			reqlog = optarg;
+			break;
+		case 't':
+			fw.token = optarg;
+			break;
+		case 'v':
+			level = LOG_LVL_DEBUG;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+
+	log_init("fakewass", 1, level);
+	event_set_log_callback(evlog_cb);
+	signal(SIGPIPE, SIG_IGN);
+	raise_nofile();
+	clock_gettime(CLOCK_MONOTONIC, &fw.start);
+	fw.idkey = ((uint64_t)arc4random() << 32) | arc4random();
+
+	TAILQ_INIT(&fw.faults);
+	TAILQ_INIT(&fw.pendings);
+	TAILQ_INIT(&fw.hooks);
+	fw.missing = json_object();
+	fw.invalid = json_object();
+	fw.records = json_array();
+	fw.refs = json_object();
+	fw.device_online = 1;
+	fw.ack_delivered_ms = fw.ack_read_ms = -1;
+	if (reqlog != NULL && (fw.reqlog = fopen(reqlog, "ae")) == NULL)
+		fatal("%s", reqlog);
+
+	if ((fw.base = event_base_new()) == NULL)
+		fatalx("event_base_new");
+	if ((fw.http = evhttp_new(fw.base)) == NULL)
+		fatalx("evhttp_new");
+	evhttp_set_max_body_size(fw.http, FW_MAX_BODY);
+	evhttp_set_max_headers_size(fw.http, FW_MAX_HEADERS);
+	evhttp_set_timeout(fw.http, FW_TIMEOUT);
+	evhttp_set_allowed_methods(fw.http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
+	    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH |
+	    EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS);
+	evhttp_set_gencb(fw.http, http_cb, &fw);
+
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((unsigned short)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	lev = evconnlistener_new_bind(fw.base, NULL, NULL, LEV_OPT_REUSEABLE |
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, FW_BACKLOG,
+	    (struct sockaddr *)&sin, sizeof sin);
+	if (lev == NULL)
+		fatal("bind 127.0.0.1:%ld", port);
+	if (evhttp_bind_listener(fw.http, lev) == NULL)
+		fatalx("evhttp_bind_listener");
+	slen = sizeof sin;
+	if (getsockname(evconnlistener_get_fd(lev), (struct sockaddr *)&sin,
+	    &slen) == -1)
+		fatal("getsockname");
+	port = ntohs(sin.sin_port);
+
+	fw.ev_term = evsignal_new(fw.base, SIGTERM, signal_cb, &fw);
+	fw.ev_int = evsignal_new(fw.base, SIGINT, signal_cb, &fw);
+	if (fw.ev_term == NULL || fw.ev_int == NULL)
+		fatalx("evsignal_new");
+	evsignal_add(fw.ev_term, NULL);
+	evsignal_add(fw.ev_int, NULL);
+
+	if (portfile != NULL)
+		portfile_write(portfile, (int)port);
+	printf("port %ld\n", port);
+	fflush(stdout);
+	log_info("listening on 127.0.0.1:%ld", port);
+
+	event_base_dispatch(fw.base);
+
+	/* Held answers and webhooks first: they point into connections. */
+	while ((p = TAILQ_FIRST(&fw.pendings)) != NULL)
+		pending_free(&fw, p);
+	while ((h = TAILQ_FIRST(&fw.hooks)) != NULL)
+		hook_free(&fw, h);
+	evhttp_free(fw.http);
+	faults_clear(&fw.faults);
+	free(fw.ack_url);
+	json_decref(fw.missing);
+	json_decref(fw.invalid);
+	json_decref(fw.records);
+	json_decref(fw.refs);
+	event_free(fw.ev_term);
+	event_free(fw.ev_int);
+	event_base_free(fw.base);
+	libevent_global_shutdown();
+	if (fw.reqlog != NULL)
+		fclose(fw.reqlog);
+	return 0;
+}
