@@ -634,12 +634,58 @@ test_launch_100k(void **state)
 	harness_cleanup(&h);
 }
 
+/* The command line: create, send, list, relaunch needs --yes off a tty. */
+static void
+test_cli(void **state)
+{
+	struct harness	 h;
+	char		*out;
+
+	harness_init(&h, "[pacing]\ndaily_limit = 0\n");
+	assert_int_equal(harness_start(&h), 0);
+	seed(&h, "cli", 1, 3);
+	assert_int_equal(harness_cli(&h, "campaigns create --name 'C 1' "
+	    "--message-1 'Hi {{first_name}}' --category cli", NULL, &out), 0);
+	assert_non_null(strstr(out, "campaign 1"));
+	free(out);
+	assert_int_equal(harness_cli(&h, "campaigns create --name x", NULL,
+	    &out), 2);
+	free(out);
+	assert_int_equal(harness_cli(&h, "campaigns send 1", NULL, &out), 0);
+	assert_non_null(strstr(out, "pending 3"));
+	free(out);
+	assert_int_equal(harness_cli(&h, "campaigns list", NULL, &out), 0);
+	assert_non_null(strstr(out, "running"));
+	free(out);
+	assert_int_equal(harness_cli(&h, "messages list --campaign 1 --status "
+	    "pending", NULL, &out), 0);
+	assert_non_null(strstr(out, "3 message(s)"));
+	free(out);
+	assert_int_equal(harness_cli(&h, "campaigns relaunch 1", NULL, &out),
+	    2);
+	free(out);
+	assert_int_equal(harness_cli(&h, "campaigns stop 1", NULL, &out), 0);
+	free(out);
+	assert_int_equal(harness_cli(&h, "campaigns relaunch 1 --yes", NULL,
+	    &out), 0);
+	assert_non_null(strstr(out, "round 2"));
+	free(out);
+	assert_int_equal(harness_cli(&h, "campaigns send 99", NULL, &out), 1);
+	free(out);
+	assert_int_equal(harness_cli(&h, "status", NULL, &out), 0);
+	assert_non_null(strstr(out, "lane"));
+	assert_non_null(strstr(out, "blocked"));
+	free(out);
+	harness_cleanup(&h);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_campaign_lifecycle),
 		cmocka_unit_test(test_capacity),
+		cmocka_unit_test(test_cli),
 		cmocka_unit_test(test_simulator),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_pacing_daily_limit),
