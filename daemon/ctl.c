@@ -73,6 +73,7 @@ static const struct ctl_cmd *const ctl_tables[] = {
 	users_cmds,
 	misc_cmds,
 	campaigns_cmds,
+	verify_cmds,
 };
 
 static void	ctl_client_free(struct ctl_client *);

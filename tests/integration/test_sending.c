@@ -679,6 +679,51 @@ test_cli(void **state)
 	harness_cleanup(&h);
 }
 
+/* verify.*: exists, 404 and exists:false mean no, 503 means later. */
+static void
+test_verify(void **state)
+{
+	struct harness	 h;
+	json_t		*d, *rep;
+	int		 fd;
+
+	start_with_fake(&h, "[verify]\ninterval = 50ms\n[pacing]\n"
+	    "daily_limit = 0\n");
+	seed(&h, "v", 1, 4);
+	fake_ctl(&h, "POST", "/_ctl/config", "{\"missing\":[\"+33610000002\","
+	    "\"+33610000003\"],\"exists_mode\":\"404\"}");
+	fd = harness_connect(&h);
+	d = call_ok(fd, "verify.contact", json_pack("{s:i}", "id", 1));
+	assert_true(json_is_true(json_object_get(d, "on_whatsapp")));
+	json_decref(d);
+	d = call_ok(fd, "verify.contact", json_pack("{s:i}", "id", 2));
+	assert_true(json_is_false(json_object_get(d, "on_whatsapp")));
+	json_decref(d);
+	d = call_ok(fd, "verify.contact", json_pack("{s:i}", "id", 1));
+	assert_true(json_is_true(json_object_get(d, "cached")));
+	json_decref(d);
+	fake_ctl(&h, "POST", "/_ctl/faults", "{\"faults\":[{\"path\":"
+	    "\"/v1/numbers\",\"status\":503}]}");
+	rep = harness_call(fd, "verify.contact", json_pack("{s:i}", "id", 4));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+	    rep, "error"), "code")), "unavailable");
+	json_decref(rep);
+	fake_ctl(&h, "POST", "/_ctl/config", "{\"exists_mode\":\"200\"}");
+	d = call_ok(fd, "verify.bulk", json_pack("{s:s}", "category", "v"));
+	assert_int_equal(json_integer_value(json_object_get(d, "queued")), 2);
+	json_decref(d);
+	assert_int_equal(wait_int(&h, "SELECT count(*) FROM contacts WHERE "
+	    "verified IS NOT NULL", 4, 5), 4);
+	d = call_ok(fd, "verify.stats", NULL);
+	assert_int_equal(json_integer_value(json_object_get(d,
+	    "not_on_whatsapp")), 2);
+	assert_int_equal(json_integer_value(json_object_get(d, "on_whatsapp")),
+	    2);
+	json_decref(d);
+	close(fd);
+	harness_cleanup(&h);
+}
+
 int
 main(void)
 {
@@ -686,6 +731,7 @@ main(void)
 		cmocka_unit_test(test_campaign_lifecycle),
 		cmocka_unit_test(test_capacity),
 		cmocka_unit_test(test_cli),
+		cmocka_unit_test(test_verify),
 		cmocka_unit_test(test_simulator),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_pacing_daily_limit),
