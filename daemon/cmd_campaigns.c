@@ -60,7 +60,8 @@ category_id(struct ctl_req *r, json_t *v)
 
 /* Replace the categories of campaign ID by the list CATS (inside a tx). */
 static int
-set_categories(struct ctl_req *r, int64_t id, json_t *cats)
+set_categories(struct ctl_req *r, int64_t id, json_t *cats, char *err,
+    size_t errlen)
 {
 	sqlite3_stmt	*st;
 	json_t		*v;
@@ -76,7 +77,7 @@ set_categories(struct ctl_req *r, int64_t id, json_t *cats)
 	json_array_foreach(cats, i, v) {
 		if ((cid = category_id(r, v)) == -1) {
 			s = json_dumps(v, JSON_ENCODE_ANY);
-			ctl_error(r, "not_found", "categories[%zu]: no category "
+			snprintf(err, errlen, "categories[%zu]: no category "
 			    "%s", i, s ? s : "?");
 			free(s);
 			return -1;
@@ -171,6 +172,7 @@ cmd_campaigns_create(struct ctl_req *r)
 	const char	*m2 = ctl_arg_str(r, "message_2", NULL);
 	json_t		*cats = json_object_get(r->args, "categories");
 	int64_t		 now = store_now(), id;
+	char		 err[256];
 
 	ctl_target(r, "%s", name);
 	if (*name == '\0' || *m1 == '\0') {
@@ -204,8 +206,10 @@ cmd_campaigns_create(struct ctl_req *r)
 	}
 	sqlite3_reset(st);
 	id = sqlite3_last_insert_rowid(store_db(r->d->store));
-	if (cats != NULL && set_categories(r, id, cats) == -1) {
+	if (cats != NULL && set_categories(r, id, cats, err,
+	    sizeof err) == -1) {
 		store_rollback(r->d->store);
+		ctl_error(r, "not_found", "%s", err);
 		return CMD_DONE;
 	}
 	if (store_commit(r->d->store) == -1) {
@@ -226,6 +230,7 @@ cmd_campaigns_update(struct ctl_req *r)
 	const char	*m1 = ctl_arg_str(r, "message_1", NULL);
 	const char	*m2 = ctl_arg_str(r, "message_2", NULL);
 	json_t		*cats = json_object_get(r->args, "categories"), *c;
+	char		 err[256];
 
 	ctl_target(r, "%lld", (long long)id);
 	if ((c = get_or_404(r, id)) == NULL)
@@ -261,8 +266,10 @@ cmd_campaigns_update(struct ctl_req *r)
 	sqlite3_bind_int64(st, 5, store_now());
 	sqlite3_step(st);
 	sqlite3_reset(st);
-	if (cats != NULL && set_categories(r, id, cats) == -1) {
+	if (cats != NULL && set_categories(r, id, cats, err,
+	    sizeof err) == -1) {
 		store_rollback(r->d->store);
+		ctl_error(r, "not_found", "%s", err);
 		return CMD_DONE;
 	}
 	if (store_commit(r->d->store) == -1) {
