@@ -10,6 +10,7 @@
 #include "ctl.h"
 #include "daemon.h"
 #include "monitor.h"
+#include "provider.h"
 #include "store.h"
 
 static int
@@ -18,10 +19,24 @@ cmd_monitoring_stats(struct ctl_req *r)
 	json_t	*data = monitor_stats(r->d);
 
 	json_object_set_new(data, "provider",
-	    json_string(config_provider(r->d->conf)));
+	    json_string(r->d->provider ? r->d->provider->name :
+	    config_provider(r->d->conf)));
 	json_object_set_new(data, "version", json_string(WACAMP_VERSION));
 	json_object_set_new(data, "clients", json_integer(ctl_nclients(r->d)));
 	ctl_reply(r, data);
+	return CMD_DONE;
+}
+
+static int
+cmd_monitoring_capacity(struct ctl_req *r)
+{
+	json_int_t	 days = ctl_arg_int(r, "days", 30);
+
+	if (days < 1 || days > 3660) {
+		ctl_error(r, "bad_request", "days must be 1 to 3660");
+		return CMD_DONE;
+	}
+	ctl_reply(r, monitor_capacity_json(r->d, (int)days));
 	return CMD_DONE;
 }
 
@@ -84,6 +99,8 @@ cmd_audit_list(struct ctl_req *r)
 
 const struct ctl_cmd misc_cmds[] = {
 	{ "monitoring.stats", ROLE_ADMIN, 0, "", cmd_monitoring_stats },
+	{ "monitoring.capacity", ROLE_ADMIN, 0, "days:i",
+	    cmd_monitoring_capacity },
 	{ "subscribe", ROLE_ADMIN, 0, "topics:a!", cmd_subscribe },
 	{ "unsubscribe", ROLE_ADMIN, 0, "topics:a!", cmd_unsubscribe },
 	{ "audit.list", ROLE_SUPER, 0, "after:i limit:i", cmd_audit_list },

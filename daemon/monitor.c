@@ -11,6 +11,9 @@
 #include "ctl.h"
 #include "daemon.h"
 #include "monitor.h"
+#include "pacer.h"
+#include "campaign.h"
+#include "provider.h"
 #include "store.h"
 
 const char *
@@ -68,7 +71,8 @@ monitor_stats(struct daemon *d)
 	long		 sent = 0, m1 = 0, m2 = 0, failed = 0, delivered = 0;
 	long		 rd = 0, inter = 0, limit = d->conf->daily_limit;
 	double		 rate, err_rate;
-	time_t		 now = time(NULL);
+	time_t		 now = pacer_time();
+	json_t		*j, *camps;
 
 	daemon_day(now, today);
 	daemon_day(now - 6 * 86400, since);
@@ -87,7 +91,7 @@ monitor_stats(struct daemon *d)
 	sqlite3_reset(st);
 	rate = interaction_rate(d, since);
 	err_rate = sent > 0 ? (double)failed / (double)sent : 0;
-	return json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
+	j = json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
 	    "s:s,s:I,s:f,s:f,s:b,s:I}",
 	    "day", today, "timezone", d->conf->timezone,
 	    "sent_today", (json_int_t)sent, "daily_limit", (json_int_t)limit,
@@ -100,6 +104,65 @@ monitor_stats(struct daemon *d)
 	    "interaction_rate", rate, "error_rate", err_rate,
 	    "error_alert", err_rate > 0.10,
 	    "uptime", (json_int_t)(now - d->started));
+	json_object_set_new(j, "lanes", pacer_lanes(d));
+	camps = json_array();
+	st = store_stmt(d->store, "SELECT id FROM campaigns WHERE "
+	    "status = 'running' ORDER BY id LIMIT 50");
+	while (sqlite3_step(st) == SQLITE_ROW)
+		json_array_append_new(camps, json_integer(
+		    sqlite3_column_int64(st, 0)));
+	sqlite3_reset(st);
+	for (size_t i = 0; i < json_array_size(camps); i++)
+		json_array_set_new(camps, i, campaign_progress(d,
+		    json_integer_value(json_array_get(camps, i))));
+	json_object_set_new(j, "campaigns", camps);
+	if (d->provider != NULL)
+		json_object_set_new(j, "provider_health",
+		    json_string(d->provider->health));
+	return j;
+}
+
+json_t *
+monitor_capacity_json(struct daemon *d, int days)
+{
+	sqlite3_stmt	*st;
+	char		 today[11], since[11], from[11];
+	time_t		 now = pacer_time();
+	long		 sent = 0, limit = d->conf->daily_limit;
+	double		 rate;
+	json_t		*hist = json_array();
+
+	daemon_day(now, today);
+	daemon_day(now - 6 * 86400, since);
+	daemon_day(now - (time_t)(days - 1) * 86400, from);
+	st = store_stmt(d->store, "SELECT day, sent, m1, m2, failed, "
+	    "delivered, read, interactions FROM daily_usage WHERE day >= ? "
+	    "ORDER BY day");
+	sqlite3_bind_text(st, 1, from, -1, SQLITE_TRANSIENT);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (strcmp((const char *)sqlite3_column_text(st, 0), today) == 0)
+			sent = sqlite3_column_int(st, 1);
+		json_array_append_new(hist, json_pack("{s:s,s:I,s:I,s:I,s:I,"
+		    "s:I,s:I,s:I,s:s}",
+		    "day", (const char *)sqlite3_column_text(st, 0),
+		    "sent", (json_int_t)sqlite3_column_int64(st, 1),
+		    "message_1", (json_int_t)sqlite3_column_int64(st, 2),
+		    "message_2", (json_int_t)sqlite3_column_int64(st, 3),
+		    "failed", (json_int_t)sqlite3_column_int64(st, 4),
+		    "delivered", (json_int_t)sqlite3_column_int64(st, 5),
+		    "read", (json_int_t)sqlite3_column_int64(st, 6),
+		    "interactions", (json_int_t)sqlite3_column_int64(st, 7),
+		    "level", monitor_level(sqlite3_column_int(st, 1), limit)));
+	}
+	sqlite3_reset(st);
+	rate = interaction_rate(d, since);
+	return json_pack("{s:s,s:I,s:I,s:I,s:f,s:I,s:s,s:o}",
+	    "day", today, "daily_limit", (json_int_t)limit,
+	    "sent_today", (json_int_t)sent,
+	    "remaining", (json_int_t)(limit > sent ? limit - sent : 0),
+	    "interaction_rate", rate,
+	    "capacity", (json_int_t)monitor_capacity(sent, limit, rate),
+	    "level", monitor_level(sent, limit), "history", hist);
 }
 
 void

@@ -15,6 +15,8 @@ const char	*monitor_level(long, long);
 long		 monitor_capacity(long, long, double);
 /* The monitoring.stats data object (also sent as monitoring events). */
 json_t		*monitor_stats(struct daemon *);
+/* monitoring.capacity: today's capacity and DAYS of daily history. */
+json_t		*monitor_capacity_json(struct daemon *, int);
 /* Tell "monitoring" subscribers the current figures. */
 void		 monitor_notify(struct daemon *);
 

@@ -22,6 +22,8 @@
 #include "daemon.h"
 #include "log.h"
 #include "monitor.h"
+#include "pacer.h"
+#include "provider.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -94,6 +96,8 @@ daemon_reload(struct daemon *d)
 	d->conf = nc;
 	set_timezone(nc->timezone);
 	log_setlevel(nc->log_level);
+	provider_reload(d);
+	pacer_reload(d);
 	log_info("reload: config %s read again", d->conf_path);
 	monitor_notify(d);
 }
@@ -310,6 +314,13 @@ main(int argc, char *argv[])
 		store_close(d.store);
 		return 1;
 	}
+	if (provider_start(&d, err, sizeof err) == -1) {
+		log_warnx("%s", err);
+		ctl_shutdown(&d);
+		store_close(d.store);
+		return 1;
+	}
+	pacer_start(&d);
 	for (i = 0; i < 3; i++) {
 		d.ev_sig[i] = evsignal_new(d.base, sigs[i], signal_cb, &d);
 		evsignal_add(d.ev_sig[i], NULL);
@@ -319,6 +330,8 @@ main(int argc, char *argv[])
 
 	event_base_dispatch(d.base);
 
+	pacer_stop(&d);
+	provider_stop(&d);
 	ctl_shutdown(&d);
 	for (i = 0; i < 3; i++)
 		event_free(d.ev_sig[i]);

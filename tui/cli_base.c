@@ -34,6 +34,9 @@ print_kv(json_t *data)
 static void
 print_status(json_t *d)
 {
+	json_t	*l;
+	size_t	 i;
+
 	printf("provider   %s\n", json_string_value(json_object_get(d,
 	    "provider")));
 	printf("today      %lld / %lld sent (%s), level %s\n",
@@ -49,8 +52,28 @@ print_status(json_t *d)
 	    100 * json_real_value(json_object_get(d, "error_rate")),
 	    json_is_true(json_object_get(d, "error_alert")) ?
 	    "  ALERT" : "");
-	print_kv(json_object_get(d, "lanes") ? json_object_get(d, "lanes") :
-	    json_object());
+	if (json_object_get(d, "provider_health") != NULL) {
+		printf("health     ");
+		cli_puts_safe(json_string_value(json_object_get(d,
+		    "provider_health")), 0);
+		printf("\n");
+	}
+	json_array_foreach(json_object_get(d, "lanes"), i, l) {
+		printf("lane       ");
+		cli_puts_safe(json_string_value(json_object_get(l, "device")),
+		    0);
+		printf(": %s", json_string_value(json_object_get(l, "state")));
+		if (*json_string_value(json_object_get(l, "reason")) != '\0') {
+			printf(" (");
+			cli_puts_safe(json_string_value(json_object_get(l,
+			    "reason")), 0);
+			printf(")");
+		}
+		printf(", batch %lld/%lld\n", (long long)json_integer_value(
+		    json_object_get(l, "batch_position")),
+		    (long long)json_integer_value(json_object_get(l,
+		    "batch_size")));
+	}
 }
 
 static int

@@ -1,0 +1,143 @@
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "campaign.h"
+#include "daemon.h"
+#include "pacer.h"
+#include "store.h"
+
+#define CAMP_COLS "id, name, message_1, message_2, status, round, " \
+	"created_at, updated_at, started_at, finished_at, total, pending, " \
+	"sending, sent, delivered, read, failed, unknown, cancelled, " \
+	"interactions, m2_total"
+
+static json_t *
+int_or_null(sqlite3_stmt *st, int col)
+{
+	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+		return json_null();
+	return json_integer(sqlite3_column_int64(st, col));
+}
+
+json_t *
+campaign_get(struct daemon *d, int64_t id)
+{
+	sqlite3_stmt	*st;
+	json_t		*c = NULL, *cats;
+	static const char *const cnt[] = { "total", "pending", "sending",
+	    "sent", "delivered", "read", "failed", "unknown", "cancelled",
+	    "interactions", "m2_total" };
+	size_t		 i;
+
+	st = store_stmt(d->store, "SELECT " CAMP_COLS " FROM campaigns "
+	    "WHERE id = ?");
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		c = json_pack("{s:I,s:s,s:s,s:s?,s:s,s:I,s:I,s:I,s:o,s:o}",
+		    "id", (json_int_t)sqlite3_column_int64(st, 0),
+		    "name", (const char *)sqlite3_column_text(st, 1),
+		    "message_1", (const char *)sqlite3_column_text(st, 2),
+		    "message_2", (const char *)sqlite3_column_text(st, 3),
+		    "status", (const char *)sqlite3_column_text(st, 4),
+		    "round", (json_int_t)sqlite3_column_int64(st, 5),
+		    "created_at", (json_int_t)sqlite3_column_int64(st, 6),
+		    "updated_at", (json_int_t)sqlite3_column_int64(st, 7),
+		    "started_at", int_or_null(st, 8),
+		    "finished_at", int_or_null(st, 9));
+		for (i = 0; i < sizeof cnt / sizeof cnt[0]; i++)
+			json_object_set_new(c, cnt[i], json_integer(
+			    sqlite3_column_int64(st, 10 + (int)i)));
+	}
+	sqlite3_reset(st);
+	if (c == NULL)
+		return NULL;
+	cats = json_array();
+	st = store_stmt(d->store, "SELECT g.id, g.name FROM "
+	    "campaign_categories cc JOIN categories g ON g.id = cc.category_id "
+	    "WHERE cc.campaign_id = ? ORDER BY g.id");
+	sqlite3_bind_int64(st, 1, id);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		json_array_append_new(cats, json_pack("{s:I,s:s}", "id",
+		    (json_int_t)sqlite3_column_int64(st, 0), "name",
+		    (const char *)sqlite3_column_text(st, 1)));
+	sqlite3_reset(st);
+	json_object_set_new(c, "categories", cats);
+	return c;
+}
+
+int
+campaign_recount(struct daemon *d, int64_t id)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	st = store_stmt(d->store, "UPDATE campaigns SET "
+	    "total = (SELECT count(*) FROM messages WHERE campaign_id = ?1 "
+	    "  AND message_type = 1), "
+	    "m2_total = (SELECT count(*) FROM messages WHERE campaign_id = ?1 "
+	    "  AND message_type = 2), "
+	    "pending = (SELECT count(*) FROM messages WHERE campaign_id = ?1 "
+	    "  AND state = 'pending'), "
+	    "sending = (SELECT count(*) FROM messages WHERE campaign_id = ?1 "
+	    "  AND state = 'sending'), "
+	    "sent = (SELECT count(*) FROM messages WHERE campaign_id = ?1 "
+	    "  AND state = 'sent'), "
+	    "delivered = (SELECT count(*) FROM messages WHERE campaign_id = ?1 "
+	    "  AND state = 'delivered'), "
+	    "read = (SELECT count(*) FROM messages WHERE campaign_id = ?1 "
+	    "  AND state = 'read'), "
+	    "failed = (SELECT count(*) FROM messages WHERE campaign_id = ?1 "
+	    "  AND state = 'failed'), "
+	    "unknown = (SELECT count(*) FROM messages WHERE campaign_id = ?1 "
+	    "  AND state = 'unknown'), "
+	    "cancelled = (SELECT count(*) FROM messages WHERE campaign_id = ?1 "
+	    "  AND state = 'cancelled'), "
+	    "updated_at = ?2 WHERE id = ?1");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, store_now());
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	campaign_finish_done(d, id);
+	return 0;
+}
+
+void
+campaign_finish_done(struct daemon *d, int64_t id)
+{
+	sqlite3_stmt	*st;
+
+	st = store_stmt(d->store, "UPDATE campaigns SET status = 'completed', "
+	    "finished_at = ?2, updated_at = ?2 WHERE id = ?1 AND "
+	    "status = 'running' AND pending = 0 AND sending = 0");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, store_now());
+	sqlite3_step(st);
+	sqlite3_reset(st);
+	pacer_dirty(d, id);
+}
+
+json_t *
+campaign_progress(struct daemon *d, int64_t id)
+{
+	json_t		*c;
+	json_int_t	 pending;
+
+	if ((c = campaign_get(d, id)) == NULL)
+		return NULL;
+	json_object_del(c, "message_1");
+	json_object_del(c, "message_2");
+	pending = json_integer_value(json_object_get(c, "pending"));
+	if (strcmp(json_string_value(json_object_get(c, "status")),
+	    "running") == 0)
+		json_object_set_new(c, "eta_seconds", json_integer(
+		    (json_int_t)pacer_eta(d, (long)pending)));
+	else
+		json_object_set_new(c, "eta_seconds", json_null());
+	return c;
+}

@@ -1,0 +1,702 @@
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "campaign.h"
+#include "cmds.h"
+#include "ctl.h"
+#include "daemon.h"
+#include "log.h"
+#include "pacer.h"
+#include "store.h"
+#include "text.h"
+
+#define BODY_MAX	6000
+
+static int
+bad_text(struct ctl_req *r, const char *what, const char *s, size_t max)
+{
+	if (s == NULL)
+		return 0;
+	if (!text_utf8_valid(s, strlen(s))) {
+		ctl_error(r, "bad_request", "%s is not valid UTF-8", what);
+		return 1;
+	}
+	if (strlen(s) > max) {
+		ctl_error(r, "bad_request", "%s is longer than %zu bytes", what,
+		    max);
+		return 1;
+	}
+	return 0;
+}
+
+/* Category id for an id or a name in V; -1 if there is none. */
+static int64_t
+category_id(struct ctl_req *r, json_t *v)
+{
+	sqlite3_stmt	*st;
+	int64_t		 id = -1;
+
+	if (json_is_integer(v)) {
+		st = store_stmt(r->d->store, "SELECT id FROM categories "
+		    "WHERE id = ?");
+		sqlite3_bind_int64(st, 1, json_integer_value(v));
+	} else if (json_is_string(v)) {
+		st = store_stmt(r->d->store, "SELECT id FROM categories "
+		    "WHERE name = ? OR CAST(id AS TEXT) = ?1");
+		sqlite3_bind_text(st, 1, json_string_value(v), -1,
+		    SQLITE_TRANSIENT);
+	} else
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return id;
+}
+
+/* Replace the categories of campaign ID by the list CATS (inside a tx). */
+static int
+set_categories(struct ctl_req *r, int64_t id, json_t *cats, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt	*st;
+	json_t		*v;
+	size_t		 i;
+	int64_t		 cid;
+	char		*s;
+
+	st = store_stmt(r->d->store, "DELETE FROM campaign_categories "
+	    "WHERE campaign_id = ?");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_step(st);
+	sqlite3_reset(st);
+	json_array_foreach(cats, i, v) {
+		if ((cid = category_id(r, v)) == -1) {
+			s = json_dumps(v, JSON_ENCODE_ANY);
+			snprintf(err, errlen, "categories[%zu]: no category "
+			    "%s", i, s ? s : "?");
+			free(s);
+			return -1;
+		}
+		st = store_stmt(r->d->store, "INSERT OR IGNORE INTO "
+		    "campaign_categories (campaign_id, category_id) "
+		    "VALUES (?, ?)");
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int64(st, 2, cid);
+		sqlite3_step(st);
+		sqlite3_reset(st);
+	}
+	return 0;
+}
+
+static int
+cmd_campaigns_list(struct ctl_req *r)
+{
+	sqlite3_stmt	*st;
+	json_t		*items = json_array(), *c;
+	json_int_t	 after = ctl_arg_int(r, "after", 0);
+	json_int_t	 limit = ctl_arg_int(r, "limit", 100), last = 0, total = 0;
+	const char	*status = ctl_arg_str(r, "status", NULL);
+
+	if (limit < 1 || limit > 500) {
+		json_decref(items);
+		ctl_error(r, "bad_request", "limit must be 1 to 500");
+		return CMD_DONE;
+	}
+	st = store_stmt(r->d->store, "SELECT id FROM campaigns WHERE id > ?1 "
+	    "AND (?2 IS NULL OR status = ?2) ORDER BY id LIMIT ?3");
+	sqlite3_bind_int64(st, 1, after);
+	if (status != NULL)
+		sqlite3_bind_text(st, 2, status, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 3, limit);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		last = sqlite3_column_int64(st, 0);
+		json_array_append_new(items, json_integer(last));
+	}
+	sqlite3_reset(st);
+	/* Replace ids by rows (campaign_get reuses other statements). */
+	for (size_t i = 0; i < json_array_size(items); i++) {
+		c = campaign_get(r->d, json_integer_value(json_array_get(items,
+		    i)));
+		json_array_set_new(items, i, c ? c : json_null());
+	}
+	st = store_stmt(r->d->store, "SELECT count(*) FROM campaigns WHERE "
+	    "?1 IS NULL OR status = ?1");
+	if (status != NULL)
+		sqlite3_bind_text(st, 1, status, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		total = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	ctl_reply(r, json_pack("{s:o,s:I,s:o}", "items", items, "total", total,
+	    "next", (json_int_t)json_array_size(items) == limit ?
+	    json_integer(last) : json_null()));
+	return CMD_DONE;
+}
+
+static json_t *
+get_or_404(struct ctl_req *r, int64_t id)
+{
+	json_t	*c;
+
+	if ((c = campaign_get(r->d, id)) == NULL)
+		ctl_error(r, "not_found", "no campaign %lld", (long long)id);
+	return c;
+}
+
+static const char *
+status_of(json_t *c)
+{
+	return json_string_value(json_object_get(c, "status"));
+}
+
+static int
+cmd_campaigns_get(struct ctl_req *r)
+{
+	json_t	*c;
+
+	if ((c = get_or_404(r, ctl_arg_int(r, "id", 0))) != NULL)
+		ctl_reply(r, c);
+	return CMD_DONE;
+}
+
+static int
+cmd_campaigns_create(struct ctl_req *r)
+{
+	sqlite3_stmt	*st;
+	const char	*name = ctl_arg_str(r, "name", "");
+	const char	*m1 = ctl_arg_str(r, "message_1", "");
+	const char	*m2 = ctl_arg_str(r, "message_2", NULL);
+	json_t		*cats = json_object_get(r->args, "categories");
+	int64_t		 now = store_now(), id;
+	char		 err[256];
+
+	ctl_target(r, "%s", name);
+	if (*name == '\0' || *m1 == '\0') {
+		ctl_error(r, "bad_request", "name and message_1 are required");
+		return CMD_DONE;
+	}
+	if (bad_text(r, "name", name, 200) || bad_text(r, "message_1", m1,
+	    BODY_MAX) || bad_text(r, "message_2", m2, BODY_MAX))
+		return CMD_DONE;
+	if (m2 != NULL && *m2 == '\0')
+		m2 = NULL;
+	if (store_begin(r->d->store) == -1) {
+		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
+		return CMD_DONE;
+	}
+	st = store_stmt(r->d->store, "INSERT INTO campaigns (name, message_1, "
+	    "message_2, created_by, created_at, updated_at) "
+	    "VALUES (?, ?, ?, ?, ?, ?5)");
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, m1, -1, SQLITE_TRANSIENT);
+	if (m2 != NULL)
+		sqlite3_bind_text(st, 3, m2, -1, SQLITE_TRANSIENT);
+	if (r->user_id > 0)
+		sqlite3_bind_int64(st, 4, r->user_id);
+	sqlite3_bind_int64(st, 5, now);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		sqlite3_reset(st);
+		store_rollback(r->d->store);
+		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
+		return CMD_DONE;
+	}
+	sqlite3_reset(st);
+	id = sqlite3_last_insert_rowid(store_db(r->d->store));
+	if (cats != NULL && set_categories(r, id, cats, err,
+	    sizeof err) == -1) {
+		store_rollback(r->d->store);
+		ctl_error(r, "not_found", "%s", err);
+		return CMD_DONE;
+	}
+	if (store_commit(r->d->store) == -1) {
+		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
+		return CMD_DONE;
+	}
+	ctl_target(r, "%lld %s", (long long)id, name);
+	ctl_reply(r, campaign_get(r->d, id));
+	return CMD_DONE;
+}
+
+static int
+cmd_campaigns_update(struct ctl_req *r)
+{
+	sqlite3_stmt	*st;
+	int64_t		 id = ctl_arg_int(r, "id", 0);
+	const char	*name = ctl_arg_str(r, "name", NULL);
+	const char	*m1 = ctl_arg_str(r, "message_1", NULL);
+	const char	*m2 = ctl_arg_str(r, "message_2", NULL);
+	json_t		*cats = json_object_get(r->args, "categories"), *c;
+	char		 err[256];
+
+	ctl_target(r, "%lld", (long long)id);
+	if ((c = get_or_404(r, id)) == NULL)
+		return CMD_DONE;
+	if (strcmp(status_of(c), "draft") != 0) {
+		json_decref(c);
+		ctl_error(r, "conflict", "only a draft can be edited; this "
+		    "campaign is %s", status_of(c));
+		return CMD_DONE;
+	}
+	json_decref(c);
+	if ((name != NULL && *name == '\0') || (m1 != NULL && *m1 == '\0')) {
+		ctl_error(r, "bad_request", "name and message_1 cannot be "
+		    "empty");
+		return CMD_DONE;
+	}
+	if (bad_text(r, "name", name, 200) || bad_text(r, "message_1", m1,
+	    BODY_MAX) || bad_text(r, "message_2", m2, BODY_MAX))
+		return CMD_DONE;
+	store_begin(r->d->store);
+	st = store_stmt(r->d->store, "UPDATE campaigns SET "
+	    "name = coalesce(?2, name), message_1 = coalesce(?3, message_1), "
+	    "message_2 = CASE WHEN ?4 IS NULL THEN message_2 "
+	    "  WHEN ?4 = '' THEN NULL ELSE ?4 END, updated_at = ?5 "
+	    "WHERE id = ?1");
+	sqlite3_bind_int64(st, 1, id);
+	if (name != NULL)
+		sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
+	if (m1 != NULL)
+		sqlite3_bind_text(st, 3, m1, -1, SQLITE_TRANSIENT);
+	if (m2 != NULL)
+		sqlite3_bind_text(st, 4, m2, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 5, store_now());
+	sqlite3_step(st);
+	sqlite3_reset(st);
+	if (cats != NULL && set_categories(r, id, cats, err,
+	    sizeof err) == -1) {
+		store_rollback(r->d->store);
+		ctl_error(r, "not_found", "%s", err);
+		return CMD_DONE;
+	}
+	if (store_commit(r->d->store) == -1) {
+		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
+		return CMD_DONE;
+	}
+	ctl_reply(r, campaign_get(r->d, id));
+	return CMD_DONE;
+}
+
+static int
+cmd_campaigns_delete(struct ctl_req *r)
+{
+	sqlite3_stmt	*st;
+	int64_t		 id = ctl_arg_int(r, "id", 0);
+	json_t		*c;
+
+	ctl_target(r, "%lld", (long long)id);
+	if ((c = get_or_404(r, id)) == NULL)
+		return CMD_DONE;
+	if (strcmp(status_of(c), "running") == 0) {
+		json_decref(c);
+		ctl_error(r, "conflict", "stop the campaign before deleting it");
+		return CMD_DONE;
+	}
+	ctl_target(r, "%lld %s", (long long)id,
+	    json_string_value(json_object_get(c, "name")));
+	st = store_stmt(r->d->store, "DELETE FROM campaigns WHERE id = ? AND "
+	    "NOT EXISTS (SELECT 1 FROM messages WHERE campaign_id = ?1 AND "
+	    "state = 'sending')");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_step(st);
+	sqlite3_reset(st);
+	if (sqlite3_changes(store_db(r->d->store)) == 0) {
+		json_decref(c);
+		ctl_error(r, "conflict", "a message of this campaign is being "
+		    "sent; try again in a moment");
+		return CMD_DONE;
+	}
+	ctl_reply(r, json_pack("{s:o}", "deleted", c));
+	return CMD_DONE;
+}
+
+/*
+ * Launch: one INSERT ... SELECT makes a pending Message 1 for each distinct
+ * contact of the campaign's categories who has not opted out, personalised
+ * here; the counters and the status change in the same transaction.
+ */
+static int
+cmd_campaigns_send(struct ctl_req *r)
+{
+	sqlite3_stmt	*st;
+	int64_t		 id = ctl_arg_int(r, "id", 0), now = store_now(), n;
+	json_t		*c;
+	int		 rc;
+
+	ctl_target(r, "%lld", (long long)id);
+	if ((c = get_or_404(r, id)) == NULL)
+		return CMD_DONE;
+	if (strcmp(status_of(c), "draft") != 0) {
+		ctl_error(r, "conflict", "campaign %lld is %s; only a draft can "
+		    "be sent (see retry and relaunch)", (long long)id,
+		    status_of(c));
+		json_decref(c);
+		return CMD_DONE;
+	}
+	json_decref(c);
+	if (store_begin(r->d->store) == -1) {
+		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
+		return CMD_DONE;
+	}
+	st = store_stmt(r->d->store, "INSERT OR IGNORE INTO messages "
+	    "(campaign_id, contact_id, message_type, round, phone, body, "
+	    "state, created_at, updated_at) "
+	    "SELECT ?1, c.id, 1, 1, c.full_number, "
+	    "replace(replace(replace(k.message_1, '{{first_name}}', "
+	    "c.first_name), '{{last_name}}', c.last_name), '{{phone}}', "
+	    "c.full_number), 'pending', ?2, ?2 "
+	    "FROM campaigns k, contacts c WHERE k.id = ?1 AND "
+	    "c.opted_out = 0 AND c.id IN (SELECT cc.contact_id FROM "
+	    "category_contacts cc JOIN campaign_categories kc ON "
+	    "kc.category_id = cc.category_id WHERE kc.campaign_id = ?1) "
+	    "ORDER BY c.id");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, now);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		store_rollback(r->d->store);
+		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
+		return CMD_DONE;
+	}
+	n = sqlite3_changes(store_db(r->d->store));
+	st = store_stmt(r->d->store, "UPDATE campaigns SET status = "
+	    "'running', round = 1, total = ?2, pending = ?2, started_at = ?3, "
+	    "updated_at = ?3, finished_at = NULL WHERE id = ?1");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, n);
+	sqlite3_bind_int64(st, 3, now);
+	sqlite3_step(st);
+	sqlite3_reset(st);
+	campaign_finish_done(r->d, id);
+	if (store_commit(r->d->store) == -1) {
+		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
+		return CMD_DONE;
+	}
+	log_info("campaign %lld launched: %lld recipients", (long long)id,
+	    (long long)n);
+	pacer_kick(r->d);
+	ctl_reply(r, campaign_get(r->d, id));
+	return CMD_DONE;
+}
+
+/* Run one state change over campaign ID with SQL, recount, commit. */
+static int
+bulk_change(struct ctl_req *r, int64_t id, const char *sql, int flag,
+    const char *newstatus, int64_t *changed)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (store_begin(r->d->store) == -1)
+		return -1;
+	st = store_stmt(r->d->store, sql);
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, store_now());
+	sqlite3_bind_int(st, 3, flag);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		store_rollback(r->d->store);
+		return -1;
+	}
+	*changed = sqlite3_changes(store_db(r->d->store));
+	if (newstatus != NULL) {
+		st = store_stmt(r->d->store, "UPDATE campaigns SET status = ?2, "
+		    "finished_at = CASE WHEN ?2 = 'running' THEN NULL ELSE "
+		    "finished_at END WHERE id = ?1");
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_text(st, 2, newstatus, -1, SQLITE_STATIC);
+		sqlite3_step(st);
+		sqlite3_reset(st);
+	}
+	if (campaign_recount(r->d, id) == -1 ||
+	    store_commit(r->d->store) == -1) {
+		store_rollback(r->d->store);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+cmd_campaigns_stop(struct ctl_req *r)
+{
+	int64_t	 id = ctl_arg_int(r, "id", 0), n;
+	json_t	*c;
+
+	ctl_target(r, "%lld", (long long)id);
+	if ((c = get_or_404(r, id)) == NULL)
+		return CMD_DONE;
+	if (strcmp(status_of(c), "running") != 0 &&
+	    strcmp(status_of(c), "paused") != 0) {
+		ctl_error(r, "conflict", "campaign %lld is %s, not running",
+		    (long long)id, status_of(c));
+		json_decref(c);
+		return CMD_DONE;
+	}
+	json_decref(c);
+	if (bulk_change(r, id, "UPDATE messages SET state = 'cancelled', "
+	    "updated_at = ?2 WHERE campaign_id = ?1 AND state = 'pending' "
+	    "AND ?3 = ?3", 0, "stopped", &n) == -1) {
+		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
+		return CMD_DONE;
+	}
+	pacer_kick(r->d);
+	c = campaign_get(r->d, id);
+	json_object_set_new(c, "changed", json_integer(n));
+	ctl_reply(r, c);
+	return CMD_DONE;
+}
+
+static int
+cmd_campaigns_retry(struct ctl_req *r)
+{
+	int64_t	 id = ctl_arg_int(r, "id", 0), n;
+	int	 unknown = ctl_arg_bool(r, "include_unknown", 0);
+	json_t	*c;
+
+	ctl_target(r, "%lld%s", (long long)id, unknown ? " include_unknown" :
+	    "");
+	if ((c = get_or_404(r, id)) == NULL)
+		return CMD_DONE;
+	if (strcmp(status_of(c), "draft") == 0) {
+		json_decref(c);
+		ctl_error(r, "conflict", "campaign %lld was never sent",
+		    (long long)id);
+		return CMD_DONE;
+	}
+	json_decref(c);
+	if (bulk_change(r, id, "UPDATE messages SET state = 'pending', "
+	    "next_at = 0, error = NULL, updated_at = ?2 WHERE campaign_id = ?1 "
+	    "AND (state = 'failed' OR (?3 AND state = 'unknown'))", unknown,
+	    "running", &n) == -1) {
+		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
+		return CMD_DONE;
+	}
+	pacer_kick(r->d);
+	c = campaign_get(r->d, id);
+	json_object_set_new(c, "changed", json_integer(n));
+	ctl_reply(r, c);
+	return CMD_DONE;
+}
+
+/*
+ * Relaunch: a new round for the whole audience. Every Message 1 of the
+ * campaign that is not pending or sending goes back to pending with the
+ * round number raised and its state, attempts and ids reset; contacts
+ * added to the categories since get a row; opted-out ones are cancelled.
+ */
+static int
+cmd_campaigns_relaunch(struct ctl_req *r)
+{
+	sqlite3_stmt	*st;
+	int64_t		 id = ctl_arg_int(r, "id", 0), now = store_now(), n;
+	json_t		*c;
+
+	ctl_target(r, "%lld", (long long)id);
+	if (!ctl_arg_bool(r, "confirm", 0)) {
+		ctl_error(r, "bad_request", "relaunch sends to the whole "
+		    "audience again; pass confirm:true");
+		return CMD_DONE;
+	}
+	if ((c = get_or_404(r, id)) == NULL)
+		return CMD_DONE;
+	if (strcmp(status_of(c), "draft") == 0) {
+		json_decref(c);
+		ctl_error(r, "conflict", "campaign %lld was never sent; use "
+		    "campaigns.send", (long long)id);
+		return CMD_DONE;
+	}
+	json_decref(c);
+	if (store_begin(r->d->store) == -1)
+		goto fail;
+	st = store_stmt(r->d->store, "UPDATE campaigns SET round = round + 1, "
+	    "status = 'running', finished_at = NULL, updated_at = ?2 "
+	    "WHERE id = ?1");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_step(st);
+	sqlite3_reset(st);
+	st = store_stmt(r->d->store, "UPDATE messages SET state = 'pending', "
+	    "round = (SELECT round FROM campaigns WHERE id = ?1), "
+	    "attempts = 0, next_at = 0, reference = NULL, wass_id = NULL, "
+	    "wa_id = NULL, error = NULL, sent_at = NULL, delivered_at = NULL, "
+	    "read_at = NULL, updated_at = ?2 WHERE campaign_id = ?1 AND "
+	    "message_type = 1 AND state NOT IN ('pending', 'sending')");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, now);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		sqlite3_reset(st);
+		goto rollback;
+	}
+	sqlite3_reset(st);
+	n = sqlite3_changes(store_db(r->d->store));
+	st = store_stmt(r->d->store, "INSERT OR IGNORE INTO messages "
+	    "(campaign_id, contact_id, message_type, round, phone, body, "
+	    "state, created_at, updated_at) "
+	    "SELECT ?1, c.id, 1, k.round, c.full_number, "
+	    "replace(replace(replace(k.message_1, '{{first_name}}', "
+	    "c.first_name), '{{last_name}}', c.last_name), '{{phone}}', "
+	    "c.full_number), 'pending', ?2, ?2 "
+	    "FROM campaigns k, contacts c WHERE k.id = ?1 AND "
+	    "c.opted_out = 0 AND c.id IN (SELECT cc.contact_id FROM "
+	    "category_contacts cc JOIN campaign_categories kc ON "
+	    "kc.category_id = cc.category_id WHERE kc.campaign_id = ?1)");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, now);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		sqlite3_reset(st);
+		goto rollback;
+	}
+	sqlite3_reset(st);
+	n += sqlite3_changes(store_db(r->d->store));
+	st = store_stmt(r->d->store, "UPDATE messages SET state = "
+	    "'cancelled', error = 'opted out', updated_at = ?2 WHERE "
+	    "campaign_id = ?1 AND state = 'pending' AND contact_id IN "
+	    "(SELECT id FROM contacts WHERE opted_out = 1)");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_step(st);
+	sqlite3_reset(st);
+	if (campaign_recount(r->d, id) == -1 || store_commit(r->d->store) == -1)
+		goto rollback;
+	pacer_kick(r->d);
+	c = campaign_get(r->d, id);
+	json_object_set_new(c, "changed", json_integer(n));
+	ctl_reply(r, c);
+	return CMD_DONE;
+rollback:
+	store_rollback(r->d->store);
+fail:
+	ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
+	return CMD_DONE;
+}
+
+static int
+cmd_campaigns_stats(struct ctl_req *r)
+{
+	json_t		*c;
+	json_int_t	 total, out, dl, rd, inter, failed;
+
+	if ((c = get_or_404(r, ctl_arg_int(r, "id", 0))) == NULL)
+		return CMD_DONE;
+	json_decref(c);
+	c = campaign_progress(r->d, ctl_arg_int(r, "id", 0));
+	total = json_integer_value(json_object_get(c, "total"));
+	rd = json_integer_value(json_object_get(c, "read"));
+	dl = json_integer_value(json_object_get(c, "delivered")) + rd;
+	out = json_integer_value(json_object_get(c, "sent")) + dl;
+	failed = json_integer_value(json_object_get(c, "failed"));
+	inter = json_integer_value(json_object_get(c, "interactions"));
+	json_object_set_new(c, "sent_total", json_integer(out));
+	json_object_set_new(c, "delivery_rate", json_real(out ?
+	    (double)dl / (double)out : 0));
+	json_object_set_new(c, "read_rate", json_real(out ?
+	    (double)rd / (double)out : 0));
+	json_object_set_new(c, "interaction_rate", json_real(out ?
+	    (double)inter / (double)out : 0));
+	json_object_set_new(c, "error_rate", json_real(out + failed ?
+	    (double)failed / (double)(out + failed) : 0));
+	json_object_set_new(c, "progress", json_real(total ?
+	    (double)(total - json_integer_value(json_object_get(c, "pending")) -
+	    json_integer_value(json_object_get(c, "sending"))) /
+	    (double)total : 0));
+	ctl_reply(r, c);
+	return CMD_DONE;
+}
+
+static int
+cmd_messages_list(struct ctl_req *r)
+{
+	sqlite3_stmt	*st;
+	json_t		*items = json_array();
+	json_int_t	 after = ctl_arg_int(r, "after", 0);
+	json_int_t	 limit = ctl_arg_int(r, "limit", 100), last = 0, total = 0;
+	json_int_t	 camp = ctl_arg_int(r, "campaign", 0);
+	const char	*status = ctl_arg_str(r, "status", NULL);
+
+	if (limit < 1 || limit > 500) {
+		json_decref(items);
+		ctl_error(r, "bad_request", "limit must be 1 to 500");
+		return CMD_DONE;
+	}
+	st = store_stmt(r->d->store, "SELECT id, campaign_id, contact_id, "
+	    "message_type, round, phone, body, state, attempts, next_at, "
+	    "reference, wass_id, wa_id, error, created_at, updated_at, "
+	    "sent_at, delivered_at, read_at FROM messages WHERE id > ?1 AND "
+	    "(?2 = 0 OR campaign_id = ?2) AND (?3 IS NULL OR state = ?3) "
+	    "ORDER BY id LIMIT ?4");
+	sqlite3_bind_int64(st, 1, after);
+	sqlite3_bind_int64(st, 2, camp);
+	if (status != NULL)
+		sqlite3_bind_text(st, 3, status, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 4, limit);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		last = sqlite3_column_int64(st, 0);
+		json_array_append_new(items, json_pack("{s:I,s:I,s:I,s:i,s:I,"
+		    "s:s,s:s,s:s,s:i,s:I,s:s?,s:s?,s:s?,s:s?,s:I,s:I,s:o,s:o,"
+		    "s:o}",
+		    "id", last,
+		    "campaign_id", (json_int_t)sqlite3_column_int64(st, 1),
+		    "contact_id", (json_int_t)sqlite3_column_int64(st, 2),
+		    "message_type", sqlite3_column_int(st, 3),
+		    "round", (json_int_t)sqlite3_column_int64(st, 4),
+		    "phone", (const char *)sqlite3_column_text(st, 5),
+		    "body", (const char *)sqlite3_column_text(st, 6),
+		    "state", (const char *)sqlite3_column_text(st, 7),
+		    "attempts", sqlite3_column_int(st, 8),
+		    "next_at", (json_int_t)sqlite3_column_int64(st, 9),
+		    "reference", (const char *)sqlite3_column_text(st, 10),
+		    "wass_id", (const char *)sqlite3_column_text(st, 11),
+		    "wa_id", (const char *)sqlite3_column_text(st, 12),
+		    "error", (const char *)sqlite3_column_text(st, 13),
+		    "created_at", (json_int_t)sqlite3_column_int64(st, 14),
+		    "updated_at", (json_int_t)sqlite3_column_int64(st, 15),
+		    "sent_at", sqlite3_column_type(st, 16) == SQLITE_NULL ?
+		    json_null() : json_integer(sqlite3_column_int64(st, 16)),
+		    "delivered_at", sqlite3_column_type(st, 17) == SQLITE_NULL ?
+		    json_null() : json_integer(sqlite3_column_int64(st, 17)),
+		    "read_at", sqlite3_column_type(st, 18) == SQLITE_NULL ?
+		    json_null() : json_integer(sqlite3_column_int64(st, 18))));
+	}
+	sqlite3_reset(st);
+	st = store_stmt(r->d->store, "SELECT count(*) FROM messages WHERE "
+	    "(?1 = 0 OR campaign_id = ?1) AND (?2 IS NULL OR state = ?2)");
+	sqlite3_bind_int64(st, 1, camp);
+	if (status != NULL)
+		sqlite3_bind_text(st, 2, status, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		total = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	ctl_reply(r, json_pack("{s:o,s:I,s:o}", "items", items, "total", total,
+	    "next", (json_int_t)json_array_size(items) == limit ?
+	    json_integer(last) : json_null()));
+	return CMD_DONE;
+}
+
+const struct ctl_cmd campaigns_cmds[] = {
+	{ "campaigns.list", ROLE_ADMIN, 0, "after:i limit:i status:s",
+	    cmd_campaigns_list },
+	{ "campaigns.get", ROLE_ADMIN, 0, "id:i!", cmd_campaigns_get },
+	{ "campaigns.create", ROLE_ADMIN, CMD_AUDIT,
+	    "name:s! message_1:s! message_2:s categories:a",
+	    cmd_campaigns_create },
+	{ "campaigns.update", ROLE_ADMIN, CMD_AUDIT,
+	    "id:i! name:s message_1:s message_2:s categories:a",
+	    cmd_campaigns_update },
+	{ "campaigns.delete", ROLE_ADMIN, CMD_AUDIT, "id:i!",
+	    cmd_campaigns_delete },
+	{ "campaigns.send", ROLE_ADMIN, CMD_AUDIT, "id:i!", cmd_campaigns_send },
+	{ "campaigns.stop", ROLE_ADMIN, CMD_AUDIT, "id:i!", cmd_campaigns_stop },
+	{ "campaigns.retry", ROLE_ADMIN, CMD_AUDIT, "id:i! include_unknown:b",
+	    cmd_campaigns_retry },
+	{ "campaigns.relaunch", ROLE_ADMIN, CMD_AUDIT, "id:i! confirm:b",
+	    cmd_campaigns_relaunch },
+	{ "campaigns.stats", ROLE_ADMIN, 0, "id:i!", cmd_campaigns_stats },
+	{ "messages.list", ROLE_ADMIN, 0,
+	    "after:i limit:i campaign:i status:s", cmd_messages_list },
+	{ NULL, 0, 0, NULL, NULL }
+};

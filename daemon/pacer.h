@@ -1,0 +1,33 @@
+#ifndef PACER_H
+#define PACER_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include <jansson.h>
+
+struct daemon;
+
+/*
+ * The wall clock the pacer and monitoring use: time(NULL) moved by
+ * WACAMP_TEST_CLOCK_OFFSET seconds when that is set (tests of day changes).
+ */
+time_t	 pacer_time(void);
+
+/* Reconcile messages left in "sending", then schedule the next send. */
+int	 pacer_start(struct daemon *);
+void	 pacer_stop(struct daemon *);
+/* Something changed (launch, retry, resume): look again at once. */
+void	 pacer_kick(struct daemon *);
+/* SIGHUP: new pacing applies to the next send; a refused key is retried. */
+void	 pacer_reload(struct daemon *);
+/* The provider's device came back or went away. */
+void	 pacer_health(struct daemon *);
+/* Lanes for monitoring.stats. */
+json_t	*pacer_lanes(struct daemon *);
+/* Seconds until the next send could happen (for ETAs), and per message. */
+double	 pacer_eta(struct daemon *, long);
+/* Note that campaign ID changed, for throttled progress events. */
+void	 pacer_dirty(struct daemon *, int64_t);
+
+#endif

@@ -1,0 +1,54 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "daemon.h"
+#include "log.h"
+#include "pacer.h"
+#include "provider.h"
+
+int
+provider_classify(int http, const char *code)
+{
+	if (http == 200 || http == 201)
+		return PROV_SENT;
+	if (http == 401 || http == 403)
+		return PROV_UNUSABLE;
+	if (http == 402)
+		return PROV_PAUSE;
+	if (http == 0 || http == 408 || http == 425 || http == 429 ||
+	    http >= 500)
+		return PROV_RETRY;
+	return PROV_FAILED;
+}
+
+int
+provider_start(struct daemon *d, char *err, size_t errlen)
+{
+	const char	*name = config_provider(d->conf);
+
+	if (strcmp(name, "wassenger") == 0)
+		d->provider = provider_wassenger_new(d, err, errlen);
+	else
+		d->provider = provider_sim_new(d);
+	if (d->provider == NULL)
+		return -1;
+	log_info("provider: %s", d->provider->name);
+	return 0;
+}
+
+void
+provider_stop(struct daemon *d)
+{
+	if (d->provider == NULL)
+		return;
+	d->provider->free(d->provider);
+	d->provider = NULL;
+}
+
+void
+provider_reload(struct daemon *d)
+{
+	if (d->provider != NULL && d->provider->reload != NULL)
+		d->provider->reload(d->provider);
+}

@@ -1,0 +1,348 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+#include "cli_cmds.h"
+#include "xmalloc.h"
+
+static int
+one_id(int argc, char **argv, json_int_t *id)
+{
+	char	*end;
+
+	if (argc != 1)
+		return -1;
+	*id = strtoll(argv[0], &end, 10);
+	return (*end == '\0' && end != argv[0] && *id > 0) ? 0 : -1;
+}
+
+static json_int_t
+geti(json_t *o, const char *k)
+{
+	return json_integer_value(json_object_get(o, k));
+}
+
+static void
+print_campaign(json_t *c)
+{
+	printf("campaign %lld: ", (long long)geti(c, "id"));
+	cli_puts_safe(json_string_value(json_object_get(c, "name")), 0);
+	printf(" [%s, round %lld]\n", json_string_value(json_object_get(c,
+	    "status")), (long long)geti(c, "round"));
+	printf("  total %lld  pending %lld  sending %lld  sent %lld  "
+	    "delivered %lld  read %lld  failed %lld  unknown %lld  "
+	    "cancelled %lld\n", (long long)geti(c, "total"),
+	    (long long)geti(c, "pending"), (long long)geti(c, "sending"),
+	    (long long)geti(c, "sent"), (long long)geti(c, "delivered"),
+	    (long long)geti(c, "read"), (long long)geti(c, "failed"),
+	    (long long)geti(c, "unknown"), (long long)geti(c, "cancelled"));
+	if (json_object_get(c, "message_1") != NULL) {
+		printf("  message 1: ");
+		cli_puts_safe(json_string_value(json_object_get(c,
+		    "message_1")), 0);
+		printf("\n");
+	}
+	if (json_string_value(json_object_get(c, "message_2")) != NULL) {
+		printf("  message 2: ");
+		cli_puts_safe(json_string_value(json_object_get(c,
+		    "message_2")), 0);
+		printf("\n");
+	}
+	if (json_is_integer(json_object_get(c, "eta_seconds")))
+		printf("  eta %llds\n", (long long)geti(c, "eta_seconds"));
+}
+
+static void
+print_campaigns(json_t *d)
+{
+	json_t	*c;
+	size_t	 i;
+
+	printf("%-5s %-24s %-10s %7s %7s %7s %7s\n", "ID", "NAME", "STATUS",
+	    "TOTAL", "PENDING", "SENT", "FAILED");
+	json_array_foreach(json_object_get(d, "items"), i, c) {
+		printf("%-5lld ", (long long)geti(c, "id"));
+		cli_puts_safe(json_string_value(json_object_get(c, "name")), 24);
+		printf(" %-10s %7lld %7lld %7lld %7lld\n",
+		    json_string_value(json_object_get(c, "status")),
+		    (long long)geti(c, "total"), (long long)geti(c, "pending"),
+		    (long long)(geti(c, "sent") + geti(c, "delivered") +
+		    geti(c, "read")), (long long)geti(c, "failed"));
+	}
+}
+
+static int
+cmd_list(struct cli *cl, int argc, char **argv)
+{
+	if (argc != 0)
+		return EXIT_USAGE;
+	return cli_call(cl, "campaigns.list", NULL, -1, print_campaigns);
+}
+
+/* NOUN VERB ID commands that print the campaign. */
+static int
+by_id(struct cli *cl, int argc, char **argv, const char *cmd)
+{
+	json_int_t	 id;
+
+	if (one_id(argc, argv, &id) == -1)
+		return EXIT_USAGE;
+	return cli_call(cl, cmd, json_pack("{s:I}", "id", id), -1,
+	    print_campaign);
+}
+
+static int
+cmd_get(struct cli *cl, int argc, char **argv)
+{
+	return by_id(cl, argc, argv, "campaigns.get");
+}
+
+static int
+cmd_stats(struct cli *cl, int argc, char **argv)
+{
+	return by_id(cl, argc, argv, "campaigns.stats");
+}
+
+static int
+cmd_send(struct cli *cl, int argc, char **argv)
+{
+	return by_id(cl, argc, argv, "campaigns.send");
+}
+
+static int
+cmd_stop(struct cli *cl, int argc, char **argv)
+{
+	return by_id(cl, argc, argv, "campaigns.stop");
+}
+
+static void
+print_deleted(json_t *d)
+{
+	printf("deleted\n");
+}
+
+static int
+cmd_delete(struct cli *cl, int argc, char **argv)
+{
+	json_int_t	 id;
+
+	if (one_id(argc, argv, &id) == -1)
+		return EXIT_USAGE;
+	return cli_call(cl, "campaigns.delete", json_pack("{s:I}", "id", id),
+	    -1, print_deleted);
+}
+
+static int
+cmd_retry(struct cli *cl, int argc, char **argv)
+{
+	json_t		*opts, *pos;
+	json_int_t	 id;
+	char		*end;
+	int		 unk;
+
+	if (cli_parse(argc, argv, "include-unknown", &opts, &pos) == -1)
+		return EXIT_USAGE;
+	unk = json_is_true(json_object_get(opts, "include_unknown"));
+	id = json_array_size(pos) == 1 ? strtoll(json_string_value(
+	    json_array_get(pos, 0)), &end, 10) : 0;
+	if (id <= 0 || *end != '\0') {
+		json_decref(opts);
+		json_decref(pos);
+		return EXIT_USAGE;
+	}
+	json_decref(opts);
+	json_decref(pos);
+	return cli_call(cl, "campaigns.retry", json_pack("{s:I,s:b}", "id", id,
+	    "include_unknown", unk), -1, print_campaign);
+}
+
+static int
+cmd_relaunch(struct cli *cl, int argc, char **argv)
+{
+	json_t		*opts, *pos;
+	json_int_t	 id;
+	char		*end, *ans;
+	int		 yes;
+
+	if (cli_parse(argc, argv, "yes", &opts, &pos) == -1)
+		return EXIT_USAGE;
+	yes = json_is_true(json_object_get(opts, "yes"));
+	id = json_array_size(pos) == 1 ? strtoll(json_string_value(
+	    json_array_get(pos, 0)), &end, 10) : 0;
+	json_decref(opts);
+	if (id <= 0 || *end != '\0') {
+		json_decref(pos);
+		return EXIT_USAGE;
+	}
+	json_decref(pos);
+	if (!yes) {
+		if (!isatty(STDIN_FILENO)) {
+			fprintf(stderr, "wacamp: relaunch sends to the whole "
+			    "audience again; pass --yes\n");
+			return EXIT_USAGE;
+		}
+		ans = cli_read_line("Send campaign again to its whole "
+		    "audience? [y/N] ");
+		yes = ans != NULL && (ans[0] == 'y' || ans[0] == 'Y');
+		free(ans);
+		if (!yes) {
+			fprintf(stderr, "wacamp: not relaunched\n");
+			return EXIT_REFUSED;
+		}
+	}
+	return cli_call(cl, "campaigns.relaunch", json_pack("{s:I,s:b}", "id",
+	    id, "confirm", 1), -1, print_campaign);
+}
+
+static int
+cmd_create(struct cli *cl, int argc, char **argv)
+{
+	json_t		*opts, *pos, *args, *cats, *v, *c2;
+	size_t		 i;
+	char		*end;
+	long long	 n;
+
+	if (cli_parse(argc, argv, "name= message-1= message-2= category=+",
+	    &opts, &pos) == -1)
+		return EXIT_USAGE;
+	if (json_array_size(pos) != 0 || !json_object_get(opts, "name") ||
+	    !json_object_get(opts, "message_1")) {
+		json_decref(opts);
+		json_decref(pos);
+		return EXIT_USAGE;
+	}
+	args = json_pack("{s:O,s:O}", "name", json_object_get(opts, "name"),
+	    "message_1", json_object_get(opts, "message_1"));
+	if (json_object_get(opts, "message_2") != NULL)
+		json_object_set(args, "message_2", json_object_get(opts,
+		    "message_2"));
+	cats = json_array();
+	c2 = json_object_get(opts, "category");
+	if (json_is_string(c2)) {
+		c2 = json_pack("[O]", c2);
+	} else
+		json_incref(c2);
+	json_array_foreach(c2, i, v) {
+		n = strtoll(json_string_value(v), &end, 10);
+		if (*end == '\0' && n > 0)
+			json_array_append_new(cats, json_integer(n));
+		else
+			json_array_append(cats, v);
+	}
+	json_decref(c2);
+	json_object_set_new(args, "categories", cats);
+	json_decref(opts);
+	json_decref(pos);
+	return cli_call(cl, "campaigns.create", args, -1, print_campaign);
+}
+
+static void
+print_messages(json_t *d)
+{
+	json_t	*m;
+	size_t	 i;
+
+	printf("%-8s %-6s %-2s %-16s %-10s %-4s %s\n", "ID", "CAMP", "T",
+	    "PHONE", "STATE", "TRY", "ERROR");
+	json_array_foreach(json_object_get(d, "items"), i, m) {
+		printf("%-8lld %-6lld %-2lld %-16s %-10s %-4lld ",
+		    (long long)geti(m, "id"), (long long)geti(m, "campaign_id"),
+		    (long long)geti(m, "message_type"),
+		    json_string_value(json_object_get(m, "phone")),
+		    json_string_value(json_object_get(m, "state")),
+		    (long long)geti(m, "attempts"));
+		cli_puts_safe(json_string_value(json_object_get(m, "error")) ?
+		    json_string_value(json_object_get(m, "error")) : "", 60);
+		printf("\n");
+	}
+	printf("%lld message(s)\n", (long long)geti(d, "total"));
+}
+
+static int
+cmd_messages_list(struct cli *cl, int argc, char **argv)
+{
+	json_t	*opts, *pos, *args;
+
+	if (cli_parse(argc, argv, "campaign=# status= limit=# after=#", &opts,
+	    &pos) == -1)
+		return EXIT_USAGE;
+	if (json_array_size(pos) != 0) {
+		json_decref(opts);
+		json_decref(pos);
+		return EXIT_USAGE;
+	}
+	json_decref(pos);
+	args = opts;
+	return cli_call(cl, "messages.list", args, -1, print_messages);
+}
+
+static void
+print_verify(json_t *d)
+{
+	if (json_object_get(d, "queued") != NULL)
+		printf("%lld contact(s) queued for verification\n",
+		    (long long)geti(d, "queued"));
+	else
+		printf("contact %lld:%s on WhatsApp%s\n", (long long)geti(d,
+		    "id"), json_is_true(json_object_get(d, "on_whatsapp")) ?
+		    "" : " not", json_is_true(json_object_get(d, "cached")) ?
+		    " (cached)" : "");
+}
+
+static int
+cmd_verify_contact(struct cli *cl, int argc, char **argv)
+{
+	json_int_t	 id;
+
+	if (one_id(argc, argv, &id) == -1)
+		return EXIT_USAGE;
+	return cli_call(cl, "verify.contact", json_pack("{s:I}", "id", id), -1,
+	    print_verify);
+}
+
+static int
+cmd_verify_bulk(struct cli *cl, int argc, char **argv)
+{
+	json_t	*opts, *pos, *args = json_object(), *c;
+	char	*end;
+	long long n;
+
+	if (cli_parse(argc, argv, "category=", &opts, &pos) == -1)
+		return EXIT_USAGE;
+	if (json_array_size(pos) != 0) {
+		json_decref(opts);
+		json_decref(pos);
+		json_decref(args);
+		return EXIT_USAGE;
+	}
+	if ((c = json_object_get(opts, "category")) != NULL) {
+		n = strtoll(json_string_value(c), &end, 10);
+		json_object_set_new(args, "category", *end == '\0' && n > 0 ?
+		    json_integer(n) : json_copy(c));
+	}
+	json_decref(opts);
+	json_decref(pos);
+	return cli_call(cl, "verify.bulk", args, -1, print_verify);
+}
+
+const struct cli_cmd cli_campaigns_cmds[] = {
+	{ "verify", "contact", "ID", cmd_verify_contact },
+	{ "verify", "bulk", "[--category C]", cmd_verify_bulk },
+	{ "campaigns", "list", "", cmd_list },
+	{ "campaigns", "get", "ID", cmd_get },
+	{ "campaigns", "stats", "ID", cmd_stats },
+	{ "campaigns", "delete", "ID", cmd_delete },
+	{ "campaigns", "create", "--name N --message-1 TEXT [--message-2 TEXT] "
+	    "--category C [--category C...]", cmd_create },
+	{ "campaigns", "send", "ID", cmd_send },
+	{ "campaigns", "stop", "ID", cmd_stop },
+	{ "campaigns", "retry", "ID [--include-unknown]", cmd_retry },
+	{ "campaigns", "relaunch", "ID [--yes]", cmd_relaunch },
+	{ "messages", "list", "[--campaign ID] [--status S]",
+	    cmd_messages_list },
+	{ NULL, NULL, NULL, NULL }
+};
