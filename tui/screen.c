@@ -257,8 +257,15 @@ draw_top(struct tui *t)
 
 	put(0, 0, COLS, "", bara, 1);
 	x += put(0, 0, COLS, " wacamp ", bara | A_BOLD, 0);
+	/* When the names do not fit, only the current one is spelled out. */
+	for (v = 0, w = x; v < V_NVIEWS; v++)
+		w += 4 + (int)mbstowcs(NULL, tui_view_name(v), 0);
 	for (v = 0; v < V_NVIEWS && x < COLS; v++) {
-		snprintf(buf, sizeof buf, " %d %s ", v + 1, tui_view_name(v));
+		if (w > COLS && v != (int)t->view)
+			snprintf(buf, sizeof buf, " %d ", v + 1);
+		else
+			snprintf(buf, sizeof buf, " %d %s ", v + 1,
+			    tui_view_name(v));
 		x += put(0, x, COLS - x, buf, v == (int)t->view ?
 		    (A_REVERSE | A_BOLD) : bara, 0);
 	}

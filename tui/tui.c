@@ -325,7 +325,7 @@ list_reset(struct tui_list *l)
 	l->rows = json_array();
 	l->base = 0;
 	l->total = 0;
-	l->sel = l->top = 0;
+	l->sel = l->top = l->want = 0;
 	l->loaded = 0;
 	l->gen++;
 }
@@ -375,7 +375,12 @@ list_reply(json_t *data, json_t *err, void *arg)
 		l->total = json_integer_value(total);
 	else if ((json_int_t)(l->base + json_array_size(l->rows)) > l->total)
 		l->total = (json_int_t)(l->base + json_array_size(l->rows));
-	if (!f->second && next != NULL && !json_is_null(next)) {
+	if (!f->second && next != NULL && !json_is_null(next) &&
+	    l->want > page) {
+		/* Walking forward page by page to a page not seen yet. */
+		list_fetch(&T, l, page + 1, 0);
+		f->gen = 0;
+	} else if (!f->second && next != NULL && !json_is_null(next)) {
 		list_fetch(&T, l, page + 1, 1);
 		f->gen = 0;
 	} else {
@@ -458,10 +463,7 @@ list_move(struct tui *t, struct tui_list *l, long delta, int to)
 
 	if (l->total <= 0)
 		return;
-	/* As far as a known cursor reaches: never the whole table. */
-	reach = json_array_size(l->cursors) * TUI_PAGE;
-	if (reach > (size_t)l->total)
-		reach = (size_t)l->total;
+	reach = (size_t)l->total;
 	if (to < 0)
 		s = 0;
 	else if (to > 0)
@@ -480,9 +482,13 @@ list_move(struct tui *t, struct tui_list *l, long delta, int to)
 	if (l->sel >= l->top + rows)
 		l->top = l->sel - rows + 1;
 	want = l->top / TUI_PAGE;
-	if (want * TUI_PAGE != l->base && !(l->loading &&
-	    json_array_size(l->rows) == 0))
+	if (want != l->want || (!l->loading && want * TUI_PAGE != l->base)) {
+		l->want = want;
+		/* A page not seen yet: walk from the last cursor known. */
+		if (want >= json_array_size(l->cursors))
+			want = json_array_size(l->cursors) - 1;
 		list_fetch(t, l, want, 0);
+	}
 	tui_dirty();
 }
 

@@ -55,6 +55,7 @@ struct tui_list {
 	json_int_t		 total;
 	size_t			 sel;
 	size_t			 top;
+	size_t			 want;		/* page wanted on screen */
 	unsigned		 gen;		/* drops stale replies */
 	int			 loading;
 	int			 loaded;
