@@ -46,6 +46,8 @@ struct conn {
 	struct event		*rev;
 	struct event		*wev;
 	struct event		*retry;
+	struct event		*old_rev;	/* freed on the next attempt */
+	struct event		*old_wev;
 	struct evbuffer		*in;
 	struct evbuffer		*out;
 	struct conn_reqs	 reqs;
@@ -55,6 +57,16 @@ struct conn {
 };
 
 static void	conn_try(evutil_socket_t, short, void *);
+
+static void
+conn_reap(struct conn *c)
+{
+	if (c->old_rev != NULL)
+		event_free(c->old_rev);
+	if (c->old_wev != NULL)
+		event_free(c->old_wev);
+	c->old_rev = c->old_wev = NULL;
+}
 
 static void
 conn_schedule(struct conn *c)
@@ -73,10 +85,13 @@ conn_drop(struct conn *c, const char *why)
 	json_t		*err;
 	int		 was = c->sock != -1;
 
+	/* We may be inside rev's callback: free the events on the next try. */
 	if (c->rev != NULL)
-		event_free(c->rev);
+		event_del(c->rev);
 	if (c->wev != NULL)
-		event_free(c->wev);
+		event_del(c->wev);
+	c->old_rev = c->rev;
+	c->old_wev = c->wev;
 	c->rev = c->wev = NULL;
 	if (c->sock != -1)
 		close(c->sock);
@@ -250,6 +265,7 @@ conn_try(evutil_socket_t unused, short what, void *arg)
 	struct conn		*c = arg;
 	struct sockaddr_un	 sun;
 
+	conn_reap(c);
 	memset(&sun, 0, sizeof sun);
 	sun.sun_family = AF_UNIX;
 	if (strlen(c->path) >= sizeof sun.sun_path) {
@@ -301,9 +317,11 @@ conn_free(struct conn *c)
 {
 	struct conn_req	*r;
 	struct conn_fd	*f;
+	json_t		*err;
 
 	if (c == NULL)
 		return;
+	conn_reap(c);
 	if (c->rev != NULL)
 		event_free(c->rev);
 	if (c->wev != NULL)
@@ -311,10 +329,16 @@ conn_free(struct conn *c)
 	event_free(c->retry);
 	if (c->sock != -1)
 		close(c->sock);
+	/* Callbacks own their argument: let each one free it. */
+	err = json_pack("{s:s,s:s}", "code", "unavailable", "message",
+	    "closing");
 	while ((r = TAILQ_FIRST(&c->reqs)) != NULL) {
 		TAILQ_REMOVE(&c->reqs, r, entry);
+		if (r->cb != NULL)
+			r->cb(NULL, err, r->arg);
 		free(r);
 	}
+	json_decref(err);
 	while ((f = TAILQ_FIRST(&c->fds)) != NULL) {
 		TAILQ_REMOVE(&c->fds, f, entry);
 		close(f->fd);

@@ -384,14 +384,15 @@ draw_dash(struct tui *t)
 			json_t		*cp = json_array_get(c, i);
 			json_int_t	 tot = num(cp, "total");
 			json_int_t	 done = tot - num(cp, "pending");
-			json_int_t	 eta = num(cp, "eta");
+			json_int_t	 eta = json_object_get(cp, "eta") ?
+					    num(cp, "eta") :
+					    num(cp, "eta_seconds");
 
 			x = 4 + put(y, 4, 22, str(cp, "name"), 0, 1) + 1;
 			x = 27;
 			bar(y, x, 24, done, tot, pair(PAIR_OK));
 			x += 25;
-			if (json_object_get(cp, "eta") != NULL &&
-			    !json_is_null(json_object_get(cp, "eta")))
+			if (eta > 0)
 				snprintf(buf, sizeof buf, "%lld/%lld  %s %lldh%02lldm",
 				    (long long)done, (long long)tot, _("ETA"),
 				    (long long)(eta / 3600),

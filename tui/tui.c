@@ -1574,6 +1574,13 @@ stdin_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
+term_cb(evutil_socket_t fd, short what, void *arg)
+{
+	T.quit = 1;
+	event_base_loopbreak(base);
+}
+
+static void
 winch_cb(evutil_socket_t fd, short what, void *arg)
 {
 	screen_resize();
@@ -1627,7 +1634,7 @@ tui_free(struct tui *t)
 int
 tui_main(int argc, char **argv)
 {
-	struct event	*stdin_ev, *winch_ev;
+	struct event	*stdin_ev, *winch_ev, *term_ev, *hup_ev;
 	char		*sockarg = NULL, *path;
 	int		 i;
 
@@ -1669,6 +1676,11 @@ tui_main(int argc, char **argv)
 	/* Our handler replaces ncurses' own: resize happens on the loop. */
 	winch_ev = evsignal_new(base, SIGWINCH, winch_cb, NULL);
 	evsignal_add(winch_ev, NULL);
+	/* Leave the terminal usable when told to go. */
+	term_ev = evsignal_new(base, SIGTERM, term_cb, NULL);
+	evsignal_add(term_ev, NULL);
+	hup_ev = evsignal_new(base, SIGHUP, term_cb, NULL);
+	evsignal_add(hup_ev, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	T.conn = conn_new(base, path, &tui_conn_ops, &T);
@@ -1679,6 +1691,8 @@ tui_main(int argc, char **argv)
 	conn_free(T.conn);
 	event_free(stdin_ev);
 	event_free(winch_ev);
+	event_free(term_ev);
+	event_free(hup_ev);
 	event_free(render_ev);
 	event_free(refresh_ev);
 	event_base_free(base);
