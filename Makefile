@@ -54,7 +54,17 @@ TUI_TEST_BINS := $(TUI_TEST_SRCS:tests/tui/%.c=$(B)/tests/%)
 HARNESS_OBJS := $(B)/tests/harness.o
 FAKEWASS := $(if $(wildcard tests/fakewass.c),$(B)/tests/fakewass)
 
-all: $(B)/wacampd $(B)/wacamp
+all: $(B)/wacampd $(B)/wacamp $(B)/locale/fr/LC_MESSAGES/wacamp.mo
+
+# The French catalogue, found by the uninstalled client beside its binary.
+$(B)/locale/fr/LC_MESSAGES/wacamp.mo: po/fr.po
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  MSGFMT  $@")
+	$(Q)msgfmt -c -o $@ po/fr.po
+
+# Refresh the template after changing messages (then msgmerge po/fr.po).
+pot:
+	xgettext --from-code=UTF-8 -k_ -kN_ -o po/wacamp.pot tui/tui.c tui/screen.c
 
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
@@ -132,7 +142,8 @@ tests: all $(UNIT_BINS) $(INTEG_BINS) $(TUI_TEST_BINS) $(FAKEWASS)
 # Every test binary runs; the run fails at the end if any failed.
 TEST_ENV = WACAMPD=$(abspath $(B)/wacampd) WACAMP=$(abspath $(B)/wacamp) \
 	FAKEWASS=$(abspath $(FAKEWASS)) WACAMP_FIXTURES=$(abspath tests/fixtures) \
-	WASSENGER_FIXTURES=$(abspath ../shared/wassenger/fixtures)
+	WASSENGER_FIXTURES=$(abspath ../shared/wassenger/fixtures) \
+	WACAMP_LOCALEDIR=$(abspath $(B)/locale)
 
 runtests: tests
 	@fail=0; for t in $(UNIT_BINS) $(INTEG_BINS) $(TUI_TEST_BINS); do \
@@ -194,10 +205,13 @@ install: all
 	install -m 644 man/wacampd.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 644 data/wacampd.conf.example $(DESTDIR)$(DATADIR)/
 	install -m 644 data/wacampd.service $(DESTDIR)$(DATADIR)/
+	install -d $(DESTDIR)$(LOCALEDIR)/fr/LC_MESSAGES
+	install -m 644 $(B)/locale/fr/LC_MESSAGES/wacamp.mo \
+	    $(DESTDIR)$(LOCALEDIR)/fr/LC_MESSAGES/wacamp.mo
 
 clean:
 	rm -rf build build-asan
 
-.PHONY: all tests runtests mancheck deps check asan demo bench fuzz install clean
+.PHONY: pot all tests runtests mancheck deps check asan demo bench fuzz install clean
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

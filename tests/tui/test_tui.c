@@ -1,0 +1,453 @@
+/* The full-screen interface in tmux against a real daemon (simulator). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "harness.h"
+
+#define EVIL_NAME	"\x1b]0;PWNED\x07" "Eve\x1b[31mRed"
+#define MANY		1000000
+
+static struct harness	 H;
+static char		 tmux_name[64];
+static int		 tmux_count;
+static int		 have_contacts;	/* the daemon knows contacts.list */
+static int		 have_session;
+
+static const char *
+env_or(const char *name, const char *def)
+{
+	const char	*v = getenv(name);
+
+	return v != NULL && *v != '\0' ? v : def;
+}
+
+static int
+tmux(const char *fmt, ...) __attribute__((__format__(__printf__, 1, 2)));
+
+/* Run a tmux command on our private server; returns its exit status. */
+static int
+tmux(const char *fmt, ...)
+{
+	char	 args[2048], cmd[2300];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof args, fmt, ap);
+	va_end(ap);
+	snprintf(cmd, sizeof cmd, "tmux -L %s -f /dev/null %s", tmux_name,
+	    args);
+	return system(cmd);
+}
+
+/* The pane as text (allocated). */
+static char *
+capture(void)
+{
+	char	 cmd[256], *buf;
+	size_t	 len = 0, n;
+	FILE	*fp;
+
+	snprintf(cmd, sizeof cmd, "tmux -L %s capture-pane -p 2>/dev/null",
+	    tmux_name);
+	buf = calloc(1, 65536);
+	if ((fp = popen(cmd, "r")) == NULL)
+		return buf;
+	while ((n = fread(buf + len, 1, 65535 - len, fp)) > 0 && len < 65535)
+		len += n;
+	pclose(fp);
+	return buf;
+}
+
+/* Wait up to SECS for TEXT on the screen (or, with GONE, for it to go). */
+static int
+wait_text(const char *text, double secs, int gone)
+{
+	double	 t0 = harness_now();
+	char	*s;
+	int	 found;
+
+	for (;;) {
+		s = capture();
+		found = strstr(s, text) != NULL;
+		if (found != gone) {
+			free(s);
+			return 1;
+		}
+		if (harness_now() - t0 > secs) {
+			fprintf(stderr, "--- waited %.1fs for %s\"%s\"; "
+			    "screen:\n%s---\n", secs, gone ? "no " : "", text,
+			    s);
+			free(s);
+			return 0;
+		}
+		free(s);
+		usleep(50000);
+	}
+}
+
+static void
+keys(const char *k)
+{
+	assert_int_equal(tmux("send-keys %s", k), 0);
+}
+
+/* Start wacamp in a fresh session, in LANG, W x H. */
+static void
+session_start(const char *lang, int w, int h)
+{
+	if (have_session)
+		tmux("kill-server 2>/dev/null");
+	/* A new server each time: a dying one may still hold the old name. */
+	snprintf(tmux_name, sizeof tmux_name, "wacamp-test-%d-%d",
+	    (int)getpid(), ++tmux_count);
+	/* exec: the pane's pid is the client's, for /proc. */
+	assert_int_equal(tmux("new-session -d -x %d -y %d "
+	    "\"exec env LANG=%s LC_ALL= TERM=screen-256color "
+	    "WACAMP_LOCALEDIR='%s' '%s' -S '%s'\"", w, h, lang,
+	    env_or("WACAMP_LOCALEDIR", "build/locale"),
+	    env_or("WACAMP", "build/wacamp"), H.sock), 0);
+	have_session = 1;
+}
+
+static void
+db_exec(const char *sql)
+{
+	sqlite3	*db;
+	char	*err = NULL;
+
+	assert_int_equal(sqlite3_open(H.db, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
+		fail_msg("%s: %s", sql, err);
+	sqlite3_close(db);
+}
+
+static int
+setup(void **state)
+{
+	json_t		*rep;
+	const char	*msg;
+	char		 sql[512];
+	int		 fd;
+
+	snprintf(tmux_name, sizeof tmux_name, "wacamp-test-%d-0", (int)getpid());
+	harness_init(&H, "[pacing]\ndaily_limit = 1000\n");
+	if (harness_start(&H) == -1)
+		return -1;
+	if ((fd = harness_connect(&H)) == -1)
+		return -1;
+	rep = harness_call(fd, "contacts.list", json_pack("{s:i}", "limit", 1));
+	msg = json_string_value(json_object_get(json_object_get(rep, "error"),
+	    "message"));
+	have_contacts = msg == NULL || strncmp(msg, "unknown command", 15) != 0;
+	json_decref(rep);
+	close(fd);
+
+	/* Data goes straight into the store while the daemon is down. */
+	harness_stop(&H);
+	snprintf(sql, sizeof sql, "INSERT INTO daily_usage (day, sent, m1, "
+	    "m2, failed, delivered, read, interactions) VALUES "
+	    "(date('now'), 800, 700, 100, 12, 650, 400, 90)");
+	db_exec(sql);
+	snprintf(sql, sizeof sql, "INSERT INTO contacts (full_number, "
+	    "first_name, last_name, created_at, updated_at) VALUES "
+	    "('+22890000001', '%s', 'Zed', 1, 1)", EVIL_NAME);
+	db_exec(sql);
+	if (have_contacts) {
+		snprintf(sql, sizeof sql, "WITH RECURSIVE n(i) AS (SELECT 1 "
+		    "UNION ALL SELECT i + 1 FROM n WHERE i < %d) INSERT INTO "
+		    "contacts (full_number, first_name, last_name, created_at, "
+		    "updated_at) SELECT '+3361' || printf('%%07d', i), "
+		    "'Name' || i, 'Léa', 1, 1 FROM n", MANY - 1);
+		db_exec(sql);
+	}
+	if (harness_start(&H) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	tmux("kill-server 2>/dev/null");
+	harness_cleanup(&H);
+	return 0;
+}
+
+static int
+test_teardown(void **state)
+{
+	if (have_session)
+		tmux("kill-server 2>/dev/null");
+	have_session = 0;
+	return 0;
+}
+
+static void
+test_dashboard(void **state)
+{
+	session_start("C.UTF-8", 100, 30);
+	assert_true(wait_text("Today's usage", 5, 0));
+	/* 800 of 1000 sent today: over 75 %, the attention level;
+	 * capacity floor(200 / (1 + 90/700)) = 177. */
+	assert_true(wait_text("800 / 1000 (80%)", 5, 0));
+	assert_true(wait_text("attention", 5, 0));
+	assert_true(wait_text("Provider: simulator", 5, 0));
+	assert_true(wait_text("Message 1: 700", 5, 0));
+	assert_true(wait_text("Remaining capacity: 177", 5, 0));
+	assert_true(wait_text("root@simulator", 5, 0) ||
+	    wait_text("@simulator", 1, 0));
+}
+
+static void
+test_screens_and_help(void **state)
+{
+	session_start("C.UTF-8", 100, 30);
+	assert_true(wait_text("Today's usage", 5, 0));
+	keys("2");
+	assert_true(wait_text("Search: -", 5, 0));
+	keys("'?'");
+	assert_true(wait_text("Keys: Contacts", 5, 0));
+	assert_true(wait_text("search and filter by category", 5, 0));
+	keys("Space");
+	assert_true(wait_text("Keys: Contacts", 5, 1));
+	keys("Tab");
+	assert_true(wait_text("(none: press o)", 5, 0));
+	keys("F6");
+	assert_true(wait_text("Campaigns", 5, 0));
+	keys("'?'");
+	assert_true(wait_text("Keys: Campaigns", 5, 0));
+	assert_true(wait_text("relaunch", 5, 0));
+	keys("Escape");
+	keys("n");
+	assert_true(wait_text("New campaign", 5, 0));
+	/* Validation stays in the form and says which field. */
+	keys("Enter Enter Enter Enter");
+	assert_true(wait_text("Name: required", 5, 0));
+	keys("Escape");
+	assert_true(wait_text("New campaign", 5, 1));
+	keys("7");
+	assert_true(wait_text("Login", 5, 0));
+	keys("1");
+	assert_true(wait_text("Today's usage", 5, 0));
+	/* q asks before quitting; n keeps the session. */
+	keys("q");
+	assert_true(wait_text("Quit wacamp?", 5, 0));
+	keys("n");
+	assert_true(wait_text("Quit wacamp?", 5, 1));
+	assert_true(wait_text("Today's usage", 5, 0));
+}
+
+/* Every line fits, the top bar and the status line are drawn. */
+static void
+assert_clean(int w, int h)
+{
+	char	*s = NULL, *line, *nl;
+	int	 n = 0, ok = 0, i;
+	size_t	 cols;
+
+	for (i = 0; i < 60 && !ok; i++) {
+		free(s);
+		usleep(50000);
+		s = capture();
+		ok = strncmp(s, " wacamp ", 8) == 0 &&
+		    strstr(s, "? help") != NULL;
+	}
+	assert_true(ok);
+	for (line = s; *line != '\0'; line = nl + 1) {
+		if ((nl = strchr(line, '\n')) == NULL)
+			break;
+		*nl = '\0';
+		cols = mbstowcs(NULL, line, 0);
+		if (cols > (size_t)w)
+			fail_msg("line %d wider than %d: %s", n, w, line);
+		if (n == h - 1 && strstr(line, "? help") == NULL)
+			fail_msg("status line missing: %s", line);
+		n++;
+	}
+	free(s);
+	assert_int_equal(n, h);
+}
+
+static void
+test_resize(void **state)
+{
+	session_start("C.UTF-8", 100, 30);
+	assert_true(wait_text("Today's usage", 5, 0));
+	keys("'?'");
+	assert_true(wait_text("Keys: Dashboard", 5, 0));
+	assert_int_equal(tmux("resize-window -x 80 -y 24"), 0);
+	assert_true(wait_text("Keys: Dashboard", 5, 0));
+	keys("Space");
+	assert_true(wait_text("Keys: Dashboard", 5, 1));
+	assert_clean(80, 24);
+	assert_true(wait_text("Today's usage", 5, 0));
+	assert_int_equal(tmux("resize-window -x 200 -y 60"), 0);
+	assert_true(wait_text("7 Users", 5, 0));
+	assert_clean(200, 60);
+	assert_true(wait_text("Today's usage", 5, 0));
+	/* Keys still work after resizing. */
+	keys("5");
+	assert_true(wait_text("Campaigns", 5, 0));
+	assert_clean(200, 60);
+}
+
+static void
+test_french(void **state)
+{
+	static const char *screens[][2] = {
+		{ "1", "Envois du jour" }, { "2", "Recherche" },
+		{ "3", "Fichier" }, { "4", "Catégories" },
+		{ "5", "Campagnes" }, { "6", "État" },
+		{ "7", "Utilisateurs" },
+	};
+	size_t	 i;
+
+	if (setlocale(LC_ALL, "fr_FR.UTF-8") == NULL) {
+		fprintf(stderr, "skipped: no fr_FR.UTF-8 locale (make deps)\n");
+		skip();
+	}
+	setlocale(LC_ALL, "C.UTF-8");
+	session_start("fr_FR.UTF-8", 100, 30);
+	assert_true(wait_text("Tableau de bord", 5, 0));
+	assert_true(wait_text("Capacité restante", 5, 0));
+	assert_true(wait_text("attention", 5, 0));
+	for (i = 0; i < sizeof screens / sizeof screens[0]; i++) {
+		keys(screens[i][0]);
+		assert_true(wait_text(screens[i][1], 5, 0));
+	}
+	keys("'?'");
+	assert_true(wait_text("Touches : Utilisateurs", 5, 0));
+	keys("Space");
+	keys("q");
+	assert_true(wait_text("Quitter wacamp ?", 5, 0));
+	assert_true(wait_text("o : oui", 5, 0));
+	keys("n");
+}
+
+static void
+test_reconnect(void **state)
+{
+	session_start("C.UTF-8", 100, 30);
+	assert_true(wait_text("Today's usage", 5, 0));
+	assert_true(wait_text("@simulator", 5, 0));
+	harness_stop(&H);
+	assert_true(wait_text("disconnected", 5, 0));
+	assert_int_equal(harness_start(&H), 0);
+	/* No key pressed: it comes back by itself within a few seconds. */
+	assert_true(wait_text("disconnected", 5, 1));
+	assert_true(wait_text("@simulator", 5, 0));
+	assert_true(wait_text("800 / 1000", 5, 0));
+	keys("2");
+	assert_true(wait_text("Search: -", 5, 0));
+}
+
+static void
+test_escape_inert(void **state)
+{
+	char	*s;
+
+	if (!have_contacts) {
+		fprintf(stderr, "skipped: the daemon does not know the "
+		    "contacts.list command yet\n");
+		skip();
+	}
+	session_start("C.UTF-8", 100, 30);
+	assert_true(wait_text("Today's usage", 5, 0));
+	keys("2 /");
+	assert_true(wait_text("Search contacts", 5, 0));
+	keys("Eve Enter Enter");
+	/* The escape shows as ^[ and the title is not set. */
+	assert_true(wait_text("^[]0;PWNED^GEve^[[31mRed", 10, 0));
+	s = capture();
+	assert_null(strstr(s, "\x1b"));
+	free(s);
+	assert_int_equal(tmux("display -p '#{pane_title}' | grep -q PWNED"),
+	    256);
+}
+
+static long
+client_rss_kb(void)
+{
+	char	 cmd[256], buf[64], path[64], line[256];
+	FILE	*fp;
+	long	 pid = 0, kb = -1;
+
+	snprintf(cmd, sizeof cmd, "tmux -L %s display -p '#{pane_pid}'",
+	    tmux_name);
+	if ((fp = popen(cmd, "r")) != NULL) {
+		if (fgets(buf, sizeof buf, fp) != NULL)
+			pid = atol(buf);
+		pclose(fp);
+	}
+	snprintf(path, sizeof path, "/proc/%ld/status", pid);
+	if ((fp = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof line, fp) != NULL)
+		if (sscanf(line, "VmRSS: %ld", &kb) == 1)
+			break;
+	fclose(fp);
+	return kb;
+}
+
+static void
+test_memory_flat(void **state)
+{
+	long	 before, after;
+
+	if (!have_contacts) {
+		fprintf(stderr, "skipped: the daemon does not know the "
+		    "contacts.list command yet\n");
+		skip();
+	}
+	session_start("C.UTF-8", 100, 30);
+	assert_true(wait_text("Today's usage", 5, 0));
+	keys("2");
+	assert_true(wait_text("/1000000", 10, 0));
+	assert_int_equal(tmux("send-keys -N 40 NPage"), 0);
+	assert_true(wait_text("1041/1000000", 10, 0));
+	before = client_rss_kb();
+	assert_true(before > 0);
+	/* 2000 pages of 26 rows: 52,000 rows, 520 daemon pages. */
+	assert_int_equal(tmux("send-keys -N 2000 NPage"), 0);
+	assert_true(wait_text("53041/1000000", 60, 0));
+	after = client_rss_kb();
+	fprintf(stderr, "client VmRSS %ld kB -> %ld kB\n", before, after);
+	assert_true(after - before < 2048);
+	keys("End");
+	keys("Home");
+	assert_true(wait_text(" 1/1000000", 10, 0));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_dashboard, test_teardown),
+		cmocka_unit_test_teardown(test_screens_and_help, test_teardown),
+		cmocka_unit_test_teardown(test_resize, test_teardown),
+		cmocka_unit_test_teardown(test_french, test_teardown),
+		cmocka_unit_test_teardown(test_reconnect, test_teardown),
+		cmocka_unit_test_teardown(test_escape_inert, test_teardown),
+		cmocka_unit_test_teardown(test_memory_flat, test_teardown),
+	};
+
+	setlocale(LC_ALL, "C.UTF-8");
+	if (system("tmux -V >/dev/null 2>&1") != 0) {
+		fprintf(stderr, "test_tui: tmux is missing (make deps)\n");
+		return 1;
+	}
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
