@@ -7,5 +7,7 @@
 extern const struct ctl_cmd	auth_cmds[];
 extern const struct ctl_cmd	users_cmds[];
 extern const struct ctl_cmd	misc_cmds[];
+extern const struct ctl_cmd	contacts_cmds[];
+extern const struct ctl_cmd	categories_cmds[];
 
 #endif

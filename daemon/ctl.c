@@ -72,6 +72,8 @@ static const struct ctl_cmd *const ctl_tables[] = {
 	auth_cmds,
 	users_cmds,
 	misc_cmds,
+	contacts_cmds,
+	categories_cmds,
 };
 
 static void	ctl_client_free(struct ctl_client *);

@@ -20,6 +20,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "daemon.h"
+#include "import.h"
 #include "log.h"
 #include "monitor.h"
 #include "store.h"
@@ -319,6 +320,7 @@ main(int argc, char *argv[])
 
 	event_base_dispatch(d.base);
 
+	import_shutdown(&d);
 	ctl_shutdown(&d);
 	for (i = 0; i < 3; i++)
 		event_free(d.ev_sig[i]);

@@ -16,6 +16,7 @@
 /* The command tables of each noun, searched in order. */
 static const struct cli_cmd *const cli_tables[] = {
 	cli_base_cmds,
+	cli_contacts_cmds,
 };
 
 static void
