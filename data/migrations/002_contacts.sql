@@ -42,4 +42,3 @@ CREATE INDEX contacts_opted_out ON contacts(id) WHERE opted_out = 1;
 CREATE INDEX import_changes_contact ON import_changes(contact_id);
 CREATE INDEX category_contacts_batch ON category_contacts(batch_id)
 	WHERE batch_id IS NOT NULL;
-ALTER TABLE import_batches ADD COLUMN rejects INTEGER NOT NULL DEFAULT 0;
