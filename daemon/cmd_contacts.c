@@ -108,7 +108,7 @@ cmd_contacts_list(struct ctl_req *r)
 	json_t		*items = json_array(), *ver, *opt;
 	int64_t		 after = ctl_arg_int(r, "after", 0), catid = 0, last = 0;
 	int64_t		 limit = ctl_arg_int(r, "limit", 100), total = 0;
-	char		*phrase = NULL, lo[40], hi[40];
+	char		*phrase = NULL, lo[32], hi[40];
 	size_t		 i, n;
 	int		 v = 0, more = 0;
 

@@ -38,7 +38,7 @@
 #include "xmalloc.h"
 
 #define IMPORT_SLICE_ROWS	20000
-#define IMPORT_SLICE_MS		20
+#define IMPORT_SLICE_MS		10
 #define IMPORT_MAX_REJECTS	1000
 #define IMPORT_MAX_NAME		256
 #define IMPORT_NCACHE		64

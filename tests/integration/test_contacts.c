@@ -19,6 +19,13 @@
 
 static struct harness	 H;
 
+/* The 100 ms budget is for the release build; sanitizers slow it ~3x. */
+#if defined(__SANITIZE_ADDRESS__)
+#define STATUS_BUDGET	0.3
+#else
+#define STATUS_BUDGET	0.1
+#endif
+
 static int
 setup(void **state)
 {
@@ -410,7 +417,7 @@ test_responsive(void **state)
 		json_decref(rep);
 		if (t > worst)
 			worst = t;
-		if (t > 0.1)
+		if (t > STATUS_BUDGET)
 			slow++;
 		polls++;
 		usleep(20000);
