@@ -9,5 +9,7 @@ extern const struct ctl_cmd	users_cmds[];
 extern const struct ctl_cmd	misc_cmds[];
 extern const struct ctl_cmd	campaigns_cmds[];
 extern const struct ctl_cmd	verify_cmds[];
+extern const struct ctl_cmd	contacts_cmds[];
+extern const struct ctl_cmd	categories_cmds[];
 
 #endif

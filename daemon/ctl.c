@@ -75,6 +75,8 @@ static const struct ctl_cmd *const ctl_tables[] = {
 	misc_cmds,
 	campaigns_cmds,
 	verify_cmds,
+	contacts_cmds,
+	categories_cmds,
 };
 
 static void	ctl_client_free(struct ctl_client *);

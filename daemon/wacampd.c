@@ -20,6 +20,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "daemon.h"
+#include "import.h"
 #include "log.h"
 #include "monitor.h"
 #include "pacer.h"
@@ -332,6 +333,7 @@ main(int argc, char *argv[])
 
 	pacer_stop(&d);
 	provider_stop(&d);
+	import_shutdown(&d);
 	ctl_shutdown(&d);
 	for (i = 0; i < 3; i++)
 		event_free(d.ev_sig[i]);

@@ -6,5 +6,6 @@
 /* Command-line tables, one per group of nouns, each ending in NULL. */
 extern const struct cli_cmd	cli_base_cmds[];
 extern const struct cli_cmd	cli_campaigns_cmds[];
+extern const struct cli_cmd	cli_contacts_cmds[];
 
 #endif

@@ -1,0 +1,26 @@
+#ifndef IMPORT_H
+#define IMPORT_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+struct daemon;
+struct ctl_req;
+
+/*
+ * Start importing the CSV in R->fd for request R (contacts.import), in slices
+ * on the loop. The request is parked and answered when the import ends.
+ */
+int	 import_start(struct ctl_req *);
+/* Stream every contact as CSV into R->fd (contacts.export), in slices. */
+int	 export_start(struct ctl_req *);
+/* Undo import batch ID: 0, or -1 with a message in ERR and code in *CODE. */
+int	 import_undo(struct daemon *, int64_t, json_t **, const char **,
+	    char *, size_t);
+/* Category id from an id or a name (created if CREATE); -1 if none. */
+int64_t	 category_resolve(struct daemon *, json_t *, int);
+/* Abandon running jobs at shutdown. */
+void	 import_shutdown(struct daemon *);
+
+#endif

@@ -1,0 +1,69 @@
+#!/bin/sh
+# Import 1,000,000 generated contacts: time against sqlite3 .import into a
+# UNIQUE-phone table, the daemon's peak RSS, and contacts.list / search p99.
+# usage: tests/bench/contacts.sh [ROWS]   (run from the top of the tree)
+set -eu
+rows=${1:-1000000}
+B=${B:-build}
+dir=$(mktemp -d /tmp/wacamp-bench.XXXXXX)
+trap 'kill $(cat "$dir/pid" 2>/dev/null) 2>/dev/null || true; rm -rf "$dir"' EXIT
+python3 - "$rows" >"$dir/c.csv" <<'PY'
+import random, sys
+random.seed(1)
+names = ["Jean", "Marie", "Kossi", "Afi", "Paul", "Eloise", "Ama", "Koffi",
+    "Yao", "Akossiwa", "Pierre", "Sophie", "Komi", "Abla", "Mawuli"]
+print("phone,first_name,last_name")
+for i in random.sample(range(10000000), int(sys.argv[1])):
+    print("+2289%07d,%s,%s%d" % (i, random.choice(names),
+        random.choice(names), i % 997))
+PY
+t0=$(date +%s.%N)
+printf 'CREATE TABLE t(phone TEXT UNIQUE, first_name, last_name);\n.mode csv\n.import --skip 1 %s/c.csv t\n' "$dir" |
+    timeout 300 sqlite3 "$dir/ref.db"
+t1=$(date +%s.%N)
+printf '[daemon]\nsocket = %s/s.sock\npidfile = %s/pid\n[store]\npath = %s/db\n' \
+    "$dir" "$dir" "$dir" >"$dir/conf"
+chmod 600 "$dir/conf"
+"$B/wacampd" init -c "$dir/conf" >/dev/null 2>&1
+"$B/wacampd" -f -c "$dir/conf" 2>"$dir/log" &
+echo $! >"$dir/pid"
+for i in 1 2 3 4 5 6 7 8 9 10; do [ -S "$dir/s.sock" ] && break; sleep 0.2; done
+t2=$(date +%s.%N)
+timeout 300 "$B/wacamp" -S "$dir/s.sock" contacts import "$dir/c.csv" >/dev/null
+t3=$(date +%s.%N)
+pid=$(cat "$dir/pid")
+python3 - "$dir/s.sock" "$t0" "$t1" "$t2" "$t3" "$pid" <<'PY'
+import json, socket, sys, time
+sock, t0, t1, t2, t3, pid = sys.argv[1], *map(float, sys.argv[2:6]), sys.argv[6]
+ref, ours = t1 - t0, t3 - t2
+s = socket.socket(socket.AF_UNIX); s.connect(sock); f = s.makefile("rwb")
+f.readline()
+def call(i, cmd, args):
+    f.write((json.dumps({"id": i, "cmd": cmd, "args": args}) + "\n").encode())
+    f.flush()
+    while True:
+        r = json.loads(f.readline())
+        if r.get("id") == i:
+            return r
+def p99(cmd, argsf):
+    ts = []
+    for i in range(200):
+        a = time.perf_counter(); r = call(i, cmd, argsf(i))
+        ts.append(time.perf_counter() - a); assert r["ok"], r
+    ts.sort(); return ts[int(len(ts) * 0.99) - 1] * 1e3
+after = [0]
+def page(i):
+    return {"after": (i * 4999) % 990000, "limit": 100}
+words = ["ean", "Mari", "kossi", "Sophie", "wul", "Abla12"]
+lp = p99("contacts.list", page)
+sp = p99("contacts.list", lambda i: {"search": words[i % len(words)], "limit": 100})
+hwm = [l for l in open("/proc/%s/status" % pid) if l.startswith("VmHWM")][0].split()[1]
+tot = call(999, "contacts.list", {"limit": 1})["data"]["total"]
+print("contacts in store      %d" % tot)
+print("sqlite3 .import        %.2f s" % ref)
+print("wacamp contacts import %.2f s" % ours)
+print("ratio                  %.2f (budget <= 0.6)" % (ours / ref))
+print("daemon peak RSS        %.1f MiB (budget < 64)" % (int(hwm) / 1024))
+print("list page p99          %.2f ms (budget < 5)" % lp)
+print("search p99             %.2f ms (budget < 50)" % sp)
+PY

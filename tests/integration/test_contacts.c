@@ -1,0 +1,450 @@
+/* Contacts and categories through the real daemon and the real CLI. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <sys/wait.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "harness.h"
+
+static struct harness	 H;
+
+/* The 100 ms budget is for the release build; sanitizers slow it ~3x. */
+#if defined(__SANITIZE_ADDRESS__)
+#define STATUS_BUDGET	0.3
+#else
+#define STATUS_BUDGET	0.1
+#endif
+
+static int
+setup(void **state)
+{
+	harness_init(&H, "[import]\ndefault_country = 228\n");
+	return harness_start(&H);
+}
+
+static int
+teardown(void **state)
+{
+	harness_cleanup(&H);
+	return 0;
+}
+
+/* Write CONTENT (LEN bytes) to a file in the harness dir; returns its path. */
+static const char *
+write_file(const char *name, const char *content, size_t len)
+{
+	static char	 path[400];
+	FILE		*fp;
+
+	snprintf(path, sizeof path, "%s/%s", H.dir, name);
+	fp = fopen(path, "wb");
+	assert_non_null(fp);
+	assert_int_equal(fwrite(content, 1, len, fp), len);
+	fclose(fp);
+	return path;
+}
+
+static json_t *
+call_ok(const char *cmd, json_t *args)
+{
+	json_t	*rep, *data;
+	int	 fd = harness_connect(&H);
+
+	assert_true(fd >= 0);
+	rep = harness_call(fd, cmd, args);
+	close(fd);
+	assert_non_null(rep);
+	if (!json_is_true(json_object_get(rep, "ok"))) {
+		char *s = json_dumps(rep, 0);
+		fail_msg("%s: %s", cmd, s);
+	}
+	data = json_incref(json_object_get(rep, "data"));
+	json_decref(rep);
+	return data;
+}
+
+/* Run `contacts import PATH EXTRA --json`; the parsed summary. */
+static json_t *
+import(const char *path, const char *extra)
+{
+	char	 args[1024], *out = NULL;
+	json_t	*j;
+	int	 rc;
+
+	snprintf(args, sizeof args, "--json contacts import '%s' %s", path,
+	    extra ? extra : "");
+	rc = harness_cli(&H, args, NULL, &out);
+	assert_int_equal(rc, 0);
+	j = json_loads(out, 0, NULL);
+	assert_non_null(j);
+	free(out);
+	return j;
+}
+
+static long long
+n(json_t *o, const char *k)
+{
+	return (long long)json_integer_value(json_object_get(o, k));
+}
+
+static void
+assert_counts(json_t *s, long long imp, long long upd, long long dup,
+    long long inv)
+{
+	char	*dump = json_dumps(s, JSON_COMPACT);
+
+	print_message("%s\n", dump);
+	free(dump);
+	assert_int_equal(n(s, "imported"), imp);
+	assert_int_equal(n(s, "updated"), upd);
+	assert_int_equal(n(s, "duplicates"), dup);
+	assert_int_equal(n(s, "invalid"), inv);
+}
+
+static void
+assert_alive(void)
+{
+	json_decref(call_ok("monitoring.stats", NULL));
+}
+
+static long long
+total(const char *search)
+{
+	json_t		*d;
+	long long	 t;
+
+	d = call_ok("contacts.list", search ? json_pack("{s:s}", "search",
+	    search) : NULL);
+	t = n(d, "total");
+	json_decref(d);
+	return t;
+}
+
+static json_t *
+find(const char *phone)
+{
+	json_t	*d, *c;
+
+	d = call_ok("contacts.list", json_pack("{s:s}", "search", phone));
+	c = json_array_get(json_object_get(d, "items"), 0);
+	if (c != NULL)
+		json_incref(c);
+	json_decref(d);
+	return c;
+}
+
+/* Acceptance 1: the mixed fixture, exact counts and each reject. */
+static void
+test_mixed(void **state)
+{
+	char	 path[400];
+	json_t	*s, *rj;
+
+	snprintf(path, sizeof path, "%s/contacts_mixed.csv",
+	    getenv("WACAMP_FIXTURES"));
+	s = import(path, "--category Mixed");
+	assert_counts(s, 4, 0, 2, 3);
+	rj = json_object_get(s, "rejects");
+	assert_int_equal(json_array_size(rj), 3);
+	assert_int_equal(n(json_array_get(rj, 0), "line"), 4);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    rj, 0), "reason")), "phone: invalid character 'a'");
+	assert_int_equal(n(json_array_get(rj, 1), "line"), 5);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    rj, 1), "reason")), "phone: wrong length for +228");
+	assert_int_equal(n(json_array_get(rj, 2), "line"), 8);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    rj, 2), "reason")), "phone: empty");
+	json_decref(s);
+	/* The same file again: everything is a duplicate, nothing updated. */
+	s = import(path, NULL);
+	/* Line 6 renamed Jean in the first run; line 2 now renames him back. */
+	assert_counts(s, 0, 1, 6, 3);
+	json_decref(s);
+	assert_alive();
+}
+
+/* Hostile files: exact counts, and the daemon keeps serving. */
+static void
+test_hostile(void **state)
+{
+	static char	 big[120000];
+	json_t		*s, *c;
+	const char	*p;
+	size_t		 i;
+
+	p = write_file("bom.csv", "\xef\xbb\xbfphone;first_name;last_name\r\n"
+	    "+22891000001;Éloïse;Ba\r\n+22891000002;\"Multi\r\nLine\";X\r\n",
+	    strlen("\xef\xbb\xbfphone;first_name;last_name\r\n"
+	    "+22891000001;Éloïse;Ba\r\n+22891000002;\"Multi\r\nLine\";X\r\n"));
+	s = import(p, NULL);
+	assert_counts(s, 2, 0, 0, 0);
+	json_decref(s);
+	c = find("+22891000001");
+	assert_non_null(c);
+	assert_string_equal(json_string_value(json_object_get(c,
+	    "first_name")), "Éloïse");
+	json_decref(c);
+
+	memcpy(big, "phone,first_name\n+22891000003,", 30);
+	for (i = 30; i < 30 + 100 * 1024; i++)
+		big[i] = 'x';
+	memcpy(big + i, "\n+22891000004,ok\n", 17);
+	p = write_file("big.csv", big, i + 17);
+	s = import(p, NULL);
+	assert_counts(s, 1, 0, 0, 1);
+	json_decref(s);
+
+	p = write_file("utf8.csv", "phone,first_name\n+22891000005,\xff\xfe"
+	    "bad\n+22891000006,good\n", sizeof("phone,first_name\n+22891000005,\xff\xfe"
+	    "bad\n+22891000006,good\n") - 1);
+	s = import(p, NULL);
+	assert_counts(s, 1, 0, 0, 1);
+	json_decref(s);
+
+	p = write_file("empty.csv", "", 0);
+	s = import(p, NULL);
+	assert_counts(s, 0, 0, 0, 0);
+	json_decref(s);
+
+	p = write_file("header.csv", "téléphone,prénom,nom\n", sizeof("téléphone,prénom,nom\n") - 1);
+	s = import(p, NULL);
+	assert_counts(s, 0, 0, 0, 0);
+	assert_int_equal(n(s, "rows"), 0);
+	json_decref(s);
+
+	p = write_file("garbage.bin", "\x00\x01\x02\x7f\x80\n\x1b[2J\x00\n"
+	    "\xc3\x28,\x00\x00\n", 18);
+	s = import(p, NULL);
+	assert_int_equal(n(s, "imported"), 0);
+	assert_int_equal(n(s, "invalid"), 3);
+	json_decref(s);
+
+	p = write_file("esc.csv", "phone,first_name\n+22891000007,"
+	    "\"\x1b]0;pwned\x07\x1b[31mRed\"\n", sizeof("phone,first_name\n+22891000007,"
+	    "\"\x1b]0;pwned\x07\x1b[31mRed\"\n") - 1);
+	s = import(p, NULL);
+	assert_counts(s, 1, 0, 0, 0);
+	json_decref(s);
+	{
+		char	*out = NULL;
+
+		assert_int_equal(harness_cli(&H, "contacts list --search "
+		    "+22891000007", NULL, &out), 0);
+		assert_null(strchr(out, '\x1b'));
+		assert_non_null(strstr(out, "Red"));
+		free(out);
+	}
+	assert_alive();
+}
+
+/* Acceptance 2 and 6: opted out stays opted out; undo restores exactly. */
+static void
+test_optout_and_undo(void **state)
+{
+	json_t		*c, *s, *u;
+	const char	*p;
+	long long	 id, before;
+
+	c = call_ok("contacts.create", json_pack("{s:s,s:s,s:s}", "phone",
+	    "+22892000001", "first_name", "Old", "last_name", "Name"));
+	id = n(c, "id");
+	json_decref(c);
+	json_decref(call_ok("contacts.update", json_pack("{s:I,s:b}", "id",
+	    (json_int_t)id, "opted_out", 1)));
+	before = total(NULL);
+	p = write_file("re.csv", "phone,first_name,last_name\n"
+	    "+22892000001,New,Person\n+22892000002,Brand,New\n"
+	    "+22892000001,Newer,Person\n", sizeof("phone,first_name,last_name\n"
+	    "+22892000001,New,Person\n+22892000002,Brand,New\n"
+	    "+22892000001,Newer,Person\n") - 1);
+	s = import(p, NULL);
+	assert_counts(s, 1, 1, 2, 0);
+	c = find("+22892000001");
+	assert_true(json_is_true(json_object_get(c, "opted_out")));
+	assert_string_equal(json_string_value(json_object_get(c,
+	    "first_name")), "Newer");
+	json_decref(c);
+	assert_int_equal(total(NULL), before + 1);
+
+	u = call_ok("contacts.import_undo", json_pack("{s:I}", "batch",
+	    (json_int_t)n(s, "batch")));
+	assert_int_equal(n(u, "removed"), 1);
+	assert_int_equal(n(u, "restored"), 1);
+	json_decref(u);
+	assert_int_equal(total(NULL), before);
+	c = find("+22892000001");
+	assert_string_equal(json_string_value(json_object_get(c,
+	    "first_name")), "Old");
+	assert_string_equal(json_string_value(json_object_get(c,
+	    "last_name")), "Name");
+	assert_true(json_is_true(json_object_get(c, "opted_out")));
+	json_decref(c);
+	c = find("+22892000002");
+	assert_null(c);
+	json_decref(s);
+}
+
+/* Preview counts like an import and writes nothing. */
+static void
+test_preview(void **state)
+{
+	const char	*p;
+	json_t		*s;
+	long long	 before = total(NULL);
+
+	p = write_file("pv.csv", "+22893000001,A,B\n+22893000001,A,C\nx,y,z\n",
+	    40);
+	s = import(p, "--preview");
+	assert_counts(s, 1, 0, 1, 1);
+	assert_true(json_is_true(json_object_get(s, "preview")));
+	json_decref(s);
+	assert_int_equal(total(NULL), before);
+}
+
+/* Acceptance 5: export, then import into an empty store. */
+static void
+test_roundtrip(void **state)
+{
+	struct harness	 h2;
+	char		 args[600], *a = NULL, *b = NULL;
+	json_t		*s;
+
+	json_decref(call_ok("categories.create", json_pack("{s:s}", "name",
+	    "Clients été")));
+	json_decref(call_ok("contacts.create", json_pack("{s:s,s:s,s:s,s:s}",
+	    "phone", "+22894000001", "first_name", "Zoé", "last_name",
+	    "N'Guessan, \"Jr\"", "category", "Clients été")));
+	snprintf(args, sizeof args, "contacts export '%s/out.csv'", H.dir);
+	assert_int_equal(harness_cli(&H, args, NULL, NULL), 0);
+	assert_int_equal(harness_cli(&H, "contacts export", NULL, &a), 0);
+	assert_non_null(strstr(a, "Clients été"));
+
+	harness_init(&h2, NULL);
+	assert_int_equal(harness_start(&h2), 0);
+	snprintf(args, sizeof args, "--json contacts import '%s/out.csv'",
+	    H.dir);
+	assert_int_equal(harness_cli(&h2, args, NULL, &b), 0);
+	s = json_loads(b, 0, NULL);
+	assert_int_equal(n(s, "invalid"), 0);
+	json_decref(s);
+	free(b);
+	assert_int_equal(harness_cli(&h2, "contacts export", NULL, &b), 0);
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+	harness_cleanup(&h2);
+}
+
+/* The client opens the file; a missing one fails in the client. */
+static void
+test_unreadable(void **state)
+{
+	char	 args[1200], errpath[400];
+
+	snprintf(errpath, sizeof errpath, "%s/err.txt", H.dir);
+	snprintf(args, sizeof args, "contacts import '%s/nope.csv' 2>'%s'",
+	    H.dir, errpath);
+	assert_int_equal(harness_cli(&H, args, NULL, NULL), 1);
+	assert_true(harness_file_has(errpath, "No such file or directory"));
+	assert_int_equal(harness_cli(&H, "contacts list --limit 0", NULL,
+	    NULL), 1);
+	assert_int_equal(harness_cli(&H, "contacts add", NULL, NULL), 2);
+}
+
+/* Paging by key walks every contact once. */
+static void
+test_paging(void **state)
+{
+	json_t		*d;
+	long long	 after = 0, seen = 0, t = total(NULL);
+
+	for (;;) {
+		d = call_ok("contacts.list", json_pack("{s:I,s:i}", "after",
+		    (json_int_t)after, "limit", 3));
+		seen += (long long)json_array_size(json_object_get(d,
+		    "items"));
+		assert_int_equal(n(d, "total"), t);
+		if (!json_is_integer(json_object_get(d, "next"))) {
+			json_decref(d);
+			break;
+		}
+		after = n(d, "next");
+		json_decref(d);
+	}
+	assert_int_equal(seen, t);
+}
+
+/* Acceptance 3 (scaled): status answers fast during a 200,000-row import. */
+static void
+test_responsive(void **state)
+{
+	char	 path[400], cmd[600];
+	FILE	*fp;
+	pid_t	 pid;
+	int	 i, fd, st, slow = 0, polls = 0;
+	double	 t0, t, worst = 0;
+	json_t	*rep;
+
+	snprintf(path, sizeof path, "%s/big200k.csv", H.dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fprintf(fp, "phone,first_name,last_name\n");
+	for (i = 0; i < 200000; i++)
+		fprintf(fp, "+2299%07d,First%d,Last%d\n", i, i, i % 97);
+	fclose(fp);
+	snprintf(cmd, sizeof cmd, "contacts import '%s' >/dev/null", path);
+	if ((pid = fork()) == 0)
+		_exit(harness_cli(&H, cmd, NULL, NULL));
+	fd = harness_connect(&H);
+	t0 = harness_now();
+	while (waitpid(pid, &st, WNOHANG) == 0 && harness_now() - t0 < 60) {
+		t = harness_now();
+		rep = harness_call(fd, "monitoring.stats", NULL);
+		t = harness_now() - t;
+		assert_true(json_is_true(json_object_get(rep, "ok")));
+		json_decref(rep);
+		if (t > worst)
+			worst = t;
+		if (t > STATUS_BUDGET)
+			slow++;
+		polls++;
+		usleep(20000);
+	}
+	close(fd);
+	print_message("status: %d polls during the import, worst %.1f ms\n",
+	    polls, worst * 1e3);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_true(polls >= 3);
+	assert_int_equal(slow, 0);
+	assert_int_equal(total("+2299"), 200000);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_mixed),
+		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_optout_and_undo),
+		cmocka_unit_test(test_preview),
+		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_unreadable),
+		cmocka_unit_test(test_paging),
+		cmocka_unit_test(test_responsive),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
