@@ -7,5 +7,6 @@
 extern const struct ctl_cmd	auth_cmds[];
 extern const struct ctl_cmd	users_cmds[];
 extern const struct ctl_cmd	misc_cmds[];
+extern const struct ctl_cmd	webhook_cmds[];
 
 #endif

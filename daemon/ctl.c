@@ -72,6 +72,7 @@ static const struct ctl_cmd *const ctl_tables[] = {
 	auth_cmds,
 	users_cmds,
 	misc_cmds,
+	webhook_cmds,
 };
 
 static void	ctl_client_free(struct ctl_client *);
