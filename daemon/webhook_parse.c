@@ -241,6 +241,12 @@ webhook_parse(const char *body, size_t len, struct wh_event **out,
 
 	*out = NULL;
 	*nout = 0;
+	/* The journal keeps bodies as text: a NUL byte would cut them. */
+	if (memchr(body, '\0', len) != NULL) {
+		snprintf(err, errlen, "NUL byte at offset %zu",
+		    (size_t)((const char *)memchr(body, '\0', len) - body));
+		return -1;
+	}
 	if ((root = json_loadb(body, len, 0, &jerr)) == NULL) {
 		snprintf(err, errlen, "invalid JSON at line %d column %d: %s",
 		    jerr.line, jerr.column, jerr.text);
