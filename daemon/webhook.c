@@ -238,6 +238,8 @@ webhook_ingest(struct daemon *d, const char *body, size_t len, char *err,
 			    store_errmsg(d->store));
 			rc = -1;
 		}
+	if (rc == 0 && webhook_usage_flush(d, &t) == -1)
+		rc = -1;
 	if (own) {
 		if (rc == -1)
 			store_rollback(d->store);
@@ -289,7 +291,7 @@ reapply(struct daemon *d, int64_t *ids, char **bodies, size_t n,
 		if (done && applied != NULL)
 			(*applied)++;
 	}
-	return 0;
+	return webhook_usage_flush(d, t);
 }
 
 static void
@@ -445,6 +447,7 @@ flush_cb(evutil_socket_t fd, short what, void *arg)
 	struct wh_pending	*p;
 	struct wh_queue		 q;
 	struct wh_touched	 t;
+	struct wh_usage		 saved;
 	sqlite3_stmt		*sp, *rel, *rb;
 	size_t			 i;
 	int			 dup, ok, failed = 0;
@@ -468,6 +471,7 @@ flush_cb(evutil_socket_t fd, short what, void *arg)
 			break;
 		}
 		ok = 1;
+		saved = t.usage;
 		for (i = 0; i < p->nev && ok; i++) {
 			if (journal_apply(d, &p->evs[i], &t, &dup) == -1)
 				ok = 0;
@@ -477,13 +481,15 @@ flush_cb(evutil_socket_t fd, short what, void *arg)
 		if (!ok) {
 			rb = store_stmt(d->store, "ROLLBACK TO webhook");
 			wh_step(d, rb, "rollback");
+			t.usage = saved;
 			p->failed = 1;
 		}
 		rel = store_stmt(d->store, "RELEASE webhook");
 		if (wh_step(d, rel, "release") == -1)
 			failed = 1;
 	}
-	if (!failed && store_commit(d->store) == -1)
+	if (!failed && (webhook_usage_flush(d, &t) == -1 ||
+	    store_commit(d->store) == -1))
 		failed = 1;
 	else if (failed)
 		store_rollback(d->store);

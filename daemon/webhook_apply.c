@@ -154,13 +154,27 @@ counters_move(struct daemon *d, int64_t campaign, const char *from,
 	return step_done(d, st, "campaign counters");
 }
 
-/* Add to today's daily_usage row. */
+/* Add to the batch's daily_usage deltas. */
 static int
-usage_add(struct daemon *d, int delivered, int rd, int inter, int failed)
+usage_add(struct wh_touched *t, int delivered, int rd, int inter, int failed)
+{
+	t->usage.delivered += delivered;
+	t->usage.read += rd;
+	t->usage.interactions += inter;
+	t->usage.failed += failed;
+	return 0;
+}
+
+int
+webhook_usage_flush(struct daemon *d, struct wh_touched *t)
 {
 	sqlite3_stmt	*st;
+	struct wh_usage	*u = &t->usage;
 	char		 day[11];
 
+	if (u->delivered == 0 && u->read == 0 && u->interactions == 0 &&
+	    u->failed == 0)
+		return 0;
 	daemon_day(time(NULL), day);
 	st = store_stmt(d->store, "INSERT INTO daily_usage (day, delivered, "
 	    "read, interactions, failed) VALUES (?1, ?2, ?3, ?4, ?5) "
@@ -170,11 +184,14 @@ usage_add(struct daemon *d, int delivered, int rd, int inter, int failed)
 	    "interactions = interactions + excluded.interactions, "
 	    "failed = failed + excluded.failed");
 	sqlite3_bind_text(st, 1, day, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int(st, 2, delivered);
-	sqlite3_bind_int(st, 3, rd);
-	sqlite3_bind_int(st, 4, inter);
-	sqlite3_bind_int(st, 5, failed);
-	return step_done(d, st, "daily usage");
+	sqlite3_bind_int(st, 2, u->delivered);
+	sqlite3_bind_int(st, 3, u->read);
+	sqlite3_bind_int(st, 4, u->interactions);
+	sqlite3_bind_int(st, 5, u->failed);
+	if (step_done(d, st, "daily usage") == -1)
+		return -1;
+	memset(u, 0, sizeof *u);
+	return 0;
 }
 
 /* Set message M to state TO (with an error text for failures). */
@@ -258,7 +275,7 @@ apply_ack(struct daemon *d, const struct wh_event *ev, int64_t event_id,
 		return -1;
 	delivered = cur < WH_ACK_DELIVERED && ev->ack_level >= WH_ACK_DELIVERED;
 	rd = ev->ack_level == WH_ACK_READ;
-	if ((delivered || rd) && usage_add(d, delivered, rd, 0, 0) == -1)
+	if ((delivered || rd) && usage_add(t, delivered, rd, 0, 0) == -1)
 		return -1;
 	if (ev->ack_level >= WH_ACK_DELIVERED && interaction_add(d, m.contact,
 	    &m, rd ? "read" : "delivered", NULL, event_id) == -1)
@@ -281,7 +298,7 @@ apply_failed(struct daemon *d, const struct wh_event *ev, struct wh_touched *t)
 		return 1;
 	if (msg_move(d, &m, "failed", *ev->reason != '\0' ? ev->reason :
 	    "failed (Wassenger webhook)", t) == -1 ||
-	    usage_add(d, 0, 0, 0, 1) == -1)
+	    usage_add(t, 0, 0, 0, 1) == -1)
 		return -1;
 	return 1;
 }
@@ -564,7 +581,7 @@ apply_inbound(struct daemon *d, const struct wh_event *ev, int64_t event_id,
 		    "interactions = interactions + 1 WHERE id = ?");
 		sqlite3_bind_int64(st, 1, m.campaign);
 		if (step_done(d, st, "interactions") == -1 ||
-		    usage_add(d, 0, 0, 1, 0) == -1)
+		    usage_add(t, 0, 0, 1, 0) == -1)
 			goto out;
 		webhook_touch(t, m.campaign);
 	}

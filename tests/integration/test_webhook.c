@@ -218,6 +218,37 @@ make_reply(const char *id, const char *phone, const char *text)
 	return j;
 }
 
+/* Send raw REQ (headers only) and return the status of the answer. */
+static int
+raw_status(const char *req)
+{
+	struct sockaddr_in	 sin;
+	char			 buf[4096];
+	ssize_t			 n;
+	size_t			 len = 0;
+	int			 fd, status = 0;
+
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((unsigned short)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sin, sizeof sin) == -1 ||
+	    harness_send(fd, req, strlen(req)) == -1) {
+		close(fd);
+		return -1;
+	}
+	while (len < sizeof buf - 1 &&
+	    (n = read(fd, buf + len, sizeof buf - 1 - len)) > 0)
+		len += (size_t)n;
+	buf[len] = '\0';
+	close(fd);
+	if (sscanf(buf, "HTTP/1.%*d %d", &status) != 1)
+		return 0;
+	return status;
+}
+
 static int
 setup(void **state)
 {
@@ -521,7 +552,7 @@ test_ack_before_send_reply_and_replay(void **state)
 static void
 test_http_errors(void **state)
 {
-	char	*big, *resp, path[300];
+	char	*big, *resp, path[512];
 	size_t	 len = 2 * 1024 * 1024;
 	int	 status;
 	char	*b = fixture("webhook-message-out-ack-delivered.json");
@@ -536,6 +567,16 @@ test_http_errors(void **state)
 	free(resp);
 	assert_int_equal(status, 405);
 
+	/* A 2 MiB body is refused from its Content-Length, before reading it. */
+	snprintf(path, sizeof path, "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+	    "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
+	    url, len);
+	assert_int_equal(raw_status(path), 413);
+	/*
+	 * Sent whole, the answer is 413 too, but the daemon closes while the
+	 * client still sends and the kernel may reset the connection before
+	 * the client reads it: only "not 200" is certain.
+	 */
 	big = malloc(len + 1);
 	memset(big, ' ', len);
 	big[0] = '{';
@@ -544,7 +585,7 @@ test_http_errors(void **state)
 	resp = harness_http(port, "POST", url, big, &status);
 	free(resp);
 	free(big);
-	assert_int_equal(status, 413);
+	assert_true(status == 413 || status == 0);
 
 	assert_int_equal(post("{not json"), 400);
 	assert_int_equal(post("[1, 2]"), 400);
