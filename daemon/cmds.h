@@ -11,5 +11,6 @@ extern const struct ctl_cmd	campaigns_cmds[];
 extern const struct ctl_cmd	verify_cmds[];
 extern const struct ctl_cmd	contacts_cmds[];
 extern const struct ctl_cmd	categories_cmds[];
+extern const struct ctl_cmd	webhook_cmds[];
 
 #endif

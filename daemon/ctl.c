@@ -77,6 +77,7 @@ static const struct ctl_cmd *const ctl_tables[] = {
 	verify_cmds,
 	contacts_cmds,
 	categories_cmds,
+	webhook_cmds,
 };
 
 static void	ctl_client_free(struct ctl_client *);

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "monitor.h"
 #include "pacer.h"
+#include "webhook.h"
 #include "provider.h"
 #include "store.h"
 #include "xmalloc.h"
@@ -391,6 +392,8 @@ mark_sent(struct pacer *p, struct provider_result *res)
 	sqlite3_bind_int64(st, 1, p->cur_campaign);
 	sqlite3_step(st);
 	sqlite3_reset(st);
+	/* Acks that came before this reply wait in the journal: apply them. */
+	webhook_message_known(p->d, p->cur_id);
 }
 
 static void

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <libgen.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,9 +24,27 @@ struct stmt_slot {
 	sqlite3_stmt	*stmt;
 };
 
+/*
+ * Checkpoints run on a thread of their own with its own connection: a
+ * passive checkpoint copies the WAL into the database and fsyncs, which
+ * takes tens of milliseconds under load and would stall the loop (and every
+ * webhook answer) if it ran there. The writer goes on appending meanwhile.
+ */
+struct checkpointer {
+	pthread_t		 thread;
+	pthread_mutex_t		 mtx;
+	pthread_cond_t		 cond;
+	sqlite3			*db;
+	int			 started;
+	int			 wanted;
+	int			 quit;
+};
+
 struct store {
 	sqlite3			*db;
+	char			*path;
 	int			 in_tx;
+	struct checkpointer	 ckpt;
 	struct stmt_slot	 slots[STMT_SLOTS];
 };
 
@@ -163,6 +182,7 @@ store_open(const char *path, int create, int sync_full, struct store **out,
 	sqlite3_wal_autocheckpoint(s->db, 0);
 	if (store_migrate(s, err, errlen) == -1)
 		goto fail;
+	s->path = xstrdup(path);
 	*out = s;
 	return 0;
 fail:
@@ -179,6 +199,15 @@ store_close(struct store *s)
 
 	if (s == NULL)
 		return;
+	if (s->ckpt.started) {
+		pthread_mutex_lock(&s->ckpt.mtx);
+		s->ckpt.quit = 1;
+		pthread_cond_signal(&s->ckpt.cond);
+		pthread_mutex_unlock(&s->ckpt.mtx);
+		pthread_join(s->ckpt.thread, NULL);
+		sqlite3_close(s->ckpt.db);
+	}
+	free(s->path);
 	for (i = 0; i < STMT_SLOTS; i++)
 		if (s->slots[i].stmt != NULL)
 			sqlite3_finalize(s->slots[i].stmt);
@@ -253,11 +282,66 @@ store_in_tx(struct store *s)
 	return s->in_tx;
 }
 
+static void *
+checkpoint_main(void *arg)
+{
+	struct checkpointer	*c = arg;
+	int			 log = 0, ckpt = 0;
+
+	pthread_mutex_lock(&c->mtx);
+	for (;;) {
+		while (!c->wanted && !c->quit)
+			pthread_cond_wait(&c->cond, &c->mtx);
+		if (c->quit)
+			break;
+		c->wanted = 0;
+		pthread_mutex_unlock(&c->mtx);
+		if (sqlite3_wal_checkpoint_v2(c->db, NULL,
+		    SQLITE_CHECKPOINT_PASSIVE, &log, &ckpt) != SQLITE_OK)
+			log_debug("store: checkpoint: %s",
+			    sqlite3_errmsg(c->db));
+		pthread_mutex_lock(&c->mtx);
+	}
+	pthread_mutex_unlock(&c->mtx);
+	return NULL;
+}
+
+/* Start the checkpoint thread; 0 or -1 (then checkpoints run inline). */
+static int
+checkpoint_start(struct store *s)
+{
+	struct checkpointer	*c = &s->ckpt;
+
+	if (sqlite3_open_v2(s->path, &c->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
+		sqlite3_close(c->db);
+		c->db = NULL;
+		return -1;
+	}
+	sqlite3_busy_timeout(c->db, 1000);
+	pthread_mutex_init(&c->mtx, NULL);
+	pthread_cond_init(&c->cond, NULL);
+	if (pthread_create(&c->thread, NULL, checkpoint_main, c) != 0) {
+		sqlite3_close(c->db);
+		c->db = NULL;
+		return -1;
+	}
+	c->started = 1;
+	return 0;
+}
+
 void
 store_checkpoint(struct store *s)
 {
 	int	 log = 0, ckpt = 0;
 
+	if (s->ckpt.started || checkpoint_start(s) == 0) {
+		pthread_mutex_lock(&s->ckpt.mtx);
+		s->ckpt.wanted = 1;
+		pthread_cond_signal(&s->ckpt.cond);
+		pthread_mutex_unlock(&s->ckpt.mtx);
+		return;
+	}
 	if (sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
 	    &log, &ckpt) != SQLITE_OK)
 		log_debug("store: checkpoint: %s", sqlite3_errmsg(s->db));

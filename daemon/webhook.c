@@ -1,0 +1,853 @@
+/*
+ * The Wassenger webhook listener (DESIGN §7). Requests are authenticated by
+ * the URL token, parsed, and queued; one zero-delay event journals and
+ * applies the whole queue in one transaction (group commit) and only then
+ * answers each request 200. A commit per request would cost a WAL write
+ * each and put the answer behind it; batching keeps the answer fast under
+ * load and costs nothing when idle.
+ */
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "auth.h"
+#include "config.h"
+#include "ctl.h"
+#include "daemon.h"
+#include "log.h"
+#include "monitor.h"
+#include "store.h"
+#include "webhook.h"
+#include "webhook_apply.h"
+#include "webhook_parse.h"
+#include "xmalloc.h"
+
+#define WH_MAX_BODY	(1024 * 1024)
+#define WH_MAX_HEADERS	(16 * 1024)
+#define WH_TIMEOUT	30		/* seconds of silence on a connection */
+#define WH_BATCH_MAX	512		/* requests in one group commit */
+#define WH_NOTIFY_MS	250		/* progress events at most this often */
+#define WH_CONN_BUCKETS	1024
+
+struct wh_pending {
+	TAILQ_ENTRY(wh_pending)	 entry;
+	struct evhttp_request	*req;
+	struct wh_event		*evs;
+	size_t			 nev;
+	int			 failed;
+};
+TAILQ_HEAD(wh_queue, wh_pending);
+
+/* A connection seen with a request, to count it until it closes. */
+struct wh_conn {
+	struct wh_conn		*next;
+	struct evhttp_connection *evcon;
+};
+
+struct webhook {
+	struct daemon		*d;
+	struct evhttp		*http;
+	struct evhttp_bound_socket *bound;
+	struct evconnlistener	*lev;
+	struct wh_queue		 queue;
+	size_t			 nqueued;
+	struct event		*ev_flush;
+	struct event		*ev_notify;
+	struct event		*ev_sweep;
+	struct wh_touched	 touched;
+	char			 addr[128];
+	int			 port;
+	const char		*disabled;	/* why there is no listener */
+
+	/* Connections: those with a request seen, plus recent accepts. */
+	struct wh_conn		*conns[WH_CONN_BUCKETS];
+	int			 nhooked;
+	time_t			*accepts;	/* ring of accept times */
+	int			 naccepts, accepts_head, max_conns;
+	int			 paused;
+
+	time_t			 last_401_log;
+	uint64_t		 n_requests, n_events, n_duplicates;
+	uint64_t		 n_waiting, n_bad, n_unauthorized, n_batches;
+};
+
+static int
+wh_step(struct daemon *d, sqlite3_stmt *st, const char *what)
+{
+	int	 rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		log_warnx("webhook: %s: %s", what, store_errmsg(d->store));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Journal EV (deduplicated on event, object id, ack) and apply it if it is
+ * new. *DUP says it was a duplicate. -1 on a database error.
+ */
+static int
+journal_apply(struct daemon *d, const struct wh_event *ev,
+    struct wh_touched *t, int *dup)
+{
+	sqlite3_stmt	*st;
+	int64_t		 id;
+	int		 r;
+
+	*dup = 0;
+	st = store_stmt(d->store, "INSERT OR IGNORE INTO webhook_events "
+	    "(event, object_id, ack, received_at, body, applied) "
+	    "VALUES (?, ?, ?, ?, ?, 1)");
+	sqlite3_bind_text(st, 1, ev->event, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, ev->object_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, ev->ack, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, store_now());
+	sqlite3_bind_text(st, 5, ev->raw, -1, SQLITE_STATIC);
+	if (wh_step(d, st, "journal") == -1)
+		return -1;
+	if (sqlite3_changes(store_db(d->store)) == 0) {
+		*dup = 1;
+		return 0;
+	}
+	id = sqlite3_last_insert_rowid(store_db(d->store));
+	if ((r = webhook_apply(d, ev, id, t)) == -1)
+		return -1;
+	if (r == 0) {
+		/* Waits in the journal for webhook_message_known(). */
+		st = store_stmt(d->store, "UPDATE webhook_events SET "
+		    "applied = 0 WHERE id = ?");
+		sqlite3_bind_int64(st, 1, id);
+		if (wh_step(d, st, "journal") == -1)
+			return -1;
+		if (d->webhook != NULL)
+			d->webhook->n_waiting++;
+	}
+	return 0;
+}
+
+/* Counters of one campaign, as campaign.progress data. */
+static json_t *
+campaign_progress(struct daemon *d, int64_t id)
+{
+	sqlite3_stmt	*st;
+	json_t		*o = NULL;
+
+	st = store_stmt(d->store, "SELECT status, total, pending, sending, "
+	    "sent, delivered, read, failed, unknown, cancelled, interactions, "
+	    "m2_total FROM campaigns WHERE id = ?");
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		o = json_pack("{s:I,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
+		    "s:I,s:I}", "id", (json_int_t)id,
+		    "status", (const char *)sqlite3_column_text(st, 0),
+		    "total", (json_int_t)sqlite3_column_int64(st, 1),
+		    "pending", (json_int_t)sqlite3_column_int64(st, 2),
+		    "sending", (json_int_t)sqlite3_column_int64(st, 3),
+		    "sent", (json_int_t)sqlite3_column_int64(st, 4),
+		    "delivered", (json_int_t)sqlite3_column_int64(st, 5),
+		    "read", (json_int_t)sqlite3_column_int64(st, 6),
+		    "failed", (json_int_t)sqlite3_column_int64(st, 7),
+		    "unknown", (json_int_t)sqlite3_column_int64(st, 8),
+		    "cancelled", (json_int_t)sqlite3_column_int64(st, 9),
+		    "interactions", (json_int_t)sqlite3_column_int64(st, 10),
+		    "m2_total", (json_int_t)sqlite3_column_int64(st, 11));
+	sqlite3_reset(st);
+	return o;
+}
+
+static void
+notify_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct webhook	*w = arg;
+	char		 topic[48];
+	json_t		*o;
+	size_t		 i;
+
+	for (i = 0; i < w->touched.n; i++) {
+		snprintf(topic, sizeof topic, "campaign:%lld",
+		    (long long)w->touched.ids[i]);
+		if (!ctl_listening(w->d, topic))
+			continue;
+		if ((o = campaign_progress(w->d, w->touched.ids[i])) != NULL)
+			ctl_event(w->d, topic, "campaign.progress", o);
+	}
+	memset(&w->touched, 0, sizeof w->touched);
+	monitor_notify(w->d);
+}
+
+/* Progress and monitoring events, at most every WH_NOTIFY_MS. */
+static void
+notify_schedule(struct daemon *d, const struct wh_touched *t)
+{
+	struct webhook	*w = d->webhook;
+	struct timeval	 tv = { 0, WH_NOTIFY_MS * 1000 };
+	size_t		 i;
+
+	if (w == NULL || w->ev_notify == NULL || t->n == 0)
+		return;
+	for (i = 0; i < t->n; i++)
+		webhook_touch(&w->touched, t->ids[i]);
+	if (!evtimer_pending(w->ev_notify, NULL))
+		evtimer_add(w->ev_notify, &tv);
+}
+
+int
+webhook_ingest(struct daemon *d, const char *body, size_t len, char *err,
+    size_t errlen)
+{
+	struct wh_event		*evs;
+	struct wh_touched	 t;
+	size_t			 n, i;
+	int			 dup, own = 0, rc = 0;
+
+	if (webhook_parse(body, len, &evs, &n, err, errlen) == -1)
+		return -1;
+	memset(&t, 0, sizeof t);
+	if (!store_in_tx(d->store)) {
+		if (store_begin(d->store) == -1) {
+			snprintf(err, errlen, "database: %s",
+			    store_errmsg(d->store));
+			webhook_events_free(evs, n);
+			return -1;
+		}
+		own = 1;
+	}
+	for (i = 0; i < n && rc == 0; i++)
+		if (journal_apply(d, &evs[i], &t, &dup) == -1) {
+			snprintf(err, errlen, "database: %s",
+			    store_errmsg(d->store));
+			rc = -1;
+		}
+	if (rc == 0 && webhook_usage_flush(d, &t) == -1)
+		rc = -1;
+	if (own) {
+		if (rc == -1)
+			store_rollback(d->store);
+		else if (store_commit(d->store) == -1) {
+			snprintf(err, errlen, "database: commit failed");
+			rc = -1;
+		}
+	}
+	webhook_events_free(evs, n);
+	if (rc == 0)
+		notify_schedule(d, &t);
+	return rc;
+}
+
+/* Apply journal rows in ROWS (ids and bodies), marking them applied. */
+static int
+reapply(struct daemon *d, int64_t *ids, char **bodies, size_t n,
+    struct wh_touched *t, int64_t *applied)
+{
+	struct wh_event	*evs;
+	sqlite3_stmt	*st;
+	char		 err[256];
+	size_t		 nev, i, k;
+	int		 r, done;
+
+	for (i = 0; i < n; i++) {
+		if (webhook_parse(bodies[i], strlen(bodies[i]), &evs, &nev, err,
+		    sizeof err) == -1) {
+			log_warnx("webhook: journal row %lld: %s",
+			    (long long)ids[i], err);
+			continue;
+		}
+		done = 1;
+		for (k = 0; k < nev; k++) {
+			if ((r = webhook_apply(d, &evs[k], ids[i], t)) == -1) {
+				webhook_events_free(evs, nev);
+				return -1;
+			}
+			if (r == 0)
+				done = 0;
+		}
+		webhook_events_free(evs, nev);
+		st = store_stmt(d->store, "UPDATE webhook_events SET "
+		    "applied = ? WHERE id = ?");
+		sqlite3_bind_int(st, 1, done);
+		sqlite3_bind_int64(st, 2, ids[i]);
+		if (wh_step(d, st, "journal") == -1)
+			return -1;
+		if (done && applied != NULL)
+			(*applied)++;
+	}
+	return webhook_usage_flush(d, t);
+}
+
+static void
+rows_free(int64_t *ids, char **bodies, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		free(bodies[i]);
+	free(bodies);
+	free(ids);
+}
+
+void
+webhook_message_known(struct daemon *d, int64_t message_id)
+{
+	sqlite3_stmt		*st;
+	struct wh_touched	 t;
+	const char		*key[2];
+	char			*keys[2] = { NULL, NULL }, **bodies = NULL;
+	int64_t			*ids = NULL;
+	size_t			 n = 0, cap = 0, i;
+	int			 own = 0;
+
+	memset(&t, 0, sizeof t);
+	st = store_stmt(d->store, "SELECT wa_id, wass_id FROM messages "
+	    "WHERE id = ?");
+	sqlite3_bind_int64(st, 1, message_id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		for (i = 0; i < 2; i++)
+			if ((key[i] = (const char *)sqlite3_column_text(st,
+			    (int)i)) != NULL)
+				keys[i] = xstrdup(key[i]);
+	sqlite3_reset(st);
+	for (i = 0; i < 2; i++) {
+		if (keys[i] == NULL)
+			continue;
+		st = store_stmt(d->store, "SELECT id, body FROM webhook_events "
+		    "WHERE applied = 0 AND object_id = ? ORDER BY id");
+		sqlite3_bind_text(st, 1, keys[i], -1, SQLITE_STATIC);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			if (n == cap) {
+				cap = cap ? cap * 2 : 8;
+				ids = xreallocarray(ids, cap, sizeof *ids);
+				bodies = xreallocarray(bodies, cap,
+				    sizeof *bodies);
+			}
+			ids[n] = sqlite3_column_int64(st, 0);
+			bodies[n++] = xstrdup((const char *)
+			    sqlite3_column_text(st, 1));
+		}
+		sqlite3_reset(st);
+	}
+	free(keys[0]);
+	free(keys[1]);
+	if (n == 0)
+		goto out;
+	if (!store_in_tx(d->store)) {
+		if (store_begin(d->store) == -1)
+			goto out;
+		own = 1;
+	}
+	if (reapply(d, ids, bodies, n, &t, NULL) == -1) {
+		log_warnx("webhook: events waiting for message %lld not "
+		    "applied", (long long)message_id);
+		if (own)
+			store_rollback(d->store);
+		goto out;
+	}
+	if (own && store_commit(d->store) == -1)
+		goto out;
+	log_debug("webhook: %zu waiting event(s) applied to message %lld", n,
+	    (long long)message_id);
+	notify_schedule(d, &t);
+out:
+	rows_free(ids, bodies, n);
+}
+
+int
+webhook_replay_slice(struct daemon *d, int64_t after, int limit,
+    int64_t *last, int64_t *applied)
+{
+	sqlite3_stmt		*st;
+	struct wh_touched	 t;
+	char			**bodies = NULL;
+	int64_t			*ids = NULL;
+	size_t			 n = 0;
+	int			 own = 0;
+
+	memset(&t, 0, sizeof t);
+	*last = after;
+	ids = xcalloc((size_t)limit, sizeof *ids);
+	bodies = xcalloc((size_t)limit, sizeof *bodies);
+	st = store_stmt(d->store, "SELECT id, body FROM webhook_events "
+	    "WHERE id > ? ORDER BY id LIMIT ?");
+	sqlite3_bind_int64(st, 1, after);
+	sqlite3_bind_int(st, 2, limit);
+	while (n < (size_t)limit && sqlite3_step(st) == SQLITE_ROW) {
+		ids[n] = sqlite3_column_int64(st, 0);
+		bodies[n++] = xstrdup((const char *)sqlite3_column_text(st, 1));
+	}
+	sqlite3_reset(st);
+	if (n == 0)
+		goto out;
+	*last = ids[n - 1];
+	if (!store_in_tx(d->store)) {
+		if (store_begin(d->store) == -1)
+			goto fail;
+		own = 1;
+	}
+	if (reapply(d, ids, bodies, n, &t, applied) == -1) {
+		if (own)
+			store_rollback(d->store);
+		goto fail;
+	}
+	if (own && store_commit(d->store) == -1)
+		goto fail;
+	notify_schedule(d, &t);
+out:
+	rows_free(ids, bodies, n);
+	return (int)n;
+fail:
+	rows_free(ids, bodies, n);
+	return -1;
+}
+
+static void
+reply_json(struct evhttp_request *req, int code, const char *reason,
+    const char *msg)
+{
+	struct evbuffer	*out = evhttp_request_get_output_buffer(req);
+	json_t		*o;
+	char		*s;
+
+	if (msg == NULL)
+		evbuffer_add(out, "{\"ok\":true}", 11);
+	else {
+		o = json_pack("{s:b,s:s}", "ok", 0, "error", msg);
+		s = json_dumps(o, JSON_COMPACT);
+		evbuffer_add(out, s, strlen(s));
+		free(s);
+		json_decref(o);
+	}
+	evhttp_send_reply(req, code, reason, NULL);
+}
+
+/* Journal and apply everything queued in one transaction, then answer. */
+static void
+flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct webhook		*w = arg;
+	struct daemon		*d = w->d;
+	struct wh_pending	*p;
+	struct wh_queue		 q;
+	struct wh_touched	 t;
+	struct wh_usage		 saved;
+	sqlite3_stmt		*sp, *rel, *rb;
+	size_t			 i;
+	int			 dup, ok, failed = 0;
+
+	TAILQ_INIT(&q);
+	TAILQ_CONCAT(&q, &w->queue, entry);
+	w->nqueued = 0;
+	if (TAILQ_EMPTY(&q))
+		return;
+	memset(&t, 0, sizeof t);
+	w->n_batches++;
+	if (store_in_tx(d->store) || store_begin(d->store) == -1)
+		failed = 1;
+	TAILQ_FOREACH(p, &q, entry) {
+		if (failed)
+			break;
+		/* A savepoint per request: one bad request fails alone. */
+		sp = store_stmt(d->store, "SAVEPOINT webhook");
+		if (wh_step(d, sp, "savepoint") == -1) {
+			failed = 1;
+			break;
+		}
+		ok = 1;
+		saved = t.usage;
+		for (i = 0; i < p->nev && ok; i++) {
+			if (journal_apply(d, &p->evs[i], &t, &dup) == -1)
+				ok = 0;
+			else if (dup)
+				w->n_duplicates++;
+		}
+		if (!ok) {
+			rb = store_stmt(d->store, "ROLLBACK TO webhook");
+			wh_step(d, rb, "rollback");
+			t.usage = saved;
+			p->failed = 1;
+		}
+		rel = store_stmt(d->store, "RELEASE webhook");
+		if (wh_step(d, rel, "release") == -1)
+			failed = 1;
+	}
+	if (!failed && (webhook_usage_flush(d, &t) == -1 ||
+	    store_commit(d->store) == -1))
+		failed = 1;
+	else if (failed)
+		store_rollback(d->store);
+	while ((p = TAILQ_FIRST(&q)) != NULL) {
+		TAILQ_REMOVE(&q, p, entry);
+		if (failed)
+			reply_json(p->req, 503, "Service Unavailable",
+			    "database busy, try again");
+		else if (p->failed)
+			reply_json(p->req, 500, "Internal Server Error",
+			    "could not store the event");
+		else {
+			w->n_events += p->nev;
+			reply_json(p->req, 200, "OK", NULL);
+		}
+		webhook_events_free(p->evs, p->nev);
+		free(p);
+	}
+	if (!failed)
+		notify_schedule(d, &t);
+}
+
+static size_t
+conn_bucket(const struct evhttp_connection *evcon)
+{
+	return ((uintptr_t)evcon >> 4) % WH_CONN_BUCKETS;
+}
+
+/* Accepting again once under the connection cap. */
+static void
+conn_check(struct webhook *w)
+{
+	time_t	 now = time(NULL);
+
+	/* Accepts that never sent a request are gone after the timeout. */
+	while (w->naccepts > 0 &&
+	    now - w->accepts[w->accepts_head] > WH_TIMEOUT + 1) {
+		w->accepts_head = (w->accepts_head + 1) % w->max_conns;
+		w->naccepts--;
+	}
+	if (w->paused && w->nhooked + w->naccepts < w->max_conns) {
+		evconnlistener_enable(w->lev);
+		w->paused = 0;
+		log_info("webhook: accepting connections again");
+	}
+}
+
+static void
+sweep_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct webhook	*w = arg;
+	struct timeval	 tv = { 1, 0 };
+
+	conn_check(w);
+	if (w->paused)
+		evtimer_add(w->ev_sweep, &tv);
+}
+
+static void
+conn_closed(struct evhttp_connection *evcon, void *arg)
+{
+	struct webhook	*w = arg;
+	struct wh_conn	**pp, *c;
+
+	for (pp = &w->conns[conn_bucket(evcon)]; (c = *pp) != NULL;
+	    pp = &c->next)
+		if (c->evcon == evcon) {
+			*pp = c->next;
+			free(c);
+			w->nhooked--;
+			conn_check(w);
+			return;
+		}
+}
+
+/* First request on a connection: count it exactly until it closes. */
+static void
+conn_hook(struct webhook *w, struct evhttp_connection *evcon)
+{
+	struct wh_conn	*c;
+	size_t		 b = conn_bucket(evcon);
+
+	for (c = w->conns[b]; c != NULL; c = c->next)
+		if (c->evcon == evcon)
+			return;
+	c = xcalloc(1, sizeof *c);
+	c->evcon = evcon;
+	c->next = w->conns[b];
+	w->conns[b] = c;
+	w->nhooked++;
+	if (w->naccepts > 0) {
+		w->accepts_head = (w->accepts_head + 1) % w->max_conns;
+		w->naccepts--;
+	}
+	evhttp_connection_set_closecb(evcon, conn_closed, w);
+}
+
+/* Every new connection: count it, and stop accepting at the cap. */
+static struct bufferevent *
+bev_cb(struct event_base *base, void *arg)
+{
+	struct webhook	*w = arg;
+	struct timeval	 tv = { 1, 0 };
+
+	if (w->naccepts < w->max_conns) {
+		w->accepts[(w->accepts_head + w->naccepts) % w->max_conns] =
+		    time(NULL);
+		w->naccepts++;
+	}
+	if (!w->paused && w->nhooked + w->naccepts >= w->max_conns &&
+	    w->lev != NULL) {
+		evconnlistener_disable(w->lev);
+		w->paused = 1;
+		evtimer_add(w->ev_sweep, &tv);
+		log_warnx("webhook: %d connections open, not accepting more",
+		    w->nhooked + w->naccepts);
+	}
+	return bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+}
+
+/* The token query parameter, compared in constant time. */
+static int
+token_ok(struct webhook *w, const struct evhttp_uri *uri)
+{
+	struct evkeyvalq	 q;
+	const char		*query = evhttp_uri_get_query(uri), *tok;
+	int			 ok = 0;
+
+	if (query == NULL)
+		return 0;
+	TAILQ_INIT(&q);
+	if (evhttp_parse_query_str(query, &q) == 0 &&
+	    (tok = evhttp_find_header(&q, "token")) != NULL)
+		ok = auth_equal(tok, w->d->conf->token);
+	evhttp_clear_headers(&q);
+	return ok;
+}
+
+static void
+http_cb(struct evhttp_request *req, void *arg)
+{
+	struct webhook		*w = arg;
+	const struct evhttp_uri	*uri = evhttp_request_get_evhttp_uri(req);
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	struct evbuffer		*in;
+	struct wh_pending	*p;
+	struct wh_event		*evs;
+	const char		*path;
+	char			*peer = NULL, err[256];
+	ev_uint16_t		 port = 0;
+	size_t			 nev, len;
+	time_t			 now;
+
+	w->n_requests++;
+	if (evcon != NULL) {
+		conn_hook(w, evcon);
+		evhttp_connection_get_peer(evcon, &peer, &port);
+	}
+	path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
+	if (path == NULL || *path == '\0')
+		path = "/";
+	if (strcmp(path, w->d->conf->wh_path) != 0) {
+		reply_json(req, 404, "Not Found", "no such path");
+		return;
+	}
+	if (!token_ok(w, uri)) {
+		w->n_unauthorized++;
+		/* Logged without the token; at most once a second. */
+		if ((now = time(NULL)) != w->last_401_log) {
+			w->last_401_log = now;
+			log_warnx("webhook: request from %s:%u with a wrong or "
+			    "missing token refused (%llu so far)",
+			    peer != NULL ? peer : "?", port,
+			    (unsigned long long)w->n_unauthorized);
+		}
+		reply_json(req, 401, "Unauthorized", "wrong or missing token");
+		return;
+	}
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Allow", "POST");
+		reply_json(req, 405, "Method Not Allowed", "use POST");
+		return;
+	}
+	in = evhttp_request_get_input_buffer(req);
+	len = evbuffer_get_length(in);
+	if (webhook_parse((const char *)evbuffer_pullup(in, -1), len, &evs,
+	    &nev, err, sizeof err) == -1) {
+		w->n_bad++;
+		log_warnx("webhook: bad body from %s:%u (%zu bytes): %s",
+		    peer != NULL ? peer : "?", port, len, err);
+		reply_json(req, 400, "Bad Request", err);
+		return;
+	}
+	p = xcalloc(1, sizeof *p);
+	p->req = req;
+	p->evs = evs;
+	p->nev = nev;
+	TAILQ_INSERT_TAIL(&w->queue, p, entry);
+	/* Runs after the other connections ready in this loop turn. */
+	if (++w->nqueued >= WH_BATCH_MAX)
+		flush_cb(-1, 0, w);
+	else if (w->nqueued == 1)
+		event_active(w->ev_flush, EV_TIMEOUT, 1);
+}
+
+/* Split "host:port" or "[v6]:port". */
+static int
+split_listen(const char *s, char *host, size_t hostlen, int *port)
+{
+	const char	*colon = strrchr(s, ':'), *h = s;
+	size_t		 n;
+	char		*end;
+	long		 v;
+
+	if (colon == NULL)
+		return -1;
+	n = (size_t)(colon - s);
+	if (n >= 2 && s[0] == '[' && s[n - 1] == ']') {
+		h = s + 1;
+		n -= 2;
+	}
+	if (n == 0 || n >= hostlen)
+		return -1;
+	memcpy(host, h, n);
+	host[n] = '\0';
+	v = strtol(colon + 1, &end, 10);
+	if (*end != '\0' || end == colon + 1 || v < 0 || v > 65535)
+		return -1;
+	*port = (int)v;
+	return 0;
+}
+
+int
+webhook_init(struct daemon *d, char *err, size_t errlen)
+{
+	struct webhook		*w;
+	struct sockaddr_storage	 ss;
+	socklen_t		 sl = sizeof ss;
+	char			 host[100], ip[INET6_ADDRSTRLEN];
+	int			 port;
+
+	w = xcalloc(1, sizeof *w);
+	w->d = d;
+	TAILQ_INIT(&w->queue);
+	d->webhook = w;
+	w->ev_flush = event_new(d->base, -1, 0, flush_cb, w);
+	w->ev_notify = evtimer_new(d->base, notify_cb, w);
+	w->ev_sweep = evtimer_new(d->base, sweep_cb, w);
+	if (d->conf->token == NULL || *d->conf->token == '\0') {
+		w->disabled = "no [webhook] token configured";
+		log_warnx("webhook: listener disabled: no [webhook] token "
+		    "configured (set token or WACAMP_WEBHOOK_TOKEN)");
+		return 0;
+	}
+	if (strlen(d->conf->token) < 16)
+		log_warnx("webhook: the token is short; use 32 or more random "
+		    "characters");
+	if (split_listen(d->conf->listen, host, sizeof host, &port) == -1) {
+		snprintf(err, errlen, "webhook: listen \"%s\": expected "
+		    "HOST:PORT", d->conf->listen);
+		return -1;
+	}
+	w->max_conns = d->conf->wh_max_conns > 0 ? d->conf->wh_max_conns : 512;
+	w->accepts = xcalloc((size_t)w->max_conns, sizeof *w->accepts);
+	if ((w->http = evhttp_new(d->base)) == NULL) {
+		snprintf(err, errlen, "webhook: evhttp_new failed");
+		return -1;
+	}
+	evhttp_set_max_body_size(w->http, WH_MAX_BODY);
+	evhttp_set_max_headers_size(w->http, WH_MAX_HEADERS);
+	evhttp_set_timeout(w->http, WH_TIMEOUT);
+	evhttp_set_default_content_type(w->http, "application/json");
+	evhttp_set_allowed_methods(w->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
+	    EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
+	evhttp_set_bevcb(w->http, bev_cb, w);
+	evhttp_set_gencb(w->http, http_cb, w);
+	if ((w->bound = evhttp_bind_socket_with_handle(w->http, host,
+	    (ev_uint16_t)port)) == NULL) {
+		snprintf(err, errlen, "webhook: cannot listen on %s (in use, "
+		    "or not an address of this host?)", d->conf->listen);
+		return -1;
+	}
+	w->lev = evhttp_bound_socket_get_listener(w->bound);
+	if (getsockname(evhttp_bound_socket_get_fd(w->bound),
+	    (struct sockaddr *)&ss, &sl) == 0) {
+		if (ss.ss_family == AF_INET6) {
+			inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->
+			    sin6_addr, ip, sizeof ip);
+			w->port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+			snprintf(w->addr, sizeof w->addr, "[%s]:%d", ip,
+			    w->port);
+		} else {
+			inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->
+			    sin_addr, ip, sizeof ip);
+			w->port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+			snprintf(w->addr, sizeof w->addr, "%s:%d", ip, w->port);
+		}
+	}
+	log_info("webhook: listening on %s%s", w->addr, d->conf->wh_path);
+	return 0;
+}
+
+void
+webhook_shutdown(struct daemon *d)
+{
+	struct webhook	*w = d->webhook;
+	struct wh_conn	*c;
+	size_t		 i;
+
+	if (w == NULL)
+		return;
+	/* Queued requests are committed and answered before leaving. */
+	flush_cb(-1, 0, w);
+	if (w->http != NULL)
+		evhttp_free(w->http);
+	for (i = 0; i < WH_CONN_BUCKETS; i++)
+		while ((c = w->conns[i]) != NULL) {
+			w->conns[i] = c->next;
+			free(c);
+		}
+	event_free(w->ev_flush);
+	event_free(w->ev_notify);
+	event_free(w->ev_sweep);
+	free(w->accepts);
+	free(w);
+	d->webhook = NULL;
+}
+
+json_t *
+webhook_stats(struct daemon *d)
+{
+	struct webhook	*w = d->webhook;
+	sqlite3_stmt	*st;
+	json_int_t	 waiting = 0, total = 0;
+
+	st = store_stmt(d->store, "SELECT count(*), coalesce(sum(applied = 0), "
+	    "0) FROM webhook_events");
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		total = sqlite3_column_int64(st, 0);
+		waiting = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	if (w == NULL || w->http == NULL)
+		return json_pack("{s:b,s:s,s:I,s:I}", "listening", 0,
+		    "reason", w != NULL && w->disabled ? w->disabled :
+		    "not started", "journal", total, "waiting", waiting);
+	return json_pack("{s:b,s:s,s:s,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:i,"
+	    "s:I,s:I}", "listening", 1, "address", w->addr,
+	    "path", d->conf->wh_path, "port", w->port,
+	    "requests", (json_int_t)w->n_requests,
+	    "events", (json_int_t)w->n_events,
+	    "duplicates", (json_int_t)w->n_duplicates,
+	    "bad", (json_int_t)w->n_bad,
+	    "unauthorized", (json_int_t)w->n_unauthorized,
+	    "batches", (json_int_t)w->n_batches,
+	    "queued", (json_int_t)w->nqueued,
+	    "connections", w->nhooked + w->naccepts,
+	    "journal", total, "waiting", waiting);
+}

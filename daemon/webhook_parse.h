@@ -1,0 +1,58 @@
+#ifndef WEBHOOK_PARSE_H
+#define WEBHOOK_PARSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "phone.h"
+
+enum wh_kind {
+	WH_OTHER = 0,		/* journaled and ignored */
+	WH_ACK,			/* message:out:ack */
+	WH_FAILED,		/* message:out:failed */
+	WH_IN_NEW,		/* message:in:new */
+	WH_REACTION,		/* message:reaction */
+	WH_OUT_NEW,		/* message:out:new */
+	WH_OUT_SENT,		/* message:out:sent */
+	WH_UPDATE,		/* message:update */
+};
+
+/* Ack levels: statuses only move forward. */
+enum { WH_ACK_NONE = 0, WH_ACK_SENT = 1, WH_ACK_DELIVERED = 2,
+    WH_ACK_READ = 3 };
+
+#define WH_MAX_EVENTS	100	/* events in one body (Wassenger sends <= 25) */
+
+/*
+ * One event of a webhook body, normalised. Every string is allocated (never
+ * NULL: "" when absent) and owned by the event.
+ */
+struct wh_event {
+	enum wh_kind	 kind;
+	char		*event;		/* event name as received */
+	char		*object_id;	/* dedup id: id, data.id or entityId */
+	char		*ack;		/* dedup ack: "" unless an ack */
+	int		 ack_level;	/* WH_ACK_* */
+	char		*msg_id;	/* data.id (waId, or 24-hex for legacy) */
+	char		*entity_id;	/* legacy entityId (24-hex) */
+	char		 phone[PHONE_MAX]; /* contact number, E.164 or "" */
+	char		*text;		/* reply body */
+	char		*emoji;		/* reaction */
+	char		*target[3];	/* quoted wid, id, reference / reacted id */
+	char		*reason;	/* failureReason */
+	int		 inbound;	/* flow is inbound (or not outbound) */
+	int		 group;		/* a group, channel or broadcast chat */
+	char		*raw;		/* this event as JSON, for the journal */
+};
+
+/*
+ * Turn a webhook body (a JSON object or an array of objects) into events.
+ * On success returns 0 and an allocated array in *EVS (*NEV may be 0 for an
+ * empty array). On a bad body returns -1 with ERR saying what is wrong.
+ */
+int	 webhook_parse(const char *, size_t, struct wh_event **, size_t *,
+	    char *, size_t);
+void	 webhook_events_free(struct wh_event *, size_t);
+enum wh_kind	 webhook_kind(const char *);
+
+#endif

@@ -1,0 +1,94 @@
+#!/bin/sh
+# Webhook ingest budget (DESIGN §11): the real listener (every event
+# journaled, deduplicated and applied before its 200) against a bare evhttp
+# server that only parses the body, wrk -t2 -c32, same run, 127.0.0.1 only.
+# usage: webhook.sh BUILD_DIR
+set -eu
+B=${1:-build}
+DUR=${BENCH_SECONDS:-5}
+TOKEN=bench-token-0123456789abcdef0123456789
+here=$(cd "$(dirname "$0")" && pwd)
+dir=$(mktemp -d /tmp/wacamp-bench-XXXXXX)
+pids=
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	rm -rf "$dir"
+}
+trap cleanup EXIT INT TERM
+command -v wrk >/dev/null || { echo "webhook bench: wrk not installed"; exit 1; }
+
+freeport() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+cc -O2 -o "$dir/bare_evhttp" "$here/bare_evhttp.c" \
+    $(pkg-config --cflags --libs libevent jansson)
+
+# An ack body from the fixture with @ID@ and @ACK@ for the Lua script.
+fix="$here/../fixtures/wassenger/webhook-message-out-ack-read.json"
+sed -e 's/3EB0A7C91F5D2E84B6C1/@ID@/g' -e 's/"read"/"@ACK@"/g' "$fix" |
+    tr -d '\n' >"$dir/body.json"
+
+pw=$(freeport)
+cat >"$dir/wacampd.conf" <<CONF
+[daemon]
+socket = $dir/wacampd.sock
+log_level = warn
+[store]
+path = $dir/wacamp.db
+[webhook]
+listen = 127.0.0.1:$pw
+token = $TOKEN
+CONF
+chmod 600 "$dir/wacampd.conf"
+"$B/wacampd" init -c "$dir/wacampd.conf" >/dev/null
+# 300,000 sent messages whose ids the acks name (two threads, 150,000 each).
+sqlite3 "$dir/wacamp.db" <<SQL
+PRAGMA journal_mode = WAL;
+INSERT INTO campaigns (id, name, message_1, status, created_at, updated_at,
+    total, sent) VALUES (1, 'bench', 'Hello', 'running', 0, 0, 300000, 300000);
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300000)
+INSERT INTO contacts (id, full_number, created_at, updated_at)
+    SELECT i, printf('+4420%08d', i), 0, 0 FROM n;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300000)
+INSERT INTO messages (campaign_id, contact_id, message_type, phone, body,
+    state, wa_id, created_at, updated_at, sent_at)
+    SELECT 1, i, 1, printf('+4420%08d', i), 'Hello', 'sent',
+    printf('BENCH%d%014d', (i - 1) / 150000, (i - 1) % 150000 + 1), 0, 0, 1
+    FROM n;
+SQL
+"$B/wacampd" -f -c "$dir/wacampd.conf" 2>"$dir/daemon.log" &
+pids="$pids $!"
+pb=$(freeport)
+"$dir/bare_evhttp" "$pb" &
+pids="$pids $!"
+sleep 1
+
+run() {	# URL -> wrk output
+	WEBHOOK_BODY="$dir/body.json" wrk -t2 -c32 -d"${DUR}s" --latency \
+	    -s "$here/webhook.lua" "$1"
+}
+run "http://127.0.0.1:$pb/api/webhooks/wassenger" >"$dir/bare.txt"
+run "http://127.0.0.1:$pw/api/webhooks/wassenger?token=$TOKEN" >"$dir/wh.txt"
+
+rps() { awk '/^Requests\/sec/ { print $2 }' "$1"; }
+p99() {	# in ms
+	awk '/^ +99%/ { v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v);
+	    if (u == "us") v /= 1000; else if (u == "s") v *= 1000; print v }' "$1"
+}
+errs() { awk '/Non-2xx|Socket errors/ { print }' "$1"; }
+bare=$(rps "$dir/bare.txt")
+wh=$(rps "$dir/wh.txt")
+whp99=$(p99 "$dir/wh.txt")
+applied=$(sqlite3 "$dir/wacamp.db" "PRAGMA busy_timeout=5000; SELECT count(*) FROM messages WHERE state IN ('delivered','read')" | tail -1)
+journal=$(sqlite3 "$dir/wacamp.db" "PRAGMA busy_timeout=5000; SELECT count(*) FROM webhook_events" | tail -1)
+ratio=$(awk -v a="$wh" -v b="$bare" 'BEGIN { printf "%.2f", a / b }')
+echo "webhook bench (wrk -t2 -c32 -d${DUR}s, ack events, distinct ids):"
+echo "  bare evhttp + jansson: $bare requests/s (p99 $(p99 "$dir/bare.txt") ms)"
+echo "  wacampd webhook:       $wh requests/s (p99 $whp99 ms)"
+errs "$dir/wh.txt" | sed 's/^/  wacampd: /'
+echo "  journal rows $journal, messages moved to delivered/read $applied"
+ok=$(awk -v r="$ratio" -v p="$whp99" 'BEGIN { print (r >= 0.6 && p <= 5) ? "ok" : "OVER BUDGET" }')
+echo "  ratio $ratio (budget >= 0.6), p99 $whp99 ms (budget <= 5 ms): $ok"
+[ "$ok" = ok ]

@@ -1,0 +1,618 @@
+/* The webhook listener of a real daemon, over real HTTP on 127.0.0.1. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "harness.h"
+
+#define TOKEN	"t0ken-for-tests-0123456789abcdef"
+#define PATH	"/api/webhooks/wassenger"
+
+static struct harness	 H;
+static int		 port;
+static char		 url[256];
+static char		 fixdir[512];
+
+/* A port nobody listens on now (bound and released). */
+static int
+free_port(void)
+{
+	struct sockaddr_in	 sin;
+	socklen_t		 sl = sizeof sin;
+	int			 fd, p;
+
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
+	    bind(fd, (struct sockaddr *)&sin, sizeof sin) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&sin, &sl) == -1)
+		return -1;
+	p = ntohs(sin.sin_port);
+	close(fd);
+	return p;
+}
+
+static sqlite3 *
+db(void)
+{
+	static sqlite3	*h;
+
+	if (h == NULL) {
+		assert_int_equal(sqlite3_open_v2(H.db, &h, SQLITE_OPEN_READWRITE,
+		    NULL), SQLITE_OK);
+		sqlite3_busy_timeout(h, 5000);
+	}
+	return h;
+}
+
+static void
+db_exec(const char *sql)
+{
+	char	*msg = NULL;
+
+	if (sqlite3_exec(db(), sql, NULL, NULL, &msg) != SQLITE_OK) {
+		fprintf(stderr, "sql: %s: %s\n", sql, msg);
+		fail();
+	}
+}
+
+/* The first column of the first row of SQL as an integer (-1: no row). */
+static long long
+db_int(const char *fmt, ...)
+{
+	sqlite3_stmt	*st;
+	char		 sql[1024];
+	long long	 v = -1;
+	va_list		 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(sql, sizeof sql, fmt, ap);
+	va_end(ap);
+	assert_int_equal(sqlite3_prepare_v2(db(), sql, -1, &st, NULL),
+	    SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static char *
+db_text(const char *fmt, ...)
+{
+	sqlite3_stmt	*st;
+	char		 sql[1024], *v = NULL;
+	va_list		 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(sql, sizeof sql, fmt, ap);
+	va_end(ap);
+	assert_int_equal(sqlite3_prepare_v2(db(), sql, -1, &st, NULL),
+	    SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		v = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return v;
+}
+
+static void
+assert_db_str(const char *want, const char *sql)
+{
+	char	*got = db_text("%s", sql);
+
+	if (got == NULL || strcmp(got, want) != 0)
+		fprintf(stderr, "%s: got \"%s\", want \"%s\"\n", sql,
+		    got ? got : "(null)", want);
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static char *
+fixture(const char *name)
+{
+	char	 path[800], *buf;
+	FILE	*fp;
+	long	 sz;
+
+	snprintf(path, sizeof path, "%s/%s", fixdir, name);
+	if ((fp = fopen(path, "rb")) == NULL) {
+		fprintf(stderr, "fixture %s missing\n", path);
+		fail();
+	}
+	fseek(fp, 0, SEEK_END);
+	sz = ftell(fp);
+	rewind(fp);
+	buf = calloc(1, (size_t)sz + 1);
+	assert_int_equal(fread(buf, 1, (size_t)sz, fp), (size_t)sz);
+	fclose(fp);
+	return buf;
+}
+
+static json_t *
+fixture_json(const char *name)
+{
+	char	*s = fixture(name);
+	json_t	*j = json_loads(s, 0, NULL);
+
+	free(s);
+	assert_non_null(j);
+	return j;
+}
+
+/* POST BODY to the listener; the HTTP status. */
+static int
+post_to(const char *path, const char *body)
+{
+	int	 status;
+	char	*resp = harness_http(port, "POST", path, body, &status);
+
+	free(resp);
+	return status;
+}
+
+static int
+post(const char *body)
+{
+	return post_to(url, body);
+}
+
+static int
+post_json(json_t *j)
+{
+	char	*s = json_dumps(j, JSON_COMPACT);
+	int	 st = post(s);
+
+	free(s);
+	json_decref(j);
+	return st;
+}
+
+/* An ack like the fixture, for WAID. */
+static json_t *
+make_ack(const char *waid, const char *ack)
+{
+	json_t	*j = fixture_json("webhook-message-out-ack-read.json");
+
+	json_object_set_new(j, "id", json_string(waid));
+	json_object_set_new(j, "ack", json_string(ack));
+	json_object_set_new(json_object_get(j, "data"), "id",
+	    json_string(waid));
+	json_object_set_new(json_object_get(j, "data"), "ack",
+	    json_string(ack));
+	return j;
+}
+
+/* A reply like the fixture, from PHONE, without a quote. */
+static json_t *
+make_reply(const char *id, const char *phone, const char *text)
+{
+	json_t	*j = fixture_json("webhook-message-in-new-reply.json");
+	json_t	*data = json_object_get(j, "data");
+	char	 from[64];
+
+	snprintf(from, sizeof from, "%s@c.us", phone + 1);
+	json_object_set_new(j, "id", json_string(id));
+	json_object_set_new(data, "id", json_string(id));
+	json_object_set_new(data, "fromNumber", json_string(phone));
+	json_object_set_new(data, "from", json_string(from));
+	json_object_set_new(data, "body", json_string(text));
+	json_object_del(data, "quoted");
+	json_object_set_new(json_object_get(json_object_get(data, "chat"),
+	    "contact"), "phone", json_string(phone));
+	return j;
+}
+
+/* Send raw REQ (headers only) and return the status of the answer. */
+static int
+raw_status(const char *req)
+{
+	struct sockaddr_in	 sin;
+	char			 buf[4096];
+	ssize_t			 n;
+	size_t			 len = 0;
+	int			 fd, status = 0;
+
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((unsigned short)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sin, sizeof sin) == -1 ||
+	    harness_send(fd, req, strlen(req)) == -1) {
+		close(fd);
+		return -1;
+	}
+	while (len < sizeof buf - 1 &&
+	    (n = read(fd, buf + len, sizeof buf - 1 - len)) > 0)
+		len += (size_t)n;
+	buf[len] = '\0';
+	close(fd);
+	if (sscanf(buf, "HTTP/1.%*d %d", &status) != 1)
+		return 0;
+	return status;
+}
+
+static int
+setup(void **state)
+{
+	char		 extra[512];
+	const char	*f;
+
+	if ((f = getenv("WACAMP_FIXTURES")) != NULL &&
+	    access(f, F_OK) == 0)
+		snprintf(fixdir, sizeof fixdir, "%s/wassenger", f);
+	else if ((f = getenv("WASSENGER_FIXTURES")) != NULL)
+		snprintf(fixdir, sizeof fixdir, "%s", f);
+	else
+		snprintf(fixdir, sizeof fixdir, "tests/fixtures/wassenger");
+	if ((port = free_port()) <= 0)
+		return -1;
+	snprintf(url, sizeof url, PATH "?token=" TOKEN);
+	snprintf(extra, sizeof extra, "[webhook]\nlisten = 127.0.0.1:%d\n"
+	    "token = " TOKEN "\n", port);
+	harness_init(&H, extra);
+	if (harness_start(&H) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	sqlite3_close(db());
+	harness_cleanup(&H);
+	return 0;
+}
+
+/* Contacts, a campaign with a Message 2, and Message 1 rows as sent. */
+static void
+seed_fixtures(void)
+{
+	db_exec("INSERT INTO contacts (id, full_number, first_name, last_name,"
+	    " created_at, updated_at) VALUES "
+	    "(1, '+447700900123', 'Sam', 'Carter', 0, 0),"
+	    "(2, '+447700900999', 'Alex', 'Doe', 0, 0);"
+	    "INSERT INTO campaigns (id, name, message_1, message_2, status, "
+	    "created_at, updated_at, total, sent) VALUES (1, 'c1', "
+	    "'Hi {{first_name}}', 'Thanks {{first_name}} {{last_name}} "
+	    "({{phone}})', 'running', 0, 0, 2, 2);"
+	    "INSERT INTO messages (id, campaign_id, contact_id, message_type,"
+	    " phone, body, state, wass_id, wa_id, reference, created_at, "
+	    "updated_at, sent_at) VALUES "
+	    "(1, 1, 1, 1, '+447700900123', 'Hi Sam', 'sent', "
+	    "'6650a9c3e1f4b20018d7c3a2', '3EB0A7C91F5D2E84B6C1', "
+	    "'appt-2025-000123', 0, 0, 1),"
+	    "(2, 1, 2, 1, '+447700900999', 'Hi Alex', 'sent', "
+	    "'6650ab10e1f4b20018d7c3f7', NULL, 'appt-2025-000124', 0, 0, 1);");
+}
+
+/* Each fixture, posted three times, gives its effect once. */
+static void
+test_fixtures(void **state)
+{
+	char	*b;
+	int	 i;
+
+	seed_fixtures();
+
+	b = fixture("webhook-message-out-ack-delivered.json");
+	for (i = 0; i < 3; i++)
+		assert_int_equal(post(b), 200);
+	free(b);
+	assert_db_str("delivered", "SELECT state FROM messages WHERE id = 1");
+	assert_int_equal(db_int("SELECT count(*) FROM interactions WHERE "
+	    "message_id = 1 AND kind = 'delivered'"), 1);
+	assert_int_equal(db_int("SELECT count(*) FROM webhook_events"), 1);
+	assert_int_equal(db_int("SELECT delivered FROM campaigns"), 1);
+	assert_int_equal(db_int("SELECT sent FROM campaigns"), 1);
+	assert_int_equal(db_int("SELECT sum(delivered) FROM daily_usage"), 1);
+
+	b = fixture("webhook-message-out-ack-read.json");
+	for (i = 0; i < 3; i++)
+		assert_int_equal(post(b), 200);
+	free(b);
+	assert_db_str("read", "SELECT state FROM messages WHERE id = 1");
+	assert_true(db_int("SELECT read_at FROM messages WHERE id = 1") > 0);
+	assert_int_equal(db_int("SELECT count(*) FROM interactions WHERE "
+	    "message_id = 1 AND kind = 'read'"), 1);
+	assert_int_equal(db_int("SELECT read FROM campaigns"), 1);
+	assert_int_equal(db_int("SELECT delivered FROM campaigns"), 0);
+
+	/* Delivered again after read: no step back. */
+	b = fixture("webhook-message-out-ack-delivered.json");
+	assert_int_equal(post(b), 200);
+	free(b);
+	assert_db_str("read", "SELECT state FROM messages WHERE id = 1");
+
+	b = fixture("webhook-message-out-failed.json");
+	for (i = 0; i < 3; i++)
+		assert_int_equal(post(b), 200);
+	free(b);
+	assert_db_str("failed", "SELECT state FROM messages WHERE id = 2");
+	assert_db_str("Phone number is not registered on WhatsApp",
+	    "SELECT error FROM messages WHERE id = 2");
+	assert_int_equal(db_int("SELECT failed FROM campaigns"), 1);
+	assert_int_equal(db_int("SELECT sent FROM campaigns"), 0);
+	assert_int_equal(db_int("SELECT sum(failed) FROM daily_usage"), 1);
+
+	b = fixture("webhook-message-in-new-reply.json");
+	for (i = 0; i < 3; i++)
+		assert_int_equal(post(b), 200);
+	free(b);
+	assert_db_str("YES", "SELECT body FROM interactions WHERE kind = "
+	    "'reply' AND contact_id = 1 AND message_id = 1");
+	assert_int_equal(db_int("SELECT count(*) FROM interactions WHERE "
+	    "kind = 'reply'"), 1);
+	assert_int_equal(db_int("SELECT count(*) FROM messages WHERE "
+	    "message_type = 2"), 1);
+	assert_db_str("Thanks Sam Carter (+447700900123)", "SELECT body FROM "
+	    "messages WHERE message_type = 2 AND contact_id = 1");
+	assert_db_str("pending", "SELECT state FROM messages WHERE "
+	    "message_type = 2");
+	assert_int_equal(db_int("SELECT m2_total FROM campaigns"), 1);
+	assert_int_equal(db_int("SELECT pending FROM campaigns"), 1);
+	assert_int_equal(db_int("SELECT total FROM campaigns"), 3);
+
+	b = fixture("webhook-message-reaction.json");
+	for (i = 0; i < 3; i++)
+		assert_int_equal(post(b), 200);
+	free(b);
+	assert_db_str("\xf0\x9f\x91\x8d", "SELECT body FROM interactions "
+	    "WHERE kind = 'reaction' AND message_id = 1");
+	assert_int_equal(db_int("SELECT count(*) FROM interactions WHERE "
+	    "kind = 'reaction'"), 1);
+	assert_int_equal(db_int("SELECT count(*) FROM messages WHERE "
+	    "message_type = 2"), 1);
+	assert_int_equal(db_int("SELECT interactions FROM campaigns"), 2);
+	assert_int_equal(db_int("SELECT count(*) FROM webhook_events"), 5);
+	assert_int_equal(db_int("SELECT count(*) FROM webhook_events WHERE "
+	    "applied = 0"), 0);
+}
+
+/* Contacts 10.. with Message 1 sent in campaign 2 (with a Message 2). */
+static void
+seed_campaign2(void)
+{
+	db_exec("INSERT INTO campaigns (id, name, message_1, message_2, "
+	    "status, created_at, updated_at, total, sent, pending) VALUES "
+	    "(2, 'c2', 'Hello', 'Second {{first_name}}', 'running', 0, 0, 6, "
+	    "5, 1),"
+	    "(3, 'c3', 'Later', NULL, 'running', 0, 0, 3, 0, 3);"
+	    "INSERT INTO contacts (id, full_number, first_name, created_at, "
+	    "updated_at) VALUES (10, '+447700900210', 'Ann', 0, 0),"
+	    "(11, '+447700900211', 'Bob', 0, 0),"
+	    "(12, '+447700900212', 'Cat', 0, 0),"
+	    "(13, '+447700900213', 'Dan', 0, 0),"
+	    "(14, '+447700900214', 'Eve', 0, 0),"
+	    "(15, '+447700900215', 'Fay', 0, 0);"
+	    "INSERT INTO messages (campaign_id, contact_id, message_type, "
+	    "phone, body, state, wa_id, created_at, updated_at, sent_at) VALUES "
+	    "(2, 10, 1, '+447700900210', 'Hello', 'sent', 'AAAA0000000000000210',"
+	    " 0, 0, 5),"
+	    "(2, 11, 1, '+447700900211', 'Hello', 'sent', 'AAAA0000000000000211',"
+	    " 0, 0, 5),"
+	    "(2, 12, 1, '+447700900212', 'Hello', 'sent', 'AAAA0000000000000212',"
+	    " 0, 0, 5),"
+	    "(2, 13, 1, '+447700900213', 'Hello', 'sent', 'AAAA0000000000000213',"
+	    " 0, 0, 5),"
+	    "(2, 14, 1, '+447700900214', 'Hello', 'sent', NULL, 0, 0, 5),"
+	    "(2, 15, 1, '+447700900215', 'Hello', 'pending', NULL, 0, 0, NULL),"
+	    "(3, 11, 1, '+447700900211', 'Later', 'pending', NULL, 0, 0, NULL),"
+	    "(3, 12, 1, '+447700900212', 'Later', 'pending', NULL, 0, 0, NULL),"
+	    "(3, 13, 1, '+447700900213', 'Later', 'pending', NULL, 0, 0, NULL);");
+}
+
+static void
+test_read_before_delivered(void **state)
+{
+	seed_campaign2();
+	assert_int_equal(post_json(make_ack("AAAA0000000000000210", "read")),
+	    200);
+	assert_int_equal(post_json(make_ack("AAAA0000000000000210",
+	    "delivered")), 200);
+	assert_db_str("read", "SELECT state FROM messages WHERE wa_id = "
+	    "'AAAA0000000000000210'");
+	assert_int_equal(db_int("SELECT read FROM campaigns WHERE id = 2"), 1);
+	assert_int_equal(db_int("SELECT delivered FROM campaigns WHERE "
+	    "id = 2"), 0);
+	assert_int_equal(db_int("SELECT count(*) FROM interactions i JOIN "
+	    "messages m ON m.id = i.message_id WHERE m.wa_id = "
+	    "'AAAA0000000000000210'"), 1);
+	/* "played" counts as read, and changes nothing more. */
+	assert_int_equal(post_json(make_ack("AAAA0000000000000210", "played")),
+	    200);
+	assert_int_equal(db_int("SELECT read FROM campaigns WHERE id = 2"), 1);
+}
+
+static void
+test_optout(void **state)
+{
+	static const char *const words[] = { "Stop", " arr\xc3\xaat ",
+	    "UNSUBSCRIBE" };
+	char	 id[64], phone[32];
+	int	 i;
+
+	for (i = 0; i < 3; i++) {
+		snprintf(id, sizeof id, "OPTOUT%026d", i);
+		snprintf(phone, sizeof phone, "+4477009002%d", 11 + i);
+		assert_int_equal(post_json(make_reply(id, phone, words[i])),
+		    200);
+		assert_int_equal(db_int("SELECT opted_out FROM contacts WHERE "
+		    "id = %d", 11 + i), 1);
+		assert_true(db_int("SELECT opted_out_at FROM contacts WHERE "
+		    "id = %d", 11 + i) > 0);
+		assert_int_equal(db_int("SELECT count(*) FROM interactions "
+		    "WHERE contact_id = %d AND kind = 'optout'", 11 + i), 1);
+		assert_db_str("cancelled", "SELECT state FROM messages WHERE "
+		    "campaign_id = 3 AND contact_id = (SELECT max(contact_id) "
+		    "FROM interactions WHERE kind = 'optout')");
+	}
+	assert_int_equal(db_int("SELECT count(*) FROM messages WHERE "
+	    "message_type = 2 AND contact_id IN (11, 12, 13)"), 0);
+	assert_int_equal(db_int("SELECT pending FROM campaigns WHERE id = 3"),
+	    0);
+	assert_int_equal(db_int("SELECT cancelled FROM campaigns WHERE id = 3"),
+	    3);
+	/* Not a keyword: "stop it" is an ordinary reply. */
+	assert_int_equal(post_json(make_reply("NOTOPTOUT1", "+447700900210",
+	    "stop it")), 200);
+	assert_int_equal(db_int("SELECT opted_out FROM contacts WHERE "
+	    "id = 10"), 0);
+}
+
+static void
+test_reply_queues_one_m2(void **state)
+{
+	json_t	*j;
+	int	 i;
+
+	/* No quote: correlated with the contact's latest outbound message. */
+	for (i = 0; i < 2; i++) {
+		j = make_reply("REPLYM2000000000000000000000014",
+		    "+447700900214", "Sounds good");
+		assert_int_equal(post_json(j), 200);
+	}
+	/* The same contact again with another message: still one. */
+	assert_int_equal(post_json(make_reply("REPLYM2000000000000000000000015",
+	    "+447700900214", "and again")), 200);
+	assert_int_equal(db_int("SELECT count(*) FROM messages WHERE "
+	    "message_type = 2 AND contact_id = 14"), 1);
+	assert_db_str("Second Eve", "SELECT body FROM messages WHERE "
+	    "message_type = 2 AND contact_id = 14");
+	assert_int_equal(db_int("SELECT count(*) FROM interactions WHERE "
+	    "contact_id = 14 AND kind = 'reply'"), 2);
+	/* Contact 10's "stop it" (test_optout) queued the other one. */
+	assert_int_equal(db_int("SELECT m2_total FROM campaigns WHERE id = 2"),
+	    2);
+	/* A reply from a number we do not know changes nothing. */
+	assert_int_equal(post_json(make_reply("STRANGER0000000000000000000001",
+	    "+33612345678", "who?")), 200);
+	assert_int_equal(db_int("SELECT count(*) FROM interactions WHERE "
+	    "body = 'who?'"), 0);
+}
+
+/* An ack before the send reply waits; replay applies it once known. */
+static void
+test_ack_before_send_reply_and_replay(void **state)
+{
+	int	 fd;
+	json_t	*rep;
+
+	assert_int_equal(post_json(make_ack("BBBB0000000000000214",
+	    "delivered")), 200);
+	assert_int_equal(db_int("SELECT applied FROM webhook_events WHERE "
+	    "object_id = 'BBBB0000000000000214'"), 0);
+	db_exec("UPDATE messages SET wa_id = 'BBBB0000000000000214' WHERE "
+	    "contact_id = 14 AND message_type = 1");
+	fd = harness_connect(&H);
+	assert_true(fd >= 0);
+	rep = harness_call(fd, "webhooks.replay", NULL);
+	assert_true(json_is_true(json_object_get(rep, "ok")));
+	json_decref(rep);
+	assert_db_str("delivered", "SELECT state FROM messages WHERE "
+	    "contact_id = 14 AND message_type = 1");
+	assert_int_equal(db_int("SELECT applied FROM webhook_events WHERE "
+	    "object_id = 'BBBB0000000000000214'"), 1);
+	/* Replaying again gives the same state. */
+	rep = harness_call(fd, "webhooks.replay", NULL);
+	assert_true(json_is_true(json_object_get(rep, "ok")));
+	json_decref(rep);
+	assert_int_equal(db_int("SELECT delivered FROM campaigns WHERE "
+	    "id = 2"), 1);
+	assert_int_equal(db_int("SELECT count(*) FROM interactions WHERE "
+	    "contact_id = 14"), 3);
+	assert_int_equal(db_int("SELECT count(*) FROM messages WHERE "
+	    "message_type = 2"), 3);
+	assert_int_equal(db_int("SELECT interactions FROM campaigns WHERE "
+	    "id = 2"), 3);
+	rep = harness_call(fd, "webhooks.stats", NULL);
+	assert_true(json_is_true(json_object_get(json_object_get(rep, "data"),
+	    "listening")));
+	json_decref(rep);
+	close(fd);
+}
+
+static void
+test_http_errors(void **state)
+{
+	char	*big, *resp, path[512];
+	size_t	 len = 2 * 1024 * 1024;
+	int	 status;
+	char	*b = fixture("webhook-message-out-ack-delivered.json");
+
+	assert_int_equal(post_to(PATH "?token=wrong", b), 401);
+	assert_int_equal(post_to(PATH, b), 401);
+	assert_int_equal(post_to(PATH "?token=" TOKEN "x", b), 401);
+	assert_false(harness_file_has(H.log, TOKEN));
+	assert_true(harness_file_has(H.log, "wrong or missing token"));
+	assert_int_equal(post_to("/other?token=" TOKEN, b), 404);
+	resp = harness_http(port, "GET", url, NULL, &status);
+	free(resp);
+	assert_int_equal(status, 405);
+
+	/* A 2 MiB body is refused from its Content-Length, before reading it. */
+	snprintf(path, sizeof path, "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+	    "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
+	    url, len);
+	assert_int_equal(raw_status(path), 413);
+	/*
+	 * Sent whole, the answer is 413 too, but the daemon closes while the
+	 * client still sends and the kernel may reset the connection before
+	 * the client reads it: only "not 200" is certain.
+	 */
+	big = malloc(len + 1);
+	memset(big, ' ', len);
+	big[0] = '{';
+	big[len - 1] = '}';
+	big[len] = '\0';
+	resp = harness_http(port, "POST", url, big, &status);
+	free(resp);
+	free(big);
+	assert_true(status == 413 || status == 0);
+
+	assert_int_equal(post("{not json"), 400);
+	assert_int_equal(post("[1, 2]"), 400);
+	assert_int_equal(post("\"str\""), 400);
+	assert_int_equal(post("{\"no\":\"event\"}"), 400);
+	/* Unknown events are journaled and ignored. */
+	assert_int_equal(post("{\"event\":\"number:session\",\"id\":\"s1\"}"),
+	    200);
+	assert_int_equal(db_int("SELECT count(*) FROM webhook_events WHERE "
+	    "event = 'number:session'"), 1);
+	assert_int_equal(post("[]"), 200);
+	snprintf(path, sizeof path, "%s", url);
+	assert_int_equal(post_to(path, b), 200);
+	free(b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fixtures),
+		cmocka_unit_test(test_read_before_delivered),
+		cmocka_unit_test(test_optout),
+		cmocka_unit_test(test_reply_queues_one_m2),
+		cmocka_unit_test(test_ack_before_send_reply_and_replay),
+		cmocka_unit_test(test_http_errors),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
