@@ -265,8 +265,10 @@ setup(void **state)
 	if ((port = free_port()) <= 0)
 		return -1;
 	snprintf(url, sizeof url, PATH "?token=" TOKEN);
+	/* A daily limit of 0 keeps the pacer from sending what the
+	 * webhook queues, so the tests see the webhook's effect alone. */
 	snprintf(extra, sizeof extra, "[webhook]\nlisten = 127.0.0.1:%d\n"
-	    "token = " TOKEN "\n", port);
+	    "token = " TOKEN "\n[pacing]\ndaily_limit = 0\n", port);
 	harness_init(&H, extra);
 	if (harness_start(&H) == -1)
 		return -1;
