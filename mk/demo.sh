@@ -30,7 +30,7 @@ default_country = 228
 CONF
 chmod 600 "$CONF"
 
-"$B/wacampd" init -c "$CONF" >/dev/null || exit 1
+"$B/wacampd" init -c "$CONF" >"$DIR/init.log" 2>&1 || { cat "$DIR/init.log" >&2; exit 1; }
 "$B/wacampd" -f -c "$CONF" 2>"$DIR/daemon.log" &
 PID=$!
 trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; rm -rf "$DIR"' EXIT INT TERM
