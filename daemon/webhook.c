@@ -30,6 +30,7 @@
 
 #include "auth.h"
 #include "config.h"
+#include "campaign.h"
 #include "ctl.h"
 #include "daemon.h"
 #include "log.h"
@@ -143,36 +144,6 @@ journal_apply(struct daemon *d, const struct wh_event *ev,
 			d->webhook->n_waiting++;
 	}
 	return 0;
-}
-
-/* Counters of one campaign, as campaign.progress data. */
-static json_t *
-campaign_progress(struct daemon *d, int64_t id)
-{
-	sqlite3_stmt	*st;
-	json_t		*o = NULL;
-
-	st = store_stmt(d->store, "SELECT status, total, pending, sending, "
-	    "sent, delivered, read, failed, unknown, cancelled, interactions, "
-	    "m2_total FROM campaigns WHERE id = ?");
-	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		o = json_pack("{s:I,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
-		    "s:I,s:I}", "id", (json_int_t)id,
-		    "status", (const char *)sqlite3_column_text(st, 0),
-		    "total", (json_int_t)sqlite3_column_int64(st, 1),
-		    "pending", (json_int_t)sqlite3_column_int64(st, 2),
-		    "sending", (json_int_t)sqlite3_column_int64(st, 3),
-		    "sent", (json_int_t)sqlite3_column_int64(st, 4),
-		    "delivered", (json_int_t)sqlite3_column_int64(st, 5),
-		    "read", (json_int_t)sqlite3_column_int64(st, 6),
-		    "failed", (json_int_t)sqlite3_column_int64(st, 7),
-		    "unknown", (json_int_t)sqlite3_column_int64(st, 8),
-		    "cancelled", (json_int_t)sqlite3_column_int64(st, 9),
-		    "interactions", (json_int_t)sqlite3_column_int64(st, 10),
-		    "m2_total", (json_int_t)sqlite3_column_int64(st, 11));
-	sqlite3_reset(st);
-	return o;
 }
 
 static void
