@@ -64,7 +64,7 @@ static const char *view_names[V_NVIEWS] = {
 
 static const struct tui_col contact_cols[] = {
 	{ N_("ID"), "id", 8, COL_INT },
-	{ N_("Phone"), "full_number", 17, COL_TEXT },
+	{ N_("Phone"), "phone", 17, COL_TEXT },
 	{ N_("Name"), "first_name", 30, COL_NAME },
 	{ N_("WhatsApp"), "verified", 10, COL_VERIFIED },
 	{ N_("Opted out"), "opted_out", 10, COL_FLAG },
@@ -73,7 +73,7 @@ static const struct tui_col contact_cols[] = {
 static const struct tui_col category_cols[] = {
 	{ N_("ID"), "id", 8, COL_INT },
 	{ N_("Name"), "name", 40, COL_TEXT },
-	{ N_("Contacts"), "count", 10, COL_INT },
+	{ N_("Contacts"), "contacts", 10, COL_INT },
 	{ NULL, NULL, 0, 0 }
 };
 static const struct tui_col campaign_cols[] = {
@@ -88,9 +88,9 @@ static const struct tui_col campaign_cols[] = {
 static const struct tui_col message_cols[] = {
 	{ N_("ID"), "id", 8, COL_INT },
 	{ N_("Campaign"), "campaign_id", 9, COL_INT },
-	{ N_("Phone"), "full_number", 17, COL_TEXT },
+	{ N_("Phone"), "phone", 17, COL_TEXT },
 	{ N_("Type"), "message_type", 5, COL_INT },
-	{ N_("Status"), "status", 11, COL_STATUS },
+	{ N_("Status"), "state", 11, COL_STATUS },
 	{ N_("Error"), "error", 0, COL_TEXT },
 	{ NULL, NULL, 0, 0 }
 };
@@ -950,9 +950,8 @@ history_reply(json_t *data, json_t *err, void *arg)
 	json_decref(T.history);
 	T.history = NULL;
 	if (data != NULL) {
-		T.history = json_object_get(data, "items");
-		if (T.history == NULL)
-			T.history = json_object_get(data, "days");
+		/* monitoring.capacity: one row per day, oldest first. */
+		T.history = json_object_get(data, "history");
 		json_incref(T.history);
 	}
 	tui_dirty();
@@ -979,7 +978,7 @@ refresh_view(struct tui *t)
 		return;
 	conn_call(t->conn, "monitoring.stats", NULL, -1, stats_reply, NULL);
 	if (t->view == V_DASH)
-		conn_call(t->conn, "monitoring.history", json_pack("{s:i}",
+		conn_call(t->conn, "monitoring.capacity", json_pack("{s:i}",
 		    "days", 30), -1, history_reply, NULL);
 	if (t->lists[t->view].cmd != NULL &&
 	    (t->view != V_USERS || t->super))
@@ -1240,7 +1239,7 @@ contacts_key(struct tui *t, int ch)
 	case 'd':
 		if (row == NULL)
 			break;
-		name = text_sanitize(row_str(row, "full_number"));
+		name = text_sanitize(row_str(row, "phone"));
 		confirm(t, do_contact_delete, row_id(row),
 		    _("Delete contact %s?"), name);
 		free(name);
