@@ -56,19 +56,36 @@ name_ok(struct ctl_req *r, const char *s)
 	return 0;
 }
 
+/* categories.list: paged by id like every list ("after", "limit"). */
 static int
 cmd_categories_list(struct ctl_req *r)
 {
 	sqlite3_stmt	*st;
-	json_t		*items = json_array();
+	json_int_t	 after = ctl_arg_int(r, "after", 0);
+	json_int_t	 limit = ctl_arg_int(r, "limit", 500), total = 0, last = 0;
+	json_t		*items;
 
+	if (limit < 1 || limit > 500) {
+		ctl_error(r, "bad_request", "limit must be 1 to 500");
+		return CMD_DONE;
+	}
+	items = json_array();
 	st = store_stmt(r->d->store, "SELECT " CAT_COLS " FROM categories g "
-	    "ORDER BY g.name");
-	while (sqlite3_step(st) == SQLITE_ROW)
+	    "WHERE g.id > ? ORDER BY g.id LIMIT ?");
+	sqlite3_bind_int64(st, 1, after);
+	sqlite3_bind_int64(st, 2, limit);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		last = sqlite3_column_int64(st, 0);
 		json_array_append_new(items, category_row(st));
+	}
 	sqlite3_reset(st);
-	ctl_reply(r, json_pack("{s:I,s:o}", "total",
-	    (json_int_t)json_array_size(items), "items", items));
+	st = store_stmt(r->d->store, "SELECT count(*) FROM categories");
+	if (sqlite3_step(st) == SQLITE_ROW)
+		total = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	ctl_reply(r, json_pack("{s:I,s:o,s:o}", "total", total, "items", items,
+	    "next", (json_int_t)json_array_size(items) == limit ?
+	    json_integer(last) : json_null()));
 	return CMD_DONE;
 }
 
@@ -260,7 +277,8 @@ cmd_categories_remove(struct ctl_req *r)
 }
 
 const struct ctl_cmd categories_cmds[] = {
-	{ "categories.list", ROLE_ADMIN, 0, "", cmd_categories_list },
+	{ "categories.list", ROLE_ADMIN, 0, "after:i limit:i",
+	    cmd_categories_list },
 	{ "categories.get", ROLE_ADMIN, 0, "id:*!", cmd_categories_get },
 	{ "categories.create", ROLE_ADMIN, CMD_AUDIT, "name:s! description:s",
 	    cmd_categories_create },
