@@ -45,19 +45,36 @@ valid_name(const char *s)
 	return 1;
 }
 
+/* users.list: paged by id like every list ("after", "limit"). */
 static int
 cmd_users_list(struct ctl_req *r)
 {
 	sqlite3_stmt	*st;
-	json_t		*items = json_array();
+	json_int_t	 after = ctl_arg_int(r, "after", 0);
+	json_int_t	 limit = ctl_arg_int(r, "limit", 500), total = 0, last = 0;
+	json_t		*items;
 
+	if (limit < 1 || limit > 500) {
+		ctl_error(r, "bad_request", "limit must be 1 to 500");
+		return CMD_DONE;
+	}
+	items = json_array();
 	st = store_stmt(r->d->store, "SELECT " USER_COLS " FROM users "
-	    "ORDER BY id");
-	while (sqlite3_step(st) == SQLITE_ROW)
+	    "WHERE id > ? ORDER BY id LIMIT ?");
+	sqlite3_bind_int64(st, 1, after);
+	sqlite3_bind_int64(st, 2, limit);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		last = sqlite3_column_int64(st, 0);
 		json_array_append_new(items, user_row(st));
+	}
 	sqlite3_reset(st);
-	ctl_reply(r, json_pack("{s:o,s:I}", "items", items, "total",
-	    (json_int_t)json_array_size(items)));
+	st = store_stmt(r->d->store, "SELECT count(*) FROM users");
+	if (sqlite3_step(st) == SQLITE_ROW)
+		total = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	ctl_reply(r, json_pack("{s:o,s:I,s:o}", "items", items, "total", total,
+	    "next", (json_int_t)json_array_size(items) == limit ?
+	    json_integer(last) : json_null()));
 	return CMD_DONE;
 }
 
@@ -279,7 +296,7 @@ cmd_users_delete(struct ctl_req *r)
 }
 
 const struct ctl_cmd users_cmds[] = {
-	{ "users.list", ROLE_SUPER, 0, "", cmd_users_list },
+	{ "users.list", ROLE_SUPER, 0, "after:i limit:i", cmd_users_list },
 	{ "users.create", ROLE_SUPER, CMD_AUDIT,
 	    "login:s! role:s! unix_user:s password:s", cmd_users_create },
 	{ "users.update", ROLE_SUPER, CMD_AUDIT,

@@ -354,6 +354,13 @@ test_restart_stale_socket(void **state)
 	assert_true(json_array_size(json_object_get(json_object_get(rep,
 	    "data"), "items")) >= 2);
 	json_decref(rep);
+	/* Paged like every list. */
+	rep = harness_call(fd, "users.list", json_pack("{s:i}", "limit", 1));
+	assert_int_equal(json_array_size(json_object_get(json_object_get(rep,
+	    "data"), "items")), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(
+	    rep, "data"), "next")), 1);
+	json_decref(rep);
 	close(fd);
 }
 
