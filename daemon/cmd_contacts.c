@@ -14,6 +14,7 @@
 #include "import.h"
 #include "log.h"
 #include "phone.h"
+#include "search.h"
 #include "store.h"
 #include "text.h"
 #include "xmalloc.h"
@@ -26,10 +27,19 @@
 #define IN_CAT " AND (?3 IS NULL OR EXISTS (SELECT 1 FROM category_contacts " \
 	"x WHERE x.category_id = ?3 AND x.contact_id = c.id)) "
 
+/* A name search counts its matches up to here: "10000+" is enough. */
+#define SEARCH_COUNT_MAX 10000
+
+/* Rows above this mark are not in the trigram index yet (daemon/search.c). */
+#define UPTO "(SELECT upto FROM contacts_fts_state)"
+#define NAME_LIKE "(c.first_name LIKE ?8 ESCAPE '\\' OR " \
+	"c.last_name LIKE ?8 ESCAPE '\\')"
+
 /*
  * The four shapes of a page, each walking an index in id order so a page
  * costs its own rows, not the table: all contacts, one category (its
- * primary key), a name search (the trigram index, rowid order) and a number
+ * primary key), a name search (the trigram index in rowid order, then a scan
+ * of the few rows not indexed yet, all above the index's) and a number
  * prefix (the full_number index).
  */
 static const char *const list_sql[4] = {
@@ -38,9 +48,13 @@ static const char *const list_sql[4] = {
 	"SELECT " CONTACT_COLS " FROM category_contacts cc CROSS JOIN "
 	    "contacts c ON c.id = cc.contact_id WHERE cc.category_id = ?3 AND "
 	    "cc.contact_id > ?1" FILTERS "ORDER BY cc.contact_id LIMIT ?2",
-	"SELECT " CONTACT_COLS " FROM contacts_fts f CROSS JOIN contacts c ON "
-	    "c.id = f.rowid WHERE contacts_fts MATCH ?4 AND f.rowid > ?1"
-	    FILTERS IN_CAT "ORDER BY f.rowid LIMIT ?2",
+	"SELECT * FROM (SELECT " CONTACT_COLS " FROM contacts_fts f CROSS "
+	    "JOIN contacts c ON c.id = f.rowid WHERE contacts_fts MATCH ?4 AND "
+	    "f.rowid > ?1 AND (?9 OR " NAME_LIKE ")" FILTERS IN_CAT
+	    "ORDER BY f.rowid LIMIT ?2) "
+	    "UNION ALL SELECT * FROM (SELECT " CONTACT_COLS " FROM contacts c "
+	    "WHERE c.id > max(?1, " UPTO ") AND " NAME_LIKE FILTERS IN_CAT
+	    "ORDER BY c.id LIMIT ?2)",
 	"SELECT " CONTACT_COLS " FROM contacts c WHERE c.full_number >= ?4 AND "
 	    "c.full_number < ?5 AND c.id > ?1" FILTERS IN_CAT
 	    "ORDER BY c.id LIMIT ?2",
@@ -50,9 +64,11 @@ static const char *const count_sql[4] = {
 	"SELECT count(*) FROM category_contacts cc CROSS JOIN contacts c ON "
 	    "c.id = cc.contact_id WHERE cc.category_id = ?3 AND ?1 = ?1 AND "
 	    "?2 = ?2" FILTERS,
-	"SELECT count(*) FROM contacts_fts f CROSS JOIN contacts c ON "
-	    "c.id = f.rowid WHERE contacts_fts MATCH ?4 AND ?1 = ?1 AND ?2 = ?2"
-	    FILTERS IN_CAT,
+	"SELECT (SELECT count(*) FROM (SELECT 1 FROM contacts_fts f CROSS "
+	    "JOIN contacts c ON c.id = f.rowid WHERE contacts_fts MATCH ?4 AND "
+	    "?1 = ?1 AND ?2 = ?2 AND (?9 OR " NAME_LIKE ")" FILTERS IN_CAT
+	    "LIMIT ?10)) + (SELECT count(*) FROM (SELECT 1 FROM contacts c "
+	    "WHERE c.id > " UPTO " AND " NAME_LIKE FILTERS IN_CAT "LIMIT ?10))",
 	"SELECT count(*) FROM contacts c WHERE c.full_number >= ?4 AND "
 	    "c.full_number < ?5 AND ?1 = ?1 AND ?2 = ?2" FILTERS IN_CAT,
 };
@@ -81,19 +97,58 @@ contact_row(sqlite3_stmt *st)
 	return j;
 }
 
-/* FTS5 phrase for a substring: the text in double quotes, quotes doubled. */
+/*
+ * FTS5 query for a substring: its trigrams, each quoted (quotes doubled),
+ * all required; NULL under three characters. With detail=none the index
+ * cannot tell that they are adjacent, so unless the text is one trigram
+ * (*EXACT) the rows found are checked again with LIKE. At most 17 trigrams:
+ * the check does the rest.
+ */
 static char *
-fts_phrase(const char *s)
+fts_query(const char *s, int *exact)
+{
+	const char	*c[20], *p, *e;
+	char		*out, *o;
+	size_t		 n = 0, i;
+
+	for (p = s; *p != '\0' && n < 19;) {
+		c[n++] = p++;
+		while ((*p & 0xc0) == 0x80)
+			p++;
+	}
+	c[n] = p;
+	if (n < 3)
+		return NULL;
+	*exact = n == 3 && *p == '\0';
+	out = o = xmalloc(6 * (size_t)(p - s) + 64);
+	for (i = 0; i + 3 <= n; i++) {
+		if (i > 0)
+			*o++ = ' ';
+		*o++ = '"';
+		for (e = c[i]; e < c[i + 3]; e++) {
+			if (*e == '"')
+				*o++ = '"';
+			*o++ = *e;
+		}
+		*o++ = '"';
+	}
+	*o = '\0';
+	return out;
+}
+
+/* LIKE pattern for a substring: %text%, with %, _ and \ escaped. */
+static char *
+like_pattern(const char *s)
 {
 	char	*out = xmalloc(strlen(s) * 2 + 3), *p = out;
 
-	*p++ = '"';
+	*p++ = '%';
 	for (; *s != '\0'; s++) {
-		if (*s == '"')
-			*p++ = '"';
+		if (*s == '%' || *s == '_' || *s == '\\')
+			*p++ = '\\';
 		*p++ = *s;
 	}
-	*p++ = '"';
+	*p++ = '%';
 	*p = '\0';
 	return out;
 }
@@ -108,9 +163,9 @@ cmd_contacts_list(struct ctl_req *r)
 	json_t		*items = json_array(), *ver, *opt;
 	int64_t		 after = ctl_arg_int(r, "after", 0), catid = 0, last = 0;
 	int64_t		 limit = ctl_arg_int(r, "limit", 100), total = 0;
-	char		*phrase = NULL, lo[32], hi[40];
+	char		*phrase = NULL, *like = NULL, lo[32], hi[40];
 	size_t		 i, n;
-	int		 v = 0, more = 0;
+	int		 v = 0, more = 0, exact = 0, rc = SQLITE_DONE;
 
 	if (limit < 1 || limit > 500) {
 		json_decref(items);
@@ -133,13 +188,14 @@ cmd_contacts_list(struct ctl_req *r)
 				memmove(lo + 1, lo + 3, strlen(lo + 3) + 1);
 			snprintf(hi, sizeof hi, "%s:", lo);
 			v = 3;
-		} else if (n < 3 || !text_utf8_valid(search, n)) {
+		} else if (!text_utf8_valid(search, n) ||
+		    (phrase = fts_query(search, &exact)) == NULL) {
 			json_decref(items);
 			ctl_error(r, "bad_request", "search needs at least 3 "
 			    "characters of a name, or digits of a number");
 			return CMD_DONE;
 		} else {
-			phrase = fts_phrase(search);
+			like = like_pattern(search);
 			v = 2;
 		}
 	} else if (catid > 0)
@@ -157,9 +213,14 @@ cmd_contacts_list(struct ctl_req *r)
 			sqlite3_bind_int64(st, 2, limit + 1);
 			if (catid > 0)
 				sqlite3_bind_int64(st, 3, catid);
-			if (v == 2)
+			if (v == 2) {
 				sqlite3_bind_text(st, 4, phrase, -1,
 				    SQLITE_STATIC);
+				sqlite3_bind_text(st, 8, like, -1,
+				    SQLITE_STATIC);
+				sqlite3_bind_int(st, 9, exact);
+				sqlite3_bind_int(st, 10, SEARCH_COUNT_MAX);
+			}
 			if (v == 3) {
 				sqlite3_bind_text(st, 4, lo, -1, SQLITE_STATIC);
 				sqlite3_bind_text(st, 5, hi, -1, SQLITE_STATIC);
@@ -169,7 +230,7 @@ cmd_contacts_list(struct ctl_req *r)
 			if (opt != NULL)
 				sqlite3_bind_int(st, 7, json_is_true(opt));
 		}
-		while (sqlite3_step(st) == SQLITE_ROW) {
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			if (i == 1) {
 				total = sqlite3_column_int64(st, 0);
 				break;
@@ -182,10 +243,22 @@ cmd_contacts_list(struct ctl_req *r)
 			json_array_append_new(items, contact_row(st));
 		}
 		sqlite3_reset(st);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			break;
 	}
 	free(phrase);
-	ctl_reply(r, json_pack("{s:o,s:I,s:o}", "items", items, "total",
-	    (json_int_t)total, "next", more ? json_integer(last) : json_null()));
+	free(like);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		json_decref(items);
+		ctl_error(r, "internal", "listing contacts: %s",
+		    store_errmsg(s));
+		return CMD_DONE;
+	}
+	if (v == 2 && total >= SEARCH_COUNT_MAX)
+		total = SEARCH_COUNT_MAX;
+	ctl_reply(r, json_pack("{s:o,s:I,s:o,s:b}", "items", items, "total",
+	    (json_int_t)total, "next", more ? json_integer(last) : json_null(),
+	    "total_capped", v == 2 && total == SEARCH_COUNT_MAX));
 	return CMD_DONE;
 }
 
@@ -277,6 +350,12 @@ cmd_contacts_create(struct ctl_req *r)
 		ctl_error(r, "not_found", "no such category");
 		return CMD_DONE;
 	}
+	if (store_begin(r->d->store) == -1 ||
+	    search_mark_lower(r->d->store) == -1) {
+		store_rollback(r->d->store);
+		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
+		return CMD_DONE;
+	}
 	st = store_stmt(r->d->store, "INSERT INTO contacts (full_number, "
 	    "raw_number, first_name, last_name, created_at, updated_at) "
 	    "VALUES (?, ?, ?, ?, ?5, ?5)");
@@ -290,14 +369,17 @@ cmd_contacts_create(struct ctl_req *r)
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc == SQLITE_CONSTRAINT_UNIQUE) {
+		store_rollback(r->d->store);
 		ctl_error(r, "conflict", "a contact with number %s exists", num);
 		return CMD_DONE;
 	}
-	if (rc != SQLITE_DONE) {
+	id = sqlite3_last_insert_rowid(store_db(r->d->store));
+	if (rc != SQLITE_DONE || store_exec(r->d->store, "UPDATE "
+	    "contacts_count SET n = n + 1") == -1) {
 		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
+		store_rollback(r->d->store);
 		return CMD_DONE;
 	}
-	id = sqlite3_last_insert_rowid(store_db(r->d->store));
 	if (catid > 0) {
 		st = store_stmt(r->d->store, "INSERT OR IGNORE INTO "
 		    "category_contacts (category_id, contact_id) VALUES (?, ?)");
@@ -306,6 +388,11 @@ cmd_contacts_create(struct ctl_req *r)
 		sqlite3_step(st);
 		sqlite3_reset(st);
 	}
+	if (store_commit(r->d->store) == -1) {
+		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
+		return CMD_DONE;
+	}
+	search_kick(r->d);
 	ctl_target(r, "%lld %s", (long long)id, num);
 	ctl_reply(r, contact_get(r->d, id));
 	return CMD_DONE;

@@ -2,10 +2,16 @@
  * CSV import and export of contacts, in slices on the event loop.
  *
  * An import reads a descriptor the client opened and passed (the daemon never
- * opens a client's path), processes up to IMPORT_SLICE_ROWS rows or
- * IMPORT_SLICE_MS inside one transaction, commits, and yields to the loop with
- * a zero timer so the socket and the webhook stay responsive. Memory is the
- * CSV reader's buffers plus the capped reject list, whatever the file size.
+ * opens a client's path). It reads and checks rows for IMPORT_SLICE_MS at a
+ * time, holding each good row compactly in memory (its number as a 64-bit
+ * key, its strings in an arena) in runs that are sorted as they fill. Once
+ * IMPORT_MEM is held or the file ends, it writes the rows in number order,
+ * merging the runs, again one short transaction a slice. Inserting in the
+ * order of the full_number index turns a million random index inserts into
+ * appends: this is what makes the import faster than a plain sqlite3
+ * .import. Between slices the loop serves the socket and the webhook. Memory
+ * is bounded by IMPORT_MEM whatever the file size: a bigger file is written
+ * in several rounds.
  */
 #include <sys/types.h>
 #include <sys/stat.h>
@@ -33,12 +39,17 @@
 #include "import.h"
 #include "log.h"
 #include "phone.h"
+#include "search.h"
 #include "store.h"
 #include "text.h"
 #include "xmalloc.h"
 
-#define IMPORT_SLICE_ROWS	20000
 #define IMPORT_SLICE_MS		10
+#define IMPORT_RUN_ROWS		262144		/* rows sorted together */
+#define IMPORT_MAX_RUNS		8
+#define IMPORT_MEM		(24 << 20)	/* rows held before writing */
+#define ARENA_BLOCK		(256 << 10)
+#define IMPORT_MAX_RAW		256
 #define IMPORT_MAX_REJECTS	1000
 #define IMPORT_MAX_NAME		256
 #define IMPORT_NCACHE		64
@@ -49,6 +60,19 @@ enum { COL_PHONE, COL_FIRST, COL_LAST, COL_CAT, NCOLS };
 struct catcache {
 	char	*name;
 	int64_t	 id;
+};
+
+/* A row read and checked, waiting to be written in number order. */
+struct irow {
+	uint64_t	 key;	/* the number's digits: see phone_key() */
+	uint32_t	 line;
+	uint32_t	 off;	/* first, last, raw and categories in the arena */
+};
+
+struct run {
+	struct irow	*rows;
+	size_t		 n, pos;
+	int		 sorted;
 };
 
 /* The running import (one at a time). */
@@ -70,6 +94,18 @@ struct importer {
 	off_t			 size;
 	struct catcache		 cache[IMPORT_NCACHE];
 	size_t			 ncache;
+
+	int			 eof, writing;
+	struct run		 runs[IMPORT_MAX_RUNS];
+	size_t			 nruns;
+	char			*blocks[IMPORT_MEM / ARENA_BLOCK + 2];
+	size_t			 nblocks, used;	/* bytes used in the last block */
+	size_t			 held;		/* bytes of rows and strings */
+	long long		 written;	/* rows written, for progress */
+	double			 t_start, t_read, t_write;	/* ms */
+	int64_t			 first_id, last_id;	/* created, for undo */
+	size_t			 mem;		/* IMPORT_MEM, or less in tests */
+	size_t			 run_rows;	/* a quarter of mem at most */
 };
 
 struct exporter {
@@ -80,7 +116,7 @@ struct exporter {
 	struct event		*ev, *wev;
 	struct csv_buf		 buf;
 	size_t			 pos;
-	int64_t			 after;
+	char			 after[PHONE_MAX];	/* by number */
 	long long		 n;
 	int			 done;
 };
@@ -229,6 +265,14 @@ field(struct csv_record *rec, int col)
 	return rec->fields[col];
 }
 
+static size_t
+field_len(struct csv_record *rec, int col)
+{
+	if (col < 0 || (size_t)col >= rec->nfields)
+		return 0;
+	return rec->lens[col];
+}
+
 /* Category id for a name from a row, through a small cache. */
 static int64_t
 row_category(struct importer *im, const char *name)
@@ -265,11 +309,11 @@ link_category(struct importer *im, int64_t cat, int64_t contact)
 
 /* Check the `|`-separated category names of a row; 0 or -1 (rejected). */
 static int
-row_categories(struct importer *im, struct csv_record *rec, int64_t contact)
+row_categories(struct importer *im, const char *cell, int64_t contact)
 {
 	char	 buf[1024], *p, *name, *end;
 
-	snprintf(buf, sizeof buf, "%s", field(rec, im->col[COL_CAT]));
+	snprintf(buf, sizeof buf, "%s", cell);
 	for (p = buf; (name = strsep(&p, "|")) != NULL;) {
 		while (*name == ' ')
 			name++;
@@ -376,23 +420,58 @@ update_row(struct importer *im, const char *num, const char *first,
 	return id;
 }
 
-static void
-import_row(struct importer *im, struct csv_record *rec, int64_t now)
+/*
+ * An order-keeping code for "+DIGITS" (at most 15): each digit plus one in
+ * base 11, padded with zeros to 15 places, so keys sort as the text does
+ * and the rows reach the full_number index in its own order.
+ */
+static uint64_t
+phone_key(const char *num)
 {
-	sqlite3_stmt	*st;
-	sqlite3		*db = store_db(im->d->store);
-	const char	*raw, *first, *last, *why;
-	char		 num[PHONE_MAX];
-	int64_t		 id;
+	const char	*p = num + 1;
+	uint64_t	 k = 0;
+	int		 i;
+
+	for (i = 0; i < 15; i++)
+		k = k * 11 + (*p != '\0' ? (uint64_t)(*p++ - '0' + 1) : 0);
+	return k;
+}
+
+/* The number back from its key; its length. */
+static int
+key_phone(uint64_t k, char num[PHONE_MAX])
+{
+	char	 d[15];
+	int	 i, n = 1;
+
+	for (i = 14; i >= 0; i--) {
+		d[i] = (char)(k % 11);
+		k /= 11;
+	}
+	num[0] = '+';
+	for (i = 0; i < 15 && d[i] != 0; i++)
+		num[n++] = (char)('0' + d[i] - 1);
+	num[n] = '\0';
+	return n;
+}
+
+/* Check a record: its number in NUM and 0, or -1 with the reject noted. */
+static int
+check_row(struct importer *im, struct csv_record *rec, char num[PHONE_MAX])
+{
+	const char	*raw, *why;
 
 	im->rows++;
 	if (rec->error != NULL) {
 		reject(im, rec->line, "%s", rec->error);
-		return;
+		return -1;
 	}
 	raw = field(rec, im->col[COL_PHONE]);
-	first = field(rec, im->col[COL_FIRST]);
-	last = field(rec, im->col[COL_LAST]);
+	if (field_len(rec, im->col[COL_PHONE]) > IMPORT_MAX_RAW) {
+		reject(im, rec->line, "phone: longer than %d bytes",
+		    IMPORT_MAX_RAW);
+		return -1;
+	}
 	if (phone_normalize(raw, im->defcc[0] ? im->defcc : NULL, num,
 	    &why) == -1) {
 		if (strcmp(why, "no country code") == 0)
@@ -400,48 +479,253 @@ import_row(struct importer *im, struct csv_record *rec, int64_t now)
 			    "--default-country or [import] default_country)");
 		else
 			reject(im, rec->line, "phone: %s", why);
-		return;
+		return -1;
 	}
-	if (strlen(first) > IMPORT_MAX_NAME || strlen(last) > IMPORT_MAX_NAME) {
+	if (field_len(rec, im->col[COL_FIRST]) > IMPORT_MAX_NAME ||
+	    field_len(rec, im->col[COL_LAST]) > IMPORT_MAX_NAME) {
 		reject(im, rec->line, "name longer than %d bytes",
 		    IMPORT_MAX_NAME);
-		return;
+		return -1;
 	}
-	if (row_categories(im, rec, 0) == -1) {
+	if (field_len(rec, im->col[COL_CAT]) > 0 &&
+	    row_categories(im, field(rec, im->col[COL_CAT]), 0) == -1) {
 		reject(im, rec->line, "category name longer than 100 bytes");
-		return;
+		return -1;
 	}
-	if (im->preview) {
-		preview_row(im, num, first, last);
+	return 0;
+}
+
+static void
+arena_put(struct importer *im, const char *s, size_t len)
+{
+	memcpy(im->blocks[im->nblocks - 1] + im->used, s, len);
+	im->blocks[im->nblocks - 1][im->used + len] = '\0';
+	im->used += len + 1;
+}
+
+static int
+cmp_irow(const void *a, const void *b)
+{
+	const struct irow	*x = a, *y = b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+/* Sort the run being filled, so the writer can merge it. */
+static void
+close_run(struct importer *im)
+{
+	struct run	*run;
+
+	if (im->nruns == 0)
 		return;
+	run = &im->runs[im->nruns - 1];
+	if (!run->sorted) {
+		qsort(run->rows, run->n, sizeof *run->rows, cmp_irow);
+		run->sorted = 1;
 	}
+}
+
+/* Keep a checked row in memory until the write phase. */
+static void
+hold_row(struct importer *im, struct csv_record *rec, const char *num)
+{
+	const char	*raw = field(rec, im->col[COL_PHONE]);
+	const char	*first = field(rec, im->col[COL_FIRST]);
+	const char	*last = field(rec, im->col[COL_LAST]);
+	const char	*cats = field(rec, im->col[COL_CAT]);
+	struct run	*run;
+	struct irow	*row;
+	size_t		 lr = field_len(rec, im->col[COL_PHONE]);
+	size_t		 lf = field_len(rec, im->col[COL_FIRST]);
+	size_t		 ll = field_len(rec, im->col[COL_LAST]);
+	size_t		 lc = field_len(rec, im->col[COL_CAT]);
+
+	if (strcmp(raw, num) == 0) {
+		raw = "";
+		lr = 0;
+	}
+	if (lc > 1023)
+		lc = 1023;
+	if (im->nruns == 0 || im->runs[im->nruns - 1].n == im->run_rows) {
+		close_run(im);
+		run = &im->runs[im->nruns++];
+		run->rows = xreallocarray(NULL, im->run_rows,
+		    sizeof *run->rows);
+		run->n = run->pos = 0;
+		run->sorted = 0;
+		im->held += im->run_rows * sizeof *run->rows;
+	}
+	if (im->nblocks == 0 ||
+	    im->used + lf + ll + lr + lc + 4 > ARENA_BLOCK) {
+		im->blocks[im->nblocks++] = xmalloc(ARENA_BLOCK);
+		im->used = 0;
+		im->held += ARENA_BLOCK;
+	}
+	run = &im->runs[im->nruns - 1];
+	row = &run->rows[run->n++];
+	row->key = phone_key(num);
+	row->line = rec->line > UINT32_MAX ? UINT32_MAX : (uint32_t)rec->line;
+	row->off = (uint32_t)((im->nblocks - 1) * ARENA_BLOCK + im->used);
+	arena_put(im, first, lf);
+	arena_put(im, last, ll);
+	arena_put(im, raw, lr);
+	arena_put(im, cats, lc);
+}
+
+/* Forget the rows held, once written. */
+static void
+drop_rows(struct importer *im)
+{
+	size_t	 i;
+
+	for (i = 0; i < im->nruns; i++)
+		free(im->runs[i].rows);
+	for (i = 0; i < im->nblocks; i++)
+		free(im->blocks[i]);
+	im->nruns = im->nblocks = im->used = im->held = 0;
+}
+
+/* Write one held row: a new contact, or names for one already stored. */
+static void
+write_row(struct importer *im, const struct irow *row, int64_t now)
+{
+	sqlite3_stmt	*st;
+	sqlite3		*db = store_db(im->d->store);
+	const char	*first, *last, *raw, *cats;
+	char		 num[PHONE_MAX];
+	int64_t		 id;
+	int		 lf, ll, lr, ln;
+
+	ln = key_phone(row->key, num);
+	first = im->blocks[row->off / ARENA_BLOCK] + row->off % ARENA_BLOCK;
+	lf = (int)strlen(first);
+	last = first + lf + 1;
+	ll = (int)strlen(last);
+	raw = last + ll + 1;
+	lr = (int)strlen(raw);
+	cats = raw + lr + 1;
 	st = store_stmt(im->d->store, "INSERT INTO contacts (full_number, "
 	    "raw_number, first_name, last_name, batch_id, created_at, "
 	    "updated_at) VALUES (?, ?, ?, ?, ?, ?6, ?6) "
 	    "ON CONFLICT (full_number) DO NOTHING");
-	sqlite3_bind_text(st, 1, num, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, raw, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, first, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, last, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, num, ln, SQLITE_STATIC);
+	if (lr > 0)
+		sqlite3_bind_text(st, 2, raw, lr, SQLITE_STATIC);
+	else
+		sqlite3_bind_text(st, 2, num, ln, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, first, lf, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, last, ll, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, im->batch);
 	sqlite3_bind_int64(st, 6, now);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		sqlite3_reset(st);
-		reject(im, rec->line, "store: %s", store_errmsg(im->d->store));
+		reject(im, row->line, "store: %s", store_errmsg(im->d->store));
 		return;
 	}
 	sqlite3_reset(st);
 	if (sqlite3_changes(db) == 1) {
 		id = sqlite3_last_insert_rowid(db);
 		im->imported++;
+		if (im->first_id == 0 || id < im->first_id)
+			im->first_id = id;
+		if (id > im->last_id)
+			im->last_id = id;
 	} else if ((id = update_row(im, num, first, last, now)) == 0) {
-		reject(im, rec->line, "store: contact vanished");
+		reject(im, row->line, "store: contact vanished");
 		return;
 	}
 	if (im->category > 0)
 		link_category(im, im->category, id);
-	if (im->col[COL_CAT] >= 0)
-		row_categories(im, rec, id);
+	if (*cats != '\0')
+		row_categories(im, cats, id);
+}
+
+/* The held row that comes next in number order, or NULL when all written. */
+static struct irow *
+next_row(struct importer *im)
+{
+	struct run	*run, *best = NULL;
+	size_t		 i;
+
+	for (i = 0; i < im->nruns; i++) {
+		run = &im->runs[i];
+		if (run->pos < run->n && (best == NULL ||
+		    cmp_irow(&run->rows[run->pos], &best->rows[best->pos]) < 0))
+			best = run;
+	}
+	return best != NULL ? &best->rows[best->pos++] : NULL;
+}
+
+/* Read and check rows for a slice; 1 to go on, 0 at the end, -1 error. */
+static int
+read_slice(struct importer *im, double t0)
+{
+	struct csv_record	 rec;
+	char			 num[PHONE_MAX];
+	int			 n, rc;
+
+	for (n = 0;; n++) {
+		if ((n & 255) == 255 && now_ms() - t0 > IMPORT_SLICE_MS)
+			return 1;
+		if (!im->preview && (im->held >= im->mem ||
+		    (im->nruns == IMPORT_MAX_RUNS &&
+		    im->runs[im->nruns - 1].n == im->run_rows))) {
+			close_run(im);
+			im->writing = 1;
+			return 1;
+		}
+		if ((rc = csv_next(im->rd, &rec)) != 1) {
+			if (rc == -1)
+				return -1;
+			im->eof = 1;
+			close_run(im);
+			im->writing = !im->preview;
+			return im->writing;
+		}
+		if (!im->started) {
+			im->started = 1;
+			if (rec.error == NULL && detect_header(im, &rec))
+				continue;
+		}
+		if (check_row(im, &rec, num) == -1)
+			continue;
+		if (im->preview)
+			preview_row(im, num, field(&rec, im->col[COL_FIRST]),
+			    field(&rec, im->col[COL_LAST]));
+		else
+			hold_row(im, &rec, num);
+	}
+}
+
+/* Write held rows in number order for a slice; 1 to go on, 0 at the end. */
+static int
+write_slice(struct importer *im, double t0, int64_t now)
+{
+	struct irow	*row;
+	sqlite3_stmt	*st;
+	long long	 before = im->imported;
+	int		 n;
+
+	for (n = 0;; n++) {
+		if ((n & 255) == 255 && now_ms() - t0 > IMPORT_SLICE_MS)
+			break;
+		if ((row = next_row(im)) == NULL) {
+			drop_rows(im);
+			im->writing = 0;
+			break;
+		}
+		write_row(im, row, now);
+		im->written++;
+	}
+	/* Bulk rows skip the per-row counting trigger (migration 006). */
+	st = store_stmt(im->d->store, "UPDATE contacts_count SET n = n + ?");
+	sqlite3_bind_int64(st, 1, im->imported - before);
+	sqlite3_step(st);
+	sqlite3_reset(st);
+	return im->writing || !im->eof;
 }
 
 static json_t *
@@ -474,6 +758,7 @@ import_free(struct importer *im)
 		close(im->fd);
 	for (i = 0; i < im->ncache; i++)
 		free(im->cache[i].name);
+	drop_rows(im);
 	json_decref(im->rejects);
 	free(im);
 }
@@ -488,7 +773,7 @@ import_close_batch(struct importer *im, const char *state)
 		return;
 	st = store_stmt(im->d->store, "UPDATE import_batches SET state = ?, "
 	    "imported = ?, updated = ?, duplicates = ?, invalid = ?, rows = ?,"
-	    " finished_at = ? WHERE id = ?");
+	    " finished_at = ?, first_id = ?9, last_id = ?10 WHERE id = ?8");
 	sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, im->imported);
 	sqlite3_bind_int64(st, 3, im->updated);
@@ -497,9 +782,33 @@ import_close_batch(struct importer *im, const char *state)
 	sqlite3_bind_int64(st, 6, im->rows);
 	sqlite3_bind_int64(st, 7, store_now());
 	sqlite3_bind_int64(st, 8, im->batch);
+	if (im->first_id > 0) {
+		sqlite3_bind_int64(st, 9, im->first_id);
+		sqlite3_bind_int64(st, 10, im->last_id);
+	} else {
+		/* Nothing created: an empty range. */
+		sqlite3_bind_int64(st, 9, 1);
+		sqlite3_bind_int64(st, 10, 0);
+	}
 	if (sqlite3_step(st) != SQLITE_DONE)
 		log_warnx("import: %s", store_errmsg(im->d->store));
 	sqlite3_reset(st);
+}
+
+/* Per cent done: reading is the first half of each row's way, writing the
+ * second, the total extrapolated from the bytes read so far. */
+static int
+import_percent(struct importer *im)
+{
+	double	 bytes = csv_bytes(im->rd), rd, wr, valid;
+
+	if (im->size <= 0 || bytes >= im->size)
+		rd = 1;
+	else
+		rd = bytes / im->size;
+	valid = (double)(im->rows - im->invalid) / (rd > 0 ? rd : 1);
+	wr = im->preview ? rd : valid > 0 ? im->written / valid : rd;
+	return (int)(50 * rd + 50 * (wr < 1 ? wr : 1));
 }
 
 static void
@@ -507,46 +816,45 @@ import_progress(struct importer *im)
 {
 	if (!ctl_listening(im->d, "jobs"))
 		return;
-	ctl_event(im->d, "jobs", "import.progress", json_pack("{s:I,s:I,s:I,"
-	    "s:I,s:I,s:I,s:I,s:I}", "batch", (json_int_t)im->batch,
+	ctl_event(im->d, "jobs", "import.progress", json_pack("{s:I,s:s,s:I,"
+	    "s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:i}", "batch", (json_int_t)im->batch,
+	    "phase", im->writing ? "writing" : "reading",
 	    "rows", (json_int_t)im->rows,
+	    "written", (json_int_t)im->written,
 	    "bytes", (json_int_t)csv_bytes(im->rd),
 	    "size", (json_int_t)im->size,
 	    "imported", (json_int_t)im->imported,
 	    "updated", (json_int_t)im->updated,
 	    "duplicates", (json_int_t)im->duplicates,
-	    "invalid", (json_int_t)im->invalid));
+	    "invalid", (json_int_t)im->invalid,
+	    "percent", import_percent(im)));
 }
 
-/* One slice: rows in one transaction, then yield to the loop. */
+/* One slice: read or write for IMPORT_SLICE_MS in one transaction, then
+ * yield to the loop. */
 static void
 import_slice(evutil_socket_t fd, short ev, void *arg)
 {
 	struct importer		*im = arg;
-	struct csv_record	 rec;
+	struct daemon		*d = im->d;
 	struct timeval		 tv = { 0, 0 };
 	double			 t0 = now_ms();
-	int64_t			 now = store_now();
-	int			 n, rc = 1, err = 0;
+	int			 rc, err = 0;
 	struct ctl_req		*r;
 
+	(void)fd;
+	(void)ev;
 	if (store_begin(im->d->store) == -1) {
 		evtimer_add(im->ev, &tv);
 		return;
 	}
-	for (n = 0; n < IMPORT_SLICE_ROWS; n++) {
-		if ((n & 255) == 255 && now_ms() - t0 > IMPORT_SLICE_MS)
-			break;
-		if ((rc = csv_next(im->rd, &rec)) != 1) {
+	if (im->writing) {
+		rc = write_slice(im, t0, store_now());
+		im->t_write += now_ms() - t0;
+	} else {
+		if ((rc = read_slice(im, t0)) == -1)
 			err = errno;
-			break;
-		}
-		if (!im->started) {
-			im->started = 1;
-			if (rec.error == NULL && detect_header(im, &rec))
-				continue;
-		}
-		import_row(im, &rec, now);
+		im->t_read += now_ms() - t0;
 	}
 	if (rc == 1) {
 		if (store_commit(im->d->store) == -1) {
@@ -569,14 +877,17 @@ import_slice(evutil_socket_t fd, short ev, void *arg)
 	im->r = NULL;
 	if (rc == 0) {
 		log_info("import batch %lld: %lld rows, %lld new, %lld updated,"
-		    " %lld duplicates, %lld invalid", (long long)im->batch,
-		    im->rows, im->imported, im->updated, im->duplicates,
-		    im->invalid);
+		    " %lld duplicates, %lld invalid in %.2f s (reading %.2f s,"
+		    " writing %.2f s)", (long long)im->batch, im->rows,
+		    im->imported, im->updated, im->duplicates, im->invalid,
+		    (now_ms() - im->t_start) / 1e3, im->t_read / 1e3,
+		    im->t_write / 1e3);
 		ctl_reply(r, import_summary(im));
 	} else
 		ctl_error(r, "internal", "reading the file at line %llu: %s",
 		    (unsigned long long)im->rows, strerror(err));
 	import_free(im);
+	search_kick(d);
 }
 
 static int
@@ -609,6 +920,7 @@ import_start(struct ctl_req *r)
 	json_t		*cat = json_object_get(r->args, "category");
 	int64_t		 catid = 0;
 	int		 preview = ctl_arg_bool(r, "preview", 0);
+	const char	*s;
 
 	if (r->fd == -1) {
 		ctl_error(r, "bad_request", "contacts.import needs the file "
@@ -639,6 +951,14 @@ import_start(struct ctl_req *r)
 		return CMD_DONE;
 	}
 	im->d = d;
+	im->mem = IMPORT_MEM;
+	/* Tests write a file in several rounds without a 24 MiB file. */
+	if ((s = getenv("WACAMP_TEST_IMPORT_MEM")) != NULL &&
+	    strtoul(s, NULL, 10) > 0 && strtoul(s, NULL, 10) < IMPORT_MEM)
+		im->mem = strtoul(s, NULL, 10);
+	im->run_rows = im->mem / 4 / sizeof(struct irow);
+	if (im->run_rows > IMPORT_RUN_ROWS)
+		im->run_rows = IMPORT_RUN_ROWS;
 	im->fd = r->fd;
 	r->fd = -1;	/* the job owns it now */
 	im->size = sb.st_size;
@@ -655,6 +975,10 @@ import_start(struct ctl_req *r)
 		store_exec(d->store, "CREATE TEMP TABLE IF NOT EXISTS "
 		    "import_seen (n TEXT PRIMARY KEY) WITHOUT ROWID");
 		store_exec(d->store, "DELETE FROM temp.import_seen");
+	} else if (search_mark_lower(d->store) == -1) {
+		ctl_error(r, "internal", "%s", store_errmsg(d->store));
+		import_free(im);
+		return CMD_DONE;
 	} else {
 		st = store_stmt(d->store, "INSERT INTO import_batches (user_id,"
 		    " filename, default_country, category_id, created_at) "
@@ -680,6 +1004,7 @@ import_start(struct ctl_req *r)
 	ctl_target(r, "batch %lld %.200s", (long long)im->batch,
 	    ctl_arg_str(r, "filename", ""));
 	im->r = r;
+	im->t_start = now_ms();
 	d->importer = im;
 	import_slice(-1, 0, im);
 	return CMD_PARKED;
@@ -693,12 +1018,19 @@ import_undo(struct daemon *d, int64_t batch, json_t **out, const char **code,
 	sqlite3		*db = store_db(d->store);
 	char		 state[16] = "";
 	long long	 messaged = 0, removed, restored, links;
+	int64_t		 lo = 0, hi = INT64_MAX;
 
-	st = store_stmt(d->store, "SELECT state FROM import_batches WHERE "
-	    "id = ?");
+	/* The batch's rows lie between the first and last id it created. */
+	st = store_stmt(d->store, "SELECT state, first_id, last_id FROM "
+	    "import_batches WHERE id = ?");
 	sqlite3_bind_int64(st, 1, batch);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if (sqlite3_step(st) == SQLITE_ROW) {
 		snprintf(state, sizeof state, "%s", sqlite3_column_text(st, 0));
+		if (sqlite3_column_type(st, 1) != SQLITE_NULL) {
+			lo = sqlite3_column_int64(st, 1);
+			hi = sqlite3_column_int64(st, 2);
+		}
+	}
 	sqlite3_reset(st);
 	if (*state == '\0') {
 		*code = "not_found";
@@ -712,9 +1044,11 @@ import_undo(struct daemon *d, int64_t batch, json_t **out, const char **code,
 		return -1;
 	}
 	st = store_stmt(d->store, "SELECT count(*) FROM contacts c WHERE "
-	    "c.batch_id = ? AND EXISTS (SELECT 1 FROM messages m WHERE "
-	    "m.contact_id = c.id)");
+	    "c.id BETWEEN ?2 AND ?3 AND c.batch_id = ?1 AND EXISTS (SELECT 1 "
+	    "FROM messages m WHERE m.contact_id = c.id)");
 	sqlite3_bind_int64(st, 1, batch);
+	sqlite3_bind_int64(st, 2, lo);
+	sqlite3_bind_int64(st, 3, hi);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		messaged = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
@@ -744,8 +1078,11 @@ import_undo(struct daemon *d, int64_t batch, json_t **out, const char **code,
 		goto rollback;
 	sqlite3_reset(st);
 	links = sqlite3_changes(db);
-	st = store_stmt(d->store, "DELETE FROM contacts WHERE batch_id = ?");
+	st = store_stmt(d->store, "DELETE FROM contacts WHERE id BETWEEN ?2 "
+	    "AND ?3 AND batch_id = ?1");
 	sqlite3_bind_int64(st, 1, batch);
+	sqlite3_bind_int64(st, 2, lo);
+	sqlite3_bind_int64(st, 3, hi);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		goto rollback;
 	sqlite3_reset(st);
@@ -796,15 +1133,19 @@ export_fill(struct exporter *ex)
 
 	csv_buf_reset(&ex->buf);
 	ex->pos = 0;
+	/* By number, categories by name: the same contacts export the
+	 * same, whatever order they were added in. */
 	st = store_stmt(ex->d->store, "SELECT c.id, c.full_number, "
-	    "c.first_name, c.last_name, (SELECT group_concat(g.name, '|') "
-	    "FROM category_contacts cc JOIN categories g ON g.id = "
-	    "cc.category_id WHERE cc.contact_id = c.id) FROM contacts c "
-	    "WHERE c.id > ? ORDER BY c.id LIMIT ?");
-	sqlite3_bind_int64(st, 1, ex->after);
+	    "c.first_name, c.last_name, (SELECT group_concat(name, '|') FROM "
+	    "(SELECT g.name FROM category_contacts cc JOIN categories g ON "
+	    "g.id = cc.category_id WHERE cc.contact_id = c.id ORDER BY "
+	    "g.name)) FROM contacts c WHERE c.full_number > ? ORDER BY "
+	    "c.full_number LIMIT ?");
+	sqlite3_bind_text(st, 1, ex->after, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int(st, 2, EXPORT_PAGE);
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		ex->after = sqlite3_column_int64(st, 0);
+		snprintf(ex->after, sizeof ex->after, "%s",
+		    (const char *)sqlite3_column_text(st, 1));
 		f[0] = (const char *)sqlite3_column_text(st, 1);
 		f[1] = (const char *)sqlite3_column_text(st, 2);
 		f[2] = (const char *)sqlite3_column_text(st, 3);

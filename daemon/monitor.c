@@ -14,6 +14,7 @@
 #include "pacer.h"
 #include "campaign.h"
 #include "provider.h"
+#include "search.h"
 #include "store.h"
 
 const char *
@@ -104,6 +105,8 @@ monitor_stats(struct daemon *d)
 	    "interaction_rate", rate, "error_rate", err_rate,
 	    "error_alert", err_rate > 0.10,
 	    "uptime", (json_int_t)(now - d->started));
+	json_object_set_new(j, "search_pending",
+	    json_integer(search_pending(d)));
 	json_object_set_new(j, "lanes", pacer_lanes(d));
 	camps = json_array();
 	st = store_stmt(d->store, "SELECT id FROM campaigns WHERE "

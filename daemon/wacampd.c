@@ -25,6 +25,7 @@
 #include "monitor.h"
 #include "pacer.h"
 #include "provider.h"
+#include "search.h"
 #include "store.h"
 #include "webhook.h"
 #include "xmalloc.h"
@@ -373,6 +374,7 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	pacer_start(&d);
+	search_start(&d);
 	for (i = 0; i < 3; i++) {
 		d.ev_sig[i] = evsignal_new(d.base, sigs[i], signal_cb, &d);
 		evsignal_add(d.ev_sig[i], NULL);
@@ -385,6 +387,7 @@ main(int argc, char *argv[])
 	pacer_stop(&d);
 	provider_stop(&d);
 	import_shutdown(&d);
+	search_stop(&d);
 	webhook_shutdown(&d);
 	ctl_shutdown(&d);
 	for (i = 0; i < 3; i++)

@@ -52,6 +52,10 @@ print_status(json_t *d)
 	    100 * json_real_value(json_object_get(d, "error_rate")),
 	    json_is_true(json_object_get(d, "error_alert")) ?
 	    "  ALERT" : "");
+	if (json_integer_value(json_object_get(d, "search_pending")) > 0)
+		printf("search     indexing, %lld contacts to go (found by a "
+		    "slower scan meanwhile)\n", (long long)json_integer_value(
+		    json_object_get(d, "search_pending")));
 	if (json_object_get(d, "provider_health") != NULL) {
 		printf("health     ");
 		cli_puts_safe(json_string_value(json_object_get(d,

@@ -63,8 +63,9 @@ print_contacts(json_t *d)
 		    "opted-out " : "", json_is_true(json_object_get(c,
 		    "verified")) ? "verified" : "");
 	}
-	printf("%zu of %lld", json_array_size(json_object_get(d, "items")),
-	    jint(d, "total"));
+	printf("%zu of %lld%s", json_array_size(json_object_get(d, "items")),
+	    jint(d, "total"), json_is_true(json_object_get(d, "total_capped")) ?
+	    "+" : "");
 	if (json_is_integer(json_object_get(d, "next")))
 		printf(" (more: --after %lld)", jint(d, "next"));
 	printf("\n");

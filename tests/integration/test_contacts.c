@@ -448,6 +448,165 @@ test_responsive(void **state)
 	assert_int_equal(total("+2299"), 200000);
 }
 
+/* Total of a name search, once through the scan of rows not yet indexed. */
+static long long
+search_total(struct harness *h, const char *q)
+{
+	json_t		*rep;
+	long long	 t;
+	int		 fd = harness_connect(h);
+
+	rep = harness_call(fd, "contacts.list", json_pack("{s:s}", "search",
+	    q));
+	close(fd);
+	assert_true(json_is_true(json_object_get(rep, "ok")));
+	t = n(json_object_get(rep, "data"), "total");
+	json_decref(rep);
+	return t;
+}
+
+static long long
+h_total(struct harness *h)
+{
+	json_t		*rep;
+	long long	 t;
+	int		 fd = harness_connect(h);
+
+	rep = harness_call(fd, "contacts.list", json_pack("{s:i}", "limit", 1));
+	close(fd);
+	t = n(json_object_get(rep, "data"), "total");
+	json_decref(rep);
+	return t;
+}
+
+/* Wait (bounded) until the name index holds every contact. */
+static void
+wait_indexed(struct harness *h)
+{
+	json_t		*rep;
+	long long	 p = 1;
+	int		 i, fd;
+
+	for (i = 0; i < 200 && p != 0; i++) {
+		usleep(20000);
+		fd = harness_connect(h);
+		rep = harness_call(fd, "monitoring.stats", NULL);
+		close(fd);
+		p = n(json_object_get(rep, "data"), "search_pending");
+		json_decref(rep);
+	}
+	assert_int_equal(p, 0);
+}
+
+/*
+ * An import written in several rounds of two runs (an 800 KiB memory cap),
+ * rows far from
+ * number order, duplicates within the file: counts, the last row of a
+ * number wins, opt-out stays, name search is right before and after the
+ * index catches up, and undo takes exactly its rows back.
+ */
+static void
+test_rounds_and_search(void **state)
+{
+	struct harness	 h;
+	json_t		*rep, *d, *c;
+	char		 path[400], args[600], *out = NULL;
+	FILE		*fp;
+	long long	 i, p, before;
+	int		 fd, k;
+
+	setenv("WACAMP_TEST_IMPORT_MEM", "819200", 1);
+	harness_init(&h, NULL);
+	assert_int_equal(harness_start(&h), 0);
+	unsetenv("WACAMP_TEST_IMPORT_MEM");
+	fd = harness_connect(&h);
+	rep = harness_call(fd, "contacts.create", json_pack("{s:s,s:s}",
+	    "phone", "+22896000007", "first_name", "Old"));
+	json_decref(rep);
+	rep = harness_call(fd, "contacts.update", json_pack("{s:i,s:b}", "id",
+	    1, "opted_out", 1));
+	assert_true(json_is_true(json_object_get(rep, "ok")));
+	json_decref(rep);
+	close(fd);
+	before = h_total(&h);
+	assert_int_equal(before, 1);
+
+	/* 30,000 numbers in a scrambled order; every 1,000th twice, the
+	 * second time with another name. Marie in 1 of 3, Marbari (which
+	 * holds "Mar" and "ari" but not "Mari") in another. */
+	snprintf(path, sizeof path, "%s/rounds.csv", h.dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fprintf(fp, "phone,first_name,last_name\n");
+	for (i = 0; i < 30000; i++) {
+		p = (i * 7919) % 30000;
+		fprintf(fp, "+228960%05lld,%s,N%lld\n", p, p % 3 == 0 ?
+		    "Marie" : p % 3 == 1 ? "Marbari" : "Yao", p);
+	}
+	for (i = 0; i < 30000; i += 1000)
+		fprintf(fp, "+228960%05lld,Again,N%lld\n", i + 7, i + 7);
+	fclose(fp);
+	snprintf(args, sizeof args, "--json contacts import '%s'", path);
+	assert_int_equal(harness_cli(&h, args, NULL, &out), 0);
+	d = json_loads(out, 0, NULL);
+	free(out);
+	assert_counts(d, 29999, 1, 31, 0);
+	json_decref(d);
+	assert_int_equal(h_total(&h), 30000);
+
+	/* Right away (scan of unindexed rows), then once indexed. */
+	for (k = 0; k < 2; k++) {
+		assert_int_equal(search_total(&h, "Mari"), 9990);
+		assert_int_equal(search_total(&h, "bari"), 9990);
+		assert_int_equal(search_total(&h, "again"), 30);
+		if (k == 0)
+			wait_indexed(&h);
+	}
+	fd = harness_connect(&h);
+	rep = harness_call(fd, "contacts.get", json_pack("{s:i}", "id", 1));
+	close(fd);
+	c = json_object_get(rep, "data");
+	assert_string_equal(json_string_value(json_object_get(c,
+	    "first_name")), "Again");
+	assert_true(json_is_true(json_object_get(c, "opted_out")));
+	json_decref(rep);
+
+	/* A contact added after the index caught up is found at once; so is
+	 * one that takes the id of the highest, deleted once indexed. */
+	fd = harness_connect(&h);
+	rep = harness_call(fd, "contacts.create", json_pack("{s:s,s:s}",
+	    "phone", "+22897000001", "first_name", "Mariette"));
+	p = n(json_object_get(rep, "data"), "id");
+	json_decref(rep);
+	close(fd);
+	assert_int_equal(search_total(&h, "Mariet"), 1);
+	wait_indexed(&h);
+	fd = harness_connect(&h);
+	json_decref(harness_call(fd, "contacts.delete", json_pack("{s:I}",
+	    "id", (json_int_t)p)));
+	rep = harness_call(fd, "contacts.create", json_pack("{s:s,s:s}",
+	    "phone", "+22897000001", "first_name", "Marielle"));
+	assert_int_equal(n(json_object_get(rep, "data"), "id"), p);
+	json_decref(rep);
+	close(fd);
+	assert_int_equal(search_total(&h, "Mariet"), 0);
+	assert_int_equal(search_total(&h, "Mariel"), 1);
+	wait_indexed(&h);
+	assert_int_equal(search_total(&h, "Mariel"), 1);
+
+	assert_int_equal(harness_cli(&h, "contacts undo-import 1", NULL, NULL), 0);
+	assert_int_equal(h_total(&h), 2);
+	fd = harness_connect(&h);
+	rep = harness_call(fd, "contacts.get", json_pack("{s:i}", "id", 1));
+	close(fd);
+	c = json_object_get(rep, "data");
+	assert_string_equal(json_string_value(json_object_get(c,
+	    "first_name")), "Old");
+	json_decref(rep);
+	assert_int_equal(search_total(&h, "Mari"), 1);
+	harness_cleanup(&h);
+}
+
 int
 main(void)
 {
@@ -460,6 +619,7 @@ main(void)
 		cmocka_unit_test(test_unreadable),
 		cmocka_unit_test(test_paging),
 		cmocka_unit_test(test_responsive),
+		cmocka_unit_test(test_rounds_and_search),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
