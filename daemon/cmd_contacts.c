@@ -81,20 +81,51 @@ contact_row(sqlite3_stmt *st)
 	return j;
 }
 
-/* FTS5 phrase for a substring: the text in double quotes, quotes doubled. */
+/* One FTS5 string: LEN bytes of S in double quotes, quotes doubled. */
+static char *
+fts_quote(char *p, const char *s, size_t len)
+{
+	size_t	 i;
+
+	*p++ = '"';
+	for (i = 0; i < len; i++) {
+		if (s[i] == '"')
+			*p++ = '"';
+		*p++ = s[i];
+	}
+	*p++ = '"';
+	return p;
+}
+
+/*
+ * FTS5 query for a substring: each of its trigrams, ANDed. The index is
+ * built with detail=none, where phrases of more than one token are not
+ * supported, so "Walkowska" is asked as "Wal" AND "alk" AND ... AND "ska".
+ */
 static char *
 fts_phrase(const char *s)
 {
-	char	*out = xmalloc(strlen(s) * 2 + 3), *p = out;
+	size_t	 len = strlen(s), n = 0, i, *at;
+	char	*out, *p;
 
-	*p++ = '"';
-	for (; *s != '\0'; s++) {
-		if (*s == '"')
-			*p++ = '"';
-		*p++ = *s;
+	at = xcalloc(len + 1, sizeof *at);
+	for (i = 0; i < len; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80)
+			at[n++] = i;
+	at[n] = len;
+	out = xmalloc(len * 2 * 3 + n * 8 + 8);
+	p = out;
+	if (n < 3)
+		p = fts_quote(p, s, len);
+	for (i = 0; n >= 3 && i + 3 <= n; i++) {
+		if (i > 0) {
+			memcpy(p, " AND ", 5);
+			p += 5;
+		}
+		p = fts_quote(p, s + at[i], at[i + 3] - at[i]);
 	}
-	*p++ = '"';
 	*p = '\0';
+	free(at);
 	return out;
 }
 

@@ -18,8 +18,14 @@
 
 #define EVIL_NAME	"\x1b]0;PWNED\x07" "Eve\x1b[31mRed"
 #define MANY		1000000
+#define WALK_N		100000	/* contacts of the walk's daemon */
+#define WALK_CAT	300	/* of them in the campaign's category */
+/* Category "Walkers" is id 2: typed in the form. */
+#define WALK_PICK_CATEGORY()	do { type("2"); keys("Enter"); } while (0)
 
 static struct harness	 H;
+static struct harness	 W;		/* the walk's own daemon */
+static struct harness	*target = &H;	/* the daemon sessions talk to */
 static char		 tmux_name[64];
 static int		 tmux_count;
 static int		 have_contacts;	/* the daemon knows contacts.list */
@@ -117,21 +123,27 @@ session_start(const char *lang, int w, int h)
 	    "\"exec env LANG=%s LC_ALL= TERM=screen-256color "
 	    "WACAMP_LOCALEDIR='%s' '%s' -S '%s'\"", w, h, lang,
 	    env_or("WACAMP_LOCALEDIR", "build/locale"),
-	    env_or("WACAMP", "build/wacamp"), H.sock), 0);
+	    env_or("WACAMP", "build/wacamp"), target->sock), 0);
 	have_session = 1;
+}
+
+static void
+db_exec_at(struct harness *h, const char *sql)
+{
+	sqlite3	*db;
+	char	*err = NULL;
+
+	assert_int_equal(sqlite3_open(h->db, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
+		fail_msg("%s: %s", sql, err);
+	sqlite3_close(db);
 }
 
 static void
 db_exec(const char *sql)
 {
-	sqlite3	*db;
-	char	*err = NULL;
-
-	assert_int_equal(sqlite3_open(H.db, &db), SQLITE_OK);
-	sqlite3_busy_timeout(db, 5000);
-	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
-		fail_msg("%s: %s", sql, err);
-	sqlite3_close(db);
+	db_exec_at(&H, sql);
 }
 
 static int
@@ -192,6 +204,7 @@ test_teardown(void **state)
 	if (have_session)
 		tmux("kill-server 2>/dev/null");
 	have_session = 0;
+	target = &H;
 	return 0;
 }
 
@@ -437,6 +450,165 @@ test_memory_flat(void **state)
 	assert_true(wait_text(" 1/1000000", 10, 0));
 }
 
+
+/* Type TEXT as it is (no key names) into the pane. */
+static void
+type(const char *text)
+{
+	char	 cmd[600];
+
+	snprintf(cmd, sizeof cmd, "send-keys -l '%s'", text);
+	assert_int_equal(tmux("%s", cmd), 0);
+}
+
+/*
+ * The campaign detail's progress bar as seen now: filled cells, and the
+ * "done" figure after it in *DONE. -1 when no bar is on the screen.
+ */
+static int
+progress_seen(long *done)
+{
+	char	*s = capture(), *line, *nl, *p, *end;
+	int	 cells = -1;
+
+	*done = -1;
+	for (line = s; line != NULL && *line != '\0'; line = nl) {
+		if ((nl = strchr(line, '\n')) != NULL)
+			*nl++ = '\0';
+		if (strncmp(line, "  Progress", 10) != 0 ||
+		    (p = strchr(line, '[')) == NULL ||
+		    (end = strchr(p, ']')) == NULL)
+			continue;
+		*end = '\0';
+		for (cells = 0; (p = strstr(p, "\xe2\x96\x88")) != NULL; p += 3)
+			cells++;
+		*done = strtol(end + 1, NULL, 10);
+		break;
+	}
+	free(s);
+	return cells;
+}
+
+/* The walk's daemon: WALK_N contacts, a category of WALK_CAT, quick pacing. */
+static int
+walk_start(void)
+{
+	char	 sql[1024];
+
+	harness_init(&W, "[wassenger]\nprovider = simulator\n[pacing]\n"
+	    "interval = 100ms\njitter = 0\nbatch_size = 100000\n"
+	    "batch_pause = 0\ndaily_limit = 100000\n");
+	if (harness_start(&W) == -1)
+		return -1;
+	harness_stop(&W);
+	snprintf(sql, sizeof sql, "WITH RECURSIVE n(i) AS (SELECT 1 "
+	    "UNION ALL SELECT i + 1 FROM n WHERE i < %d) INSERT INTO "
+	    "contacts (full_number, first_name, last_name, created_at, "
+	    "updated_at) SELECT '+3362' || printf('%%07d', i), "
+	    "'Walker' || i, 'Dupont', 1, 1 FROM n", WALK_N - 1);
+	db_exec_at(&W, sql);
+	db_exec_at(&W, "INSERT INTO contacts (full_number, first_name, "
+	    "last_name, created_at, updated_at) VALUES ('+22890077777', "
+	    "'Zénobie', 'Walkowska', 1, 1)");
+	db_exec_at(&W, "INSERT INTO categories (name, created_at, updated_at) "
+	    "VALUES ('Others', 1, 1), ('Walkers', 1, 1)");
+	snprintf(sql, sizeof sql, "INSERT INTO category_contacts (category_id, "
+	    "contact_id) SELECT (SELECT id FROM categories WHERE name = "
+	    "'Walkers'), id FROM contacts WHERE id <= %d", WALK_CAT);
+	db_exec_at(&W, sql);
+	snprintf(sql, sizeof sql, "INSERT INTO category_contacts (category_id, "
+	    "contact_id) SELECT (SELECT id FROM categories WHERE name = "
+	    "'Others'), id FROM contacts WHERE id > %d AND id <= %d",
+	    WALK_CAT, WALK_CAT + 50);
+	db_exec_at(&W, sql);
+	return harness_start(&W);
+}
+
+static int
+walk_teardown(void **state)
+{
+	test_teardown(state);
+	if (W.dir[0] != '\0')
+		harness_cleanup(&W);
+	memset(&W, 0, sizeof W);
+	return 0;
+}
+
+/*
+ * Acceptance 1 of issue #6, every step by keys: dashboard, contacts
+ * (a search among 100,000 finds the one), a new campaign, send, the bar
+ * moves with no key pressed, stop.
+ */
+static void
+test_walk(void **state)
+{
+	double	 t0;
+	long	 done0, done1;
+	int	 cells0, cells1;
+	char	*s;
+
+	assert_int_equal(walk_start(), 0);
+	target = &W;
+	session_start("C.UTF-8", 100, 30);
+	assert_true(wait_text("Today's usage", 10, 0));
+	assert_true(wait_text("Provider: simulator", 10, 0));
+
+	keys("2");
+	assert_true(wait_text("1/100000", 20, 0));
+	keys("/");
+	assert_true(wait_text("Search contacts", 5, 0));
+	type("Walkowska");
+	keys("Enter Enter");
+	assert_true(wait_text("Zénobie Walkowska", 20, 0));
+	assert_true(wait_text("   1/1\n", 10, 0));
+	s = capture();
+	assert_non_null(strstr(s, "+22890077777"));
+	assert_null(strstr(s, "Walker"));
+	free(s);
+
+	keys("5");
+	assert_true(wait_text("No campaigns. Press n", 10, 0));
+	keys("n");
+	assert_true(wait_text("New campaign", 5, 0));
+	type("Walk test");
+	keys("Enter");
+	type("Bonjour {{first_name}}");
+	keys("Enter Enter");
+	WALK_PICK_CATEGORY();
+	assert_true(wait_text("New campaign", 10, 1));
+	assert_true(wait_text("Walk test", 10, 0));
+	assert_true(wait_text("draft", 10, 0));
+
+	keys("Enter");
+	assert_true(wait_text("[draft]", 10, 0));
+	keys("s");
+	assert_true(wait_text("Send campaign Walk test now?", 5, 0));
+	keys("y");
+	assert_true(wait_text("[running]", 15, 0));
+	t0 = harness_now();
+	while ((cells0 = progress_seen(&done0)) < 0 && harness_now() - t0 < 10)
+		usleep(50000);
+	assert_true(cells0 >= 0);
+	/* No key from here: the daemon's events move the bar. */
+	t0 = harness_now();
+	do {
+		usleep(200000);
+		cells1 = progress_seen(&done1);
+	} while ((cells1 <= cells0 || done1 <= done0) &&
+	    harness_now() - t0 < 20);
+	fprintf(stderr, "progress bar: %d cells (%ld sent) -> %d cells "
+	    "(%ld sent)\n", cells0, done0, cells1, done1);
+	assert_true(cells1 > cells0);
+	assert_true(done1 > done0);
+	assert_true(done1 < WALK_CAT);
+
+	keys("x");
+	assert_true(wait_text("Stop campaign Walk test?", 5, 0));
+	keys("y");
+	assert_true(wait_text("[stopped]", 15, 0));
+	assert_true(wait_text("Pending: 0", 10, 0));
+}
+
 int
 main(void)
 {
@@ -448,6 +620,7 @@ main(void)
 		cmocka_unit_test_teardown(test_reconnect, test_teardown),
 		cmocka_unit_test_teardown(test_escape_inert, test_teardown),
 		cmocka_unit_test_teardown(test_memory_flat, test_teardown),
+		cmocka_unit_test_teardown(test_walk, walk_teardown),
 	};
 
 	setlocale(LC_ALL, "C.UTF-8");
