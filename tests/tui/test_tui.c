@@ -20,8 +20,6 @@
 #define MANY		1000000
 #define WALK_N		100000	/* contacts of the walk's daemon */
 #define WALK_CAT	300	/* of them in the campaign's category */
-/* Category "Walkers" is id 2: typed in the form. */
-#define WALK_PICK_CATEGORY()	do { type("2"); keys("Enter"); } while (0)
 
 static struct harness	 H;
 static struct harness	 W;		/* the walk's own daemon */
@@ -247,7 +245,14 @@ test_screens_and_help(void **state)
 	keys("n");
 	assert_true(wait_text("New campaign", 5, 0));
 	/* Validation stays in the form and says which field. */
-	keys("Enter Enter Enter Enter");
+	keys("Enter Enter Enter Enter Enter");
+	assert_true(wait_text("Name: required", 5, 0));
+	/* F1 in a form: the form's keys, '?' being text there. */
+	keys("F1");
+	assert_true(wait_text("Keys: New campaign", 5, 0));
+	assert_true(wait_text("Categories: open the picker", 5, 0));
+	keys("Space");
+	assert_true(wait_text("Keys: New campaign", 5, 1));
 	assert_true(wait_text("Name: required", 5, 0));
 	keys("Escape");
 	assert_true(wait_text("New campaign", 5, 1));
@@ -574,7 +579,31 @@ test_walk(void **state)
 	keys("Enter");
 	type("Bonjour {{first_name}}");
 	keys("Enter Enter");
-	WALK_PICK_CATEGORY();
+	/* Categories come from the picker, with their counts. */
+	assert_true(wait_text("(Space: choose)", 5, 0));
+	keys("Space");
+	assert_true(wait_text("Choose categories", 5, 0));
+	assert_true(wait_text("[ ] Walkers", 10, 0));
+	assert_true(wait_text("300", 5, 0));
+	keys("'?'");
+	assert_true(wait_text("Keys: Choose categories", 5, 0));
+	keys("Space");
+	assert_true(wait_text("Keys: Choose categories", 5, 1));
+	keys("Down Space");
+	assert_true(wait_text("[x] Walkers", 5, 0));
+	assert_true(wait_text("[ ] Others", 5, 0));
+	keys("Enter");
+	assert_true(wait_text("Choose categories", 5, 1));
+	assert_true(wait_text("Walkers (300)", 5, 0));
+	/* The preview: the category's first contact, then one asked for. */
+	assert_true(wait_text("Preview for Walker1 Dupont, +33620000001", 10,
+	    0));
+	assert_true(wait_text("Message 1: Bonjour Walker1", 5, 0));
+	keys("Enter");
+	type("100000");
+	assert_true(wait_text("Preview for Zénobie Walkowska", 10, 0));
+	assert_true(wait_text("Message 1: Bonjour Zénobie", 5, 0));
+	keys("Enter");
 	assert_true(wait_text("New campaign", 10, 1));
 	assert_true(wait_text("Walk test", 10, 0));
 	assert_true(wait_text("draft", 10, 0));
