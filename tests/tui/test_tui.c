@@ -107,9 +107,11 @@ keys(const char *k)
 	assert_int_equal(tmux("send-keys %s", k), 0);
 }
 
-/* Start wacamp in a fresh session, in LANG, W x H. */
+static void	type(const char *);
+
+/* Start wacamp in a fresh session, in LANG, W x H, behind WRAP (or ""). */
 static void
-session_start(const char *lang, int w, int h)
+session_start_as(const char *wrap, const char *lang, int w, int h)
 {
 	if (have_session)
 		tmux("kill-server 2>/dev/null");
@@ -118,11 +120,17 @@ session_start(const char *lang, int w, int h)
 	    (int)getpid(), ++tmux_count);
 	/* exec: the pane's pid is the client's, for /proc. */
 	assert_int_equal(tmux("new-session -d -x %d -y %d "
-	    "\"exec env LANG=%s LC_ALL= TERM=screen-256color "
-	    "WACAMP_LOCALEDIR='%s' '%s' -S '%s'\"", w, h, lang,
+	    "\"exec %s env LANG=%s LC_ALL= TERM=screen-256color "
+	    "WACAMP_LOCALEDIR='%s' '%s' -S '%s'\"", w, h, wrap, lang,
 	    env_or("WACAMP_LOCALEDIR", "build/locale"),
 	    env_or("WACAMP", "build/wacamp"), target->sock), 0);
 	have_session = 1;
+}
+
+static void
+session_start(const char *lang, int w, int h)
+{
+	session_start_as("", lang, w, h);
 }
 
 static void
@@ -456,6 +464,129 @@ test_memory_flat(void **state)
 }
 
 
+static void
+test_statistics(void **state)
+{
+	session_start("C.UTF-8", 100, 30);
+	assert_true(wait_text("Today's usage", 5, 0));
+	keys("8");
+	assert_true(wait_text("8 Statistics", 5, 0));
+	/* Today from monitoring.stats: 400 read of 800 sent, 90 replies
+	 * to 700 Message 1, 12 failed. */
+	assert_true(wait_text("Sent: 800", 5, 0));
+	assert_true(wait_text("Read: 400 (50.0%)", 5, 0));
+	assert_true(wait_text("Replies: 90 (12.9%)", 5, 0));
+	assert_true(wait_text("Error rate: 1.5%", 5, 0));
+	assert_true(wait_text("Last 30 days", 5, 0));
+	assert_true(wait_text("Messages by status", 5, 0));
+	assert_true(wait_text("Deliv.%", 5, 0));
+	keys("'?'");
+	assert_true(wait_text("Keys: Statistics", 5, 0));
+	assert_true(wait_text("the campaign's details", 5, 0));
+	keys("Space");
+	keys("F9");
+	assert_true(wait_text("8 Statistics", 5, 0));
+	keys("1");
+	assert_true(wait_text("Today's usage", 5, 0));
+}
+
+static void
+test_categories_users(void **state)
+{
+	json_t	*rep;
+	int	 fd;
+
+	assert_true((fd = harness_connect(&H)) != -1);
+	rep = harness_call(fd, "categories.create", json_pack("{s:s}", "name",
+	    "Clients Lomé"));
+	assert_true(json_is_true(json_object_get(rep, "ok")));
+	json_decref(rep);
+	rep = harness_call(fd, "categories.create", json_pack("{s:s}", "name",
+	    "Dakar"));
+	json_decref(rep);
+	rep = harness_call(fd, "categories.add_contacts", json_pack(
+	    "{s:s,s:[i,i,i]}", "id", "Clients Lomé", "contacts", 1, 2, 3));
+	assert_true(json_is_true(json_object_get(rep, "ok")));
+	json_decref(rep);
+	rep = harness_call(fd, "users.create", json_pack("{s:s,s:s,s:s}",
+	    "login", "alice", "role", "admin", "password", "Secret-pass-42"));
+	json_decref(rep);
+	close(fd);
+
+	session_start("C.UTF-8", 100, 30);
+	assert_true(wait_text("Today's usage", 5, 0));
+	keys("4");
+	assert_true(wait_text("Clients Lomé", 10, 0));
+	assert_true(wait_text("Dakar", 5, 0));
+	/* The row of Clients Lomé shows its 3 contacts. */
+	assert_int_equal(tmux("capture-pane -p | grep -q "
+	    "'Clients Lomé  *3$'"), 0);
+	keys("7");
+	assert_true(wait_text("super_admin", 10, 0));
+	assert_true(wait_text("alice", 5, 0));
+	assert_int_equal(tmux("capture-pane -p | grep -q "
+	    "'alice  *admin'"), 0);
+	assert_int_equal(tmux("capture-pane -p | grep -q "
+	    "'root  *super_admin  *root'"), 0);
+}
+
+/*
+ * A Unix user the daemon does not know gets the login screen; a password
+ * logs in, and the token it leaves logs the next start in by itself.
+ */
+static void
+test_login(void **state)
+{
+	char	 xdg[320], wrap[1024], cmd[2048];
+	json_t	*rep;
+	int	 fd;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "skipped: running the client as another Unix "
+		    "user needs root\n");
+		skip();
+	}
+	assert_true((fd = harness_connect(&H)) != -1);
+	rep = harness_call(fd, "users.create", json_pack("{s:s,s:s,s:s}",
+	    "login", "alice", "role", "admin", "password", "Secret-pass-42"));
+	json_decref(rep);
+	close(fd);
+	/* nobody may reach the socket; its token goes in a dir of its own. */
+	snprintf(xdg, sizeof xdg, "%s/xdg-nobody", H.dir);
+	snprintf(cmd, sizeof cmd, "chmod 711 '%s' && chmod 666 '%s' && "
+	    "mkdir -p '%s' && chown 65534:65534 '%s' && chmod 700 '%s'",
+	    H.dir, H.sock, xdg, xdg, xdg);
+	assert_int_equal(system(cmd), 0);
+	snprintf(wrap, sizeof wrap, "setpriv --reuid=65534 --regid=65534 "
+	    "--clear-groups env XDG_RUNTIME_DIR='%s' HOME='%s'", xdg, xdg);
+	session_start_as(wrap, "C.UTF-8", 100, 30);
+	assert_true(wait_text("Peer credentials do not apply: log in.", 10,
+	    0));
+	assert_true(wait_text("Log in to wacampd", 5, 0));
+	keys("F1");
+	assert_true(wait_text("Keys: Log in to wacampd", 5, 0));
+	keys("Space");
+	assert_true(wait_text("Keys: Log in to wacampd", 5, 1));
+	type("alice");
+	keys("Enter");
+	type("not-the-password");
+	keys("Enter");
+	assert_true(wait_text("wrong login or password", 10, 0));
+	assert_true(wait_text("Log in to wacampd", 5, 0));
+	type("Secret-pass-42");
+	keys("Enter");
+	assert_true(wait_text("Today's usage", 10, 0));
+	assert_true(wait_text("alice@simulator", 5, 0));
+	assert_true(wait_text("Secret-pass-42", 1, 1));
+	/* An admin is not a super_admin: no users. */
+	keys("7");
+	assert_true(wait_text("Only a super_admin can manage users.", 5, 0));
+	/* Started again, the saved token logs in: no form. */
+	session_start_as(wrap, "C.UTF-8", 100, 30);
+	assert_true(wait_text("alice@simulator", 10, 0));
+	assert_true(wait_text("Log in to wacampd", 1, 1));
+}
+
 /* Type TEXT as it is (no key names) into the pane. */
 static void
 type(const char *text)
@@ -636,6 +767,12 @@ test_walk(void **state)
 	keys("y");
 	assert_true(wait_text("[stopped]", 15, 0));
 	assert_true(wait_text("Pending: 0", 10, 0));
+	/* Statistics lists it; Enter there opens it again. */
+	keys("8");
+	assert_true(wait_text("Walk test", 10, 0));
+	assert_true(wait_text("stopped", 10, 0));
+	keys("Enter");
+	assert_true(wait_text("[stopped]", 10, 0));
 }
 
 int
@@ -649,6 +786,9 @@ main(void)
 		cmocka_unit_test_teardown(test_reconnect, test_teardown),
 		cmocka_unit_test_teardown(test_escape_inert, test_teardown),
 		cmocka_unit_test_teardown(test_memory_flat, test_teardown),
+		cmocka_unit_test_teardown(test_statistics, test_teardown),
+		cmocka_unit_test_teardown(test_categories_users, test_teardown),
+		cmocka_unit_test_teardown(test_login, test_teardown),
 		cmocka_unit_test_teardown(test_walk, walk_teardown),
 	};
 
