@@ -214,7 +214,7 @@ static const struct tui_key keys_picker[] = {
 	{ "\xe2\x86\x91\xe2\x86\x93 j k", N_("move") },
 	{ "PgUp PgDn", N_("page up / down") },
 	{ "Space", N_("choose or drop the category") },
-	{ "Enter Esc", N_("done") },
+	{ "Enter Esc", N_("close the picker") },
 	{ "? F1", N_("this help") },
 	{ NULL, NULL }
 };

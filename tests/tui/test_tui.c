@@ -337,7 +337,7 @@ test_french(void **state)
 		{ "1", "Envois du jour" }, { "2", "Recherche" },
 		{ "3", "Fichier" }, { "4", "Catégories" },
 		{ "5", "Campagnes" }, { "6", "État" },
-		{ "7", "Utilisateurs" },
+		{ "7", "Utilisateurs" }, { "8", "Statistiques" },
 	};
 	size_t	 i;
 
@@ -354,9 +354,24 @@ test_french(void **state)
 		keys(screens[i][0]);
 		assert_true(wait_text(screens[i][1], 5, 0));
 	}
+	assert_true(wait_text("Aujourd'hui", 5, 0));
+	assert_true(wait_text("30 derniers jours", 5, 0));
+	assert_true(wait_text("Messages par état", 5, 0));
 	keys("'?'");
+	assert_true(wait_text("Touches : Statistiques", 5, 0));
+	keys("Space");
+	keys("7 '?'");
 	assert_true(wait_text("Touches : Utilisateurs", 5, 0));
 	keys("Space");
+	/* The campaign form, its picker and its preview. */
+	keys("5 n");
+	assert_true(wait_text("Nouvelle campagne", 5, 0));
+	assert_true(wait_text("(Espace : choisir)", 5, 0));
+	assert_true(wait_text("Aperçu pour", 10, 0));
+	keys("Enter Enter Enter Space");
+	assert_true(wait_text("Choisir les catégories", 5, 0));
+	keys("Escape Escape");
+	assert_true(wait_text("Nouvelle campagne", 5, 1));
 	keys("q");
 	assert_true(wait_text("Quitter wacamp ?", 5, 0));
 	assert_true(wait_text("o : oui", 5, 0));
