@@ -598,18 +598,17 @@ stats_block(int y, const char *title, json_int_t sent, json_int_t m1,
 	char	 r1[16], r2[16], r3[16], r4[16];
 
 	put(y++, 2, COLS - 4, title, A_BOLD | pair(PAIR_HEAD), 0);
-	putf(y++, 4, COLS - 6, 0, "%s: %-8lld %s: %-8lld %s: %-8lld "
-	    "%s: %lld", _("Sent"), (long long)sent, _("Message 1"),
-	    (long long)m1, _("Message 2"), (long long)m2, _("Failed"),
-	    (long long)failed);
 	pct(r1, sizeof r1, delivered, sent);
 	pct(r2, sizeof r2, rd, sent);
 	pct(r3, sizeof r3, inter, m1);
 	pct(r4, sizeof r4, failed, sent);
+	putf(y++, 4, COLS - 6, 0, "%s: %-7lld %s: %-7lld %s: %-7lld "
+	    "%s: %lld (%s)", _("Sent"), (long long)sent, _("Message 1"),
+	    (long long)m1, _("Message 2"), (long long)m2, _("Failed"),
+	    (long long)failed, r4);
 	putf(y++, 4, COLS - 6, 0, "%s: %lld (%s)  %s: %lld (%s)  "
-	    "%s: %lld (%s)  %s: %s", _("Delivered"), (long long)delivered, r1,
-	    _("Read"), (long long)rd, r2, _("Replies"), (long long)inter, r3,
-	    _("Error rate"), r4);
+	    "%s: %lld (%s)", _("Delivered"), (long long)delivered, r1,
+	    _("Read"), (long long)rd, r2, _("Replies"), (long long)inter, r3);
 	return y;
 }
 
@@ -657,9 +656,15 @@ draw_stats(struct tui *t)
 			by[k] += num(row, states[k][0]);
 	putf(y++, 2, COLS - 4, A_BOLD | pair(PAIR_HEAD), _("Messages by "
 	    "status, %zu of %lld campaigns"), held, (long long)l->total);
-	for (k = 0, x = 4; k < 8 && x < COLS; k++)
-		x += putf(y, x, COLS - x, 0, "%s: %lld  ", _(states[k][1]),
+	for (k = 0, x = 4; k < 8; k++) {
+		snprintf(buf, sizeof buf, "%s: %lld  ", _(states[k][1]),
 		    (long long)by[k]);
+		if (x + (int)mbstowcs(NULL, buf, 0) > COLS && x > 4) {
+			x = 4;
+			y++;
+		}
+		x += put(y, x, COLS - x, buf, 0, 0);
+	}
 	draw_list_at(t, l, _("No campaigns."), STATS_LIST_Y);
 }
 

@@ -107,18 +107,19 @@ static const struct tui_col user_cols[] = {
 	{ NULL, NULL, 0, 0 }
 };
 
+/* Rates before the read and reply counts: 80 columns show them first. */
 static const struct tui_col stats_cols[] = {
-	{ N_("ID"), "id", 5, COL_INT },
-	{ N_("Name"), "name", 16, COL_TEXT },
+	{ N_("ID"), "id", 4, COL_INT },
+	{ N_("Name"), "name", 14, COL_TEXT },
 	{ N_("Status"), "status", 10, COL_STATUS },
-	{ N_("Sent"), "sent", 7, COL_OUT },
+	{ N_("Sent"), "sent", 6, COL_OUT },
 	{ N_("Delivered"), "delivered", 9, COL_REACHED },
-	{ N_("Read"), "read", 7, COL_INT },
-	{ N_("Replies"), "interactions", 7, COL_INT },
 	{ N_("Failed"), "failed", 6, COL_INT },
 	{ N_("Deliv.%"), "delivered", 7, COL_RATE },
 	{ N_("Read%"), "read", 6, COL_RATE },
-	{ N_("Reply%"), "interactions", 7, COL_RATE },
+	{ N_("Reply%"), "interactions", 6, COL_RATE },
+	{ N_("Read"), "read", 6, COL_INT },
+	{ N_("Replies"), "interactions", 7, COL_INT },
 	{ NULL, NULL, 0, 0 }
 };
 

@@ -491,7 +491,7 @@ test_statistics(void **state)
 	assert_true(wait_text("Sent: 800", 5, 0));
 	assert_true(wait_text("Read: 400 (50.0%)", 5, 0));
 	assert_true(wait_text("Replies: 90 (12.9%)", 5, 0));
-	assert_true(wait_text("Error rate: 1.5%", 5, 0));
+	assert_true(wait_text("Failed: 12 (1.5%)", 5, 0));
 	assert_true(wait_text("Last 30 days", 5, 0));
 	assert_true(wait_text("Messages by status", 5, 0));
 	assert_true(wait_text("Deliv.%", 5, 0));
