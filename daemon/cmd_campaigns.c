@@ -17,6 +17,14 @@
 
 #define BODY_MAX	6000
 
+/*
+ * A message template with contact c's placeholders filled, as SQL: the one
+ * rendering that launch, relaunch and the preview share.
+ */
+#define PERSONALISE(tmpl) "replace(replace(replace(" tmpl ", " \
+	"'{{first_name}}', c.first_name), '{{last_name}}', c.last_name), " \
+	"'{{phone}}', c.full_number)"
+
 static int
 bad_text(struct ctl_req *r, const char *what, const char *s, size_t max)
 {
@@ -345,9 +353,7 @@ cmd_campaigns_send(struct ctl_req *r)
 	    "(campaign_id, contact_id, message_type, round, phone, body, "
 	    "state, created_at, updated_at) "
 	    "SELECT ?1, c.id, 1, 1, c.full_number, "
-	    "replace(replace(replace(k.message_1, '{{first_name}}', "
-	    "c.first_name), '{{last_name}}', c.last_name), '{{phone}}', "
-	    "c.full_number), 'pending', ?2, ?2 "
+	    PERSONALISE("k.message_1") ", 'pending', ?2, ?2 "
 	    "FROM campaigns k, contacts c WHERE k.id = ?1 AND "
 	    "c.opted_out = 0 AND c.id IN (SELECT cc.contact_id FROM "
 	    "category_contacts cc JOIN campaign_categories kc ON "
@@ -538,9 +544,7 @@ cmd_campaigns_relaunch(struct ctl_req *r)
 	    "(campaign_id, contact_id, message_type, round, phone, body, "
 	    "state, created_at, updated_at) "
 	    "SELECT ?1, c.id, 1, k.round, c.full_number, "
-	    "replace(replace(replace(k.message_1, '{{first_name}}', "
-	    "c.first_name), '{{last_name}}', c.last_name), '{{phone}}', "
-	    "c.full_number), 'pending', ?2, ?2 "
+	    PERSONALISE("k.message_1") ", 'pending', ?2, ?2 "
 	    "FROM campaigns k, contacts c WHERE k.id = ?1 AND "
 	    "c.opted_out = 0 AND c.id IN (SELECT cc.contact_id FROM "
 	    "category_contacts cc JOIN campaign_categories kc ON "
@@ -605,6 +609,88 @@ cmd_campaigns_stats(struct ctl_req *r)
 	    json_integer_value(json_object_get(c, "sending"))) /
 	    (double)total : 0));
 	ctl_reply(r, c);
+	return CMD_DONE;
+}
+
+/* The contact a preview shows: ARGS' contact, else the first of its categories. */
+static int64_t
+preview_contact(struct ctl_req *r, json_t *cats)
+{
+	sqlite3_stmt	*st;
+	json_t		*v;
+	size_t		 i;
+	int64_t		 id = 0, cid, first;
+
+	if (json_object_get(r->args, "contact") != NULL)
+		return ctl_arg_int(r, "contact", 0);
+	json_array_foreach(cats, i, v) {
+		if ((cid = category_id(r, v)) == -1)
+			continue;
+		st = store_stmt(r->d->store, "SELECT cc.contact_id FROM "
+		    "category_contacts cc JOIN contacts c ON c.id = "
+		    "cc.contact_id WHERE cc.category_id = ? AND "
+		    "c.opted_out = 0 ORDER BY cc.contact_id LIMIT 1");
+		sqlite3_bind_int64(st, 1, cid);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			first = sqlite3_column_int64(st, 0);
+			if (id == 0 || first < id)
+				id = first;
+		}
+		sqlite3_reset(st);
+	}
+	if (id != 0 || json_array_size(cats) > 0)
+		return id;
+	st = store_stmt(r->d->store, "SELECT id FROM contacts WHERE "
+	    "opted_out = 0 ORDER BY id LIMIT 1");
+	if (sqlite3_step(st) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return id;
+}
+
+/*
+ * campaigns.preview: Message 1 and 2 as one real contact would get them,
+ * rendered by the same SQL as a launch. Nothing is stored.
+ */
+static int
+cmd_campaigns_preview(struct ctl_req *r)
+{
+	sqlite3_stmt	*st;
+	const char	*m1 = ctl_arg_str(r, "message_1", "");
+	const char	*m2 = ctl_arg_str(r, "message_2", NULL);
+	json_t		*cats = json_object_get(r->args, "categories");
+	json_t		*data = NULL;
+	int64_t		 id;
+
+	if (bad_text(r, "message_1", m1, BODY_MAX) ||
+	    bad_text(r, "message_2", m2, BODY_MAX))
+		return CMD_DONE;
+	if ((id = preview_contact(r, cats)) <= 0) {
+		ctl_reply(r, json_pack("{s:n,s:n,s:n}", "contact",
+		    "message_1", "message_2"));
+		return CMD_DONE;
+	}
+	st = store_stmt(r->d->store, "SELECT c.id, c.full_number, "
+	    "c.first_name, c.last_name, " PERSONALISE("?1") ", "
+	    PERSONALISE("?2") " FROM contacts c WHERE c.id = ?3");
+	sqlite3_bind_text(st, 1, m1, -1, SQLITE_TRANSIENT);
+	if (m2 != NULL && *m2 != '\0')
+		sqlite3_bind_text(st, 2, m2, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 3, id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		data = json_pack("{s:{s:I,s:s,s:s,s:s},s:s,s:s?}",
+		    "contact", "id", (json_int_t)sqlite3_column_int64(st, 0),
+		    "phone", (const char *)sqlite3_column_text(st, 1),
+		    "first_name", (const char *)sqlite3_column_text(st, 2),
+		    "last_name", (const char *)sqlite3_column_text(st, 3),
+		    "message_1", (const char *)sqlite3_column_text(st, 4),
+		    "message_2", (const char *)sqlite3_column_text(st, 5));
+	sqlite3_reset(st);
+	if (data == NULL) {
+		ctl_error(r, "not_found", "no contact %lld", (long long)id);
+		return CMD_DONE;
+	}
+	ctl_reply(r, data);
 	return CMD_DONE;
 }
 
@@ -696,6 +782,9 @@ const struct ctl_cmd campaigns_cmds[] = {
 	{ "campaigns.relaunch", ROLE_ADMIN, CMD_AUDIT, "id:i! confirm:b",
 	    cmd_campaigns_relaunch },
 	{ "campaigns.stats", ROLE_ADMIN, 0, "id:i!", cmd_campaigns_stats },
+	{ "campaigns.preview", ROLE_ADMIN, 0,
+	    "message_1:s message_2:s categories:a contact:i",
+	    cmd_campaigns_preview },
 	{ "messages.list", ROLE_ADMIN, 0,
 	    "after:i limit:i campaign:i status:s", cmd_messages_list },
 	{ NULL, 0, 0, NULL, NULL }

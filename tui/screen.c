@@ -26,6 +26,9 @@ enum {
 	PAIR_BAR,
 };
 
+/* Where the Statistics screen's campaign table starts. */
+#define STATS_LIST_Y	12
+
 static int	 colour;
 static int	 utf8;
 
@@ -91,9 +94,26 @@ screen_key(int *ch)
 }
 
 int
-screen_list_rows(void)
+screen_list_rows(enum tui_view v)
 {
-	return LINES - 4 > 1 ? LINES - 4 : 1;
+	int	 top = v == V_STATS ? STATS_LIST_Y : 2;
+
+	return LINES - top - 2 > 1 ? LINES - top - 2 : 1;
+}
+
+/* The picker's panel: rows of categories between a title and a hint. */
+static int
+picker_height(void)
+{
+	int	 h = LINES - 6;
+
+	return h > 20 ? 20 : h < 6 ? 6 : h;
+}
+
+int
+screen_picker_rows(void)
+{
+	return picker_height() - 4;
 }
 
 static attr_t
@@ -436,6 +456,17 @@ draw_dash(struct tui *t)
 	    (long long)max);
 }
 
+/* "12.5%" for PART of ALL, "-" when ALL is 0. */
+static void
+pct(char *buf, size_t len, json_int_t part, json_int_t all)
+{
+	if (all <= 0)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%.1f%%", 100.0 * (double)part /
+		    (double)all);
+}
+
 static void
 cell(int y, int x, int w, json_t *row, const struct tui_col *c, attr_t a)
 {
@@ -484,6 +515,22 @@ cell(int y, int x, int w, json_t *row, const struct tui_col *c, attr_t a)
 	case COL_STATUS:
 		put(y, x, w, tui_status_name(json_string_value(v)), a, 1);
 		break;
+	case COL_OUT:
+	case COL_REACHED:
+		done = num(row, "delivered") + num(row, "read");
+		if (c->kind == COL_OUT)
+			done += num(row, "sent");
+		snprintf(buf, sizeof buf, "%lld", (long long)done);
+		put(y, x, w, buf, a, 1);
+		break;
+	case COL_RATE:
+		tot = num(row, "sent") + num(row, "delivered") + num(row, "read");
+		done = num(row, c->key);
+		if (strcmp(c->key, "delivered") == 0)
+			done += num(row, "read");
+		pct(buf, sizeof buf, done, tot);
+		put(y, x, w, buf, a, 1);
+		break;
 	default:
 		if (json_is_string(v))
 			put(y, x, w, json_string_value(v), a, 1);
@@ -498,16 +545,16 @@ cell(int y, int x, int w, json_t *row, const struct tui_col *c, attr_t a)
 }
 
 static void
-draw_list(struct tui *t, struct tui_list *l, const char *what)
+draw_list_at(struct tui *t, struct tui_list *l, const char *what, int top)
 {
 	const struct tui_col	*c;
 	json_t			*row;
 	size_t			 i;
-	int			 y, x, w, rows = screen_list_rows();
+	int			 y, x, w, rows = screen_list_rows(t->view);
 	attr_t			 a;
 
 	if (l->unavailable) {
-		putf(3, 2, COLS - 4, A_BOLD, _("Not available: this daemon "
+		putf(top + 1, 2, COLS - 4, A_BOLD, _("Not available: this daemon "
 		    "does not know %s yet."), l->cmd);
 		return;
 	}
@@ -515,16 +562,17 @@ draw_list(struct tui *t, struct tui_list *l, const char *what)
 		put(LINES - 2, 0, COLS, l->error, pair(PAIR_BAD), 1);
 	for (c = l->cols, x = 1; c->title != NULL && x < COLS; c++) {
 		w = c->width ? c->width : COLS - x;
-		put(2, x, w, _(c->title), A_BOLD | A_UNDERLINE |
+		put(top, x, w, _(c->title), A_BOLD | A_UNDERLINE |
 		    pair(PAIR_HEAD), 1);
 		x += w + 1;
 	}
 	if (l->total == 0) {
-		put(4, 2, COLS - 4, l->loading ? _("Loading\xe2\x80\xa6") :
+		put(top + 2, 2, COLS - 4, l->loading ? _("Loading\xe2\x80\xa6") :
 		    what, A_DIM, 0);
 		return;
 	}
-	for (i = l->top, y = 3; y < 3 + rows && (json_int_t)i < l->total;
+	for (i = l->top, y = top + 1; y < top + 1 + rows &&
+	    (json_int_t)i < l->total;
 	    i++, y++) {
 		a = i == l->sel ? A_REVERSE : 0;
 		if ((row = tui_list_row(l, i)) == NULL) {
@@ -539,6 +587,91 @@ draw_list(struct tui *t, struct tui_list *l, const char *what)
 			x += w + 1;
 		}
 	}
+}
+
+/* Counts and rates of one period (today, or summed history). */
+static int
+stats_block(int y, const char *title, json_int_t sent, json_int_t m1,
+    json_int_t m2, json_int_t failed, json_int_t delivered, json_int_t rd,
+    json_int_t inter)
+{
+	char	 r1[16], r2[16], r3[16], r4[16];
+
+	put(y++, 2, COLS - 4, title, A_BOLD | pair(PAIR_HEAD), 0);
+	pct(r1, sizeof r1, delivered, sent);
+	pct(r2, sizeof r2, rd, sent);
+	pct(r3, sizeof r3, inter, m1);
+	pct(r4, sizeof r4, failed, sent);
+	putf(y++, 4, COLS - 6, 0, "%s: %-7lld %s: %-7lld %s: %-7lld "
+	    "%s: %lld (%s)", _("Sent"), (long long)sent, _("Message 1"),
+	    (long long)m1, _("Message 2"), (long long)m2, _("Failed"),
+	    (long long)failed, r4);
+	putf(y++, 4, COLS - 6, 0, "%s: %lld (%s)  %s: %lld (%s)  "
+	    "%s: %lld (%s)", _("Delivered"), (long long)delivered, r1,
+	    _("Read"), (long long)rd, r2, _("Replies"), (long long)inter, r3);
+	return y;
+}
+
+/*
+ * Statistics: today and the last 30 days from the daemon's daily figures,
+ * messages by status over the campaigns held, and a table per campaign.
+ */
+static void
+draw_stats(struct tui *t)
+{
+	static const char *states[][2] = {
+		{ "pending", N_("pending") }, { "sending", N_("sending") },
+		{ "sent", N_("sent") }, { "delivered", N_("delivered") },
+		{ "read", N_("read") }, { "failed", N_("failed") },
+		{ "unknown", N_("unknown") }, { "cancelled", N_("cancelled") },
+	};
+	struct tui_list	*l = &t->lists[V_STATS];
+	json_t		*s = t->stats, *h = t->history, *d, *row;
+	json_int_t	 sum[7] = { 0 }, by[8] = { 0 };
+	static const char *keys[7] = { "sent", "message_1", "message_2",
+	    "failed", "delivered", "read", "interactions" };
+	size_t		 i, k, held;
+	int		 y = 2, x;
+	char		 buf[64];
+
+	if (s == NULL) {
+		put(y, 2, COLS - 4, t->stats_unavailable ?
+		    _("Statistics are not available on this daemon.") :
+		    _("Loading\xe2\x80\xa6"), 0, 0);
+		return;
+	}
+	snprintf(buf, sizeof buf, "%s (%s)", _("Today"), str(s, "day") ?
+	    str(s, "day") : "-");
+	y = stats_block(y, buf, num(s, "sent_today"), num(s, "message_1"),
+	    num(s, "message_2"), num(s, "failed"), num(s, "delivered"),
+	    num(s, "read"), num(s, "interactions"));
+	json_array_foreach(h, i, d)
+		for (k = 0; k < 7; k++)
+			sum[k] += num(d, keys[k]);
+	y = stats_block(y, _("Last 30 days"), sum[0], sum[1], sum[2], sum[3],
+	    sum[4], sum[5], sum[6]);
+	held = json_array_size(l->rows);
+	json_array_foreach(l->rows, i, row)
+		for (k = 0; k < 8; k++)
+			by[k] += num(row, states[k][0]);
+	putf(y++, 2, COLS - 4, A_BOLD | pair(PAIR_HEAD), _("Messages by "
+	    "status, %zu of %lld campaigns"), held, (long long)l->total);
+	for (k = 0, x = 4; k < 8; k++) {
+		snprintf(buf, sizeof buf, "%s: %lld  ", _(states[k][1]),
+		    (long long)by[k]);
+		if (x + (int)mbstowcs(NULL, buf, 0) > COLS && x > 4) {
+			x = 4;
+			y++;
+		}
+		x += put(y, x, COLS - x, buf, 0, 0);
+	}
+	draw_list_at(t, l, _("No campaigns."), STATS_LIST_Y);
+}
+
+static void
+draw_list(struct tui *t, struct tui_list *l, const char *what)
+{
+	draw_list_at(t, l, what, 2);
 }
 
 static void
@@ -686,7 +819,9 @@ draw_help(struct tui *t)
 	int			 n = 0, h, w = 60, y, x, i;
 	char			 title[128];
 
-	for (k = tui_view_keys(t->view); k->key != NULL; k++)
+	const char		*what;
+
+	for (k = tui_help_keys(t, &what); k->key != NULL; k++)
 		n++;
 	h = n + 4;
 	if (h > LINES - 2)
@@ -695,9 +830,9 @@ draw_help(struct tui *t)
 		w = COLS - 2;
 	y = (LINES - h) / 2;
 	x = (COLS - w) / 2;
-	snprintf(title, sizeof title, _("Keys: %s"), tui_view_name(t->view));
+	snprintf(title, sizeof title, _("Keys: %s"), what);
 	panel(y, x, h, w, title);
-	for (k = tui_view_keys(t->view), i = 0; k->key != NULL &&
+	for (k = tui_help_keys(t, &what), i = 0; k->key != NULL &&
 	    i < h - 4; k++, i++) {
 		put(y + 2 + i, x + 2, 14, k->key, A_REVERSE | A_BOLD, 0);
 		put(y + 2 + i, x + 17, w - 19, _(k->what), A_REVERSE, 0);
@@ -706,11 +841,46 @@ draw_help(struct tui *t)
 	    A_REVERSE | A_DIM, 0);
 }
 
+/* Message 1 and 2 as one real contact will get them, in W columns. */
+static void
+draw_preview(struct tui *t, int y, int x, int w)
+{
+	json_t		*p = t->preview, *c;
+	const char	*m;
+	char		 who[300];
+	int		 n;
+
+	if (t->preview_error[0] != '\0') {
+		put(y, x, w, t->preview_error, A_REVERSE | A_DIM, 0);
+		return;
+	}
+	if (p == NULL)
+		return;
+	c = json_object_get(p, "contact");
+	if (!json_is_object(c)) {
+		put(y, x, w, _("Preview: no contact to show it with."),
+		    A_REVERSE | A_DIM, 0);
+		return;
+	}
+	snprintf(who, sizeof who, "%s %s, %s", str(c, "first_name") ?
+	    str(c, "first_name") : "", str(c, "last_name") ?
+	    str(c, "last_name") : "", str(c, "phone") ? str(c, "phone") : "");
+	n = putf(y, x, w, A_REVERSE | A_BOLD, "%s ", _("Preview for"));
+	put(y++, x + n, w - n, who, A_REVERSE | A_BOLD, 0);
+	n = putf(y, x, w, A_REVERSE, "%s: ", _("Message 1"));
+	m = str(p, "message_1");
+	put(y++, x + n, w - n, m ? m : "", A_REVERSE, 0);
+	n = putf(y, x, w, A_REVERSE, "%s: ", _("Message 2"));
+	m = str(p, "message_2");
+	put(y, x + n, w - n, m ? m : _("(none)"), A_REVERSE, 0);
+}
+
 static void
 draw_form(struct tui *t)
 {
 	struct tui_form	*f = &t->form;
-	int		 h = f->n * 2 + 5, w = 72, y, x, i, lw = 22, used;
+	int		 h = f->n * 2 + 5 + (f->preview ? 4 : 0), w = 72, y, x;
+	int		 i, lw = 22, used;
 	int		 cy = -1, cx = 0;
 	char		 stars[256];
 	size_t		 n;
@@ -723,6 +893,10 @@ draw_form(struct tui *t)
 	for (i = 0; i < f->n; i++) {
 		const char	*v = f->f[i].value;
 
+		if (f->f[i].flags & F_PICK)
+			v = f->f[i].shown[0] != '\0' ? f->f[i].shown :
+			    f->f[i].value[0] != '\0' ? f->f[i].value :
+			    _("(Space: choose)");
 		if (f->f[i].flags & F_SECRET) {
 			n = strlen(v) < sizeof stars - 1 ? strlen(v) :
 			    sizeof stars - 1;
@@ -740,15 +914,54 @@ draw_form(struct tui *t)
 			cx = x + 2 + lw + used;
 		}
 	}
+	if (f->preview)
+		draw_preview(t, y + 2 + f->n * 2, x + 2, w - 4);
 	if (f->error[0] != '\0')
 		put(y + h - 2, x + 2, w - 4, f->error, A_REVERSE | A_BOLD |
 		    pair(PAIR_BAD), 0);
 	put(y + h - 1, x + 2, w - 4, _("Enter: next/submit  Tab: next field  "
-	    "Esc: cancel"), A_REVERSE | A_DIM, 0);
+	    "Esc: cancel  F1: help"), A_REVERSE | A_DIM, 0);
 	if (cy >= 0) {
 		move(cy, cx < COLS ? cx : COLS - 1);
 		curs_set(1);
 	}
+}
+
+/* The categories with their counts, the chosen ones marked. */
+static void
+draw_picker(struct tui *t)
+{
+	struct tui_picker	*p = &t->picker;
+	json_t			*row;
+	int			 h = picker_height(), w = 60, y, x, i;
+	size_t			 k;
+	char			 buf[400];
+	attr_t			 a;
+
+	if (w > COLS - 2)
+		w = COLS - 2;
+	y = (LINES - h) / 2;
+	x = (COLS - w) / 2;
+	panel(y, x, h, w, _("Choose categories"));
+	if (p->error[0] != '\0')
+		put(y + 2, x + 2, w - 4, p->error, A_REVERSE | A_BOLD |
+		    pair(PAIR_BAD), 0);
+	else if (json_array_size(p->items) == 0)
+		put(y + 2, x + 2, w - 4, p->loading ? _("Loading\xe2\x80\xa6") :
+		    _("No categories."), A_REVERSE | A_DIM, 0);
+	for (i = 0, k = p->top; i < h - 4 && k < json_array_size(p->items);
+	    i++, k++) {
+		row = json_array_get(p->items, k);
+		a = k == p->sel ? A_BOLD : A_REVERSE;
+		snprintf(buf, sizeof buf, "[%s] %s", tui_picked(t,
+		    num(row, "id")) ? "x" : " ", str(row, "name") ?
+		    str(row, "name") : "");
+		put(y + 2 + i, x + 2, w - 14, buf, a, 1);
+		putf(y + 2 + i, x + w - 12, 10, a, "%10lld",
+		    (long long)num(row, "contacts"));
+	}
+	put(y + h - 1, x + 2, w - 4, _("Space: choose  Enter: done  ?: help"),
+	    A_REVERSE | A_DIM, 0);
 }
 
 static void
@@ -807,6 +1020,9 @@ screen_draw(struct tui *t)
 			    "#" : _("any"));
 			draw_list(t, &t->lists[V_MESSAGES], _("No messages."));
 			break;
+		case V_STATS:
+			draw_stats(t);
+			break;
 		case V_USERS:
 			if (!t->super)
 				put(3, 2, COLS - 4, _("Only a super_admin can "
@@ -823,11 +1039,16 @@ screen_draw(struct tui *t)
 		put(LINES - 2, 0, COLS, _("The terminal is smaller than "
 		    "80x24."), pair(PAIR_WARN) | A_BOLD, 0);
 	draw_status(t);
-	if (t->help)
-		draw_help(t);
 	if (t->confirm.active)
 		draw_confirm(t);
-	else if (t->form.active)
+	else if (t->form.active) {
 		draw_form(t);
+		if (t->picker.active)
+			draw_picker(t);
+	}
+	if (t->help)
+		draw_help(t);
+	if (t->help || t->picker.active)
+		curs_set(0);
 	refresh();
 }

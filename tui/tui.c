@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,15 +52,19 @@
 static struct event_base	*base;
 static struct event		*render_ev;
 static struct event		*refresh_ev;
+static struct event		*preview_ev;
+static unsigned			 preview_gen;
 static struct tui		 T;
 
 static void	tui_after_auth(struct tui *);
 static void	list_fetch(struct tui *, struct tui_list *, size_t, int);
 static void	view_enter(struct tui *);
+static void	preview_schedule(struct tui *);
+static json_t	*form_list(const char *);
 
 static const char *view_names[V_NVIEWS] = {
 	N_("Dashboard"), N_("Contacts"), N_("Import"), N_("Categories"),
-	N_("Campaigns"), N_("Messages"), N_("Users"),
+	N_("Campaigns"), N_("Messages"), N_("Users"), N_("Statistics"),
 };
 
 static const struct tui_col contact_cols[] = {
@@ -102,6 +107,22 @@ static const struct tui_col user_cols[] = {
 	{ NULL, NULL, 0, 0 }
 };
 
+/* Rates before the read and reply counts: 80 columns show them first. */
+static const struct tui_col stats_cols[] = {
+	{ N_("ID"), "id", 4, COL_INT },
+	{ N_("Name"), "name", 14, COL_TEXT },
+	{ N_("Status"), "status", 10, COL_STATUS },
+	{ N_("Sent"), "sent", 6, COL_OUT },
+	{ N_("Delivered"), "delivered", 9, COL_REACHED },
+	{ N_("Failed"), "failed", 6, COL_INT },
+	{ N_("Deliv.%"), "delivered", 7, COL_RATE },
+	{ N_("Read%"), "read", 6, COL_RATE },
+	{ N_("Reply%"), "interactions", 6, COL_RATE },
+	{ N_("Read"), "read", 6, COL_INT },
+	{ N_("Replies"), "interactions", 7, COL_INT },
+	{ NULL, NULL, 0, 0 }
+};
+
 static const char *msg_statuses[] = {
 	NULL, "pending", "sending", "sent", "delivered", "read", "failed",
 	"unknown", "cancelled",
@@ -109,7 +130,7 @@ static const char *msg_statuses[] = {
 
 static const struct tui_key keys_common[] = {
 	{ "Tab/S-Tab", N_("next / previous screen") },
-	{ "1-7 F2-F8", N_("go to a screen") },
+	{ "1-8 F2-F9", N_("go to a screen") },
 	{ "? F1", N_("this help") },
 	{ "r", N_("refresh") },
 	{ "q Esc F10", N_("back, or quit") },
@@ -168,6 +189,37 @@ static const struct tui_key keys_users[] = {
 	{ NULL, NULL }
 };
 
+static const struct tui_key keys_stats[] = {
+	{ "Enter", N_("the campaign's details") },
+	{ NULL, NULL }
+};
+static const struct tui_key keys_form[] = {
+	{ "Tab \xe2\x86\x93", N_("next field") },
+	{ "S-Tab \xe2\x86\x91", N_("previous field") },
+	{ "Enter", N_("next field; on the last one, submit") },
+	{ "Ctrl-U", N_("clear the field") },
+	{ "Space", N_("Categories: open the picker") },
+	{ "F1", N_("this help") },
+	{ "Esc", N_("cancel") },
+	{ NULL, NULL }
+};
+static const struct tui_key keys_login[] = {
+	{ "Tab \xe2\x86\x93", N_("next field") },
+	{ "Enter", N_("next field; on the last one, log in") },
+	{ "Ctrl-U", N_("clear the field") },
+	{ "F1", N_("this help") },
+	{ "Esc", N_("quit") },
+	{ NULL, NULL }
+};
+static const struct tui_key keys_picker[] = {
+	{ "\xe2\x86\x91\xe2\x86\x93 j k", N_("move") },
+	{ "PgUp PgDn", N_("page up / down") },
+	{ "Space", N_("choose or drop the category") },
+	{ "Enter Esc", N_("close the picker") },
+	{ "? F1", N_("this help") },
+	{ NULL, NULL }
+};
+
 const char *
 tui_view_name(enum tui_view v)
 {
@@ -181,7 +233,8 @@ tui_view_keys(enum tui_view v)
 	static struct tui_key	 all[40];
 	const struct tui_key	*tabs[] = { keys_dash, keys_contacts,
 				    keys_import, keys_categories,
-				    keys_campaigns, keys_messages, keys_users };
+				    keys_campaigns, keys_messages, keys_users,
+				    keys_stats };
 	const struct tui_key	*k;
 	size_t			 n = 0, i;
 
@@ -194,6 +247,21 @@ tui_view_keys(enum tui_view v)
 		all[n++] = *k;
 	all[n].key = all[n].what = NULL;
 	return all;
+}
+
+const struct tui_key *
+tui_help_keys(struct tui *t, const char **title)
+{
+	if (t->picker.active) {
+		*title = _("Choose categories");
+		return keys_picker;
+	}
+	if (t->form.active) {
+		*title = _(t->form.title);
+		return t->need_login ? keys_login : keys_form;
+	}
+	*title = tui_view_name(t->view);
+	return tui_view_keys(t->view);
 }
 
 const char *
@@ -458,7 +526,7 @@ list_selected(struct tui_list *l)
 static void
 list_move(struct tui *t, struct tui_list *l, long delta, int to)
 {
-	size_t	 reach, rows = (size_t)screen_list_rows(), want;
+	size_t	 reach, rows = (size_t)screen_list_rows(t->view), want;
 	long	 s;
 
 	if (l->total <= 0)
@@ -499,6 +567,8 @@ form_open(struct tui *t, const char *title,
     void (*submit)(struct tui *, struct tui_form *), json_int_t target)
 {
 	memset(&t->form, 0, sizeof t->form);
+	t->picker.active = 0;
+	t->picker.field = NULL;
 	t->form.active = 1;
 	t->form.title = title;
 	t->form.submit = submit;
@@ -871,6 +941,230 @@ login_open(struct tui *t)
 	tui_dirty();
 }
 
+/* The category picker. */
+
+#define PICK_MAX	5000	/* categories loaded at most */
+
+static void	picker_fetch(struct tui *, json_t *);
+
+static void
+picker_reply(json_t *data, json_t *err, void *arg)
+{
+	struct tui_picker	*p = &T.picker;
+	json_t			*next, *items;
+
+	if ((unsigned)(uintptr_t)arg != p->gen)
+		return;
+	if (err != NULL) {
+		p->loading = 0;
+		snprintf(p->error, sizeof p->error, "%s", err_msg(err));
+		tui_dirty();
+		return;
+	}
+	if (json_is_array(items = json_object_get(data, "items")))
+		json_array_extend(p->items, items);
+	next = json_object_get(data, "next");
+	if (next != NULL && !json_is_null(next) &&
+	    json_array_size(p->items) < PICK_MAX)
+		picker_fetch(&T, next);
+	else
+		p->loading = 0;
+	tui_dirty();
+}
+
+/* Ask for the categories after AFTER (NULL: from the start). */
+static void
+picker_fetch(struct tui *t, json_t *after)
+{
+	json_t	*args = json_pack("{s:i}", "limit", 500);
+
+	if (after != NULL)
+		json_object_set(args, "after", after);
+	t->picker.loading = 1;
+	if (conn_call(t->conn, "categories.list", args, -1, picker_reply,
+	    (void *)(uintptr_t)t->picker.gen) == -1) {
+		t->picker.loading = 0;
+		snprintf(t->picker.error, sizeof t->picker.error, "%s",
+		    _("disconnected"));
+	}
+}
+
+static void
+picker_open(struct tui *t, struct tui_field *fl)
+{
+	struct tui_picker	*p = &t->picker;
+
+	json_decref(p->items);
+	p->items = json_array();
+	p->sel = p->top = 0;
+	p->error[0] = '\0';
+	p->field = fl;
+	p->active = 1;
+	p->gen++;
+	picker_fetch(t, NULL);
+	tui_dirty();
+}
+
+int
+tui_picked(struct tui *t, json_int_t id)
+{
+	json_t	*ids, *v;
+	size_t	 i;
+	int	 found = 0;
+
+	if (t->picker.field == NULL)
+		return 0;
+	ids = form_list(t->picker.field->value);
+	json_array_foreach(ids, i, v)
+		if (json_integer_value(v) == id)
+			found = 1;
+	json_decref(ids);
+	return found;
+}
+
+/* Add or drop the selected category; the field keeps ids and names. */
+static void
+picker_toggle(struct tui *t)
+{
+	struct tui_picker	*p = &t->picker;
+	struct tui_field	*fl = p->field;
+	json_t			*row = json_array_get(p->items, p->sel);
+	json_t			*ids, *keep, *v, *c;
+	json_int_t		 id, cid;
+	size_t			 i, k, len;
+	int			 had = 0;
+	char			 one[300];
+
+	if (row == NULL || fl == NULL)
+		return;
+	id = json_integer_value(json_object_get(row, "id"));
+	ids = form_list(fl->value);
+	keep = json_array();
+	json_array_foreach(ids, i, v) {
+		if (json_integer_value(v) == id)
+			had = 1;
+		else
+			json_array_append(keep, v);
+	}
+	if (!had)
+		json_array_append_new(keep, json_integer(id));
+	fl->value[0] = fl->shown[0] = '\0';
+	json_array_foreach(keep, i, v) {
+		cid = json_integer_value(v);
+		len = strlen(fl->value);
+		snprintf(fl->value + len, sizeof fl->value - len, "%s%lld",
+		    i > 0 ? ", " : "", (long long)cid);
+		snprintf(one, sizeof one, "#%lld", (long long)cid);
+		json_array_foreach(p->items, k, c)
+			if (json_integer_value(json_object_get(c, "id")) == cid)
+				snprintf(one, sizeof one, "%s (%lld)",
+				    json_string_value(json_object_get(c,
+				    "name")) ? json_string_value(
+				    json_object_get(c, "name")) : "?",
+				    (long long)json_integer_value(
+				    json_object_get(c, "contacts")));
+		len = strlen(fl->shown);
+		snprintf(fl->shown + len, sizeof fl->shown - len, "%s%s",
+		    i > 0 ? ", " : "", one);
+	}
+	json_decref(ids);
+	json_decref(keep);
+	preview_schedule(t);
+}
+
+static void
+picker_key(struct tui *t, int ch, int fkey)
+{
+	struct tui_picker	*p = &t->picker;
+	size_t			 n = json_array_size(p->items);
+	long			 s = (long)p->sel, rows = screen_picker_rows();
+
+	if ((fkey && ch == K_DOWN) || (!fkey && ch == 'j'))
+		s++;
+	else if ((fkey && ch == K_UP) || (!fkey && ch == 'k'))
+		s--;
+	else if (fkey && ch == K_NPAGE)
+		s += rows;
+	else if (fkey && ch == K_PPAGE)
+		s -= rows;
+	else if ((fkey && ch == K_HOME) || (!fkey && ch == 'g'))
+		s = 0;
+	else if ((fkey && ch == K_END) || (!fkey && ch == 'G'))
+		s = (long)n - 1;
+	else if (!fkey && ch == ' ')
+		picker_toggle(t);
+	else if ((fkey && ch == K_ENTER) || (!fkey && (ch == '\r' ||
+	    ch == '\n' || ch == ESC || ch == 'q')))
+		p->active = 0;
+	else if ((fkey && ch == K_F(1)) || (!fkey && ch == '?'))
+		t->help = 1;
+	if (s > (long)n - 1)
+		s = (long)n - 1;
+	if (s < 0)
+		s = 0;
+	p->sel = (size_t)s;
+	if (rows < 1)
+		rows = 1;
+	if (p->sel < p->top)
+		p->top = p->sel;
+	if (p->sel >= p->top + (size_t)rows)
+		p->top = p->sel - (size_t)rows + 1;
+	tui_dirty();
+}
+
+/* Personalisation preview of the campaign form. */
+
+static void
+preview_reply(json_t *data, json_t *err, void *arg)
+{
+	if ((unsigned)(uintptr_t)arg != preview_gen)
+		return;
+	json_decref(T.preview);
+	T.preview = NULL;
+	T.preview_error[0] = '\0';
+	if (err != NULL && err_unknown(err))
+		snprintf(T.preview_error, sizeof T.preview_error, "%s",
+		    _("Preview: not available on this daemon"));
+	else if (err != NULL)
+		snprintf(T.preview_error, sizeof T.preview_error, "%s: %s",
+		    _("Preview"), err_msg(err));
+	else
+		T.preview = json_incref(data);
+	tui_dirty();
+}
+
+static void
+preview_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct tui_form	*f = &T.form;
+	json_t		*args;
+	const char	*c;
+
+	if (!f->active || !f->preview || !T.authed)
+		return;
+	args = json_object();
+	json_object_set_new(args, "message_1",
+	    json_string(form_get(f, "message_1")));
+	set_str(args, "message_2", form_get(f, "message_2"));
+	json_object_set_new(args, "categories",
+	    form_list(form_get(f, "categories")));
+	if (*(c = form_get(f, "preview")) != '\0')
+		json_object_set_new(args, "contact",
+		    json_integer(strtoll(c, NULL, 10)));
+	conn_call(T.conn, "campaigns.preview", args, -1, preview_reply,
+	    (void *)(uintptr_t)++preview_gen);
+}
+
+/* Ask for a new preview once typing pauses. */
+static void
+preview_schedule(struct tui *t)
+{
+	struct timeval	 tv = { 0, 200000 };
+
+	if (t->form.active && t->form.preview)
+		evtimer_add(preview_ev, &tv);
+}
+
 /* Confirmations. */
 
 static void
@@ -977,7 +1271,7 @@ refresh_view(struct tui *t)
 	if (!t->authed)
 		return;
 	conn_call(t->conn, "monitoring.stats", NULL, -1, stats_reply, NULL);
-	if (t->view == V_DASH)
+	if (t->view == V_DASH || t->view == V_STATS)
 		conn_call(t->conn, "monitoring.capacity", json_pack("{s:i}",
 		    "days", 30), -1, history_reply, NULL);
 	if (t->lists[t->view].cmd != NULL &&
@@ -1122,6 +1416,23 @@ form_key(struct tui *t, int ch, int fkey)
 	char			 mb[8];
 	int			 n;
 
+	if (fkey && ch == K_F(1)) {
+		t->help = 1;
+		tui_dirty();
+		return 1;
+	}
+	if (!fkey && ch == ' ' && (fl->flags & F_PICK)) {
+		picker_open(t, fl);
+		return 1;
+	}
+	if (!fkey && ch == CTRL('u')) {
+		fl->value[0] = fl->shown[0] = '\0';
+		preview_schedule(t);
+		tui_dirty();
+		return 1;
+	}
+	if (!fkey && ch >= 32 && ch != 127 && (fl->flags & F_PICK))
+		return 1;
 	if (!fkey && ch == ESC) {
 		if (t->need_login) {
 			confirm(t, do_quit, 0, "%s", _("Quit wacamp?"));
@@ -1138,6 +1449,9 @@ form_key(struct tui *t, int ch, int fkey)
 			f->cur++;
 		else if (form_valid(f))
 			f->submit(t, f);
+	} else if (((fkey && ch == K_BACKSPACE) || (!fkey && (ch == 127 ||
+	    ch == CTRL('h')))) && (fl->flags & F_PICK)) {
+		fl->value[0] = fl->shown[0] = '\0';
 	} else if ((fkey && ch == K_BACKSPACE) || (!fkey && (ch == 127 ||
 	    ch == CTRL('h')))) {
 		/* Remove one whole UTF-8 character. */
@@ -1147,8 +1461,6 @@ form_key(struct tui *t, int ch, int fkey)
 		if (len > 0)
 			len--;
 		fl->value[len] = '\0';
-	} else if (!fkey && ch == CTRL('u')) {
-		fl->value[0] = '\0';
 	} else if (!fkey && ch >= 32 && ch != 127) {
 		n = wctomb(mb, (wchar_t)ch);
 		if (n <= 0) {
@@ -1164,6 +1476,7 @@ form_key(struct tui *t, int ch, int fkey)
 			fl->value[len + (size_t)n] = '\0';
 		}
 	}
+	preview_schedule(t);
 	tui_dirty();
 	return 1;
 }
@@ -1222,7 +1535,7 @@ contacts_key(struct tui *t, int ch)
 		    NULL);
 		form_add(&t->form, N_("First name"), "first_name", 0, NULL);
 		form_add(&t->form, N_("Last name"), "last_name", 0, NULL);
-		form_add(&t->form, N_("Category IDs"), "categories", F_INT,
+		form_add(&t->form, N_("Categories"), "categories", F_PICK,
 		    NULL);
 		break;
 	case 'e':
@@ -1310,8 +1623,15 @@ campaigns_key(struct tui *t, int ch)
 		form_add(&t->form, N_("Message 1"), "message_1", F_REQUIRED,
 		    NULL);
 		form_add(&t->form, N_("Message 2"), "message_2", 0, NULL);
-		form_add(&t->form, N_("Category IDs"), "categories",
-		    F_REQUIRED | F_INT, NULL);
+		form_add(&t->form, N_("Categories"), "categories",
+		    F_REQUIRED | F_PICK, NULL);
+		form_add(&t->form, N_("Preview contact ID"), "preview", F_INT,
+		    NULL);
+		t->form.preview = 1;
+		json_decref(t->preview);
+		t->preview = NULL;
+		t->preview_error[0] = '\0';
+		preview_schedule(t);
 		return;
 	}
 	if (id == 0)
@@ -1415,6 +1735,21 @@ users_key(struct tui *t, int ch)
 	}
 }
 
+static void	switch_view(struct tui *, int);
+
+static void
+stats_key(struct tui *t, int ch)
+{
+	json_t	*row = list_selected(&t->lists[V_STATS]);
+
+	if ((ch == '\n' || ch == '\r') && row != NULL) {
+		t->campaign_id = row_id(row);
+		json_decref(t->campaign);
+		t->campaign = NULL;
+		switch_view(t, V_CAMPAIGNS);
+	}
+}
+
 static void
 switch_view(struct tui *t, int v)
 {
@@ -1426,7 +1761,7 @@ static void
 key(struct tui *t, int ch, int fkey)
 {
 	struct tui_list	*l = &t->lists[t->view];
-	long		 page = screen_list_rows();
+	long		 page = screen_list_rows(t->view);
 
 	t->flash[0] = '\0';
 	if (fkey && ch == K_RESIZE) {
@@ -1444,17 +1779,21 @@ key(struct tui *t, int ch, int fkey)
 		tui_dirty();
 		return;
 	}
-	if (t->form.active) {
-		form_key(t, ch, fkey);
-		return;
-	}
 	if (t->help) {
 		t->help = 0;
 		tui_dirty();
 		return;
 	}
+	if (t->picker.active && t->form.active) {
+		picker_key(t, ch, fkey);
+		return;
+	}
+	if (t->form.active) {
+		form_key(t, ch, fkey);
+		return;
+	}
 	if (fkey) {
-		if (ch >= K_F(2) && ch <= K_F(8))
+		if (ch >= K_F(2) && ch <= K_F(9))
 			switch_view(t, ch - K_F(2));
 		else if (ch == K_F(1))
 			t->help = 1;
@@ -1557,6 +1896,9 @@ key(struct tui *t, int ch, int fkey)
 	case V_USERS:
 		users_key(t, ch);
 		break;
+	case V_STATS:
+		stats_key(t, ch);
+		break;
 	default:
 		break;
 	}
@@ -1628,6 +1970,8 @@ tui_free(struct tui *t)
 	json_decref(t->campaign);
 	json_decref(t->imp_job);
 	json_decref(t->imp_result);
+	json_decref(t->picker.items);
+	json_decref(t->preview);
 }
 
 int
@@ -1654,6 +1998,8 @@ tui_main(int argc, char **argv)
 	T.lists[V_MESSAGES].cols = message_cols;
 	T.lists[V_USERS].cmd = "users.list";
 	T.lists[V_USERS].cols = user_cols;
+	T.lists[V_STATS].cmd = "campaigns.list";
+	T.lists[V_STATS].cols = stats_cols;
 	for (i = 0; i < V_NVIEWS; i++) {
 		T.lists[i].filter = json_object();
 		list_reset(&T.lists[i]);
@@ -1669,6 +2015,7 @@ tui_main(int argc, char **argv)
 	render_ev = event_new(base, -1, 0, render_cb, NULL);
 	event_priority_set(render_ev, 1);
 	refresh_ev = evtimer_new(base, refresh_cb, NULL);
+	preview_ev = evtimer_new(base, preview_cb, NULL);
 	stdin_ev = event_new(base, STDIN_FILENO, EV_READ | EV_PERSIST,
 	    stdin_cb, NULL);
 	event_add(stdin_ev, NULL);
@@ -1694,6 +2041,7 @@ tui_main(int argc, char **argv)
 	event_free(hup_ev);
 	event_free(render_ev);
 	event_free(refresh_ev);
+	event_free(preview_ev);
 	event_base_free(base);
 	tui_free(&T);
 	free(path);

@@ -20,6 +20,7 @@ enum tui_view {
 	V_CAMPAIGNS,
 	V_MESSAGES,
 	V_USERS,
+	V_STATS,
 	V_NVIEWS
 };
 
@@ -31,6 +32,9 @@ enum col_kind {
 	COL_PROGRESS,	/* campaign progress bar */
 	COL_STATUS,	/* translated status word */
 	COL_NAME,	/* first_name + last_name */
+	COL_OUT,	/* messages gone out: sent + delivered + read */
+	COL_REACHED,	/* delivered + read */
+	COL_RATE,	/* KEY over the messages gone out, in % */
 };
 
 struct tui_col {
@@ -67,13 +71,15 @@ struct tui_list {
 #define F_SECRET	0x02
 #define F_INT		0x04
 #define F_PHONE		0x08
+#define F_PICK		0x10	/* categories chosen in the picker */
 
 struct tui;
 struct tui_field {
 	const char	*label;		/* msgid */
 	const char	*key;
 	int		 flags;
-	char		 value[1024];
+	char		 value[1024];	/* F_PICK: the ids, "2, 5" */
+	char		 shown[1024];	/* F_PICK: their names and counts */
 };
 
 struct tui_form {
@@ -84,7 +90,20 @@ struct tui_form {
 	int		 cur;
 	json_int_t	 target;	/* the object edited, 0 for a new one */
 	char		 error[256];
+	int		 preview;	/* shows t->preview below the fields */
 	void		(*submit)(struct tui *, struct tui_form *);
+};
+
+/* Categories with their counts, space toggles one into a F_PICK field. */
+struct tui_picker {
+	int		 active;
+	json_t		*items;		/* categories.list items, all pages */
+	size_t		 sel;
+	size_t		 top;
+	int		 loading;
+	unsigned	 gen;
+	char		 error[256];
+	struct tui_field *field;	/* in t->form */
 };
 
 struct tui_confirm {
@@ -134,6 +153,9 @@ struct tui {
 	int		 imp_unavailable;
 
 	struct tui_form	 form;
+	struct tui_picker picker;
+	json_t		*preview;		/* campaigns.preview reply */
+	char		 preview_error[256];
 	struct tui_confirm confirm;
 };
 
@@ -144,6 +166,10 @@ struct tui_key {
 	const char	*what;			/* msgid */
 };
 const struct tui_key *tui_view_keys(enum tui_view);
+/* The keys of what has the keyboard now (picker, form or view), and a title. */
+const struct tui_key *tui_help_keys(struct tui *, const char **);
+/* Is category ID chosen in the picker's field? */
+int		 tui_picked(struct tui *, json_int_t);
 const char	*tui_status_name(const char *);
 const char	*tui_level_name(const char *);
 /* Row I (absolute) of a list, NULL when not held. */
@@ -158,8 +184,10 @@ void	 screen_resize(void);
 /* Next key (wide char or KEY_*), -1 when none is waiting. */
 int	 screen_key(int *);
 void	 screen_draw(struct tui *);
-/* Rows available for a list body on the current terminal. */
-int	 screen_list_rows(void);
+/* Rows available for the list body of a view on the current terminal. */
+int	 screen_list_rows(enum tui_view);
+/* Rows available for the category picker. */
+int	 screen_picker_rows(void);
 
 int	 tui_main(int, char **);
 

@@ -18,8 +18,12 @@
 
 #define EVIL_NAME	"\x1b]0;PWNED\x07" "Eve\x1b[31mRed"
 #define MANY		1000000
+#define WALK_N		100000	/* contacts of the walk's daemon */
+#define WALK_CAT	300	/* of them in the campaign's category */
 
 static struct harness	 H;
+static struct harness	 W;		/* the walk's own daemon */
+static struct harness	*target = &H;	/* the daemon sessions talk to */
 static char		 tmux_name[64];
 static int		 tmux_count;
 static int		 have_contacts;	/* the daemon knows contacts.list */
@@ -103,9 +107,11 @@ keys(const char *k)
 	assert_int_equal(tmux("send-keys %s", k), 0);
 }
 
-/* Start wacamp in a fresh session, in LANG, W x H. */
+static void	type(const char *);
+
+/* Start wacamp in a fresh session, in LANG, W x H, behind WRAP (or ""). */
 static void
-session_start(const char *lang, int w, int h)
+session_start_as(const char *wrap, const char *lang, int w, int h)
 {
 	if (have_session)
 		tmux("kill-server 2>/dev/null");
@@ -114,24 +120,36 @@ session_start(const char *lang, int w, int h)
 	    (int)getpid(), ++tmux_count);
 	/* exec: the pane's pid is the client's, for /proc. */
 	assert_int_equal(tmux("new-session -d -x %d -y %d "
-	    "\"exec env LANG=%s LC_ALL= TERM=screen-256color "
-	    "WACAMP_LOCALEDIR='%s' '%s' -S '%s'\"", w, h, lang,
+	    "\"exec %s env LANG=%s LC_ALL= TERM=screen-256color "
+	    "WACAMP_LOCALEDIR='%s' '%s' -S '%s'\"", w, h, wrap, lang,
 	    env_or("WACAMP_LOCALEDIR", "build/locale"),
-	    env_or("WACAMP", "build/wacamp"), H.sock), 0);
+	    env_or("WACAMP", "build/wacamp"), target->sock), 0);
 	have_session = 1;
+}
+
+static void
+session_start(const char *lang, int w, int h)
+{
+	session_start_as("", lang, w, h);
+}
+
+static void
+db_exec_at(struct harness *h, const char *sql)
+{
+	sqlite3	*db;
+	char	*err = NULL;
+
+	assert_int_equal(sqlite3_open(h->db, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
+		fail_msg("%s: %s", sql, err);
+	sqlite3_close(db);
 }
 
 static void
 db_exec(const char *sql)
 {
-	sqlite3	*db;
-	char	*err = NULL;
-
-	assert_int_equal(sqlite3_open(H.db, &db), SQLITE_OK);
-	sqlite3_busy_timeout(db, 5000);
-	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
-		fail_msg("%s: %s", sql, err);
-	sqlite3_close(db);
+	db_exec_at(&H, sql);
 }
 
 static int
@@ -192,6 +210,7 @@ test_teardown(void **state)
 	if (have_session)
 		tmux("kill-server 2>/dev/null");
 	have_session = 0;
+	target = &H;
 	return 0;
 }
 
@@ -234,7 +253,14 @@ test_screens_and_help(void **state)
 	keys("n");
 	assert_true(wait_text("New campaign", 5, 0));
 	/* Validation stays in the form and says which field. */
-	keys("Enter Enter Enter Enter");
+	keys("Enter Enter Enter Enter Enter");
+	assert_true(wait_text("Name: required", 5, 0));
+	/* F1 in a form: the form's keys, '?' being text there. */
+	keys("F1");
+	assert_true(wait_text("Keys: New campaign", 5, 0));
+	assert_true(wait_text("Categories: open the picker", 5, 0));
+	keys("Space");
+	assert_true(wait_text("Keys: New campaign", 5, 1));
 	assert_true(wait_text("Name: required", 5, 0));
 	keys("Escape");
 	assert_true(wait_text("New campaign", 5, 1));
@@ -311,7 +337,7 @@ test_french(void **state)
 		{ "1", "Envois du jour" }, { "2", "Recherche" },
 		{ "3", "Fichier" }, { "4", "Catégories" },
 		{ "5", "Campagnes" }, { "6", "État" },
-		{ "7", "Utilisateurs" },
+		{ "7", "Utilisateurs" }, { "8", "Statistiques" },
 	};
 	size_t	 i;
 
@@ -328,9 +354,24 @@ test_french(void **state)
 		keys(screens[i][0]);
 		assert_true(wait_text(screens[i][1], 5, 0));
 	}
+	assert_true(wait_text("Aujourd'hui", 5, 0));
+	assert_true(wait_text("30 derniers jours", 5, 0));
+	assert_true(wait_text("Messages par état", 5, 0));
 	keys("'?'");
+	assert_true(wait_text("Touches : Statistiques", 5, 0));
+	keys("Space");
+	keys("7 '?'");
 	assert_true(wait_text("Touches : Utilisateurs", 5, 0));
 	keys("Space");
+	/* The campaign form, its picker and its preview. */
+	keys("5 n");
+	assert_true(wait_text("Nouvelle campagne", 5, 0));
+	assert_true(wait_text("(Espace : choisir)", 5, 0));
+	assert_true(wait_text("Aperçu pour", 10, 0));
+	keys("Enter Enter Enter Space");
+	assert_true(wait_text("Choisir les catégories", 5, 0));
+	keys("Escape Escape");
+	assert_true(wait_text("Nouvelle campagne", 5, 1));
 	keys("q");
 	assert_true(wait_text("Quitter wacamp ?", 5, 0));
 	assert_true(wait_text("o : oui", 5, 0));
@@ -437,6 +478,318 @@ test_memory_flat(void **state)
 	assert_true(wait_text(" 1/1000000", 10, 0));
 }
 
+
+static void
+test_statistics(void **state)
+{
+	session_start("C.UTF-8", 100, 30);
+	assert_true(wait_text("Today's usage", 5, 0));
+	keys("8");
+	assert_true(wait_text("8 Statistics", 5, 0));
+	/* Today from monitoring.stats: 400 read of 800 sent, 90 replies
+	 * to 700 Message 1, 12 failed. */
+	assert_true(wait_text("Sent: 800", 5, 0));
+	assert_true(wait_text("Read: 400 (50.0%)", 5, 0));
+	assert_true(wait_text("Replies: 90 (12.9%)", 5, 0));
+	assert_true(wait_text("Failed: 12 (1.5%)", 5, 0));
+	assert_true(wait_text("Last 30 days", 5, 0));
+	assert_true(wait_text("Messages by status", 5, 0));
+	assert_true(wait_text("Deliv.%", 5, 0));
+	keys("'?'");
+	assert_true(wait_text("Keys: Statistics", 5, 0));
+	assert_true(wait_text("the campaign's details", 5, 0));
+	keys("Space");
+	keys("F9");
+	assert_true(wait_text("8 Statistics", 5, 0));
+	keys("1");
+	assert_true(wait_text("Today's usage", 5, 0));
+}
+
+static void
+test_categories_users(void **state)
+{
+	json_t	*rep;
+	int	 fd;
+
+	assert_true((fd = harness_connect(&H)) != -1);
+	rep = harness_call(fd, "categories.create", json_pack("{s:s}", "name",
+	    "Clients Lomé"));
+	assert_true(json_is_true(json_object_get(rep, "ok")));
+	json_decref(rep);
+	rep = harness_call(fd, "categories.create", json_pack("{s:s}", "name",
+	    "Dakar"));
+	json_decref(rep);
+	rep = harness_call(fd, "categories.add_contacts", json_pack(
+	    "{s:s,s:[i,i,i]}", "id", "Clients Lomé", "contacts", 1, 2, 3));
+	assert_true(json_is_true(json_object_get(rep, "ok")));
+	json_decref(rep);
+	rep = harness_call(fd, "users.create", json_pack("{s:s,s:s,s:s}",
+	    "login", "alice", "role", "admin", "password", "Secret-pass-42"));
+	json_decref(rep);
+	close(fd);
+
+	session_start("C.UTF-8", 100, 30);
+	assert_true(wait_text("Today's usage", 5, 0));
+	keys("4");
+	assert_true(wait_text("Clients Lomé", 10, 0));
+	assert_true(wait_text("Dakar", 5, 0));
+	/* The row of Clients Lomé shows its 3 contacts. */
+	assert_int_equal(tmux("capture-pane -p | grep -q "
+	    "'Clients Lomé  *3$'"), 0);
+	keys("7");
+	assert_true(wait_text("super_admin", 10, 0));
+	assert_true(wait_text("alice", 5, 0));
+	assert_int_equal(tmux("capture-pane -p | grep -q "
+	    "'alice  *admin'"), 0);
+	assert_int_equal(tmux("capture-pane -p | grep -q "
+	    "'root  *super_admin  *root'"), 0);
+}
+
+/*
+ * A Unix user the daemon does not know gets the login screen; a password
+ * logs in, and the token it leaves logs the next start in by itself.
+ */
+static void
+test_login(void **state)
+{
+	char	 xdg[320], wrap[1024], cmd[2048];
+	json_t	*rep;
+	int	 fd;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "skipped: running the client as another Unix "
+		    "user needs root\n");
+		skip();
+	}
+	assert_true((fd = harness_connect(&H)) != -1);
+	rep = harness_call(fd, "users.create", json_pack("{s:s,s:s,s:s}",
+	    "login", "alice", "role", "admin", "password", "Secret-pass-42"));
+	json_decref(rep);
+	close(fd);
+	/* nobody may reach the socket; its token goes in a dir of its own. */
+	snprintf(xdg, sizeof xdg, "%s/xdg-nobody", H.dir);
+	snprintf(cmd, sizeof cmd, "chmod 711 '%s' && chmod 666 '%s' && "
+	    "mkdir -p '%s' && chown 65534:65534 '%s' && chmod 700 '%s'",
+	    H.dir, H.sock, xdg, xdg, xdg);
+	assert_int_equal(system(cmd), 0);
+	snprintf(wrap, sizeof wrap, "setpriv --reuid=65534 --regid=65534 "
+	    "--clear-groups env XDG_RUNTIME_DIR='%s' HOME='%s'", xdg, xdg);
+	session_start_as(wrap, "C.UTF-8", 100, 30);
+	assert_true(wait_text("Peer credentials do not apply: log in.", 10,
+	    0));
+	assert_true(wait_text("Log in to wacampd", 5, 0));
+	keys("F1");
+	assert_true(wait_text("Keys: Log in to wacampd", 5, 0));
+	keys("Space");
+	assert_true(wait_text("Keys: Log in to wacampd", 5, 1));
+	type("alice");
+	keys("Enter");
+	type("not-the-password");
+	keys("Enter");
+	assert_true(wait_text("wrong login or password", 10, 0));
+	assert_true(wait_text("Log in to wacampd", 5, 0));
+	type("Secret-pass-42");
+	keys("Enter");
+	assert_true(wait_text("Today's usage", 10, 0));
+	assert_true(wait_text("alice@simulator", 5, 0));
+	assert_true(wait_text("Secret-pass-42", 1, 1));
+	/* An admin is not a super_admin: no users. */
+	keys("7");
+	assert_true(wait_text("Only a super_admin can manage users.", 5, 0));
+	/* Started again, the saved token logs in: no form. */
+	session_start_as(wrap, "C.UTF-8", 100, 30);
+	assert_true(wait_text("alice@simulator", 10, 0));
+	assert_true(wait_text("Log in to wacampd", 1, 1));
+}
+
+/* Type TEXT as it is (no key names) into the pane. */
+static void
+type(const char *text)
+{
+	char	 cmd[600];
+
+	snprintf(cmd, sizeof cmd, "send-keys -l '%s'", text);
+	assert_int_equal(tmux("%s", cmd), 0);
+}
+
+/*
+ * The campaign detail's progress bar as seen now: filled cells, and the
+ * "done" figure after it in *DONE. -1 when no bar is on the screen.
+ */
+static int
+progress_seen(long *done)
+{
+	char	*s = capture(), *line, *nl, *p, *end;
+	int	 cells = -1;
+
+	*done = -1;
+	for (line = s; line != NULL && *line != '\0'; line = nl) {
+		if ((nl = strchr(line, '\n')) != NULL)
+			*nl++ = '\0';
+		if (strncmp(line, "  Progress", 10) != 0 ||
+		    (p = strchr(line, '[')) == NULL ||
+		    (end = strchr(p, ']')) == NULL)
+			continue;
+		*end = '\0';
+		for (cells = 0; (p = strstr(p, "\xe2\x96\x88")) != NULL; p += 3)
+			cells++;
+		*done = strtol(end + 1, NULL, 10);
+		break;
+	}
+	free(s);
+	return cells;
+}
+
+/* The walk's daemon: WALK_N contacts, a category of WALK_CAT, quick pacing. */
+static int
+walk_start(void)
+{
+	char	 sql[1024];
+
+	harness_init(&W, "[wassenger]\nprovider = simulator\n[pacing]\n"
+	    "interval = 100ms\njitter = 0\nbatch_size = 100000\n"
+	    "batch_pause = 0\ndaily_limit = 100000\n");
+	if (harness_start(&W) == -1)
+		return -1;
+	harness_stop(&W);
+	snprintf(sql, sizeof sql, "WITH RECURSIVE n(i) AS (SELECT 1 "
+	    "UNION ALL SELECT i + 1 FROM n WHERE i < %d) INSERT INTO "
+	    "contacts (full_number, first_name, last_name, created_at, "
+	    "updated_at) SELECT '+3362' || printf('%%07d', i), "
+	    "'Walker' || i, 'Dupont', 1, 1 FROM n", WALK_N - 1);
+	db_exec_at(&W, sql);
+	db_exec_at(&W, "INSERT INTO contacts (full_number, first_name, "
+	    "last_name, created_at, updated_at) VALUES ('+22890077777', "
+	    "'Zénobie', 'Walkowska', 1, 1)");
+	db_exec_at(&W, "INSERT INTO categories (name, created_at, updated_at) "
+	    "VALUES ('Others', 1, 1), ('Walkers', 1, 1)");
+	snprintf(sql, sizeof sql, "INSERT INTO category_contacts (category_id, "
+	    "contact_id) SELECT (SELECT id FROM categories WHERE name = "
+	    "'Walkers'), id FROM contacts WHERE id <= %d", WALK_CAT);
+	db_exec_at(&W, sql);
+	snprintf(sql, sizeof sql, "INSERT INTO category_contacts (category_id, "
+	    "contact_id) SELECT (SELECT id FROM categories WHERE name = "
+	    "'Others'), id FROM contacts WHERE id > %d AND id <= %d",
+	    WALK_CAT, WALK_CAT + 50);
+	db_exec_at(&W, sql);
+	return harness_start(&W);
+}
+
+static int
+walk_teardown(void **state)
+{
+	test_teardown(state);
+	if (W.dir[0] != '\0')
+		harness_cleanup(&W);
+	memset(&W, 0, sizeof W);
+	return 0;
+}
+
+/*
+ * Acceptance 1 of issue #6, every step by keys: dashboard, contacts
+ * (a search among 100,000 finds the one), a new campaign, send, the bar
+ * moves with no key pressed, stop.
+ */
+static void
+test_walk(void **state)
+{
+	double	 t0;
+	long	 done0, done1;
+	int	 cells0, cells1;
+	char	*s;
+
+	assert_int_equal(walk_start(), 0);
+	target = &W;
+	session_start("C.UTF-8", 100, 30);
+	assert_true(wait_text("Today's usage", 10, 0));
+	assert_true(wait_text("Provider: simulator", 10, 0));
+
+	keys("2");
+	assert_true(wait_text("1/100000", 20, 0));
+	keys("/");
+	assert_true(wait_text("Search contacts", 5, 0));
+	type("Walkowska");
+	keys("Enter Enter");
+	assert_true(wait_text("Zénobie Walkowska", 20, 0));
+	assert_true(wait_text("   1/1\n", 10, 0));
+	s = capture();
+	assert_non_null(strstr(s, "+22890077777"));
+	assert_null(strstr(s, "Walker"));
+	free(s);
+
+	keys("5");
+	assert_true(wait_text("No campaigns. Press n", 10, 0));
+	keys("n");
+	assert_true(wait_text("New campaign", 5, 0));
+	type("Walk test");
+	keys("Enter");
+	type("Bonjour {{first_name}}");
+	keys("Enter Enter");
+	/* Categories come from the picker, with their counts. */
+	assert_true(wait_text("(Space: choose)", 5, 0));
+	keys("Space");
+	assert_true(wait_text("Choose categories", 5, 0));
+	assert_true(wait_text("[ ] Walkers", 10, 0));
+	assert_true(wait_text("300", 5, 0));
+	keys("'?'");
+	assert_true(wait_text("Keys: Choose categories", 5, 0));
+	keys("Space");
+	assert_true(wait_text("Keys: Choose categories", 5, 1));
+	keys("Down Space");
+	assert_true(wait_text("[x] Walkers", 5, 0));
+	assert_true(wait_text("[ ] Others", 5, 0));
+	keys("Enter");
+	assert_true(wait_text("Choose categories", 5, 1));
+	assert_true(wait_text("Walkers (300)", 5, 0));
+	/* The preview: the category's first contact, then one asked for. */
+	assert_true(wait_text("Preview for Walker1 Dupont, +33620000001", 10,
+	    0));
+	assert_true(wait_text("Message 1: Bonjour Walker1", 5, 0));
+	keys("Enter");
+	type("100000");
+	assert_true(wait_text("Preview for Zénobie Walkowska", 10, 0));
+	assert_true(wait_text("Message 1: Bonjour Zénobie", 5, 0));
+	keys("Enter");
+	assert_true(wait_text("New campaign", 10, 1));
+	assert_true(wait_text("Walk test", 10, 0));
+	assert_true(wait_text("draft", 10, 0));
+
+	keys("Enter");
+	assert_true(wait_text("[draft]", 10, 0));
+	keys("s");
+	assert_true(wait_text("Send campaign Walk test now?", 5, 0));
+	keys("y");
+	assert_true(wait_text("[running]", 15, 0));
+	t0 = harness_now();
+	while ((cells0 = progress_seen(&done0)) < 0 && harness_now() - t0 < 10)
+		usleep(50000);
+	assert_true(cells0 >= 0);
+	/* No key from here: the daemon's events move the bar. */
+	t0 = harness_now();
+	do {
+		usleep(200000);
+		cells1 = progress_seen(&done1);
+	} while ((cells1 <= cells0 || done1 <= done0) &&
+	    harness_now() - t0 < 20);
+	fprintf(stderr, "progress bar: %d cells (%ld sent) -> %d cells "
+	    "(%ld sent)\n", cells0, done0, cells1, done1);
+	assert_true(cells1 > cells0);
+	assert_true(done1 > done0);
+	assert_true(done1 < WALK_CAT);
+
+	keys("x");
+	assert_true(wait_text("Stop campaign Walk test?", 5, 0));
+	keys("y");
+	assert_true(wait_text("[stopped]", 15, 0));
+	assert_true(wait_text("Pending: 0", 10, 0));
+	/* Statistics lists it; Enter there opens it again. */
+	keys("8");
+	assert_true(wait_text("Walk test", 10, 0));
+	assert_true(wait_text("stopped", 10, 0));
+	keys("Enter");
+	assert_true(wait_text("[stopped]", 10, 0));
+}
+
 int
 main(void)
 {
@@ -448,6 +801,10 @@ main(void)
 		cmocka_unit_test_teardown(test_reconnect, test_teardown),
 		cmocka_unit_test_teardown(test_escape_inert, test_teardown),
 		cmocka_unit_test_teardown(test_memory_flat, test_teardown),
+		cmocka_unit_test_teardown(test_statistics, test_teardown),
+		cmocka_unit_test_teardown(test_categories_users, test_teardown),
+		cmocka_unit_test_teardown(test_login, test_teardown),
+		cmocka_unit_test_teardown(test_walk, walk_teardown),
 	};
 
 	setlocale(LC_ALL, "C.UTF-8");
