@@ -151,7 +151,8 @@ import_event(const char *event, json_t *data, void *arg)
 	fprintf(stderr, "\rimport: %lld rows (%lld new, %lld duplicates, "
 	    "%lld invalid) %3lld%%", jint(data, "rows"), jint(data, "imported"),
 	    jint(data, "duplicates"), jint(data, "invalid"),
-	    size > 0 ? bytes * 100 / size : 100);
+	    json_is_integer(json_object_get(data, "percent")) ?
+	    jint(data, "percent") : size > 0 ? bytes * 100 / size : 100);
 	fflush(stderr);
 }
 

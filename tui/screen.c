@@ -682,12 +682,13 @@ draw_contacts(struct tui *t)
 	    N_("unknown") };
 	static const char *of[] = { N_("any"), N_("yes"), N_("no") };
 
-	putf(1, 1, COLS - 2, 0, "%s: %s  %s: %s  %s: %s  %s: %s   %lld/%lld",
+	putf(1, 1, COLS - 2, 0, "%s: %s  %s: %s  %s: %s  %s: %s   %lld/%lld%s",
 	    _("Search"), t->search[0] ? t->search : "-",
 	    _("Category"), t->search_cat[0] ? t->search_cat : "-",
 	    _("Verified"), _(vf[t->verified_filter]),
 	    _("Opted out"), _(of[t->optout_filter]),
-	    (long long)(l->total ? l->sel + 1 : 0), (long long)l->total);
+	    (long long)(l->total ? l->sel + 1 : 0), (long long)l->total,
+	    l->capped ? "+" : "");
 	draw_list(t, l, _("No contacts."));
 }
 
@@ -771,15 +772,15 @@ draw_import(struct tui *t)
 			put(y++, 4, COLS - 6, t->imp_preview[i], 0, 0);
 	}
 	y++;
-	if (t->imp_running || (j != NULL && r == NULL)) {
-		done = num(j, "done") ? num(j, "done") : num(j, "processed");
-		all = num(j, "total");
+	if (t->imp_running && j != NULL) {
+		done = num(j, "percent");
+		all = 100;
 		put(y, 2, 12, _("Progress"), A_BOLD, 0);
-		if (all > 0)
-			bar(y, 14, COLS - 40 > 10 ? COLS - 40 : 10, done, all,
-			    pair(PAIR_OK));
-		putf(y++, COLS - 24, 24, 0, " %lld %s", (long long)done,
-		    _("rows"));
+		bar(y, 14, COLS - 40 > 10 ? COLS - 40 : 10, done, all,
+		    pair(PAIR_OK));
+		putf(y++, COLS - 24, 24, 0, " %lld %s", (long long)num(j,
+		    "rows"), str(j, "phase") != NULL && strcmp(str(j, "phase"),
+		    "writing") == 0 ? _("rows, writing") : _("rows, reading"));
 	}
 	if (r == NULL)
 		return;

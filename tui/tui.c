@@ -439,6 +439,7 @@ list_reply(json_t *data, json_t *err, void *arg)
 		else if (n > page + 1)
 			json_array_set(l->cursors, page + 1, next);
 	}
+	l->capped = json_is_true(json_object_get(data, "total_capped"));
 	if (json_is_integer(total))
 		l->total = json_integer_value(total);
 	else if ((json_int_t)(l->base + json_array_size(l->rows)) > l->total)
@@ -1386,14 +1387,10 @@ on_event(const char *name, json_t *data, void *arg)
 		tui_dirty();
 		return;
 	}
-	if (strncmp(name, "job", 3) == 0 || strncmp(name, "import", 6) == 0) {
+	/* Progress only: the result is the reply to contacts.import. */
+	if (strcmp(name, "import.progress") == 0) {
 		json_decref(t->imp_job);
 		t->imp_job = json_deep_copy(data);
-		if (json_object_get(data, "imported") != NULL) {
-			json_decref(t->imp_result);
-			t->imp_result = json_incref(t->imp_job);
-			t->imp_running = 0;
-		}
 		tui_dirty();
 		return;
 	}

@@ -57,6 +57,7 @@ struct tui_list {
 	json_t			*rows;
 	size_t			 base;
 	json_int_t		 total;
+	int			 capped;	/* total is a lower bound */
 	size_t			 sel;
 	size_t			 top;
 	size_t			 want;		/* page wanted on screen */
