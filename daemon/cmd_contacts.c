@@ -503,21 +503,9 @@ static int
 cmd_contacts_import_undo(struct ctl_req *r)
 {
 	int64_t		 batch = ctl_arg_int(r, "batch", 0);
-	json_t		*out = NULL;
-	const char	*code = "internal";
-	char		 err[256];
 
 	ctl_target(r, "batch %lld", (long long)batch);
-	if (r->d->importer != NULL) {
-		ctl_error(r, "conflict", "an import is running; undo after it");
-		return CMD_DONE;
-	}
-	if (import_undo(r->d, batch, &out, &code, err, sizeof err) == -1) {
-		ctl_error(r, code, "%s", err);
-		return CMD_DONE;
-	}
-	ctl_reply(r, out);
-	return CMD_DONE;
+	return import_undo_start(r, batch);
 }
 
 static int

@@ -106,6 +106,12 @@ struct importer {
 	int64_t			 first_id, last_id;	/* created, for undo */
 	size_t			 mem;		/* IMPORT_MEM, or less in tests */
 	size_t			 run_rows;	/* a quarter of mem at most */
+
+	/* An undo (contacts.import_undo) runs as a job of its own kind:
+	 * imported, updated and duplicates count removed, restored and
+	 * unlinked rows, first_id and last_id bound the batch. */
+	int			 undo, phase;
+	int64_t			 at;
 };
 
 struct exporter {
@@ -933,8 +939,9 @@ import_start(struct ctl_req *r)
 		return CMD_DONE;
 	}
 	if (d->importer != NULL) {
-		ctl_error(r, "conflict", "an import is already running (batch "
-		    "%lld)", (long long)d->importer->batch);
+		ctl_error(r, "conflict", "batch %lld is being %s; try again "
+		    "after it", (long long)d->importer->batch,
+		    d->importer->undo ? "undone" : "imported");
 		return CMD_DONE;
 	}
 	im = xcalloc(1, sizeof *im);
@@ -1010,38 +1017,177 @@ import_start(struct ctl_req *r)
 	return CMD_PARKED;
 }
 
-int
-import_undo(struct daemon *d, int64_t batch, json_t **out, const char **code,
-    char *err, size_t errlen)
-{
-	sqlite3_stmt	*st;
-	sqlite3		*db = store_db(d->store);
-	char		 state[16] = "";
-	long long	 messaged = 0, removed, restored, links;
-	int64_t		 lo = 0, hi = INT64_MAX;
+/* Undo works through a batch in chunks of this many rows. */
+#define UNDO_CHUNK	500
 
-	/* The batch's rows lie between the first and last id it created. */
-	st = store_stmt(d->store, "SELECT state, first_id, last_id FROM "
-	    "import_batches WHERE id = ?");
+/* Run one undo statement: its first column, or the rows it changed; -1. */
+static int64_t
+undo_step(struct importer *im, const char *sql, int64_t a, int64_t b)
+{
+	sqlite3_stmt	*st = store_stmt(im->d->store, sql);
+	int64_t		 n = -1;
+	int		 rc;
+
+	/* Parameters a statement does not use are refused, harmlessly. */
+	sqlite3_bind_int64(st, 1, im->batch);
+	sqlite3_bind_int64(st, 2, a);
+	sqlite3_bind_int64(st, 3, b);
+	sqlite3_bind_int64(st, 4, store_now());
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	else if (rc == SQLITE_DONE)
+		n = sqlite3_changes(store_db(im->d->store));
+	sqlite3_reset(st);
+	return n;
+}
+
+/*
+ * One slice of an undo, in one transaction: restore the names the batch
+ * changed, then drop the category links it made, then delete the contacts
+ * it created, a chunk at a time. The batch is marked undone in the last
+ * slice; an undo cut short (the daemon stopped) can simply be run again.
+ */
+static void
+undo_slice(evutil_socket_t fd, short ev, void *arg)
+{
+	struct importer	*im = arg;
+	struct daemon	*d = im->d;
+	struct ctl_req	*r;
+	struct timeval	 tv = { 0, 0 };
+	double		 t0 = now_ms();
+	int64_t		 n = 0, to;
+	int		 done = 0;
+
+	(void)fd;
+	(void)ev;
+	if (store_begin(d->store) == -1) {
+		evtimer_add(im->ev, &tv);
+		return;
+	}
+	while (n != -1 && !done && now_ms() - t0 < IMPORT_SLICE_MS) {
+		switch (im->phase) {
+		case 0:
+			to = undo_step(im, "SELECT max(contact_id) FROM (SELECT "
+			    "contact_id FROM import_changes WHERE batch_id = ?1 "
+			    "AND contact_id > ?2 ORDER BY contact_id LIMIT 1000)",
+			    im->at, 0);
+			if (to <= 0) {
+				n = to;
+				im->phase = 1;
+				break;
+			}
+			n = undo_step(im, "UPDATE contacts SET first_name = "
+			    "ic.old_first_name, last_name = ic.old_last_name, "
+			    "updated_at = ?4 FROM import_changes ic WHERE "
+			    "ic.batch_id = ?1 AND ic.contact_id > ?2 AND "
+			    "ic.contact_id <= ?3 AND ic.contact_id = contacts.id",
+			    im->at, to);
+			im->updated += n > 0 ? n : 0;
+			im->at = to;
+			break;
+		case 1:
+			n = undo_step(im, "DELETE FROM category_contacts WHERE "
+			    "(category_id, contact_id) IN (SELECT category_id, "
+			    "contact_id FROM category_contacts WHERE batch_id = ?1 "
+			    "LIMIT 1000)", 0, 0);
+			im->duplicates += n > 0 ? n : 0;
+			if (n == 0) {
+				im->phase = 2;
+				im->at = im->first_id - 1;
+			}
+			break;
+		case 2:
+			to = im->at + UNDO_CHUNK;
+			n = undo_step(im, "DELETE FROM contacts WHERE id > ?2 AND "
+			    "id <= ?3 AND batch_id = ?1", im->at, to);
+			im->imported += n > 0 ? n : 0;
+			im->at = to;
+			if (im->at >= im->last_id)
+				im->phase = 3;
+			break;
+		default:
+			n = undo_step(im, "UPDATE import_batches SET state = "
+			    "'undone', finished_at = ?4 WHERE id = ?1", 0, 0);
+			done = 1;
+			break;
+		}
+	}
+	if (n == -1 || store_commit(d->store) == -1) {
+		r = im->r;
+		im->r = NULL;
+		ctl_error(r, "internal", "undoing batch %lld: %s; run the undo "
+		    "again to finish it", (long long)im->batch,
+		    store_errmsg(d->store));
+		store_rollback(d->store);
+		import_free(im);
+		return;
+	}
+	if (!done) {
+		if (ctl_listening(d, "jobs"))
+			ctl_event(d, "jobs", "undo.progress", json_pack("{s:I,"
+			    "s:I,s:I,s:I,s:i}", "batch", (json_int_t)im->batch,
+			    "removed", (json_int_t)im->imported,
+			    "restored", (json_int_t)im->updated,
+			    "unlinked", (json_int_t)im->duplicates,
+			    "percent", im->phase < 2 ||
+			    im->last_id < im->first_id ? 0 : (int)(100 *
+			    (im->at - im->first_id + 1) / (im->last_id -
+			    im->first_id + 1))));
+		evtimer_add(im->ev, &tv);
+		return;
+	}
+	log_info("import batch %lld undone: %lld contacts removed, %lld "
+	    "restored, %lld links dropped", (long long)im->batch, im->imported,
+	    im->updated, im->duplicates);
+	r = im->r;
+	im->r = NULL;
+	ctl_reply(r, json_pack("{s:I,s:I,s:I,s:I}", "batch",
+	    (json_int_t)im->batch, "removed", (json_int_t)im->imported,
+	    "restored", (json_int_t)im->updated,
+	    "unlinked", (json_int_t)im->duplicates));
+	import_free(im);
+}
+
+int
+import_undo_start(struct ctl_req *r, int64_t batch)
+{
+	struct daemon	*d = r->d;
+	struct importer	*im;
+	sqlite3_stmt	*st;
+	char		 state[16] = "";
+	long long	 messaged = 0;
+	int64_t		 lo = 1, hi = 0;
+
+	if (d->importer != NULL) {
+		ctl_error(r, "conflict", "batch %lld is being %s; try again "
+		    "after it", (long long)d->importer->batch,
+		    d->importer->undo ? "undone" : "imported");
+		return CMD_DONE;
+	}
+	/* The batch's rows lie between the first and last id it created;
+	 * batches from before migration 006 have no range: all ids. */
+	st = store_stmt(d->store, "SELECT state, first_id, last_id, "
+	    "(SELECT coalesce(max(id), 0) FROM contacts) FROM import_batches "
+	    "WHERE id = ?");
 	sqlite3_bind_int64(st, 1, batch);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		snprintf(state, sizeof state, "%s", sqlite3_column_text(st, 0));
 		if (sqlite3_column_type(st, 1) != SQLITE_NULL) {
 			lo = sqlite3_column_int64(st, 1);
 			hi = sqlite3_column_int64(st, 2);
-		}
+		} else
+			hi = sqlite3_column_int64(st, 3);
 	}
 	sqlite3_reset(st);
 	if (*state == '\0') {
-		*code = "not_found";
-		snprintf(err, errlen, "no import batch %lld", (long long)batch);
-		return -1;
+		ctl_error(r, "not_found", "no import batch %lld",
+		    (long long)batch);
+		return CMD_DONE;
 	}
 	if (strcmp(state, "running") == 0 || strcmp(state, "undone") == 0) {
-		*code = "conflict";
-		snprintf(err, errlen, "batch %lld is %s", (long long)batch,
+		ctl_error(r, "conflict", "batch %lld is %s", (long long)batch,
 		    state);
-		return -1;
+		return CMD_DONE;
 	}
 	st = store_stmt(d->store, "SELECT count(*) FROM contacts c WHERE "
 	    "c.id BETWEEN ?2 AND ?3 AND c.batch_id = ?1 AND EXISTS (SELECT 1 "
@@ -1053,63 +1199,24 @@ import_undo(struct daemon *d, int64_t batch, json_t **out, const char **code,
 		messaged = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	if (messaged > 0) {
-		*code = "conflict";
-		snprintf(err, errlen, "%lld contacts of batch %lld have been "
+		ctl_error(r, "conflict", "%lld contacts of batch %lld have been "
 		    "messaged by a campaign; delete them one by one", messaged,
 		    (long long)batch);
-		return -1;
+		return CMD_DONE;
 	}
-	if (store_begin(d->store) == -1)
-		goto fail;
-	st = store_stmt(d->store, "UPDATE contacts SET first_name = "
-	    "ic.old_first_name, last_name = ic.old_last_name, updated_at = ?2 "
-	    "FROM import_changes ic WHERE ic.batch_id = ?1 AND "
-	    "ic.contact_id = contacts.id");
-	sqlite3_bind_int64(st, 1, batch);
-	sqlite3_bind_int64(st, 2, store_now());
-	if (sqlite3_step(st) != SQLITE_DONE)
-		goto rollback;
-	sqlite3_reset(st);
-	restored = sqlite3_changes(db);
-	st = store_stmt(d->store, "DELETE FROM category_contacts WHERE "
-	    "batch_id = ?");
-	sqlite3_bind_int64(st, 1, batch);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		goto rollback;
-	sqlite3_reset(st);
-	links = sqlite3_changes(db);
-	st = store_stmt(d->store, "DELETE FROM contacts WHERE id BETWEEN ?2 "
-	    "AND ?3 AND batch_id = ?1");
-	sqlite3_bind_int64(st, 1, batch);
-	sqlite3_bind_int64(st, 2, lo);
-	sqlite3_bind_int64(st, 3, hi);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		goto rollback;
-	sqlite3_reset(st);
-	removed = sqlite3_changes(db);
-	st = store_stmt(d->store, "UPDATE import_batches SET state = 'undone', "
-	    "finished_at = ? WHERE id = ?");
-	sqlite3_bind_int64(st, 1, store_now());
-	sqlite3_bind_int64(st, 2, batch);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		goto rollback;
-	sqlite3_reset(st);
-	if (store_commit(d->store) == -1)
-		goto rollback;
-	*out = json_pack("{s:I,s:I,s:I,s:I}", "batch", (json_int_t)batch,
-	    "removed", (json_int_t)removed, "restored", (json_int_t)restored,
-	    "unlinked", (json_int_t)links);
-	return 0;
-rollback:
-	sqlite3_reset(st);
-	snprintf(err, errlen, "%s", store_errmsg(d->store));
-	store_rollback(d->store);
-	*code = "internal";
-	return -1;
-fail:
-	snprintf(err, errlen, "%s", store_errmsg(d->store));
-	*code = "internal";
-	return -1;
+	im = xcalloc(1, sizeof *im);
+	im->d = d;
+	im->fd = -1;
+	im->undo = 1;
+	im->batch = batch;
+	im->first_id = lo;
+	im->last_id = hi;
+	im->rejects = json_array();
+	im->ev = evtimer_new(d->base, undo_slice, im);
+	im->r = r;
+	d->importer = im;
+	undo_slice(-1, 0, im);
+	return CMD_PARKED;
 }
 
 static void
@@ -1245,7 +1352,12 @@ import_shutdown(struct daemon *d)
 	struct importer	*im = d->importer;
 	struct exporter	*ex;
 
-	if (im != NULL) {
+	if (im != NULL && im->undo) {
+		ctl_error(im->r, "unavailable", "the daemon is stopping; run "
+		    "the undo again to finish it");
+		im->r = NULL;
+		import_free(im);
+	} else if (im != NULL) {
 		if (store_begin(d->store) == 0) {
 			import_close_batch(im, "failed");
 			if (store_commit(d->store) == -1)

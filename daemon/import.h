@@ -15,9 +15,11 @@ struct ctl_req;
 int	 import_start(struct ctl_req *);
 /* Stream every contact as CSV into R->fd (contacts.export), in slices. */
 int	 export_start(struct ctl_req *);
-/* Undo import batch ID: 0, or -1 with a message in ERR and code in *CODE. */
-int	 import_undo(struct daemon *, int64_t, json_t **, const char **,
-	    char *, size_t);
+/*
+ * Undo import batch ID for request R (contacts.import_undo), in slices on
+ * the loop; the request is parked and answered at the end.
+ */
+int	 import_undo_start(struct ctl_req *, int64_t);
 /* Category id from an id or a name (created if CREATE); -1 if none. */
 int64_t	 category_resolve(struct daemon *, json_t *, int);
 /* Abandon running jobs at shutdown. */
