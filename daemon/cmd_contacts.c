@@ -42,7 +42,7 @@
  * of the few rows not indexed yet, all above the index's) and a number
  * prefix (the full_number index).
  */
-static const char *const list_sql[4] = {
+static const char *const list_sql[5] = {
 	"SELECT " CONTACT_COLS " FROM contacts c WHERE c.id > ?1" FILTERS
 	    "ORDER BY c.id LIMIT ?2",
 	"SELECT " CONTACT_COLS " FROM category_contacts cc CROSS JOIN "
@@ -58,8 +58,12 @@ static const char *const list_sql[4] = {
 	"SELECT " CONTACT_COLS " FROM contacts c WHERE c.full_number >= ?4 AND "
 	    "c.full_number < ?5 AND c.id > ?1" FILTERS IN_CAT
 	    "ORDER BY c.id LIMIT ?2",
+	/* A prefix shared by many numbers: walk ids, test each number. */
+	"SELECT " CONTACT_COLS " FROM contacts c WHERE +c.full_number >= ?4 "
+	    "AND +c.full_number < ?5 AND c.id > ?1" FILTERS IN_CAT
+	    "ORDER BY c.id LIMIT ?2",
 };
-static const char *const count_sql[4] = {
+static const char *const count_sql[5] = {
 	"SELECT count(*) FROM contacts c WHERE ?1 = ?1 AND ?2 = ?2" FILTERS,
 	"SELECT count(*) FROM category_contacts cc CROSS JOIN contacts c ON "
 	    "c.id = cc.contact_id WHERE cc.category_id = ?3 AND ?1 = ?1 AND "
@@ -69,6 +73,8 @@ static const char *const count_sql[4] = {
 	    "?1 = ?1 AND ?2 = ?2 AND (?9 OR " NAME_LIKE ")" FILTERS IN_CAT
 	    "LIMIT ?10)) + (SELECT count(*) FROM (SELECT 1 FROM contacts c "
 	    "WHERE c.id > " UPTO " AND " NAME_LIKE FILTERS IN_CAT "LIMIT ?10))",
+	"SELECT count(*) FROM contacts c WHERE c.full_number >= ?4 AND "
+	    "c.full_number < ?5 AND ?1 = ?1 AND ?2 = ?2" FILTERS IN_CAT,
 	"SELECT count(*) FROM contacts c WHERE c.full_number >= ?4 AND "
 	    "c.full_number < ?5 AND ?1 = ?1 AND ?2 = ?2" FILTERS IN_CAT,
 };
@@ -153,6 +159,26 @@ like_pattern(const char *s)
 	return out;
 }
 
+/*
+ * Do many numbers start with this prefix? Then a page walks ids and tests
+ * each number rather than sorting every match of the number index by id.
+ */
+static int
+prefix_wide(struct store *s, const char *lo, const char *hi)
+{
+	sqlite3_stmt	*st;
+	int		 n = 0;
+
+	st = store_stmt(s, "SELECT count(*) FROM (SELECT 1 FROM contacts "
+	    "WHERE full_number >= ? AND full_number < ? LIMIT 2000)");
+	sqlite3_bind_text(st, 1, lo, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, hi, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	return n >= 2000;
+}
+
 static int
 cmd_contacts_list(struct ctl_req *r)
 {
@@ -187,7 +213,7 @@ cmd_contacts_list(struct ctl_req *r)
 			if (strncmp(lo, "+00", 3) == 0)
 				memmove(lo + 1, lo + 3, strlen(lo + 3) + 1);
 			snprintf(hi, sizeof hi, "%s:", lo);
-			v = 3;
+			v = prefix_wide(s, lo, hi) ? 4 : 3;
 		} else if (!text_utf8_valid(search, n) ||
 		    (phrase = fts_query(search, &exact)) == NULL) {
 			json_decref(items);
@@ -221,7 +247,7 @@ cmd_contacts_list(struct ctl_req *r)
 				sqlite3_bind_int(st, 9, exact);
 				sqlite3_bind_int(st, 10, SEARCH_COUNT_MAX);
 			}
-			if (v == 3) {
+			if (v >= 3) {
 				sqlite3_bind_text(st, 4, lo, -1, SQLITE_STATIC);
 				sqlite3_bind_text(st, 5, hi, -1, SQLITE_STATIC);
 			}
