@@ -1,6 +1,8 @@
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 
 #include "text.h"
 #include "xmalloc.h"
@@ -144,4 +146,31 @@ text_fold(const char *in, char *out, size_t outlen)
 		}
 	}
 	out[off] = '\0';
+}
+
+int
+text_columns(const char *s)
+{
+	mbstate_t	 ps;
+	wchar_t		 wc;
+	size_t		 n;
+	int		 cols = 0, w;
+
+	memset(&ps, 0, sizeof ps);
+	while (*s != '\0') {
+		n = mbrtowc(&wc, s, MB_CUR_MAX, &ps);
+		if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
+			/* Not this locale's text: a character a column. */
+			memset(&ps, 0, sizeof ps);
+			s++;
+			while ((*s & 0xc0) == 0x80)
+				s++;
+			cols++;
+			continue;
+		}
+		s += n;
+		if ((w = wcwidth(wc)) > 0)
+			cols += w;
+	}
+	return cols;
 }

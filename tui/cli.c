@@ -141,10 +141,9 @@ cli_puts_safe(const char *s, int width)
 {
 	char	*t = text_sanitize(s ? s : "");
 
-	if (width > 0)
-		printf("%-*s", width, t);
-	else
-		fputs(t, stdout);
+	fputs(t, stdout);
+	for (width -= text_columns(t); width > 0; width--)
+		putchar(' ');
 	free(t);
 }
 

@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <locale.h>
 #include <string.h>
 
 #include "log.h"
@@ -253,6 +254,22 @@ group_setup(void **state)
 	return 0;
 }
 
+/* Table columns: accents one column, CJK two, whatever the locale can do. */
+static void
+test_columns(void **state)
+{
+	(void)state;
+	assert_int_equal(text_columns("Zoe"), 3);
+	if (setlocale(LC_CTYPE, "C.UTF-8") != NULL) {
+		assert_int_equal(text_columns("Zo\xc3\xa9"), 3);
+		assert_int_equal(text_columns("\xe6\x97\xa5\xe6\x9c\xac"), 4);
+		assert_int_equal(text_columns("Zo\xc3\xa9 \xe2\x80\x94 x"), 7);
+	}
+	setlocale(LC_CTYPE, "C");
+	assert_int_equal(text_columns("Zo\xc3\xa9"), 3);
+	assert_int_equal(text_columns(""), 0);
+}
+
 int
 main(void)
 {
@@ -265,6 +282,7 @@ main(void)
 		cmocka_unit_test(test_fold),
 		cmocka_unit_test(test_fold_bounds),
 		cmocka_unit_test(test_utf8_valid),
+		cmocka_unit_test(test_columns),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, NULL);
