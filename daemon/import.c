@@ -36,6 +36,7 @@
 #include "csv.h"
 #include "ctl.h"
 #include "daemon.h"
+#include "duration.h"
 #include "import.h"
 #include "log.h"
 #include "phone.h"
@@ -146,15 +147,6 @@ static const struct {
 	{ "category", COL_CAT }, { "categories", COL_CAT },
 	{ "categorie", COL_CAT }, { "group", COL_CAT }, { "groupe", COL_CAT },
 };
-
-static double
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 static int
 category_name_ok(const char *s)
@@ -674,7 +666,7 @@ read_slice(struct importer *im, double t0)
 	int			 n, rc;
 
 	for (n = 0;; n++) {
-		if ((n & 255) == 255 && now_ms() - t0 > IMPORT_SLICE_MS)
+		if ((n & 255) == 255 && mono_ms() - t0 > IMPORT_SLICE_MS)
 			return 1;
 		if (!im->preview && (im->held >= im->mem ||
 		    (im->nruns == IMPORT_MAX_RUNS &&
@@ -716,7 +708,7 @@ write_slice(struct importer *im, double t0, int64_t now)
 	int		 n;
 
 	for (n = 0;; n++) {
-		if ((n & 255) == 255 && now_ms() - t0 > IMPORT_SLICE_MS)
+		if ((n & 255) == 255 && mono_ms() - t0 > IMPORT_SLICE_MS)
 			break;
 		if ((row = next_row(im)) == NULL) {
 			drop_rows(im);
@@ -844,7 +836,7 @@ import_slice(evutil_socket_t fd, short ev, void *arg)
 	struct importer		*im = arg;
 	struct daemon		*d = im->d;
 	struct timeval		 tv = { 0, 0 };
-	double			 t0 = now_ms();
+	double			 t0 = mono_ms();
 	int			 rc, err = 0;
 	struct ctl_req		*r;
 
@@ -856,11 +848,11 @@ import_slice(evutil_socket_t fd, short ev, void *arg)
 	}
 	if (im->writing) {
 		rc = write_slice(im, t0, store_now());
-		im->t_write += now_ms() - t0;
+		im->t_write += mono_ms() - t0;
 	} else {
 		if ((rc = read_slice(im, t0)) == -1)
 			err = errno;
-		im->t_read += now_ms() - t0;
+		im->t_read += mono_ms() - t0;
 	}
 	if (rc == 1) {
 		if (store_commit(im->d->store) == -1) {
@@ -886,7 +878,7 @@ import_slice(evutil_socket_t fd, short ev, void *arg)
 		    " %lld duplicates, %lld invalid in %.2f s (reading %.2f s,"
 		    " writing %.2f s)", (long long)im->batch, im->rows,
 		    im->imported, im->updated, im->duplicates, im->invalid,
-		    (now_ms() - im->t_start) / 1e3, im->t_read / 1e3,
+		    (mono_ms() - im->t_start) / 1e3, im->t_read / 1e3,
 		    im->t_write / 1e3);
 		ctl_reply(r, import_summary(im));
 	} else
@@ -1011,7 +1003,7 @@ import_start(struct ctl_req *r)
 	ctl_target(r, "batch %lld %.200s", (long long)im->batch,
 	    ctl_arg_str(r, "filename", ""));
 	im->r = r;
-	im->t_start = now_ms();
+	im->t_start = mono_ms();
 	d->importer = im;
 	import_slice(-1, 0, im);
 	return CMD_PARKED;
@@ -1054,7 +1046,7 @@ undo_slice(evutil_socket_t fd, short ev, void *arg)
 	struct daemon	*d = im->d;
 	struct ctl_req	*r;
 	struct timeval	 tv = { 0, 0 };
-	double		 t0 = now_ms();
+	double		 t0 = mono_ms();
 	int64_t		 n = 0, to;
 	int		 done = 0;
 
@@ -1064,7 +1056,7 @@ undo_slice(evutil_socket_t fd, short ev, void *arg)
 		evtimer_add(im->ev, &tv);
 		return;
 	}
-	while (n != -1 && !done && now_ms() - t0 < IMPORT_SLICE_MS) {
+	while (n != -1 && !done && mono_ms() - t0 < IMPORT_SLICE_MS) {
 		switch (im->phase) {
 		case 0:
 			to = undo_step(im, "SELECT max(contact_id) FROM (SELECT "

@@ -18,6 +18,7 @@
 #include <sqlite3.h>
 
 #include "daemon.h"
+#include "duration.h"
 #include "log.h"
 #include "search.h"
 #include "store.h"
@@ -32,15 +33,6 @@ static struct {
 	int64_t		 done;		/* indexed in this catch-up */
 	double		 t0;
 } ix;
-
-static double
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 static int64_t
 one_int(struct store *s, const char *sql)
@@ -68,7 +60,7 @@ search_slice(evutil_socket_t fd, short ev, void *arg)
 {
 	struct daemon	*d = arg;
 	sqlite3_stmt	*st;
-	double		 t0 = now_ms();
+	double		 t0 = mono_ms();
 	int64_t		 upto, max, hi, n = 0;
 	int		 ok = 1;
 
@@ -85,7 +77,7 @@ search_slice(evutil_socket_t fd, short ev, void *arg)
 	}
 	upto = one_int(d->store, "SELECT upto FROM contacts_fts_state");
 	max = one_int(d->store, "SELECT coalesce(max(id), 0) FROM contacts");
-	while (upto < max && now_ms() - t0 < SEARCH_SLICE_MS) {
+	while (upto < max && mono_ms() - t0 < SEARCH_SLICE_MS) {
 		hi = upto + SEARCH_CHUNK < max ? upto + SEARCH_CHUNK : max;
 		st = store_stmt(d->store, "INSERT INTO contacts_fts (rowid, "
 		    "first_name, last_name) SELECT id, first_name, last_name "
@@ -122,7 +114,7 @@ search_slice(evutil_socket_t fd, short ev, void *arg)
 	}
 	if (ix.done >= 10000)
 		log_info("search index: %lld contacts indexed in %.1f s",
-		    (long long)ix.done, (now_ms() - ix.t0) / 1e3);
+		    (long long)ix.done, (mono_ms() - ix.t0) / 1e3);
 	ix.done = 0;
 	search_again(SEARCH_CHECK_SEC);
 }

@@ -2,6 +2,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "duration.h"
 
@@ -99,4 +100,13 @@ duration_format(uint64_t ms, char *buf, size_t len)
 		if (off >= len)
 			break;
 	}
+}
+
+double
+mono_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }

@@ -11,5 +11,7 @@
 int	 duration_parse(const char *, uint64_t *, const char **);
 /* Format milliseconds back into the shortest exact form ("25s", "1h30m"). */
 void	 duration_format(uint64_t, char *, size_t);
+/* Milliseconds on the monotonic clock, for timing slices of work. */
+double	 mono_ms(void);
 
 #endif
