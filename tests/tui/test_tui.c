@@ -110,9 +110,15 @@ keys(const char *k)
 static void	type(const char *);
 
 /* Start wacamp in a fresh session, in LANG, W x H, behind WRAP (or ""). */
+/* The client to run, when not $WACAMP (another user may not reach it). */
+static char	 client_bin[400];
+
 static void
 session_start_as(const char *wrap, const char *lang, int w, int h)
 {
+	const char	*bin = client_bin[0] ? client_bin :
+	    env_or("WACAMP", "build/wacamp");
+
 	if (have_session)
 		tmux("kill-server 2>/dev/null");
 	/* A new server each time: a dying one may still hold the old name. */
@@ -122,8 +128,7 @@ session_start_as(const char *wrap, const char *lang, int w, int h)
 	assert_int_equal(tmux("new-session -d -x %d -y %d "
 	    "\"exec %s env LANG=%s LC_ALL= TERM=screen-256color "
 	    "WACAMP_LOCALEDIR='%s' '%s' -S '%s'\"", w, h, wrap, lang,
-	    env_or("WACAMP_LOCALEDIR", "build/locale"),
-	    env_or("WACAMP", "build/wacamp"), target->sock), 0);
+	    env_or("WACAMP_LOCALEDIR", "build/locale"), bin, target->sock), 0);
 	have_session = 1;
 }
 
@@ -552,7 +557,7 @@ test_categories_users(void **state)
 static void
 test_login(void **state)
 {
-	char	 xdg[320], wrap[1024], cmd[2048];
+	char	 xdg[320], wrap[1024], cmd[4096];
 	json_t	*rep;
 	int	 fd;
 
@@ -568,9 +573,14 @@ test_login(void **state)
 	close(fd);
 	/* nobody may reach the socket; its token goes in a dir of its own. */
 	snprintf(xdg, sizeof xdg, "%s/xdg-nobody", H.dir);
+	/* The build tree may sit in a directory nobody cannot enter: the
+	 * client runs from a copy in nobody's own. */
+	snprintf(client_bin, sizeof client_bin, "%s/wacamp-client", xdg);
 	snprintf(cmd, sizeof cmd, "chmod 711 '%s' && chmod 666 '%s' && "
-	    "mkdir -p '%s' && chown 65534:65534 '%s' && chmod 700 '%s'",
-	    H.dir, H.sock, xdg, xdg, xdg);
+	    "mkdir -p '%s' && cp '%s' '%s' && chmod 755 '%s' && "
+	    "chown -R 65534:65534 '%s' && chmod 700 '%s'",
+	    H.dir, H.sock, xdg, env_or("WACAMP", "build/wacamp"), client_bin,
+	    client_bin, xdg, xdg);
 	assert_int_equal(system(cmd), 0);
 	snprintf(wrap, sizeof wrap, "setpriv --reuid=65534 --regid=65534 "
 	    "--clear-groups env XDG_RUNTIME_DIR='%s' HOME='%s'", xdg, xdg);
@@ -600,6 +610,7 @@ test_login(void **state)
 	session_start_as(wrap, "C.UTF-8", 100, 30);
 	assert_true(wait_text("alice@simulator", 10, 0));
 	assert_true(wait_text("Log in to wacampd", 1, 1));
+	client_bin[0] = '\0';
 }
 
 /* Type TEXT as it is (no key names) into the pane. */
