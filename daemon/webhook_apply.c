@@ -154,6 +154,50 @@ counters_move(struct daemon *d, int64_t campaign, const char *from,
 	return step_done(d, st, "campaign counters");
 }
 
+static const char *const wh_states[WH_NSTATES] = { "pending", "sending",
+    "sent", "delivered", "read", "failed", "unknown", "cancelled" };
+
+static int
+state_index(const char *s)
+{
+	int	 i;
+
+	for (i = 0; i < WH_NSTATES; i++)
+		if (strcmp(wh_states[i], s) == 0)
+			return i;
+	return -1;
+}
+
+/*
+ * Count a message of CAMPAIGN moving from FROM to TO in the batch's deltas;
+ * moved at once when the batch already holds WH_TOUCHED_MAX campaigns.
+ */
+static int
+counters_add(struct daemon *d, struct wh_touched *t, int64_t campaign,
+    const char *from, const char *to)
+{
+	struct wh_usage	*u;
+	int		 f = state_index(from), k = state_index(to);
+	size_t		 i;
+
+	if (t == NULL || f < 0 || k < 0)
+		return counters_move(d, campaign, from, to, 1);
+	u = &t->usage;
+	for (i = 0; i < u->ncounters; i++)
+		if (u->counters[i].campaign == campaign)
+			break;
+	if (i == u->ncounters) {
+		if (i == WH_TOUCHED_MAX)
+			return counters_move(d, campaign, from, to, 1);
+		memset(&u->counters[i], 0, sizeof u->counters[i]);
+		u->counters[i].campaign = campaign;
+		u->ncounters++;
+	}
+	u->counters[i].delta[f]--;
+	u->counters[i].delta[k]++;
+	return 0;
+}
+
 /* Add to the batch's daily_usage deltas. */
 static int
 usage_add(struct wh_touched *t, int delivered, int rd, int inter, int failed)
@@ -171,7 +215,23 @@ webhook_usage_flush(struct daemon *d, struct wh_touched *t)
 	sqlite3_stmt	*st;
 	struct wh_usage	*u = &t->usage;
 	char		 day[11];
+	size_t		 i;
+	int		 k;
 
+	for (i = 0; i < u->ncounters; i++) {
+		st = store_stmt(d->store, "UPDATE campaigns SET "
+		    "pending = pending + ?1, sending = sending + ?2, "
+		    "sent = sent + ?3, delivered = delivered + ?4, "
+		    "read = read + ?5, failed = failed + ?6, "
+		    "unknown = unknown + ?7, cancelled = cancelled + ?8 "
+		    "WHERE id = ?9");
+		for (k = 0; k < WH_NSTATES; k++)
+			sqlite3_bind_int(st, k + 1, u->counters[i].delta[k]);
+		sqlite3_bind_int64(st, 9, u->counters[i].campaign);
+		if (step_done(d, st, "campaign counters") == -1)
+			return -1;
+	}
+	u->ncounters = 0;
 	if (u->delivered == 0 && u->read == 0 && u->interactions == 0 &&
 	    u->failed == 0)
 		return 0;
@@ -219,7 +279,7 @@ msg_move(struct daemon *d, struct wh_msg *m, const char *to,
 		sqlite3_bind_text(st, 4, error, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, m->id);
 	if (step_done(d, st, "message state") == -1 ||
-	    counters_move(d, m->campaign, m->state, to, 1) == -1)
+	    counters_add(d, t, m->campaign, m->state, to) == -1)
 		return -1;
 	snprintf(m->state, sizeof m->state, "%s", to);
 	webhook_touch(t, m->campaign);
