@@ -626,6 +626,18 @@ tcp_open(int p)
 	return fd;
 }
 
+/* An ack for WAID as a compact JSON string (allocated). */
+static char *
+ack_body(const char *waid, const char *ack)
+{
+	json_t	*j = make_ack(waid, ack);
+	char	*s = json_dumps(j, JSON_COMPACT);
+
+	json_decref(j);
+	assert_non_null(s);
+	return s;
+}
+
 /* Send a keep-alive POST of BODY on FD; 0 or -1. */
 static int
 send_post(int fd, const char *body)
@@ -701,7 +713,7 @@ test_connection_cap(void **state)
 	for (i = 0; i < cap; i++) {
 		assert_true((held[i] = tcp_open(p2)) != -1);
 		snprintf(id, sizeof id, "CAPHELD%02d", i);
-		body = json_dumps(make_ack(id, "delivered"), JSON_COMPACT);
+		body = ack_body(id, "delivered");
 		assert_int_equal(send_post(held[i], body), 0);
 		free(body);
 		assert_int_equal(read_status(held[i], 5000), 200);
@@ -710,7 +722,7 @@ test_connection_cap(void **state)
 	for (i = 0; i < 3; i++) {
 		assert_true((waiting[i] = tcp_open(p2)) != -1);
 		snprintf(id, sizeof id, "CAPWAIT%02d", i);
-		body = json_dumps(make_ack(id, "read"), JSON_COMPACT);
+		body = ack_body(id, "read");
 		assert_int_equal(send_post(waiting[i], body), 0);
 		free(body);
 	}
@@ -718,7 +730,7 @@ test_connection_cap(void **state)
 		assert_int_equal(read_status(waiting[i], 300), 0);
 	assert_true(harness_file_has(h2.log, "not accepting more"));
 	/* Those it holds still answer. */
-	body = json_dumps(make_ack("CAPAGAIN", "delivered"), JSON_COMPACT);
+	body = ack_body("CAPAGAIN", "delivered");
 	assert_int_equal(send_post(held[0], body), 0);
 	free(body);
 	assert_int_equal(read_status(held[0], 5000), 200);
