@@ -22,10 +22,10 @@
 
 #define STMT_SLOTS	512
 #define STORE_BUSY_STEP_US	100
-#define STORE_BUSY_MS		5000	/* the loop's connection */
-#define CKPT_BUSY_MS		20	/* the checkpointer's */
-#define CKPT_PASSES		10	/* passive passes in a round, at most */
-#define CKPT_TAIL		64	/* frames a pass may leave for RESTART */
+#define STORE_BUSY_MS	5000	/* the loop's connection */
+#define CKPT_BUSY_MS	20	/* the checkpointer's */
+#define CKPT_PASSES	10	/* passive passes in a round, at most */
+#define CKPT_TAIL	64	/* frames a pass may leave to RESTART */
 
 struct stmt_slot {
 	const char	*sql;
@@ -194,7 +194,8 @@ store_open(const char *path, int create, int sync_full, struct store **out,
 		goto fail;
 	}
 	sqlite3_extended_result_codes(s->db, 1);
-	sqlite3_busy_handler(s->db, store_busy, (void *)(intptr_t)STORE_BUSY_MS);
+	sqlite3_busy_handler(s->db, store_busy,
+	    (void *)(intptr_t)STORE_BUSY_MS);
 	if (store_exec(s, "PRAGMA journal_mode = WAL") == -1 ||
 	    store_exec(s, sync_full ? "PRAGMA synchronous = FULL" :
 	    "PRAGMA synchronous = NORMAL") == -1 ||
@@ -392,7 +393,8 @@ checkpoint_start(struct store *s)
 		c->db = NULL;
 		return -1;
 	}
-	sqlite3_busy_handler(c->db, store_busy, (void *)(intptr_t)CKPT_BUSY_MS);
+	sqlite3_busy_handler(c->db, store_busy,
+	    (void *)(intptr_t)CKPT_BUSY_MS);
 	if (c->wal == NULL)
 		xasprintf(&c->wal, "%s-wal", s->path);
 	/*

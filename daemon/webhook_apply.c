@@ -31,6 +31,7 @@ struct wh_msg {
 	int64_t		 contact;
 	int		 type;
 	int64_t		 round;
+	int		 has_sent_at;
 	char		 state[16];
 };
 
@@ -86,6 +87,7 @@ msg_row(sqlite3_stmt *st, struct wh_msg *m)
 		m->round = sqlite3_column_int64(st, 4);
 		snprintf(m->state, sizeof m->state, "%s",
 		    (const char *)sqlite3_column_text(st, 5));
+		m->has_sent_at = sqlite3_column_int(st, 6);
 	}
 	sqlite3_reset(st);
 	if (rc == SQLITE_ROW)
@@ -103,15 +105,17 @@ msg_find(struct daemon *d, const char *col, const char *val, struct wh_msg *m)
 		return 0;
 	if (strcmp(col, "wa_id") == 0)
 		st = store_stmt(d->store, "SELECT id, campaign_id, contact_id, "
-		    "message_type, round, state FROM messages WHERE wa_id = ?");
+		    "message_type, round, state, sent_at IS NOT NULL "
+		    "FROM messages WHERE wa_id = ?");
 	else if (strcmp(col, "wass_id") == 0)
 		st = store_stmt(d->store, "SELECT id, campaign_id, contact_id, "
-		    "message_type, round, state FROM messages "
-		    "WHERE wass_id = ?");
+		    "message_type, round, state, sent_at IS NOT NULL "
+		    "FROM messages WHERE wass_id = ?");
 	else
 		st = store_stmt(d->store, "SELECT id, campaign_id, contact_id, "
-		    "message_type, round, state FROM messages "
-		    "WHERE reference = ? ORDER BY id DESC LIMIT 1");
+		    "message_type, round, state, sent_at IS NOT NULL "
+		    "FROM messages WHERE reference = ? "
+		    "ORDER BY id DESC LIMIT 1");
 	sqlite3_bind_text(st, 1, val, -1, SQLITE_STATIC);
 	return msg_row(st, m);
 }
@@ -263,15 +267,26 @@ msg_move(struct daemon *d, struct wh_msg *m, const char *to,
 	int64_t		 now = store_now();
 	int		 rank = state_rank(to);
 
-	st = store_stmt(d->store, "UPDATE messages SET state = ?1, "
-	    "updated_at = ?2, "
-	    "sent_at = CASE WHEN ?3 >= 1 THEN coalesce(sent_at, ?2) "
-	    "ELSE sent_at END, "
-	    "delivered_at = CASE WHEN ?3 >= 2 THEN coalesce(delivered_at, ?2) "
-	    "ELSE delivered_at END, "
-	    "read_at = CASE WHEN ?3 >= 3 THEN coalesce(read_at, ?2) "
-	    "ELSE read_at END, "
-	    "error = coalesce(?4, error) WHERE id = ?5");
+	/*
+	 * sent_at is indexed (messages_contact): set only when it changes,
+	 * else every ack would rewrite an index entry, and its page.
+	 */
+	if (rank >= 1 && !m->has_sent_at)
+		st = store_stmt(d->store, "UPDATE messages SET state = ?1, "
+		    "updated_at = ?2, sent_at = coalesce(sent_at, ?2), "
+		    "delivered_at = CASE WHEN ?3 >= 2 THEN "
+		    "coalesce(delivered_at, ?2) ELSE delivered_at END, "
+		    "read_at = CASE WHEN ?3 >= 3 THEN coalesce(read_at, ?2) "
+		    "ELSE read_at END, "
+		    "error = coalesce(?4, error) WHERE id = ?5");
+	else
+		st = store_stmt(d->store, "UPDATE messages SET state = ?1, "
+		    "updated_at = ?2, "
+		    "delivered_at = CASE WHEN ?3 >= 2 THEN "
+		    "coalesce(delivered_at, ?2) ELSE delivered_at END, "
+		    "read_at = CASE WHEN ?3 >= 3 THEN coalesce(read_at, ?2) "
+		    "ELSE read_at END, "
+		    "error = coalesce(?4, error) WHERE id = ?5");
 	sqlite3_bind_text(st, 1, to, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now);
 	sqlite3_bind_int(st, 3, rank);
@@ -282,6 +297,8 @@ msg_move(struct daemon *d, struct wh_msg *m, const char *to,
 	    counters_add(d, t, m->campaign, m->state, to) == -1)
 		return -1;
 	snprintf(m->state, sizeof m->state, "%s", to);
+	if (rank >= 1)
+		m->has_sent_at = 1;
 	webhook_touch(t, m->campaign);
 	return 0;
 }
@@ -430,7 +447,8 @@ correlate(struct daemon *d, const struct wh_event *ev, int64_t contact,
 			return 1;
 	}
 	st = store_stmt(d->store, "SELECT id, campaign_id, contact_id, "
-	    "message_type, round, state FROM messages WHERE contact_id = ? "
+	    "message_type, round, state, sent_at IS NOT NULL FROM messages "
+	    "WHERE contact_id = ? "
 	    "AND state IN ('sent', 'delivered', 'read', 'unknown', 'sending') "
 	    "ORDER BY coalesce(sent_at, 0) DESC, id DESC LIMIT 1");
 	sqlite3_bind_int64(st, 1, contact);
