@@ -30,6 +30,10 @@
 #include "webhook.h"
 #include "xmalloc.h"
 
+#define CKPT_MIN_PAGES	256		/* WAL pages before a checkpoint */
+#define CKPT_MAX_PAGES	65536		/* 256 MiB: then do not wait for a pause */
+#define CKPT_QUIET_MS	200		/* a pause in commits this long */
+
 static void
 usage(void)
 {
@@ -131,14 +135,23 @@ checkpoint_cb(evutil_socket_t fd, short ev, void *arg)
 	store_checkpoint(d->store);
 }
 
-/* After a commit, schedule one checkpoint a little later, off the request path. */
+/*
+ * After a commit, schedule a checkpoint (it runs on the store's thread) for
+ * when commits pause: each commit pushes it back by CKPT_QUIET_MS, so a
+ * burst of webhooks is absorbed by the WAL, an append, and copied into the
+ * database in the gap after it. Copying concurrently with a burst takes CPU
+ * and memory bandwidth from the loop on a small machine. Past CKPT_MAX_PAGES
+ * the WAL is big enough: the checkpoint is no longer pushed back.
+ */
 static int
 wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 {
 	struct daemon	*d = arg;
-	struct timeval	 tv = { 1, 0 };
+	struct timeval	 tv = { 0, CKPT_QUIET_MS * 1000 };
 
-	if (pages >= 256 && !evtimer_pending(d->ev_checkpoint, NULL))
+	if (pages < CKPT_MIN_PAGES)
+		return SQLITE_OK;
+	if (pages < CKPT_MAX_PAGES || !evtimer_pending(d->ev_checkpoint, NULL))
 		evtimer_add(d->ev_checkpoint, &tv);
 	return SQLITE_OK;
 }

@@ -31,6 +31,7 @@ struct wh_msg {
 	int64_t		 contact;
 	int		 type;
 	int64_t		 round;
+	int		 has_sent_at;
 	char		 state[16];
 };
 
@@ -86,6 +87,7 @@ msg_row(sqlite3_stmt *st, struct wh_msg *m)
 		m->round = sqlite3_column_int64(st, 4);
 		snprintf(m->state, sizeof m->state, "%s",
 		    (const char *)sqlite3_column_text(st, 5));
+		m->has_sent_at = sqlite3_column_int(st, 6);
 	}
 	sqlite3_reset(st);
 	if (rc == SQLITE_ROW)
@@ -103,15 +105,17 @@ msg_find(struct daemon *d, const char *col, const char *val, struct wh_msg *m)
 		return 0;
 	if (strcmp(col, "wa_id") == 0)
 		st = store_stmt(d->store, "SELECT id, campaign_id, contact_id, "
-		    "message_type, round, state FROM messages WHERE wa_id = ?");
+		    "message_type, round, state, sent_at IS NOT NULL "
+		    "FROM messages WHERE wa_id = ?");
 	else if (strcmp(col, "wass_id") == 0)
 		st = store_stmt(d->store, "SELECT id, campaign_id, contact_id, "
-		    "message_type, round, state FROM messages "
-		    "WHERE wass_id = ?");
+		    "message_type, round, state, sent_at IS NOT NULL "
+		    "FROM messages WHERE wass_id = ?");
 	else
 		st = store_stmt(d->store, "SELECT id, campaign_id, contact_id, "
-		    "message_type, round, state FROM messages "
-		    "WHERE reference = ? ORDER BY id DESC LIMIT 1");
+		    "message_type, round, state, sent_at IS NOT NULL "
+		    "FROM messages WHERE reference = ? "
+		    "ORDER BY id DESC LIMIT 1");
 	sqlite3_bind_text(st, 1, val, -1, SQLITE_STATIC);
 	return msg_row(st, m);
 }
@@ -154,6 +158,50 @@ counters_move(struct daemon *d, int64_t campaign, const char *from,
 	return step_done(d, st, "campaign counters");
 }
 
+static const char *const wh_states[WH_NSTATES] = { "pending", "sending",
+    "sent", "delivered", "read", "failed", "unknown", "cancelled" };
+
+static int
+state_index(const char *s)
+{
+	int	 i;
+
+	for (i = 0; i < WH_NSTATES; i++)
+		if (strcmp(wh_states[i], s) == 0)
+			return i;
+	return -1;
+}
+
+/*
+ * Count a message of CAMPAIGN moving from FROM to TO in the batch's deltas;
+ * moved at once when the batch already holds WH_TOUCHED_MAX campaigns.
+ */
+static int
+counters_add(struct daemon *d, struct wh_touched *t, int64_t campaign,
+    const char *from, const char *to)
+{
+	struct wh_usage	*u;
+	int		 f = state_index(from), k = state_index(to);
+	size_t		 i;
+
+	if (t == NULL || f < 0 || k < 0)
+		return counters_move(d, campaign, from, to, 1);
+	u = &t->usage;
+	for (i = 0; i < u->ncounters; i++)
+		if (u->counters[i].campaign == campaign)
+			break;
+	if (i == u->ncounters) {
+		if (i == WH_TOUCHED_MAX)
+			return counters_move(d, campaign, from, to, 1);
+		memset(&u->counters[i], 0, sizeof u->counters[i]);
+		u->counters[i].campaign = campaign;
+		u->ncounters++;
+	}
+	u->counters[i].delta[f]--;
+	u->counters[i].delta[k]++;
+	return 0;
+}
+
 /* Add to the batch's daily_usage deltas. */
 static int
 usage_add(struct wh_touched *t, int delivered, int rd, int inter, int failed)
@@ -171,7 +219,23 @@ webhook_usage_flush(struct daemon *d, struct wh_touched *t)
 	sqlite3_stmt	*st;
 	struct wh_usage	*u = &t->usage;
 	char		 day[11];
+	size_t		 i;
+	int		 k;
 
+	for (i = 0; i < u->ncounters; i++) {
+		st = store_stmt(d->store, "UPDATE campaigns SET "
+		    "pending = pending + ?1, sending = sending + ?2, "
+		    "sent = sent + ?3, delivered = delivered + ?4, "
+		    "read = read + ?5, failed = failed + ?6, "
+		    "unknown = unknown + ?7, cancelled = cancelled + ?8 "
+		    "WHERE id = ?9");
+		for (k = 0; k < WH_NSTATES; k++)
+			sqlite3_bind_int(st, k + 1, u->counters[i].delta[k]);
+		sqlite3_bind_int64(st, 9, u->counters[i].campaign);
+		if (step_done(d, st, "campaign counters") == -1)
+			return -1;
+	}
+	u->ncounters = 0;
 	if (u->delivered == 0 && u->read == 0 && u->interactions == 0 &&
 	    u->failed == 0)
 		return 0;
@@ -203,15 +267,26 @@ msg_move(struct daemon *d, struct wh_msg *m, const char *to,
 	int64_t		 now = store_now();
 	int		 rank = state_rank(to);
 
-	st = store_stmt(d->store, "UPDATE messages SET state = ?1, "
-	    "updated_at = ?2, "
-	    "sent_at = CASE WHEN ?3 >= 1 THEN coalesce(sent_at, ?2) "
-	    "ELSE sent_at END, "
-	    "delivered_at = CASE WHEN ?3 >= 2 THEN coalesce(delivered_at, ?2) "
-	    "ELSE delivered_at END, "
-	    "read_at = CASE WHEN ?3 >= 3 THEN coalesce(read_at, ?2) "
-	    "ELSE read_at END, "
-	    "error = coalesce(?4, error) WHERE id = ?5");
+	/*
+	 * sent_at is indexed (messages_contact): set only when it changes,
+	 * else every ack would rewrite an index entry, and its page.
+	 */
+	if (rank >= 1 && !m->has_sent_at)
+		st = store_stmt(d->store, "UPDATE messages SET state = ?1, "
+		    "updated_at = ?2, sent_at = coalesce(sent_at, ?2), "
+		    "delivered_at = CASE WHEN ?3 >= 2 THEN "
+		    "coalesce(delivered_at, ?2) ELSE delivered_at END, "
+		    "read_at = CASE WHEN ?3 >= 3 THEN coalesce(read_at, ?2) "
+		    "ELSE read_at END, "
+		    "error = coalesce(?4, error) WHERE id = ?5");
+	else
+		st = store_stmt(d->store, "UPDATE messages SET state = ?1, "
+		    "updated_at = ?2, "
+		    "delivered_at = CASE WHEN ?3 >= 2 THEN "
+		    "coalesce(delivered_at, ?2) ELSE delivered_at END, "
+		    "read_at = CASE WHEN ?3 >= 3 THEN coalesce(read_at, ?2) "
+		    "ELSE read_at END, "
+		    "error = coalesce(?4, error) WHERE id = ?5");
 	sqlite3_bind_text(st, 1, to, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now);
 	sqlite3_bind_int(st, 3, rank);
@@ -219,9 +294,11 @@ msg_move(struct daemon *d, struct wh_msg *m, const char *to,
 		sqlite3_bind_text(st, 4, error, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, m->id);
 	if (step_done(d, st, "message state") == -1 ||
-	    counters_move(d, m->campaign, m->state, to, 1) == -1)
+	    counters_add(d, t, m->campaign, m->state, to) == -1)
 		return -1;
 	snprintf(m->state, sizeof m->state, "%s", to);
+	if (rank >= 1)
+		m->has_sent_at = 1;
 	webhook_touch(t, m->campaign);
 	return 0;
 }
@@ -370,7 +447,8 @@ correlate(struct daemon *d, const struct wh_event *ev, int64_t contact,
 			return 1;
 	}
 	st = store_stmt(d->store, "SELECT id, campaign_id, contact_id, "
-	    "message_type, round, state FROM messages WHERE contact_id = ? "
+	    "message_type, round, state, sent_at IS NOT NULL FROM messages "
+	    "WHERE contact_id = ? "
 	    "AND state IN ('sent', 'delivered', 'read', 'unknown', 'sending') "
 	    "ORDER BY coalesce(sent_at, 0) DESC, id DESC LIMIT 1");
 	sqlite3_bind_int64(st, 1, contact);

@@ -24,8 +24,9 @@ enum { WH_ACK_NONE = 0, WH_ACK_SENT = 1, WH_ACK_DELIVERED = 2,
 #define WH_MAX_EVENTS	100	/* events in one body (Wassenger sends <= 25) */
 
 /*
- * One event of a webhook body, normalised. Every string is allocated (never
- * NULL: "" when absent) and owned by the event.
+ * One event of a webhook body, normalised. No string is NULL ("" when
+ * absent); they point into BUF (or are static ""), and the event owns BUF
+ * and RAW: webhook_events_free() releases them.
  */
 struct wh_event {
 	enum wh_kind	 kind;
@@ -43,6 +44,7 @@ struct wh_event {
 	int		 inbound;	/* flow is inbound (or not outbound) */
 	int		 group;		/* a group, channel or broadcast chat */
 	char		*raw;		/* this event as JSON, for the journal */
+	char		*buf;		/* the decoded strings above */
 };
 
 /*

@@ -6,10 +6,12 @@
 #include <cmocka.h>
 
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -604,6 +606,175 @@ test_http_errors(void **state)
 	free(b);
 }
 
+/* A TCP connection to 127.0.0.1:P, or -1. */
+static int
+tcp_open(int p)
+{
+	struct sockaddr_in	 sin;
+	int			 fd;
+
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((unsigned short)p);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sin, sizeof sin) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* An ack for WAID as a compact JSON string (allocated). */
+static char *
+ack_body(const char *waid, const char *ack)
+{
+	json_t	*j = make_ack(waid, ack);
+	char	*s = json_dumps(j, JSON_COMPACT);
+
+	json_decref(j);
+	assert_non_null(s);
+	return s;
+}
+
+/* Send a keep-alive POST of BODY on FD; 0 or -1. */
+static int
+send_post(int fd, const char *body)
+{
+	char	 head[512];
+	int	 n;
+
+	n = snprintf(head, sizeof head, "POST %s HTTP/1.1\r\nHost: "
+	    "127.0.0.1\r\nContent-Type: application/json\r\n"
+	    "Content-Length: %zu\r\n\r\n", url, strlen(body));
+	if (harness_send(fd, head, (size_t)n) == -1 ||
+	    harness_send(fd, body, strlen(body)) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * The status of the one answer read on FD within MS milliseconds: 0 if
+ * nothing came, -1 if the connection closed first.
+ */
+static int
+read_status(int fd, int ms)
+{
+	struct pollfd	 pfd;
+	char		 buf[4096];
+	ssize_t		 n;
+	size_t		 len = 0;
+	int		 status;
+
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	while (len < sizeof buf - 1) {
+		if (poll(&pfd, 1, ms) <= 0)
+			return 0;
+		if ((n = read(fd, buf + len, sizeof buf - 1 - len)) <= 0)
+			return -1;
+		len += (size_t)n;
+		buf[len] = '\0';
+		/* Answers are small: the body follows its headers at once. */
+		if (strstr(buf, "\r\n\r\n") != NULL &&
+		    strstr(buf, "}") != NULL)
+			break;
+	}
+	if (sscanf(buf, "HTTP/1.%*d %d", &status) != 1)
+		return -1;
+	return status;
+}
+
+/*
+ * [webhook] max_connections: at the cap the listener stops accepting, the
+ * connections it has are still served, the next ones wait in the backlog
+ * and are served once some close; idle connections past the cap do not
+ * bring it down.
+ */
+static void
+test_connection_cap(void **state)
+{
+	struct harness	 h2;
+	char		 extra[512], id[32], *body;
+	int		 p2, cap = 4, held[4], waiting[3], idle[12], i, saved;
+
+	(void)state;
+	assert_true((p2 = free_port()) > 0);
+	snprintf(extra, sizeof extra, "[webhook]\nlisten = 127.0.0.1:%d\n"
+	    "token = " TOKEN "\nmax_connections = %d\n[pacing]\n"
+	    "daily_limit = 0\n", p2, cap);
+	harness_init(&h2, extra);
+	assert_int_equal(harness_start(&h2), 0);
+	saved = port;
+	port = p2;
+
+	/* The cap, each connection kept open after its answer. */
+	for (i = 0; i < cap; i++) {
+		assert_true((held[i] = tcp_open(p2)) != -1);
+		snprintf(id, sizeof id, "CAPHELD%02d", i);
+		body = ack_body(id, "delivered");
+		assert_int_equal(send_post(held[i], body), 0);
+		free(body);
+		assert_int_equal(read_status(held[i], 5000), 200);
+	}
+	/* Past it: connected by the kernel, not served by the daemon. */
+	for (i = 0; i < 3; i++) {
+		assert_true((waiting[i] = tcp_open(p2)) != -1);
+		snprintf(id, sizeof id, "CAPWAIT%02d", i);
+		body = ack_body(id, "read");
+		assert_int_equal(send_post(waiting[i], body), 0);
+		free(body);
+	}
+	for (i = 0; i < 3; i++)
+		assert_int_equal(read_status(waiting[i], 300), 0);
+	assert_true(harness_file_has(h2.log, "not accepting more"));
+	/* Those it holds still answer. */
+	body = ack_body("CAPAGAIN", "delivered");
+	assert_int_equal(send_post(held[0], body), 0);
+	free(body);
+	assert_int_equal(read_status(held[0], 5000), 200);
+
+	/* They close: the waiting ones are accepted and answered. */
+	for (i = 0; i < cap; i++)
+		close(held[i]);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(read_status(waiting[i], 5000), 200);
+		close(waiting[i]);
+	}
+	assert_true(harness_file_has(h2.log, "accepting connections again"));
+	assert_int_equal(post_to(url, "{\"event\":\"cap:check\","
+	    "\"id\":\"c1\"}"), 200);
+
+	/* Many idle connections past the cap, closed at once: no harm. */
+	for (i = 0; i < 12; i++)
+		assert_true((idle[i] = tcp_open(p2)) != -1);
+	for (i = 0; i < 12; i++)
+		close(idle[i]);
+	usleep(200 * 1000);
+	assert_int_equal(waitpid(h2.daemon, &i, WNOHANG), 0);
+
+	port = saved;
+	/* Every event answered 200 is in the journal; a clean stop. */
+	{
+		sqlite3		*h;
+		sqlite3_stmt	*st;
+
+		assert_int_equal(sqlite3_open_v2(h2.db, &h,
+		    SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+		sqlite3_busy_timeout(h, 5000);
+		assert_int_equal(sqlite3_prepare_v2(h, "SELECT count(*) FROM "
+		    "webhook_events WHERE object_id LIKE 'CAP%' OR "
+		    "event = 'cap:check'", -1, &st, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+		assert_int_equal(sqlite3_column_int(st, 0), cap + 1 + 3 + 1);
+		sqlite3_finalize(st);
+		sqlite3_close(h);
+	}
+	assert_int_equal(harness_stop(&h2), 0);
+	harness_cleanup(&h2);
+}
+
 int
 main(void)
 {
@@ -614,6 +785,7 @@ main(void)
 		cmocka_unit_test(test_reply_queues_one_m2),
 		cmocka_unit_test(test_ack_before_send_reply_and_replay),
 		cmocka_unit_test(test_http_errors),
+		cmocka_unit_test(test_connection_cap),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

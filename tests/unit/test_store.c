@@ -446,6 +446,55 @@ test_checkpoint_close(void **state)
 	free(path);
 }
 
+/*
+ * store_checkpoint() copies the WAL into the database on its thread (the
+ * file grows) and starts the WAL over: later commits write from the start
+ * of the file instead of growing it. Bounded: 5 s at most.
+ */
+static void
+test_checkpoint_thread(void **state)
+{
+	struct fix	*f = *state;
+	struct stat	 st;
+	char		*wal;
+	off_t		 before, walsize;
+	int		 i, restarted = 0;
+
+	xasprintf(&wal, "%s-wal", f->path);
+	assert_int_equal(store_begin(f->s), 0);
+	for (i = 0; i < 2000; i++)
+		assert_int_equal(store_exec(f->s, "INSERT INTO audit_log (at, "
+		    "command, target) VALUES (1, 'x', hex(randomblob(512)))"),
+		    0);
+	assert_int_equal(store_commit(f->s), 0);
+	assert_int_equal(stat(f->path, &st), 0);
+	before = st.st_size;
+	store_checkpoint(f->s);
+	for (i = 0; i < 100; i++) {
+		assert_int_equal(stat(f->path, &st), 0);
+		if (st.st_size > before + 1024 * 1024)
+			break;
+		usleep(50 * 1000);
+	}
+	assert_true(st.st_size > before + 1024 * 1024);
+	/* Then a small commit lands at the start of the WAL. */
+	for (i = 0; i < 100 && !restarted; i++) {
+		assert_int_equal(stat(wal, &st), 0);
+		walsize = st.st_size;
+		assert_int_equal(store_exec(f->s, "INSERT INTO audit_log (at, "
+		    "command) VALUES (2, 'y')"), 0);
+		assert_int_equal(stat(wal, &st), 0);
+		if (st.st_size == walsize)
+			restarted = 1;
+		else
+			usleep(50 * 1000);
+	}
+	assert_true(restarted);
+	assert_int_equal(count(f->s, "SELECT count(*) FROM audit_log "
+	    "WHERE at = 1"), 2000);
+	free(wal);
+}
+
 static int
 group_setup(void **state)
 {
@@ -485,6 +534,7 @@ main(void)
 		T(test_messages_unique),
 		T(test_foreign_keys),
 		cmocka_unit_test(test_checkpoint_close),
+		T(test_checkpoint_thread),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
