@@ -2,10 +2,11 @@
 # Import 1,000,000 generated contacts: time against sqlite3 .import into a
 # UNIQUE-phone table, the daemon's peak RSS, and contacts.list / search p99
 # once the name index (built in the background after the import) is ready.
-# usage: tests/bench/contacts.sh [ROWS]   (run from the top of the tree)
+# usage: tests/bench/contacts.sh [BUILD_DIR]   (run from the top of the tree;
+# BENCH_ROWS=N for another size)
 set -eu
-rows=${1:-1000000}
-B=${B:-build}
+B=${1:-build}
+rows=${BENCH_ROWS:-1000000}
 dir=$(mktemp -d /tmp/wacamp-bench.XXXXXX)
 trap 'kill $(cat "$dir/pid" 2>/dev/null) 2>/dev/null || true; rm -rf "$dir"' EXIT
 python3 - "$rows" >"$dir/c.csv" <<'PY'
