@@ -42,9 +42,9 @@ listen = 127.0.0.1:$pw
 token = $TOKEN
 CONF
 chmod 600 "$dir/wacampd.conf"
-"$B/wacampd" init -c "$dir/wacampd.conf" >/dev/null
+"$B/wacampd" init -c "$dir/wacampd.conf" >/dev/null 2>&1
 # 300,000 sent messages whose ids the acks name (two threads, 150,000 each).
-sqlite3 "$dir/wacamp.db" <<SQL
+sqlite3 "$dir/wacamp.db" >/dev/null <<SQL
 PRAGMA journal_mode = WAL;
 INSERT INTO campaigns (id, name, message_1, status, created_at, updated_at,
     total, sent) VALUES (1, 'bench', 'Hello', 'running', 0, 0, 300000, 300000);
