@@ -1138,6 +1138,8 @@ undo_slice(evutil_socket_t fd, short ev, void *arg)
 	    "restored", (json_int_t)im->updated,
 	    "unlinked", (json_int_t)im->duplicates));
 	import_free(im);
+	/* The index waits while a job runs. */
+	search_kick(d);
 }
 
 int
