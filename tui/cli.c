@@ -162,7 +162,8 @@ cli_get(struct cli *cl, const char *cmd, json_t *args, int fd, int *rc)
 	if (data == NULL) {
 		code = json_string_value(json_object_get(err, "code"));
 		msg = json_string_value(json_object_get(err, "message"));
-		if (code != NULL && strcmp(code, "unauthorized") == 0)
+		if (code != NULL && strcmp(code, "unauthorized") == 0 &&
+		    (msg == NULL || strstr(msg, "wacamp login") == NULL))
 			fprintf(stderr, "wacamp: %s (log in with: wacamp "
 			    "login)\n", msg ? msg : "not logged in");
 		else
