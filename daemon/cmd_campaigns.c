@@ -105,16 +105,14 @@ static int
 cmd_campaigns_list(struct ctl_req *r)
 {
 	sqlite3_stmt	*st;
-	json_t		*items = json_array(), *c;
+	json_t		*items, *c;
 	json_int_t	 after = ctl_arg_int(r, "after", 0);
-	json_int_t	 limit = ctl_arg_int(r, "limit", 100), last = 0, total = 0;
+	json_int_t	 limit, last = 0;
 	const char	*status = ctl_arg_str(r, "status", NULL);
 
-	if (limit < 1 || limit > 500) {
-		json_decref(items);
-		ctl_error(r, "bad_request", "limit must be 1 to 500");
+	if ((limit = ctl_list_limit(r, 100)) == -1)
 		return CMD_DONE;
-	}
+	items = json_array();
 	st = store_stmt(r->d->store, "SELECT id FROM campaigns WHERE id > ?1 "
 	    "AND (?2 IS NULL OR status = ?2) ORDER BY id LIMIT ?3");
 	sqlite3_bind_int64(st, 1, after);
@@ -136,12 +134,7 @@ cmd_campaigns_list(struct ctl_req *r)
 	    "?1 IS NULL OR status = ?1");
 	if (status != NULL)
 		sqlite3_bind_text(st, 1, status, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		total = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	ctl_reply(r, json_pack("{s:o,s:I,s:o}", "items", items, "total", total,
-	    "next", (json_int_t)json_array_size(items) == limit ?
-	    json_integer(last) : json_null()));
+	ctl_reply_page(r, items, store_int(st), limit, last);
 	return CMD_DONE;
 }
 
@@ -698,17 +691,15 @@ static int
 cmd_messages_list(struct ctl_req *r)
 {
 	sqlite3_stmt	*st;
-	json_t		*items = json_array();
+	json_t		*items;
 	json_int_t	 after = ctl_arg_int(r, "after", 0);
-	json_int_t	 limit = ctl_arg_int(r, "limit", 100), last = 0, total = 0;
+	json_int_t	 limit, last = 0;
 	json_int_t	 camp = ctl_arg_int(r, "campaign", 0);
 	const char	*status = ctl_arg_str(r, "status", NULL);
 
-	if (limit < 1 || limit > 500) {
-		json_decref(items);
-		ctl_error(r, "bad_request", "limit must be 1 to 500");
+	if ((limit = ctl_list_limit(r, 100)) == -1)
 		return CMD_DONE;
-	}
+	items = json_array();
 	st = store_stmt(r->d->store, "SELECT id, campaign_id, contact_id, "
 	    "message_type, round, phone, body, state, attempts, next_at, "
 	    "reference, wass_id, wa_id, error, created_at, updated_at, "
@@ -754,12 +745,7 @@ cmd_messages_list(struct ctl_req *r)
 	sqlite3_bind_int64(st, 1, camp);
 	if (status != NULL)
 		sqlite3_bind_text(st, 2, status, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		total = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	ctl_reply(r, json_pack("{s:o,s:I,s:o}", "items", items, "total", total,
-	    "next", (json_int_t)json_array_size(items) == limit ?
-	    json_integer(last) : json_null()));
+	ctl_reply_page(r, items, store_int(st), limit, last);
 	return CMD_DONE;
 }
 

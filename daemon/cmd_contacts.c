@@ -188,14 +188,13 @@ cmd_contacts_list(struct ctl_req *r)
 	json_t		*cat = json_object_get(r->args, "category");
 	json_t		*items = json_array(), *ver, *opt;
 	int64_t		 after = ctl_arg_int(r, "after", 0), catid = 0, last = 0;
-	int64_t		 limit = ctl_arg_int(r, "limit", 100), total = 0;
+	int64_t		 limit, total = 0;
 	char		*phrase = NULL, *like = NULL, lo[32], hi[40];
 	size_t		 i, n;
 	int		 v = 0, more = 0, exact = 0, rc = SQLITE_DONE;
 
-	if (limit < 1 || limit > 500) {
+	if ((limit = ctl_list_limit(r, 100)) == -1) {
 		json_decref(items);
-		ctl_error(r, "bad_request", "limit must be 1 to 500");
 		return CMD_DONE;
 	}
 	if (cat != NULL && (catid = category_resolve(r->d, cat, 0)) == -1) {

@@ -60,15 +60,12 @@ cmd_audit_list(struct ctl_req *r)
 {
 	sqlite3_stmt	*st;
 	json_int_t	 after = ctl_arg_int(r, "after", 0);
-	json_int_t	 limit = ctl_arg_int(r, "limit", 100);
-	json_t		*items = json_array();
-	json_int_t	 total = 0, last = 0;
+	json_int_t	 limit, last = 0;
+	json_t		*items;
 
-	if (limit < 1 || limit > 500) {
-		json_decref(items);
-		ctl_error(r, "bad_request", "limit must be 1 to 500");
+	if ((limit = ctl_list_limit(r, 100)) == -1)
 		return CMD_DONE;
-	}
+	items = json_array();
 	st = store_stmt(r->d->store, "SELECT id, at, user_id, login, "
 	    "unix_user, command, target, ok FROM audit_log WHERE "
 	    "(?1 = 0 OR id < ?1) ORDER BY id DESC LIMIT ?2");
@@ -87,13 +84,8 @@ cmd_audit_list(struct ctl_req *r)
 		    "ok", sqlite3_column_int(st, 7)));
 	}
 	sqlite3_reset(st);
-	st = store_stmt(r->d->store, "SELECT count(*) FROM audit_log");
-	if (sqlite3_step(st) == SQLITE_ROW)
-		total = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	ctl_reply(r, json_pack("{s:o,s:I,s:o}", "items", items, "total", total,
-	    "next", (json_int_t)json_array_size(items) == limit ?
-	    json_integer(last) : json_null()));
+	ctl_reply_page(r, items, store_int(store_stmt(r->d->store,
+	    "SELECT count(*) FROM audit_log")), limit, last);
 	return CMD_DONE;
 }
 

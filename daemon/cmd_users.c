@@ -51,13 +51,11 @@ cmd_users_list(struct ctl_req *r)
 {
 	sqlite3_stmt	*st;
 	json_int_t	 after = ctl_arg_int(r, "after", 0);
-	json_int_t	 limit = ctl_arg_int(r, "limit", 500), total = 0, last = 0;
+	json_int_t	 limit, last = 0;
 	json_t		*items;
 
-	if (limit < 1 || limit > 500) {
-		ctl_error(r, "bad_request", "limit must be 1 to 500");
+	if ((limit = ctl_list_limit(r, 500)) == -1)
 		return CMD_DONE;
-	}
 	items = json_array();
 	st = store_stmt(r->d->store, "SELECT " USER_COLS " FROM users "
 	    "WHERE id > ? ORDER BY id LIMIT ?");
@@ -68,13 +66,8 @@ cmd_users_list(struct ctl_req *r)
 		json_array_append_new(items, user_row(st));
 	}
 	sqlite3_reset(st);
-	st = store_stmt(r->d->store, "SELECT count(*) FROM users");
-	if (sqlite3_step(st) == SQLITE_ROW)
-		total = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	ctl_reply(r, json_pack("{s:o,s:I,s:o}", "items", items, "total", total,
-	    "next", (json_int_t)json_array_size(items) == limit ?
-	    json_integer(last) : json_null()));
+	ctl_reply_page(r, items, store_int(store_stmt(r->d->store,
+	    "SELECT count(*) FROM users")), limit, last);
 	return CMD_DONE;
 }
 

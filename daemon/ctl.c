@@ -174,6 +174,26 @@ ctl_audit_write(struct daemon *d, struct ctl_req *r, int ok)
 	sqlite3_reset(st);
 }
 
+json_int_t
+ctl_list_limit(struct ctl_req *r, json_int_t def)
+{
+	json_int_t	 limit = ctl_arg_int(r, "limit", def);
+
+	if (limit >= 1 && limit <= 500)
+		return limit;
+	ctl_error(r, "bad_request", "limit must be 1 to 500");
+	return -1;
+}
+
+void
+ctl_reply_page(struct ctl_req *r, json_t *items, json_int_t total,
+    json_int_t limit, json_int_t last)
+{
+	ctl_reply(r, json_pack("{s:o,s:I,s:o}", "items", items, "total", total,
+	    "next", (json_int_t)json_array_size(items) == limit ?
+	    json_integer(last) : json_null()));
+}
+
 void
 ctl_reply(struct ctl_req *r, json_t *data)
 {

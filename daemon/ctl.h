@@ -73,6 +73,15 @@ json_int_t	 ctl_arg_int(struct ctl_req *, const char *, json_int_t);
 const char	*ctl_arg_str(struct ctl_req *, const char *, const char *);
 int		 ctl_arg_bool(struct ctl_req *, const char *, int);
 
+/*
+ * Lists (DESIGN §3): the request's "limit", 1 to 500 (DEF when left out),
+ * or -1 after replying bad_request; then the page reply, which steals
+ * ITEMS and gives LAST as the next cursor when the page is full.
+ */
+json_int_t	 ctl_list_limit(struct ctl_req *, json_int_t);
+void		 ctl_reply_page(struct ctl_req *, json_t *, json_int_t,
+		    json_int_t, json_int_t);
+
 /* From now on the request's client acts as this user (login, token). */
 void	 ctl_bind_user(struct ctl_req *, int64_t, const char *, int, int64_t);
 /* The session the request's client logged in with, 0 for none/peer. */

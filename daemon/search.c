@@ -34,18 +34,6 @@ static struct {
 	double		 t0;
 } ix;
 
-static int64_t
-one_int(struct store *s, const char *sql)
-{
-	sqlite3_stmt	*st = store_stmt(s, sql);
-	int64_t		 v = 0;
-
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return v;
-}
-
 static void
 search_again(int sec)
 {
@@ -75,8 +63,10 @@ search_slice(evutil_socket_t fd, short ev, void *arg)
 		search_again(1);
 		return;
 	}
-	upto = one_int(d->store, "SELECT upto FROM contacts_fts_state");
-	max = one_int(d->store, "SELECT coalesce(max(id), 0) FROM contacts");
+	upto = store_int(store_stmt(d->store, "SELECT upto FROM "
+	    "contacts_fts_state"));
+	max = store_int(store_stmt(d->store, "SELECT max(id) FROM "
+	    "contacts"));
 	while (upto < max && mono_ms() - t0 < SEARCH_SLICE_MS) {
 		hi = upto + SEARCH_CHUNK < max ? upto + SEARCH_CHUNK : max;
 		st = store_stmt(d->store, "INSERT INTO contacts_fts (rowid, "

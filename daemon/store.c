@@ -273,6 +273,17 @@ store_stmt(struct store *s, const char *sql)
 	fatalx("store: statement cache full");
 }
 
+int64_t
+store_int(sqlite3_stmt *st)
+{
+	int64_t	 v = 0;
+
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return v;
+}
+
 int
 store_begin(struct store *s)
 {

@@ -18,6 +18,8 @@ int		 store_version(struct store *);
  * only. The statement comes back reset with bindings cleared.
  */
 sqlite3_stmt	*store_stmt(struct store *, const char *);
+/* Step ST once: the first column of its row (0 if none), ST reset. */
+int64_t		 store_int(sqlite3_stmt *);
 /* Run SQL without results; logs and returns -1 on error. */
 int		 store_exec(struct store *, const char *);
 
