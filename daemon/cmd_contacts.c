@@ -32,8 +32,9 @@
 
 /* Rows above this mark are not in the trigram index yet (daemon/search.c). */
 #define UPTO "(SELECT upto FROM contacts_fts_state)"
-#define NAME_LIKE "(c.first_name LIKE ?8 ESCAPE '\\' OR " \
-	"c.last_name LIKE ?8 ESCAPE '\\')"
+/* The name holds the search text ?8, lowercased as the index folds case. */
+#define NAME_HAS "(instr(lower_name(c.first_name), ?8) > 0 OR " \
+	"instr(lower_name(c.last_name), ?8) > 0)"
 
 /*
  * The four shapes of a page, each walking an index in id order so a page
@@ -50,10 +51,10 @@ static const char *const list_sql[5] = {
 	    "cc.contact_id > ?1" FILTERS "ORDER BY cc.contact_id LIMIT ?2",
 	"SELECT * FROM (SELECT " CONTACT_COLS " FROM contacts_fts f CROSS "
 	    "JOIN contacts c ON c.id = f.rowid WHERE contacts_fts MATCH ?4 AND "
-	    "f.rowid > ?1 AND (?9 OR " NAME_LIKE ")" FILTERS IN_CAT
+	    "f.rowid > ?1 AND (?9 OR " NAME_HAS ")" FILTERS IN_CAT
 	    "ORDER BY f.rowid LIMIT ?2) "
 	    "UNION ALL SELECT * FROM (SELECT " CONTACT_COLS " FROM contacts c "
-	    "WHERE c.id > max(?1, " UPTO ") AND " NAME_LIKE FILTERS IN_CAT
+	    "WHERE c.id > max(?1, " UPTO ") AND " NAME_HAS FILTERS IN_CAT
 	    "ORDER BY c.id LIMIT ?2)",
 	"SELECT " CONTACT_COLS " FROM contacts c WHERE c.full_number >= ?4 AND "
 	    "c.full_number < ?5 AND c.id > ?1" FILTERS IN_CAT
@@ -70,9 +71,9 @@ static const char *const count_sql[5] = {
 	    "?2 = ?2" FILTERS,
 	"SELECT (SELECT count(*) FROM (SELECT 1 FROM contacts_fts f CROSS "
 	    "JOIN contacts c ON c.id = f.rowid WHERE contacts_fts MATCH ?4 AND "
-	    "?1 = ?1 AND ?2 = ?2 AND (?9 OR " NAME_LIKE ")" FILTERS IN_CAT
+	    "?1 = ?1 AND ?2 = ?2 AND (?9 OR " NAME_HAS ")" FILTERS IN_CAT
 	    "LIMIT ?10)) + (SELECT count(*) FROM (SELECT 1 FROM contacts c "
-	    "WHERE c.id > " UPTO " AND " NAME_LIKE FILTERS IN_CAT "LIMIT ?10))",
+	    "WHERE c.id > " UPTO " AND " NAME_HAS FILTERS IN_CAT "LIMIT ?10))",
 	"SELECT count(*) FROM contacts c WHERE c.full_number >= ?4 AND "
 	    "c.full_number < ?5 AND ?1 = ?1 AND ?2 = ?2" FILTERS IN_CAT,
 	"SELECT count(*) FROM contacts c WHERE c.full_number >= ?4 AND "
@@ -107,7 +108,7 @@ contact_row(sqlite3_stmt *st)
  * FTS5 query for a substring: its trigrams, each quoted (quotes doubled),
  * all required; NULL under three characters. With detail=none the index
  * cannot tell that they are adjacent, so unless the text is one trigram
- * (*EXACT) the rows found are checked again with LIKE. At most 17 trigrams:
+ * (*EXACT) the rows found are checked again (NAME_HAS). At most 17 trigrams:
  * the check does the rest.
  */
 static char *
@@ -142,27 +143,6 @@ fts_query(const char *s, int *exact)
 	return out;
 }
 
-/* LIKE pattern for a substring: %text%, with %, _ and \ escaped. */
-static char *
-like_pattern(const char *s)
-{
-	char	*out = xmalloc(strlen(s) * 2 + 3), *p = out;
-
-	*p++ = '%';
-	for (; *s != '\0'; s++) {
-		if (*s == '%' || *s == '_' || *s == '\\')
-			*p++ = '\\';
-		*p++ = *s;
-	}
-	*p++ = '%';
-	*p = '\0';
-	return out;
-}
-
-/*
- * Do many numbers start with this prefix? Then a page walks ids and tests
- * each number rather than sorting every match of the number index by id.
- */
 static int
 prefix_wide(struct store *s, const char *lo, const char *hi)
 {
@@ -220,7 +200,7 @@ cmd_contacts_list(struct ctl_req *r)
 			    "characters of a name, or digits of a number");
 			return CMD_DONE;
 		} else {
-			like = like_pattern(search);
+			like = text_lower(xstrdup(search));
 			v = 2;
 		}
 	} else if (catid > 0)

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "migrations.h"
 #include "store.h"
+#include "text.h"
 #include "xmalloc.h"
 
 #define STMT_SLOTS	512
@@ -72,6 +73,22 @@ store_busy(void *arg, int count)
 		return 0;
 	usleep(STORE_BUSY_STEP_US);
 	return 1;
+}
+
+/* lower_name(x): text_lower() for SQL, to match names as the index does. */
+static void
+sql_lower_name(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const char	*s = (const char *)sqlite3_value_text(argv[0]);
+	char		*t;
+
+	(void)argc;
+	if (s == NULL) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	t = text_lower(xstrdup(s));
+	sqlite3_result_text(ctx, t, -1, free);
 }
 
 int64_t
@@ -194,6 +211,9 @@ store_open(const char *path, int create, int sync_full, struct store **out,
 		goto fail;
 	}
 	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_create_function(s->db, "lower_name", 1, SQLITE_UTF8 |
+	    SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL, sql_lower_name,
+	    NULL, NULL);
 	sqlite3_busy_handler(s->db, store_busy,
 	    (void *)(intptr_t)STORE_BUSY_MS);
 	if (store_exec(s, "PRAGMA journal_mode = WAL") == -1 ||

@@ -174,3 +174,24 @@ text_columns(const char *s)
 	}
 	return cols;
 }
+
+char *
+text_lower(char *s)
+{
+	unsigned char	*p = (unsigned char *)s;
+
+	for (; *p != '\0'; p++) {
+		if (*p >= 'A' && *p <= 'Z')
+			*p += 'a' - 'A';
+		else if (p[0] == 0xc3 && p[1] >= 0x80 && p[1] <= 0x9e &&
+		    p[1] != 0x97)		/* U+00C0..U+00DE but U+00D7 */
+			*++p += 0x20;
+		else if (p[0] == 0xc5 && p[1] == 0x92)	/* Œ -> œ */
+			*++p = 0x93;
+		else if (p[0] == 0xc5 && p[1] == 0xb8) {	/* Ÿ -> ÿ */
+			*p++ = 0xc3;
+			*p = 0xbf;
+		}
+	}
+	return s;
+}

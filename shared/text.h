@@ -14,6 +14,9 @@ int	 text_utf8_valid(const char *, size_t);
 /* Fold for matching: ASCII and Latin-1 letters lowercased, accents removed,
  * spaces dropped, into OUT (at most OUTLEN-1 bytes). */
 void	 text_fold(const char *, char *, size_t);
+/* Lowercase S in place, as the name index folds case for our names: ASCII,
+ * Latin-1 (À..Þ), Œ and Ÿ; every other byte is kept. Returns S. */
+char	*text_lower(char *);
 /* Terminal columns a sanitised string takes in the current locale: wide
  * characters count two; without a UTF-8 locale, one per character. */
 int	 text_columns(const char *);

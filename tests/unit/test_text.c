@@ -270,6 +270,18 @@ test_columns(void **state)
 	assert_int_equal(text_columns(""), 0);
 }
 
+/* Lowercasing as the name index folds: ASCII, Latin-1, Œ, Ÿ; × kept. */
+static void
+test_lower(void **state)
+{
+	char	 s[] = "\xc3\x89LO\xc3\x8fSE \xc5\x92UVRE \xc5\xb8 \xc3\x97 "
+	    "\xe6\x97\xa5";
+
+	(void)state;
+	assert_string_equal(text_lower(s), "\xc3\xa9lo\xc3\xafse "
+	    "\xc5\x93uvre \xc3\xbf \xc3\x97 \xe6\x97\xa5");
+}
+
 int
 main(void)
 {
@@ -283,6 +295,7 @@ main(void)
 		cmocka_unit_test(test_fold_bounds),
 		cmocka_unit_test(test_utf8_valid),
 		cmocka_unit_test(test_columns),
+		cmocka_unit_test(test_lower),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, NULL);
