@@ -27,6 +27,7 @@ struct daemon {
 	struct importer		*importer;
 	struct event		*ev_sig[4];
 	struct event		*ev_checkpoint;
+	int			 ckpt_next;	/* WAL pages for the next copy */
 	time_t			 started;
 	int			 foreground;
 };

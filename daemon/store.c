@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,9 @@
 #define CKPT_BUSY_MS	20	/* the checkpointer's */
 #define CKPT_PASSES	10	/* passive passes in a round, at most */
 #define CKPT_TAIL	64	/* frames a pass may leave to RESTART */
+#define CKPT_TRIES	20	/* RESTART attempts in a round */
+#define CKPT_RETRY_US	1000	/* between them */
+#define CKPT_WAL_KEEP	(64 * 1024 * 1024) /* WAL file size left after a pause */
 
 struct stmt_slot {
 	const char	*sql;
@@ -38,6 +42,7 @@ struct stmt_slot {
  * passive checkpoint copies the WAL into the database and fsyncs, which
  * takes tens of milliseconds under load and would stall the loop (and every
  * webhook answer) if it ran there. The writer goes on appending meanwhile.
+ * WANTED is 0 or the CKPT_* mode asked for (see store_checkpoint()).
  */
 struct checkpointer {
 	pthread_t		 thread;
@@ -354,18 +359,54 @@ wal_sync(struct checkpointer *c)
 }
 
 /*
- * One checkpoint round. Under a steady stream of commits a passive
- * checkpoint never reaches the end of the WAL, so the WAL never starts over:
- * it grows, and every commit then extends the file (block allocation and
- * zeroing in the kernel). Passive passes copy the bulk without blocking
- * anyone, each one shorter than the last, the WAL synced beforehand so that
- * the pass's own sync has little left to do; once a pass leaves only a few
- * frames behind, a RESTART pass copies those while holding the writer off
- * for about a millisecond, and the next commit writes from the start of the
- * file. If the passes do not converge, the WAL is left for the next round.
+ * RESTART without waiting: it takes the write lock, copies the last frames,
+ * syncs the database and then needs every reader off the WAL. Waiting in the
+ * busy handler there would hold the write lock the whole time, and the loop
+ * with it (its next BEGIN waits on that lock): instead each attempt either
+ * gets all its locks at once or gives up at once, and is tried again a
+ * little later. The database sync inside still holds the writer off, for a
+ * millisecond usually and for tens of them when the disk is slow to flush,
+ * which is why RESTART is only asked for when commits pause or the WAL is
+ * big (see wal_hook() in wacampd.c). When commits pause, a WAL file that a
+ * flood made big is cut back to nothing (TRUNCATE): not in the commit path,
+ * as PRAGMA journal_size_limit would do, since freeing a file of hundreds of
+ * megabytes takes a while.
  */
 static void
-checkpoint_round(struct checkpointer *c)
+checkpoint_restart(struct checkpointer *c, int mode)
+{
+	struct stat	 st;
+	int		 log = 0, ckpt = 0, rc = SQLITE_BUSY, how, i;
+
+	how = SQLITE_CHECKPOINT_RESTART;
+	if (mode == CKPT_QUIET && stat(c->wal, &st) == 0 &&
+	    st.st_size > CKPT_WAL_KEEP)
+		how = SQLITE_CHECKPOINT_TRUNCATE;
+	sqlite3_busy_handler(c->db, NULL, NULL);
+	for (i = 0; i < CKPT_TRIES && rc == SQLITE_BUSY; i++) {
+		if (i > 0)
+			usleep(CKPT_RETRY_US);
+		wal_sync(c);
+		rc = sqlite3_wal_checkpoint_v2(c->db, NULL, how, &log, &ckpt);
+	}
+	if (rc != SQLITE_OK)
+		log_debug("store: checkpoint restart: %s",
+		    sqlite3_errmsg(c->db));
+	sqlite3_busy_handler(c->db, store_busy,
+	    (void *)(intptr_t)CKPT_BUSY_MS);
+}
+
+/*
+ * One checkpoint round. Passive passes copy the WAL into the database
+ * without blocking anyone, each one shorter than the last, the WAL synced
+ * beforehand so that the pass's own sync has little left to do. Under a
+ * steady stream of commits they never reach the end of the WAL, so it does
+ * not start over but grows; RESTART, asked for when commits pause or the WAL
+ * is big, lets the next commit write from the start of the file once the
+ * passes have left only a few frames behind.
+ */
+static void
+checkpoint_round(struct checkpointer *c, int mode)
 {
 	int	 log = 0, ckpt = 0, prev = -1, i;
 
@@ -381,31 +422,35 @@ checkpoint_round(struct checkpointer *c)
 			break;
 		prev = log;
 	}
-	if (log <= 0 || i == CKPT_PASSES)
-		return;
-	wal_sync(c);
-	if (sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_RESTART,
-	    &log, &ckpt) != SQLITE_OK)
-		log_debug("store: checkpoint restart: %s",
-		    sqlite3_errmsg(c->db));
+	if (mode >= CKPT_RESTART && log > 0 && i < CKPT_PASSES)
+		checkpoint_restart(c, mode);
 }
 
 static void *
 checkpoint_main(void *arg)
 {
 	struct checkpointer	*c = arg;
+	struct sched_param	 sp;
+	int			 mode;
 
-	/* A lower CPU priority: the loop comes first on a small box. */
-	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
+	/*
+	 * Copying runs on spare CPU only: on a small box under a flood of
+	 * webhooks, the loop (and its clients) come first, and the WAL absorbs
+	 * the burst meanwhile. Failing that, the lowest nice value.
+	 */
+	memset(&sp, 0, sizeof sp);
+	if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp) != 0)
+		setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19);
 	pthread_mutex_lock(&c->mtx);
 	for (;;) {
 		while (!c->wanted && !c->quit)
 			pthread_cond_wait(&c->cond, &c->mtx);
 		if (c->quit)
 			break;
+		mode = c->wanted;
 		c->wanted = 0;
 		pthread_mutex_unlock(&c->mtx);
-		checkpoint_round(c);
+		checkpoint_round(c, mode);
 		pthread_mutex_lock(&c->mtx);
 	}
 	pthread_mutex_unlock(&c->mtx);
@@ -452,13 +497,14 @@ checkpoint_start(struct store *s)
 }
 
 void
-store_checkpoint(struct store *s)
+store_checkpoint(struct store *s, int mode)
 {
 	int	 log = 0, ckpt = 0;
 
 	if (s->ckpt.started || checkpoint_start(s) == 0) {
 		pthread_mutex_lock(&s->ckpt.mtx);
-		s->ckpt.wanted = 1;
+		if (s->ckpt.wanted < mode)
+			s->ckpt.wanted = mode;
 		pthread_cond_signal(&s->ckpt.cond);
 		pthread_mutex_unlock(&s->ckpt.mtx);
 		return;

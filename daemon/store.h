@@ -33,7 +33,14 @@ const char	*store_errmsg(struct store *);
 /* Seconds since the epoch. */
 int64_t		 store_now(void);
 
-/* Run a passive WAL checkpoint (from a timer, off the request path). */
-void		 store_checkpoint(struct store *);
+/*
+ * Checkpoint the WAL on the store's thread, off the request path: copy it
+ * into the database (CKPT_COPY), then let it start over (CKPT_RESTART), and
+ * when commits have paused also cut a big WAL file back (CKPT_QUIET).
+ */
+#define CKPT_COPY	1
+#define CKPT_RESTART	2
+#define CKPT_QUIET	3
+void		 store_checkpoint(struct store *, int);
 
 #endif

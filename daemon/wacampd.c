@@ -31,7 +31,8 @@
 #include "xmalloc.h"
 
 #define CKPT_MIN_PAGES	256		/* WAL pages before a checkpoint */
-#define CKPT_MAX_PAGES	65536		/* 256 MiB: then do not wait for a pause */
+#define CKPT_STEP_PAGES	8192		/* 32 MiB: copy without waiting */
+#define CKPT_MAX_PAGES	262144		/* 1 GiB: start over without waiting */
 #define CKPT_QUIET_MS	200		/* a pause in commits this long */
 
 static void
@@ -132,16 +133,17 @@ checkpoint_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct daemon	*d = arg;
 
-	store_checkpoint(d->store);
+	store_checkpoint(d->store, CKPT_QUIET);
 }
 
 /*
- * After a commit, schedule a checkpoint (it runs on the store's thread) for
- * when commits pause: each commit pushes it back by CKPT_QUIET_MS, so a
- * burst of webhooks is absorbed by the WAL, an append, and copied into the
- * database in the gap after it. Copying concurrently with a burst takes CPU
- * and memory bandwidth from the loop on a small machine. Past CKPT_MAX_PAGES
- * the WAL is big enough: the checkpoint is no longer pushed back.
+ * After a commit, plan checkpoints (they run on the store's thread, on spare
+ * CPU). When commits pause for CKPT_QUIET_MS, the WAL is copied into the
+ * database and starts over. During a burst of webhooks, every CKPT_STEP_PAGES
+ * of WAL is copied as it comes, so that the work is spread out, but the WAL
+ * only starts over once it passes CKPT_MAX_PAGES: starting over holds the
+ * writer off while the database is synced, and a slow disk can take tens of
+ * milliseconds to do that. Until then the WAL grows, an append.
  */
 static int
 wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
@@ -149,10 +151,16 @@ wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 	struct daemon	*d = arg;
 	struct timeval	 tv = { 0, CKPT_QUIET_MS * 1000 };
 
+	if (pages < d->ckpt_next - CKPT_STEP_PAGES)	/* it started over */
+		d->ckpt_next = 0;
 	if (pages < CKPT_MIN_PAGES)
 		return SQLITE_OK;
-	if (pages < CKPT_MAX_PAGES || !evtimer_pending(d->ev_checkpoint, NULL))
-		evtimer_add(d->ev_checkpoint, &tv);
+	evtimer_add(d->ev_checkpoint, &tv);
+	if (pages >= d->ckpt_next) {
+		store_checkpoint(d->store, pages >= CKPT_MAX_PAGES ?
+		    CKPT_RESTART : CKPT_COPY);
+		d->ckpt_next = pages + CKPT_STEP_PAGES;
+	}
 	return SQLITE_OK;
 }
 

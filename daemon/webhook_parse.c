@@ -667,6 +667,85 @@ fnv1a(const char *s)
 	return h;
 }
 
+/*
+ * Room the compact form of the fields under K takes. (A key seen again
+ * cleared what its first value had filled in: scan_object().)
+ */
+static size_t
+compact_size(const struct jkey *k, const struct jval *vals)
+{
+	size_t	 size = 2;
+
+	for (; k->name != NULL; k++) {
+		if (vals[k->field].type == J_NONE)
+			continue;
+		size += k->len + 4 + 4;		/* ,"key": and null or true */
+		if (vals[k->field].type == J_STR)
+			size += vals[k->field].len + 2;
+		else if (vals[k->field].type == J_OBJ && k->kids != NULL)
+			size += compact_size(k->kids, vals);
+	}
+	return size;
+}
+
+/* Write the fields under K as a JSON object at P; returns the end. */
+static char *
+compact_write(char *p, const struct jkey *k, const struct jval *vals)
+{
+	const struct jval	*v;
+	int			 first = 1;
+
+	*p++ = '{';
+	for (; k->name != NULL; k++) {
+		if ((v = &vals[k->field])->type == J_NONE)
+			continue;
+		if (!first)
+			*p++ = ',';
+		first = 0;
+		*p++ = '"';
+		memcpy(p, k->name, k->len);
+		p += k->len;
+		*p++ = '"';
+		*p++ = ':';
+		if (v->type == J_STR) {
+			/* As received, escapes and all. */
+			*p++ = '"';
+			memcpy(p, v->s, v->len);
+			p += v->len;
+			*p++ = '"';
+		} else if (v->type == J_TRUE) {
+			memcpy(p, "true", 4);
+			p += 4;
+		} else if (v->type == J_OBJ && k->kids != NULL)
+			p = compact_write(p, k->kids, vals);
+		else {
+			/* Only its presence or its being true is read. */
+			memcpy(p, "null", 4);
+			p += 4;
+		}
+	}
+	*p++ = '}';
+	return p;
+}
+
+/*
+ * An ack for the journal: only the keys this parser reads, in the same
+ * places, so that it parses back to the same event (replay). The rest of
+ * an ack is a copy of the message we sent (its text, the chat, the
+ * device), some 2 KiB that would be a good half of what the WAL writes in
+ * a flood of acks.
+ */
+static char *
+compact_event(const struct jval *vals)
+{
+	char	*out, *end;
+
+	out = xmalloc(compact_size(k_event, vals) + 1);
+	end = compact_write(out, k_event, vals);
+	*end = '\0';
+	return out;
+}
+
 static const char *
 or_empty(const char *s)
 {
@@ -741,6 +820,11 @@ parse_one(const struct jval *vals, char *raw, struct wh_event *ev, char *err,
 	ev->inbound = flow != NULL ? strcmp(flow, "inbound") == 0 :
 	    vals[F_D_FROMME].type != J_TRUE;
 	ev->group = data && is_group(&ss, vals);
+	/* Not an ack without an id: its dedup key is a hash of its bytes. */
+	if (ev->kind == WH_ACK && id != NULL) {
+		free(ev->raw);
+		ev->raw = compact_event(vals);
+	}
 	return 0;
 }
 

@@ -6,6 +6,25 @@
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
+static int
+same(const struct wh_event *a, const struct wh_event *b)
+{
+	int	 i;
+
+	for (i = 0; i < 3; i++)
+		if (strcmp(a->target[i], b->target[i]) != 0)
+			return 0;
+	return a->kind == b->kind && a->ack_level == b->ack_level &&
+	    a->inbound == b->inbound && a->group == b->group &&
+	    strcmp(a->event, b->event) == 0 &&
+	    strcmp(a->object_id, b->object_id) == 0 &&
+	    strcmp(a->ack, b->ack) == 0 && strcmp(a->msg_id, b->msg_id) == 0 &&
+	    strcmp(a->entity_id, b->entity_id) == 0 &&
+	    strcmp(a->phone, b->phone) == 0 && strcmp(a->text, b->text) == 0 &&
+	    strcmp(a->emoji, b->emoji) == 0 &&
+	    strcmp(a->reason, b->reason) == 0;
+}
+
 /* Parse a body; every event must be whole, and its raw JSON parse again. */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -35,9 +54,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* The journal's copy gives back the same event (replay). */
 		if (webhook_parse(evs[i].raw, strlen(evs[i].raw), &again, &m,
 		    err, sizeof err) == -1 || m != 1 ||
-		    strcmp(again[0].object_id, evs[i].object_id) != 0 ||
-		    strcmp(again[0].ack, evs[i].ack) != 0 ||
-		    again[0].kind != evs[i].kind)
+		    !same(&again[0], &evs[i]))
 			abort();
 		webhook_events_free(again, m);
 	}

@@ -434,7 +434,7 @@ test_checkpoint_close(void **state)
 	/* Automatic checkpoints are off: the WAL holds the commit. */
 	assert_int_equal(stat(wal, &st), 0);
 	assert_true(st.st_size > 0);
-	store_checkpoint(s);
+	store_checkpoint(s, CKPT_QUIET);
 	store_close(s);
 	/* Closed: the WAL is gone or empty. */
 	assert_true(stat(wal, &st) == -1 || st.st_size == 0);
@@ -469,7 +469,7 @@ test_checkpoint_thread(void **state)
 	assert_int_equal(store_commit(f->s), 0);
 	assert_int_equal(stat(f->path, &st), 0);
 	before = st.st_size;
-	store_checkpoint(f->s);
+	store_checkpoint(f->s, CKPT_QUIET);
 	for (i = 0; i < 100; i++) {
 		assert_int_equal(stat(f->path, &st), 0);
 		if (st.st_size > before + 1024 * 1024)
@@ -492,6 +492,41 @@ test_checkpoint_thread(void **state)
 	assert_true(restarted);
 	assert_int_equal(count(f->s, "SELECT count(*) FROM audit_log "
 	    "WHERE at = 1"), 2000);
+	free(wal);
+}
+
+/*
+ * When commits have paused, a WAL file a flood made big (over 64 MiB) is
+ * cut back to nothing, by the checkpointer rather than by the next commit.
+ * Bounded: 10 s at most.
+ */
+static void
+test_checkpoint_truncate(void **state)
+{
+	struct fix	*f = *state;
+	struct stat	 st;
+	char		*wal;
+	int		 i;
+
+	xasprintf(&wal, "%s-wal", f->path);
+	assert_int_equal(store_begin(f->s), 0);
+	assert_int_equal(store_exec(f->s, "WITH RECURSIVE n(i) AS (SELECT 1 "
+	    "UNION ALL SELECT i + 1 FROM n WHERE i < 18000) INSERT INTO "
+	    "audit_log (at, command, target) SELECT 1, 'x', zeroblob(4000) "
+	    "FROM n"), 0);
+	assert_int_equal(store_commit(f->s), 0);
+	assert_int_equal(stat(wal, &st), 0);
+	assert_true(st.st_size > 64 * 1024 * 1024);
+	store_checkpoint(f->s, CKPT_QUIET);
+	for (i = 0; i < 200; i++) {
+		assert_int_equal(stat(wal, &st), 0);
+		if (st.st_size == 0)
+			break;
+		usleep(50 * 1000);
+	}
+	assert_int_equal(st.st_size, 0);
+	assert_int_equal(count(f->s, "SELECT count(*) FROM audit_log "
+	    "WHERE at = 1"), 18000);
 	free(wal);
 }
 
@@ -535,6 +570,7 @@ main(void)
 		T(test_foreign_keys),
 		cmocka_unit_test(test_checkpoint_close),
 		T(test_checkpoint_thread),
+		T(test_checkpoint_truncate),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
