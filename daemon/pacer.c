@@ -24,6 +24,8 @@
 
 #define DIRTY_MAX	64
 #define NOTIFY_MS	250
+#define RATE_WINDOW	20	/* sends the error rate is taken over */
+#define RATE_ALERT	10	/* percent: the breaker opens above it */
 
 enum pause_kind {
 	PAUSE_NONE = 0,
@@ -47,6 +49,8 @@ struct pacer {
 	uint64_t	 gap_ms;	/* interval + jitter drawn at that post */
 	int		 batch_pos;
 	int		 failures;	/* consecutive transient failures */
+	unsigned char	 recent[RATE_WINDOW]; /* 1: that send failed */
+	int		 nrecent, recent_pos, recent_failed;
 	int		 pause;
 	uint64_t	 breaker_until;
 	char		 state[24];
@@ -396,6 +400,54 @@ mark_sent(struct pacer *p, struct provider_result *res)
 	webhook_message_known(p->d, p->cur_id);
 }
 
+/* Count a send's outcome among the last RATE_WINDOW. */
+static void
+rate_add(struct pacer *p, int failed)
+{
+	if (p->nrecent == RATE_WINDOW)
+		p->recent_failed -= p->recent[p->recent_pos];
+	else
+		p->nrecent++;
+	p->recent[p->recent_pos] = (unsigned char)failed;
+	p->recent_failed += failed;
+	p->recent_pos = (p->recent_pos + 1) % RATE_WINDOW;
+}
+
+/*
+ * The circuit breaker: a run of breaker_failures transient failures, or
+ * more than RATE_ALERT percent of the last RATE_WINDOW sends failed (a
+ * list of dead numbers, Wassenger refusing), pauses the lane for a
+ * batch_pause. Carrying on is what gets a number banned. breaker_failures
+ * = 0 turns both off.
+ */
+static void
+breaker_check(struct pacer *p, const struct provider_result *res)
+{
+	const struct config	*c = p->d->conf;
+	int			 run, rate;
+
+	if (p->pause != PAUSE_NONE || c->breaker_failures == 0)
+		return;
+	run = p->failures >= c->breaker_failures;
+	rate = p->nrecent == RATE_WINDOW &&
+	    p->recent_failed * 100 > RATE_ALERT * RATE_WINDOW;
+	if (!run && !rate)
+		return;
+	p->pause = PAUSE_BREAKER;
+	p->breaker_until = mono_ms() + c->batch_pause_ms;
+	if (run)
+		set_state(p, "paused", "circuit breaker: %d failures in a row, "
+		    "last: %s", p->failures, res->error);
+	else
+		set_state(p, "paused", "circuit breaker: %d of the last %d "
+		    "sends failed (over %d%%), last: %s", p->recent_failed,
+		    RATE_WINDOW, RATE_ALERT, res->error);
+	log_warnx("sending paused for %llu s: %s",
+	    (unsigned long long)(c->batch_pause_ms / 1000), p->reason);
+	p->failures = 0;
+	p->nrecent = p->recent_pos = p->recent_failed = 0;
+}
+
 static void
 send_done(struct daemon *d, int64_t id, struct provider_result *res)
 {
@@ -421,11 +473,13 @@ send_done(struct daemon *d, int64_t id, struct provider_result *res)
 	case PROV_SENT:
 		mark_sent(p, res);
 		p->failures = 0;
+		rate_add(p, 0);
 		log_debug("message %lld sent: %s %s", (long long)id,
 		    res->wass_id, res->wa_id);
 		break;
 	case PROV_RETRY:
 		p->failures++;
+		rate_add(p, 1);
 		release_day(p, p->cur_attempts >= c->max_attempts);
 		if (p->cur_attempts >= c->max_attempts) {
 			snprintf(why, sizeof why, "%s (gave up after %d "
@@ -446,6 +500,7 @@ send_done(struct daemon *d, int64_t id, struct provider_result *res)
 		}
 		break;
 	case PROV_FAILED:
+		rate_add(p, 1);
 		release_day(p, 1);
 		settle(p, "failed", res->error, 0, 0);
 		log_info("message %lld failed: %s", (long long)id, res->error);
@@ -468,14 +523,7 @@ send_done(struct daemon *d, int64_t id, struct provider_result *res)
 		store_rollback(d->store);
 	}
 	pacer_dirty(d, p->cur_campaign);
-	if (c->breaker_failures > 0 && p->failures >= c->breaker_failures &&
-	    p->pause == PAUSE_NONE) {
-		p->pause = PAUSE_BREAKER;
-		p->breaker_until = mono_ms() + c->batch_pause_ms;
-		set_state(p, "paused", "circuit breaker: %d failures in a row, "
-		    "last: %s", p->failures, res->error);
-		p->failures = 0;
-	}
+	breaker_check(p, res);
 	pacer_kick(d);
 }
 

@@ -454,6 +454,56 @@ test_errors(void **state)
 	harness_cleanup(&h);
 }
 
+/*
+ * The circuit breaker on the error rate: 3 of the last 20 sends failed
+ * (15%, over 10%) pauses the lane for a batch_pause and says why; sending
+ * then resumes by itself.
+ */
+static void
+test_breaker_rate(void **state)
+{
+	struct harness	 h;
+	json_t		*l;
+	long long	 b;
+	int		 fd;
+	char		 q[256];
+
+	start_with_fake(&h, "[pacing]\ninterval = 10ms\njitter = 0\n"
+	    "batch_size = 100\nbatch_pause = 2s\ndaily_limit = 1000\n"
+	    "breaker_failures = 50\n[retry]\nmax_attempts = 1\n");
+	seed(&h, "many", 100, 20);
+	seed(&h, "later", 200, 2);
+	fd = harness_connect(&h);
+	fake_ctl(&h, "POST", "/_ctl/config", "{\"invalid\":[\"+33610000101\","
+	    "\"+33610000107\",\"+33610000113\"]}");
+	campaign(fd, "many", "m", 1);
+	assert_int_equal(wait_int(&h, "SELECT count(*) FROM messages WHERE "
+	    "state IN ('sent', 'failed')", 20, 15), 20);
+	b = campaign(fd, "later", "m", 1);
+	l = lane0(fd);
+	assert_string_equal(json_string_value(json_object_get(l, "state")),
+	    "paused");
+	assert_non_null(strstr(json_string_value(json_object_get(l, "reason")),
+	    "3 of the last 20 sends failed"));
+	json_decref(l);
+	assert_int_equal(sql_int(&h, "SELECT count(*) FROM messages WHERE "
+	    "state = 'failed' AND error LIKE '%phone:invalid%'"), 3);
+	usleep(500000);
+	snprintf(q, sizeof q, "SELECT count(*) FROM messages WHERE "
+	    "campaign_id = %lld AND state = 'pending'", b);
+	assert_int_equal(sql_int(&h, q), 2);
+	/* After the pause: sending again, the window started afresh. */
+	snprintf(q, sizeof q, "SELECT count(*) FROM messages WHERE "
+	    "campaign_id = %lld AND state = 'sent'", b);
+	assert_int_equal(wait_int(&h, q, 2, 10), 2);
+	l = lane0(fd);
+	assert_string_not_equal(json_string_value(json_object_get(l, "state")),
+	    "paused");
+	json_decref(l);
+	close(fd);
+	harness_cleanup(&h);
+}
+
 /* Acceptance 2: SIGKILL at random moments; never the same message twice. */
 static void
 test_sigkill(void **state)
@@ -734,6 +784,7 @@ main(void)
 		cmocka_unit_test(test_verify),
 		cmocka_unit_test(test_simulator),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_breaker_rate),
 		cmocka_unit_test(test_pacing_daily_limit),
 		cmocka_unit_test(test_sigkill),
 		cmocka_unit_test(test_launch_100k),
