@@ -259,7 +259,8 @@ print_messages(json_t *d)
 		    json_string_value(json_object_get(m, "error")) : "", 60);
 		printf("\n");
 	}
-	printf("%lld message(s)\n", (long long)geti(d, "total"));
+	printf("%lld%s message(s)\n", (long long)geti(d, "total"),
+	    json_is_true(json_object_get(d, "total_capped")) ? "+" : "");
 }
 
 static int

@@ -205,6 +205,57 @@ lane0(int fd)
 	return l;
 }
 
+/*
+ * messages.list with filters CAMP (0: none) and STATUS (NULL: none), paged
+ * by 5: every message the SQL WHERE selects, once each, in id order, and
+ * the total says how many.
+ */
+static void
+pages_match(struct harness *h, int fd, long long camp, const char *status,
+    const char *where)
+{
+	json_t		*args, *d, *items, *m;
+	json_int_t	 after = 0, prev = 0;
+	long long	 want, seen = 0;
+	char		 q[256];
+	size_t		 i;
+
+	snprintf(q, sizeof q, "SELECT count(*) FROM messages WHERE %s", where);
+	want = sql_int(h, q);
+	for (;;) {
+		args = json_pack("{s:I,s:i}", "after", after, "limit", 5);
+		if (camp != 0)
+			json_object_set_new(args, "campaign", json_integer(camp));
+		if (status != NULL)
+			json_object_set_new(args, "status", json_string(status));
+		d = call_ok(fd, "messages.list", args);
+		assert_int_equal(json_integer_value(json_object_get(d,
+		    "total")), want);
+		assert_false(json_is_true(json_object_get(d, "total_capped")));
+		items = json_object_get(d, "items");
+		for (i = 0; i < json_array_size(items); i++) {
+			m = json_array_get(items, i);
+			assert_true(json_integer_value(json_object_get(m,
+			    "id")) > prev);
+			prev = json_integer_value(json_object_get(m, "id"));
+			if (camp != 0)
+				assert_int_equal(json_integer_value(
+				    json_object_get(m, "campaign_id")), camp);
+			if (status != NULL)
+				assert_string_equal(json_string_value(
+				    json_object_get(m, "state")), status);
+			seen++;
+		}
+		if (json_is_null(json_object_get(d, "next"))) {
+			json_decref(d);
+			break;
+		}
+		after = json_integer_value(json_object_get(d, "next"));
+		json_decref(d);
+	}
+	assert_int_equal(seen, want);
+}
+
 /* Create, edit, launch: personalisation, dedup, opt-outs, draft-only edits. */
 static void
 test_campaign_lifecycle(void **state)
@@ -213,6 +264,7 @@ test_campaign_lifecycle(void **state)
 	json_t		*d, *m;
 	long long	 id;
 	int		 fd;
+	char		 q[128];
 
 	harness_init(&h, "[pacing]\ndaily_limit = 0\n");
 	assert_int_equal(harness_start(&h), 0);
@@ -254,6 +306,12 @@ test_campaign_lifecycle(void **state)
 	assert_string_equal(json_string_value(json_object_get(m, "body")),
 	    "Hi First1 Last1 (+33610000001)");
 	json_decref(d);
+	snprintf(q, sizeof q, "campaign_id = %lld", id);
+	pages_match(&h, fd, id, NULL, q);
+	snprintf(q, sizeof q, "campaign_id = %lld AND state = 'pending'", id);
+	pages_match(&h, fd, id, "pending", q);
+	pages_match(&h, fd, 0, "cancelled", "state = 'cancelled'");
+	pages_match(&h, fd, 0, NULL, "1");
 	/* Nothing may go out (daily_limit 0): the lane says blocked. */
 	d = lane0(fd);
 	assert_string_equal(json_string_value(json_object_get(d, "state")),
