@@ -51,6 +51,7 @@ struct pacer {
 	int		 failures;	/* consecutive transient failures */
 	unsigned char	 recent[RATE_WINDOW]; /* 1: that send failed */
 	int		 nrecent, recent_pos, recent_failed;
+	char		 last_error[256];	/* of the last failed send */
 	int		 pause;
 	uint64_t	 breaker_until;
 	char		 state[24];
@@ -402,8 +403,11 @@ mark_sent(struct pacer *p, struct provider_result *res)
 
 /* Count a send's outcome among the last RATE_WINDOW. */
 static void
-rate_add(struct pacer *p, int failed)
+rate_add(struct pacer *p, const struct provider_result *res, int failed)
 {
+	if (failed)
+		snprintf(p->last_error, sizeof p->last_error, "%s",
+		    res->error);
 	if (p->nrecent == RATE_WINDOW)
 		p->recent_failed -= p->recent[p->recent_pos];
 	else
@@ -421,7 +425,7 @@ rate_add(struct pacer *p, int failed)
  * = 0 turns both off.
  */
 static void
-breaker_check(struct pacer *p, const struct provider_result *res)
+breaker_check(struct pacer *p)
 {
 	const struct config	*c = p->d->conf;
 	int			 run, rate;
@@ -437,11 +441,11 @@ breaker_check(struct pacer *p, const struct provider_result *res)
 	p->breaker_until = mono_ms() + c->batch_pause_ms;
 	if (run)
 		set_state(p, "paused", "circuit breaker: %d failures in a row, "
-		    "last: %s", p->failures, res->error);
+		    "last: %s", p->failures, p->last_error);
 	else
 		set_state(p, "paused", "circuit breaker: %d of the last %d "
 		    "sends failed (over %d%%), last: %s", p->recent_failed,
-		    RATE_WINDOW, RATE_ALERT, res->error);
+		    RATE_WINDOW, RATE_ALERT, p->last_error);
 	log_warnx("sending paused for %llu s: %s",
 	    (unsigned long long)(c->batch_pause_ms / 1000), p->reason);
 	p->failures = 0;
@@ -473,13 +477,13 @@ send_done(struct daemon *d, int64_t id, struct provider_result *res)
 	case PROV_SENT:
 		mark_sent(p, res);
 		p->failures = 0;
-		rate_add(p, 0);
+		rate_add(p, res, 0);
 		log_debug("message %lld sent: %s %s", (long long)id,
 		    res->wass_id, res->wa_id);
 		break;
 	case PROV_RETRY:
 		p->failures++;
-		rate_add(p, 1);
+		rate_add(p, res, 1);
 		release_day(p, p->cur_attempts >= c->max_attempts);
 		if (p->cur_attempts >= c->max_attempts) {
 			snprintf(why, sizeof why, "%s (gave up after %d "
@@ -500,7 +504,7 @@ send_done(struct daemon *d, int64_t id, struct provider_result *res)
 		}
 		break;
 	case PROV_FAILED:
-		rate_add(p, 1);
+		rate_add(p, res, 1);
 		release_day(p, 1);
 		settle(p, "failed", res->error, 0, 0);
 		log_info("message %lld failed: %s", (long long)id, res->error);
@@ -523,7 +527,7 @@ send_done(struct daemon *d, int64_t id, struct provider_result *res)
 		store_rollback(d->store);
 	}
 	pacer_dirty(d, p->cur_campaign);
-	breaker_check(p, res);
+	breaker_check(p);
 	pacer_kick(d);
 }
 

@@ -543,6 +543,8 @@ test_breaker_rate(void **state)
 	    "paused");
 	assert_non_null(strstr(json_string_value(json_object_get(l, "reason")),
 	    "3 of the last 20 sends failed"));
+	assert_non_null(strstr(json_string_value(json_object_get(l, "reason")),
+	    "phone:invalid"));
 	json_decref(l);
 	assert_int_equal(sql_int(&h, "SELECT count(*) FROM messages WHERE "
 	    "state = 'failed' AND error LIKE '%phone:invalid%'"), 3);
