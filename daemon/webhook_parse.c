@@ -820,7 +820,7 @@ parse_one(const struct jval *vals, char *raw, struct wh_event *ev, char *err,
 	ev->inbound = flow != NULL ? strcmp(flow, "inbound") == 0 :
 	    vals[F_D_FROMME].type != J_TRUE;
 	ev->group = data && is_group(&ss, vals);
-	/* Not an ack without an id: its dedup key is a hash of its bytes. */
+	/* An ack without an id keeps its bytes: its dedup key hashes them. */
 	if (ev->kind == WH_ACK && id != NULL) {
 		free(ev->raw);
 		ev->raw = compact_event(vals);
