@@ -60,26 +60,9 @@ name_ok(struct ctl_req *r, const char *s)
 static int
 cmd_categories_list(struct ctl_req *r)
 {
-	sqlite3_stmt	*st;
-	json_int_t	 after = ctl_arg_int(r, "after", 0);
-	json_int_t	 limit, last = 0;
-	json_t		*items;
-
-	if ((limit = ctl_list_limit(r, 500)) == -1)
-		return CMD_DONE;
-	items = json_array();
-	st = store_stmt(r->d->store, "SELECT " CAT_COLS " FROM categories g "
-	    "WHERE g.id > ? ORDER BY g.id LIMIT ?");
-	sqlite3_bind_int64(st, 1, after);
-	sqlite3_bind_int64(st, 2, limit);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		last = sqlite3_column_int64(st, 0);
-		json_array_append_new(items, category_row(st));
-	}
-	sqlite3_reset(st);
-	ctl_reply_page(r, items, store_int(store_stmt(r->d->store,
-	    "SELECT count(*) FROM categories")), limit, last);
-	return CMD_DONE;
+	return ctl_list_by_id(r, "SELECT " CAT_COLS " FROM categories g "
+	    "WHERE g.id > ? ORDER BY g.id LIMIT ?",
+	    "SELECT count(*) FROM categories", category_row);
 }
 
 /* The category named by "id" (an id or a name); replies not_found if none. */

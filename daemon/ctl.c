@@ -18,6 +18,7 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <jansson.h>
+#include <sqlite3.h>
 
 #include "cmds.h"
 #include "config.h"
@@ -192,6 +193,30 @@ ctl_reply_page(struct ctl_req *r, json_t *items, json_int_t total,
 	ctl_reply(r, json_pack("{s:o,s:I,s:o}", "items", items, "total", total,
 	    "next", (json_int_t)json_array_size(items) == limit ?
 	    json_integer(last) : json_null()));
+}
+
+int
+ctl_list_by_id(struct ctl_req *r, const char *sql, const char *count,
+    json_t *(*row)(sqlite3_stmt *))
+{
+	sqlite3_stmt	*st;
+	json_int_t	 limit, last = 0;
+	json_t		*items;
+
+	if ((limit = ctl_list_limit(r, 500)) == -1)
+		return CMD_DONE;
+	items = json_array();
+	st = store_stmt(r->d->store, sql);
+	sqlite3_bind_int64(st, 1, ctl_arg_int(r, "after", 0));
+	sqlite3_bind_int64(st, 2, limit);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		last = sqlite3_column_int64(st, 0);
+		json_array_append_new(items, row(st));
+	}
+	sqlite3_reset(st);
+	ctl_reply_page(r, items, store_int(store_stmt(r->d->store, count)),
+	    limit, last);
+	return CMD_DONE;
 }
 
 void

@@ -82,6 +82,14 @@ json_int_t	 ctl_list_limit(struct ctl_req *, json_int_t);
 void		 ctl_reply_page(struct ctl_req *, json_t *, json_int_t,
 		    json_int_t, json_int_t);
 
+/*
+ * A whole list command paged by id alone: SQL takes (after, limit) and
+ * gives the id first, ROW makes an item of a row, COUNT is the total.
+ */
+struct sqlite3_stmt;
+int		 ctl_list_by_id(struct ctl_req *, const char *, const char *,
+		    json_t *(*)(struct sqlite3_stmt *));
+
 /* From now on the request's client acts as this user (login, token). */
 void	 ctl_bind_user(struct ctl_req *, int64_t, const char *, int, int64_t);
 /* The session the request's client logged in with, 0 for none/peer. */
