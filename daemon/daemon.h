@@ -34,7 +34,5 @@ struct daemon {
 
 /* Re-read the config file; pacing and limits change, campaigns go on. */
 void	daemon_reload(struct daemon *);
-/* Today's key YYYY-MM-DD in the configured time zone. */
-void	daemon_day(time_t, char [11]);
 
 #endif

@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include "clock.h"
 #include "config.h"
 #include "ctl.h"
 #include "daemon.h"
@@ -72,11 +73,11 @@ monitor_stats(struct daemon *d)
 	long		 sent = 0, m1 = 0, m2 = 0, failed = 0, delivered = 0;
 	long		 rd = 0, inter = 0, limit = d->conf->daily_limit;
 	double		 rate, err_rate;
-	time_t		 now = pacer_time();
+	time_t		 now = clock_now();
 	json_t		*j, *camps;
 
-	daemon_day(now, today);
-	daemon_day(now - 6 * 86400, since);
+	clock_day(now, today);
+	clock_day(now - 6 * 86400, since);
 	st = store_stmt(d->store, "SELECT sent, m1, m2, failed, delivered, "
 	    "read, interactions FROM daily_usage WHERE day = ?");
 	sqlite3_bind_text(st, 1, today, -1, SQLITE_TRANSIENT);
@@ -130,14 +131,14 @@ monitor_capacity_json(struct daemon *d, int days)
 {
 	sqlite3_stmt	*st;
 	char		 today[11], since[11], from[11];
-	time_t		 now = pacer_time();
+	time_t		 now = clock_now();
 	long		 sent = 0, limit = d->conf->daily_limit;
 	double		 rate;
 	json_t		*hist = json_array();
 
-	daemon_day(now, today);
-	daemon_day(now - 6 * 86400, since);
-	daemon_day(now - (time_t)(days - 1) * 86400, from);
+	clock_day(now, today);
+	clock_day(now - 6 * 86400, since);
+	clock_day(now - (time_t)(days - 1) * 86400, from);
 	st = store_stmt(d->store, "SELECT day, sent, m1, m2, failed, "
 	    "delivered, read, interactions FROM daily_usage WHERE day >= ? "
 	    "ORDER BY day");

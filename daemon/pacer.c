@@ -11,6 +11,7 @@
 #include <sqlite3.h>
 
 #include "campaign.h"
+#include "clock.h"
 #include "config.h"
 #include "ctl.h"
 #include "daemon.h"
@@ -64,30 +65,6 @@ struct pacer {
 
 static void	pacer_run(struct pacer *);
 
-time_t
-pacer_time(void)
-{
-	static int	 init;
-	static long	 offset;
-	const char	*s;
-
-	if (!init) {
-		init = 1;
-		if ((s = getenv("WACAMP_TEST_CLOCK_OFFSET")) != NULL)
-			offset = strtol(s, NULL, 10);
-	}
-	return time(NULL) + offset;
-}
-
-static uint64_t
-mono_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static void
 set_state(struct pacer *p, const char *state, const char *fmt, ...)
     __attribute__((__format__(__printf__, 3, 4)));
@@ -128,7 +105,7 @@ arm(struct pacer *p, uint64_t ms)
 	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
 	evtimer_del(p->ev);
 	evtimer_add(p->ev, &tv);
-	p->next_at = pacer_time() + (time_t)((ms + 999) / 1000);
+	p->next_at = clock_now() + (time_t)((ms + 999) / 1000);
 }
 
 static void
@@ -303,7 +280,7 @@ claim_and_post(struct pacer *p, int64_t id, const char *day)
 	log_debug("posting message %lld (%s)", (long long)id, ref);
 	if (d->provider->send(d->provider, &pm, send_done) == -1) {
 		memset(&res, 0, sizeof res);
-		res.outcome = PROV_RETRY;
+		res.outcome = PROV_NOT_TAKEN;
 		snprintf(res.error, sizeof res.error, "the provider could not "
 		    "start the request");
 		send_done(d, id, &res);
@@ -438,7 +415,7 @@ breaker_check(struct pacer *p)
 	if (!run && !rate)
 		return;
 	p->pause = PAUSE_BREAKER;
-	p->breaker_until = mono_ms() + c->batch_pause_ms;
+	p->breaker_until = clock_mono_ms() + c->batch_pause_ms;
 	if (run)
 		set_state(p, "paused", "circuit breaker: %d failures in a row, "
 		    "last: %s", p->failures, p->last_error);
@@ -481,7 +458,15 @@ send_done(struct daemon *d, int64_t id, struct provider_result *res)
 		log_debug("message %lld sent: %s %s", (long long)id,
 		    res->wass_id, res->wa_id);
 		break;
-	case PROV_RETRY:
+	case PROV_UNKNOWN:
+		p->failures++;
+		rate_add(p, res, 1);
+		settle(p, "unknown", res->error, 0, 0);
+		log_warnx("message %lld: %s: maybe taken, not re-sent",
+		    (long long)id, res->error);
+		break;
+	case PROV_NOT_TAKEN:
+	case PROV_RATE_LIMITED:
 		p->failures++;
 		rate_add(p, res, 1);
 		release_day(p, p->cur_attempts >= c->max_attempts);
@@ -495,7 +480,7 @@ send_done(struct daemon *d, int64_t id, struct provider_result *res)
 			for (i = 1; i < p->cur_attempts && backoff <
 			    UINT64_C(86400000); i++)
 				backoff *= 2;
-			next = (int64_t)pacer_time() +
+			next = (int64_t)clock_now() +
 			    (int64_t)((backoff + 999) / 1000);
 			settle(p, "pending", res->error, next, 0);
 			log_info("message %lld: %s; retry in %llu ms",
@@ -503,18 +488,16 @@ send_done(struct daemon *d, int64_t id, struct provider_result *res)
 			    (unsigned long long)backoff);
 		}
 		break;
-	case PROV_FAILED:
+	case PROV_REFUSED:
 		rate_add(p, res, 1);
 		release_day(p, 1);
 		settle(p, "failed", res->error, 0, 0);
 		log_info("message %lld failed: %s", (long long)id, res->error);
 		break;
-	case PROV_UNUSABLE:
-	case PROV_PAUSE:
+	case PROV_CONFIG:
 		release_day(p, 0);
 		settle(p, "pending", NULL, 0, 1);
-		p->pause = res->outcome == PROV_UNUSABLE ? PAUSE_UNUSABLE :
-		    PAUSE_PAYMENT;
+		p->pause = PAUSE_UNUSABLE;
 		set_state(p, "paused", "%s; fix it and reload (SIGHUP)",
 		    res->error);
 		log_warnx("sending paused: %s", res->error);
@@ -538,8 +521,8 @@ pacer_run(struct pacer *p)
 	const struct config	*c = d->conf;
 	sqlite3_stmt		*st;
 	char			 day[11];
-	time_t			 now = pacer_time();
-	uint64_t		 nowms = mono_ms(), earliest, gap;
+	time_t			 now = clock_now();
+	uint64_t		 nowms = clock_mono_ms(), earliest, gap;
 	int64_t			 id = 0, next = 0;
 	long			 w;
 
@@ -567,7 +550,7 @@ pacer_run(struct pacer *p)
 		}
 		return;
 	}
-	daemon_day(now, day);
+	clock_day(now, day);
 	if (sent_on(d, day) >= c->daily_limit) {
 		set_state(p, "blocked", "daily limit of %d reached for %s",
 		    c->daily_limit, day);
@@ -686,6 +669,8 @@ pacer_start(struct daemon *d)
 	p->ev_notify = evtimer_new(d->base, notify_cb, p);
 	snprintf(p->state, sizeof p->state, "idle");
 	d->pacer = p;
+	if (d->provider != NULL)
+		d->provider->on_health = pacer_health;
 	reconcile(d);
 	pacer_kick(d);
 	return 0;
@@ -760,7 +745,7 @@ pacer_eta(struct daemon *d, long pending)
 {
 	const struct config *c = d->conf;
 	char		 day[11];
-	time_t		 now = pacer_time();
+	time_t		 now = clock_now();
 	double		 per, t;
 	long		 left, today;
 
@@ -771,7 +756,7 @@ pacer_eta(struct daemon *d, long pending)
 	if (c->batch_size > 0)
 		t += (double)(pending / c->batch_size) *
 		    (double)c->batch_pause_ms / 1000.0;
-	daemon_day(now, day);
+	clock_day(now, day);
 	left = c->daily_limit - sent_on(d, day);
 	today = left > 0 ? left : 0;
 	if (pending > today && c->daily_limit > 0)

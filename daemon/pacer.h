@@ -8,12 +8,6 @@
 
 struct daemon;
 
-/*
- * The wall clock the pacer and monitoring use: time(NULL) moved by
- * WACAMP_TEST_CLOCK_OFFSET seconds when that is set (tests of day changes).
- */
-time_t	 pacer_time(void);
-
 /* Reconcile messages left in "sending", then schedule the next send. */
 int	 pacer_start(struct daemon *);
 void	 pacer_stop(struct daemon *);

@@ -6,20 +6,39 @@
 struct daemon;
 struct provider;
 
-/* How a send ended, as the pacer sees it. */
+/*
+ * How a send ended (DESIGN §6, the fault table). Only outcomes that prove
+ * Wassenger did not take the message may lead to another post.
+ */
 enum provider_outcome {
-	PROV_SENT = 0,		/* accepted: ids stored */
-	PROV_RETRY,		/* 429, 5xx, timeout, reset: try again later */
-	PROV_FAILED,		/* permanent 4xx: this message only */
-	PROV_UNUSABLE,		/* 401/403: the key is refused, pause all */
-	PROV_PAUSE,		/* 402 and the like: pause, nothing failed */
+	PROV_SENT = 0,		/* 201: taken, ids in the result */
+	PROV_NOT_TAKEN,		/* connect/resolve/TLS failure, or a timeout
+				   before the request went out: retry after a
+				   backoff, an attempt spent */
+	PROV_RATE_LIMITED,	/* 429 or 503: not taken; back to pending
+				   without spending an attempt, every lane on
+				   the key waits retry_after_ms (or the
+				   backoff when 0) */
+	PROV_REFUSED,		/* 400/404/422 with a phone:... errorCode:
+				   the recipient is bad, failed */
+	PROV_CONFIG,		/* 401/403/402, or a 404 whose device check
+				   says the device is gone: lane paused, back
+				   to pending without spending an attempt */
+	PROV_UNKNOWN,		/* anything else (timeout after the request
+				   was sent, reset, HTTP 0, 500/502/504, an
+				   unknown 4xx): maybe taken, never re-posted */
 };
 
 struct provider_result {
 	int	 outcome;
 	int	 http;		/* HTTP status, 0 for a transport error */
+	int64_t	 retry_after_ms; /* PROV_RATE_LIMITED: Retry-After, 0 absent */
+	int	 ack;		/* lookups: 0 none/queued, 1 sent,
+				   2 delivered, 3 read (WH_ACK_* levels),
+				   -1 failed at Wassenger */
 	char	 wass_id[64];
 	char	 wa_id[128];
+	char	 device[64];	/* the device the answer names, "" if none */
 	char	 error[256];
 };
 
@@ -28,6 +47,7 @@ struct provider_msg {
 	const char	*phone;
 	const char	*body;
 	const char	*reference;
+	const char	*device;	/* the lane's device id, NULL: default */
 };
 
 /* Verification answers: 1 on WhatsApp, 0 not, -1 try later. */
@@ -35,6 +55,16 @@ typedef void	(*provider_send_cb)(struct daemon *, int64_t,
 		    struct provider_result *);
 typedef void	(*provider_verify_cb)(struct daemon *, int64_t, int,
 		    const char *);
+/*
+ * A lookup by reference (API.md §10): FOUND is 1 with the message's ids
+ * and delivery state in RES, 0 when the listing was read back past SINCE
+ * without it, -1 when it could not tell (RES->error says why: the listing
+ * is not served, the API is down...).
+ */
+typedef void	(*provider_lookup_cb)(struct daemon *, int64_t, int,
+		    struct provider_result *);
+/* The device's health changed (online, offline, refused). */
+typedef void	(*provider_health_cb)(struct daemon *);
 
 struct provider {
 	const char	*name;		/* "wassenger" or "simulator" */
@@ -49,6 +79,16 @@ struct provider {
 	/* Ask whether PHONE is on WhatsApp; CB runs later, exactly once. */
 	int		(*verify)(struct provider *, int64_t, const char *,
 			    provider_verify_cb);
+	/*
+	 * Find the message whose reference is REF among the device's recent
+	 * messages, newest first, reading no further back than SINCE (unix
+	 * seconds); CB runs later on the loop, exactly once. NULL when the
+	 * provider cannot look messages up.
+	 */
+	int		(*lookup)(struct provider *, int64_t, const char *,
+			    int64_t, provider_lookup_cb);
+	/* Set by the daemon: called when online changes. */
+	provider_health_cb on_health;
 	/* Config changed (SIGHUP). */
 	void		(*reload)(struct provider *);
 	void		(*free)(struct provider *);
@@ -63,7 +103,16 @@ void	 provider_reload(struct daemon *);
 struct provider	*provider_wassenger_new(struct daemon *, char *, size_t);
 struct provider	*provider_sim_new(struct daemon *);
 
-/* Map an HTTP answer to an outcome (shared with tests). */
-int	 provider_classify(int, const char *);
+/*
+ * Map a finished POST /messages to an outcome: CURLCODE (a CURLcode),
+ * whether any byte of the request went out (CURLINFO_PRETRANSFER_TIME_T >
+ * 0), the HTTP status and the body's errorCode (NULL if none). A 404
+ * without a phone: errorCode gives PROV_CHECK_DEVICE: the caller asks
+ * GET /devices/{id} and calls provider_classify_device().
+ */
+#define PROV_CHECK_DEVICE	100
+int	 provider_classify(int, int, int, const char *);
+/* After a 404: the device check's HTTP status (0: transport error). */
+int	 provider_classify_device(int);
 
 #endif

@@ -9,6 +9,7 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "clock.h"
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
@@ -113,7 +114,7 @@ sim_event(const char *event, const char *ack, const char *id,
 {
 	json_t	*j, *data;
 	char	 w[64], *s;
-	int64_t	 now = (int64_t)pacer_time();
+	int64_t	 now = (int64_t)clock_now();
 	int	 in = strcmp(event, "message:out:ack") != 0;
 
 	wid(phone, w, sizeof w);

@@ -9,10 +9,10 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "clock.h"
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
-#include "pacer.h"
 #include "provider.h"
 #include "xmalloc.h"
 
@@ -221,12 +221,14 @@ done_send(struct xfer *x, CURLcode cc, long http)
 	memset(&res, 0, sizeof res);
 	res.http = (int)http;
 	if (cc != CURLE_OK) {
-		res.outcome = PROV_RETRY;
+		res.outcome = provider_classify(cc, 1, 0, NULL);
 		snprintf(res.error, sizeof res.error, "%s", cc ==
 		    CURLE_OPERATION_TIMEDOUT ? "timeout" : *x->errbuf ?
 		    x->errbuf : curl_easy_strerror(cc));
 	} else {
-		res.outcome = provider_classify((int)http, NULL);
+		res.outcome = provider_classify(CURLE_OK, 1, (int)http, NULL);
+		if (res.outcome == PROV_CHECK_DEVICE)
+			res.outcome = PROV_UNKNOWN;
 		if (res.outcome == PROV_SENT) {
 			j = x->resp ? json_loads(x->resp, 0, NULL) : NULL;
 			if ((s = json_string_value(json_object_get(j, "id"))))
@@ -272,10 +274,11 @@ done_health(struct xfer *x, CURLcode cc, long http)
 		if (http == 401 || http == 403)
 			pv->online = 0;
 	}
-	pv->health_at = (int64_t)pacer_time();
+	pv->health_at = (int64_t)clock_now();
 	if (was != pv->online) {
 		log_info("provider: %s", pv->health);
-		pacer_health(pv->d);
+		if (pv->on_health != NULL)
+			pv->on_health(pv->d);
 	}
 }
 

@@ -44,15 +44,6 @@ usage(void)
 	exit(2);
 }
 
-void
-daemon_day(time_t t, char out[11])
-{
-	struct tm	 tm;
-
-	localtime_r(&t, &tm);
-	strftime(out, 11, "%Y-%m-%d", &tm);
-}
-
 /* The configured time zone drives day boundaries and windows. */
 static void
 set_timezone(const char *tz)

@@ -13,6 +13,7 @@
 
 #include <sqlite3.h>
 
+#include "clock.h"
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
@@ -239,7 +240,7 @@ webhook_usage_flush(struct daemon *d, struct wh_touched *t)
 	if (u->delivered == 0 && u->read == 0 && u->interactions == 0 &&
 	    u->failed == 0)
 		return 0;
-	daemon_day(time(NULL), day);
+	clock_today(day);
 	st = store_stmt(d->store, "INSERT INTO daily_usage (day, delivered, "
 	    "read, interactions, failed) VALUES (?1, ?2, ?3, ?4, ?5) "
 	    "ON CONFLICT(day) DO UPDATE SET "

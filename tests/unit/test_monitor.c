@@ -12,16 +12,6 @@
 #include "log.h"
 #include "monitor.h"
 
-/* monitor.c calls this; it lives in wacampd.c, outside libdaemon.a. */
-void
-daemon_day(time_t t, char out[11])
-{
-	struct tm	 tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, 11, "%Y-%m-%d", &tm);
-}
-
 /* The seed's definition, computed apart from monitor.c with doubles. */
 static const char *
 seed_level(long sent, long limit)

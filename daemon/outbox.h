@@ -1,0 +1,125 @@
+#ifndef OUTBOX_H
+#define OUTBOX_H
+
+#include <stdint.h>
+
+struct daemon;
+
+/*
+ * The outbox owns the message state machine of DESIGN §6:
+ *
+ *   pending ──► sending ──► sent ──► delivered ──► read
+ *      │           │  └──► failed
+ *      │           └──► unknown ──► sent/delivered/read/failed (reconciled,
+ *      │                            looked up, or settled by the operator)
+ *      └──► cancelled (stop, opt-out, erasure)
+ *
+ * Every change of messages.state, and of the campaign counters and the
+ * daily_usage columns it moves, happens here: one function per
+ * transition, inside the caller's transaction, every SQL step checked.
+ * Each returns the number of messages moved (0: none was in a state that
+ * allows the move, nothing written) or -1 on a database error, after
+ * which the caller rolls back.
+ *
+ * The campaign columns pending..cancelled count the messages of the
+ * campaign in that state; total counts Message 1, m2_total Message 2.
+ */
+
+#define OB_NSTATES	8
+
+enum ob_state {
+	OB_PENDING = 0, OB_SENDING, OB_SENT, OB_DELIVERED, OB_READ,
+	OB_FAILED, OB_UNKNOWN, OB_CANCELLED
+};
+
+/* Why a pending message was cancelled (messages.cancel_reason). */
+#define OB_CANCEL_STOP		"stop"
+#define OB_CANCEL_OPTOUT	"optout"
+#define OB_CANCEL_ERASED	"erased"
+
+#define OB_BATCH_CAMPAIGNS	32
+
+/*
+ * Counter deltas gathered over many transitions (a webhook batch) and
+ * written once by outbox_flush() before the commit. A transition given a
+ * NULL batch writes its counters at once.
+ */
+struct ob_batch {
+	struct {
+		int64_t	 campaign;
+		int	 delta[OB_NSTATES];
+		int	 interactions;
+	}		 c[OB_BATCH_CAMPAIGNS];
+	size_t		 n;
+	int		 delivered, read, interactions, failed;
+	int64_t		 touched[OB_BATCH_CAMPAIGNS];	/* for progress events */
+	size_t		 ntouched;
+	int		 touched_overflow;
+};
+
+/* A claimed message, what the provider needs to post it. */
+struct ob_claim {
+	int64_t		 id;
+	int64_t		 campaign;
+	int		 type;		/* 1 or 2 */
+	int		 attempts;	/* including this one */
+	char		 day[11];	/* the day its cap reservation counts on */
+	char		*phone;
+	char		*body;
+	char		*reference;	/* wacamp-<nonce>-<id>-r<round> */
+};
+
+const char	*outbox_state_name(int);
+int		 outbox_state_index(const char *);
+/* Load the reference nonce (call after the store is open). */
+int		 outbox_init(struct daemon *);
+/* The reference of message ID in ROUND into BUF. */
+void		 outbox_reference(struct daemon *, int64_t, int64_t, char *,
+		    size_t);
+/* Message id and round of a reference of ours (this database's nonce). */
+int		 outbox_parse_reference(struct daemon *, const char *,
+		    int64_t *, int64_t *);
+
+/* Launch: a pending Message 1 for the campaign's audience; *N made. */
+int	 outbox_launch(struct daemon *, int64_t, int64_t *);
+/* pending -> sending: attempt, reference, claim time, device, day reserved. */
+int	 outbox_claim(struct daemon *, int64_t, const char *, const char *,
+	    struct ob_claim *);
+void	 outbox_claim_free(struct ob_claim *);
+/* sending|unknown -> sent with Wassenger's ids (and the device). */
+int	 outbox_sent(struct daemon *, int64_t, const char *, const char *,
+	    const char *, struct ob_batch *);
+/* sending -> pending after NEXT_AT; SPEND keeps the attempt; day released. */
+int	 outbox_requeue(struct daemon *, int64_t, const char *, int64_t, int);
+/* sending|unknown|sent -> failed with ERROR (sending releases its day). */
+int	 outbox_fail(struct daemon *, int64_t, const char *, struct ob_batch *);
+/* sending -> unknown: maybe taken; keeps its day reservation. */
+int	 outbox_unknown(struct daemon *, int64_t, const char *);
+/* An ack of LEVEL (2 delivered, 3 read): forward only, from sent,
+ * unknown or sending. */
+int	 outbox_ack(struct daemon *, int64_t, int, struct ob_batch *);
+/* The operator settles an unknown message: SENT 1 -> sent, 0 -> failed. */
+int	 outbox_settle(struct daemon *, int64_t, int, const char *);
+/* Cancel the campaign's pending messages (stop). */
+int	 outbox_stop(struct daemon *, int64_t);
+/* Cancel a contact's pending messages (opt-out, erasure). */
+int	 outbox_cancel_contact(struct daemon *, int64_t, const char *,
+	    struct ob_batch *);
+/* failed (and unknown if asked) -> pending, for a retry. */
+int	 outbox_retry(struct daemon *, int64_t, int);
+/* stop-cancelled -> pending for contacts still opted in (resume). */
+int	 outbox_resume(struct daemon *, int64_t);
+/* A new round of Message 1; unknown and sending ones are left alone. */
+int	 outbox_relaunch(struct daemon *, int64_t);
+/* Queue Message 2 of CAMPAIGN for CONTACT once; 1 queued, 0 already. */
+int	 outbox_queue_m2(struct daemon *, int64_t, int64_t, int64_t,
+	    const char *, const char *, struct ob_batch *);
+/* An interaction counted for CAMPAIGN (0: none) and today. */
+int	 outbox_interaction(struct daemon *, int64_t, struct ob_batch *);
+/* After a crash: sending -> sent when ids were stored, else unknown. */
+int	 outbox_recover(struct daemon *);
+/* Write a batch's counters (inside its transaction). */
+int	 outbox_flush(struct daemon *, struct ob_batch *);
+void	 outbox_touch(struct ob_batch *, int64_t);
+
+#endif
