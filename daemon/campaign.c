@@ -66,45 +66,14 @@ campaign_get(struct daemon *d, int64_t id)
 		    (const char *)sqlite3_column_text(st, 1)));
 	sqlite3_reset(st);
 	json_object_set_new(c, "categories", cats);
-	return c;
-}
-
-int
-campaign_recount(struct daemon *d, int64_t id)
-{
-	sqlite3_stmt	*st;
-	int		 rc;
-
-	st = store_stmt(d->store, "UPDATE campaigns SET "
-	    "total = (SELECT count(*) FROM messages WHERE campaign_id = ?1 "
-	    "  AND message_type = 1), "
-	    "m2_total = (SELECT count(*) FROM messages WHERE campaign_id = ?1 "
-	    "  AND message_type = 2), "
-	    "pending = (SELECT count(*) FROM messages WHERE campaign_id = ?1 "
-	    "  AND state = 'pending'), "
-	    "sending = (SELECT count(*) FROM messages WHERE campaign_id = ?1 "
-	    "  AND state = 'sending'), "
-	    "sent = (SELECT count(*) FROM messages WHERE campaign_id = ?1 "
-	    "  AND state = 'sent'), "
-	    "delivered = (SELECT count(*) FROM messages WHERE campaign_id = ?1 "
-	    "  AND state = 'delivered'), "
-	    "read = (SELECT count(*) FROM messages WHERE campaign_id = ?1 "
-	    "  AND state = 'read'), "
-	    "failed = (SELECT count(*) FROM messages WHERE campaign_id = ?1 "
-	    "  AND state = 'failed'), "
-	    "unknown = (SELECT count(*) FROM messages WHERE campaign_id = ?1 "
-	    "  AND state = 'unknown'), "
-	    "cancelled = (SELECT count(*) FROM messages WHERE campaign_id = ?1 "
-	    "  AND state = 'cancelled'), "
-	    "updated_at = ?2 WHERE id = ?1");
+	/* Since when the oldest unknown message waits to be settled. */
+	st = store_stmt(d->store, "SELECT min(claimed_at) FROM messages WHERE "
+	    "campaign_id = ? AND state = 'unknown'");
 	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, store_now());
-	rc = sqlite3_step(st);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		json_object_set_new(c, "unknown_oldest_at", int_or_null(st, 0));
 	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return -1;
-	campaign_finish_done(d, id);
-	return 0;
+	return c;
 }
 
 void

@@ -9,12 +9,6 @@ struct daemon;
 
 /* A campaign as JSON, NULL if there is none with that id. */
 json_t	*campaign_get(struct daemon *, int64_t);
-/*
- * Recount the per-state counters of campaign ID from its messages and mark
- * it completed when nothing is left to send. Call inside the transaction
- * that changed the states.
- */
-int	 campaign_recount(struct daemon *, int64_t);
 /* Mark running campaigns with nothing pending or sending as completed. */
 void	 campaign_finish_done(struct daemon *, int64_t);
 /* Progress of campaign ID for campaign.progress events. */

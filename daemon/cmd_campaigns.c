@@ -11,6 +11,7 @@
 #include "ctl.h"
 #include "daemon.h"
 #include "log.h"
+#include "outbox.h"
 #include "pacer.h"
 #include "store.h"
 #include "text.h"
@@ -342,16 +343,14 @@ cmd_campaigns_send(struct ctl_req *r)
 		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
 		return CMD_DONE;
 	}
-	st = store_stmt(r->d->store, "INSERT OR IGNORE INTO messages "
-	    "(campaign_id, contact_id, message_type, round, phone, body, "
-	    "state, created_at, updated_at) "
-	    "SELECT ?1, c.id, 1, 1, c.full_number, "
-	    PERSONALISE("k.message_1") ", 'pending', ?2, ?2 "
-	    "FROM campaigns k, contacts c WHERE k.id = ?1 AND "
-	    "c.opted_out = 0 AND c.id IN (SELECT cc.contact_id FROM "
-	    "category_contacts cc JOIN campaign_categories kc ON "
-	    "kc.category_id = cc.category_id WHERE kc.campaign_id = ?1) "
-	    "ORDER BY c.id");
+	if (outbox_launch(r->d, id, &n) == -1) {
+		store_rollback(r->d->store);
+		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
+		return CMD_DONE;
+	}
+	st = store_stmt(r->d->store, "UPDATE campaigns SET status = "
+	    "'running', started_at = ?2, updated_at = ?2, finished_at = NULL "
+	    "WHERE id = ?1");
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, now);
 	rc = sqlite3_step(st);
@@ -361,15 +360,6 @@ cmd_campaigns_send(struct ctl_req *r)
 		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
 		return CMD_DONE;
 	}
-	n = sqlite3_changes(store_db(r->d->store));
-	st = store_stmt(r->d->store, "UPDATE campaigns SET status = "
-	    "'running', round = 1, total = ?2, pending = ?2, started_at = ?3, "
-	    "updated_at = ?3, finished_at = NULL WHERE id = ?1");
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, n);
-	sqlite3_bind_int64(st, 3, now);
-	sqlite3_step(st);
-	sqlite3_reset(st);
 	campaign_finish_done(r->d, id);
 	if (store_commit(r->d->store) == -1) {
 		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
@@ -382,49 +372,56 @@ cmd_campaigns_send(struct ctl_req *r)
 	return CMD_DONE;
 }
 
-/* Run one state change over campaign ID with SQL, recount, commit. */
+/*
+ * Run the outbox transition FN over campaign ID in one transaction, with
+ * the campaign's status set to NEWSTATUS (NULL: unchanged) when it moved
+ * something, or ALWAYS. The number moved, or -1.
+ */
 static int
-bulk_change(struct ctl_req *r, int64_t id, const char *sql, int flag,
-    const char *newstatus, int64_t *changed)
+bulk_change(struct ctl_req *r, int64_t id, int (*fn)(struct daemon *,
+    int64_t, int), int arg, const char *newstatus, int always)
 {
 	sqlite3_stmt	*st;
-	int		 rc;
+	int		 n, rc;
 
 	if (store_begin(r->d->store) == -1)
 		return -1;
-	st = store_stmt(r->d->store, sql);
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, store_now());
-	sqlite3_bind_int(st, 3, flag);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		store_rollback(r->d->store);
-		return -1;
-	}
-	*changed = sqlite3_changes(store_db(r->d->store));
-	if (newstatus != NULL) {
+	if ((n = fn(r->d, id, arg)) == -1)
+		goto fail;
+	if (newstatus != NULL && (n > 0 || always)) {
 		st = store_stmt(r->d->store, "UPDATE campaigns SET status = ?2, "
-		    "finished_at = CASE WHEN ?2 = 'running' THEN NULL ELSE "
-		    "finished_at END WHERE id = ?1");
+		    "updated_at = ?3, finished_at = CASE WHEN ?2 = 'running' "
+		    "THEN NULL ELSE finished_at END WHERE id = ?1");
 		sqlite3_bind_int64(st, 1, id);
 		sqlite3_bind_text(st, 2, newstatus, -1, SQLITE_STATIC);
-		sqlite3_step(st);
+		sqlite3_bind_int64(st, 3, store_now());
+		rc = sqlite3_step(st);
 		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			goto fail;
 	}
-	if (campaign_recount(r->d, id) == -1 ||
-	    store_commit(r->d->store) == -1) {
-		store_rollback(r->d->store);
-		return -1;
-	}
-	return 0;
+	campaign_finish_done(r->d, id);
+	if (store_commit(r->d->store) == -1)
+		goto fail;
+	pacer_dirty(r->d, id);
+	return n;
+fail:
+	store_rollback(r->d->store);
+	return -1;
+}
+
+static int
+stop_fn(struct daemon *d, int64_t id, int arg)
+{
+	return outbox_stop(d, id);
 }
 
 static int
 cmd_campaigns_stop(struct ctl_req *r)
 {
-	int64_t	 id = ctl_arg_int(r, "id", 0), n;
+	int64_t	 id = ctl_arg_int(r, "id", 0);
 	json_t	*c;
+	int	 n;
 
 	ctl_target(r, "%lld", (long long)id);
 	if ((c = get_or_404(r, id)) == NULL)
@@ -437,9 +434,7 @@ cmd_campaigns_stop(struct ctl_req *r)
 		return CMD_DONE;
 	}
 	json_decref(c);
-	if (bulk_change(r, id, "UPDATE messages SET state = 'cancelled', "
-	    "updated_at = ?2 WHERE campaign_id = ?1 AND state = 'pending' "
-	    "AND ?3 = ?3", 0, "stopped", &n) == -1) {
+	if ((n = bulk_change(r, id, stop_fn, 0, "stopped", 1)) == -1) {
 		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
 		return CMD_DONE;
 	}
@@ -453,8 +448,8 @@ cmd_campaigns_stop(struct ctl_req *r)
 static int
 cmd_campaigns_retry(struct ctl_req *r)
 {
-	int64_t	 id = ctl_arg_int(r, "id", 0), n;
-	int	 unknown = ctl_arg_bool(r, "include_unknown", 0);
+	int64_t	 id = ctl_arg_int(r, "id", 0);
+	int	 unknown = ctl_arg_bool(r, "include_unknown", 0), n;
 	json_t	*c;
 
 	ctl_target(r, "%lld%s", (long long)id, unknown ? " include_unknown" :
@@ -468,13 +463,19 @@ cmd_campaigns_retry(struct ctl_req *r)
 		return CMD_DONE;
 	}
 	json_decref(c);
-	if (bulk_change(r, id, "UPDATE messages SET state = 'pending', "
-	    "next_at = 0, error = NULL, updated_at = ?2 WHERE campaign_id = ?1 "
-	    "AND (state = 'failed' OR (?3 AND state = 'unknown'))", unknown,
-	    "running", &n) == -1) {
+	if ((n = bulk_change(r, id, outbox_retry, unknown, "running", 0)) == -1) {
 		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
 		return CMD_DONE;
 	}
+	if (n == 0) {
+		ctl_error(r, "conflict", "campaign %lld has no failed%s "
+		    "message to retry", (long long)id, unknown ? " or unknown" :
+		    "");
+		return CMD_DONE;
+	}
+	if (unknown)
+		log_warnx("campaign %lld: retry includes unknown messages; "
+		    "their recipients may get them twice", (long long)id);
 	pacer_kick(r->d);
 	c = campaign_get(r->d, id);
 	json_object_set_new(c, "changed", json_integer(n));
@@ -482,18 +483,24 @@ cmd_campaigns_retry(struct ctl_req *r)
 	return CMD_DONE;
 }
 
+static int
+relaunch_fn(struct daemon *d, int64_t id, int arg)
+{
+	return outbox_relaunch(d, id);
+}
+
 /*
- * Relaunch: a new round for the whole audience. Every Message 1 of the
- * campaign that is not pending or sending goes back to pending with the
- * round number raised and its state, attempts and ids reset; contacts
- * added to the categories since get a row; opted-out ones are cancelled.
+ * Relaunch: a new round for the whole audience. Message 1 of every
+ * contact goes back to pending in the new round, contacts added to the
+ * categories since get one, opted-out ones are cancelled; unknown and
+ * sending messages of the old round are left as they are.
  */
 static int
 cmd_campaigns_relaunch(struct ctl_req *r)
 {
-	sqlite3_stmt	*st;
-	int64_t		 id = ctl_arg_int(r, "id", 0), now = store_now(), n;
-	json_t		*c;
+	int64_t	 id = ctl_arg_int(r, "id", 0);
+	json_t	*c;
+	int	 n;
 
 	ctl_target(r, "%lld", (long long)id);
 	if (!ctl_arg_bool(r, "confirm", 0)) {
@@ -510,59 +517,103 @@ cmd_campaigns_relaunch(struct ctl_req *r)
 		return CMD_DONE;
 	}
 	json_decref(c);
-	if (store_begin(r->d->store) == -1)
-		goto fail;
-	st = store_stmt(r->d->store, "UPDATE campaigns SET round = round + 1, "
-	    "status = 'running', finished_at = NULL, updated_at = ?2 "
-	    "WHERE id = ?1");
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, now);
-	sqlite3_step(st);
-	sqlite3_reset(st);
-	st = store_stmt(r->d->store, "UPDATE messages SET state = 'pending', "
-	    "round = (SELECT round FROM campaigns WHERE id = ?1), "
-	    "attempts = 0, next_at = 0, reference = NULL, wass_id = NULL, "
-	    "wa_id = NULL, error = NULL, sent_at = NULL, delivered_at = NULL, "
-	    "read_at = NULL, updated_at = ?2 WHERE campaign_id = ?1 AND "
-	    "message_type = 1 AND state NOT IN ('pending', 'sending')");
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, now);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		sqlite3_reset(st);
-		goto rollback;
+	if ((n = bulk_change(r, id, relaunch_fn, 0, "running", 1)) == -1) {
+		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
+		return CMD_DONE;
 	}
-	sqlite3_reset(st);
-	n = sqlite3_changes(store_db(r->d->store));
-	st = store_stmt(r->d->store, "INSERT OR IGNORE INTO messages "
-	    "(campaign_id, contact_id, message_type, round, phone, body, "
-	    "state, created_at, updated_at) "
-	    "SELECT ?1, c.id, 1, k.round, c.full_number, "
-	    PERSONALISE("k.message_1") ", 'pending', ?2, ?2 "
-	    "FROM campaigns k, contacts c WHERE k.id = ?1 AND "
-	    "c.opted_out = 0 AND c.id IN (SELECT cc.contact_id FROM "
-	    "category_contacts cc JOIN campaign_categories kc ON "
-	    "kc.category_id = cc.category_id WHERE kc.campaign_id = ?1)");
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, now);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		sqlite3_reset(st);
-		goto rollback;
-	}
-	sqlite3_reset(st);
-	n += sqlite3_changes(store_db(r->d->store));
-	st = store_stmt(r->d->store, "UPDATE messages SET state = "
-	    "'cancelled', error = 'opted out', updated_at = ?2 WHERE "
-	    "campaign_id = ?1 AND state = 'pending' AND contact_id IN "
-	    "(SELECT id FROM contacts WHERE opted_out = 1)");
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, now);
-	sqlite3_step(st);
-	sqlite3_reset(st);
-	if (campaign_recount(r->d, id) == -1 || store_commit(r->d->store) == -1)
-		goto rollback;
 	pacer_kick(r->d);
 	c = campaign_get(r->d, id);
 	json_object_set_new(c, "changed", json_integer(n));
+	ctl_reply(r, c);
+	return CMD_DONE;
+}
+
+/*
+ * Settle: the operator records what Wassenger's app shows for unknown
+ * messages (one, or all of the campaign's) without posting anything.
+ */
+static int
+cmd_campaigns_settle(struct ctl_req *r)
+{
+	sqlite3_stmt	*st;
+	int64_t		 id = ctl_arg_int(r, "id", 0);
+	int64_t		 msg = ctl_arg_int(r, "message", 0), ids[256];
+	const char	*outcome = ctl_arg_str(r, "outcome", "");
+	json_t		*c;
+	size_t		 n, i;
+	int		 sent, total = 0, rc, moved;
+
+	ctl_target(r, "%lld %s%s%lld", (long long)id, outcome, msg ?
+	    " message " : "", (long long)msg);
+	if (strcmp(outcome, "sent") != 0 && strcmp(outcome, "failed") != 0) {
+		ctl_error(r, "bad_request", "outcome must be \"sent\" or "
+		    "\"failed\"");
+		return CMD_DONE;
+	}
+	sent = strcmp(outcome, "sent") == 0;
+	if ((c = get_or_404(r, id)) == NULL)
+		return CMD_DONE;
+	json_decref(c);
+	if (msg != 0) {
+		st = store_stmt(r->d->store, "SELECT state FROM messages "
+		    "WHERE id = ? AND campaign_id = ?");
+		sqlite3_bind_int64(st, 1, msg);
+		sqlite3_bind_int64(st, 2, id);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW && strcmp((const char *)
+		    sqlite3_column_text(st, 0), "unknown") != 0) {
+			ctl_error(r, "conflict", "message %lld is %s, not "
+			    "unknown", (long long)msg, (const char *)
+			    sqlite3_column_text(st, 0));
+			sqlite3_reset(st);
+			return CMD_DONE;
+		}
+		sqlite3_reset(st);
+		if (rc != SQLITE_ROW) {
+			ctl_error(r, "not_found", "campaign %lld has no "
+			    "message %lld", (long long)id, (long long)msg);
+			return CMD_DONE;
+		}
+	}
+	if (store_begin(r->d->store) == -1)
+		goto fail;
+	for (;;) {
+		n = 0;
+		st = store_stmt(r->d->store, "SELECT id FROM messages WHERE "
+		    "campaign_id = ?1 AND state = 'unknown' AND "
+		    "(?2 = 0 OR id = ?2) LIMIT 256");
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int64(st, 2, msg);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < 256)
+			ids[n++] = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+			goto rollback;
+		if (n == 0)
+			break;
+		for (i = 0; i < n; i++) {
+			moved = outbox_settle(r->d, ids[i], sent, sent ?
+			    "settled as sent by the operator" :
+			    "settled as failed by the operator");
+			if (moved == -1)
+				goto rollback;
+			total += moved;
+		}
+	}
+	if (total == 0) {
+		store_rollback(r->d->store);
+		ctl_error(r, "conflict", "no unknown message in campaign %lld",
+		    (long long)id);
+		return CMD_DONE;
+	}
+	campaign_finish_done(r->d, id);
+	if (store_commit(r->d->store) == -1)
+		goto rollback;
+	log_info("campaign %lld: %d unknown message(s) settled as %s by the "
+	    "operator", (long long)id, total, outcome);
+	pacer_dirty(r->d, id);
+	c = campaign_get(r->d, id);
+	json_object_set_new(c, "settled", json_integer(total));
 	ctl_reply(r, c);
 	return CMD_DONE;
 rollback:
@@ -793,6 +844,8 @@ const struct ctl_cmd campaigns_cmds[] = {
 	    cmd_campaigns_retry },
 	{ "campaigns.relaunch", ROLE_ADMIN, CMD_AUDIT, "id:i! confirm:b",
 	    cmd_campaigns_relaunch },
+	{ "campaigns.settle", ROLE_ADMIN, CMD_AUDIT,
+	    "id:i! outcome:s! message:i", cmd_campaigns_settle },
 	{ "campaigns.stats", ROLE_ADMIN, 0, "id:i!", cmd_campaigns_stats },
 	{ "campaigns.preview", ROLE_ADMIN, 0,
 	    "message_1:s message_2:s categories:a contact:i",

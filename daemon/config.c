@@ -62,6 +62,7 @@ static const struct ckey keys[] = {
 	{ "pacing", "suppress_days", C_INT, O(suppress_days), 0, 3650 },
 	{ "retry", "max_attempts", C_INT, O(max_attempts), 1, 100 },
 	{ "retry", "backoff", C_DURATION, O(backoff_ms), 0, 0 },
+	{ "retry", "lookup_after", C_DURATION, O(lookup_after_ms), 0, 0 },
 	{ "verify", "interval", C_DURATION, O(verify_interval_ms), 0, 0 },
 	{ "verify", "ttl", C_DURATION, O(verify_ttl_ms), 0, 0 },
 	{ "auth", "access_ttl", C_DURATION, O(access_ttl_ms), 0, 0 },
@@ -106,6 +107,7 @@ config_default(void)
 	c->suppress_days = 0;
 	c->max_attempts = 3;
 	c->backoff_ms = 30 * 1000;
+	c->lookup_after_ms = 3 * 60 * 1000;
 	c->verify_interval_ms = 2 * 1000;
 	c->verify_ttl_ms = UINT64_C(30) * 86400 * 1000;
 	c->access_ttl_ms = UINT64_C(24) * 3600 * 1000;

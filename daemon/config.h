@@ -51,6 +51,7 @@ struct config {
 	/* [retry] */
 	int		 max_attempts;
 	uint64_t	 backoff_ms;
+	uint64_t	 lookup_after_ms; /* unknown this long: look it up */
 
 	/* [verify] */
 	uint64_t	 verify_interval_ms;

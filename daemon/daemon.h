@@ -28,6 +28,8 @@ struct daemon {
 	struct event		*ev_sig[4];
 	struct event		*ev_checkpoint;
 	int			 ckpt_next;	/* WAL pages for the next copy */
+	/* Set by the pacer: something new may be sent (a Message 2). */
+	void			(*wake_sender)(struct daemon *);
 	time_t			 started;
 	int			 foreground;
 };

@@ -109,6 +109,15 @@ monitor_stats(struct daemon *d)
 	json_object_set_new(j, "search_pending",
 	    json_integer(search_pending(d)));
 	json_object_set_new(j, "lanes", pacer_lanes(d));
+	/* Unknown messages wait for reconciliation or the operator. */
+	st = store_stmt(d->store, "SELECT count(*), min(claimed_at) FROM "
+	    "messages WHERE state = 'unknown'");
+	if (sqlite3_step(st) == SQLITE_ROW)
+		json_object_set_new(j, "unknown", json_pack("{s:I,s:o}",
+		    "count", (json_int_t)sqlite3_column_int64(st, 0),
+		    "oldest_at", sqlite3_column_type(st, 1) == SQLITE_NULL ?
+		    json_null() : json_integer(sqlite3_column_int64(st, 1))));
+	sqlite3_reset(st);
 	camps = json_array();
 	st = store_stmt(d->store, "SELECT id FROM campaigns WHERE "
 	    "status = 'running' ORDER BY id LIMIT 50");

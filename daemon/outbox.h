@@ -55,6 +55,8 @@ struct ob_batch {
 	int64_t		 touched[OB_BATCH_CAMPAIGNS];	/* for progress events */
 	size_t		 ntouched;
 	int		 touched_overflow;
+	int64_t		 known[OB_BATCH_CAMPAIGNS];	/* messages given ids */
+	size_t		 nknown;
 };
 
 /* A claimed message, what the provider needs to post it. */
@@ -116,6 +118,10 @@ int	 outbox_queue_m2(struct daemon *, int64_t, int64_t, int64_t,
 	    const char *, const char *, struct ob_batch *);
 /* An interaction counted for CAMPAIGN (0: none) and today. */
 int	 outbox_interaction(struct daemon *, int64_t, struct ob_batch *);
+/* An unknown message was looked up at Wassenger: note when, and WHY. */
+int	 outbox_looked_up(struct daemon *, int64_t, const char *);
+/* The campaign of message ID (0: none). */
+int64_t	 outbox_campaign_of(struct daemon *, int64_t);
 /* After a crash: sending -> sent when ids were stored, else unknown. */
 int	 outbox_recover(struct daemon *);
 /* Write a batch's counters (inside its transaction). */

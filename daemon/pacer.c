@@ -17,6 +17,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "monitor.h"
+#include "outbox.h"
 #include "pacer.h"
 #include "webhook.h"
 #include "provider.h"
@@ -27,11 +28,18 @@
 #define NOTIFY_MS	250
 #define RATE_WINDOW	20	/* sends the error rate is taken over */
 #define RATE_ALERT	10	/* percent: the breaker opens above it */
+/* Reconciliation's reach back in time (DESIGN §6: claim + 24 h). */
+#define RECONCILE_WINDOW (24 * 3600)
+/* Unknown messages are looked up after [retry] lookup_after, the same one
+ * again after LOOKUP_AGAIN seconds, at most one every LOOKUP_GAP_MS. */
+#define LOOKUP_AFTER	((int64_t)(p->d->conf->lookup_after_ms / 1000))
+#define LOOKUP_AGAIN	(10 * LOOKUP_AFTER > 1800 ? 1800 : 10 * LOOKUP_AFTER)
+#define LOOKUP_EVERY_MS	lookup_every(p)
+#define LOOKUP_GAP_MS	(lookup_every(p) / 3)
 
 enum pause_kind {
 	PAUSE_NONE = 0,
-	PAUSE_UNUSABLE,		/* 401/403: until SIGHUP */
-	PAUSE_PAYMENT,		/* 402: until SIGHUP */
+	PAUSE_UNUSABLE,		/* 401/403/402, a device unknown: until SIGHUP */
 	PAUSE_BREAKER,		/* failure run: until breaker_until */
 };
 
@@ -58,12 +66,20 @@ struct pacer {
 	char		 state[24];
 	char		 reason[200];
 	time_t		 next_at;	/* wall clock of the next send, 0: none */
+	uint64_t	 hold_until;	/* 429/503: no post before (monotonic) */
+	struct provider_result held;	/* the outcome being stored */
+	struct event	*ev_store;	/* retry storing it */
+	int		 store_failures;
+	uint64_t	 store_backoff_ms;
+	struct event	*ev_lookup;	/* look unknown messages up */
+	int		 lookup_inflight;
 	int64_t		 dirty[DIRTY_MAX];
 	int		 ndirty;
 	int		 all_dirty;
 };
 
 static void	pacer_run(struct pacer *);
+static void	result_settle(struct pacer *);
 
 static void
 set_state(struct pacer *p, const char *state, const char *fmt, ...)
@@ -218,66 +234,43 @@ sent_on(struct daemon *d, const char *day)
 
 static void	send_done(struct daemon *, int64_t, struct provider_result *);
 
-/* Claim message ID (sending, attempt, reference, day reserved) and post it. */
+/*
+ * Claim message ID (sending, attempt, reference, day reserved) in its own
+ * transaction, then post it. 1 posted, 0 nothing to claim, -1 the store
+ * refused.
+ */
 static int
 claim_and_post(struct pacer *p, int64_t id, const char *day)
 {
 	struct daemon		*d = p->d;
 	struct provider_msg	 pm;
 	struct provider_result	 res;
-	sqlite3_stmt		*st;
-	char			*phone = NULL, *body = NULL, *ref = NULL;
-	int64_t			 now = store_now();
+	struct ob_claim		 c;
+	int			 r;
 
 	if (store_begin(d->store) == -1)
 		return -1;
-	st = store_stmt(d->store, "UPDATE messages SET state = 'sending', "
-	    "attempts = attempts + 1, reference = 'wacamp-' || id || '-' || "
-	    "(attempts + 1), updated_at = ?2 WHERE id = ?1 AND "
-	    "state = 'pending' RETURNING campaign_id, message_type, phone, "
-	    "body, reference, attempts");
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, now);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_reset(st);
+	if ((r = outbox_claim(d, id, day, d->conf->device_id, &c)) != 1) {
 		store_rollback(d->store);
+		return r;
+	}
+	if (store_commit(d->store) == -1) {
+		store_rollback(d->store);
+		outbox_claim_free(&c);
 		return -1;
 	}
 	p->cur_id = id;
-	p->cur_campaign = sqlite3_column_int64(st, 0);
-	p->cur_type = sqlite3_column_int(st, 1);
-	phone = xstrdup((const char *)sqlite3_column_text(st, 2));
-	body = xstrdup((const char *)sqlite3_column_text(st, 3));
-	ref = xstrdup((const char *)sqlite3_column_text(st, 4));
-	p->cur_attempts = sqlite3_column_int(st, 5);
-	sqlite3_step(st);
-	sqlite3_reset(st);
-	st = store_stmt(d->store, "UPDATE campaigns SET pending = pending - 1, "
-	    "sending = sending + 1 WHERE id = ?");
-	sqlite3_bind_int64(st, 1, p->cur_campaign);
-	sqlite3_step(st);
-	sqlite3_reset(st);
-	st = store_stmt(d->store, "INSERT INTO daily_usage (day, sent, m1, m2) "
-	    "VALUES (?1, 1, ?2 = 1, ?2 = 2) ON CONFLICT (day) DO UPDATE SET "
-	    "sent = sent + 1, m1 = m1 + excluded.m1, m2 = m2 + excluded.m2");
-	sqlite3_bind_text(st, 1, day, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int(st, 2, p->cur_type);
-	sqlite3_step(st);
-	sqlite3_reset(st);
-	if (store_commit(d->store) == -1) {
-		store_rollback(d->store);
-		free(phone);
-		free(body);
-		free(ref);
-		return -1;
-	}
+	p->cur_campaign = c.campaign;
+	p->cur_type = c.type;
+	p->cur_attempts = c.attempts;
 	memcpy(p->cur_day, day, sizeof p->cur_day);
 	p->inflight = 1;
 	pm.id = id;
-	pm.phone = phone;
-	pm.body = body;
-	pm.reference = ref;
-	log_debug("posting message %lld (%s)", (long long)id, ref);
+	pm.phone = c.phone;
+	pm.body = c.body;
+	pm.reference = c.reference;
+	pm.device = d->conf->device_id;
+	log_debug("posting message %lld (%s)", (long long)id, c.reference);
 	if (d->provider->send(d->provider, &pm, send_done) == -1) {
 		memset(&res, 0, sizeof res);
 		res.outcome = PROV_NOT_TAKEN;
@@ -285,97 +278,8 @@ claim_and_post(struct pacer *p, int64_t id, const char *day)
 		    "start the request");
 		send_done(d, id, &res);
 	}
-	free(phone);
-	free(body);
-	free(ref);
-	return 0;
-}
-
-/* Release the day reservation of the message in flight. */
-static void
-release_day(struct pacer *p, int failed)
-{
-	sqlite3_stmt	*st;
-
-	st = store_stmt(p->d->store, "UPDATE daily_usage SET sent = sent - 1, "
-	    "m1 = m1 - (?2 = 1), m2 = m2 - (?2 = 2), failed = failed + ?3 "
-	    "WHERE day = ?1");
-	sqlite3_bind_text(st, 1, p->cur_day, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int(st, 2, p->cur_type);
-	sqlite3_bind_int(st, 3, failed);
-	sqlite3_step(st);
-	sqlite3_reset(st);
-}
-
-/* Move the message in flight from sending to STATE, counters alike. */
-static void
-settle(struct pacer *p, const char *state, const char *error, int64_t next_at,
-    int undo_attempt)
-{
-	sqlite3_stmt	*st;
-
-	st = store_stmt(p->d->store, "UPDATE messages SET state = ?2, "
-	    "error = ?3, next_at = ?4, attempts = attempts - ?5, "
-	    "updated_at = ?6 WHERE id = ?1 AND state = 'sending'");
-	sqlite3_bind_int64(st, 1, p->cur_id);
-	sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
-	if (error != NULL)
-		sqlite3_bind_text(st, 3, error, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 4, next_at);
-	sqlite3_bind_int(st, 5, undo_attempt);
-	sqlite3_bind_int64(st, 6, store_now());
-	sqlite3_step(st);
-	sqlite3_reset(st);
-	if (sqlite3_changes(store_db(p->d->store)) == 0)
-		return;
-	st = store_stmt(p->d->store, "UPDATE campaigns SET sending = "
-	    "sending - 1, pending = pending + (?2 = 'pending'), "
-	    "failed = failed + (?2 = 'failed') WHERE id = ?1");
-	sqlite3_bind_int64(st, 1, p->cur_campaign);
-	sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
-	sqlite3_step(st);
-	sqlite3_reset(st);
-}
-
-static void
-mark_sent(struct pacer *p, struct provider_result *res)
-{
-	sqlite3_stmt	*st;
-	int		 rc;
-
-	st = store_stmt(p->d->store, "UPDATE messages SET state = 'sent', "
-	    "wass_id = nullif(?2, ''), wa_id = nullif(?3, ''), error = NULL, "
-	    "sent_at = ?4, updated_at = ?4 WHERE id = ?1 AND "
-	    "state = 'sending'");
-	sqlite3_bind_int64(st, 1, p->cur_id);
-	sqlite3_bind_text(st, 2, res->wass_id, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, res->wa_id, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 4, store_now());
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		/* An id already stored elsewhere: keep the state, drop ids. */
-		log_warnx("message %lld: storing ids %s/%s: %s",
-		    (long long)p->cur_id, res->wass_id, res->wa_id,
-		    store_errmsg(p->d->store));
-		res->wass_id[0] = res->wa_id[0] = '\0';
-		st = store_stmt(p->d->store, "UPDATE messages SET state = "
-		    "'sent', sent_at = ?2, updated_at = ?2 WHERE id = ?1 AND "
-		    "state = 'sending'");
-		sqlite3_bind_int64(st, 1, p->cur_id);
-		sqlite3_bind_int64(st, 2, store_now());
-		sqlite3_step(st);
-		sqlite3_reset(st);
-	}
-	if (sqlite3_changes(store_db(p->d->store)) == 0)
-		return;
-	st = store_stmt(p->d->store, "UPDATE campaigns SET sending = "
-	    "sending - 1, sent = sent + 1 WHERE id = ?");
-	sqlite3_bind_int64(st, 1, p->cur_campaign);
-	sqlite3_step(st);
-	sqlite3_reset(st);
-	/* Acks that came before this reply wait in the journal: apply them. */
-	webhook_message_known(p->d, p->cur_id);
+	outbox_claim_free(&c);
+	return 1;
 }
 
 /* Count a send's outcome among the last RATE_WINDOW. */
@@ -429,89 +333,183 @@ breaker_check(struct pacer *p)
 	p->nrecent = p->recent_pos = p->recent_failed = 0;
 }
 
-static void
-send_done(struct daemon *d, int64_t id, struct provider_result *res)
+/*
+ * Record the outcome of the send in flight, in one transaction (DESIGN §6:
+ * only outcomes that prove Wassenger did not take it go back to pending).
+ */
+static int
+store_result(struct pacer *p, struct provider_result *res)
 {
-	struct pacer	*p = d->pacer;
+	struct daemon	*d = p->d;
 	const struct config *c = d->conf;
-	char		 why[300];
+	char		 why[320];
 	uint64_t	 backoff;
-	int64_t		 next;
-	int		 i;
+	int64_t		 next, id = p->cur_id;
+	int		 i, r = 0;
 
-	if (p == NULL || !p->inflight || id != p->cur_id) {
-		log_warnx("send result for message %lld nobody waits for",
-		    (long long)id);
-		return;
-	}
-	p->inflight = 0;
-	if (store_begin(d->store) == -1) {
-		log_warnx("message %lld: cannot record the result: %s",
-		    (long long)id, store_errmsg(d->store));
-		return;
-	}
+	if (store_begin(d->store) == -1)
+		return -1;
 	switch (res->outcome) {
 	case PROV_SENT:
-		mark_sent(p, res);
+		r = outbox_sent(d, id, res->wass_id, res->wa_id, res->device,
+		    NULL);
+		/* Acks that came before this reply wait in the journal. */
+		if (r == 1)
+			webhook_message_known(d, id);
+		break;
+	case PROV_UNKNOWN:
+		snprintf(why, sizeof why, "%s; maybe taken by Wassenger, not "
+		    "re-sent", res->error);
+		r = outbox_unknown(d, id, why);
+		break;
+	case PROV_NOT_TAKEN:
+		if (p->cur_attempts >= c->max_attempts) {
+			snprintf(why, sizeof why, "%s (gave up after %d "
+			    "attempts)", res->error, p->cur_attempts);
+			r = outbox_fail(d, id, why, NULL);
+			break;
+		}
+		backoff = c->backoff_ms;
+		for (i = 1; i < p->cur_attempts && backoff <
+		    UINT64_C(86400000); i++)
+			backoff *= 2;
+		next = (int64_t)clock_now() + (int64_t)((backoff + 999) / 1000);
+		r = outbox_requeue(d, id, res->error, next, 1);
+		break;
+	case PROV_RATE_LIMITED:
+		r = outbox_requeue(d, id, res->error, 0, 0);
+		break;
+	case PROV_REFUSED:
+		r = outbox_fail(d, id, res->error, NULL);
+		break;
+	case PROV_CONFIG:
+		r = outbox_requeue(d, id, res->error, 0, 0);
+		break;
+	}
+	if (r == -1) {
+		store_rollback(d->store);
+		return -1;
+	}
+	campaign_finish_done(d, p->cur_campaign);
+	if (store_commit(d->store) == -1) {
+		store_rollback(d->store);
+		return -1;
+	}
+	return 0;
+}
+
+/* The lane's reaction to a stored outcome: breaker, holds, pauses. */
+static void
+lane_outcome(struct pacer *p, struct provider_result *res)
+{
+	struct daemon	*d = p->d;
+	const struct config *c = d->conf;
+	int64_t		 id = p->cur_id;
+	uint64_t	 hold;
+
+	switch (res->outcome) {
+	case PROV_SENT:
 		p->failures = 0;
 		rate_add(p, res, 0);
 		log_debug("message %lld sent: %s %s", (long long)id,
 		    res->wass_id, res->wa_id);
 		break;
 	case PROV_UNKNOWN:
+		/* It may have gone out: it counts as a failure. */
 		p->failures++;
 		rate_add(p, res, 1);
-		settle(p, "unknown", res->error, 0, 0);
-		log_warnx("message %lld: %s: maybe taken, not re-sent",
-		    (long long)id, res->error);
+		log_warnx("message %lld: %s: maybe taken, never re-sent by "
+		    "itself", (long long)id, res->error);
+		webhook_reconcile_waiting(d, store_now() - 120 -
+		    (int64_t)(c->timeout_ms / 1000));
 		break;
 	case PROV_NOT_TAKEN:
-	case PROV_RATE_LIMITED:
 		p->failures++;
 		rate_add(p, res, 1);
-		release_day(p, p->cur_attempts >= c->max_attempts);
-		if (p->cur_attempts >= c->max_attempts) {
-			snprintf(why, sizeof why, "%s (gave up after %d "
-			    "attempts)", res->error, p->cur_attempts);
-			settle(p, "failed", why, 0, 0);
-			log_info("message %lld failed: %s", (long long)id, why);
-		} else {
-			backoff = c->backoff_ms;
-			for (i = 1; i < p->cur_attempts && backoff <
-			    UINT64_C(86400000); i++)
-				backoff *= 2;
-			next = (int64_t)clock_now() +
-			    (int64_t)((backoff + 999) / 1000);
-			settle(p, "pending", res->error, next, 0);
-			log_info("message %lld: %s; retry in %llu ms",
-			    (long long)id, res->error,
-			    (unsigned long long)backoff);
-		}
+		log_info("message %lld not taken: %s", (long long)id,
+		    res->error);
+		break;
+	case PROV_RATE_LIMITED:
+		/* No attempt spent; every send on the key waits. */
+		hold = res->retry_after_ms > 0 ?
+		    (uint64_t)res->retry_after_ms : c->backoff_ms;
+		p->hold_until = clock_mono_ms() + hold;
+		log_info("message %lld: %s; sending waits %llu ms",
+		    (long long)id, res->error, (unsigned long long)hold);
 		break;
 	case PROV_REFUSED:
+		p->failures = 0;
 		rate_add(p, res, 1);
-		release_day(p, 1);
-		settle(p, "failed", res->error, 0, 0);
 		log_info("message %lld failed: %s", (long long)id, res->error);
 		break;
 	case PROV_CONFIG:
-		release_day(p, 0);
-		settle(p, "pending", NULL, 0, 1);
 		p->pause = PAUSE_UNUSABLE;
 		set_state(p, "paused", "%s; fix it and reload (SIGHUP)",
 		    res->error);
 		log_warnx("sending paused: %s", res->error);
 		break;
 	}
-	campaign_finish_done(d, p->cur_campaign);
-	if (store_commit(d->store) == -1) {
-		log_warnx("message %lld: commit: %s", (long long)id,
-		    store_errmsg(d->store));
-		store_rollback(d->store);
-	}
-	pacer_dirty(d, p->cur_campaign);
 	breaker_check(p);
+}
+
+static void
+store_retry_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	result_settle(arg);
+}
+
+/*
+ * Store the outcome held in p->held. The lane stays busy until it is
+ * stored: when the store refuses (disk full, a lock), the outcome is kept
+ * in memory and tried again after a growing backoff, so a reply carrying
+ * Wassenger's ids is never dropped and nothing is claimed meanwhile.
+ */
+static void
+result_settle(struct pacer *p)
+{
+	struct daemon	*d = p->d;
+	struct timeval	 tv;
+
+	if (store_result(p, &p->held) == -1) {
+		p->store_failures++;
+		p->store_backoff_ms = p->store_backoff_ms == 0 ? 500 :
+		    p->store_backoff_ms * 2;
+		if (p->store_backoff_ms > 60000)
+			p->store_backoff_ms = 60000;
+		log_warnx("message %lld: cannot record the outcome: %s; kept, "
+		    "trying again in %llu ms", (long long)p->cur_id,
+		    store_errmsg(d->store),
+		    (unsigned long long)p->store_backoff_ms);
+		set_state(p, "paused", "the database refuses writes: %s",
+		    store_errmsg(d->store));
+		tv.tv_sec = (time_t)(p->store_backoff_ms / 1000);
+		tv.tv_usec = (suseconds_t)(p->store_backoff_ms % 1000) * 1000;
+		evtimer_add(p->ev_store, &tv);
+		return;
+	}
+	if (p->store_failures > 0)
+		log_info("message %lld: outcome recorded after %d failed "
+		    "attempt(s)", (long long)p->cur_id, p->store_failures);
+	p->store_failures = 0;
+	p->store_backoff_ms = 0;
+	p->inflight = 0;
+	lane_outcome(p, &p->held);
+	pacer_dirty(d, p->cur_campaign);
 	pacer_kick(d);
+}
+
+static void
+send_done(struct daemon *d, int64_t id, struct provider_result *res)
+{
+	struct pacer	*p = d->pacer;
+
+	if (p == NULL || !p->inflight || id != p->cur_id) {
+		log_warnx("send result for message %lld nobody waits for",
+		    (long long)id);
+		return;
+	}
+	p->held = *res;
+	result_settle(p);
 }
 
 static void
@@ -525,6 +523,7 @@ pacer_run(struct pacer *p)
 	uint64_t		 nowms = clock_mono_ms(), earliest, gap;
 	int64_t			 id = 0, next = 0;
 	long			 w;
+	int			 r;
 
 	p->next_at = 0;
 	if (p->inflight || d->provider == NULL)
@@ -538,6 +537,11 @@ pacer_run(struct pacer *p)
 	}
 	if (d->provider->online == 0) {
 		set_state(p, "paused", "device offline: %s", d->provider->health);
+		return;
+	}
+	if (p->hold_until > nowms) {
+		set_state(p, "running", "Wassenger asked to wait (rate limit)");
+		arm(p, p->hold_until - nowms);
 		return;
 	}
 	if ((w = window_wait(c, now)) != 0) {
@@ -596,10 +600,15 @@ pacer_run(struct pacer *p)
 	if (p->batch_pos >= c->batch_size)
 		p->batch_pos = 0;
 	set_state(p, "running", NULL);
-	if (claim_and_post(p, id, day) == -1) {
-		log_warnx("cannot claim message %lld: %s", (long long)id,
-		    store_errmsg(d->store));
-		arm(p, 1000);
+	if ((r = claim_and_post(p, id, day)) != 1) {
+		if (r == -1) {
+			/* The lane never stalls: try again after a while. */
+			log_warnx("cannot claim message %lld: %s",
+			    (long long)id, store_errmsg(d->store));
+			set_state(p, "paused", "the database refuses writes: "
+			    "%s", store_errmsg(d->store));
+		}
+		arm(p, r == -1 ? 5000 : 0);
 		return;
 	}
 	p->last_post_ms = nowms;
@@ -620,42 +629,143 @@ pacer_kick(struct daemon *d)
 	evtimer_add(p->ev, &tv);
 }
 
-/* Messages left in "sending" by a crash: sent if ids were stored, else unknown. */
+/*
+ * Messages left in "sending" by a crash become unknown (sent when their
+ * ids were stored); events already in the journal may settle them.
+ */
 static void
-reconcile(struct daemon *d)
+recover(struct daemon *d)
 {
-	sqlite3_stmt	*st;
-	json_t		*ids = json_array(), *v;
-	size_t		 i;
+	int	 n;
 
-	st = store_stmt(d->store, "SELECT DISTINCT campaign_id FROM messages "
-	    "WHERE state = 'sending'");
-	while (sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(ids, json_integer(
-		    sqlite3_column_int64(st, 0)));
-	sqlite3_reset(st);
-	if (json_array_size(ids) == 0) {
-		json_decref(ids);
+	if (store_begin(d->store) == -1) {
+		log_warnx("recover: %s", store_errmsg(d->store));
 		return;
 	}
-	store_begin(d->store);
-	st = store_stmt(d->store, "UPDATE messages SET state = CASE WHEN "
-	    "wa_id IS NOT NULL OR wass_id IS NOT NULL THEN 'sent' ELSE "
-	    "'unknown' END, error = CASE WHEN wa_id IS NOT NULL OR wass_id IS "
-	    "NOT NULL THEN error ELSE 'the daemon stopped while the request "
-	    "was in flight; not re-sent (retry include_unknown to send it)' "
-	    "END, updated_at = ? WHERE state = 'sending'");
-	sqlite3_bind_int64(st, 1, store_now());
-	sqlite3_step(st);
-	sqlite3_reset(st);
-	log_warnx("%d message(s) were in flight at the last stop: marked "
-	    "unknown unless already acknowledged",
-	    sqlite3_changes(store_db(d->store)));
-	json_array_foreach(ids, i, v)
-		campaign_recount(d, json_integer_value(v));
-	if (store_commit(d->store) == -1)
+	if ((n = outbox_recover(d)) == -1 || store_commit(d->store) == -1) {
+		log_warnx("recover: %s", store_errmsg(d->store));
 		store_rollback(d->store);
-	json_decref(ids);
+		return;
+	}
+	if (n > 0)
+		log_warnx("%d message(s) were in flight at the last stop: "
+		    "unknown until an event or Wassenger's list settles them",
+		    n);
+	webhook_reconcile_waiting(d, store_now() - RECONCILE_WINDOW);
+}
+
+static uint64_t
+lookup_every(const struct pacer *p)
+{
+	uint64_t	 ms = p->d->conf->lookup_after_ms / 6;
+
+	return ms < 1000 ? 1000 : ms > 30000 ? 30000 : ms;
+}
+
+static void
+lookup_arm(struct pacer *p, uint64_t ms)
+{
+	struct timeval	 tv;
+
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	evtimer_del(p->ev_lookup);
+	evtimer_add(p->ev_lookup, &tv);
+}
+
+/* A lookup answered: settle the message, or note that it was looked for. */
+static void
+lookup_done(struct daemon *d, int64_t id, int found,
+    struct provider_result *res)
+{
+	struct pacer	*p = d->pacer;
+	char		 why[400], when[32];
+	time_t		 now = clock_now();
+	struct tm	 tm;
+	int		 r;
+
+	if (p == NULL)
+		return;
+	p->lookup_inflight = 0;
+	if (store_begin(d->store) == -1)
+		return;
+	if (found == 1 && res->ack == -1)
+		r = outbox_fail(d, id, "failed at Wassenger (found by its "
+		    "reference in Wassenger's message list)", NULL);
+	else if (found == 1) {
+		r = outbox_sent(d, id, res->wass_id, res->wa_id, res->device,
+		    NULL);
+		if (r == 1 && res->ack >= 2)
+			r = outbox_ack(d, id, res->ack, NULL);
+		if (r != -1)
+			webhook_message_known(d, id);
+	} else {
+		localtime_r(&now, &tm);
+		strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
+		if (found == 0)
+			snprintf(why, sizeof why, "not found at Wassenger "
+			    "(its message list searched back to the claim, "
+			    "%s); not re-sent", when);
+		else
+			snprintf(why, sizeof why, "maybe taken by Wassenger, "
+			    "not re-sent; looking it up failed (%s): %s",
+			    when, res->error);
+		r = outbox_looked_up(d, id, why);
+	}
+	if (r == -1 || store_commit(d->store) == -1) {
+		store_rollback(d->store);
+		return;
+	}
+	if (found == 1)
+		log_info("message %lld settled from Wassenger's message list",
+		    (long long)id);
+	else
+		log_info("message %lld: %s", (long long)id, why);
+	lookup_arm(p, LOOKUP_GAP_MS);
+	pacer_dirty(d, outbox_campaign_of(d, id));
+}
+
+/*
+ * Unknown for LOOKUP_AFTER seconds: ask Wassenger's message list for the
+ * reference, one message at a time, one every LOOKUP_GAP_MS at most, the
+ * same message again after LOOKUP_AGAIN seconds.
+ */
+static void
+lookup_cb_ev(evutil_socket_t fd, short ev, void *arg)
+{
+	struct pacer	*p = arg;
+	struct daemon	*d = p->d;
+	sqlite3_stmt	*st;
+	int64_t		 id = 0, claimed = 0, now = (int64_t)clock_now();
+	char		*ref = NULL;
+
+	lookup_arm(p, LOOKUP_EVERY_MS);
+	if (p->lookup_inflight || d->provider == NULL ||
+	    d->provider->lookup == NULL)
+		return;
+	st = store_stmt(d->store, "SELECT id, reference, claimed_at FROM "
+	    "messages WHERE state = 'unknown' AND reference IS NOT NULL AND "
+	    "claimed_at <= ?1 AND claimed_at >= ?3 AND (lookup_at IS NULL OR "
+	    "lookup_at <= ?2) ORDER BY lookup_at IS NOT NULL, claimed_at "
+	    "LIMIT 1");
+	sqlite3_bind_int64(st, 1, now - LOOKUP_AFTER);
+	sqlite3_bind_int64(st, 2, now - LOOKUP_AGAIN);
+	sqlite3_bind_int64(st, 3, now - RECONCILE_WINDOW);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		id = sqlite3_column_int64(st, 0);
+		ref = xstrdup((const char *)sqlite3_column_text(st, 1));
+		claimed = sqlite3_column_int64(st, 2);
+	}
+	sqlite3_reset(st);
+	if (id == 0)
+		return;
+	p->lookup_inflight = 1;
+	log_debug("looking message %lld up at Wassenger (%s)", (long long)id,
+	    ref);
+	if (d->provider->lookup(d->provider, id, ref, claimed - 60,
+	    lookup_done) == -1)
+		p->lookup_inflight = 0;
+	free(ref);
 }
 
 int
@@ -667,11 +777,15 @@ pacer_start(struct daemon *d)
 	p->d = d;
 	p->ev = evtimer_new(d->base, timer_cb, p);
 	p->ev_notify = evtimer_new(d->base, notify_cb, p);
+	p->ev_store = evtimer_new(d->base, store_retry_cb, p);
+	p->ev_lookup = evtimer_new(d->base, lookup_cb_ev, p);
 	snprintf(p->state, sizeof p->state, "idle");
 	d->pacer = p;
 	if (d->provider != NULL)
 		d->provider->on_health = pacer_health;
-	reconcile(d);
+	d->wake_sender = pacer_kick;
+	recover(d);
+	lookup_arm(p, LOOKUP_EVERY_MS);
 	pacer_kick(d);
 	return 0;
 }
@@ -685,6 +799,8 @@ pacer_stop(struct daemon *d)
 		return;
 	event_free(p->ev);
 	event_free(p->ev_notify);
+	event_free(p->ev_store);
+	event_free(p->ev_lookup);
 	free(p);
 	d->pacer = NULL;
 }

@@ -23,6 +23,7 @@
 #include "import.h"
 #include "log.h"
 #include "monitor.h"
+#include "outbox.h"
 #include "pacer.h"
 #include "provider.h"
 #include "search.h"
@@ -274,6 +275,10 @@ cmd_replay(struct config *conf)
 		fprintf(stderr, "wacampd: %s\n", err);
 		return 1;
 	}
+	if (outbox_init(&d) == -1) {
+		store_close(d.store);
+		return 1;
+	}
 	while ((n = webhook_replay_slice(&d, last, 1000, &last,
 	    &applied)) > 0)
 		rows += n;
@@ -359,6 +364,10 @@ main(int argc, char *argv[])
 	if (store_open(d.conf->store_path, 0, d.conf->sync_full, &d.store, err,
 	    sizeof err) == -1) {
 		log_warnx("%s", err);
+		return 1;
+	}
+	if (outbox_init(&d) == -1) {
+		store_close(d.store);
 		return 1;
 	}
 	if ((d.base = event_base_new()) == NULL)

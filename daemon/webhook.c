@@ -35,6 +35,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "monitor.h"
+#include "outbox.h"
 #include "store.h"
 #include "webhook.h"
 #include "webhook_apply.h"
@@ -73,7 +74,7 @@ struct webhook {
 	struct event		*ev_flush;
 	struct event		*ev_notify;
 	struct event		*ev_sweep;
-	struct wh_touched	 touched;
+	struct ob_batch	 touched;
 	char			 addr[128];
 	int			 port;
 	const char		*disabled;	/* why there is no listener */
@@ -109,7 +110,7 @@ wh_step(struct daemon *d, sqlite3_stmt *st, const char *what)
  */
 static int
 journal_apply(struct daemon *d, const struct wh_event *ev,
-    struct wh_touched *t, int *dup)
+    struct ob_batch *t, int *dup)
 {
 	sqlite3_stmt	*st;
 	int64_t		 id;
@@ -154,12 +155,12 @@ notify_cb(evutil_socket_t fd, short what, void *arg)
 	json_t		*o;
 	size_t		 i;
 
-	for (i = 0; i < w->touched.n; i++) {
+	for (i = 0; i < w->touched.ntouched; i++) {
 		snprintf(topic, sizeof topic, "campaign:%lld",
-		    (long long)w->touched.ids[i]);
+		    (long long)w->touched.touched[i]);
 		if (!ctl_listening(w->d, topic))
 			continue;
-		if ((o = campaign_progress(w->d, w->touched.ids[i])) != NULL)
+		if ((o = campaign_progress(w->d, w->touched.touched[i])) != NULL)
 			ctl_event(w->d, topic, "campaign.progress", o);
 	}
 	memset(&w->touched, 0, sizeof w->touched);
@@ -168,18 +169,30 @@ notify_cb(evutil_socket_t fd, short what, void *arg)
 
 /* Progress and monitoring events, at most every WH_NOTIFY_MS. */
 static void
-notify_schedule(struct daemon *d, const struct wh_touched *t)
+notify_schedule(struct daemon *d, const struct ob_batch *t)
 {
 	struct webhook	*w = d->webhook;
 	struct timeval	 tv = { 0, WH_NOTIFY_MS * 1000 };
 	size_t		 i;
 
-	if (w == NULL || w->ev_notify == NULL || t->n == 0)
+	if (w == NULL || w->ev_notify == NULL || t->ntouched == 0)
 		return;
-	for (i = 0; i < t->n; i++)
-		webhook_touch(&w->touched, t->ids[i]);
+	for (i = 0; i < t->ntouched; i++)
+		outbox_touch(&w->touched, t->touched[i]);
 	if (!evtimer_pending(w->ev_notify, NULL))
 		evtimer_add(w->ev_notify, &tv);
+}
+
+/* Messages the batch gave ids to: their waiting events apply now. */
+static void
+known_drain(struct daemon *d, struct ob_batch *t)
+{
+	int64_t	 id;
+
+	while (t->nknown > 0) {
+		id = t->known[--t->nknown];
+		webhook_message_known(d, id);
+	}
 }
 
 int
@@ -187,7 +200,7 @@ webhook_ingest(struct daemon *d, const char *body, size_t len, char *err,
     size_t errlen)
 {
 	struct wh_event		*evs;
-	struct wh_touched	 t;
+	struct ob_batch	 t;
 	size_t			 n, i;
 	int			 dup, own = 0, rc = 0;
 
@@ -209,8 +222,10 @@ webhook_ingest(struct daemon *d, const char *body, size_t len, char *err,
 			    store_errmsg(d->store));
 			rc = -1;
 		}
-	if (rc == 0 && webhook_usage_flush(d, &t) == -1)
+	if (rc == 0 && outbox_flush(d, &t) == -1)
 		rc = -1;
+	if (rc == 0)
+		known_drain(d, &t);
 	if (own) {
 		if (rc == -1)
 			store_rollback(d->store);
@@ -228,7 +243,7 @@ webhook_ingest(struct daemon *d, const char *body, size_t len, char *err,
 /* Apply journal rows in ROWS (ids and bodies), marking them applied. */
 static int
 reapply(struct daemon *d, int64_t *ids, char **bodies, size_t n,
-    struct wh_touched *t, int64_t *applied)
+    struct ob_batch *t, int64_t *applied)
 {
 	struct wh_event	*evs;
 	sqlite3_stmt	*st;
@@ -262,7 +277,10 @@ reapply(struct daemon *d, int64_t *ids, char **bodies, size_t n,
 		if (done && applied != NULL)
 			(*applied)++;
 	}
-	return webhook_usage_flush(d, t);
+	if (outbox_flush(d, t) == -1)
+		return -1;
+	known_drain(d, t);
+	return 0;
 }
 
 static void
@@ -280,7 +298,7 @@ void
 webhook_message_known(struct daemon *d, int64_t message_id)
 {
 	sqlite3_stmt		*st;
-	struct wh_touched	 t;
+	struct ob_batch	 t;
 	const char		*key[2];
 	char			*keys[2] = { NULL, NULL }, **bodies = NULL;
 	int64_t			*ids = NULL;
@@ -341,12 +359,68 @@ out:
 	rows_free(ids, bodies, n);
 }
 
+/*
+ * A message became unknown: the events already waiting in the journal
+ * (received since SINCE) may settle it, before any new one comes
+ * (DESIGN §6). At most RECONCILE_ROWS of them, oldest first.
+ */
+#define RECONCILE_ROWS	10000
+void
+webhook_reconcile_waiting(struct daemon *d, int64_t since)
+{
+	sqlite3_stmt		*st;
+	struct ob_batch		 t;
+	char			**bodies = NULL;
+	int64_t			*ids = NULL, applied = 0;
+	size_t			 n = 0, cap = 0;
+	int			 own = 0;
+
+	memset(&t, 0, sizeof t);
+	st = store_stmt(d->store, "SELECT id, body FROM webhook_events "
+	    "WHERE applied = 0 AND received_at >= ? ORDER BY id LIMIT "
+	    "10000");
+	sqlite3_bind_int64(st, 1, since);
+	while (sqlite3_step(st) == SQLITE_ROW && n < RECONCILE_ROWS) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			ids = xreallocarray(ids, cap, sizeof *ids);
+			bodies = xreallocarray(bodies, cap, sizeof *bodies);
+		}
+		ids[n] = sqlite3_column_int64(st, 0);
+		bodies[n++] = xstrdup((const char *)sqlite3_column_text(st, 1));
+	}
+	sqlite3_reset(st);
+	if (n == 0)
+		goto out;
+	if (!store_in_tx(d->store)) {
+		if (store_begin(d->store) == -1)
+			goto out;
+		own = 1;
+	}
+	if (reapply(d, ids, bodies, n, &t, &applied) == -1) {
+		log_warnx("webhook: waiting events not reconciled");
+		if (own)
+			store_rollback(d->store);
+		goto out;
+	}
+	if (own && store_commit(d->store) == -1) {
+		store_rollback(d->store);
+		goto out;
+	}
+	if (applied > 0)
+		log_info("webhook: %lld waiting event(s) of %zu applied by "
+		    "reconciliation", (long long)applied, n);
+	notify_schedule(d, &t);
+out:
+	rows_free(ids, bodies, n);
+}
+
 int
 webhook_replay_slice(struct daemon *d, int64_t after, int limit,
     int64_t *last, int64_t *applied)
 {
 	sqlite3_stmt		*st;
-	struct wh_touched	 t;
+	struct ob_batch	 t;
 	char			**bodies = NULL;
 	int64_t			*ids = NULL;
 	size_t			 n = 0;
@@ -417,8 +491,7 @@ flush_cb(evutil_socket_t fd, short what, void *arg)
 	struct daemon		*d = w->d;
 	struct wh_pending	*p;
 	struct wh_queue		 q;
-	struct wh_touched	 t;
-	struct wh_usage		 saved;
+	struct ob_batch		 t, saved;
 	sqlite3_stmt		*sp, *rel, *rb;
 	size_t			 i;
 	int			 dup, ok, failed = 0;
@@ -442,7 +515,7 @@ flush_cb(evutil_socket_t fd, short what, void *arg)
 			break;
 		}
 		ok = 1;
-		saved = t.usage;
+		saved = t;
 		for (i = 0; i < p->nev && ok; i++) {
 			if (journal_apply(d, &p->evs[i], &t, &dup) == -1)
 				ok = 0;
@@ -452,17 +525,20 @@ flush_cb(evutil_socket_t fd, short what, void *arg)
 		if (!ok) {
 			rb = store_stmt(d->store, "ROLLBACK TO webhook");
 			wh_step(d, rb, "rollback");
-			t.usage = saved;
+			t = saved;
 			p->failed = 1;
 		}
 		rel = store_stmt(d->store, "RELEASE webhook");
 		if (wh_step(d, rel, "release") == -1)
 			failed = 1;
 	}
-	if (!failed && (webhook_usage_flush(d, &t) == -1 ||
-	    store_commit(d->store) == -1))
+	if (!failed && outbox_flush(d, &t) == -1)
 		failed = 1;
-	else if (failed)
+	if (!failed)
+		known_drain(d, &t);
+	if (!failed && store_commit(d->store) == -1)
+		failed = 1;
+	if (failed && store_in_tx(d->store))
 		store_rollback(d->store);
 	while ((p = TAILQ_FIRST(&q)) != NULL) {
 		TAILQ_REMOVE(&q, p, entry);

@@ -20,6 +20,10 @@ void	webhook_shutdown(struct daemon *);
  */
 void	webhook_message_known(struct daemon *, int64_t message_id);
 
+/* Apply the journal's waiting events received since (unix s) to messages
+ * that became unknown. Joins the caller's transaction if one is open. */
+void	webhook_reconcile_waiting(struct daemon *, int64_t);
+
 /*
  * Re-apply journal rows with id > AFTER, at most LIMIT of them, in one
  * transaction. Returns how many rows were read (0: the end), -1 on error;

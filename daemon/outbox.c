@@ -1,0 +1,936 @@
+/*
+ * The outbox: the one owner of messages.state (DESIGN §6), in the manner of
+ * OpenSMTPD's queue. Each transition checks the state it moves from, writes
+ * the message, the campaign counters and the day's usage in the caller's
+ * transaction, and checks every step; nothing else in the daemon writes
+ * those columns.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "clock.h"
+#include "daemon.h"
+#include "log.h"
+#include "outbox.h"
+#include "store.h"
+#include "xmalloc.h"
+
+static const char *const ob_states[OB_NSTATES] = { "pending", "sending",
+    "sent", "delivered", "read", "failed", "unknown", "cancelled" };
+
+/* The reference nonce of this database (meta.nonce), loaded once. */
+static char	 ob_nonce[32];
+
+/* One message as a transition sees it. */
+struct ob_row {
+	int64_t	 id;
+	int64_t	 campaign;
+	int64_t	 round;
+	int64_t	 claimed_at;
+	int	 type;
+	int	 state;
+	int	 has_sent_at;
+};
+
+#define PERSONALISE(tmpl) "replace(replace(replace(" tmpl ", " \
+	"'{{first_name}}', c.first_name), '{{last_name}}', c.last_name), " \
+	"'{{phone}}', c.full_number)"
+
+const char *
+outbox_state_name(int s)
+{
+	if (s < 0 || s >= OB_NSTATES)
+		return "?";
+	return ob_states[s];
+}
+
+int
+outbox_state_index(const char *s)
+{
+	int	 i;
+
+	for (i = 0; i < OB_NSTATES; i++)
+		if (strcmp(ob_states[i], s) == 0)
+			return i;
+	return -1;
+}
+
+/* Step ST to its end, reset it; -1 (logged) on an error. */
+static int
+step(struct daemon *d, sqlite3_stmt *st, const char *what)
+{
+	int	 rc = sqlite3_step(st);
+
+	while (rc == SQLITE_ROW)
+		rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		log_warnx("outbox: %s: %s", what, store_errmsg(d->store));
+		return -1;
+	}
+	return 0;
+}
+
+static int64_t
+changes(struct daemon *d)
+{
+	return sqlite3_changes(store_db(d->store));
+}
+
+int
+outbox_init(struct daemon *d)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	st = store_stmt(d->store, "SELECT value FROM meta WHERE key = 'nonce'");
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		snprintf(ob_nonce, sizeof ob_nonce, "%s",
+		    (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW || *ob_nonce == '\0') {
+		log_warnx("outbox: no reference nonce in the database");
+		return -1;
+	}
+	return 0;
+}
+
+void
+outbox_reference(struct daemon *d, int64_t id, int64_t round, char *buf,
+    size_t len)
+{
+	snprintf(buf, len, "wacamp-%s-%lld-r%lld", ob_nonce, (long long)id,
+	    (long long)round);
+}
+
+/* Parse "wacamp-<nonce>-<id>-r<round>" of this database: 1, else 0. */
+int
+outbox_parse_reference(struct daemon *d, const char *ref, int64_t *id,
+    int64_t *round)
+{
+	size_t		 n = strlen(ob_nonce);
+	const char	*p;
+	char		*end;
+	long long	 a, b;
+
+	if (n == 0 || strncmp(ref, "wacamp-", 7) != 0 ||
+	    strncmp(ref + 7, ob_nonce, n) != 0 || ref[7 + n] != '-')
+		return 0;
+	p = ref + 8 + n;
+	if (*p < '1' || *p > '9')
+		return 0;
+	a = strtoll(p, &end, 10);
+	if (end[0] != '-' || end[1] != 'r' || end[2] < '1' || end[2] > '9')
+		return 0;
+	b = strtoll(end + 2, &end, 10);
+	if (*end != '\0' || a <= 0 || b <= 0)
+		return 0;
+	*id = a;
+	*round = b;
+	return 1;
+}
+
+/* Load message ID: 1, 0 when there is none, -1. */
+static int
+load(struct daemon *d, int64_t id, struct ob_row *m)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	st = store_stmt(d->store, "SELECT campaign_id, round, "
+	    "coalesce(claimed_at, 0), message_type, state, sent_at IS NOT NULL "
+	    "FROM messages WHERE id = ?");
+	sqlite3_bind_int64(st, 1, id);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		m->id = id;
+		m->campaign = sqlite3_column_int64(st, 0);
+		m->round = sqlite3_column_int64(st, 1);
+		m->claimed_at = sqlite3_column_int64(st, 2);
+		m->type = sqlite3_column_int(st, 3);
+		m->state = outbox_state_index((const char *)
+		    sqlite3_column_text(st, 4));
+		m->has_sent_at = sqlite3_column_int(st, 5);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	log_warnx("outbox: message %lld: %s", (long long)id,
+	    store_errmsg(d->store));
+	return -1;
+}
+
+void
+outbox_touch(struct ob_batch *b, int64_t campaign)
+{
+	size_t	 i;
+
+	if (b == NULL || campaign <= 0)
+		return;
+	for (i = 0; i < b->ntouched; i++)
+		if (b->touched[i] == campaign)
+			return;
+	if (b->ntouched == OB_BATCH_CAMPAIGNS)
+		b->touched_overflow = 1;
+	else
+		b->touched[b->ntouched++] = campaign;
+}
+
+/* Write counter deltas DELTA (and INTER interactions) of CAMPAIGN now. */
+static int
+counters_write(struct daemon *d, int64_t campaign, const int *delta,
+    int inter)
+{
+	sqlite3_stmt	*st;
+	int		 k;
+
+	st = store_stmt(d->store, "UPDATE campaigns SET "
+	    "pending = pending + ?1, sending = sending + ?2, "
+	    "sent = sent + ?3, delivered = delivered + ?4, "
+	    "read = read + ?5, failed = failed + ?6, "
+	    "unknown = unknown + ?7, cancelled = cancelled + ?8, "
+	    "interactions = interactions + ?9 WHERE id = ?10");
+	for (k = 0; k < OB_NSTATES; k++)
+		sqlite3_bind_int(st, k + 1, delta[k]);
+	sqlite3_bind_int(st, 9, inter);
+	sqlite3_bind_int64(st, 10, campaign);
+	return step(d, st, "campaign counters");
+}
+
+/* N messages of CAMPAIGN move FROM -> TO (-1: none, for new or removed). */
+static int
+counters(struct daemon *d, struct ob_batch *b, int64_t campaign, int from,
+    int to, int64_t n, int inter)
+{
+	int	 delta[OB_NSTATES];
+	size_t	 i;
+
+	if (n == 0 && inter == 0)
+		return 0;
+	if (b != NULL) {
+		outbox_touch(b, campaign);
+		for (i = 0; i < b->n; i++)
+			if (b->c[i].campaign == campaign)
+				break;
+		if (i < OB_BATCH_CAMPAIGNS) {
+			if (i == b->n) {
+				memset(&b->c[i], 0, sizeof b->c[i]);
+				b->c[i].campaign = campaign;
+				b->n++;
+			}
+			if (from >= 0)
+				b->c[i].delta[from] -= (int)n;
+			if (to >= 0)
+				b->c[i].delta[to] += (int)n;
+			b->c[i].interactions += inter;
+			return 0;
+		}
+	}
+	memset(delta, 0, sizeof delta);
+	if (from >= 0)
+		delta[from] -= (int)n;
+	if (to >= 0)
+		delta[to] += (int)n;
+	return counters_write(d, campaign, delta, inter);
+}
+
+/* Move the day's usage of DAY (NULL: today) by these deltas. */
+static int
+usage(struct daemon *d, const char *day, int sent, int type, int failed,
+    int delivered, int rd, int inter)
+{
+	sqlite3_stmt	*st;
+	char		 today[11];
+
+	if (day == NULL) {
+		clock_today(today);
+		day = today;
+	}
+	st = store_stmt(d->store, "INSERT INTO daily_usage (day, sent, m1, m2, "
+	    "failed, delivered, read, interactions) VALUES (?1, ?2, ?3, ?4, "
+	    "?5, ?6, ?7, ?8) ON CONFLICT (day) DO UPDATE SET "
+	    "sent = sent + excluded.sent, m1 = m1 + excluded.m1, "
+	    "m2 = m2 + excluded.m2, failed = failed + excluded.failed, "
+	    "delivered = delivered + excluded.delivered, "
+	    "read = read + excluded.read, "
+	    "interactions = interactions + excluded.interactions");
+	sqlite3_bind_text(st, 1, day, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 2, sent);
+	sqlite3_bind_int(st, 3, type == 1 ? sent : 0);
+	sqlite3_bind_int(st, 4, type == 2 ? sent : 0);
+	sqlite3_bind_int(st, 5, failed);
+	sqlite3_bind_int(st, 6, delivered);
+	sqlite3_bind_int(st, 7, rd);
+	sqlite3_bind_int(st, 8, inter);
+	return step(d, st, "daily usage");
+}
+
+/* Give back the cap reservation M took on the day of its claim. */
+static int
+release(struct daemon *d, const struct ob_row *m, int failed)
+{
+	char	 day[11];
+
+	clock_day((time_t)m->claimed_at, day);
+	return usage(d, day, -1, m->type, failed, 0, 0, 0);
+}
+
+int
+outbox_flush(struct daemon *d, struct ob_batch *b)
+{
+	size_t	 i;
+
+	for (i = 0; i < b->n; i++)
+		if (counters_write(d, b->c[i].campaign, b->c[i].delta,
+		    b->c[i].interactions) == -1)
+			return -1;
+	b->n = 0;
+	if (b->delivered != 0 || b->read != 0 || b->interactions != 0 ||
+	    b->failed != 0) {
+		if (usage(d, NULL, 0, 0, b->failed, b->delivered, b->read,
+		    b->interactions) == -1)
+			return -1;
+	}
+	b->delivered = b->read = b->interactions = b->failed = 0;
+	return 0;
+}
+
+/* Today's usage: into the batch, or at once without one. */
+static int
+usage_later(struct daemon *d, struct ob_batch *b, int failed, int delivered,
+    int rd, int inter)
+{
+	if (b == NULL)
+		return usage(d, NULL, 0, 0, failed, delivered, rd, inter);
+	b->failed += failed;
+	b->delivered += delivered;
+	b->read += rd;
+	b->interactions += inter;
+	return 0;
+}
+
+int
+outbox_launch(struct daemon *d, int64_t campaign, int64_t *n)
+{
+	sqlite3_stmt	*st;
+
+	*n = 0;
+	st = store_stmt(d->store, "INSERT OR IGNORE INTO messages "
+	    "(campaign_id, contact_id, message_type, round, phone, body, "
+	    "state, created_at, updated_at) "
+	    "SELECT ?1, c.id, 1, 1, c.full_number, "
+	    PERSONALISE("k.message_1") ", 'pending', ?2, ?2 "
+	    "FROM campaigns k, contacts c WHERE k.id = ?1 AND "
+	    "c.opted_out = 0 AND c.id IN (SELECT cc.contact_id FROM "
+	    "category_contacts cc JOIN campaign_categories kc ON "
+	    "kc.category_id = cc.category_id WHERE kc.campaign_id = ?1) "
+	    "ORDER BY c.id");
+	sqlite3_bind_int64(st, 1, campaign);
+	sqlite3_bind_int64(st, 2, store_now());
+	if (step(d, st, "launch") == -1)
+		return -1;
+	*n = changes(d);
+	st = store_stmt(d->store, "UPDATE campaigns SET round = 1, "
+	    "total = total + ?2, pending = pending + ?2 WHERE id = ?1");
+	sqlite3_bind_int64(st, 1, campaign);
+	sqlite3_bind_int64(st, 2, *n);
+	if (step(d, st, "launch counters") == -1)
+		return -1;
+	return (int)(*n > 0);
+}
+
+int
+outbox_claim(struct daemon *d, int64_t id, const char *day,
+    const char *device, struct ob_claim *c)
+{
+	struct ob_row	 m;
+	sqlite3_stmt	*st;
+	char		 ref[96];
+	int		 r, rc;
+
+	memset(c, 0, sizeof *c);
+	if ((r = load(d, id, &m)) <= 0)
+		return r;
+	if (m.state != OB_PENDING)
+		return 0;
+	outbox_reference(d, id, m.round, ref, sizeof ref);
+	st = store_stmt(d->store, "UPDATE messages SET state = 'sending', "
+	    "attempts = attempts + 1, reference = ?2, claimed_at = ?3, "
+	    "device = ?4, updated_at = ?5 WHERE id = ?1 AND state = 'pending' "
+	    "RETURNING phone, body, attempts");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, ref, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 3, (int64_t)clock_now());
+	if (device != NULL)
+		sqlite3_bind_text(st, 4, device, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 5, store_now());
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		c->phone = xstrdup((const char *)sqlite3_column_text(st, 0));
+		c->body = xstrdup((const char *)sqlite3_column_text(st, 1));
+		c->attempts = sqlite3_column_int(st, 2);
+		rc = sqlite3_step(st);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		log_warnx("outbox: claim %lld: %s", (long long)id,
+		    store_errmsg(d->store));
+		outbox_claim_free(c);
+		return -1;
+	}
+	c->id = id;
+	c->campaign = m.campaign;
+	c->type = m.type;
+	c->reference = xstrdup(ref);
+	snprintf(c->day, sizeof c->day, "%s", day);
+	if (counters(d, NULL, m.campaign, OB_PENDING, OB_SENDING, 1, 0) == -1 ||
+	    usage(d, day, 1, m.type, 0, 0, 0, 0) == -1) {
+		outbox_claim_free(c);
+		return -1;
+	}
+	return 1;
+}
+
+void
+outbox_claim_free(struct ob_claim *c)
+{
+	free(c->phone);
+	free(c->body);
+	free(c->reference);
+	c->phone = c->body = c->reference = NULL;
+}
+
+int
+outbox_sent(struct daemon *d, int64_t id, const char *wass_id,
+    const char *wa_id, const char *device, struct ob_batch *b)
+{
+	struct ob_row	 m;
+	sqlite3_stmt	*st;
+	int64_t		 now = store_now();
+	int		 r, rc;
+
+	if ((r = load(d, id, &m)) <= 0)
+		return r;
+	if (m.state != OB_SENDING && m.state != OB_UNKNOWN)
+		return 0;
+	if (wass_id == NULL)
+		wass_id = "";
+	if (wa_id == NULL)
+		wa_id = "";
+	st = store_stmt(d->store, "UPDATE messages SET state = 'sent', "
+	    "wass_id = coalesce(nullif(?2, ''), wass_id), "
+	    "wa_id = coalesce(nullif(?3, ''), wa_id), "
+	    "device = coalesce(nullif(?4, ''), device), error = NULL, "
+	    "sent_at = coalesce(sent_at, ?5), updated_at = ?5 "
+	    "WHERE id = ?1");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, wass_id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, wa_id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, device ? device : "", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 5, now);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_CONSTRAINT) {
+		/* An id already stored on another message: keep the move. */
+		log_warnx("outbox: message %lld: ids %s/%s are another "
+		    "message's; stored without them", (long long)id, wass_id,
+		    wa_id);
+		wa_id = "";
+		st = store_stmt(d->store, "UPDATE messages SET state = 'sent', "
+		    "error = NULL, sent_at = coalesce(sent_at, ?2), "
+		    "updated_at = ?2 WHERE id = ?1");
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int64(st, 2, now);
+		if (step(d, st, "sent") == -1)
+			return -1;
+	} else if (rc != SQLITE_DONE) {
+		log_warnx("outbox: sent %lld: %s", (long long)id,
+		    store_errmsg(d->store));
+		return -1;
+	}
+	if (*wa_id != '\0') {
+		st = store_stmt(d->store, "INSERT OR IGNORE INTO message_ids "
+		    "(wa_id, message_id, round) VALUES (?, ?, ?)");
+		sqlite3_bind_text(st, 1, wa_id, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 2, id);
+		sqlite3_bind_int64(st, 3, m.round);
+		if (step(d, st, "message ids") == -1)
+			return -1;
+	}
+	if (counters(d, b, m.campaign, m.state, OB_SENT, 1, 0) == -1)
+		return -1;
+	return 1;
+}
+
+int
+outbox_requeue(struct daemon *d, int64_t id, const char *error,
+    int64_t next_at, int spend)
+{
+	struct ob_row	 m;
+	sqlite3_stmt	*st;
+	int		 r;
+
+	if ((r = load(d, id, &m)) <= 0)
+		return r;
+	if (m.state != OB_SENDING)
+		return 0;
+	st = store_stmt(d->store, "UPDATE messages SET state = 'pending', "
+	    "error = ?2, next_at = ?3, attempts = attempts - ?4, "
+	    "updated_at = ?5 WHERE id = ?1");
+	sqlite3_bind_int64(st, 1, id);
+	if (error != NULL)
+		sqlite3_bind_text(st, 2, error, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 3, next_at);
+	sqlite3_bind_int(st, 4, spend ? 0 : 1);
+	sqlite3_bind_int64(st, 5, store_now());
+	if (step(d, st, "requeue") == -1 ||
+	    counters(d, NULL, m.campaign, OB_SENDING, OB_PENDING, 1, 0) == -1 ||
+	    release(d, &m, 0) == -1)
+		return -1;
+	return 1;
+}
+
+int
+outbox_fail(struct daemon *d, int64_t id, const char *error,
+    struct ob_batch *b)
+{
+	struct ob_row	 m;
+	sqlite3_stmt	*st;
+	int		 r;
+
+	if ((r = load(d, id, &m)) <= 0)
+		return r;
+	if (m.state != OB_SENDING && m.state != OB_UNKNOWN &&
+	    m.state != OB_SENT)
+		return 0;
+	st = store_stmt(d->store, "UPDATE messages SET state = 'failed', "
+	    "error = ?2, updated_at = ?3 WHERE id = ?1");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, error ? error : "failed", -1,
+	    SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 3, store_now());
+	if (step(d, st, "fail") == -1 ||
+	    counters(d, b, m.campaign, m.state, OB_FAILED, 1, 0) == -1)
+		return -1;
+	/* What never reached WhatsApp gives its reservation back. */
+	if (m.state == OB_SENT)
+		r = usage_later(d, b, 1, 0, 0, 0);
+	else
+		r = release(d, &m, 1);
+	return r == -1 ? -1 : 1;
+}
+
+int
+outbox_unknown(struct daemon *d, int64_t id, const char *error)
+{
+	struct ob_row	 m;
+	sqlite3_stmt	*st;
+	int		 r;
+
+	if ((r = load(d, id, &m)) <= 0)
+		return r;
+	if (m.state != OB_SENDING)
+		return 0;
+	st = store_stmt(d->store, "UPDATE messages SET state = 'unknown', "
+	    "error = ?2, updated_at = ?3 WHERE id = ?1");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, error ? error : "outcome unknown", -1,
+	    SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 3, store_now());
+	if (step(d, st, "unknown") == -1 ||
+	    counters(d, NULL, m.campaign, OB_SENDING, OB_UNKNOWN, 1, 0) == -1)
+		return -1;
+	return 1;
+}
+
+int
+outbox_ack(struct daemon *d, int64_t id, int level, struct ob_batch *b)
+{
+	struct ob_row	 m;
+	sqlite3_stmt	*st;
+	int		 r, rank, to;
+
+	if ((r = load(d, id, &m)) <= 0)
+		return r;
+	switch (m.state) {
+	case OB_SENDING:
+	case OB_UNKNOWN:
+		rank = 0;
+		break;
+	case OB_SENT:
+		rank = 1;
+		break;
+	case OB_DELIVERED:
+		rank = 2;
+		break;
+	default:
+		return 0;	/* pending, read, failed, cancelled */
+	}
+	if (level <= rank || level < 1 || level > 3)
+		return 0;
+	to = level == 1 ? OB_SENT : level == 2 ? OB_DELIVERED : OB_READ;
+	/*
+	 * sent_at is indexed (messages_contact): set only when it changes,
+	 * else every ack would rewrite an index entry, and its page.
+	 */
+	if (!m.has_sent_at)
+		st = store_stmt(d->store, "UPDATE messages SET state = ?1, "
+		    "updated_at = ?2, sent_at = ?2, "
+		    "delivered_at = CASE WHEN ?3 >= 2 THEN "
+		    "coalesce(delivered_at, ?2) ELSE delivered_at END, "
+		    "read_at = CASE WHEN ?3 >= 3 THEN coalesce(read_at, ?2) "
+		    "ELSE read_at END WHERE id = ?4");
+	else
+		st = store_stmt(d->store, "UPDATE messages SET state = ?1, "
+		    "updated_at = ?2, "
+		    "delivered_at = CASE WHEN ?3 >= 2 THEN "
+		    "coalesce(delivered_at, ?2) ELSE delivered_at END, "
+		    "read_at = CASE WHEN ?3 >= 3 THEN coalesce(read_at, ?2) "
+		    "ELSE read_at END WHERE id = ?4");
+	sqlite3_bind_text(st, 1, ob_states[to], -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, store_now());
+	sqlite3_bind_int(st, 3, level);
+	sqlite3_bind_int64(st, 4, id);
+	if (step(d, st, "ack") == -1 ||
+	    counters(d, b, m.campaign, m.state, to, 1, 0) == -1 ||
+	    usage_later(d, b, 0, rank < 2 && level >= 2, level == 3, 0) == -1)
+		return -1;
+	return 1;
+}
+
+int
+outbox_settle(struct daemon *d, int64_t id, int sent, const char *note)
+{
+	struct ob_row	 m;
+	sqlite3_stmt	*st;
+	int		 r;
+
+	if ((r = load(d, id, &m)) <= 0)
+		return r;
+	if (m.state != OB_UNKNOWN)
+		return 0;
+	st = store_stmt(d->store, "UPDATE messages SET state = ?2, "
+	    "error = ?3, sent_at = CASE WHEN ?2 = 'sent' THEN "
+	    "coalesce(sent_at, ?4) ELSE sent_at END, updated_at = ?4 "
+	    "WHERE id = ?1");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, sent ? "sent" : "failed", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, note, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 4, store_now());
+	if (step(d, st, "settle") == -1 || counters(d, NULL, m.campaign,
+	    OB_UNKNOWN, sent ? OB_SENT : OB_FAILED, 1, 0) == -1)
+		return -1;
+	if (!sent && release(d, &m, 1) == -1)
+		return -1;
+	return 1;
+}
+
+int
+outbox_stop(struct daemon *d, int64_t campaign)
+{
+	sqlite3_stmt	*st;
+	int64_t		 n;
+
+	st = store_stmt(d->store, "UPDATE messages SET state = 'cancelled', "
+	    "cancel_reason = 'stop', updated_at = ?2 WHERE campaign_id = ?1 "
+	    "AND state = 'pending'");
+	sqlite3_bind_int64(st, 1, campaign);
+	sqlite3_bind_int64(st, 2, store_now());
+	if (step(d, st, "stop") == -1)
+		return -1;
+	n = changes(d);
+	if (counters(d, NULL, campaign, OB_PENDING, OB_CANCELLED, n, 0) == -1)
+		return -1;
+	return (int)n;
+}
+
+int
+outbox_cancel_contact(struct daemon *d, int64_t contact, const char *reason,
+    struct ob_batch *b)
+{
+	sqlite3_stmt	*st;
+	int64_t		 camp[64], n[64], now = store_now();
+	size_t		 i, k;
+	int		 rc, total = 0;
+
+	for (;;) {
+		k = 0;
+		st = store_stmt(d->store, "SELECT campaign_id, count(*) FROM "
+		    "messages WHERE contact_id = ? AND state = 'pending' "
+		    "GROUP BY campaign_id LIMIT 64");
+		sqlite3_bind_int64(st, 1, contact);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW && k < 64) {
+			camp[k] = sqlite3_column_int64(st, 0);
+			n[k++] = sqlite3_column_int64(st, 1);
+		}
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+			return -1;
+		if (k == 0)
+			return total;
+		for (i = 0; i < k; i++) {
+			st = store_stmt(d->store, "UPDATE messages SET state = "
+			    "'cancelled', cancel_reason = ?4, error = "
+			    "'contact opted out', updated_at = ?1 WHERE "
+			    "contact_id = ?2 AND campaign_id = ?3 AND "
+			    "state = 'pending'");
+			sqlite3_bind_int64(st, 1, now);
+			sqlite3_bind_int64(st, 2, contact);
+			sqlite3_bind_int64(st, 3, camp[i]);
+			sqlite3_bind_text(st, 4, reason, -1, SQLITE_STATIC);
+			if (step(d, st, "cancel") == -1 || counters(d, b,
+			    camp[i], OB_PENDING, OB_CANCELLED, n[i], 0) == -1)
+				return -1;
+			total += (int)n[i];
+		}
+	}
+}
+
+int
+outbox_retry(struct daemon *d, int64_t campaign, int include_unknown)
+{
+	sqlite3_stmt	*st;
+	int64_t		 ids[256];
+	size_t		 n, i;
+	int		 rc, total = 0;
+	struct ob_row	 m;
+
+	/* Failed ones in one statement; they hold no reservation. */
+	st = store_stmt(d->store, "UPDATE messages SET state = 'pending', "
+	    "attempts = 0, next_at = 0, error = NULL, updated_at = ?2 "
+	    "WHERE campaign_id = ?1 AND state = 'failed'");
+	sqlite3_bind_int64(st, 1, campaign);
+	sqlite3_bind_int64(st, 2, store_now());
+	if (step(d, st, "retry") == -1)
+		return -1;
+	total = (int)changes(d);
+	if (counters(d, NULL, campaign, OB_FAILED, OB_PENDING, total, 0) == -1)
+		return -1;
+	if (!include_unknown)
+		return total;
+	/* Unknown ones give their reservation back, one by one. */
+	for (;;) {
+		n = 0;
+		st = store_stmt(d->store, "SELECT id FROM messages WHERE "
+		    "campaign_id = ? AND state = 'unknown' LIMIT 256");
+		sqlite3_bind_int64(st, 1, campaign);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < 256)
+			ids[n++] = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+			return -1;
+		if (n == 0)
+			return total;
+		for (i = 0; i < n; i++) {
+			if (load(d, ids[i], &m) != 1)
+				return -1;
+			st = store_stmt(d->store, "UPDATE messages SET state = "
+			    "'pending', attempts = 0, next_at = 0, error = "
+			    "NULL, updated_at = ?2 WHERE id = ?1");
+			sqlite3_bind_int64(st, 1, ids[i]);
+			sqlite3_bind_int64(st, 2, store_now());
+			if (step(d, st, "retry") == -1 ||
+			    counters(d, NULL, campaign, OB_UNKNOWN, OB_PENDING,
+			    1, 0) == -1 || release(d, &m, 0) == -1)
+				return -1;
+			total++;
+		}
+	}
+}
+
+int
+outbox_resume(struct daemon *d, int64_t campaign)
+{
+	sqlite3_stmt	*st;
+	int64_t		 n;
+
+	st = store_stmt(d->store, "UPDATE messages SET state = 'pending', "
+	    "cancel_reason = NULL, next_at = 0, updated_at = ?2 "
+	    "WHERE campaign_id = ?1 AND state = 'cancelled' AND "
+	    "cancel_reason = 'stop' AND contact_id NOT IN "
+	    "(SELECT id FROM contacts WHERE opted_out = 1)");
+	sqlite3_bind_int64(st, 1, campaign);
+	sqlite3_bind_int64(st, 2, store_now());
+	if (step(d, st, "resume") == -1)
+		return -1;
+	n = changes(d);
+	if (counters(d, NULL, campaign, OB_CANCELLED, OB_PENDING, n, 0) == -1)
+		return -1;
+	return (int)n;
+}
+
+int
+outbox_relaunch(struct daemon *d, int64_t campaign)
+{
+	static const int from[] = { OB_SENT, OB_DELIVERED, OB_READ, OB_FAILED,
+	    OB_CANCELLED };
+	sqlite3_stmt	*st;
+	int64_t		 n, total = 0, now = store_now();
+	size_t		 i;
+
+	st = store_stmt(d->store, "UPDATE campaigns SET round = round + 1 "
+	    "WHERE id = ?");
+	sqlite3_bind_int64(st, 1, campaign);
+	if (step(d, st, "relaunch") == -1)
+		return -1;
+	/* Unknown and sending ones of the old round are left as they are. */
+	for (i = 0; i < sizeof from / sizeof from[0]; i++) {
+		st = store_stmt(d->store, "UPDATE messages SET state = "
+		    "'pending', round = (SELECT round FROM campaigns WHERE "
+		    "id = ?1), attempts = 0, next_at = 0, reference = NULL, "
+		    "wass_id = NULL, wa_id = NULL, error = NULL, sent_at = "
+		    "NULL, delivered_at = NULL, read_at = NULL, claimed_at = "
+		    "NULL, device = NULL, cancel_reason = NULL, lookup_at = "
+		    "NULL, updated_at = ?2 WHERE campaign_id = ?1 AND "
+		    "message_type = 1 AND state = ?3");
+		sqlite3_bind_int64(st, 1, campaign);
+		sqlite3_bind_int64(st, 2, now);
+		sqlite3_bind_text(st, 3, ob_states[from[i]], -1, SQLITE_STATIC);
+		if (step(d, st, "relaunch") == -1)
+			return -1;
+		n = changes(d);
+		if (counters(d, NULL, campaign, from[i], OB_PENDING, n,
+		    0) == -1)
+			return -1;
+		total += n;
+	}
+	/* Contacts added to the categories since. */
+	st = store_stmt(d->store, "INSERT OR IGNORE INTO messages "
+	    "(campaign_id, contact_id, message_type, round, phone, body, "
+	    "state, created_at, updated_at) "
+	    "SELECT ?1, c.id, 1, k.round, c.full_number, "
+	    PERSONALISE("k.message_1") ", 'pending', ?2, ?2 "
+	    "FROM campaigns k, contacts c WHERE k.id = ?1 AND "
+	    "c.opted_out = 0 AND c.id IN (SELECT cc.contact_id FROM "
+	    "category_contacts cc JOIN campaign_categories kc ON "
+	    "kc.category_id = cc.category_id WHERE kc.campaign_id = ?1)");
+	sqlite3_bind_int64(st, 1, campaign);
+	sqlite3_bind_int64(st, 2, now);
+	if (step(d, st, "relaunch audience") == -1)
+		return -1;
+	n = changes(d);
+	total += n;
+	st = store_stmt(d->store, "UPDATE campaigns SET total = total + ?2, "
+	    "pending = pending + ?2 WHERE id = ?1");
+	sqlite3_bind_int64(st, 1, campaign);
+	sqlite3_bind_int64(st, 2, n);
+	if (step(d, st, "relaunch counters") == -1)
+		return -1;
+	/* Who opted out since is not sent to. */
+	st = store_stmt(d->store, "UPDATE messages SET state = 'cancelled', "
+	    "cancel_reason = 'optout', error = 'opted out', updated_at = ?2 "
+	    "WHERE campaign_id = ?1 AND state = 'pending' AND contact_id IN "
+	    "(SELECT id FROM contacts WHERE opted_out = 1)");
+	sqlite3_bind_int64(st, 1, campaign);
+	sqlite3_bind_int64(st, 2, now);
+	if (step(d, st, "relaunch opt-outs") == -1)
+		return -1;
+	n = changes(d);
+	if (counters(d, NULL, campaign, OB_PENDING, OB_CANCELLED, n, 0) == -1)
+		return -1;
+	return (int)(total - n);
+}
+
+int
+outbox_queue_m2(struct daemon *d, int64_t campaign, int64_t contact,
+    int64_t round, const char *phone, const char *body, struct ob_batch *b)
+{
+	sqlite3_stmt	*st;
+	int64_t		 now = store_now();
+
+	st = store_stmt(d->store, "INSERT OR IGNORE INTO messages (campaign_id, "
+	    "contact_id, message_type, round, phone, body, state, created_at, "
+	    "updated_at) VALUES (?1, ?2, 2, ?3, ?4, ?5, 'pending', ?6, ?6)");
+	sqlite3_bind_int64(st, 1, campaign);
+	sqlite3_bind_int64(st, 2, contact);
+	sqlite3_bind_int64(st, 3, round);
+	sqlite3_bind_text(st, 4, phone, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, body, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, now);
+	if (step(d, st, "queue Message 2") == -1)
+		return -1;
+	if (changes(d) == 0)
+		return 0;
+	/* Message 2 is counted apart from the audience (m2_total). */
+	st = store_stmt(d->store, "UPDATE campaigns SET "
+	    "m2_total = m2_total + 1, updated_at = ?2 WHERE id = ?1");
+	sqlite3_bind_int64(st, 1, campaign);
+	sqlite3_bind_int64(st, 2, now);
+	if (step(d, st, "Message 2 counters") == -1 ||
+	    counters(d, b, campaign, -1, OB_PENDING, 1, 0) == -1)
+		return -1;
+	return 1;
+}
+
+int
+outbox_interaction(struct daemon *d, int64_t campaign, struct ob_batch *b)
+{
+	if (campaign > 0 && counters(d, b, campaign, -1, -1, 0, 1) == -1)
+		return -1;
+	return usage_later(d, b, 0, 0, 0, 1) == -1 ? -1 : 1;
+}
+
+int
+outbox_recover(struct daemon *d)
+{
+	sqlite3_stmt	*st;
+	int64_t		 ids[256];
+	size_t		 n, i;
+	int		 rc, total = 0, r;
+
+	for (;;) {
+		n = 0;
+		st = store_stmt(d->store, "SELECT id FROM messages WHERE "
+		    "state = 'sending' LIMIT 256");
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < 256)
+			ids[n++] = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+			return -1;
+		if (n == 0)
+			return total;
+		for (i = 0; i < n; i++) {
+			st = store_stmt(d->store, "SELECT wa_id IS NOT NULL OR "
+			    "wass_id IS NOT NULL FROM messages WHERE id = ?");
+			sqlite3_bind_int64(st, 1, ids[i]);
+			if (store_int(st))
+				r = outbox_sent(d, ids[i], NULL, NULL, NULL,
+				    NULL);
+			else
+				r = outbox_unknown(d, ids[i], "the daemon "
+				    "stopped while the request was in flight; "
+				    "not re-sent");
+			if (r != 1)
+				return -1;
+			total++;
+		}
+	}
+}
+
+int
+outbox_looked_up(struct daemon *d, int64_t id, const char *why)
+{
+	sqlite3_stmt	*st;
+
+	st = store_stmt(d->store, "UPDATE messages SET lookup_at = ?2, "
+	    "error = coalesce(?3, error) WHERE id = ?1 AND state = 'unknown'");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, (int64_t)clock_now());
+	if (why != NULL)
+		sqlite3_bind_text(st, 3, why, -1, SQLITE_TRANSIENT);
+	if (step(d, st, "looked up") == -1)
+		return -1;
+	return (int)changes(d);
+}
+
+int64_t
+outbox_campaign_of(struct daemon *d, int64_t id)
+{
+	struct ob_row	 m;
+
+	return load(d, id, &m) == 1 ? m.campaign : 0;
+}
