@@ -15,6 +15,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "daemon.h"
+#include "lane.h"
 #include "log.h"
 #include "monitor.h"
 #include "outbox.h"
@@ -26,8 +27,6 @@
 
 #define DIRTY_MAX	64
 #define NOTIFY_MS	250
-#define RATE_WINDOW	20	/* sends the error rate is taken over */
-#define RATE_ALERT	10	/* percent: the breaker opens above it */
 /* Reconciliation's reach back in time (DESIGN §6: claim + 24 h). */
 #define RECONCILE_WINDOW (24 * 3600)
 /* Unknown messages are looked up after [retry] lookup_after, the same one
@@ -54,19 +53,11 @@ struct pacer {
 	int		 cur_type;
 	int		 cur_attempts;
 	char		 cur_day[11];	/* the day its reservation was taken */
-	uint64_t	 last_post_ms;	/* monotonic, 0: never */
-	uint64_t	 gap_ms;	/* interval + jitter drawn at that post */
-	int		 batch_pos;
-	int		 failures;	/* consecutive transient failures */
-	unsigned char	 recent[RATE_WINDOW]; /* 1: that send failed */
-	int		 nrecent, recent_pos, recent_failed;
-	char		 last_error[256];	/* of the last failed send */
+	struct lane	 lane;		/* gap, batch, breaker, holds */
 	int		 pause;
-	uint64_t	 breaker_until;
 	char		 state[24];
 	char		 reason[200];
 	time_t		 next_at;	/* wall clock of the next send, 0: none */
-	uint64_t	 hold_until;	/* 429/503: no post before (monotonic) */
 	struct provider_result held;	/* the outcome being stored */
 	struct event	*ev_store;	/* retry storing it */
 	int		 store_failures;
@@ -169,55 +160,6 @@ pacer_dirty(struct daemon *d, int64_t id)
 		evtimer_add(p->ev_notify, &tv);
 }
 
-static int
-in_window(const struct config *c, const struct tm *tm)
-{
-	int	 m = tm->tm_hour * 60 + tm->tm_min;
-
-	if (!(c->days & (1 << tm->tm_wday)))
-		return 0;
-	if (c->window_start < 0)
-		return 1;
-	if (c->window_start < c->window_end)
-		return m >= c->window_start && m < c->window_end;
-	return m >= c->window_start || m < c->window_end;
-}
-
-/* Seconds from NOW until sending is allowed again (0: now; -1: never). */
-static long
-window_wait(const struct config *c, time_t now)
-{
-	struct tm	 tm;
-	time_t		 t;
-
-	localtime_r(&now, &tm);
-	if (in_window(c, &tm))
-		return 0;
-	/* Minute steps over a week: cheap, and right across DST changes. */
-	t = now - tm.tm_sec + 60;
-	for (; t < now + 8 * 86400; t += 60) {
-		localtime_r(&t, &tm);
-		if (in_window(c, &tm))
-			return (long)(t - now);
-	}
-	return -1;
-}
-
-/* Seconds from NOW to the next local midnight. */
-static long
-to_midnight(time_t now)
-{
-	struct tm	 tm;
-	time_t		 t;
-
-	localtime_r(&now, &tm);
-	tm.tm_mday++;
-	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
-	tm.tm_isdst = -1;
-	t = mktime(&tm);
-	return t > now ? (long)(t - now) : 1;
-}
-
 static long
 sent_on(struct daemon *d, const char *day)
 {
@@ -280,57 +222,6 @@ claim_and_post(struct pacer *p, int64_t id, const char *day)
 	}
 	outbox_claim_free(&c);
 	return 1;
-}
-
-/* Count a send's outcome among the last RATE_WINDOW. */
-static void
-rate_add(struct pacer *p, const struct provider_result *res, int failed)
-{
-	if (failed)
-		snprintf(p->last_error, sizeof p->last_error, "%s",
-		    res->error);
-	if (p->nrecent == RATE_WINDOW)
-		p->recent_failed -= p->recent[p->recent_pos];
-	else
-		p->nrecent++;
-	p->recent[p->recent_pos] = (unsigned char)failed;
-	p->recent_failed += failed;
-	p->recent_pos = (p->recent_pos + 1) % RATE_WINDOW;
-}
-
-/*
- * The circuit breaker: a run of breaker_failures transient failures, or
- * more than RATE_ALERT percent of the last RATE_WINDOW sends failed (a
- * list of dead numbers, Wassenger refusing), pauses the lane for a
- * batch_pause. Carrying on is what gets a number banned. breaker_failures
- * = 0 turns both off.
- */
-static void
-breaker_check(struct pacer *p)
-{
-	const struct config	*c = p->d->conf;
-	int			 run, rate;
-
-	if (p->pause != PAUSE_NONE || c->breaker_failures == 0)
-		return;
-	run = p->failures >= c->breaker_failures;
-	rate = p->nrecent == RATE_WINDOW &&
-	    p->recent_failed * 100 > RATE_ALERT * RATE_WINDOW;
-	if (!run && !rate)
-		return;
-	p->pause = PAUSE_BREAKER;
-	p->breaker_until = clock_mono_ms() + c->batch_pause_ms;
-	if (run)
-		set_state(p, "paused", "circuit breaker: %d failures in a row, "
-		    "last: %s", p->failures, p->last_error);
-	else
-		set_state(p, "paused", "circuit breaker: %d of the last %d "
-		    "sends failed (over %d%%), last: %s", p->recent_failed,
-		    RATE_WINDOW, RATE_ALERT, p->last_error);
-	log_warnx("sending paused for %llu s: %s",
-	    (unsigned long long)(c->batch_pause_ms / 1000), p->reason);
-	p->failures = 0;
-	p->nrecent = p->recent_pos = p->recent_failed = 0;
 }
 
 /*
@@ -406,26 +297,24 @@ lane_outcome(struct pacer *p, struct provider_result *res)
 	const struct config *c = d->conf;
 	int64_t		 id = p->cur_id;
 	uint64_t	 hold;
+	char		 why[sizeof p->reason];
 
 	switch (res->outcome) {
 	case PROV_SENT:
-		p->failures = 0;
-		rate_add(p, res, 0);
+		lane_result(&p->lane, LANE_OK, NULL);
 		log_debug("message %lld sent: %s %s", (long long)id,
 		    res->wass_id, res->wa_id);
 		break;
 	case PROV_UNKNOWN:
 		/* It may have gone out: it counts as a failure. */
-		p->failures++;
-		rate_add(p, res, 1);
+		lane_result(&p->lane, LANE_FAIL, res->error);
 		log_warnx("message %lld: %s: maybe taken, never re-sent by "
 		    "itself", (long long)id, res->error);
 		webhook_reconcile_waiting(d, store_now() - 120 -
 		    (int64_t)(c->timeout_ms / 1000));
 		break;
 	case PROV_NOT_TAKEN:
-		p->failures++;
-		rate_add(p, res, 1);
+		lane_result(&p->lane, LANE_FAIL, res->error);
 		log_info("message %lld not taken: %s", (long long)id,
 		    res->error);
 		break;
@@ -433,13 +322,12 @@ lane_outcome(struct pacer *p, struct provider_result *res)
 		/* No attempt spent; every send on the key waits. */
 		hold = res->retry_after_ms > 0 ?
 		    (uint64_t)res->retry_after_ms : c->backoff_ms;
-		p->hold_until = clock_mono_ms() + hold;
+		p->lane.hold_until = clock_mono_ms() + hold;
 		log_info("message %lld: %s; sending waits %llu ms",
 		    (long long)id, res->error, (unsigned long long)hold);
 		break;
 	case PROV_REFUSED:
-		p->failures = 0;
-		rate_add(p, res, 1);
+		lane_result(&p->lane, LANE_REFUSED, res->error);
 		log_info("message %lld failed: %s", (long long)id, res->error);
 		break;
 	case PROV_CONFIG:
@@ -449,7 +337,13 @@ lane_outcome(struct pacer *p, struct provider_result *res)
 		log_warnx("sending paused: %s", res->error);
 		break;
 	}
-	breaker_check(p);
+	if (p->pause == PAUSE_NONE && lane_breaker(&p->lane, c,
+	    clock_mono_ms(), why, sizeof why) != 0) {
+		p->pause = PAUSE_BREAKER;
+		set_state(p, "paused", "%s", why);
+		log_warnx("sending paused for %llu s: %s",
+		    (unsigned long long)(c->batch_pause_ms / 1000), why);
+	}
 }
 
 static void
@@ -520,31 +414,31 @@ pacer_run(struct pacer *p)
 	sqlite3_stmt		*st;
 	char			 day[11];
 	time_t			 now = clock_now();
-	uint64_t		 nowms = clock_mono_ms(), earliest, gap;
+	uint64_t		 nowms = clock_mono_ms(), wait;
 	int64_t			 id = 0, next = 0;
 	long			 w;
-	int			 r;
+	int			 r, in_pause;
 
 	p->next_at = 0;
 	if (p->inflight || d->provider == NULL)
 		return;
-	if (p->pause == PAUSE_BREAKER && nowms >= p->breaker_until)
+	if (p->pause == PAUSE_BREAKER && nowms >= p->lane.breaker_until)
 		p->pause = PAUSE_NONE;
 	if (p->pause != PAUSE_NONE) {
 		if (p->pause == PAUSE_BREAKER)
-			arm(p, p->breaker_until - nowms);
+			arm(p, p->lane.breaker_until - nowms);
 		return;
 	}
 	if (d->provider->online == 0) {
 		set_state(p, "paused", "device offline: %s", d->provider->health);
 		return;
 	}
-	if (p->hold_until > nowms) {
+	if (p->lane.hold_until > nowms) {
 		set_state(p, "running", "Wassenger asked to wait (rate limit)");
-		arm(p, p->hold_until - nowms);
+		arm(p, p->lane.hold_until - nowms);
 		return;
 	}
-	if ((w = window_wait(c, now)) != 0) {
+	if ((w = lane_window_wait(c, now)) != 0) {
 		if (w < 0)
 			set_state(p, "waiting window", "no sending day is set");
 		else {
@@ -555,10 +449,10 @@ pacer_run(struct pacer *p)
 		return;
 	}
 	clock_day(now, day);
-	if (sent_on(d, day) >= c->daily_limit) {
+	if (lane_cap_left(c, sent_on(d, day)) == 0) {
 		set_state(p, "blocked", "daily limit of %d reached for %s",
 		    c->daily_limit, day);
-		arm(p, (uint64_t)to_midnight(now) * 1000);
+		arm(p, (uint64_t)lane_to_midnight(now) * 1000);
 		return;
 	}
 	/* Message 2 before Message 1, then the oldest. */
@@ -585,20 +479,11 @@ pacer_run(struct pacer *p)
 			set_state(p, "idle", NULL);
 		return;
 	}
-	if (p->last_post_ms != 0) {
-		gap = p->gap_ms;
-		if (p->batch_pos >= c->batch_size && c->batch_pause_ms > gap)
-			gap = c->batch_pause_ms;
-		earliest = p->last_post_ms + gap;
-		if (nowms < earliest) {
-			set_state(p, "running", p->batch_pos >= c->batch_size ?
-			    "batch pause" : NULL);
-			arm(p, earliest - nowms);
-			return;
-		}
+	if ((wait = lane_gap_wait(&p->lane, c, nowms, &in_pause)) > 0) {
+		set_state(p, "running", in_pause ? "batch pause" : NULL);
+		arm(p, wait);
+		return;
 	}
-	if (p->batch_pos >= c->batch_size)
-		p->batch_pos = 0;
 	set_state(p, "running", NULL);
 	if ((r = claim_and_post(p, id, day)) != 1) {
 		if (r == -1) {
@@ -611,9 +496,7 @@ pacer_run(struct pacer *p)
 		arm(p, r == -1 ? 5000 : 0);
 		return;
 	}
-	p->last_post_ms = nowms;
-	p->batch_pos++;
-	p->gap_ms = c->interval_ms + (c->jitter_ms > 0 ?
+	lane_posted(&p->lane, c, nowms, c->jitter_ms > 0 ?
 	    (uint64_t)arc4random_uniform((uint32_t)c->jitter_ms + 1) : 0);
 }
 
@@ -815,7 +698,7 @@ pacer_reload(struct daemon *d)
 	if (p->pause != PAUSE_NONE)
 		log_info("reload: sending resumes (%s)", p->reason);
 	p->pause = PAUSE_NONE;
-	p->failures = 0;
+	p->lane.failures = 0;
 	set_state(p, "idle", NULL);
 	pacer_kick(d);
 }
@@ -847,8 +730,9 @@ pacer_lanes(struct daemon *d)
 	    "state", p->state, "reason", p->reason,
 	    "next_send_at", p->next_at ? json_integer(p->next_at) :
 	    json_null(),
-	    "batch_position", p->batch_pos, "batch_size", d->conf->batch_size,
-	    "in_flight", p->inflight, "consecutive_failures", p->failures,
+	    "batch_position", p->lane.batch_pos, "batch_size",
+	    d->conf->batch_size, "in_flight", p->inflight,
+	    "consecutive_failures", p->lane.failures,
 	    "provider", pv ? pv->name : "none",
 	    "provider_online", pv == NULL || pv->online < 0 ? json_null() :
 	    json_boolean(pv->online),
@@ -859,25 +743,9 @@ pacer_lanes(struct daemon *d)
 double
 pacer_eta(struct daemon *d, long pending)
 {
-	const struct config *c = d->conf;
-	char		 day[11];
-	time_t		 now = clock_now();
-	double		 per, t;
-	long		 left, today;
+	char	 day[11];
+	time_t	 now = clock_now();
 
-	if (pending <= 0)
-		return 0;
-	per = (double)c->interval_ms / 1000.0 + (double)c->jitter_ms / 2000.0;
-	t = per * (double)pending;
-	if (c->batch_size > 0)
-		t += (double)(pending / c->batch_size) *
-		    (double)c->batch_pause_ms / 1000.0;
 	clock_day(now, day);
-	left = c->daily_limit - sent_on(d, day);
-	today = left > 0 ? left : 0;
-	if (pending > today && c->daily_limit > 0)
-		t += (double)to_midnight(now) + 86400.0 *
-		    floor((double)(pending - today - 1) /
-		    (double)c->daily_limit);
-	return t;
+	return lane_eta(d->conf, pending, sent_on(d, day), now);
 }

@@ -1,0 +1,240 @@
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "lane.h"
+
+/* A local time in the zone set by setup: 2026-12-01 (a Tuesday) H:M:S. */
+static time_t
+at(int mday, int h, int m, int s)
+{
+	struct tm	 tm;
+
+	memset(&tm, 0, sizeof tm);
+	tm.tm_year = 2026 - 1900;
+	tm.tm_mon = 11;
+	tm.tm_mday = mday;
+	tm.tm_hour = h;
+	tm.tm_min = m;
+	tm.tm_sec = s;
+	tm.tm_isdst = -1;
+	return mktime(&tm);
+}
+
+static struct config *
+conf(void)
+{
+	struct config	*c = config_default();
+
+	c->interval_ms = 25000;
+	c->jitter_ms = 5000;
+	c->batch_size = 25;
+	c->batch_pause_ms = 300000;
+	c->daily_limit = 1000;
+	c->breaker_failures = 5;
+	return c;
+}
+
+/* The gap: interval plus the jitter drawn at the post, never less. */
+static void
+test_gap(void **state)
+{
+	struct config	*c = conf();
+	struct lane	 l;
+	int		 pause;
+
+	memset(&l, 0, sizeof l);
+	assert_int_equal(lane_gap_wait(&l, c, 1000, &pause), 0);
+	lane_posted(&l, c, 1000, 1234);
+	assert_int_equal(l.gap_ms, 26234);
+	assert_int_equal(lane_gap_wait(&l, c, 1000, &pause), 26234);
+	assert_false(pause);
+	assert_int_equal(lane_gap_wait(&l, c, 27233, &pause), 1);
+	assert_int_equal(lane_gap_wait(&l, c, 27234, &pause), 0);
+	/* A draw over the configured jitter is capped. */
+	lane_posted(&l, c, 30000, 999999);
+	assert_int_equal(l.gap_ms, 30000);
+	config_free(c);
+}
+
+/* After batch_size posts the batch pause applies, then a new batch. */
+static void
+test_batch(void **state)
+{
+	struct config	*c = conf();
+	struct lane	 l;
+	uint64_t	 t = 1;
+	int		 i, pause;
+
+	memset(&l, 0, sizeof l);
+	for (i = 0; i < 25; i++) {
+		assert_int_equal(lane_gap_wait(&l, c, t, &pause), 0);
+		lane_posted(&l, c, t, 0);
+		t += 25000;
+	}
+	/* The 26th waits the pause from the 25th post, not the gap. */
+	assert_int_equal(lane_gap_wait(&l, c, t - 25000 + 1000, &pause),
+	    299000);
+	assert_true(pause);
+	t = t - 25000 + 300000;
+	assert_int_equal(lane_gap_wait(&l, c, t, &pause), 0);
+	lane_posted(&l, c, t, 0);
+	assert_int_equal(l.batch_pos, 1);
+	assert_int_equal(lane_gap_wait(&l, c, t + 1, &pause), 24999);
+	assert_false(pause);
+	config_free(c);
+}
+
+/* Windows: inside, before, after, across midnight, and sending days. */
+static void
+test_window(void **state)
+{
+	struct config	*c = conf();
+
+	assert_int_equal(lane_window_wait(c, at(1, 3, 0, 0)), 0);
+	c->window_start = 8 * 60;
+	c->window_end = 20 * 60;
+	assert_int_equal(lane_window_wait(c, at(1, 8, 0, 0)), 0);
+	assert_int_equal(lane_window_wait(c, at(1, 19, 59, 59)), 0);
+	assert_int_equal(lane_window_wait(c, at(1, 7, 30, 0)), 1800);
+	assert_int_equal(lane_window_wait(c, at(1, 20, 0, 0)), 12 * 3600);
+	/* 22:00-06:00 wraps midnight. */
+	c->window_start = 22 * 60;
+	c->window_end = 6 * 60;
+	assert_int_equal(lane_window_wait(c, at(1, 23, 0, 0)), 0);
+	assert_int_equal(lane_window_wait(c, at(1, 5, 0, 0)), 0);
+	assert_int_equal(lane_window_wait(c, at(1, 12, 0, 0)), 10 * 3600);
+	/* Weekdays only (Mon-Fri): Saturday noon waits for Monday 00:00, the
+	 * early part of the overnight window belonging to Monday. */
+	c->days = 0x3e;
+	assert_int_equal(lane_window_wait(c, at(5, 12, 0, 0)),
+	    (long)(at(7, 0, 0, 0) - at(5, 12, 0, 0)));
+	c->days = 0;
+	assert_int_equal(lane_window_wait(c, at(1, 12, 0, 0)), -1);
+	config_free(c);
+}
+
+/* Day change: to the next local midnight, also on a 23-hour day. */
+static void
+test_midnight(void **state)
+{
+	assert_int_equal(lane_to_midnight(at(1, 23, 59, 0)), 60);
+	assert_int_equal(lane_to_midnight(at(1, 0, 0, 0)), 86400);
+	setenv("TZ", "Europe/Paris", 1);
+	tzset();
+	{
+		struct tm	 tm;
+		time_t		 t;
+
+		/* 2026-03-29: clocks go 02:00 -> 03:00; the day has 23 h. */
+		memset(&tm, 0, sizeof tm);
+		tm.tm_year = 126;
+		tm.tm_mon = 2;
+		tm.tm_mday = 29;
+		tm.tm_isdst = -1;
+		t = mktime(&tm);
+		assert_int_equal(lane_to_midnight(t), 23 * 3600);
+	}
+	setenv("TZ", "UTC", 1);
+	tzset();
+}
+
+/* The cap, and the ETA across the cap into the next days. */
+static void
+test_cap_eta(void **state)
+{
+	struct config	*c = conf();
+	time_t		 now = at(1, 12, 0, 0);
+	double		 e;
+
+	assert_int_equal(lane_cap_left(c, 0), 1000);
+	assert_int_equal(lane_cap_left(c, 999), 1);
+	assert_int_equal(lane_cap_left(c, 1000), 0);
+	assert_int_equal(lane_cap_left(c, 1200), 0);
+	c->jitter_ms = 0;
+	/* 50 messages: 50 gaps of 25 s and 2 batch pauses. */
+	e = lane_eta(c, 50, 0, now);
+	assert_true(e > 50 * 25 + 2 * 300 - 1 && e < 50 * 25 + 2 * 300 + 1);
+	/* Over today's cap: waits for midnight. */
+	e = lane_eta(c, 50, 990, now);
+	assert_true(e >= 12 * 3600);
+	assert_int_equal(lane_eta(c, 0, 0, now), 0);
+	config_free(c);
+}
+
+/* The breaker: a run of failures, or over 10% of the last 20. */
+static void
+test_breaker(void **state)
+{
+	struct config	*c = conf();
+	struct lane	 l;
+	char		 why[300];
+	int		 i;
+
+	memset(&l, 0, sizeof l);
+	for (i = 0; i < 4; i++)
+		lane_result(&l, LANE_FAIL, "HTTP 500");
+	assert_int_equal(lane_breaker(&l, c, 10, why, sizeof why), 0);
+	lane_result(&l, LANE_FAIL, "timeout");
+	assert_int_equal(lane_breaker(&l, c, 10, why, sizeof why), 1);
+	assert_non_null(strstr(why, "5 failures in a row, last: timeout"));
+	assert_int_equal(l.breaker_until, 10 + 300000);
+	assert_int_equal(l.failures, 0);
+	/* Refusals count in the rate, not in the run; a success ends it. */
+	memset(&l, 0, sizeof l);
+	for (i = 0; i < 17; i++)
+		lane_result(&l, LANE_OK, NULL);
+	lane_result(&l, LANE_REFUSED, "phone:invalid");
+	lane_result(&l, LANE_REFUSED, "phone:invalid");
+	assert_int_equal(lane_breaker(&l, c, 0, why, sizeof why), 0);
+	lane_result(&l, LANE_REFUSED, "phone:invalid");
+	assert_int_equal(l.failures, 0);
+	assert_int_equal(lane_breaker(&l, c, 0, why, sizeof why), 2);
+	assert_non_null(strstr(why, "3 of the last 20 sends failed"));
+	/* Two of twenty is 10%, not over it. */
+	memset(&l, 0, sizeof l);
+	for (i = 0; i < 18; i++)
+		lane_result(&l, LANE_OK, NULL);
+	lane_result(&l, LANE_REFUSED, "x");
+	lane_result(&l, LANE_REFUSED, "x");
+	assert_int_equal(lane_breaker(&l, c, 0, why, sizeof why), 0);
+	/* The window slides: the oldest outcome leaves it. */
+	lane_result(&l, LANE_OK, NULL);
+	assert_int_equal(l.nrecent, 20);
+	assert_int_equal(l.recent_failed, 2);
+	c->breaker_failures = 0;
+	for (i = 0; i < 20; i++)
+		lane_result(&l, LANE_FAIL, "x");
+	assert_int_equal(lane_breaker(&l, c, 0, why, sizeof why), 0);
+	config_free(c);
+}
+
+static int
+setup(void **state)
+{
+	setenv("TZ", "UTC", 1);
+	tzset();
+	return 0;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_gap),
+		cmocka_unit_test(test_batch),
+		cmocka_unit_test(test_window),
+		cmocka_unit_test(test_midnight),
+		cmocka_unit_test(test_cap_eta),
+		cmocka_unit_test(test_breaker),
+	};
+
+	return cmocka_run_group_tests(tests, setup, NULL);
+}
