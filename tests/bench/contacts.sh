@@ -71,9 +71,20 @@ tot = call(999, "contacts.list", {"limit": 1})["data"]["total"]
 print("contacts in store      %d" % tot)
 print("sqlite3 .import        %.2f s" % ref)
 print("wacamp contacts import %.2f s" % ours)
-print("ratio                  %.2f (budget <= 0.6)" % (ours / ref))
+# DESIGN §11: ratios against sqlite3 in the same run, and the memory
+# ceiling, are judged; the p99 times are printed for a quiet machine.
+ok = True
+r = ours / ref
+print("ratio                  %.2f (budget <= 0.45)%s" % (r, "" if r <= 0.45 else " OVER BUDGET"))
+ok = ok and r <= 0.45
 print("search index ready     %.2f s after the import returned" % ix)
-print("daemon peak RSS        %.1f MiB (budget < 64)" % (int(hwm) / 1024))
-print("list page p99          %.2f ms (budget < 5)" % lp)
-print("search p99             %.2f ms (budget < 50)" % sp)
+r = (ours + ix) / ref
+print("searchable ratio       %.2f (import + index against sqlite3; budget <= 0.6)%s" % (r, "" if r <= 0.6 else " OVER BUDGET"))
+ok = ok and r <= 0.6
+m = int(hwm) / 1024
+print("daemon peak RSS        %.1f MiB (budget < 64)%s" % (m, "" if m < 64 else " OVER BUDGET"))
+ok = ok and m < 64
+print("list page p99          %.2f ms (a quiet machine: < 5)" % lp)
+print("search p99             %.2f ms (a quiet machine: < 20)" % sp)
+sys.exit(0 if ok else 1)
 PY
