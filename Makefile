@@ -51,7 +51,7 @@ INTEG_SRCS := $(wildcard tests/integration/test_*.c)
 INTEG_BINS := $(INTEG_SRCS:tests/integration/%.c=$(B)/tests/%)
 TUI_TEST_SRCS := $(wildcard tests/tui/test_*.c)
 TUI_TEST_BINS := $(TUI_TEST_SRCS:tests/tui/%.c=$(B)/tests/%)
-HARNESS_OBJS := $(B)/tests/harness.o
+HARNESS_OBJS := $(B)/tests/harness.o $(B)/tests/kit.o
 FAKEWASS := $(if $(wildcard tests/fakewass.c),$(B)/tests/fakewass)
 
 all: $(B)/wacampd $(B)/wacamp $(B)/locale/fr/LC_MESSAGES/wacamp.mo

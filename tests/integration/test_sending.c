@@ -19,185 +19,12 @@
 #include <sqlite3.h>
 
 #include "harness.h"
-
-#define FW_DEVICE	"6643f2a1b7c9d40012e5a1f0"
-
-static void
-append_conf(struct harness *h, const char *fmt, ...)
-{
-	va_list	 ap;
-	FILE	*fp;
-
-	fp = fopen(h->conf, "a");
-	assert_non_null(fp);
-	va_start(ap, fmt);
-	vfprintf(fp, fmt, ap);
-	va_end(ap);
-	fclose(fp);
-}
-
-/* Config for the wassenger provider against the fake, plus EXTRA. */
-static void
-start_with_fake(struct harness *h, const char *extra)
-{
-	harness_init(h, NULL);
-	assert_true(harness_fake_start(h) > 0);
-	append_conf(h, "[wassenger]\nprovider = wassenger\n"
-	    "api_url = http://127.0.0.1:%d/v1\napi_key = test-token\n"
-	    "device_id = " FW_DEVICE "\ntimeout = 3s\n%s\n", h->fake_port,
-	    extra);
-	assert_int_equal(harness_start(h), 0);
-}
-
-static void
-sql(struct harness *h, const char *q)
-{
-	sqlite3	*db;
-	char	*err = NULL;
-
-	assert_int_equal(sqlite3_open(h->db, &db), SQLITE_OK);
-	sqlite3_busy_timeout(db, 5000);
-	if (sqlite3_exec(db, q, NULL, NULL, &err) != SQLITE_OK)
-		fail_msg("sql %s: %s", q, err);
-	sqlite3_close(db);
-}
-
-static long long
-sql_int(struct harness *h, const char *q)
-{
-	sqlite3		*db;
-	sqlite3_stmt	*st;
-	long long	 v = -1;
-
-	assert_int_equal(sqlite3_open(h->db, &db), SQLITE_OK);
-	sqlite3_busy_timeout(db, 5000);
-	assert_int_equal(sqlite3_prepare_v2(db, q, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
-}
-
-/* N contacts +336100NNNNN in category CAT (created), numbered from FIRST. */
-static void
-seed(struct harness *h, const char *cat, int first, int n)
-{
-	char	 q[1024];
-
-	snprintf(q, sizeof q, "INSERT OR IGNORE INTO categories (name, "
-	    "created_at, updated_at) VALUES ('%s', 0, 0);"
-	    "WITH RECURSIVE s(i) AS (SELECT %d UNION ALL SELECT i + 1 FROM s "
-	    "WHERE i < %d) INSERT OR IGNORE INTO contacts (full_number, "
-	    "first_name, last_name, created_at, updated_at) SELECT "
-	    "printf('+336100%%05d', i), 'First' || i, 'Last' || i, 0, 0 "
-	    "FROM s;"
-	    "INSERT OR IGNORE INTO category_contacts (category_id, contact_id) "
-	    "SELECT g.id, c.id FROM categories g, contacts c WHERE g.name = "
-	    "'%s' AND c.full_number BETWEEN printf('+336100%%05d', %d) AND "
-	    "printf('+336100%%05d', %d);", cat, first, first + n - 1, cat,
-	    first, first + n - 1);
-	sql(h, q);
-}
-
-static json_t *
-call_ok(int fd, const char *cmd, json_t *args)
-{
-	json_t	*rep = harness_call(fd, cmd, args), *data;
-
-	assert_non_null(rep);
-	if (!json_is_true(json_object_get(rep, "ok"))) {
-		char *s = json_dumps(rep, 0);
-		fail_msg("%s: %s", cmd, s);
-	}
-	data = json_incref(json_object_get(rep, "data"));
-	json_decref(rep);
-	return data;
-}
-
-static const char *
-call_err(int fd, const char *cmd, json_t *args)
-{
-	static char	 code[64];
-	json_t		*rep = harness_call(fd, cmd, args);
-
-	assert_non_null(rep);
-	assert_false(json_is_true(json_object_get(rep, "ok")));
-	snprintf(code, sizeof code, "%s", json_string_value(json_object_get(
-	    json_object_get(rep, "error"), "code")));
-	json_decref(rep);
-	return code;
-}
-
-static long long
-campaign(int fd, const char *cat, const char *m1, int send)
-{
-	json_t		*d;
-	long long	 id;
-
-	d = call_ok(fd, "campaigns.create", json_pack("{s:s,s:s,s:[s]}",
-	    "name", "test", "message_1", m1, "categories", cat));
-	id = json_integer_value(json_object_get(d, "id"));
-	json_decref(d);
-	if (send)
-		json_decref(call_ok(fd, "campaigns.send", json_pack("{s:I}",
-		    "id", (json_int_t)id)));
-	return id;
-}
-
-/* The fake's records for PATH. */
-static json_t *
-fake_requests(struct harness *h, const char *path)
-{
-	char	 url[256], *body;
-	json_t	*j, *arr;
-	int	 st;
-
-	snprintf(url, sizeof url, "/_ctl/requests?path=%s", path);
-	body = harness_http(h->fake_port, "GET", url, NULL, &st);
-	assert_int_equal(st, 200);
-	j = json_loads(body, 0, NULL);
-	free(body);
-	assert_non_null(j);
-	arr = json_is_array(j) ? json_incref(j) :
-	    json_incref(json_object_get(j, "requests"));
-	json_decref(j);
-	assert_non_null(arr);
-	return arr;
-}
-
-static void
-fake_ctl(struct harness *h, const char *method, const char *path,
-    const char *body)
-{
-	char	*r;
-	int	 st;
-
-	r = harness_http(h->fake_port, method, path, body, &st);
-	if (st != 200)
-		fail_msg("%s %s: %d %s", method, path, st, r ? r : "");
-	free(r);
-}
-
-/* Wait until SQL gives WANT (up to SECS); returns the last value. */
-static long long
-wait_int(struct harness *h, const char *q, long long want, double secs)
-{
-	double		 t0 = harness_now();
-	long long	 v;
-
-	for (;;) {
-		v = sql_int(h, q);
-		if (v == want || harness_now() - t0 > secs)
-			return v;
-		usleep(50000);
-	}
-}
+#include "kit.h"
 
 static json_t *
 lane0(int fd)
 {
-	json_t	*d = call_ok(fd, "monitoring.stats", NULL), *l;
+	json_t	*d = kit_call_ok(fd, "monitoring.stats", NULL), *l;
 
 	l = json_incref(json_array_get(json_object_get(d, "lanes"), 0));
 	json_object_set(l, "level", json_object_get(d, "level"));
@@ -221,14 +48,14 @@ pages_match(struct harness *h, int fd, long long camp, const char *status,
 	size_t		 i;
 
 	snprintf(q, sizeof q, "SELECT count(*) FROM messages WHERE %s", where);
-	want = sql_int(h, q);
+	want = kit_sql_int(h, q);
 	for (;;) {
 		args = json_pack("{s:I,s:i}", "after", after, "limit", 5);
 		if (camp != 0)
 			json_object_set_new(args, "campaign", json_integer(camp));
 		if (status != NULL)
 			json_object_set_new(args, "status", json_string(status));
-		d = call_ok(fd, "messages.list", args);
+		d = kit_call_ok(fd, "messages.list", args);
 		assert_int_equal(json_integer_value(json_object_get(d,
 		    "total")), want);
 		assert_false(json_is_true(json_object_get(d, "total_capped")));
@@ -268,25 +95,25 @@ test_campaign_lifecycle(void **state)
 
 	harness_init(&h, "[pacing]\ndaily_limit = 0\n");
 	assert_int_equal(harness_start(&h), 0);
-	seed(&h, "a", 1, 10);
-	seed(&h, "b", 6, 10);	/* 6..10 in both */
-	sql(&h, "UPDATE contacts SET opted_out = 1 WHERE full_number = "
+	kit_seed(&h, "a", 1, 10);
+	kit_seed(&h, "b", 6, 10);	/* 6..10 in both */
+	kit_sql(&h, "UPDATE contacts SET opted_out = 1 WHERE full_number = "
 	    "'+33610000015'");
 	fd = harness_connect(&h);
 	assert_true(fd >= 0);
-	assert_string_equal(call_err(fd, "campaigns.create", json_pack(
+	assert_string_equal(kit_call_err(fd, "campaigns.create", json_pack(
 	    "{s:s,s:s,s:[s]}", "name", "x", "message_1", "hi", "categories",
 	    "nope")), "not_found");
-	d = call_ok(fd, "campaigns.create", json_pack("{s:s,s:s,s:[s,s]}",
+	d = kit_call_ok(fd, "campaigns.create", json_pack("{s:s,s:s,s:[s,s]}",
 	    "name", "c", "message_1", "Hi {{first_name}} {{last_name}} "
 	    "({{phone}})", "categories", "a", "b"));
 	id = json_integer_value(json_object_get(d, "id"));
 	assert_string_equal(json_string_value(json_object_get(d, "status")),
 	    "draft");
 	json_decref(d);
-	json_decref(call_ok(fd, "campaigns.update", json_pack("{s:I,s:s}",
+	json_decref(kit_call_ok(fd, "campaigns.update", json_pack("{s:I,s:s}",
 	    "id", (json_int_t)id, "message_2", "Thanks {{first_name}}")));
-	d = call_ok(fd, "campaigns.send", json_pack("{s:I}", "id",
+	d = kit_call_ok(fd, "campaigns.send", json_pack("{s:I}", "id",
 	    (json_int_t)id));
 	/* 15 distinct contacts, one opted out. */
 	assert_int_equal(json_integer_value(json_object_get(d, "total")), 14);
@@ -294,11 +121,11 @@ test_campaign_lifecycle(void **state)
 	assert_string_equal(json_string_value(json_object_get(d, "status")),
 	    "running");
 	json_decref(d);
-	assert_string_equal(call_err(fd, "campaigns.update", json_pack(
+	assert_string_equal(kit_call_err(fd, "campaigns.update", json_pack(
 	    "{s:I,s:s}", "id", (json_int_t)id, "name", "n")), "conflict");
-	assert_string_equal(call_err(fd, "campaigns.send", json_pack(
+	assert_string_equal(kit_call_err(fd, "campaigns.send", json_pack(
 	    "{s:I}", "id", (json_int_t)id)), "conflict");
-	d = call_ok(fd, "messages.list", json_pack("{s:I,s:s,s:i}", "campaign",
+	d = kit_call_ok(fd, "messages.list", json_pack("{s:I,s:s,s:i}", "campaign",
 	    (json_int_t)id, "status", "pending", "limit", 5));
 	assert_int_equal(json_integer_value(json_object_get(d, "total")), 14);
 	assert_int_equal(json_array_size(json_object_get(d, "items")), 5);
@@ -317,29 +144,29 @@ test_campaign_lifecycle(void **state)
 	assert_string_equal(json_string_value(json_object_get(d, "state")),
 	    "blocked");
 	json_decref(d);
-	d = call_ok(fd, "campaigns.stop", json_pack("{s:I}", "id",
+	d = kit_call_ok(fd, "campaigns.stop", json_pack("{s:I}", "id",
 	    (json_int_t)id));
 	assert_int_equal(json_integer_value(json_object_get(d, "cancelled")),
 	    14);
 	assert_int_equal(json_integer_value(json_object_get(d, "pending")), 0);
 	json_decref(d);
-	assert_string_equal(call_err(fd, "campaigns.relaunch", json_pack(
+	assert_string_equal(kit_call_err(fd, "campaigns.relaunch", json_pack(
 	    "{s:I}", "id", (json_int_t)id)), "bad_request");
-	d = call_ok(fd, "campaigns.relaunch", json_pack("{s:I,s:b}", "id",
+	d = kit_call_ok(fd, "campaigns.relaunch", json_pack("{s:I,s:b}", "id",
 	    (json_int_t)id, "confirm", 1));
 	assert_int_equal(json_integer_value(json_object_get(d, "round")), 2);
 	assert_int_equal(json_integer_value(json_object_get(d, "pending")), 14);
 	json_decref(d);
-	assert_int_equal(sql_int(&h, "SELECT count(*) FROM messages WHERE "
+	assert_int_equal(kit_sql_int(&h, "SELECT count(*) FROM messages WHERE "
 	    "round = 2"), 14);
-	assert_string_equal(call_err(fd, "campaigns.delete", json_pack(
+	assert_string_equal(kit_call_err(fd, "campaigns.delete", json_pack(
 	    "{s:I}", "id", (json_int_t)id)), "conflict");
-	json_decref(call_ok(fd, "campaigns.stop", json_pack("{s:I}", "id",
+	json_decref(kit_call_ok(fd, "campaigns.stop", json_pack("{s:I}", "id",
 	    (json_int_t)id)));
-	json_decref(call_ok(fd, "campaigns.delete", json_pack("{s:I}", "id",
+	json_decref(kit_call_ok(fd, "campaigns.delete", json_pack("{s:I}", "id",
 	    (json_int_t)id)));
-	assert_int_equal(sql_int(&h, "SELECT count(*) FROM messages"), 0);
-	assert_true(sql_int(&h, "SELECT count(*) FROM audit_log WHERE command "
+	assert_int_equal(kit_sql_int(&h, "SELECT count(*) FROM messages"), 0);
+	assert_true(kit_sql_int(&h, "SELECT count(*) FROM audit_log WHERE command "
 	    "LIKE 'campaigns.%'") >= 6);
 	close(fd);
 	harness_cleanup(&h);
@@ -367,16 +194,16 @@ test_pacing_daily_limit(void **state)
 	offset = (long)((now / 86400 + 1) * 86400 - now) - 9;
 	snprintf(off, sizeof off, "%ld", offset);
 	setenv("WACAMP_TEST_CLOCK_OFFSET", off, 1);
-	start_with_fake(&h, "[pacing]\ninterval = 50ms\njitter = 0\n"
+	kit_start_with_fake(&h, "[pacing]\ninterval = 50ms\njitter = 0\n"
 	    "batch_size = 10\nbatch_pause = 300ms\ndaily_limit = 30\n"
 	    "timezone = UTC\n");
 	unsetenv("WACAMP_TEST_CLOCK_OFFSET");
-	seed(&h, "all", 1, 50);
+	kit_seed(&h, "all", 1, 50);
 	fd = harness_connect(&h);
-	id = campaign(fd, "all", "hello {{first_name}}", 1);
+	id = kit_campaign(fd, "all", "hello {{first_name}}", 1);
 	t0 = harness_now();
 	for (;;) {
-		reqs = fake_requests(&h, "/v1/messages");
+		reqs = kit_fake_requests(&h, "/v1/messages");
 		n = (long long)json_array_size(reqs);
 		json_decref(reqs);
 		if (n >= 30 || harness_now() - t0 > 6)
@@ -391,13 +218,13 @@ test_pacing_daily_limit(void **state)
 	assert_string_equal(json_string_value(json_object_get(l, "level")),
 	    "blocked");
 	json_decref(l);
-	reqs = fake_requests(&h, "/v1/messages");
+	reqs = kit_fake_requests(&h, "/v1/messages");
 	assert_int_equal(json_array_size(reqs), 30);
 	json_decref(reqs);
 	/* The day changes: the other 20 go out. */
-	assert_int_equal(wait_int(&h, "SELECT count(*) FROM messages WHERE "
+	assert_int_equal(kit_wait_int(&h, "SELECT count(*) FROM messages WHERE "
 	    "state IN ('sent', 'delivered', 'read')", 50, 15), 50);
-	reqs = fake_requests(&h, "/v1/messages");
+	reqs = kit_fake_requests(&h, "/v1/messages");
 	assert_int_equal(json_array_size(reqs), 50);
 	json_array_foreach(reqs, i, l) {
 		int64_t t = (int64_t)json_number_value(json_object_get(l, "t_ms"));
@@ -417,10 +244,10 @@ test_pacing_daily_limit(void **state)
 		prev = t;
 	}
 	json_decref(reqs);
-	assert_int_equal(sql_int(&h, "SELECT count(*) FROM daily_usage"), 2);
-	assert_int_equal(sql_int(&h, "SELECT sent FROM daily_usage ORDER BY "
+	assert_int_equal(kit_sql_int(&h, "SELECT count(*) FROM daily_usage"), 2);
+	assert_int_equal(kit_sql_int(&h, "SELECT sent FROM daily_usage ORDER BY "
 	    "day LIMIT 1"), 30);
-	assert_int_equal(sql_int(&h, "SELECT sent FROM daily_usage ORDER BY "
+	assert_int_equal(kit_sql_int(&h, "SELECT sent FROM daily_usage ORDER BY "
 	    "day DESC LIMIT 1"), 20);
 	(void)id;
 	close(fd);
@@ -437,23 +264,23 @@ test_errors(void **state)
 	int		 fd;
 	char		 q[256];
 
-	start_with_fake(&h, "[pacing]\ninterval = 10ms\njitter = 0\n"
+	kit_start_with_fake(&h, "[pacing]\ninterval = 10ms\njitter = 0\n"
 	    "batch_size = 100\ndaily_limit = 1000\nbreaker_failures = 50\n"
 	    "[retry]\nmax_attempts = 3\nbackoff = 100ms\n");
-	seed(&h, "one", 1, 1);
-	seed(&h, "two", 2, 1);
-	seed(&h, "three", 3, 3);
-	seed(&h, "four", 6, 2);
+	kit_seed(&h, "one", 1, 1);
+	kit_seed(&h, "two", 2, 1);
+	kit_seed(&h, "three", 3, 3);
+	kit_seed(&h, "four", 6, 2);
 	fd = harness_connect(&h);
 
 	/* 429 forever: three attempts, then failed. */
-	fake_ctl(&h, "POST", "/_ctl/faults", "{\"faults\":[{\"path\":"
+	kit_fake_ctl(&h, "POST", "/_ctl/faults", "{\"faults\":[{\"path\":"
 	    "\"/v1/messages\",\"status\":429,\"count\":-1}]}");
-	a = campaign(fd, "one", "m", 1);
+	a = kit_campaign(fd, "one", "m", 1);
 	snprintf(q, sizeof q, "SELECT count(*) FROM messages WHERE "
 	    "campaign_id = %lld AND state = 'failed'", a);
-	assert_int_equal(wait_int(&h, q, 1, 15), 1);
-	reqs = fake_requests(&h, "/v1/messages");
+	assert_int_equal(kit_wait_int(&h, q, 1, 15), 1);
+	reqs = kit_fake_requests(&h, "/v1/messages");
 	assert_int_equal(json_array_size(reqs), 3);
 	/* Backoff: the attempts are spread out. */
 	assert_true(json_number_value(json_object_get(json_array_get(reqs, 2),
@@ -462,35 +289,35 @@ test_errors(void **state)
 	json_decref(reqs);
 	snprintf(q, sizeof q, "SELECT attempts FROM messages WHERE "
 	    "campaign_id = %lld", a);
-	assert_int_equal(sql_int(&h, q), 3);
-	assert_int_equal(sql_int(&h, "SELECT failed FROM campaigns WHERE "
+	assert_int_equal(kit_sql_int(&h, q), 3);
+	assert_int_equal(kit_sql_int(&h, "SELECT failed FROM campaigns WHERE "
 	    "id = 1"), 1);
 
 	/* 500 twice, then accepted. */
-	fake_ctl(&h, "DELETE", "/_ctl/faults", NULL);
-	fake_ctl(&h, "POST", "/_ctl/faults", "{\"faults\":[{\"path\":"
+	kit_fake_ctl(&h, "DELETE", "/_ctl/faults", NULL);
+	kit_fake_ctl(&h, "POST", "/_ctl/faults", "{\"faults\":[{\"path\":"
 	    "\"/v1/messages\",\"status\":500,\"count\":2}]}");
-	b = campaign(fd, "two", "m", 1);
+	b = kit_campaign(fd, "two", "m", 1);
 	snprintf(q, sizeof q, "SELECT count(*) FROM messages WHERE "
 	    "campaign_id = %lld AND state = 'sent' AND attempts = 3 AND "
 	    "wa_id IS NOT NULL", b);
-	assert_int_equal(wait_int(&h, q, 1, 15), 1);
+	assert_int_equal(kit_wait_int(&h, q, 1, 15), 1);
 
 	/* phone:invalid fails that message only. */
-	fake_ctl(&h, "POST", "/_ctl/config", "{\"invalid\":[\"+33610000004\"]}");
-	c = campaign(fd, "three", "m", 1);
+	kit_fake_ctl(&h, "POST", "/_ctl/config", "{\"invalid\":[\"+33610000004\"]}");
+	c = kit_campaign(fd, "three", "m", 1);
 	snprintf(q, sizeof q, "SELECT count(*) FROM messages WHERE "
 	    "campaign_id = %lld AND state = 'sent'", c);
-	assert_int_equal(wait_int(&h, q, 2, 10), 2);
+	assert_int_equal(kit_wait_int(&h, q, 2, 10), 2);
 	snprintf(q, sizeof q, "SELECT count(*) FROM messages WHERE "
 	    "campaign_id = %lld AND state = 'failed' AND phone = '+33610000004' "
 	    "AND error LIKE '%%phone:invalid%%' AND attempts = 1", c);
-	assert_int_equal(wait_int(&h, q, 1, 5), 1);
+	assert_int_equal(kit_wait_int(&h, q, 1, 5), 1);
 
 	/* 401: paused with a reason, nothing failed; SIGHUP resumes. */
-	fake_ctl(&h, "POST", "/_ctl/faults", "{\"faults\":[{\"path\":"
+	kit_fake_ctl(&h, "POST", "/_ctl/faults", "{\"faults\":[{\"path\":"
 	    "\"/v1/messages\",\"status\":401,\"count\":-1}]}");
-	d = campaign(fd, "four", "m", 1);
+	d = kit_campaign(fd, "four", "m", 1);
 	usleep(800000);
 	l = lane0(fd);
 	assert_string_equal(json_string_value(json_object_get(l, "state")),
@@ -500,14 +327,14 @@ test_errors(void **state)
 	json_decref(l);
 	snprintf(q, sizeof q, "SELECT count(*) FROM messages WHERE "
 	    "campaign_id = %lld AND state = 'pending' AND attempts = 0", d);
-	assert_int_equal(sql_int(&h, q), 2);
-	reqs = fake_requests(&h, "/v1/messages");
+	assert_int_equal(kit_sql_int(&h, q), 2);
+	reqs = kit_fake_requests(&h, "/v1/messages");
 	json_decref(reqs);
-	fake_ctl(&h, "DELETE", "/_ctl/faults", NULL);
+	kit_fake_ctl(&h, "DELETE", "/_ctl/faults", NULL);
 	kill(h.daemon, SIGHUP);
 	snprintf(q, sizeof q, "SELECT count(*) FROM messages WHERE "
 	    "campaign_id = %lld AND state = 'sent'", d);
-	assert_int_equal(wait_int(&h, q, 2, 10), 2);
+	assert_int_equal(kit_wait_int(&h, q, 2, 10), 2);
 	close(fd);
 	harness_cleanup(&h);
 }
@@ -526,18 +353,18 @@ test_breaker_rate(void **state)
 	int		 fd;
 	char		 q[256];
 
-	start_with_fake(&h, "[pacing]\ninterval = 10ms\njitter = 0\n"
+	kit_start_with_fake(&h, "[pacing]\ninterval = 10ms\njitter = 0\n"
 	    "batch_size = 100\nbatch_pause = 2s\ndaily_limit = 1000\n"
 	    "breaker_failures = 50\n[retry]\nmax_attempts = 1\n");
-	seed(&h, "many", 100, 20);
-	seed(&h, "later", 200, 2);
+	kit_seed(&h, "many", 100, 20);
+	kit_seed(&h, "later", 200, 2);
 	fd = harness_connect(&h);
-	fake_ctl(&h, "POST", "/_ctl/config", "{\"invalid\":[\"+33610000101\","
+	kit_fake_ctl(&h, "POST", "/_ctl/config", "{\"invalid\":[\"+33610000101\","
 	    "\"+33610000107\",\"+33610000113\"]}");
-	campaign(fd, "many", "m", 1);
-	assert_int_equal(wait_int(&h, "SELECT count(*) FROM messages WHERE "
+	kit_campaign(fd, "many", "m", 1);
+	assert_int_equal(kit_wait_int(&h, "SELECT count(*) FROM messages WHERE "
 	    "state IN ('sent', 'failed')", 20, 15), 20);
-	b = campaign(fd, "later", "m", 1);
+	b = kit_campaign(fd, "later", "m", 1);
 	l = lane0(fd);
 	assert_string_equal(json_string_value(json_object_get(l, "state")),
 	    "paused");
@@ -546,16 +373,16 @@ test_breaker_rate(void **state)
 	assert_non_null(strstr(json_string_value(json_object_get(l, "reason")),
 	    "phone:invalid"));
 	json_decref(l);
-	assert_int_equal(sql_int(&h, "SELECT count(*) FROM messages WHERE "
+	assert_int_equal(kit_sql_int(&h, "SELECT count(*) FROM messages WHERE "
 	    "state = 'failed' AND error LIKE '%phone:invalid%'"), 3);
 	usleep(500000);
 	snprintf(q, sizeof q, "SELECT count(*) FROM messages WHERE "
 	    "campaign_id = %lld AND state = 'pending'", b);
-	assert_int_equal(sql_int(&h, q), 2);
+	assert_int_equal(kit_sql_int(&h, q), 2);
 	/* After the pause: sending again, the window started afresh. */
 	snprintf(q, sizeof q, "SELECT count(*) FROM messages WHERE "
 	    "campaign_id = %lld AND state = 'sent'", b);
-	assert_int_equal(wait_int(&h, q, 2, 10), 2);
+	assert_int_equal(kit_wait_int(&h, q, 2, 10), 2);
 	l = lane0(fd);
 	assert_string_not_equal(json_string_value(json_object_get(l, "state")),
 	    "paused");
@@ -576,13 +403,13 @@ test_sigkill(void **state)
 	int		 fd, k, code;
 	long long	 id, done;
 
-	start_with_fake(&h, "[pacing]\ninterval = 5ms\njitter = 0\n"
+	kit_start_with_fake(&h, "[pacing]\ninterval = 5ms\njitter = 0\n"
 	    "batch_size = 1000\ndaily_limit = 10000\n");
-	seed(&h, "all", 1, 200);
-	fake_ctl(&h, "POST", "/_ctl/faults", "{\"faults\":[{\"path\":"
+	kit_seed(&h, "all", 1, 200);
+	kit_fake_ctl(&h, "POST", "/_ctl/faults", "{\"faults\":[{\"path\":"
 	    "\"/v1/messages\",\"delay_ms\":20,\"count\":-1}]}");
 	fd = harness_connect(&h);
-	id = campaign(fd, "all", "hello", 1);
+	id = kit_campaign(fd, "all", "hello", 1);
 	close(fd);
 	for (k = 0; k < 20; k++) {
 		usleep(30000 + arc4random_uniform(200000));
@@ -591,7 +418,7 @@ test_sigkill(void **state)
 		h.daemon = 0;
 		assert_int_equal(harness_start(&h), 0);
 	}
-	done = wait_int(&h, "SELECT count(*) FROM messages WHERE state IN "
+	done = kit_wait_int(&h, "SELECT count(*) FROM messages WHERE state IN "
 	    "('pending', 'sending')", 0, 30);
 	assert_int_equal(done, 0);
 	body = harness_http(h.fake_port, "GET", "/_ctl/stats", NULL, &code);
@@ -600,7 +427,7 @@ test_sigkill(void **state)
 	assert_int_equal(json_integer_value(json_object_get(st,
 	    "references_duplicated")), 0);
 	json_decref(st);
-	reqs = fake_requests(&h, "/v1/messages");
+	reqs = kit_fake_requests(&h, "/v1/messages");
 	seen = json_object();
 	json_array_foreach(reqs, i, r) {
 		json_t *b = json_loads(json_string_value(json_object_get(r,
@@ -617,15 +444,15 @@ test_sigkill(void **state)
 	}
 	json_decref(seen);
 	json_decref(reqs);
-	assert_int_equal(sql_int(&h, "SELECT count(*) FROM messages WHERE "
+	assert_int_equal(kit_sql_int(&h, "SELECT count(*) FROM messages WHERE "
 	    "state IN ('sent', 'failed', 'unknown', 'delivered', 'read')"),
 	    200);
-	assert_int_equal(sql_int(&h, "SELECT total FROM campaigns"), 200);
-	assert_int_equal(sql_int(&h, "SELECT sent + failed + unknown + "
+	assert_int_equal(kit_sql_int(&h, "SELECT total FROM campaigns"), 200);
+	assert_int_equal(kit_sql_int(&h, "SELECT sent + failed + unknown + "
 	    "delivered + read FROM campaigns"), 200);
 	fprintf(stderr, "sigkill: %lld unknown, %lld sent\n",
-	    sql_int(&h, "SELECT unknown FROM campaigns"),
-	    sql_int(&h, "SELECT sent FROM campaigns"));
+	    kit_sql_int(&h, "SELECT unknown FROM campaigns"),
+	    kit_sql_int(&h, "SELECT sent FROM campaigns"));
 	(void)id;
 	harness_cleanup(&h);
 }
@@ -654,7 +481,7 @@ test_capacity(void **state)
 	assert_int_equal(harness_start(&h), 0);
 	fd = harness_connect(&h);
 	/* Yesterday adds to the 7-day interaction rate. */
-	sql(&h, "INSERT INTO daily_usage (day, sent, m1, interactions) VALUES "
+	kit_sql(&h, "INSERT INTO daily_usage (day, sent, m1, interactions) VALUES "
 	    "(date('now', '-1 day'), 300, 300, 30)");
 	for (i = 0; i < sizeof sents / sizeof sents[0]; i++) {
 		for (j = 0; j < sizeof inter / sizeof inter[0]; j++) {
@@ -664,8 +491,8 @@ test_capacity(void **state)
 			    "excluded.sent, m1 = excluded.m1, interactions = "
 			    "excluded.interactions", day, sents[i], sents[i],
 			    inter[j]);
-			sql(&h, q);
-			d = call_ok(fd, "monitoring.capacity", NULL);
+			kit_sql(&h, q);
+			d = kit_call_ok(fd, "monitoring.capacity", NULL);
 			rate = (double)(30 + inter[j]) / (double)(300 + sents[i]);
 			want = sents[i] >= 1000 ? 0 : (long)floor((double)(1000 -
 			    sents[i]) / (1.0 + rate));
@@ -694,16 +521,16 @@ test_simulator(void **state)
 
 	harness_init(&h, "[pacing]\ninterval = 20ms\njitter = 0\n");
 	assert_int_equal(harness_start(&h), 0);
-	seed(&h, "s", 1, 5);
+	kit_seed(&h, "s", 1, 5);
 	fd = harness_connect(&h);
-	d = call_ok(fd, "monitoring.stats", NULL);
+	d = kit_call_ok(fd, "monitoring.stats", NULL);
 	assert_string_equal(json_string_value(json_object_get(d, "provider")),
 	    "simulator");
 	json_decref(d);
-	campaign(fd, "s", "hi", 1);
-	assert_int_equal(wait_int(&h, "SELECT count(*) FROM messages WHERE "
+	kit_campaign(fd, "s", "hi", 1);
+	assert_int_equal(kit_wait_int(&h, "SELECT count(*) FROM messages WHERE "
 	    "state IN ('delivered', 'read')", 5, 15), 5);
-	assert_int_equal(sql_int(&h, "SELECT delivered + read FROM campaigns"),
+	assert_int_equal(kit_sql_int(&h, "SELECT delivered + read FROM campaigns"),
 	    5);
 	close(fd);
 	harness_cleanup(&h);
@@ -721,7 +548,7 @@ test_launch_100k(void **state)
 
 	harness_init(&h, "[pacing]\ndaily_limit = 0\n");
 	assert_int_equal(harness_start(&h), 0);
-	sql(&h, "INSERT INTO categories (name, created_at, updated_at) VALUES "
+	kit_sql(&h, "INSERT INTO categories (name, created_at, updated_at) VALUES "
 	    "('big', 0, 0);"
 	    "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s "
 	    "WHERE i < 100000) INSERT INTO contacts (full_number, first_name, "
@@ -730,9 +557,9 @@ test_launch_100k(void **state)
 	    "INSERT INTO category_contacts (category_id, contact_id) SELECT 1, "
 	    "id FROM contacts;");
 	fd = harness_connect(&h);
-	id = campaign(fd, "big", "Hi {{first_name}} {{last_name}} {{phone}}", 0);
+	id = kit_campaign(fd, "big", "Hi {{first_name}} {{last_name}} {{phone}}", 0);
 	t0 = harness_now();
-	d = call_ok(fd, "campaigns.send", json_pack("{s:I}", "id",
+	d = kit_call_ok(fd, "campaigns.send", json_pack("{s:I}", "id",
 	    (json_int_t)id));
 	t = harness_now() - t0;
 	fprintf(stderr, "campaigns.send, 100000 recipients: %.3f s\n", t);
@@ -753,7 +580,7 @@ test_cli(void **state)
 
 	harness_init(&h, "[pacing]\ndaily_limit = 0\n");
 	assert_int_equal(harness_start(&h), 0);
-	seed(&h, "cli", 1, 3);
+	kit_seed(&h, "cli", 1, 3);
 	assert_int_equal(harness_cli(&h, "campaigns create --name 'C 1' "
 	    "--message-1 'Hi {{first_name}}' --category cli", NULL, &out), 0);
 	assert_non_null(strstr(out, "campaign 1"));
@@ -797,34 +624,34 @@ test_verify(void **state)
 	json_t		*d, *rep;
 	int		 fd;
 
-	start_with_fake(&h, "[verify]\ninterval = 50ms\n[pacing]\n"
+	kit_start_with_fake(&h, "[verify]\ninterval = 50ms\n[pacing]\n"
 	    "daily_limit = 0\n");
-	seed(&h, "v", 1, 4);
-	fake_ctl(&h, "POST", "/_ctl/config", "{\"missing\":[\"+33610000002\","
+	kit_seed(&h, "v", 1, 4);
+	kit_fake_ctl(&h, "POST", "/_ctl/config", "{\"missing\":[\"+33610000002\","
 	    "\"+33610000003\"],\"exists_mode\":\"404\"}");
 	fd = harness_connect(&h);
-	d = call_ok(fd, "verify.contact", json_pack("{s:i}", "id", 1));
+	d = kit_call_ok(fd, "verify.contact", json_pack("{s:i}", "id", 1));
 	assert_true(json_is_true(json_object_get(d, "on_whatsapp")));
 	json_decref(d);
-	d = call_ok(fd, "verify.contact", json_pack("{s:i}", "id", 2));
+	d = kit_call_ok(fd, "verify.contact", json_pack("{s:i}", "id", 2));
 	assert_true(json_is_false(json_object_get(d, "on_whatsapp")));
 	json_decref(d);
-	d = call_ok(fd, "verify.contact", json_pack("{s:i}", "id", 1));
+	d = kit_call_ok(fd, "verify.contact", json_pack("{s:i}", "id", 1));
 	assert_true(json_is_true(json_object_get(d, "cached")));
 	json_decref(d);
-	fake_ctl(&h, "POST", "/_ctl/faults", "{\"faults\":[{\"path\":"
+	kit_fake_ctl(&h, "POST", "/_ctl/faults", "{\"faults\":[{\"path\":"
 	    "\"/v1/numbers\",\"status\":503}]}");
 	rep = harness_call(fd, "verify.contact", json_pack("{s:i}", "id", 4));
 	assert_string_equal(json_string_value(json_object_get(json_object_get(
 	    rep, "error"), "code")), "unavailable");
 	json_decref(rep);
-	fake_ctl(&h, "POST", "/_ctl/config", "{\"exists_mode\":\"200\"}");
-	d = call_ok(fd, "verify.bulk", json_pack("{s:s}", "category", "v"));
+	kit_fake_ctl(&h, "POST", "/_ctl/config", "{\"exists_mode\":\"200\"}");
+	d = kit_call_ok(fd, "verify.bulk", json_pack("{s:s}", "category", "v"));
 	assert_int_equal(json_integer_value(json_object_get(d, "queued")), 2);
 	json_decref(d);
-	assert_int_equal(wait_int(&h, "SELECT count(*) FROM contacts WHERE "
+	assert_int_equal(kit_wait_int(&h, "SELECT count(*) FROM contacts WHERE "
 	    "verified IS NOT NULL", 4, 5), 4);
-	d = call_ok(fd, "verify.stats", NULL);
+	d = kit_call_ok(fd, "verify.stats", NULL);
 	assert_int_equal(json_integer_value(json_object_get(d,
 	    "not_on_whatsapp")), 2);
 	assert_int_equal(json_integer_value(json_object_get(d, "on_whatsapp")),
