@@ -309,7 +309,7 @@ cli_main(int argc, char **argv)
 	struct cli		 cl;
 	const struct cli_cmd	*t, *match = NULL;
 	size_t			 i;
-	int			 rc, nounfound = 0;
+	int			 rc, nounfound = 0, skip, n;
 
 	memset(&cl, 0, sizeof cl);
 	cl.c.fd = -1;
@@ -362,15 +362,12 @@ cli_main(int argc, char **argv)
 		free(cl.sock);
 		return EXIT_USAGE;
 	}
-	{
-		int skip = match->verb == NULL ? 1 : 2, n;
-
-		if ((n = take_json(argc - skip, argv + skip)) != -1) {
-			cl.json = 1;
-			argc = n + skip;
-		}
-		rc = match->fn(&cl, argc - skip, argv + skip);
+	skip = match->verb == NULL ? 1 : 2;
+	if ((n = take_json(argc - skip, argv + skip)) != -1) {
+		cl.json = 1;
+		argc = n + skip;
 	}
+	rc = match->fn(&cl, argc - skip, argv + skip);
 	if (rc == EXIT_USAGE)
 		fprintf(stderr, "usage: wacamp %s%s%s %s\n", match->noun,
 		    match->verb ? " " : "", match->verb ? match->verb : "",
