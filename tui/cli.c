@@ -323,16 +323,19 @@ cli_main(int argc, char **argv)
 		} else if (strcmp(argv[0], "-h") == 0 ||
 		    strcmp(argv[0], "--help") == 0) {
 			cli_usage_all(stdout);
+			free(cl.sock);
 			return EXIT_OK;
 		} else if (argv[0][0] == '-') {
 			fprintf(stderr, "wacamp: unknown option %s\n", argv[0]);
 			cli_usage_all(stderr);
+			free(cl.sock);
 			return EXIT_USAGE;
 		} else
 			break;
 	}
 	if (argc == 0) {
 		cli_usage_all(stderr);
+		free(cl.sock);
 		return EXIT_USAGE;
 	}
 	{
