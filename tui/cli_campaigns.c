@@ -165,10 +165,20 @@ cmd_delete(struct cli *cl, int argc, char **argv)
 static int
 confirm_unknown(struct cli *cl, json_int_t id, int yes)
 {
-	json_t	*c;
-	char	 q[256];
-	int	 rc;
+	json_t		*c;
+	json_int_t	 n = 0;
+	char		 q[256];
+	int		 rc;
 
+	if (!yes && isatty(STDIN_FILENO)) {
+		if ((c = cli_get(cl, "campaigns.get", json_pack("{s:I}", "id",
+		    id), -1, &rc)) == NULL)
+			return rc;
+		n = geti(c, "unknown");
+		json_decref(c);
+		if (n == 0)
+			return EXIT_OK;		/* nothing to send twice */
+	}
 	fprintf(stderr, "wacamp: --include-unknown posts the unknown messages "
 	    "again; any that did go out will reach its contact twice\n");
 	if (yes)
@@ -179,13 +189,8 @@ confirm_unknown(struct cli *cl, json_int_t id, int yes)
 		    "--failed\n", (long long)id);
 		return EXIT_USAGE;
 	}
-	if ((c = cli_get(cl, "campaigns.get", json_pack("{s:I}", "id", id), -1,
-	    &rc)) == NULL)
-		return rc;
 	snprintf(q, sizeof q, "Send %lld unknown message(s) of campaign %lld "
-	    "again, at the risk of duplicates?", (long long)geti(c, "unknown"),
-	    (long long)id);
-	json_decref(c);
+	    "again, at the risk of duplicates?", (long long)n, (long long)id);
 	if (!cli_confirm(q)) {
 		fprintf(stderr, "wacamp: not retried\n");
 		return EXIT_REFUSED;
