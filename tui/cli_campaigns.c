@@ -159,8 +159,9 @@ cmd_delete(struct cli *cl, int argc, char **argv)
 
 /*
  * Retrying unknown messages posts them again: any that did go out reaches
- * its contact twice. Say so always, and ask unless --yes (which a script
- * off a terminal must give), as relaunch does.
+ * its contact twice. Say so, and ask unless --yes (which a script off a
+ * terminal must give), as relaunch does; on a terminal, a campaign with
+ * no unknown message has nothing to send twice and is not asked about.
  */
 static int
 confirm_unknown(struct cli *cl, json_int_t id, int yes)
