@@ -1030,8 +1030,8 @@ draw_confirm(struct tui *t)
 	panel(y, x, h, w, _("Confirm"));
 	put(y + 2, x + 2, w - 4, t->confirm.text, A_REVERSE | A_BOLD, 0);
 	put(y + 4, x + 2, w - 4, t->confirm.choose != NULL ?
-	    _("s: it went out (sent)   f: it did not (failed)   c: cancel") : _("y: yes   n: no"),
-	    A_REVERSE, 0);
+	    _("s: it went out (sent)   f: it did not (failed)   c: cancel") :
+	    _("y: yes   n: no"), A_REVERSE, 0);
 }
 
 void
