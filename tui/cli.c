@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -241,13 +242,74 @@ cli_read_secret(const char *prompt)
 	return s;
 }
 
+const char *
+cli_age(char *buf, size_t len, json_t *when)
+{
+	long long	 s;
+
+	if (!json_is_integer(when)) {
+		snprintf(buf, len, "%s", "");
+		return buf;
+	}
+	s = (long long)time(NULL) - (long long)json_integer_value(when);
+	if (s < 0)
+		s = 0;
+	if (s < 60)
+		snprintf(buf, len, "%llds", s);
+	else if (s < 3600)
+		snprintf(buf, len, "%lldm", s / 60);
+	else if (s < 86400)
+		snprintf(buf, len, "%lldh%02lldm", s / 3600, s % 3600 / 60);
+	else
+		snprintf(buf, len, "%lldd%02lldh", s / 86400, s % 86400 / 3600);
+	return buf;
+}
+
+int
+cli_confirm(const char *question)
+{
+	char	 prompt[512], *ans;
+	int	 yes;
+
+	snprintf(prompt, sizeof prompt, "%s [y/N] ", question);
+	ans = cli_read_line(prompt);
+	yes = ans != NULL && (ans[0] == 'y' || ans[0] == 'Y');
+	free(ans);
+	return yes;
+}
+
+/*
+ * --json may follow the verb too (DESIGN §10): take it out of the verb's
+ * arguments, up to a "--", so no verb has to know it.
+ */
+static int
+take_json(int argc, char **argv)
+{
+	int	 i, j, found = 0;
+
+	for (i = j = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			for (; i < argc; i++)
+				argv[j++] = argv[i];
+			break;
+		}
+		if (strcmp(argv[i], "--json") == 0)
+			found = 1;
+		else
+			argv[j++] = argv[i];
+	}
+	for (i = j; i < argc; i++)
+		argv[i] = NULL;
+	return found ? j : -1;
+}
+
 int
 cli_main(int argc, char **argv)
 {
 	struct cli		 cl;
 	const struct cli_cmd	*t, *match = NULL;
 	size_t			 i;
-	int			 rc, nounfound = 0;
+	int			 rc, nounfound = 0, skip, n;
 
 	memset(&cl, 0, sizeof cl);
 	cl.c.fd = -1;
@@ -261,16 +323,19 @@ cli_main(int argc, char **argv)
 		} else if (strcmp(argv[0], "-h") == 0 ||
 		    strcmp(argv[0], "--help") == 0) {
 			cli_usage_all(stdout);
+			free(cl.sock);
 			return EXIT_OK;
 		} else if (argv[0][0] == '-') {
 			fprintf(stderr, "wacamp: unknown option %s\n", argv[0]);
 			cli_usage_all(stderr);
+			free(cl.sock);
 			return EXIT_USAGE;
 		} else
 			break;
 	}
 	if (argc == 0) {
 		cli_usage_all(stderr);
+		free(cl.sock);
 		return EXIT_USAGE;
 	}
 	{
@@ -300,10 +365,12 @@ cli_main(int argc, char **argv)
 		free(cl.sock);
 		return EXIT_USAGE;
 	}
-	if (match->verb == NULL)
-		rc = match->fn(&cl, argc - 1, argv + 1);
-	else
-		rc = match->fn(&cl, argc - 2, argv + 2);
+	skip = match->verb == NULL ? 1 : 2;
+	if ((n = take_json(argc - skip, argv + skip)) != -1) {
+		cl.json = 1;
+		argc = n + skip;
+	}
+	rc = match->fn(&cl, argc - skip, argv + skip);
 	if (rc == EXIT_USAGE)
 		fprintf(stderr, "usage: wacamp %s%s%s %s\n", match->noun,
 		    match->verb ? " " : "", match->verb ? match->verb : "",

@@ -46,6 +46,13 @@ void	 cli_puts_safe(const char *, int);
 /* Read a line from the terminal without echo (or stdin if not a tty). */
 char	*cli_read_secret(const char *);
 char	*cli_read_line(const char *);
+/*
+ * How long ago unix time WHEN (an integer, else "") was, into BUF:
+ * "45s", "12m", "3h05m", "2d04h". Never negative (clocks may differ).
+ */
+const char *cli_age(char *, size_t, json_t *);
+/* Ask QUESTION [y/N] on the terminal; 1 for yes. */
+int	 cli_confirm(const char *);
 
 int	 cli_main(int, char **);
 

@@ -31,6 +31,24 @@ print_kv(json_t *data)
 	}
 }
 
+/*
+ * Messages whose send may or may not have gone out, over all campaigns
+ * (DESIGN §6): they wait for the operator, so status says so plainly.
+ */
+static void
+print_unknown(json_t *u)
+{
+	char		 age[32];
+	json_int_t	 n = json_integer_value(json_object_get(u, "count"));
+
+	if (n <= 0)
+		return;
+	printf("unknown    %lld message(s)", (long long)n);
+	if (*cli_age(age, sizeof age, json_object_get(u, "oldest_at")) != '\0')
+		printf(", oldest %s ago", age);
+	printf(" (settle with: wacamp campaigns settle ID --sent | --failed)\n");
+}
+
 static void
 print_status(json_t *d)
 {
@@ -52,6 +70,7 @@ print_status(json_t *d)
 	    100 * json_real_value(json_object_get(d, "error_rate")),
 	    json_is_true(json_object_get(d, "error_alert")) ?
 	    "  ALERT" : "");
+	print_unknown(json_object_get(d, "unknown"));
 	if (json_integer_value(json_object_get(d, "search_pending")) > 0)
 		printf("search     indexing, %lld contacts to go (found by a "
 		    "slower scan meanwhile)\n", (long long)json_integer_value(

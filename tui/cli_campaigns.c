@@ -26,6 +26,26 @@ geti(json_t *o, const char *k)
 	return json_integer_value(json_object_get(o, k));
 }
 
+/*
+ * Unknown messages may have gone out (DESIGN §6): the daemon never posts
+ * them again by itself, so say how many wait for the operator, since
+ * when, and how to settle them.
+ */
+static void
+print_unknown(json_t *c)
+{
+	char	 age[32];
+
+	if (geti(c, "unknown") <= 0)
+		return;
+	printf("  unknown %lld", (long long)geti(c, "unknown"));
+	if (*cli_age(age, sizeof age, json_object_get(c,
+	    "unknown_oldest_at")) != '\0')
+		printf(", oldest %s ago", age);
+	printf(" (settle with: wacamp campaigns settle %lld --sent | "
+	    "--failed)\n", (long long)geti(c, "id"));
+}
+
 static void
 print_campaign(json_t *c)
 {
@@ -40,6 +60,7 @@ print_campaign(json_t *c)
 	    (long long)geti(c, "sent"), (long long)geti(c, "delivered"),
 	    (long long)geti(c, "read"), (long long)geti(c, "failed"),
 	    (long long)geti(c, "unknown"), (long long)geti(c, "cancelled"));
+	print_unknown(c);
 	if (json_object_get(c, "message_1") != NULL) {
 		printf("  message 1: ");
 		cli_puts_safe(json_string_value(json_object_get(c,
@@ -136,28 +157,120 @@ cmd_delete(struct cli *cl, int argc, char **argv)
 	    -1, print_deleted);
 }
 
+/*
+ * Retrying unknown messages posts them again: any that did go out reaches
+ * its contact twice. Say so, and ask unless --yes (which a script off a
+ * terminal must give), as relaunch does; on a terminal, a campaign with
+ * no unknown message has nothing to send twice and is not asked about.
+ */
+static int
+confirm_unknown(struct cli *cl, json_int_t id, int yes)
+{
+	json_t		*c;
+	json_int_t	 n = 0;
+	char		 q[256];
+	int		 rc;
+
+	if (!yes && isatty(STDIN_FILENO)) {
+		if ((c = cli_get(cl, "campaigns.get", json_pack("{s:I}", "id",
+		    id), -1, &rc)) == NULL)
+			return rc;
+		n = geti(c, "unknown");
+		json_decref(c);
+		if (n == 0)
+			return EXIT_OK;		/* nothing to send twice */
+	}
+	fprintf(stderr, "wacamp: --include-unknown posts the unknown messages "
+	    "again; any that did go out will reach its contact twice\n");
+	if (yes)
+		return EXIT_OK;
+	if (!isatty(STDIN_FILENO)) {
+		fprintf(stderr, "wacamp: pass --yes to retry them anyway, or "
+		    "settle them with: wacamp campaigns settle %lld --sent | "
+		    "--failed\n", (long long)id);
+		return EXIT_USAGE;
+	}
+	snprintf(q, sizeof q, "Send %lld unknown message(s) of campaign %lld "
+	    "again, at the risk of duplicates?", (long long)n, (long long)id);
+	if (!cli_confirm(q)) {
+		fprintf(stderr, "wacamp: not retried\n");
+		return EXIT_REFUSED;
+	}
+	return EXIT_OK;
+}
+
 static int
 cmd_retry(struct cli *cl, int argc, char **argv)
 {
 	json_t		*opts, *pos;
 	json_int_t	 id;
 	char		*end;
-	int		 unk;
+	int		 unk, yes, rc;
 
-	if (cli_parse(argc, argv, "include-unknown", &opts, &pos) == -1)
+	if (cli_parse(argc, argv, "include-unknown yes", &opts, &pos) == -1)
 		return EXIT_USAGE;
 	unk = json_is_true(json_object_get(opts, "include_unknown"));
+	yes = json_is_true(json_object_get(opts, "yes"));
 	id = json_array_size(pos) == 1 ? strtoll(json_string_value(
 	    json_array_get(pos, 0)), &end, 10) : 0;
-	if (id <= 0 || *end != '\0') {
+	rc = id <= 0 || *end != '\0' ? EXIT_USAGE : EXIT_OK;
+	json_decref(opts);
+	json_decref(pos);
+	if (rc != EXIT_OK)
+		return rc;
+	if (unk && (rc = confirm_unknown(cl, id, yes)) != EXIT_OK)
+		return rc;
+	return cli_call(cl, "campaigns.retry", json_pack("{s:I,s:b}", "id", id,
+	    "include_unknown", unk), -1, print_campaign);
+}
+
+/*
+ * Record what the operator saw in Wassenger's app for unknown messages:
+ * one (--message) or all of the campaign's. Nothing is posted.
+ */
+static int
+cmd_settle(struct cli *cl, int argc, char **argv)
+{
+	json_t		*opts, *pos, *args, *data, *m;
+	json_int_t	 id;
+	const char	*outcome;
+	char		*end;
+	int		 sent, failed, rc;
+
+	if (cli_parse(argc, argv, "sent failed message=#", &opts, &pos) == -1)
+		return EXIT_USAGE;
+	sent = json_is_true(json_object_get(opts, "sent"));
+	failed = json_is_true(json_object_get(opts, "failed"));
+	id = json_array_size(pos) == 1 ? strtoll(json_string_value(
+	    json_array_get(pos, 0)), &end, 10) : 0;
+	m = json_object_get(opts, "message");
+	if (id <= 0 || *end != '\0' || sent == failed ||
+	    (m != NULL && json_integer_value(m) <= 0)) {
+		if (sent && failed)
+			fprintf(stderr, "wacamp: --sent and --failed exclude "
+			    "each other\n");
+		else if (!sent && !failed)
+			fprintf(stderr, "wacamp: say what happened: --sent or "
+			    "--failed\n");
 		json_decref(opts);
 		json_decref(pos);
 		return EXIT_USAGE;
 	}
+	outcome = sent ? "sent" : "failed";
+	args = json_pack("{s:I,s:s}", "id", id, "outcome", outcome);
+	if (m != NULL)
+		json_object_set(args, "message", m);
 	json_decref(opts);
 	json_decref(pos);
-	return cli_call(cl, "campaigns.retry", json_pack("{s:I,s:b}", "id", id,
-	    "include_unknown", unk), -1, print_campaign);
+	if ((data = cli_get(cl, "campaigns.settle", args, -1, &rc)) == NULL)
+		return rc;
+	if (cl->json)
+		cli_print_json(data);
+	else
+		printf("settled %lld message(s) of campaign %lld as %s\n",
+		    (long long)geti(data, "settled"), (long long)id, outcome);
+	json_decref(data);
+	return EXIT_OK;
 }
 
 static int
@@ -165,7 +278,7 @@ cmd_relaunch(struct cli *cl, int argc, char **argv)
 {
 	json_t		*opts, *pos;
 	json_int_t	 id;
-	char		*end, *ans;
+	char		*end;
 	int		 yes;
 
 	if (cli_parse(argc, argv, "yes", &opts, &pos) == -1)
@@ -185,11 +298,8 @@ cmd_relaunch(struct cli *cl, int argc, char **argv)
 			    "audience again; pass --yes\n");
 			return EXIT_USAGE;
 		}
-		ans = cli_read_line("Send campaign again to its whole "
-		    "audience? [y/N] ");
-		yes = ans != NULL && (ans[0] == 'y' || ans[0] == 'Y');
-		free(ans);
-		if (!yes) {
+		if (!cli_confirm("Send campaign again to its whole "
+		    "audience?")) {
 			fprintf(stderr, "wacamp: not relaunched\n");
 			return EXIT_REFUSED;
 		}
@@ -341,8 +451,10 @@ const struct cli_cmd cli_campaigns_cmds[] = {
 	    "--category C [--category C...]", cmd_create },
 	{ "campaigns", "send", "ID", cmd_send },
 	{ "campaigns", "stop", "ID", cmd_stop },
-	{ "campaigns", "retry", "ID [--include-unknown]", cmd_retry },
+	{ "campaigns", "retry", "ID [--include-unknown [--yes]]", cmd_retry },
 	{ "campaigns", "relaunch", "ID [--yes]", cmd_relaunch },
+	{ "campaigns", "settle", "ID --sent | --failed [--message M]",
+	    cmd_settle },
 	{ "messages", "list", "[--campaign ID] [--status S]",
 	    cmd_messages_list },
 	{ NULL, NULL, NULL, NULL }

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <wchar.h>
 
@@ -234,6 +235,30 @@ str(json_t *o, const char *k)
 	return json_string_value(json_object_get(o, k));
 }
 
+/* How long ago unix time WHEN was ("12m", "3h05m"), "" when it is not one. */
+static const char *
+ago(char *buf, size_t len, json_t *when)
+{
+	long long	 s;
+
+	buf[0] = '\0';
+	if (!json_is_integer(when))
+		return buf;
+	s = (long long)time(NULL) - (long long)json_integer_value(when);
+	if (s < 0)
+		s = 0;
+	if (s < 60)
+		snprintf(buf, len, _("%llds"), s);
+	else if (s < 3600)
+		snprintf(buf, len, _("%lldm"), s / 60);
+	else if (s < 86400)
+		snprintf(buf, len, _("%lldh%02lldm"), s / 3600, s % 3600 / 60);
+	else
+		snprintf(buf, len, _("%lldd%02lldh"), s / 86400,
+		    s % 86400 / 3600);
+	return buf;
+}
+
 static attr_t
 level_attr(const char *level)
 {
@@ -371,6 +396,19 @@ draw_dash(struct tui *t)
 		put(y, x, COLS - x, _("ALERT"), pair(PAIR_BAD) | A_BOLD |
 		    A_REVERSE, 0);
 	y++;
+	/* Sends that may have gone out wait for the operator (DESIGN §6). */
+	c = json_object_get(s, "unknown");
+	if (num(c, "count") > 0) {
+		if (*ago(buf, sizeof buf, json_object_get(c, "oldest_at")))
+			putf(y++, 2, COLS - 4, pair(PAIR_WARN) | A_BOLD,
+			    _("Unknown: %lld message(s), oldest %s ago: "
+			    "settle them (Campaigns, u)"),
+			    (long long)num(c, "count"), buf);
+		else
+			putf(y++, 2, COLS - 4, pair(PAIR_WARN) | A_BOLD,
+			    _("Unknown: %lld message(s): settle them "
+			    "(Campaigns, u)"), (long long)num(c, "count"));
+	}
 	putf(y++, 2, COLS - 4, 0, "%s: %s    %s: %s",
 	    _("Provider"), str(s, "provider") ? str(s, "provider") :
 	    t->provider, _("Time zone"), str(s, "timezone") ?
@@ -699,6 +737,7 @@ draw_campaign(struct tui *t)
 	json_int_t	 tot, done;
 	int		 y = 2, x;
 	const char	*m;
+	char		 age[32];
 	static const char *counters[][2] = {
 		{ "total", N_("Total") }, { "pending", N_("Pending") },
 		{ "sent", N_("Sent") }, { "delivered", N_("Delivered") },
@@ -732,6 +771,20 @@ draw_campaign(struct tui *t)
 		    (long long)num(c, counters[i][0]));
 		x += 20;
 	}
+	y++;
+	/* Unknown: may have gone out; only the operator can settle them. */
+	if (num(c, "unknown") > 0) {
+		if (*ago(age, sizeof age, json_object_get(c,
+		    "unknown_oldest_at")))
+			putf(y, 2, COLS - 4, pair(PAIR_WARN) | A_BOLD,
+			    _("Unknown: %lld (oldest %s ago): u to settle"),
+			    (long long)num(c, "unknown"), age);
+		else
+			putf(y, 2, COLS - 4, pair(PAIR_WARN) | A_BOLD,
+			    _("Unknown: %lld: u to settle"),
+			    (long long)num(c, "unknown"));
+	} else
+		putf(y, 2, COLS - 4, 0, "%s: 0", _("Unknown"));
 	y += 2;
 	put(y++, 2, COLS - 4, _("Message 1"), A_BOLD, 0);
 	m = str(c, "message_1");
@@ -740,9 +793,9 @@ draw_campaign(struct tui *t)
 	m = str(c, "message_2");
 	put(y++, 4, COLS - 6, m ? m : _("(none)"), 0, 0);
 	y++;
-	putf(y, 2, COLS - 4, A_DIM, "s %s  x %s  t %s  l %s  d %s  q %s",
-	    _("send"), _("stop"), _("retry"), _("relaunch"), _("delete"),
-	    _("back"));
+	putf(y, 2, COLS - 4, A_DIM, "s %s  x %s  t %s  u %s  l %s  d %s  q %s",
+	    _("send"), _("stop"), _("retry"), _("settle"), _("relaunch"),
+	    _("delete"), _("back"));
 }
 
 static void
@@ -968,7 +1021,7 @@ draw_picker(struct tui *t)
 static void
 draw_confirm(struct tui *t)
 {
-	int	 w = 64, h = 5, y, x;
+	int	 w = t->confirm.choose != NULL ? 76 : 64, h = 5, y, x;
 
 	if (w > COLS - 2)
 		w = COLS - 2;
@@ -976,7 +1029,9 @@ draw_confirm(struct tui *t)
 	x = (COLS - w) / 2;
 	panel(y, x, h, w, _("Confirm"));
 	put(y + 2, x + 2, w - 4, t->confirm.text, A_REVERSE | A_BOLD, 0);
-	put(y + 4, x + 2, w - 4, _("y: yes   n: no"), A_REVERSE, 0);
+	put(y + 4, x + 2, w - 4, t->confirm.choose != NULL ?
+	    _("s: it went out (sent)   f: it did not (failed)   c: cancel") :
+	    _("y: yes   n: no"), A_REVERSE, 0);
 }
 
 void

@@ -174,6 +174,7 @@ static const struct tui_key keys_campaigns[] = {
 	{ "s", N_("send") },
 	{ "x", N_("stop") },
 	{ "t", N_("retry failed messages") },
+	{ "u", N_("settle unknown messages: sent or failed") },
 	{ "l", N_("relaunch") },
 	{ "d", N_("delete") },
 	{ NULL, NULL }
@@ -1183,6 +1184,31 @@ confirm(struct tui *t, void (*yes)(struct tui *, json_int_t), json_int_t id,
 	va_end(ap);
 	t->confirm.active = 1;
 	t->confirm.yes = yes;
+	t->confirm.choose = NULL;
+	t->confirm.choices = NULL;
+	t->confirm.target = id;
+	tui_dirty();
+}
+
+/* A question answered by one of the keys CHOICES (c, n, q or Esc cancel). */
+static void
+choose(struct tui *t, void (*fn)(struct tui *, json_int_t, int),
+    const char *choices, json_int_t id, const char *fmt, ...)
+    __attribute__((__format__(__printf__, 5, 6)));
+
+static void
+choose(struct tui *t, void (*fn)(struct tui *, json_int_t, int),
+    const char *choices, json_int_t id, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(t->confirm.text, sizeof t->confirm.text, fmt, ap);
+	va_end(ap);
+	t->confirm.active = 1;
+	t->confirm.yes = NULL;
+	t->confirm.choose = fn;
+	t->confirm.choices = choices;
 	t->confirm.target = id;
 	tui_dirty();
 }
@@ -1201,6 +1227,37 @@ ACTION(do_campaign_stop, "campaigns.stop")
 ACTION(do_campaign_retry, "campaigns.retry")
 ACTION(do_campaign_relaunch, "campaigns.relaunch")
 ACTION(do_user_delete, "users.delete")
+
+/* campaigns.settle's reply: how many were settled, as what (ARG). */
+static void
+settle_reply(json_t *data, json_t *err, void *arg)
+{
+	if (err != NULL) {
+		if (err_unknown(err))
+			flash(&T, 1, _("%s: not available on this daemon"),
+			    "campaigns.settle");
+		else
+			flash(&T, 1, "%s", err_msg(err));
+	} else
+		flash(&T, 0, _("Settled %lld message(s) as %s"),
+		    (long long)json_integer_value(json_object_get(data,
+		    "settled")), tui_status_name(arg));
+	event_active(refresh_ev, EV_TIMEOUT, 0);
+}
+
+/*
+ * Record what the operator saw in Wassenger's app for every unknown
+ * message of campaign ID; nothing is posted (DESIGN §6).
+ */
+static void
+do_campaign_settle(struct tui *t, json_int_t id, int ch)
+{
+	const char	*outcome = ch == 's' ? "sent" : "failed";
+
+	if (conn_call(t->conn, "campaigns.settle", json_pack("{s:I,s:s}", "id",
+	    id, "outcome", outcome), -1, settle_reply, (void *)outcome) == -1)
+		flash(t, 1, "%s", _("disconnected"));
+}
 
 static void
 do_campaign_delete(struct tui *t, json_int_t id)
@@ -1608,8 +1665,8 @@ categories_key(struct tui *t, int ch)
 static void
 campaigns_key(struct tui *t, int ch)
 {
-	json_t		*row = list_selected(&t->lists[V_CAMPAIGNS]);
-	json_int_t	 id = t->campaign_id;
+	json_t		*row = list_selected(&t->lists[V_CAMPAIGNS]), *src;
+	json_int_t	 id = t->campaign_id, unknown;
 	char		*name;
 
 	if (id == 0 && row != NULL)
@@ -1653,6 +1710,19 @@ campaigns_key(struct tui *t, int ch)
 	case 't':
 		confirm(t, do_campaign_retry, id,
 		    _("Retry the failed messages of %s?"), name);
+		break;
+	case 'u':
+		/* The detail's own campaign, else the list's selected one. */
+		src = t->campaign_id != 0 ? t->campaign : row;
+		if (src == NULL)
+			break;
+		unknown = json_integer_value(json_object_get(src, "unknown"));
+		if (unknown <= 0)
+			flash(t, 0, _("No unknown message in %s."), name);
+		else
+			choose(t, do_campaign_settle, "sf", id,
+			    _("What became of the %lld unknown message(s) of %s "
+			    "in Wassenger's app?"), (long long)unknown, name);
 		break;
 	case 'l':
 		confirm(t, do_campaign_relaunch, id,
@@ -1763,6 +1833,17 @@ key(struct tui *t, int ch, int fkey)
 	t->flash[0] = '\0';
 	if (fkey && ch == K_RESIZE) {
 		/* ncurses has resized already (screen_resize queued this). */
+		tui_dirty();
+		return;
+	}
+	if (t->confirm.active && t->confirm.choose != NULL) {
+		if (!fkey && ch > 0 && ch < 128 && ch != 'c' &&
+		    strchr(t->confirm.choices, ch) != NULL) {
+			t->confirm.active = 0;
+			t->confirm.choose(t, t->confirm.target, ch);
+		} else if (!fkey && (ch == 'c' || ch == 'n' || ch == ESC ||
+		    ch == 'q'))
+			t->confirm.active = 0;
 		tui_dirty();
 		return;
 	}

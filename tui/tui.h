@@ -107,11 +107,14 @@ struct tui_picker {
 	struct tui_field *field;	/* in t->form */
 };
 
+/* A yes/no question, or (CHOOSE set) one answered by a key of CHOICES. */
 struct tui_confirm {
 	int		 active;
 	char		 text[512];
 	json_int_t	 target;
 	void		(*yes)(struct tui *, json_int_t);
+	const char	*choices;	/* keys CHOOSE takes, e.g. "sf" */
+	void		(*choose)(struct tui *, json_int_t, int);
 };
 
 struct tui {

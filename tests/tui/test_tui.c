@@ -801,6 +801,89 @@ test_walk(void **state)
 	assert_true(wait_text("[stopped]", 10, 0));
 }
 
+static struct harness	 U;		/* a daemon with an unknown message */
+
+static int
+unknown_teardown(void **state)
+{
+	test_teardown(state);
+	harness_cleanup(&U);
+	return 0;
+}
+
+/*
+ * A send answered 500 against the fake may have gone out: the dashboard
+ * warns of it, the campaign screen counts it, u settles it.
+ */
+static void
+test_unknown(void **state)
+{
+	sqlite3		*db;
+	sqlite3_stmt	*st;
+	json_t		*rep;
+	FILE		*fp;
+	char		*r;
+	double		 t0;
+	long long	 n = 0;
+	int		 fd, code;
+
+	harness_init(&U, NULL);
+	assert_true(harness_fake_start(&U) > 0);
+	assert_non_null(fp = fopen(U.conf, "a"));
+	fprintf(fp, "[wassenger]\nprovider = wassenger\napi_url = "
+	    "http://127.0.0.1:%d/v1\napi_key = test-token\ndevice_id = "
+	    "6643f2a1b7c9d40012e5a1f0\ntimeout = 3s\n[pacing]\n"
+	    "interval = 10ms\njitter = 0\n", U.fake_port);
+	fclose(fp);
+	assert_int_equal(harness_start(&U), 0);
+	db_exec_at(&U, "INSERT INTO categories (name, created_at, updated_at) "
+	    "VALUES ('u', 0, 0); INSERT INTO contacts (full_number, first_name, "
+	    "last_name, created_at, updated_at) VALUES ('+33610000001', 'A', "
+	    "'B', 0, 0); INSERT INTO category_contacts (category_id, "
+	    "contact_id) VALUES (1, 1);");
+	r = harness_http(U.fake_port, "POST", "/_ctl/faults", "{\"faults\":"
+	    "[{\"path\":\"/v1/messages\",\"status\":500}]}", &code);
+	free(r);
+	assert_int_equal(code, 200);
+	assert_true((fd = harness_connect(&U)) != -1);
+	rep = harness_call(fd, "campaigns.create", json_pack("{s:s,s:s,s:[s]}",
+	    "name", "Maybe", "message_1", "Hi", "categories", "u"));
+	json_decref(rep);
+	rep = harness_call(fd, "campaigns.send", json_pack("{s:i}", "id", 1));
+	assert_true(json_is_true(json_object_get(rep, "ok")));
+	json_decref(rep);
+	close(fd);
+	assert_int_equal(sqlite3_open(U.db, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	for (t0 = harness_now(); n != 1 && harness_now() - t0 < 10;
+	    usleep(50000)) {
+		assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM "
+		    "messages WHERE state = 'unknown'", -1, &st, NULL),
+		    SQLITE_OK);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			n = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+	assert_int_equal(n, 1);
+
+	target = &U;
+	session_start("C.UTF-8", 100, 30);
+	assert_true(wait_text("Today's usage", 10, 0));
+	assert_true(wait_text("Unknown: 1 message(s), oldest ", 10, 0));
+	keys("5");
+	assert_true(wait_text("Maybe", 10, 0));
+	keys("Enter");
+	assert_true(wait_text("Unknown: 1 (oldest ", 10, 0));
+	keys("u");
+	assert_true(wait_text("What became of the 1 unknown message(s) of "
+	    "Maybe", 5, 0));
+	keys("f");
+	assert_true(wait_text("Settled 1 message(s) as failed", 10, 0));
+	assert_true(wait_text("Unknown: 0", 10, 0));
+	assert_true(wait_text("Failed: 1", 10, 0));
+}
+
 int
 main(void)
 {
@@ -815,6 +898,7 @@ main(void)
 		cmocka_unit_test_teardown(test_statistics, test_teardown),
 		cmocka_unit_test_teardown(test_categories_users, test_teardown),
 		cmocka_unit_test_teardown(test_login, test_teardown),
+		cmocka_unit_test_teardown(test_unknown, unknown_teardown),
 		cmocka_unit_test_teardown(test_walk, walk_teardown),
 	};
 
