@@ -5,8 +5,7 @@
 
 #include "cli.h"
 #include "log.h"
-
-int	tui_main(int, char **);
+#include "tui.h"
 
 int
 main(int argc, char *argv[])

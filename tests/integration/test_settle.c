@@ -20,8 +20,8 @@
 #include <sqlite3.h>
 
 #include "harness.h"
+#include "kit.h"
 
-#define FW_DEVICE	"6643f2a1b7c9d40012e5a1f0"
 #define NUNKNOWN	3
 
 static struct harness	 H;
@@ -30,58 +30,10 @@ static json_int_t	 camp;		/* the campaign with unknown messages */
 static json_int_t	 first;		/* the unknown message settled as sent */
 static time_t		 t_launch;
 
-static void
-sql(const char *q)
-{
-	sqlite3	*db;
-	char	*err = NULL;
-
-	assert_int_equal(sqlite3_open(H.db, &db), SQLITE_OK);
-	sqlite3_busy_timeout(db, 5000);
-	if (sqlite3_exec(db, q, NULL, NULL, &err) != SQLITE_OK)
-		fail_msg("sql %s: %s", q, err);
-	sqlite3_close(db);
-}
-
-static long long
-sql_int(const char *q)
-{
-	sqlite3		*db;
-	sqlite3_stmt	*st;
-	long long	 v = -1;
-
-	if (sqlite3_open(H.db, &db) != SQLITE_OK)
-		return -1;
-	sqlite3_busy_timeout(db, 5000);
-	if (sqlite3_prepare_v2(db, q, -1, &st, NULL) == SQLITE_OK) {
-		if (sqlite3_step(st) == SQLITE_ROW)
-			v = sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
-	}
-	sqlite3_close(db);
-	return v;
-}
-
-static json_t *
-call_ok(const char *cmd, json_t *args)
-{
-	json_t	*rep = harness_call(fd, cmd, args), *data;
-	char	*s;
-
-	assert_non_null(rep);
-	if (!json_is_true(json_object_get(rep, "ok"))) {
-		s = json_dumps(rep, 0);
-		fail_msg("%s: %s", cmd, s);
-	}
-	data = json_incref(json_object_get(rep, "data"));
-	json_decref(rep);
-	return data;
-}
-
 static json_t *
 get_campaign(void)
 {
-	return call_ok("campaigns.get", json_pack("{s:I}", "id", camp));
+	return kit_call_ok(fd, "campaigns.get", json_pack("{s:I}", "id", camp));
 }
 
 static json_int_t
@@ -94,20 +46,10 @@ geti(json_t *o, const char *k)
 static size_t
 posts(void)
 {
-	char	*body;
-	json_t	*j, *arr;
-	size_t	 n;
-	int	 st;
+	json_t	*arr = kit_fake_requests(&H, "/v1/messages");
+	size_t	 n = json_array_size(arr);
 
-	body = harness_http(H.fake_port, "GET", "/_ctl/requests?path="
-	    "/v1/messages", NULL, &st);
-	assert_int_equal(st, 200);
-	j = json_loads(body, 0, NULL);
-	free(body);
-	assert_non_null(j);
-	arr = json_is_array(j) ? j : json_object_get(j, "requests");
-	n = json_array_size(arr);
-	json_decref(j);
+	json_decref(arr);
 	return n;
 }
 
@@ -179,7 +121,7 @@ setup(void **state)
 	fclose(fp);
 	if (harness_start(&H) == -1)
 		return -1;
-	sql("INSERT INTO categories (name, created_at, updated_at) VALUES "
+	kit_sql(&H, "INSERT INTO categories (name, created_at, updated_at) VALUES "
 	    "('settle', 0, 0);"
 	    "INSERT INTO contacts (full_number, first_name, last_name, "
 	    "created_at, updated_at) VALUES ('+33610000001', 'A', 'One', 0, 0),"
@@ -206,18 +148,18 @@ setup(void **state)
 	}
 	if ((fd = harness_connect(&H)) == -1)
 		return -1;
-	d = call_ok("campaigns.create", json_pack("{s:s,s:s,s:[s]}", "name",
+	d = kit_call_ok(fd, "campaigns.create", json_pack("{s:s,s:s,s:[s]}", "name",
 	    "Settle", "message_1", "Hello {{first_name}}", "categories",
 	    "settle"));
 	camp = geti(d, "id");
 	json_decref(d);
 	t_launch = time(NULL);
-	json_decref(call_ok("campaigns.send", json_pack("{s:I}", "id", camp)));
+	json_decref(kit_call_ok(fd, "campaigns.send", json_pack("{s:I}", "id", camp)));
 	/* The store says when the sends are over; the counters are checked
 	 * by the tests. */
 	for (t0 = harness_now(); harness_now() - t0 < 15; usleep(50000))
-		if (sql_int("SELECT count(*) FROM messages WHERE state = "
-		    "'unknown'") == NUNKNOWN && sql_int("SELECT count(*) FROM "
+		if (kit_sql_int(&H, "SELECT count(*) FROM messages WHERE state = "
+		    "'unknown'") == NUNKNOWN && kit_sql_int(&H, "SELECT count(*) FROM "
 		    "messages WHERE state IN ('pending', 'sending')") == 0)
 			return 0;
 	fprintf(stderr, "test_settle: the sends did not end unknown\n");
@@ -264,7 +206,7 @@ test_usage(void **state)
 	expect(a, 2, NULL);
 	/* The help lists the verb. */
 	expect("--help", 0, "campaigns settle ID --sent | --failed");
-	assert_int_equal(sql_int("SELECT count(*) FROM messages WHERE state = "
+	assert_int_equal(kit_sql_int(&H, "SELECT count(*) FROM messages WHERE state = "
 	    "'unknown'"), NUNKNOWN);
 }
 
@@ -329,7 +271,7 @@ test_retry_unknown_needs_yes(void **state)
 	free(err);
 	usleep(300000);
 	assert_int_equal(posts(), NUNKNOWN);
-	assert_int_equal(sql_int("SELECT count(*) FROM messages WHERE state = "
+	assert_int_equal(kit_sql_int(&H, "SELECT count(*) FROM messages WHERE state = "
 	    "'unknown'"), NUNKNOWN);
 }
 
@@ -341,7 +283,7 @@ test_settle_one_sent(void **state)
 	char	*out, *err, a[128], want[128];
 	size_t	 i;
 
-	d = call_ok("messages.list", json_pack("{s:I,s:s}", "campaign", camp,
+	d = kit_call_ok(fd, "messages.list", json_pack("{s:I,s:s}", "campaign", camp,
 	    "status", "unknown"));
 	assert_int_equal(geti(d, "total"), NUNKNOWN);
 	first = geti(json_array_get(json_object_get(d, "items"), 0), "id");
@@ -357,7 +299,7 @@ test_settle_one_sent(void **state)
 	free(out);
 	free(err);
 
-	d = call_ok("messages.list", json_pack("{s:I}", "campaign", camp));
+	d = kit_call_ok(fd, "messages.list", json_pack("{s:I}", "campaign", camp));
 	json_array_foreach(json_object_get(d, "items"), i, m)
 		if (geti(m, "id") == first)
 			assert_string_equal(json_string_value(json_object_get(m,
