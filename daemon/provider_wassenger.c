@@ -247,6 +247,22 @@ error_text(struct xfer *x, long http, char *buf, size_t len)
 	json_decref(j);
 }
 
+/*
+ * Whether any of the request may have gone out: libcurl got past connect
+ * and TLS (pretransfer time) or counted request bytes. Only a transfer
+ * that never got that far is proof that nothing was posted.
+ */
+static int
+request_went_out(struct xfer *x)
+{
+	curl_off_t	 pre = 0;
+	long		 reqsize = 0;
+
+	curl_easy_getinfo(x->easy, CURLINFO_PRETRANSFER_TIME_T, &pre);
+	curl_easy_getinfo(x->easy, CURLINFO_REQUEST_SIZE, &reqsize);
+	return pre > 0 || reqsize > 0;
+}
+
 /* What a transport error means for a request, in words. */
 static void
 transport_text(struct xfer *x, CURLcode cc, int sent, long http, char *buf,
@@ -363,16 +379,13 @@ done_send(struct xfer *x, CURLcode cc, long http)
 {
 	struct provider_result	 res;
 	json_t			*j = NULL;
-	curl_off_t		 pre = 0, ra = 0;
-	long			 reqsize = 0;
+	curl_off_t		 ra = 0;
 	const char		*code = NULL;
 	int			 sent;
 
 	memset(&res, 0, sizeof res);
 	res.http = (int)http;
-	curl_easy_getinfo(x->easy, CURLINFO_PRETRANSFER_TIME_T, &pre);
-	curl_easy_getinfo(x->easy, CURLINFO_REQUEST_SIZE, &reqsize);
-	sent = pre > 0 || reqsize > 0;
+	sent = request_went_out(x);
 	if (cc != CURLE_OK) {
 		res.outcome = provider_classify(cc, sent, (int)http, NULL);
 		transport_text(x, cc, sent, http, res.error, sizeof res.error);
@@ -640,7 +653,8 @@ done_lookup(struct xfer *x, CURLcode cc, long http)
 	memset(&res, 0, sizeof res);
 	res.http = (int)http;
 	if (cc != CURLE_OK) {
-		transport_text(x, cc, 1, http, res.error, sizeof res.error);
+		transport_text(x, cc, request_went_out(x), http, res.error,
+		    sizeof res.error);
 		goto fail;
 	}
 	if (http != 200) {
