@@ -13,7 +13,6 @@
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
-#include "pacer.h"
 #include "provider.h"
 #include "webhook.h"
 #include "xmalloc.h"
@@ -29,6 +28,7 @@ struct simev {
 	int64_t			 id;
 	provider_send_cb	 send_cb;
 	provider_verify_cb	 verify_cb;
+	provider_lookup_cb	 lookup_cb;
 	struct provider_result	 res;
 	char			*body;		/* webhook body to ingest */
 	int			 exists;
@@ -78,6 +78,8 @@ simev_fire(evutil_socket_t fd, short what, void *arg)
 		e->send_cb(d, e->id, &e->res);
 	} else if (e->verify_cb != NULL)
 		e->verify_cb(d, e->id, e->exists, "");
+	else if (e->lookup_cb != NULL)
+		e->lookup_cb(d, e->id, -1, &e->res);
 	else if (e->body != NULL &&
 	    webhook_ingest(d, e->body, strlen(e->body), err, sizeof err) == -1)
 		log_warnx("simulator: event refused: %s", err);
@@ -166,6 +168,8 @@ sim_send(struct provider *pv, const struct provider_msg *m,
 	e->send_cb = cb;
 	e->res.outcome = PROV_SENT;
 	e->res.http = 201;
+	snprintf(e->res.device, sizeof e->res.device, "%s", m->device != NULL ?
+	    m->device : SIM_DEVICE);
 	hex(e->res.wass_id, 24);
 	for (size_t i = 0; i < 24; i++)
 		e->res.wass_id[i] = (char)tolower((unsigned char)
@@ -219,6 +223,21 @@ sim_verify(struct provider *pv, int64_t id, const char *phone,
 	return 0;
 }
 
+/* The simulator keeps no listing: a lookup can never tell. */
+static int
+sim_lookup(struct provider *pv, int64_t id, const char *ref, int64_t since,
+    provider_lookup_cb cb)
+{
+	struct simev	*e;
+
+	e = simev_at((struct sim *)pv, between(50, 200));
+	e->id = id;
+	e->lookup_cb = cb;
+	snprintf(e->res.error, sizeof e->res.error, "simulator: no message "
+	    "listing to look up");
+	return 0;
+}
+
 static void
 sim_free(struct provider *pv)
 {
@@ -242,6 +261,7 @@ provider_sim_new(struct daemon *d)
 	    "events are made up");
 	s->pv.send = sim_send;
 	s->pv.verify = sim_verify;
+	s->pv.lookup = sim_lookup;
 	s->pv.free = sim_free;
 	LIST_INIT(&s->evs);
 	return &s->pv;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <curl/curl.h>
 #include <event2/event.h>
@@ -18,7 +19,14 @@
 
 #define RESP_MAX	(256 * 1024)
 
-enum xfer_kind { X_SEND, X_HEALTH, X_VERIFY };
+/* A lookup reads at most this many pages of the listing, of LOOKUP_SIZE. */
+#define LOOKUP_PAGES	20
+#define LOOKUP_SIZE	100
+
+/* A Retry-After longer than this is read as this (and cannot overflow). */
+#define RETRY_AFTER_MAX	(24 * 3600)
+
+enum xfer_kind { X_SEND, X_DEVCHECK, X_HEALTH, X_VERIFY, X_LOOKUP };
 
 struct xfer {
 	LIST_ENTRY(xfer)	 entry;
@@ -32,6 +40,13 @@ struct xfer {
 	int64_t			 id;
 	provider_send_cb	 send_cb;
 	provider_verify_cb	 verify_cb;
+	provider_lookup_cb	 lookup_cb;
+	char			*device;	/* X_SEND: the device posted from */
+	struct provider_result	 res;		/* X_DEVCHECK: the send's result */
+	char			*ref;		/* X_LOOKUP: the reference sought */
+	int64_t			 since;		/* X_LOOKUP: read back to here */
+	int64_t			 last_at;	/* X_LOOKUP: oldest createdAt seen */
+	int			 page;		/* X_LOOKUP: this page's number */
 	char			 errbuf[CURL_ERROR_SIZE];
 };
 
@@ -143,9 +158,18 @@ xfer_free(struct xfer *x)
 	curl_slist_free_all(x->hdrs);
 	free(x->out);
 	free(x->resp);
+	free(x->device);
+	free(x->ref);
 	free(x);
 }
 
+/*
+ * A transfer of PATH under the API URL, a POST of BODY or a GET when BODY
+ * is NULL. A send must never be replayed by libcurl: it gets its own
+ * connection, HTTP/1.1 and no reuse, so a POST that died on a kept-alive
+ * connection is never posted again behind our back (DESIGN §6). Health,
+ * verify and lookup requests may reuse connections.
+ */
 static struct xfer *
 xfer_new(struct wass *w, int kind, const char *path, const char *body)
 {
@@ -183,6 +207,12 @@ xfer_new(struct wass *w, int kind, const char *path, const char *body)
 	curl_easy_setopt(x->easy, CURLOPT_SSL_VERIFYHOST, 2L);
 	curl_easy_setopt(x->easy, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(x->easy, CURLOPT_USERAGENT, "wacampd/" WACAMP_VERSION);
+	if (kind == X_SEND) {
+		curl_easy_setopt(x->easy, CURLOPT_FRESH_CONNECT, 1L);
+		curl_easy_setopt(x->easy, CURLOPT_FORBID_REUSE, 1L);
+		curl_easy_setopt(x->easy, CURLOPT_HTTP_VERSION,
+		    (long)CURL_HTTP_VERSION_1_1);
+	}
 	if (body != NULL) {
 		x->out = xstrdup(body);
 		curl_easy_setopt(x->easy, CURLOPT_POSTFIELDS, x->out);
@@ -195,54 +225,236 @@ xfer_new(struct wass *w, int kind, const char *path, const char *body)
 	return x;
 }
 
+/* The response body as JSON, NULL if there is none or it does not parse. */
+static json_t *
+xfer_json(struct xfer *x)
+{
+	return x->resp != NULL ? json_loads(x->resp, 0, NULL) : NULL;
+}
+
 /* "HTTP 400 phone:invalid: message" from an error body. */
 static void
 error_text(struct xfer *x, long http, char *buf, size_t len)
 {
-	json_t		*j = x->resp ? json_loads(x->resp, 0, NULL) : NULL;
+	json_t		*j = xfer_json(x);
 	const char	*code = NULL, *msg = NULL;
 
 	if (j != NULL) {
 		code = json_string_value(json_object_get(j, "errorCode"));
 		msg = json_string_value(json_object_get(j, "message"));
 	}
-	snprintf(buf, len, "HTTP %ld%s%s%s%s", http, code ? " " : "",
+	snprintf(buf, len, "HTTP %ld%s%s%s%.160s", http, code ? " " : "",
 	    code ? code : "", msg ? ": " : "", msg ? msg : "");
 	json_decref(j);
 }
 
+/*
+ * Whether any of the request may have gone out: libcurl got past connect
+ * and TLS (pretransfer time) or counted request bytes. Only a transfer
+ * that never got that far is proof that nothing was posted.
+ */
+static int
+request_went_out(struct xfer *x)
+{
+	curl_off_t	 pre = 0;
+	long		 reqsize = 0;
+
+	curl_easy_getinfo(x->easy, CURLINFO_PRETRANSFER_TIME_T, &pre);
+	curl_easy_getinfo(x->easy, CURLINFO_REQUEST_SIZE, &reqsize);
+	return pre > 0 || reqsize > 0;
+}
+
+/* What a transport error means for a request, in words. */
+static void
+transport_text(struct xfer *x, CURLcode cc, int sent, long http, char *buf,
+    size_t len)
+{
+	const char	*detail = *x->errbuf ? x->errbuf : curl_easy_strerror(cc);
+	char		 after[32] = "";
+
+	if (http != 0)
+		snprintf(after, sizeof after, " after HTTP %ld", http);
+	switch (cc) {
+	case CURLE_OPERATION_TIMEDOUT:
+		snprintf(buf, len, "timeout %s%s (%.120s)", sent ?
+		    "after the request was sent" : "before the request went out",
+		    after, detail);
+		break;
+	case CURLE_GOT_NOTHING:
+		snprintf(buf, len, "connection closed without an answer after "
+		    "the request was sent (%.120s)", detail);
+		break;
+	case CURLE_SEND_ERROR:
+		snprintf(buf, len, "connection reset while sending the request "
+		    "(%.120s)", detail);
+		break;
+	case CURLE_RECV_ERROR:
+		snprintf(buf, len, "connection reset after the request was "
+		    "sent%s (%.120s)", after, detail);
+		break;
+	default:
+		snprintf(buf, len, "%.200s%s", detail, after);
+		break;
+	}
+}
+
+/* A device named by an answer: a string, or an object with an id. */
+static void
+json_device(json_t *v, char *buf, size_t len)
+{
+	const char	*s;
+
+	if (json_is_object(v))
+		v = json_object_get(v, "id");
+	if ((s = json_string_value(v)) != NULL)
+		snprintf(buf, len, "%s", s);
+}
+
+/* Wassenger's id, waId and device of a message resource into RES. */
+static void
+message_ids(json_t *m, struct provider_result *res)
+{
+	const char	*s;
+
+	if ((s = json_string_value(json_object_get(m, "id"))) != NULL)
+		snprintf(res->wass_id, sizeof res->wass_id, "%s", s);
+	if ((s = json_string_value(json_object_get(m, "waId"))) != NULL)
+		snprintf(res->wa_id, sizeof res->wa_id, "%s", s);
+	json_device(json_object_get(m, "device"), res->device,
+	    sizeof res->device);
+}
+
+/* Hand a send's result to its owner; the provider is done with it. */
+static void
+send_finish(struct xfer *x, struct provider_result *res)
+{
+	x->w->pv.inflight--;
+	x->send_cb(x->w->pv.d, x->id, res);
+}
+
+/* After a 404 without a phone: errorCode, ask whether the device exists. */
+static void
+check_device(struct xfer *x, struct provider_result *res)
+{
+	struct xfer	*c;
+	json_t		*j = xfer_json(x);
+	const char	*msg;
+	char		*path, *dev;
+
+	msg = json_string_value(json_object_get(j, "message"));
+	snprintf(res->error, sizeof res->error, "HTTP %d on send%s%.100s%s",
+	    res->http, msg ? " (" : "", msg ? msg : "", msg ? ")" : "");
+	json_decref(j);
+	if (x->device == NULL || *x->device == '\0') {
+		res->outcome = provider_classify_device(0);
+		snprintf(res->error + strlen(res->error), sizeof res->error -
+		    strlen(res->error), "; no device to check");
+		send_finish(x, res);
+		return;
+	}
+	dev = curl_easy_escape(x->easy, x->device, 0);
+	xasprintf(&path, "/devices/%s", dev != NULL ? dev : "");
+	curl_free(dev);
+	c = xfer_new(x->w, X_DEVCHECK, path, NULL);
+	free(path);
+	if (c == NULL) {
+		res->outcome = provider_classify_device(0);
+		snprintf(res->error + strlen(res->error), sizeof res->error -
+		    strlen(res->error), "; the device check could not start");
+		send_finish(x, res);
+		return;
+	}
+	/* The send's callback moves to the check; it runs once, from there. */
+	c->id = x->id;
+	c->send_cb = x->send_cb;
+	c->res = *res;
+}
+
+/*
+ * A POST /messages ended: map it through the fault table. Whether the
+ * request went out decides what a timeout means; nothing is known to have
+ * gone out only if libcurl never got to the point of sending.
+ */
 static void
 done_send(struct xfer *x, CURLcode cc, long http)
 {
 	struct provider_result	 res;
-	json_t			*j;
-	const char		*s;
+	json_t			*j = NULL;
+	curl_off_t		 ra = 0;
+	const char		*code = NULL;
+	int			 sent;
 
 	memset(&res, 0, sizeof res);
 	res.http = (int)http;
+	sent = request_went_out(x);
 	if (cc != CURLE_OK) {
-		res.outcome = provider_classify(cc, 1, 0, NULL);
-		snprintf(res.error, sizeof res.error, "%s", cc ==
-		    CURLE_OPERATION_TIMEDOUT ? "timeout" : *x->errbuf ?
-		    x->errbuf : curl_easy_strerror(cc));
-	} else {
-		res.outcome = provider_classify(CURLE_OK, 1, (int)http, NULL);
-		if (res.outcome == PROV_CHECK_DEVICE)
-			res.outcome = PROV_UNKNOWN;
-		if (res.outcome == PROV_SENT) {
-			j = x->resp ? json_loads(x->resp, 0, NULL) : NULL;
-			if ((s = json_string_value(json_object_get(j, "id"))))
-				snprintf(res.wass_id, sizeof res.wass_id, "%s",
-				    s);
-			if ((s = json_string_value(json_object_get(j,
-			    "waId"))))
-				snprintf(res.wa_id, sizeof res.wa_id, "%s", s);
-			json_decref(j);
-		} else
-			error_text(x, http, res.error, sizeof res.error);
+		res.outcome = provider_classify(cc, sent, (int)http, NULL);
+		transport_text(x, cc, sent, http, res.error, sizeof res.error);
+		send_finish(x, &res);
+		return;
 	}
-	x->w->pv.inflight--;
-	x->send_cb(x->w->pv.d, x->id, &res);
+	j = xfer_json(x);
+	if (http < 200 || http > 299)
+		code = json_string_value(json_object_get(j, "errorCode"));
+	res.outcome = provider_classify(CURLE_OK, sent, (int)http, code);
+	switch (res.outcome) {
+	case PROV_SENT:
+		message_ids(j, &res);
+		if (*res.wass_id == '\0')
+			snprintf(res.error, sizeof res.error, "HTTP %ld without "
+			    "a message id", http);
+		break;
+	case PROV_RATE_LIMITED:
+		curl_easy_getinfo(x->easy, CURLINFO_RETRY_AFTER, &ra);
+		if (ra > RETRY_AFTER_MAX)
+			ra = RETRY_AFTER_MAX;
+		if (ra > 0)
+			res.retry_after_ms = (int64_t)ra * 1000;
+		error_text(x, http, res.error, sizeof res.error);
+		break;
+	default:
+		error_text(x, http, res.error, sizeof res.error);
+		break;
+	}
+	json_decref(j);
+	if (res.outcome == PROV_CHECK_DEVICE)
+		check_device(x, &res);
+	else
+		send_finish(x, &res);
+}
+
+/* The device check after a 404 on send decides the send's outcome. */
+static void
+done_devcheck(struct xfer *x, CURLcode cc, long http)
+{
+	struct provider_result	 res = x->res;
+	int			 dh = cc == CURLE_OK ? (int)http : 0;
+	const char		*what;
+	char			 why[256];
+
+	res.outcome = provider_classify_device(dh);
+	switch (dh) {
+	case 0:
+		what = *x->errbuf ? x->errbuf : curl_easy_strerror(cc);
+		break;
+	case 404:
+		what = "device unknown to this key";
+		break;
+	case 401:
+	case 403:
+		what = "the API key is refused";
+		break;
+	case 200:
+		what = "the device exists; the 404 is not about it";
+		break;
+	default:
+		what = "no answer about the device";
+		break;
+	}
+	snprintf(why, sizeof why, "%.150s; device check: HTTP %d (%.60s)",
+	    res.error, dh, what);
+	snprintf(res.error, sizeof res.error, "%s", why);
+	send_finish(x, &res);
 }
 
 static void
@@ -258,7 +470,7 @@ done_health(struct xfer *x, CURLcode cc, long http)
 		snprintf(pv->health, sizeof pv->health, "health check failed: "
 		    "%.100s", *x->errbuf ? x->errbuf : curl_easy_strerror(cc));
 	} else if (http == 200) {
-		j = x->resp ? json_loads(x->resp, 0, NULL) : NULL;
+		j = xfer_json(x);
 		if (json_is_array(j))
 			st = json_string_value(json_object_get(json_object_get(
 			    json_array_get(j, 0), "session"), "status"));
@@ -295,13 +507,221 @@ done_verify(struct xfer *x, CURLcode cc, long http)
 		if (http == 404)
 			r = 0;
 		else if (http == 200) {
-			j = x->resp ? json_loads(x->resp, 0, NULL) : NULL;
+			j = xfer_json(x);
 			r = json_is_true(json_object_get(j, "exists"));
 			json_decref(j);
 		} else
 			error_text(x, http, why, sizeof why);
 	}
 	x->verify_cb(x->w->pv.d, x->id, r, why);
+}
+
+/*
+ * Unix seconds of an ISO 8601 date-time ("2025-05-12T09:30:00.412Z",
+ * "+02:00" offsets too), or of a number (seconds, or milliseconds when
+ * large). -1 when V is none of these.
+ */
+static int64_t
+json_time(json_t *v)
+{
+	struct tm	 tm;
+	const char	*s, *p;
+	int		 n = 0, oh, om, sign;
+	int64_t		 t;
+
+	if (json_is_integer(v)) {
+		t = (int64_t)json_integer_value(v);
+		return t > INT64_C(100000000000) ? t / 1000 : t;
+	}
+	if ((s = json_string_value(v)) == NULL)
+		return -1;
+	memset(&tm, 0, sizeof tm);
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon,
+	    &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6 ||
+	    n == 0)
+		return -1;
+	p = s + n;
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	if ((t = (int64_t)timegm(&tm)) == -1)
+		return -1;
+	if (*p == 'Z' && p[1] == '\0')
+		return t;
+	if ((*p != '+' && *p != '-') || strlen(p) < 5)
+		return -1;
+	sign = *p == '-' ? -1 : 1;
+	if (sscanf(p + 1, "%2d:%2d", &oh, &om) != 2 &&
+	    sscanf(p + 1, "%2d%2d", &oh, &om) != 2)
+		return -1;
+	return t - sign * (int64_t)(oh * 3600 + om * 60);
+}
+
+/* The items of a listing: a top-level array or one under a known key. */
+static json_t *
+listing_items(json_t *j)
+{
+	static const char *const keys[] = { "data", "items", "messages",
+	    "results" };
+	json_t		*v;
+	size_t		 i;
+
+	if (json_is_array(j))
+		return j;
+	if (!json_is_object(j))
+		return NULL;
+	for (i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		if (json_is_array(v = json_object_get(j, keys[i])))
+			return v;
+	return NULL;
+}
+
+/* How far a message went (WH_ACK_* levels), from its two status fields. */
+static int
+message_ack(json_t *m)
+{
+	static const struct {
+		const char	*name;
+		int		 ack;
+	} levels[] = {
+		{ "sent", 1 }, { "processed", 1 }, { "revoked", 1 },
+		{ "delivered", 2 },
+		{ "read", 3 }, { "readed", 3 }, { "played", 3 },
+		{ "failed", -1 }, { "cancelled", -1 }, { "removed", -1 },
+		{ "expired", -1 }, { "invalid", -1 },
+	};
+	const char	*st[2];
+	int		 best = 0, failed = 0;
+	size_t		 i, k;
+
+	st[0] = json_string_value(json_object_get(m, "deliveryStatus"));
+	st[1] = json_string_value(json_object_get(m, "status"));
+	for (k = 0; k < 2; k++) {
+		if (st[k] == NULL)
+			continue;
+		for (i = 0; i < sizeof levels / sizeof levels[0]; i++) {
+			if (strcmp(st[k], levels[i].name) != 0)
+				continue;
+			if (levels[i].ack < 0)
+				failed = 1;
+			else if (levels[i].ack > best)
+				best = levels[i].ack;
+		}
+	}
+	/* A message that went out stays out, whatever came after. */
+	if (best > 0)
+		return best;
+	return failed ? -1 : 0;
+}
+
+/* Ask for page PAGE of the message listing, newest first. */
+static struct xfer *
+lookup_page(struct wass *w, int page)
+{
+	char	 path[64];
+
+	snprintf(path, sizeof path, "/messages?size=%d&page=%d", LOOKUP_SIZE,
+	    page);
+	return xfer_new(w, X_LOOKUP, path, NULL);
+}
+
+static void
+lookup_finish(struct xfer *x, int found, struct provider_result *res)
+{
+	x->lookup_cb(x->w->pv.d, x->id, found, res);
+}
+
+/*
+ * One page of a lookup. The listing is read newest first: the reference
+ * found anywhere on a page settles it; an item created before SINCE ends
+ * the search without it, but only while the listing has really come
+ * newest first; "not there" must never be said by mistake, so anything
+ * short of that proof (an unknown order, the page bound) is "cannot tell".
+ */
+static void
+done_lookup(struct xfer *x, CURLcode cc, long http)
+{
+	struct provider_result	 res;
+	struct xfer		*n;
+	json_t			*j = NULL, *items, *m;
+	const char		*r;
+	int64_t			 at;
+	size_t			 i;
+	int			 older = 0, unordered = 0;
+
+	memset(&res, 0, sizeof res);
+	res.http = (int)http;
+	if (cc != CURLE_OK) {
+		transport_text(x, cc, request_went_out(x), http, res.error,
+		    sizeof res.error);
+		goto fail;
+	}
+	if (http != 200) {
+		error_text(x, http, res.error, sizeof res.error);
+		if (http == 404)
+			snprintf(res.error + strlen(res.error), sizeof res.error
+			    - strlen(res.error), " (the listing is not served)");
+		goto fail;
+	}
+	j = xfer_json(x);
+	if ((items = listing_items(j)) == NULL) {
+		snprintf(res.error, sizeof res.error, "page %d of the message "
+		    "listing is not a list of messages", x->page);
+		goto fail;
+	}
+	json_array_foreach(items, i, m) {
+		r = json_string_value(json_object_get(m, "reference"));
+		if (r != NULL && strcmp(r, x->ref) == 0) {
+			message_ids(m, &res);
+			res.ack = message_ack(m);
+			json_decref(j);
+			lookup_finish(x, 1, &res);
+			return;
+		}
+		if ((at = json_time(json_object_get(m, "createdAt"))) == -1)
+			continue;
+		if (at > x->last_at)
+			unordered = 1;
+		x->last_at = at;
+		if (at < x->since)
+			older = 1;
+	}
+	if (unordered) {
+		snprintf(res.error, sizeof res.error, "the message listing is "
+		    "not newest first (page %d)", x->page);
+		goto fail;
+	}
+	if (older || json_array_size(items) == 0) {
+		json_decref(j);
+		lookup_finish(x, 0, &res);
+		return;
+	}
+	if (x->page + 1 >= LOOKUP_PAGES) {
+		snprintf(res.error, sizeof res.error, "not in the %d newest "
+		    "messages, and none of them older than the claim",
+		    LOOKUP_PAGES * LOOKUP_SIZE);
+		goto fail;
+	}
+	if ((n = lookup_page(x->w, x->page + 1)) == NULL) {
+		snprintf(res.error, sizeof res.error, "page %d of the message "
+		    "listing could not be asked for", x->page + 1);
+		goto fail;
+	}
+	/* The lookup moves to the next page: reference and callback too. */
+	n->id = x->id;
+	n->lookup_cb = x->lookup_cb;
+	n->ref = x->ref;
+	x->ref = NULL;
+	n->since = x->since;
+	n->last_at = x->last_at;
+	n->page = x->page + 1;
+	json_decref(j);
+	return;
+fail:
+	json_decref(j);
+	lookup_finish(x, -1, &res);
 }
 
 static void
@@ -323,11 +743,17 @@ wass_check(struct wass *w)
 		case X_SEND:
 			done_send(x, m->data.result, http);
 			break;
+		case X_DEVCHECK:
+			done_devcheck(x, m->data.result, http);
+			break;
 		case X_HEALTH:
 			done_health(x, m->data.result, http);
 			break;
 		case X_VERIFY:
 			done_verify(x, m->data.result, http);
+			break;
+		case X_LOOKUP:
+			done_lookup(x, m->data.result, http);
 			break;
 		}
 		xfer_free(x);
@@ -341,21 +767,27 @@ wass_send(struct provider *pv, const struct provider_msg *m,
 	struct wass	*w = (struct wass *)pv;
 	struct xfer	*x;
 	json_t		*j;
+	const char	*dev;
 	char		*body;
 
+	dev = m->device != NULL ? m->device : pv->d->conf->device_id;
 	j = json_pack("{s:s,s:s,s:s}", "phone", m->phone, "message", m->body,
 	    "reference", m->reference);
-	if (pv->d->conf->device_id != NULL)
-		json_object_set_new(j, "device",
-		    json_string(pv->d->conf->device_id));
+	if (j == NULL)
+		return -1;
+	if (dev != NULL)
+		json_object_set_new(j, "device", json_string(dev));
 	body = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
+	if (body == NULL)
+		return -1;
 	x = xfer_new(w, X_SEND, "/messages", body);
 	free(body);
 	if (x == NULL)
 		return -1;
 	x->id = m->id;
 	x->send_cb = cb;
+	x->device = dev != NULL ? xstrdup(dev) : NULL;
 	pv->inflight++;
 	return 0;
 }
@@ -378,6 +810,25 @@ wass_verify(struct provider *pv, int64_t id, const char *phone,
 		return -1;
 	x->id = id;
 	x->verify_cb = cb;
+	return 0;
+}
+
+/* Look REF up in the listing, newest first, back to SINCE (API.md §10). */
+static int
+wass_lookup(struct provider *pv, int64_t id, const char *ref, int64_t since,
+    provider_lookup_cb cb)
+{
+	struct xfer	*x;
+
+	if (ref == NULL || *ref == '\0')
+		return -1;
+	if ((x = lookup_page((struct wass *)pv, 0)) == NULL)
+		return -1;
+	x->id = id;
+	x->lookup_cb = cb;
+	x->ref = xstrdup(ref);
+	x->since = since;
+	x->last_at = INT64_MAX;
 	return 0;
 }
 
@@ -439,6 +890,7 @@ provider_wassenger_new(struct daemon *d, char *err, size_t errlen)
 	    "no device_id: health not checked");
 	w->pv.send = wass_send;
 	w->pv.verify = wass_verify;
+	w->pv.lookup = wass_lookup;
 	w->pv.reload = wass_reload;
 	w->pv.free = wass_free;
 	LIST_INIT(&w->xfers);
