@@ -6,7 +6,6 @@
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
-#include "pacer.h"
 #include "provider.h"
 
 /*

@@ -65,6 +65,10 @@ typedef void	(*provider_lookup_cb)(struct daemon *, int64_t, int,
 		    struct provider_result *);
 /* The device's health changed (online, offline, refused). */
 typedef void	(*provider_health_cb)(struct daemon *);
+/* An event body as a webhook would bring it (the simulator's): 0, or -1
+ * with ERR saying why it was refused. */
+typedef int	(*provider_event_cb)(struct daemon *, const char *, size_t,
+		    char *, size_t);
 
 struct provider {
 	const char	*name;		/* "wassenger" or "simulator" */
@@ -89,6 +93,8 @@ struct provider {
 			    int64_t, provider_lookup_cb);
 	/* Set by the daemon: called when online changes. */
 	provider_health_cb on_health;
+	/* Set by the daemon: where the simulator's events go. */
+	provider_event_cb on_event;
 	/* Config changed (SIGHUP). */
 	void		(*reload)(struct provider *);
 	void		(*free)(struct provider *);

@@ -14,7 +14,6 @@
 #include "daemon.h"
 #include "log.h"
 #include "provider.h"
-#include "webhook.h"
 #include "xmalloc.h"
 
 #define SIM_DEVICE	"5f0c0000000000000000c0de"
@@ -80,8 +79,9 @@ simev_fire(evutil_socket_t fd, short what, void *arg)
 		e->verify_cb(d, e->id, e->exists, "");
 	else if (e->lookup_cb != NULL)
 		e->lookup_cb(d, e->id, -1, &e->res);
-	else if (e->body != NULL &&
-	    webhook_ingest(d, e->body, strlen(e->body), err, sizeof err) == -1)
+	else if (e->body != NULL && e->s->pv.on_event != NULL &&
+	    e->s->pv.on_event(d, e->body, strlen(e->body), err,
+	    sizeof err) == -1)
 		log_warnx("simulator: event refused: %s", err);
 	simev_free(e);
 }

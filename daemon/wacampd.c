@@ -394,6 +394,7 @@ main(int argc, char *argv[])
 		store_close(d.store);
 		return 1;
 	}
+	d.provider->on_event = webhook_ingest;
 	pacer_start(&d);
 	search_start(&d);
 	for (i = 0; i < 3; i++) {
