@@ -1,24 +1,50 @@
 /*
- * fakewass: a fake Wassenger API server for tests and benchmarks.
+ * fakewass: a fake Wassenger API server for tests and benchmarks, with
+ * Wassenger's bad days on demand: a message taken and its answer lost,
+ * refused connects, webhooks retried, acks that lack our reference.
  *
- * usage: fakewass [-v] [-p port] [-P portfile] [-r requestlog] [-t token]
+ * usage: fakewass [-v] [-p port] [-P portfile] [-Q ctlportfile]
+ *		   [-r requestlog] [-t token]
  *
- *	-p port		port on 127.0.0.1 (default 0: the kernel picks one)
- *	-P portfile	write the bound port there (tmp file + rename)
+ *	-p port		API port on 127.0.0.1 (default 0: the kernel picks)
+ *	-P portfile	write the API port there (tmp file + rename)
+ *	-Q ctlportfile	write the control port there (tmp file + rename)
  *	-r requestlog	append every API request as one JSON line, flushed
- *	-t token	API key expected in the Token header ("test-token")
+ *	-t token	API key expected ("test-token")
  *	-v		debug logging on stderr
  *
- * It binds 127.0.0.1 only, prints "port N" on stdout once listening and
- * exits cleanly on SIGTERM or SIGINT.  Shapes follow
- * shared/wassenger/API.md and its fixtures.
+ * It binds 127.0.0.1 only, on two ports: the API port serves the API and
+ * /_ctl, the control port (kernel-picked) /_ctl only and stays up while
+ * the API port is down.  It prints "port N" then "ctl N" on stdout once
+ * listening (the control port is also in GET /_ctl/config) and exits
+ * cleanly on SIGTERM or SIGINT.  Shapes follow shared/wassenger/API.md
+ * and its fixtures.
  *
- * API (needs "Token: <token>", else 401 auth:invalid):
- *	POST /v1/messages		201 with id, waId (3EB0...), status
- *					queued, reference echoed; 400
+ * API (needs the key in a "Token" header or ?token=, else 401
+ * auth:invalid):
+ *	POST /v1/messages		201 with id (24 hex), waId (3EB0...),
+ *					status queued, reference echoed; 400
  *					phone:invalid unless the phone matches
  *					^\+[1-9][0-9]{6,14}$ or if it is in the
- *					"invalid" list.
+ *					"invalid" list.  A 201 means the
+ *					message was processed (taken).
+ *	GET  /v1/messages[?size=&page=&status=]
+ *					the processed messages, newest first,
+ *					as a JSON array (API.md §10 does not
+ *					say array or object: a guess) of
+ *					message resources: the 201 body with
+ *					status queued or processed,
+ *					deliveryStatus queued, sent, delivered
+ *					or read, and sentAt (null until sent).
+ *					size 1.. (default 25, above 100 means
+ *					100), page from 0, status filters;
+ *					any other parameter, reference among
+ *					them, is ignored (not confirmed).  The
+ *					last 100000 messages are kept.  A
+ *					message moves on when its events go
+ *					out (auto_ack); without them it stays
+ *					queued.  404 route:notfound in
+ *					list_mode "404".
  *	GET  /v1/numbers/exists?phone=	200 exists:true, unless the number is
  *	POST /v1/numbers/exists		in the "missing" list: then 200
  *					exists:false, or 404 (exists_mode).
@@ -28,43 +54,105 @@
  *
  * Control (no token):
  *	POST   /_ctl/faults	{"faults":[{"path":"/v1/messages",
- *				  "method":"POST", "status":429,
+ *				  "method":"POST", "status":500,
  *				  "delay_ms":3000, "reset":true,
- *				  "processed":true, "retry_after":1,
+ *				  "close":true, "processed":true,
+ *				  "retry_after":1, "down_ms":2000,
  *				  "count":2}, ...]}
  *		A FIFO queue.  Each API request takes the first fault whose
  *		path is a prefix of its own (and whose method matches, if
  *		given); that fault applies to its next "count" requests (-1:
- *		forever, default 1).  "status" answers that status with an
- *		error body (429 adds Retry-After: 1); "delay_ms" holds the
- *		answer back; "reset" closes the connection without an answer.
- *		With "processed":true a reset request is handled first (the
- *		message counts as sent, acks go out), so the reply is lost
- *		after the side effect: the case at-most-once must survive.
+ *		forever, default 1).  A fault ends its request one way:
+ *		"status" answers that status with an error body; "reset"
+ *		drops the connection with an RST, "close" with a FIN, both
+ *		without one byte of answer; with none of them the handler's
+ *		own answer goes out.  "delay_ms" holds that outcome back.
+ *		"processed":true runs the handler first: the message is
+ *		taken (counted, listed, its webhooks queued) at once, and
+ *		then the answer is lost, late or wrong; for a status it
+ *		needs a 5xx other than 503.  Without it a status, reset or
+ *		close fault does not take the message; a delay or down_ms
+ *		alone always does.  "retry_after" puts Retry-After: N on
+ *		the answer, 0 none (default 1 for 429, else 0).  "down_ms"
+ *		closes the API port's listener for that long once the
+ *		request is in: new connects are refused, then it listens
+ *		again on the same port.  So:
+ *		  takes, times out	{"processed":true,"delay_ms":N}
+ *		  takes, resets		{"processed":true,"reset":true}
+ *		  takes, 500/502/504	{"processed":true,"status":500}
+ *		  closes, no answer	{"close":true[,"processed":true]}
+ *		  rate limited		{"status":429,"retry_after":N}
+ *		  unavailable		{"status":503[,"retry_after":N]}
+ *		  crashes after taking	{"processed":true,"reset":true,
+ *					 "down_ms":N}
  *	GET    /_ctl/faults	the faults still queued
  *	DELETE /_ctl/faults	clear them
+ *	POST   /_ctl/down	{"ms":N}: the API port refuses connects
+ *				for N ms from now (0: listen again now);
+ *				answers {"down_ms","port","ctl_port",
+ *				"api_down"}.  Open connections, the
+ *				control port and webhooks go on.
  *	POST   /_ctl/config	any of {"missing":[phones], "invalid":[phones],
  *				"exists_mode":"200"|"404",
  *				"device_status":"online"|"offline",
  *				"auto_ack":{"url":"http://127.0.0.1:P/...",
- *				"delivered_ms":50, "read_ms":100} or null}.
- *				Lists replace the previous ones.  An ack whose
- *				delay is absent is not sent.
- *	GET    /_ctl/config	the configuration
+ *				"out_new_ms":10, "delivered_ms":50,
+ *				"read_ms":100} or null,
+ *				"ack_reference":false, "lid":false,
+ *				"list_mode":"on"|"404", "hook_retry_s":60,
+ *				"hook_timeout_s":10}.  Lists replace the
+ *				previous ones.  An event whose delay is
+ *				absent is not sent; the delays count from
+ *				when the message was taken.
+ *	GET    /_ctl/config	the configuration, plus "port", "ctl_port"
  *	POST   /_ctl/webhook	{"url":"http://127.0.0.1:P/...", "body":any}:
- *				POST the body there, answer {"status":N} with
- *				the webhook's status, or 502 if it failed
+ *				POST the body there, answer {"status":N,
+ *				"attempts":1} with the first attempt's
+ *				status, or 502 if it got none; retries go
+ *				on behind
  *	GET    /_ctl/requests[?path=PREFIX]	recorded API requests
  *	DELETE /_ctl/requests	forget them
- *	GET    /_ctl/stats	{"requests", "messages_ok",
- *				"references_duplicated", ...}
- *	POST   /_ctl/reset	faults, config, records and stats to defaults
+ *	GET    /_ctl/processed	{"phones":{"+228...":N,...},"duplicates":K}
+ *	GET    /_ctl/stats	{"requests", "messages_ok", "processed",
+ *				"phones_duplicated", "references_duplicated",
+ *				"records_dropped", "phones_dropped",
+ *				"replies_pending", "webhook_attempts",
+ *				"webhook_retries", "webhooks_ok",
+ *				"webhooks_failed", "webhooks_given_up",
+ *				"webhooks_dropped", "webhooks_pending",
+ *				"faults":{kind:N}, "downs", "api_down"}
+ *	POST   /_ctl/reset	faults, config, records, messages and stats
+ *				to defaults, the API port up again
  *
- * A record is {"seq","t_ms","method","path","status","body","token_ok"},
- * plus "fault" when one applied; t_ms counts from start on the monotonic
- * clock, status is 0 for a reset.  references_duplicated counts 201
- * answers whose reference an earlier 201 already carried.  Webhooks only
- * ever go to 127.0.0.1.
+ * A record is {"seq","t_ms","method","path","status","body","token_ok",
+ * "processed"}, plus "fault" (status, reset, close, delay or down) and
+ * "down_ms" when a fault applied; t_ms counts from start on the monotonic
+ * clock, status is 0 when no answer went out.  Stats count faults by the
+ * same kind, plus "processed" for faults that took the message and
+ * "down" for those that took the port down; "downs" counts the times the
+ * port went down.
+ *
+ * Processed means taken: answered 201, or taken before a fault.
+ * messages_ok counts 201 answers.  A phone processed more than once is a
+ * duplicate (the recipient got it twice, whatever the references):
+ * "duplicates" and phones_duplicated count such phones.
+ * references_duplicated counts processed messages whose reference an
+ * earlier processed message already carried.
+ *
+ * Webhooks (auto_ack and /_ctl/webhook) only ever go to 127.0.0.1.  The
+ * events are message:out:new (ack "sent") and message:out:ack (delivered,
+ * read), shaped like the fixtures: id = data.id = waId, data.toNumber,
+ * data.to "<digits>@c.us", data.fromNumber the device's phone, data.body,
+ * data.timestamp and data.date when the message was taken, data.flow
+ * "outbound", device{id,phone,alias,plan,version}, chat{id,contact{wid,
+ * phone}}.  data.reference only with "ack_reference":true: that real
+ * webhooks carry it is not confirmed.  With "lid":true the chat id,
+ * data.to and contact.wid are a made-up "<15 digits>@lid", stable per
+ * phone; toNumber is still there.  A delivery answered other than
+ * 200-209 (or not at all: refused, timeout after hook_timeout_s) is
+ * retried every second while its first attempt is less than hook_retry_s
+ * old (0: no retry); retries resend the same bytes.  At most 4096
+ * webhooks wait or fly: beyond, the oldest is dropped with a log line.
  */
 
 #include <sys/types.h>
