@@ -133,9 +133,9 @@
  * port went down.
  *
  * Processed means taken: answered 201, or taken before a fault.
- * messages_ok counts 201 answers.  A phone processed more than once is a
- * duplicate (the recipient got it twice, whatever the references):
- * "duplicates" and phones_duplicated count such phones.
+ * messages_ok counts 201 answers, held ones included.  A phone processed
+ * more than once is a duplicate (the recipient got it twice, whatever the
+ * references): "duplicates" and phones_duplicated count such phones.
  * references_duplicated counts processed messages whose reference an
  * earlier processed message already carried.
  *
