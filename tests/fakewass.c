@@ -128,9 +128,9 @@
  * "processed"}, plus "fault" (status, reset, close, delay or down) and
  * "down_ms" when a fault applied; t_ms counts from start on the monotonic
  * clock, status is 0 when no answer went out.  Stats count faults by the
- * same kind, plus "processed" for faults that took the message and
- * "down" for those that took the port down; "downs" counts the times the
- * port went down.
+ * same kind, plus "status:N" by status, "processed" for faults that took
+ * the message and "down" for all that took the port down; "downs" counts
+ * the times the port went down.
  *
  * Processed means taken: answered 201, or taken before a fault.
  * messages_ok counts 201 answers, held ones included.  A phone processed
@@ -1255,6 +1255,7 @@ api_dispatch(struct call *c, int64_t t_us)
 {
 	struct fw	*fw = c->fw;
 	struct fault	 f;
+	char		 kind[32];
 	int		 tok, has_fault, status;
 
 	fw->seq++;
@@ -1281,9 +1282,13 @@ api_dispatch(struct call *c, int64_t t_us)
 	record_add(fw, c, t_us, status, tok, has_fault ? &f : NULL);
 	if (has_fault) {
 		fault_count(fw, fault_kind(&f));
+		if (f.status != 0) {
+			snprintf(kind, sizeof kind, "status:%d", f.status);
+			fault_count(fw, kind);
+		}
 		if (c->taken)
 			fault_count(fw, "processed");
-		if (f.down_ms > 0)
+		if (f.down_ms > 0 && strcmp(fault_kind(&f), "down") != 0)
 			fault_count(fw, "down");
 	}
 	log_debug("#%" PRIu64 " %s %s -> %d%s%s%s", fw->seq,

@@ -371,6 +371,8 @@ test_faults_processed(void **state)
 	    "faults"), "close")), 2);
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(j,
 	    "faults"), "status")), 4);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(j,
+	    "faults"), "status:429")), 2);
 	json_decref(j);
 
 	/* Records say which fault applied and whether it took. */
@@ -687,6 +689,10 @@ test_down(void **state)
 	assert_int_equal(send_msg("+22894000002", "y", 5000, buf, sizeof buf),
 	    201);
 	assert_int_equal(stat_of("downs"), 2);
+	j = call(ctl, "GET", "/_ctl/stats", NULL, 200);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(j,
+	    "faults"), "down")), 1);
+	json_decref(j);
 }
 
 int
