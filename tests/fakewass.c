@@ -59,10 +59,12 @@
  *				  "close":true, "processed":true,
  *				  "retry_after":1, "down_ms":2000,
  *				  "count":2}, ...]}
- *		A FIFO queue.  Each API request takes the first fault whose
- *		path is a prefix of its own (and whose method matches, if
- *		given); that fault applies to its next "count" requests (-1:
- *		forever, default 1).  A fault ends its request one way:
+ *		(every field shown; status, reset and close exclude each
+ *		other).  A FIFO queue.  Each API request takes the first
+ *		fault whose path is a prefix of its own (and whose method
+ *		matches, if given: "/v1/messages" without "method" also
+ *		catches GET /v1/messages); that fault applies to its next
+ *		"count" requests (-1: forever, default 1).  A fault ends its request one way:
  *		"status" answers that status with an error body; "reset"
  *		drops the connection with an RST, "close" with a FIN, both
  *		without one byte of answer; with none of them the handler's
