@@ -64,17 +64,17 @@
  *		fault whose path is a prefix of its own (and whose method
  *		matches, if given: "/v1/messages" without "method" also
  *		catches GET /v1/messages); that fault applies to its next
- *		"count" requests (-1: forever, default 1).  A fault ends its request one way:
- *		"status" answers that status with an error body; "reset"
- *		drops the connection with an RST, "close" with a FIN, both
- *		without one byte of answer; with none of them the handler's
- *		own answer goes out.  "delay_ms" holds that outcome back.
- *		"processed":true runs the handler first: the message is
- *		taken (counted, listed, its webhooks queued) at once, and
- *		then the answer is lost, late or wrong; for a status it
- *		needs a 5xx other than 503.  Without it a status, reset or
- *		close fault does not take the message; a delay or down_ms
- *		alone always does.  "retry_after" puts Retry-After: N on
+ *		"count" requests (-1: forever, default 1).  A fault ends
+ *		its request one way: "status" answers that status with an
+ *		error body; "reset" drops the connection with an RST,
+ *		"close" with a FIN, both without one byte of answer; with
+ *		none of them the handler's own answer goes out.
+ *		"delay_ms" holds that outcome back.  "processed":true runs
+ *		the handler first: the message is taken (counted, listed,
+ *		its webhooks queued) at once, and then the answer is lost,
+ *		late or wrong; for a status it needs a 5xx other than 503.
+ *		Without it a status, reset or close fault does not take
+ *		the message; a delay or down_ms alone always does.  "retry_after" puts Retry-After: N on
  *		the answer, 0 none (default 1 for 429, else 0).  "down_ms"
  *		closes the API port's listener for that long once the
  *		request is in: new connects are refused, then it listens
@@ -197,7 +197,7 @@
 #define FW_TIMEOUT		60		/* seconds, client idle */
 #define FW_HOOK_TIMEOUT		10		/* seconds, outgoing webhooks */
 #define FW_HOOK_RETRY		60		/* seconds of 1 s retries */
-#define FW_MAX_HOOKS		4096		/* webhooks waiting or in flight */
+#define FW_MAX_HOOKS		4096		/* webhooks waiting or flying */
 #define FW_MAX_RECORDS		1000000
 #define FW_MAX_MESSAGES		100000		/* kept for GET /v1/messages */
 #define FW_MAX_PHONES		1000000		/* per phone processed counts */

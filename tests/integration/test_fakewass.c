@@ -401,7 +401,8 @@ test_fault_checks(void **state)
 		"{\"path\":\"/v1/messages\",\"status\":503,\"processed\":true}",
 		"{\"path\":\"/v1/messages\",\"reset\":true,\"close\":true}",
 		"{\"path\":\"/v1/messages\",\"close\":true,\"status\":500}",
-		"{\"path\":\"/v1/messages\",\"delay_ms\":10,\"processed\":false}",
+		"{\"path\":\"/v1/messages\",\"delay_ms\":10,"
+		    "\"processed\":false}",
 		"{\"path\":\"/v1/messages\"}",
 		"{\"path\":\"/v1/messages\",\"bogus\":1}",
 	};
