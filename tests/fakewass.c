@@ -74,11 +74,12 @@
  *		its webhooks queued) at once, and then the answer is lost,
  *		late or wrong; for a status it needs a 5xx other than 503.
  *		Without it a status, reset or close fault does not take
- *		the message; a delay or down_ms alone always does.  "retry_after" puts Retry-After: N on
- *		the answer, 0 none (default 1 for 429, else 0).  "down_ms"
- *		closes the API port's listener for that long once the
- *		request is in: new connects are refused, then it listens
- *		again on the same port.  So:
+ *		the message; a delay or down_ms alone always does.
+ *		"retry_after" puts Retry-After: N on the answer, 0 none
+ *		(default 1 for 429, else 0).  "down_ms" closes the API
+ *		port's listener for that long once the request is in: new
+ *		connects are refused, then it listens again on the same
+ *		port.  So:
  *		  takes, times out	{"processed":true,"delay_ms":N}
  *		  takes, resets		{"processed":true,"reset":true}
  *		  takes, 500/502/504	{"processed":true,"status":500}
