@@ -1,24 +1,50 @@
 /*
- * fakewass: a fake Wassenger API server for tests and benchmarks.
+ * fakewass: a fake Wassenger API server for tests and benchmarks, with
+ * Wassenger's bad days on demand: a message taken and its answer lost,
+ * refused connects, webhooks retried, acks that lack our reference.
  *
- * usage: fakewass [-v] [-p port] [-P portfile] [-r requestlog] [-t token]
+ * usage: fakewass [-v] [-p port] [-P portfile] [-Q ctlportfile]
+ *		   [-r requestlog] [-t token]
  *
- *	-p port		port on 127.0.0.1 (default 0: the kernel picks one)
- *	-P portfile	write the bound port there (tmp file + rename)
+ *	-p port		API port on 127.0.0.1 (default 0: the kernel picks)
+ *	-P portfile	write the API port there (tmp file + rename)
+ *	-Q ctlportfile	write the control port there (tmp file + rename)
  *	-r requestlog	append every API request as one JSON line, flushed
- *	-t token	API key expected in the Token header ("test-token")
+ *	-t token	API key expected ("test-token")
  *	-v		debug logging on stderr
  *
- * It binds 127.0.0.1 only, prints "port N" on stdout once listening and
- * exits cleanly on SIGTERM or SIGINT.  Shapes follow
- * shared/wassenger/API.md and its fixtures.
+ * It binds 127.0.0.1 only, on two ports: the API port serves the API and
+ * /_ctl, the control port (kernel-picked) /_ctl only and stays up while
+ * the API port is down.  It prints "port N" then "ctl N" on stdout once
+ * listening (the control port is also in GET /_ctl/config) and exits
+ * cleanly on SIGTERM or SIGINT.  Shapes follow shared/wassenger/API.md
+ * and its fixtures.
  *
- * API (needs "Token: <token>", else 401 auth:invalid):
- *	POST /v1/messages		201 with id, waId (3EB0...), status
- *					queued, reference echoed; 400
+ * API (needs the key in a "Token" header or ?token=, else 401
+ * auth:invalid):
+ *	POST /v1/messages		201 with id (24 hex), waId (3EB0...),
+ *					status queued, reference echoed; 400
  *					phone:invalid unless the phone matches
  *					^\+[1-9][0-9]{6,14}$ or if it is in the
- *					"invalid" list.
+ *					"invalid" list.  A 201 means the
+ *					message was processed (taken).
+ *	GET  /v1/messages[?size=&page=&status=]
+ *					the processed messages, newest first,
+ *					as a JSON array (API.md §10 does not
+ *					say array or object: a guess) of
+ *					message resources: the 201 body with
+ *					status queued or processed,
+ *					deliveryStatus queued, sent, delivered
+ *					or read, and sentAt (null until sent).
+ *					size 1.. (default 25, above 100 means
+ *					100), page from 0, status filters;
+ *					any other parameter, reference among
+ *					them, is ignored (not confirmed).  The
+ *					last 100000 messages are kept.  A
+ *					message moves on when its events go
+ *					out (auto_ack); without them it stays
+ *					queued.  404 route:notfound in
+ *					list_mode "404".
  *	GET  /v1/numbers/exists?phone=	200 exists:true, unless the number is
  *	POST /v1/numbers/exists		in the "missing" list: then 200
  *					exists:false, or 404 (exists_mode).
@@ -28,43 +54,108 @@
  *
  * Control (no token):
  *	POST   /_ctl/faults	{"faults":[{"path":"/v1/messages",
- *				  "method":"POST", "status":429,
+ *				  "method":"POST", "status":500,
  *				  "delay_ms":3000, "reset":true,
- *				  "processed":true, "retry_after":1,
+ *				  "close":true, "processed":true,
+ *				  "retry_after":1, "down_ms":2000,
  *				  "count":2}, ...]}
- *		A FIFO queue.  Each API request takes the first fault whose
- *		path is a prefix of its own (and whose method matches, if
- *		given); that fault applies to its next "count" requests (-1:
- *		forever, default 1).  "status" answers that status with an
- *		error body (429 adds Retry-After: 1); "delay_ms" holds the
- *		answer back; "reset" closes the connection without an answer.
- *		With "processed":true a reset request is handled first (the
- *		message counts as sent, acks go out), so the reply is lost
- *		after the side effect: the case at-most-once must survive.
+ *		(every field shown; status, reset and close exclude each
+ *		other).  A FIFO queue.  Each API request takes the first
+ *		fault whose path is a prefix of its own (and whose method
+ *		matches, if given: "/v1/messages" without "method" also
+ *		catches GET /v1/messages); that fault applies to its next
+ *		"count" requests (-1: forever, default 1).  A fault ends
+ *		its request one way: "status" answers that status with an
+ *		error body; "reset" drops the connection with an RST,
+ *		"close" with a FIN, both without one byte of answer; with
+ *		none of them the handler's own answer goes out.
+ *		"delay_ms" holds that outcome back.  "processed":true runs
+ *		the handler first: the message is taken (counted, listed,
+ *		its webhooks queued) at once, and then the answer is lost,
+ *		late or wrong; for a status it needs a 5xx other than 503.
+ *		Without it a status, reset or close fault does not take
+ *		the message; a delay or down_ms alone always does.
+ *		"retry_after" puts Retry-After: N on the answer, 0 none
+ *		(default 1 for 429, else 0).  "down_ms" closes the API
+ *		port's listener for that long once the request is in: new
+ *		connects are refused, then it listens again on the same
+ *		port.  So:
+ *		  takes, times out	{"processed":true,"delay_ms":N}
+ *		  takes, resets		{"processed":true,"reset":true}
+ *		  takes, 500/502/504	{"processed":true,"status":500}
+ *		  closes, no answer	{"close":true[,"processed":true]}
+ *		  rate limited		{"status":429,"retry_after":N}
+ *		  unavailable		{"status":503[,"retry_after":N]}
+ *		  crashes after taking	{"processed":true,"reset":true,
+ *					 "down_ms":N}
  *	GET    /_ctl/faults	the faults still queued
  *	DELETE /_ctl/faults	clear them
+ *	POST   /_ctl/down	{"ms":N}: the API port refuses connects
+ *				for N ms from now (0: listen again now);
+ *				answers {"down_ms","port","ctl_port",
+ *				"api_down"}.  Open connections, the
+ *				control port and webhooks go on.
  *	POST   /_ctl/config	any of {"missing":[phones], "invalid":[phones],
  *				"exists_mode":"200"|"404",
  *				"device_status":"online"|"offline",
  *				"auto_ack":{"url":"http://127.0.0.1:P/...",
- *				"delivered_ms":50, "read_ms":100} or null}.
- *				Lists replace the previous ones.  An ack whose
- *				delay is absent is not sent.
- *	GET    /_ctl/config	the configuration
+ *				"out_new_ms":10, "delivered_ms":50,
+ *				"read_ms":100} or null,
+ *				"ack_reference":false, "lid":false,
+ *				"list_mode":"on"|"404", "hook_retry_s":60,
+ *				"hook_timeout_s":10}.  Lists replace the
+ *				previous ones.  An event whose delay is
+ *				absent is not sent; the delays count from
+ *				when the message was taken.
+ *	GET    /_ctl/config	the configuration, plus "port", "ctl_port"
  *	POST   /_ctl/webhook	{"url":"http://127.0.0.1:P/...", "body":any}:
- *				POST the body there, answer {"status":N} with
- *				the webhook's status, or 502 if it failed
+ *				POST the body there, answer {"status":N,
+ *				"attempts":1} with the first attempt's
+ *				status, or 502 if it got none; retries go
+ *				on behind
  *	GET    /_ctl/requests[?path=PREFIX]	recorded API requests
  *	DELETE /_ctl/requests	forget them
- *	GET    /_ctl/stats	{"requests", "messages_ok",
- *				"references_duplicated", ...}
- *	POST   /_ctl/reset	faults, config, records and stats to defaults
+ *	GET    /_ctl/processed	{"phones":{"+228...":N,...},"duplicates":K}
+ *	GET    /_ctl/stats	{"requests", "messages_ok", "processed",
+ *				"phones_duplicated", "references_duplicated",
+ *				"records_dropped", "phones_dropped",
+ *				"replies_pending", "webhook_attempts",
+ *				"webhook_retries", "webhooks_ok",
+ *				"webhooks_failed", "webhooks_given_up",
+ *				"webhooks_dropped", "webhooks_pending",
+ *				"faults":{kind:N}, "downs", "api_down"}
+ *	POST   /_ctl/reset	faults, config, records, messages and stats
+ *				to defaults, the API port up again
  *
- * A record is {"seq","t_ms","method","path","status","body","token_ok"},
- * plus "fault" when one applied; t_ms counts from start on the monotonic
- * clock, status is 0 for a reset.  references_duplicated counts 201
- * answers whose reference an earlier 201 already carried.  Webhooks only
- * ever go to 127.0.0.1.
+ * A record is {"seq","t_ms","method","path","status","body","token_ok",
+ * "processed"}, plus "fault" (status, reset, close, delay or down) and
+ * "down_ms" when a fault applied; t_ms counts from start on the monotonic
+ * clock, status is 0 when no answer went out.  Stats count faults by the
+ * same kind, plus "status:N" by status, "processed" for faults that took
+ * the message and "down" for all that took the port down; "downs" counts
+ * the times the port went down.
+ *
+ * Processed means taken: answered 201, or taken before a fault.
+ * messages_ok counts 201 answers, held ones included.  A phone processed
+ * more than once is a duplicate (the recipient got it twice, whatever the
+ * references): "duplicates" and phones_duplicated count such phones.
+ * references_duplicated counts processed messages whose reference an
+ * earlier processed message already carried.
+ *
+ * Webhooks (auto_ack and /_ctl/webhook) only ever go to 127.0.0.1.  The
+ * events are message:out:new (ack "sent") and message:out:ack (delivered,
+ * read), shaped like the fixtures: id = data.id = waId, data.toNumber,
+ * data.to "<digits>@c.us", data.fromNumber the device's phone, data.body,
+ * data.timestamp and data.date when the message was taken, data.flow
+ * "outbound", device{id,phone,alias,plan,version}, chat{id,contact{wid,
+ * phone}}.  data.reference only with "ack_reference":true: that real
+ * webhooks carry it is not confirmed.  With "lid":true the chat id,
+ * data.to and contact.wid are a made-up "<15 digits>@lid", stable per
+ * phone; toNumber is still there.  A delivery answered other than
+ * 200-209 (or not at all: refused, timeout after hook_timeout_s) is
+ * retried every second while its first attempt is less than hook_retry_s
+ * old (0: no retry); retries resend the same bytes.  At most 4096
+ * webhooks wait or fly: beyond, the oldest is dropped with a log line.
  */
 
 #include <sys/types.h>
@@ -106,9 +197,15 @@
 #define FW_MAX_HEADERS		(64 * 1024)
 #define FW_TIMEOUT		60		/* seconds, client idle */
 #define FW_HOOK_TIMEOUT		10		/* seconds, outgoing webhooks */
+#define FW_HOOK_RETRY		60		/* seconds of 1 s retries */
+#define FW_MAX_HOOKS		4096		/* webhooks waiting or flying */
 #define FW_MAX_RECORDS		1000000
+#define FW_MAX_MESSAGES		100000		/* kept for GET /v1/messages */
+#define FW_MAX_PHONES		1000000		/* per phone processed counts */
 #define FW_MAX_DELAY_MS		600000
 #define FW_BACKLOG		4096
+#define FW_LIST_SIZE		25
+#define FW_LIST_MAX		100
 #define FW_DEVICE_ID		"6643f2a1b7c9d40012e5a1f0"
 #define FW_DEVICE_PHONE		"+22890000000"
 #define FW_DEVICE_ALIAS		"fake"
@@ -120,7 +217,13 @@ struct reply {
 	int		 status;
 	json_t		*body;
 	int		 retry_after;	/* seconds, 0 for no header */
-	json_t		*sent;		/* accepted message, drives auto-ack */
+};
+
+/* How a fault ends a request: answer, error status, RST or FIN. */
+enum drop {
+	DROP_NONE,
+	DROP_RESET,
+	DROP_CLOSE,
 };
 
 struct fault {
@@ -129,24 +232,30 @@ struct fault {
 	char			*method;	/* NULL: any */
 	int			 status;	/* 0: none */
 	int			 delay_ms;
-	int			 reset;
-	int			 processed;
+	enum drop		 drop;
+	int			 processed;	/* -1 until parsed */
 	int			 retry_after;
+	int			 down_ms;
 	long long		 count;		/* -1: forever */
 };
 TAILQ_HEAD(faultq, fault);
 
-/* An API answer held back by a delay or reset fault. */
+/* An API answer held back by a delay, reset or close fault. */
 struct pending {
 	TAILQ_ENTRY(pending)	 entry;
 	struct fw		*fw;
 	struct evhttp_request	*req;
 	struct event		*ev;
 	struct reply		 reply;
-	int			 reset;
+	enum drop		 drop;
 };
 
-/* One outgoing webhook POST, from its delay timer to its deferred free. */
+/*
+ * One outgoing webhook delivery, from its delay timer through its retries
+ * to its deferred free.  Event bodies are made at the first attempt, so
+ * "created" and the ack dates say when the event went out; retries resend
+ * the same bytes, as Wassenger does.
+ */
 struct hook {
 	TAILQ_ENTRY(hook)	 entry;
 	struct fw		*fw;
@@ -155,22 +264,35 @@ struct hook {
 	struct evhttp_request	*parked;	/* /_ctl/webhook caller */
 	char			*uri;
 	int			 port;
-	char			*body;
+	char			*body;		/* NULL: made from msg */
+	json_t			*msg;		/* message resource, shared */
+	const char		*event;		/* message:out:ack or :new */
+	const char		*ack;		/* sent, delivered, read */
+	time_t			 t_proc;	/* when the message was taken */
+	int64_t			 first_us;	/* first attempt */
+	int			 retry_s;
+	int			 attempts;
 	int			 done;
 };
 
 struct fw {
 	struct event_base	*base;
-	struct evhttp		*http;
+	struct evhttp		*http;		/* API and /_ctl */
+	struct evhttp		*ctl_http;	/* /_ctl only, always up */
+	struct evhttp_bound_socket *api_sock;	/* NULL while down */
+	struct event		*ev_up;
 	struct event		*ev_term;
 	struct event		*ev_int;
 	const char		*token;
 	FILE			*reqlog;
 	struct timespec		 start;
+	int			 port;
+	int			 ctl_port;
 
 	struct faultq		 faults;
 	TAILQ_HEAD(, pending)	 pendings;
 	TAILQ_HEAD(, hook)	 hooks;
+	size_t			 n_hooks_queued;
 
 	json_t			*missing;	/* phone -> true */
 	json_t			*invalid;	/* phone -> true */
@@ -179,16 +301,35 @@ struct fw {
 	char			*ack_url;	/* NULL: no auto-ack */
 	int			 ack_delivered_ms;
 	int			 ack_read_ms;
+	int			 ack_out_new_ms;
+	int			 ack_reference;
+	int			 lid;
+	int			 list_404;
+	int			 hook_retry_s;
+	int			 hook_timeout_s;
 
 	json_t			*records;
-	json_t			*refs;		/* reference -> true (201s) */
+	json_t			*refs;		/* reference -> true */
+	json_t			*phones;	/* phone -> times processed */
+	json_t			**msgs;		/* ring of message resources */
+	size_t			 msg_next;
+	size_t			 msg_n;
 	uint64_t		 seq;
 	uint64_t		 n_requests;
 	uint64_t		 n_ok;
+	uint64_t		 n_processed;
 	uint64_t		 n_dup;
+	uint64_t		 n_phone_dup;
+	uint64_t		 n_phones_dropped;
 	uint64_t		 n_dropped;
+	uint64_t		 n_hook_attempts;
+	uint64_t		 n_hook_retries;
 	uint64_t		 n_hooks_ok;
 	uint64_t		 n_hooks_failed;
+	uint64_t		 n_hooks_given_up;
+	uint64_t		 n_hooks_dropped;
+	uint64_t		 n_downs;
+	json_t			*fault_counts;	/* kind -> count */
 	uint64_t		 idkey;
 	uint64_t		 idctr;
 };
@@ -202,6 +343,7 @@ struct call {
 	struct evkeyvalq	 query;
 	json_t			*body;		/* NULL: absent or not JSON */
 	struct reply		*reply;
+	int			 taken;		/* a message was processed */
 };
 
 /* A handler fills c->reply and returns 0, or parks the request: 1. */
@@ -213,6 +355,7 @@ struct route {
 };
 
 static int	api_send(struct call *);
+static int	api_list(struct call *);
 static int	api_exists(struct call *);
 static int	api_devices(struct call *);
 static int	api_device(struct call *);
@@ -226,9 +369,12 @@ static int	ctl_requests_get(struct call *);
 static int	ctl_requests_clear(struct call *);
 static int	ctl_stats(struct call *);
 static int	ctl_reset(struct call *);
+static int	ctl_processed(struct call *);
+static int	ctl_down(struct call *);
 
 static const struct route api_routes[] = {
 	{ EVHTTP_REQ_POST,	"/v1/messages",		0, api_send },
+	{ EVHTTP_REQ_GET,	"/v1/messages",		0, api_list },
 	{ EVHTTP_REQ_GET,	"/v1/numbers/exists",	0, api_exists },
 	{ EVHTTP_REQ_POST,	"/v1/numbers/exists",	0, api_exists },
 	{ EVHTTP_REQ_GET,	"/v1/devices",		0, api_devices },
@@ -246,14 +392,16 @@ static const struct route ctl_routes[] = {
 	{ EVHTTP_REQ_DELETE,	"/_ctl/requests",	0, ctl_requests_clear },
 	{ EVHTTP_REQ_GET,	"/_ctl/stats",		0, ctl_stats },
 	{ EVHTTP_REQ_POST,	"/_ctl/reset",		0, ctl_reset },
+	{ EVHTTP_REQ_GET,	"/_ctl/processed",	0, ctl_processed },
+	{ EVHTTP_REQ_POST,	"/_ctl/down",		0, ctl_down },
 };
 
 #define nitems(a)	(sizeof (a) / sizeof (a)[0])
 
 static void	reply_error(struct reply *, int, const char *, const char *,
 		    ...) __attribute__((__format__(__printf__, 4, 5)));
-static void	ack_schedule(struct fw *, json_t *);
 static void	hook_timer_cb(evutil_socket_t, short, void *);
+static void	api_down(struct fw *, int);
 
 /* A JSON string from untrusted bytes; invalid UTF-8 becomes "?". */
 static json_t *
@@ -371,7 +519,6 @@ static void
 reply_clear(struct reply *r)
 {
 	json_decref(r->body);
-	json_decref(r->sent);
 	memset(r, 0, sizeof *r);
 }
 
@@ -425,7 +572,7 @@ reply_json(struct reply *r, int status, json_t *body)
 
 /* Write the reply out; if REQ lost its connection libevent frees it. */
 static void
-reply_send(struct fw *fw, struct evhttp_request *req, struct reply *r)
+reply_send(struct evhttp_request *req, struct reply *r)
 {
 	struct evkeyvalq	*h;
 	struct evbuffer		*buf;
@@ -449,19 +596,19 @@ reply_send(struct fw *fw, struct evhttp_request *req, struct reply *r)
 	}
 	evhttp_send_reply(req, r->status, NULL, buf);
 	evbuffer_free(buf);
-	if (r->sent != NULL)
-		ack_schedule(fw, r->sent);
 	reply_clear(r);
 }
 
 /*
- * Drop the connection without an answer.  SO_LINGER 0 makes the close an
- * RST; libevent sends a FIN first, so clients see either an empty reply
- * or a reset.  Only called from a timer, never inside libevent's own
- * request callback, so freeing the connection here is safe.
+ * Drop the connection without an answer, not one byte of it.  For a
+ * reset SO_LINGER 0 makes the close an RST (libevent shuts down writing
+ * first, so clients see either an empty reply or a reset); a close is a
+ * plain FIN, as when a keep-alive peer goes away.  Only called from a
+ * timer, never inside libevent's own request callback, so freeing the
+ * connection here is safe.
  */
 static void
-conn_reset(struct evhttp_request *req)
+conn_drop(struct evhttp_request *req, enum drop drop)
 {
 	struct evhttp_connection	*evcon;
 	struct bufferevent		*bev;
@@ -474,7 +621,8 @@ conn_reset(struct evhttp_request *req)
 		return;
 	}
 	bev = evhttp_connection_get_bufferevent(evcon);
-	if (bev != NULL && (fd = bufferevent_getfd(bev)) != -1) {
+	if (drop == DROP_RESET && bev != NULL &&
+	    (fd = bufferevent_getfd(bev)) != -1) {
 		l.l_onoff = 1;
 		l.l_linger = 0;
 		if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l) == -1)
@@ -490,12 +638,10 @@ pending_cb(evutil_socket_t fd, short what, void *arg)
 	struct fw	*fw = p->fw;
 
 	TAILQ_REMOVE(&fw->pendings, p, entry);
-	if (p->reset) {
-		conn_reset(p->req);
-		if (p->reply.sent != NULL)
-			ack_schedule(fw, p->reply.sent);
-	} else
-		reply_send(fw, p->req, &p->reply);
+	if (p->drop != DROP_NONE)
+		conn_drop(p->req, p->drop);
+	else
+		reply_send(p->req, &p->reply);
 	reply_clear(&p->reply);
 	event_free(p->ev);
 	free(p);
@@ -504,7 +650,7 @@ pending_cb(evutil_socket_t fd, short what, void *arg)
 /* Hold REQ's answer for DELAY_MS; the reply's contents move to it. */
 static void
 pending_new(struct fw *fw, struct evhttp_request *req, struct reply *r,
-    int delay_ms, int reset)
+    int delay_ms, enum drop drop)
 {
 	struct pending	*p;
 	struct timeval	 tv;
@@ -514,7 +660,7 @@ pending_new(struct fw *fw, struct evhttp_request *req, struct reply *r,
 	p->req = req;
 	p->reply = *r;
 	memset(r, 0, sizeof *r);
-	p->reset = reset;
+	p->drop = drop;
 	if ((p->ev = evtimer_new(fw->base, pending_cb, p)) == NULL)
 		fatalx("evtimer_new");
 	tv.tv_sec = delay_ms / 1000;
@@ -584,35 +730,214 @@ out:
 	return rv;
 }
 
-/* Record the webhook's outcome and answer a parked /_ctl/webhook. */
+/* Count one fault of KIND for /_ctl/stats. */
 static void
-hook_finish(struct hook *h, int status)
+fault_count(struct fw *fw, const char *kind)
+{
+	json_t		*v;
+	json_int_t	 n = 0;
+
+	if ((v = json_object_get(fw->fault_counts, kind)) != NULL)
+		n = json_integer_value(v);
+	json_object_set_new(fw->fault_counts, kind, json_integer(n + 1));
+}
+
+/* A unix time as the API's ISO 8601 with milliseconds. */
+static void
+iso_sec(time_t t, char *buf, size_t len)
+{
+	struct tm	 tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%S.000Z", &tm);
+}
+
+/*
+ * The recipient's chat id: <digits>@c.us, or in lid mode a made-up
+ * 15-digit @lid, the same for one phone for the life of the server, and
+ * unrelated to its digits so that nothing can derive a number from it.
+ */
+static void
+chat_id(struct fw *fw, const char *phone, char *buf, size_t len)
+{
+	const char	*p;
+	uint64_t	 h = fw->idkey;
+
+	if (!fw->lid) {
+		snprintf(buf, len, "%s@c.us", phone + 1);
+		return;
+	}
+	for (p = phone; *p != '\0'; p++)
+		h = mix64(h ^ (unsigned char)*p);
+	snprintf(buf, len, "%" PRIu64 "@lid",
+	    (uint64_t)(100000000000000ULL + h % 900000000000000ULL));
+}
+
+/* An event going out moves its message on: queued < sent < delivered < read. */
+static void
+msg_advance(json_t *m, const char *ack)
+{
+	static const char	*order[] = { "queued", "sent", "delivered",
+				    "read" };
+	const char		*cur;
+	size_t			 i, have = 0, want = 0;
+	char			 now[64];
+
+	cur = json_string_value(json_object_get(m, "deliveryStatus"));
+	for (i = 0; i < nitems(order); i++) {
+		if (cur != NULL && strcmp(cur, order[i]) == 0)
+			have = i;
+		if (strcmp(ack, order[i]) == 0)
+			want = i;
+	}
+	if (want <= have)
+		return;
+	json_object_set_new(m, "deliveryStatus", json_string(ack));
+	json_object_set_new(m, "status", json_string("processed"));
+	if (json_is_null(json_object_get(m, "sentAt"))) {
+		iso_now(now, sizeof now);
+		json_object_set_new(m, "sentAt", json_string(now));
+	}
+}
+
+/*
+ * A message:out:ack or message:out:new for H's message, shaped like the
+ * fixtures.  data.reference only in ack_reference mode: that Wassenger's
+ * webhooks carry it is not confirmed (API.md §4), so by default the
+ * daemon must correlate on waId, recipient and body.
+ */
+static char *
+event_body(struct fw *fw, struct hook *h)
+{
+	json_t		*m = h->msg, *o, *data, *events, *ref;
+	const char	*waid, *phone, *device, *created;
+	char		 to[64], from[64], now[64], date[64], *s;
+
+	waid = json_string_value(json_object_get(m, "waId"));
+	phone = json_string_value(json_object_get(m, "phone"));
+	device = json_string_value(json_object_get(m, "device"));
+	created = json_string_value(json_object_get(m, "createdAt"));
+	chat_id(fw, phone, to, sizeof to);
+	snprintf(from, sizeof from, "%s@c.us", &FW_DEVICE_PHONE[1]);
+	iso_now(now, sizeof now);
+	iso_sec(h->t_proc, date, sizeof date);
+
+	events = jcheck(json_pack("{s:{s:s}}", "sent", "date", created));
+	if (strcmp(h->ack, "sent") != 0)
+		json_object_set_new(events, "delivered",
+		    jcheck(json_pack("{s:s}", "date", now)));
+	if (strcmp(h->ack, "read") == 0)
+		json_object_set_new(events, "read",
+		    jcheck(json_pack("{s:s}", "date", now)));
+
+	data = jcheck(json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s,"
+	    " s:s, s:s, s:I, s:O*,"
+	    " s:{s:s, s:s, s:s, s:s, s:{s:s, s:s}}, s:o,"
+	    " s:{s:b, s:b, s:s, s:s}}",
+	    "id", waid,
+	    "type", "text",
+	    "flow", "outbound",
+	    "status", "active",
+	    "ack", h->ack,
+	    "from", from,
+	    "fromNumber", FW_DEVICE_PHONE,
+	    "to", to,
+	    "toNumber", phone,
+	    "date", date,
+	    "timestamp", (json_int_t)h->t_proc,
+	    "body", json_object_get(m, "message"),
+	    "chat",
+		"id", to,
+		"type", "chat",
+		"status", "active",
+		"waStatus", "active",
+		"contact",
+		    "wid", to,
+		    "phone", phone,
+	    "events", events,
+	    "meta",
+		"rtl", 0,
+		"isGroup", 0,
+		"notifyName", FW_DEVICE_ALIAS,
+		"source", "api"));
+	ref = json_object_get(m, "reference");
+	if (fw->ack_reference && ref != NULL && !json_is_null(ref))
+		json_object_set(data, "reference", ref);
+
+	o = jcheck(json_pack("{s:s, s:s, s:s, s:I}",
+	    "id", waid,
+	    "object", "message",
+	    "event", h->event,
+	    "created", (json_int_t)time(NULL)));
+	if (strcmp(h->event, "message:out:ack") == 0)
+		json_object_set_new(o, "ack", json_string(h->ack));
+	json_object_set_new(o, "device", jcheck(json_pack(
+	    "{s:s, s:s, s:s, s:s, s:i}",
+	    "id", device,
+	    "phone", FW_DEVICE_PHONE,
+	    "alias", FW_DEVICE_ALIAS,
+	    "plan", "io-business",
+	    "version", 1)));
+	json_object_set_new(o, "data", data);
+	if ((s = json_dumps(o, FW_JSON_FLAGS)) == NULL)
+		fatalx("json_dumps");
+	json_decref(o);
+	return s;
+}
+
+/* Answer a parked /_ctl/webhook with an attempt's outcome. */
+static void
+hook_answer(struct hook *h, int status)
+{
+	struct reply	 r;
+
+	if (h->parked == NULL)
+		return;
+	memset(&r, 0, sizeof r);
+	if (status > 0)
+		reply_json(&r, 200, jcheck(json_pack("{s:i, s:i}",
+		    "status", status, "attempts", h->attempts)));
+	else
+		reply_error(&r, 502, "webhook:failed",
+		    "webhook to port %d failed", h->port);
+	reply_send(h->parked, &r);
+	h->parked = NULL;
+}
+
+/*
+ * One attempt's outcome.  Wassenger counts any answer but 200-209 as a
+ * failed notification and retries it (API.md §4; the schedule is not
+ * documented): here every second while the first attempt is less than
+ * hook_retry_s old.  A parked /_ctl/webhook learns the first outcome.
+ */
+static void
+hook_result(struct hook *h, int status)
 {
 	struct fw	*fw = h->fw;
-	struct reply	 r;
 	struct timeval	 tv = { 0, 0 };
+	int		 ok = status >= 200 && status <= 209;
 
 	if (h->done)
 		return;
-	h->done = 1;
-	if (status >= 200 && status < 300)
+	if (ok)
 		fw->n_hooks_ok++;
-	else {
+	else
 		fw->n_hooks_failed++;
-		log_debug("webhook to port %d%s: status %d", h->port, h->uri,
-		    status);
+	hook_answer(h, status);
+	if (!ok && uptime_us(fw) - h->first_us + 1000000 <=
+	    (int64_t)h->retry_s * 1000000) {
+		log_debug("webhook to port %d%s: status %d, attempt %d, "
+		    "again in 1 s", h->port, h->uri, status, h->attempts);
+		tv.tv_sec = 1;
+		evtimer_add(h->ev, &tv);
+		return;
 	}
-	if (h->parked != NULL) {
-		memset(&r, 0, sizeof r);
-		if (status > 0)
-			reply_json(&r, 200,
-			    jcheck(json_pack("{s:i}", "status", status)));
-		else
-			reply_error(&r, 502, "webhook:failed",
-			    "webhook to port %d failed", h->port);
-		reply_send(fw, h->parked, &r);
-		h->parked = NULL;
+	if (!ok) {
+		fw->n_hooks_given_up++;
+		log_info("webhook to port %d%s: status %d, given up after %d "
+		    "attempts", h->port, h->uri, status, h->attempts);
 	}
+	h->done = 1;
 	/* libevent may still use the connection on return: free it later. */
 	evtimer_add(h->ev, &tv);
 }
@@ -622,7 +947,8 @@ hook_done_cb(struct evhttp_request *req, void *arg)
 {
 	struct hook	*h = arg;
 
-	hook_finish(h, req != NULL ? evhttp_request_get_response_code(req) : 0);
+	hook_result(h, req != NULL ? evhttp_request_get_response_code(req) :
+	    0);
 }
 
 static void
@@ -633,13 +959,22 @@ hook_start(struct hook *h)
 	struct evkeyvalq	*hdr;
 	char			 host[32];
 
+	if (h->body == NULL) {
+		h->body = event_body(fw, h);
+		msg_advance(h->msg, h->ack);
+	}
+	if (h->attempts++ == 0)
+		h->first_us = uptime_us(fw);
+	else
+		fw->n_hook_retries++;
+	fw->n_hook_attempts++;
 	h->evcon = evhttp_connection_base_new(fw->base, NULL, "127.0.0.1",
 	    (unsigned short)h->port);
 	if (h->evcon == NULL) {
-		hook_finish(h, 0);
+		hook_result(h, 0);
 		return;
 	}
-	evhttp_connection_set_timeout(h->evcon, FW_HOOK_TIMEOUT);
+	evhttp_connection_set_timeout(h->evcon, fw->hook_timeout_s);
 	evhttp_connection_set_retries(h->evcon, 0);
 	if ((req = evhttp_request_new(hook_done_cb, h)) == NULL)
 		fatalx("evhttp_request_new");
@@ -652,44 +987,55 @@ hook_start(struct hook *h)
 	evbuffer_add(evhttp_request_get_output_buffer(req), h->body,
 	    strlen(h->body));
 	if (evhttp_make_request(h->evcon, req, EVHTTP_REQ_POST, h->uri) == -1)
-		hook_finish(h, 0);
+		hook_result(h, 0);
 }
 
 static void
 hook_free(struct fw *fw, struct hook *h)
 {
 	TAILQ_REMOVE(&fw->hooks, h, entry);
+	fw->n_hooks_queued--;
 	if (h->evcon != NULL)
 		evhttp_connection_free(h->evcon);
 	if (h->parked != NULL &&
 	    evhttp_request_get_connection(h->parked) == NULL)
 		evhttp_request_free(h->parked);
 	event_free(h->ev);
+	json_decref(h->msg);
 	free(h->uri);
 	free(h->body);
 	free(h);
 }
 
-/* First firing starts the POST; the one after hook_finish frees it. */
+/*
+ * Fires for the first attempt, for each retry (the last attempt's
+ * connection is freed here, outside its callbacks) and, once done, to
+ * free the hook.
+ */
 static void
 hook_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct hook	*h = arg;
 
-	if (h->done)
+	if (h->done) {
 		hook_free(h->fw, h);
-	else
-		hook_start(h);
+		return;
+	}
+	if (h->evcon != NULL) {
+		evhttp_connection_free(h->evcon);
+		h->evcon = NULL;
+	}
+	hook_start(h);
 }
 
 /*
- * POST BODY (serialised now; the caller keeps its reference) to URL after
- * DELAY_MS.  PARKED, if not NULL, is a control request answered with the
- * outcome.  Returns -1 (with WHY) for a URL that is not loopback http.
+ * A webhook to URL in DELAY_MS; the caller fills its body or message.
+ * Returns NULL (with WHY) for a URL that is not loopback http.  Beyond
+ * FW_MAX_HOOKS the oldest is dropped, so a dead receiver cannot grow
+ * the queue without bound.
  */
-static int
-hook_new(struct fw *fw, const char *url, json_t *body, int delay_ms,
-    struct evhttp_request *parked, const char **why)
+static struct hook *
+hook_new(struct fw *fw, const char *url, int delay_ms, const char **why)
 {
 	struct hook	*h;
 	struct timeval	 tv;
@@ -697,122 +1043,77 @@ hook_new(struct fw *fw, const char *url, json_t *body, int delay_ms,
 	int		 port;
 
 	if (url_loopback(url, &port, &uri, why) == -1)
-		return -1;
+		return NULL;
+	if (fw->n_hooks_queued >= FW_MAX_HOOKS) {
+		h = TAILQ_FIRST(&fw->hooks);
+		log_warnx("webhook to port %d%s dropped after %d attempts: "
+		    "more than %d webhooks queued", h->port, h->uri,
+		    h->attempts, FW_MAX_HOOKS);
+		if (!h->done)
+			fw->n_hooks_dropped++;
+		hook_answer(h, 0);
+		hook_free(fw, h);
+	}
 	h = xcalloc(1, sizeof *h);
 	h->fw = fw;
 	h->uri = uri;
 	h->port = port;
-	h->parked = parked;
-	if ((h->body = json_dumps(body, FW_JSON_FLAGS | JSON_ENCODE_ANY)) ==
-	    NULL)
-		fatalx("json_dumps");
+	h->retry_s = fw->hook_retry_s;
 	if ((h->ev = evtimer_new(fw->base, hook_timer_cb, h)) == NULL)
 		fatalx("evtimer_new");
 	tv.tv_sec = delay_ms / 1000;
 	tv.tv_usec = (delay_ms % 1000) * 1000;
 	evtimer_add(h->ev, &tv);
 	TAILQ_INSERT_TAIL(&fw->hooks, h, entry);
-	return 0;
+	fw->n_hooks_queued++;
+	return h;
 }
 
-/* A message:out:ack webhook for SENT, shaped like the fixtures. */
-static json_t *
-ack_payload(json_t *sent, const char *ack)
-{
-	const char	*waid, *phone, *device, *created;
-	json_t		*events;
-	char		 to[64], from[64], now[64];
-
-	waid = json_string_value(json_object_get(sent, "waId"));
-	phone = json_string_value(json_object_get(sent, "phone"));
-	device = json_string_value(json_object_get(sent, "device"));
-	created = json_string_value(json_object_get(sent, "createdAt"));
-	snprintf(to, sizeof to, "%s@c.us", phone + 1);
-	snprintf(from, sizeof from, "%s@c.us", &FW_DEVICE_PHONE[1]);
-	iso_now(now, sizeof now);
-
-	events = jcheck(json_pack("{s:{s:s}, s:{s:s}}",
-	    "sent", "date", created, "delivered", "date", now));
-	if (strcmp(ack, "read") == 0)
-		json_object_set_new(events, "read",
-		    jcheck(json_pack("{s:s}", "date", now)));
-
-	return jcheck(json_pack("{s:s, s:s, s:s, s:I, s:s,"
-	    " s:{s:s, s:s, s:s, s:s, s:i},"
-	    " s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I,"
-	    " s:O*, s:O*, s:{s:s, s:s, s:s, s:s, s:{s:s, s:s}}, s:o,"
-	    " s:{s:b, s:s}}}",
-	    "id", waid,
-	    "object", "message",
-	    "event", "message:out:ack",
-	    "created", (json_int_t)time(NULL),
-	    "ack", ack,
-	    "device",
-		"id", device,
-		"phone", FW_DEVICE_PHONE,
-		"alias", FW_DEVICE_ALIAS,
-		"plan", "io-business",
-		"version", 1,
-	    "data",
-		"id", waid,
-		"type", "text",
-		"flow", "outbound",
-		"status", "active",
-		"ack", ack,
-		"from", from,
-		"fromNumber", FW_DEVICE_PHONE,
-		"to", to,
-		"toNumber", phone,
-		"date", created,
-		"createdAt", created,
-		"timestamp", (json_int_t)time(NULL),
-		"body", json_object_get(sent, "message"),
-		"reference", json_object_get(sent, "reference"),
-		"chat",
-		    "id", to,
-		    "type", "chat",
-		    "status", "active",
-		    "waStatus", "active",
-		    "contact",
-			"wid", to,
-			"phone", phone,
-		"events", events,
-		"meta",
-		    "isGroup", 0,
-		    "source", "api"));
-}
-
-/* After a successful send: queue the configured acks for it. */
+/* After a message is taken: queue its configured events. */
 static void
-ack_schedule(struct fw *fw, json_t *sent)
+ack_schedule(struct fw *fw, json_t *msg, time_t t_proc)
 {
-	static const char	*acks[] = { "delivered", "read" };
+	static const struct {
+		const char	*event, *ack;
+	} ev[] = {
+		{ "message:out:new", "sent" },
+		{ "message:out:ack", "delivered" },
+		{ "message:out:ack", "read" },
+	};
+	struct hook		*h;
 	const char		*why;
-	json_t			*payload;
-	int			 delay[2], i;
+	int			 delay[3], i;
 
 	if (fw->ack_url == NULL)
 		return;
-	delay[0] = fw->ack_delivered_ms;
-	delay[1] = fw->ack_read_ms;
-	for (i = 0; i < 2; i++) {
+	delay[0] = fw->ack_out_new_ms;
+	delay[1] = fw->ack_delivered_ms;
+	delay[2] = fw->ack_read_ms;
+	for (i = 0; i < 3; i++) {
 		if (delay[i] < 0)
 			continue;
-		payload = ack_payload(sent, acks[i]);
-		if (hook_new(fw, fw->ack_url, payload, delay[i], NULL, &why) ==
-		    -1)
+		if ((h = hook_new(fw, fw->ack_url, delay[i], &why)) == NULL) {
 			log_warnx("auto_ack: %s", why);
-		json_decref(payload);
+			return;
+		}
+		h->msg = json_incref(msg);
+		h->event = ev[i].event;
+		h->ack = ev[i].ack;
+		h->t_proc = t_proc;
 	}
 }
 
+/* The key in the Token header, or in ?token= (API.md §1). */
 static int
-token_ok(struct fw *fw, struct evhttp_request *req)
+token_ok(struct call *c)
 {
 	const char	*t;
 
-	t = evhttp_find_header(evhttp_request_get_input_headers(req), "Token");
-	return t != NULL && strcmp(t, fw->token) == 0;
+	t = evhttp_find_header(evhttp_request_get_input_headers(c->req),
+	    "Token");
+	if (t == NULL)
+		t = evhttp_find_header(&c->query, "token");
+	return t != NULL && strcmp(t, c->fw->token) == 0;
 }
 
 /* Take the first queued fault for this request into F; 0 if none. */
@@ -854,22 +1155,42 @@ faults_clear(struct faultq *q)
 	}
 }
 
+/* A fault's name in records and stats: what the client sees. */
+static const char *
+fault_kind(const struct fault *f)
+{
+	if (f->status != 0)
+		return "status";
+	if (f->drop == DROP_RESET)
+		return "reset";
+	if (f->drop == DROP_CLOSE)
+		return "close";
+	if (f->delay_ms > 0)
+		return "delay";
+	return "down";
+}
+
 static void
 record_add(struct fw *fw, struct call *c, int64_t t_us, int status, int tok,
-    const char *fault)
+    const struct fault *f)
 {
 	json_t	*rec;
 
-	rec = jcheck(json_pack("{s:I, s:f, s:s, s:o, s:i, s:O, s:b}",
+	rec = jcheck(json_pack("{s:I, s:f, s:s, s:o, s:i, s:O, s:b, s:b}",
 	    "seq", (json_int_t)fw->seq,
 	    "t_ms", (double)t_us / 1000.0,
 	    "method", method_name(c->method),
 	    "path", jstr(c->path),
 	    "status", status,
 	    "body", c->body != NULL ? c->body : json_null(),
-	    "token_ok", tok));
-	if (fault != NULL)
-		json_object_set_new(rec, "fault", json_string(fault));
+	    "token_ok", tok,
+	    "processed", c->taken));
+	if (f != NULL) {
+		json_object_set_new(rec, "fault", json_string(fault_kind(f)));
+		if (f->down_ms > 0)
+			json_object_set_new(rec, "down_ms",
+			    json_integer(f->down_ms));
+	}
 	if (fw->reqlog != NULL) {
 		if (json_dumpf(rec, fw->reqlog, FW_JSON_FLAGS) == -1 ||
 		    fputc('\n', fw->reqlog) == EOF || fflush(fw->reqlog) == EOF)
@@ -925,63 +1246,78 @@ route_run(const struct route *tab, size_t n, struct call *c)
 }
 
 /*
- * An API request: a queued fault may answer it, hold it or drop it; the
- * rest go to the handler.  Everything is recorded with the status the
- * client will see, decided now even when the answer is held back.
+ * An API request: a queued fault may answer it, hold it, drop it or take
+ * the API port down; the rest go to the handler.  A fault that says
+ * "processed" lets the handler take the message first, so its side
+ * effects (counts, listing, webhooks) happen and only the answer is
+ * lost or wrong.  Everything is recorded with the status the client will
+ * see (0: none), decided now even when the answer is held back.
  */
 static void
 api_dispatch(struct call *c, int64_t t_us)
 {
 	struct fw	*fw = c->fw;
 	struct fault	 f;
-	const char	*what = NULL;
+	char		 kind[32];
 	int		 tok, has_fault, status;
 
 	fw->seq++;
 	fw->n_requests++;
-	tok = token_ok(fw, c->req);
+	tok = token_ok(c);
 	memset(&f, 0, sizeof f);
 	has_fault = fault_take(fw, c->method, c->path, &f);
 
-	if (has_fault && f.status != 0) {
-		reply_error(c->reply, f.status, "fault:injected",
-		    "Injected fault: status %d", f.status);
-		c->reply->retry_after = f.retry_after;
-		what = "status";
-	} else if (has_fault && f.reset && !f.processed)
-		what = "reset";
-	else {
+	if (!has_fault || f.processed) {
 		if (!tok)
 			reply_error(c->reply, 401, "auth:invalid",
 			    "Invalid or missing API key");
 		else
 			route_run(api_routes, nitems(api_routes), c);
-		if (has_fault)
-			what = f.reset ? "reset" : "delay";
 	}
-	status = has_fault && f.reset ? 0 : c->reply->status;
-	record_add(fw, c, t_us, status, tok, what);
-	log_debug("#%" PRIu64 " %s %s -> %d%s%s", fw->seq,
-	    method_name(c->method), c->path, status, what ? " fault " : "",
-	    what ? what : "");
+	if (has_fault && f.status != 0) {
+		reply_error(c->reply, f.status, "fault:injected",
+		    "Injected fault: status %d", f.status);
+		c->reply->retry_after = f.retry_after;
+	}
+	status = has_fault && f.drop != DROP_NONE ? 0 : c->reply->status;
+	if (c->taken && status == 201)
+		fw->n_ok++;
+	record_add(fw, c, t_us, status, tok, has_fault ? &f : NULL);
+	if (has_fault) {
+		fault_count(fw, fault_kind(&f));
+		if (f.status != 0) {
+			snprintf(kind, sizeof kind, "status:%d", f.status);
+			fault_count(fw, kind);
+		}
+		if (c->taken)
+			fault_count(fw, "processed");
+		if (f.down_ms > 0 && strcmp(fault_kind(&f), "down") != 0)
+			fault_count(fw, "down");
+	}
+	log_debug("#%" PRIu64 " %s %s -> %d%s%s%s", fw->seq,
+	    method_name(c->method), c->path, status,
+	    has_fault ? " fault " : "", has_fault ? fault_kind(&f) : "",
+	    c->taken ? " (processed)" : "");
 
-	if (has_fault && (f.reset || f.delay_ms > 0))
-		pending_new(fw, c->req, c->reply, f.delay_ms, f.reset);
+	if (has_fault && f.down_ms > 0)
+		api_down(fw, f.down_ms);
+	if (has_fault && (f.drop != DROP_NONE || f.delay_ms > 0))
+		pending_new(fw, c->req, c->reply, f.delay_ms, f.drop);
 	else
-		reply_send(fw, c->req, c->reply);
+		reply_send(c->req, c->reply);
 }
 
 static void
 ctl_dispatch(struct call *c)
 {
 	if (route_run(ctl_routes, nitems(ctl_routes), c) == 0)
-		reply_send(c->fw, c->req, c->reply);
+		reply_send(c->req, c->reply);
 }
 
+/* Both ports: the API port serves /_ctl too, the control port only that. */
 static void
-http_cb(struct evhttp_request *req, void *arg)
+http_handle(struct fw *fw, struct evhttp_request *req, int ctl_only)
 {
-	struct fw		*fw = arg;
 	struct call		 c;
 	struct reply		 reply;
 	const struct evhttp_uri	*uri;
@@ -1019,7 +1355,12 @@ http_cb(struct evhttp_request *req, void *arg)
 
 	if (strncmp(c.path, "/_ctl/", 6) == 0)
 		ctl_dispatch(&c);
-	else
+	else if (ctl_only) {
+		reply_error(c.reply, 404, "route:notfound", "Not found: %s %s "
+		    "(the control port serves /_ctl/ only)",
+		    method_name(c.method), c.path);
+		reply_send(req, c.reply);
+	} else
 		api_dispatch(&c, t_us);
 
 	reply_clear(&reply);
@@ -1027,13 +1368,70 @@ http_cb(struct evhttp_request *req, void *arg)
 	json_decref(c.body);
 }
 
+static void
+http_cb(struct evhttp_request *req, void *arg)
+{
+	http_handle(arg, req, 0);
+}
+
+static void
+ctl_http_cb(struct evhttp_request *req, void *arg)
+{
+	http_handle(arg, req, 1);
+}
+
+/*
+ * The message is taken: count it per phone and per reference, keep it
+ * for GET /v1/messages and queue its webhooks.  This is the side effect
+ * at-most-once is about, whatever the client hears afterwards.  A phone
+ * taken twice is a real duplicate (the recipient got it twice), whatever
+ * the references say.
+ */
+static void
+msg_take(struct fw *fw, json_t *res)
+{
+	json_t		*ref, *v;
+	const char	*phone, *key;
+	size_t		 klen;
+	json_int_t	 n;
+
+	fw->n_processed++;
+	phone = json_string_value(json_object_get(res, "phone"));
+	if ((v = json_object_get(fw->phones, phone)) != NULL) {
+		n = json_integer_value(v) + 1;
+		json_integer_set(v, n);
+		if (n == 2)
+			fw->n_phone_dup++;
+	} else if (json_object_size(fw->phones) < FW_MAX_PHONES)
+		json_object_set_new(fw->phones, phone, json_integer(1));
+	else
+		fw->n_phones_dropped++;
+
+	ref = json_object_get(res, "reference");
+	if (json_is_string(ref)) {
+		key = json_string_value(ref);
+		klen = json_string_length(ref);
+		if (json_object_getn(fw->refs, key, klen) != NULL)
+			fw->n_dup++;
+		else if (json_object_size(fw->refs) < FW_MAX_PHONES)
+			json_object_setn_new(fw->refs, key, klen, json_true());
+	}
+
+	json_decref(fw->msgs[fw->msg_next]);
+	fw->msgs[fw->msg_next] = json_incref(res);
+	fw->msg_next = (fw->msg_next + 1) % FW_MAX_MESSAGES;
+	if (fw->msg_n < FW_MAX_MESSAGES)
+		fw->msg_n++;
+
+	ack_schedule(fw, res, time(NULL));
+}
+
 static int
 api_send(struct call *c)
 {
 	struct fw	*fw = c->fw;
-	json_t		*phone, *ref, *dev, *prio, *body;
-	const char	*p, *key;
-	size_t		 klen;
+	json_t		*phone, *ref, *dev, *prio, *body, *res;
+	const char	*p;
 	char		 id[32], waid[32], now[64], wid[64];
 
 	if (!json_is_object(c->body)) {
@@ -1084,26 +1482,73 @@ api_send(struct call *c)
 	    "media", "format", "native",
 	    "device", dev != NULL ? json_incref(dev) :
 		json_string(FW_DEVICE_ID)));
+	res = json_deep_copy(body);
+	json_object_set_new(res, "sentAt", json_null());
 	reply_json(c->reply, 201, body);
+	c->taken = 1;
+	msg_take(fw, res);
+	json_decref(res);
+	return 0;
+}
 
-	/* At-most-once evidence: a reference accepted twice is a duplicate. */
-	fw->n_ok++;
-	if (json_is_string(ref)) {
-		key = json_string_value(ref);
-		klen = json_string_length(ref);
-		if (json_object_getn(fw->refs, key, klen) != NULL)
-			fw->n_dup++;
-		else
-			json_object_setn_new(fw->refs, key, klen, json_true());
+/*
+ * Newest first, paged by size (default 25, at most 100) and page (from
+ * 0), optionally filtered by status (API.md §10).  Other parameters,
+ * reference among them, are ignored: that the real API filters on them
+ * is not confirmed.
+ */
+static int
+api_list(struct call *c)
+{
+	struct fw	*fw = c->fw;
+	const char	*v, *status;
+	json_t		*arr, *m;
+	long long	 size = FW_LIST_SIZE, page = 0, skip;
+	size_t		 i, idx;
+	char		*end;
+
+	if (fw->list_404) {
+		reply_error(c->reply, 404, "route:notfound", "Not found: %s %s",
+		    method_name(c->method), c->path);
+		return 0;
 	}
-
-	c->reply->sent = jcheck(json_pack("{s:s, s:s, s:O, s:s, s:O*, s:O*}",
-	    "waId", waid,
-	    "phone", p,
-	    "device", json_object_get(body, "device"),
-	    "createdAt", now,
-	    "message", json_object_get(c->body, "message"),
-	    "reference", ref));
+	if ((v = evhttp_find_header(&c->query, "size")) != NULL) {
+		errno = 0;
+		size = strtoll(v, &end, 10);
+		if (errno != 0 || *v == '\0' || *end != '\0' || size < 1)
+			goto bad;
+		if (size > FW_LIST_MAX)
+			size = FW_LIST_MAX;
+	}
+	if ((v = evhttp_find_header(&c->query, "page")) != NULL) {
+		errno = 0;
+		page = strtoll(v, &end, 10);
+		if (errno != 0 || *v == '\0' || *end != '\0' || page < 0 ||
+		    page > FW_MAX_MESSAGES)
+			goto bad;
+	}
+	status = evhttp_find_header(&c->query, "status");
+	skip = page * size;
+	arr = json_array();
+	for (i = 0; i < fw->msg_n && (long long)json_array_size(arr) < size;
+	    i++) {
+		idx = (fw->msg_next + FW_MAX_MESSAGES - 1 - i) %
+		    FW_MAX_MESSAGES;
+		m = fw->msgs[idx];
+		if (status != NULL && strcmp(status, json_string_value(
+		    json_object_get(m, "status"))) != 0)
+			continue;
+		if (skip > 0) {
+			skip--;
+			continue;
+		}
+		json_array_append(arr, m);
+	}
+	reply_json(c->reply, 200, arr);
+	return 0;
+bad:
+	reply_error(c->reply, 400, "query:invalid",
+	    "size must be 1 or more and page 0 or more");
 	return 0;
 }
 
@@ -1239,6 +1684,7 @@ fault_parse(json_t *o, char *why, size_t len)
 	f = xcalloc(1, sizeof *f);
 	f->count = 1;
 	f->retry_after = -1;
+	f->processed = -1;
 	if (!json_is_object(o)) {
 		snprintf(why, len, "not an object");
 		goto fail;
@@ -1265,10 +1711,23 @@ fault_parse(json_t *o, char *why, size_t len)
 			    n > FW_MAX_DELAY_MS)
 				goto bad;
 			f->delay_ms = (int)n;
-		} else if (strcmp(key, "reset") == 0) {
+		} else if (strcmp(key, "reset") == 0 ||
+		    strcmp(key, "close") == 0) {
 			if (!json_is_boolean(v))
 				goto bad;
-			f->reset = json_is_true(v);
+			if (json_is_true(v) && f->drop != DROP_NONE) {
+				snprintf(why, len, "reset and close exclude "
+				    "each other");
+				goto fail;
+			}
+			if (json_is_true(v))
+				f->drop = key[0] == 'r' ? DROP_RESET :
+				    DROP_CLOSE;
+		} else if (strcmp(key, "down_ms") == 0) {
+			if (!json_is_integer(v) || n < 0 ||
+			    n > FW_MAX_DELAY_MS)
+				goto bad;
+			f->down_ms = (int)n;
 		} else if (strcmp(key, "processed") == 0) {
 			if (!json_is_boolean(v))
 				goto bad;
@@ -1294,18 +1753,37 @@ bad:
 		snprintf(why, len, "\"path\" is required");
 		goto fail;
 	}
-	if (f->status == 0 && f->delay_ms == 0 && !f->reset) {
-		snprintf(why, len, "needs status, delay_ms or reset");
+	if (f->status == 0 && f->delay_ms == 0 && f->drop == DROP_NONE &&
+	    f->down_ms == 0) {
+		snprintf(why, len, "needs status, delay_ms, reset, close or "
+		    "down_ms");
 		goto fail;
 	}
-	if (f->reset && f->status != 0) {
-		snprintf(why, len, "reset and status exclude each other");
+	if (f->drop != DROP_NONE && f->status != 0) {
+		snprintf(why, len, "reset or close and status exclude each "
+		    "other");
 		goto fail;
 	}
-	if (f->processed && !f->reset) {
-		snprintf(why, len, "processed needs reset");
+	/*
+	 * 429 and 503 are the answers that prove the message was not taken
+	 * (DESIGN.md §6); a fake that took it would teach the daemon wrong.
+	 */
+	if (f->processed == 1 && f->status != 0 && (f->status < 500 ||
+	    f->status == 503)) {
+		snprintf(why, len, "processed needs a 5xx status other than "
+		    "503");
 		goto fail;
 	}
+	/* An answer that comes, late or not, is the handler's own. */
+	if (f->status == 0 && f->drop == DROP_NONE) {
+		if (f->processed == 0) {
+			snprintf(why, len, "a delay or down_ms alone always "
+			    "processes: add status, reset or close");
+			goto fail;
+		}
+		f->processed = 1;
+	} else if (f->processed == -1)
+		f->processed = 0;
 	if (f->retry_after == -1)
 		f->retry_after = f->status == 429 ? 1 : 0;
 	return f;
@@ -1364,8 +1842,13 @@ ctl_faults_get(struct call *c)
 		if (f->delay_ms != 0)
 			json_object_set_new(o, "delay_ms",
 			    json_integer(f->delay_ms));
-		if (f->reset)
+		if (f->drop == DROP_RESET)
 			json_object_set_new(o, "reset", json_true());
+		if (f->drop == DROP_CLOSE)
+			json_object_set_new(o, "close", json_true());
+		if (f->down_ms != 0)
+			json_object_set_new(o, "down_ms",
+			    json_integer(f->down_ms));
 		if (f->processed)
 			json_object_set_new(o, "processed", json_true());
 		if (f->retry_after != 0)
@@ -1435,8 +1918,14 @@ ctl_config_set(struct call *c)
 	char		*uri = NULL, why[160];
 	int		 exists_404 = fw->exists_404;
 	int		 online = fw->device_online;
-	int		 set_ack = 0, dms = -1, rms = -1, port;
+	int		 set_ack = 0, dms = -1, rms = -1, nms = -1, port;
+	int		 ack_ref = fw->ack_reference, lid = fw->lid;
+	int		 list_404 = fw->list_404;
+	int		 retry_s = fw->hook_retry_s;
+	int		 timeout_s = fw->hook_timeout_s;
 	char		*ack_url = NULL;
+	const char	*k2;
+	json_t		*v2;
 	json_int_t	 n;
 
 	why[0] = '\0';
@@ -1498,13 +1987,62 @@ ctl_config_set(struct call *c)
 			}
 			free(uri);
 			uri = NULL;
+			json_object_foreach(v, k2, v2) {
+				if (strcmp(k2, "url") != 0 &&
+				    strcmp(k2, "delivered_ms") != 0 &&
+				    strcmp(k2, "read_ms") != 0 &&
+				    strcmp(k2, "out_new_ms") != 0) {
+					snprintf(why, sizeof why, "auto_ack: "
+					    "unknown key \"%.64s\"", k2);
+					goto out;
+				}
+			}
 			if (ack_delay(v, "delivered_ms", &dms) == -1 ||
-			    ack_delay(v, "read_ms", &rms) == -1) {
+			    ack_delay(v, "read_ms", &rms) == -1 ||
+			    ack_delay(v, "out_new_ms", &nms) == -1) {
 				snprintf(why, sizeof why, "auto_ack: delays "
 				    "must be 0 to %d ms", FW_MAX_DELAY_MS);
 				goto out;
 			}
 			ack_url = xstrdup(json_string_value(url));
+		} else if (strcmp(key, "ack_reference") == 0 ||
+		    strcmp(key, "lid") == 0) {
+			if (!json_is_boolean(v)) {
+				snprintf(why, sizeof why, "%s must be true or "
+				    "false", key);
+				goto out;
+			}
+			if (key[0] == 'a')
+				ack_ref = json_is_true(v);
+			else
+				lid = json_is_true(v);
+		} else if (strcmp(key, "list_mode") == 0) {
+			s = json_string_value(v);
+			if (s != NULL && strcmp(s, "on") == 0)
+				list_404 = 0;
+			else if (s != NULL && strcmp(s, "404") == 0)
+				list_404 = 1;
+			else {
+				snprintf(why, sizeof why, "list_mode must be "
+				    "\"on\" or \"404\"");
+				goto out;
+			}
+		} else if (strcmp(key, "hook_retry_s") == 0) {
+			n = json_is_integer(v) ? json_integer_value(v) : -1;
+			if (n < 0 || n > 86400) {
+				snprintf(why, sizeof why, "hook_retry_s must "
+				    "be 0 to 86400");
+				goto out;
+			}
+			retry_s = (int)n;
+		} else if (strcmp(key, "hook_timeout_s") == 0) {
+			n = json_is_integer(v) ? json_integer_value(v) : -1;
+			if (n < 1 || n > 600) {
+				snprintf(why, sizeof why, "hook_timeout_s must "
+				    "be 1 to 600");
+				goto out;
+			}
+			timeout_s = (int)n;
 		} else {
 			snprintf(why, sizeof why, "unknown key \"%.64s\"", key);
 			goto out;
@@ -1523,12 +2061,18 @@ ctl_config_set(struct call *c)
 	}
 	fw->exists_404 = exists_404;
 	fw->device_online = online;
+	fw->ack_reference = ack_ref;
+	fw->lid = lid;
+	fw->list_404 = list_404;
+	fw->hook_retry_s = retry_s;
+	fw->hook_timeout_s = timeout_s;
 	if (set_ack) {
 		free(fw->ack_url);
 		fw->ack_url = ack_url;	/* ownership moves */
 		ack_url = NULL;
 		fw->ack_delivered_ms = dms;
 		fw->ack_read_ms = rms;
+		fw->ack_out_new_ms = nms;
 	}
 out:
 	json_decref(missing);
@@ -1563,13 +2107,23 @@ ctl_config_get(struct call *c)
 		if (fw->ack_read_ms >= 0)
 			json_object_set_new(ack, "read_ms",
 			    json_integer(fw->ack_read_ms));
+		if (fw->ack_out_new_ms >= 0)
+			json_object_set_new(ack, "out_new_ms",
+			    json_integer(fw->ack_out_new_ms));
 	}
 	reply_json(c->reply, 200, jcheck(json_pack(
-	    "{s:o, s:o, s:s, s:s, s:o}",
+	    "{s:o, s:o, s:s, s:s, s:o, s:b, s:b, s:s, s:i, s:i, s:i, s:i}",
 	    "missing", missing, "invalid", invalid,
 	    "exists_mode", fw->exists_404 ? "404" : "200",
 	    "device_status", fw->device_online ? "online" : "offline",
-	    "auto_ack", ack)));
+	    "auto_ack", ack,
+	    "ack_reference", fw->ack_reference,
+	    "lid", fw->lid,
+	    "list_mode", fw->list_404 ? "404" : "on",
+	    "hook_retry_s", fw->hook_retry_s,
+	    "hook_timeout_s", fw->hook_timeout_s,
+	    "port", fw->port,
+	    "ctl_port", fw->ctl_port)));
 	return 0;
 }
 
@@ -1577,6 +2131,7 @@ ctl_config_get(struct call *c)
 static int
 ctl_webhook(struct call *c)
 {
+	struct hook	*h;
 	json_t		*url, *body;
 	const char	*why;
 
@@ -1587,11 +2142,14 @@ ctl_webhook(struct call *c)
 		    "body must be {\"url\":...,\"body\":...}");
 		return 0;
 	}
-	if (hook_new(c->fw, json_string_value(url), body, 0, c->req, &why) ==
-	    -1) {
+	if ((h = hook_new(c->fw, json_string_value(url), 0, &why)) == NULL) {
 		reply_error(c->reply, 400, "ctl:invalid", "%s", why);
 		return 0;
 	}
+	if ((h->body = json_dumps(body, FW_JSON_FLAGS | JSON_ENCODE_ANY)) ==
+	    NULL)
+		fatalx("json_dumps");
+	h->parked = c->req;
 	return 1;
 }
 
@@ -1635,42 +2193,190 @@ ctl_stats(struct call *c)
 	struct fw	*fw = c->fw;
 	struct pending	*p;
 	struct hook	*h;
+	json_t		*o;
 	json_int_t	 np = 0, nh = 0;
 
 	TAILQ_FOREACH(p, &fw->pendings, entry)
 		np++;
 	TAILQ_FOREACH(h, &fw->hooks, entry)
 		nh += !h->done;
-	reply_json(c->reply, 200, jcheck(json_pack(
-	    "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	o = jcheck(json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 	    "requests", (json_int_t)fw->n_requests,
 	    "messages_ok", (json_int_t)fw->n_ok,
+	    "processed", (json_int_t)fw->n_processed,
+	    "phones_duplicated", (json_int_t)fw->n_phone_dup,
 	    "references_duplicated", (json_int_t)fw->n_dup,
 	    "records_dropped", (json_int_t)fw->n_dropped,
+	    "phones_dropped", (json_int_t)fw->n_phones_dropped,
+	    "replies_pending", np));
+	json_object_update_missing_new(o, jcheck(json_pack(
+	    "{s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	    "webhook_attempts", (json_int_t)fw->n_hook_attempts,
+	    "webhook_retries", (json_int_t)fw->n_hook_retries,
 	    "webhooks_ok", (json_int_t)fw->n_hooks_ok,
 	    "webhooks_failed", (json_int_t)fw->n_hooks_failed,
-	    "replies_pending", np,
+	    "webhooks_given_up", (json_int_t)fw->n_hooks_given_up,
+	    "webhooks_dropped", (json_int_t)fw->n_hooks_dropped,
 	    "webhooks_pending", nh)));
+	json_object_update_missing_new(o, jcheck(json_pack(
+	    "{s:O, s:I, s:b}",
+	    "faults", fw->fault_counts,
+	    "downs", (json_int_t)fw->n_downs,
+	    "api_down", fw->api_sock == NULL)));
+	reply_json(c->reply, 200, o);
 	return 0;
 }
 
-/* Back to the start state; answers and webhooks in flight still finish. */
-static void
-fw_reset(struct fw *fw)
+static int
+ctl_processed(struct call *c)
 {
-	faults_clear(&fw->faults);
-	json_object_clear(fw->missing);
-	json_object_clear(fw->invalid);
+	reply_json(c->reply, 200, jcheck(json_pack("{s:O, s:I}",
+	    "phones", c->fw->phones,
+	    "duplicates", (json_int_t)c->fw->n_phone_dup)));
+	return 0;
+}
+
+/* Listen on the API port, the same one again after a down. */
+static int
+api_listen(struct fw *fw)
+{
+	struct sockaddr_in	 sin;
+	socklen_t		 slen;
+	struct evconnlistener	*lev;
+
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((unsigned short)fw->port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	lev = evconnlistener_new_bind(fw->base, NULL, NULL, LEV_OPT_REUSEABLE |
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, FW_BACKLOG,
+	    (struct sockaddr *)&sin, sizeof sin);
+	if (lev == NULL)
+		return -1;
+	if ((fw->api_sock = evhttp_bind_listener(fw->http, lev)) == NULL)
+		fatalx("evhttp_bind_listener");
+	slen = sizeof sin;
+	if (getsockname(evconnlistener_get_fd(lev), (struct sockaddr *)&sin,
+	    &slen) == -1)
+		fatal("getsockname");
+	fw->port = ntohs(sin.sin_port);
+	return 0;
+}
+
+static void
+api_up_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct fw	*fw = arg;
+	struct timeval	 tv = { 0, 100000 };
+
+	if (fw->api_sock != NULL)
+		return;
+	if (api_listen(fw) == -1) {
+		log_warn("listen again on 127.0.0.1:%d, retrying", fw->port);
+		evtimer_add(fw->ev_up, &tv);
+		return;
+	}
+	log_info("API port %d up again", fw->port);
+}
+
+/*
+ * Close the API listener for MS from now: connects are refused
+ * (ECONNREFUSED), the one transport failure that proves a message was
+ * not taken.  Disabling accept would not do: the kernel still completes
+ * connects into the backlog, and a request written there and then reset
+ * is "maybe taken".  Open connections, the control port and webhooks go
+ * on.
+ */
+static void
+api_down(struct fw *fw, int ms)
+{
+	struct timeval	 tv;
+
+	if (fw->api_sock != NULL) {
+		evhttp_del_accept_socket(fw->http, fw->api_sock);
+		fw->api_sock = NULL;
+		fw->n_downs++;
+		log_info("API port %d down for %d ms", fw->port, ms);
+	}
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(fw->ev_up, &tv);
+}
+
+static int
+ctl_down(struct call *c)
+{
+	struct fw	*fw = c->fw;
+	json_t		*v;
+	json_int_t	 ms;
+
+	v = json_object_get(c->body, "ms");
+	ms = json_is_integer(v) ? json_integer_value(v) : -1;
+	if (ms < 0 || ms > FW_MAX_DELAY_MS) {
+		reply_error(c->reply, 400, "ctl:invalid",
+		    "body must be {\"ms\":0..%d}", FW_MAX_DELAY_MS);
+		return 0;
+	}
+	if (ms > 0)
+		api_down(fw, (int)ms);
+	else if (fw->api_sock == NULL) {
+		evtimer_del(fw->ev_up);
+		api_up_cb(-1, 0, fw);
+	}
+	reply_json(c->reply, 200, jcheck(json_pack("{s:I, s:i, s:i, s:b}",
+	    "down_ms", ms, "port", fw->port, "ctl_port", fw->ctl_port,
+	    "api_down", fw->api_sock == NULL)));
+	return 0;
+}
+
+/* The configuration a fresh server starts with. */
+static void
+fw_defaults(struct fw *fw)
+{
 	fw->exists_404 = 0;
 	fw->device_online = 1;
 	free(fw->ack_url);
 	fw->ack_url = NULL;
-	fw->ack_delivered_ms = fw->ack_read_ms = -1;
+	fw->ack_delivered_ms = fw->ack_read_ms = fw->ack_out_new_ms = -1;
+	fw->ack_reference = 0;
+	fw->lid = 0;
+	fw->list_404 = 0;
+	fw->hook_retry_s = FW_HOOK_RETRY;
+	fw->hook_timeout_s = FW_HOOK_TIMEOUT;
+}
+
+/*
+ * Back to the start state, the API port up again; answers and webhooks
+ * in flight still finish.
+ */
+static void
+fw_reset(struct fw *fw)
+{
+	size_t	 i;
+
+	faults_clear(&fw->faults);
+	json_object_clear(fw->missing);
+	json_object_clear(fw->invalid);
+	fw_defaults(fw);
 	json_array_clear(fw->records);
 	json_object_clear(fw->refs);
+	json_object_clear(fw->phones);
+	json_object_clear(fw->fault_counts);
+	for (i = 0; i < FW_MAX_MESSAGES; i++) {
+		json_decref(fw->msgs[i]);
+		fw->msgs[i] = NULL;
+	}
+	fw->msg_next = fw->msg_n = 0;
 	fw->seq = 0;
-	fw->n_requests = fw->n_ok = fw->n_dup = fw->n_dropped = 0;
-	fw->n_hooks_ok = fw->n_hooks_failed = 0;
+	fw->n_requests = fw->n_ok = fw->n_processed = fw->n_dup = 0;
+	fw->n_phone_dup = fw->n_phones_dropped = fw->n_dropped = 0;
+	fw->n_hook_attempts = fw->n_hook_retries = fw->n_hooks_ok = 0;
+	fw->n_hooks_failed = fw->n_hooks_given_up = fw->n_hooks_dropped = 0;
+	fw->n_downs = 0;
+	if (fw->api_sock == NULL) {
+		evtimer_del(fw->ev_up);
+		api_up_cb(-1, 0, fw);
+	}
 }
 
 static int
@@ -1737,27 +2443,47 @@ static __attribute__((__noreturn__)) void
 usage(void)
 {
 	fprintf(stderr, "usage: fakewass [-v] [-p port] [-P portfile] "
-	    "[-r requestlog] [-t token]\n");
+	    "[-Q ctlportfile] [-r requestlog] [-t token]\n");
 	exit(1);
+}
+
+/* One evhttp with the limits both ports share. */
+static struct evhttp *
+http_new(struct fw *fw, void (*cb)(struct evhttp_request *, void *))
+{
+	struct evhttp	*http;
+
+	if ((http = evhttp_new(fw->base)) == NULL)
+		fatalx("evhttp_new");
+	evhttp_set_max_body_size(http, FW_MAX_BODY);
+	evhttp_set_max_headers_size(http, FW_MAX_HEADERS);
+	evhttp_set_timeout(http, FW_TIMEOUT);
+	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
+	    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH |
+	    EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS);
+	evhttp_set_gencb(http, cb, fw);
+	return http;
 }
 
 int
 main(int argc, char **argv)
 {
 	struct fw		 fw;
+	struct evhttp_bound_socket *bs;
 	struct sockaddr_in	 sin;
 	socklen_t		 slen;
-	struct evconnlistener	*lev;
 	struct pending		*p;
 	struct hook		*h;
-	const char		*portfile = NULL, *reqlog = NULL;
+	const char		*portfile = NULL, *ctlfile = NULL;
+	const char		*reqlog = NULL;
 	char			*end;
 	long			 port = 0;
+	size_t			 i;
 	int			 ch, level = LOG_LVL_INFO;
 
 	memset(&fw, 0, sizeof fw);
 	fw.token = FW_TOKEN;
-	while ((ch = getopt(argc, argv, "p:P:r:t:v")) != -1) {
+	while ((ch = getopt(argc, argv, "p:P:Q:r:t:v")) != -1) {
 		switch (ch) {
 		case 'p':
 			errno = 0;
@@ -1768,6 +2494,9 @@ main(int argc, char **argv)
 			break;
 		case 'P':
 			portfile = optarg;
+			break;
+		case 'Q':
+			ctlfile = optarg;
 			break;
 		case 'r':
 			reqlog = optarg;
@@ -1799,39 +2528,31 @@ main(int argc, char **argv)
 	fw.invalid = json_object();
 	fw.records = json_array();
 	fw.refs = json_object();
-	fw.device_online = 1;
-	fw.ack_delivered_ms = fw.ack_read_ms = -1;
+	fw.phones = json_object();
+	fw.fault_counts = json_object();
+	fw.msgs = xcalloc(FW_MAX_MESSAGES, sizeof *fw.msgs);
+	fw_defaults(&fw);
 	if (reqlog != NULL && (fw.reqlog = fopen(reqlog, "ae")) == NULL)
 		fatal("%s", reqlog);
 
 	if ((fw.base = event_base_new()) == NULL)
 		fatalx("event_base_new");
-	if ((fw.http = evhttp_new(fw.base)) == NULL)
-		fatalx("evhttp_new");
-	evhttp_set_max_body_size(fw.http, FW_MAX_BODY);
-	evhttp_set_max_headers_size(fw.http, FW_MAX_HEADERS);
-	evhttp_set_timeout(fw.http, FW_TIMEOUT);
-	evhttp_set_allowed_methods(fw.http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
-	    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH |
-	    EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS);
-	evhttp_set_gencb(fw.http, http_cb, &fw);
+	fw.http = http_new(&fw, http_cb);
+	fw.ctl_http = http_new(&fw, ctl_http_cb);
+	if ((fw.ev_up = evtimer_new(fw.base, api_up_cb, &fw)) == NULL)
+		fatalx("evtimer_new");
 
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((unsigned short)port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	lev = evconnlistener_new_bind(fw.base, NULL, NULL, LEV_OPT_REUSEABLE |
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, FW_BACKLOG,
-	    (struct sockaddr *)&sin, sizeof sin);
-	if (lev == NULL)
+	fw.port = (int)port;
+	if (api_listen(&fw) == -1)
 		fatal("bind 127.0.0.1:%ld", port);
-	if (evhttp_bind_listener(fw.http, lev) == NULL)
-		fatalx("evhttp_bind_listener");
+	if ((bs = evhttp_bind_socket_with_handle(fw.ctl_http, "127.0.0.1",
+	    0)) == NULL)
+		fatal("bind 127.0.0.1 for the control port");
 	slen = sizeof sin;
-	if (getsockname(evconnlistener_get_fd(lev), (struct sockaddr *)&sin,
-	    &slen) == -1)
+	if (getsockname(evhttp_bound_socket_get_fd(bs),
+	    (struct sockaddr *)&sin, &slen) == -1)
 		fatal("getsockname");
-	port = ntohs(sin.sin_port);
+	fw.ctl_port = ntohs(sin.sin_port);
 
 	fw.ev_term = evsignal_new(fw.base, SIGTERM, signal_cb, &fw);
 	fw.ev_int = evsignal_new(fw.base, SIGINT, signal_cb, &fw);
@@ -1840,11 +2561,14 @@ main(int argc, char **argv)
 	evsignal_add(fw.ev_term, NULL);
 	evsignal_add(fw.ev_int, NULL);
 
+	if (ctlfile != NULL)
+		portfile_write(ctlfile, fw.ctl_port);
 	if (portfile != NULL)
-		portfile_write(portfile, (int)port);
-	printf("port %ld\n", port);
+		portfile_write(portfile, fw.port);
+	printf("port %d\nctl %d\n", fw.port, fw.ctl_port);
 	fflush(stdout);
-	log_info("listening on 127.0.0.1:%ld", port);
+	log_info("listening on 127.0.0.1:%d, control also on 127.0.0.1:%d",
+	    fw.port, fw.ctl_port);
 
 	event_base_dispatch(fw.base);
 
@@ -1854,12 +2578,19 @@ main(int argc, char **argv)
 	while ((h = TAILQ_FIRST(&fw.hooks)) != NULL)
 		hook_free(&fw, h);
 	evhttp_free(fw.http);
+	evhttp_free(fw.ctl_http);
 	faults_clear(&fw.faults);
 	free(fw.ack_url);
+	for (i = 0; i < FW_MAX_MESSAGES; i++)
+		json_decref(fw.msgs[i]);
+	free(fw.msgs);
 	json_decref(fw.missing);
 	json_decref(fw.invalid);
 	json_decref(fw.records);
 	json_decref(fw.refs);
+	json_decref(fw.phones);
+	json_decref(fw.fault_counts);
+	event_free(fw.ev_up);
 	event_free(fw.ev_term);
 	event_free(fw.ev_int);
 	event_base_free(fw.base);
