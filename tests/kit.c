@@ -8,6 +8,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,3 +196,22 @@ kit_wait_int(struct harness *h, const char *q, long long want, double secs)
 	}
 }
 
+
+int
+kit_free_port(void)
+{
+	struct sockaddr_in	 sin;
+	socklen_t		 len = sizeof sin;
+	int			 fd, port = -1;
+
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		return -1;
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof sin) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sin, &len) == 0)
+		port = ntohs(sin.sin_port);
+	close(fd);
+	return port;
+}

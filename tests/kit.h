@@ -27,6 +27,8 @@ const char	*kit_call_err(int, const char *, json_t *);
 long long	 kit_campaign(int, const char *, const char *, int);
 /* The fake's records for requests under PATH. */
 json_t		*kit_fake_requests(struct harness *, const char *);
+/* A free TCP port on 127.0.0.1 (bound, read, released). */
+int		 kit_free_port(void);
 /* The fake's control API; the answer must be 200. */
 void		 kit_fake_ctl(struct harness *, const char *, const char *,
 		    const char *);

@@ -401,73 +401,6 @@ test_breaker_rate(void **state)
 	harness_cleanup(&h);
 }
 
-/* Acceptance 2: SIGKILL at random moments; never the same message twice. */
-static void
-test_sigkill(void **state)
-{
-	struct harness	 h;
-	json_t		*reqs, *r, *st, *seen;
-	char		*body;
-	const char	*phone;
-	size_t		 i;
-	int		 fd, k, code;
-	long long	 id, done;
-
-	kit_start_with_fake(&h, "[pacing]\ninterval = 5ms\njitter = 0\n"
-	    "batch_size = 1000\ndaily_limit = 10000\n");
-	kit_seed(&h, "all", 1, 200);
-	kit_fake_ctl(&h, "POST", "/_ctl/faults", "{\"faults\":[{\"path\":"
-	    "\"/v1/messages\",\"delay_ms\":20,\"count\":-1}]}");
-	fd = harness_connect(&h);
-	id = kit_campaign(fd, "all", "hello", 1);
-	close(fd);
-	for (k = 0; k < 20; k++) {
-		usleep(30000 + arc4random_uniform(200000));
-		kill(h.daemon, SIGKILL);
-		waitpid(h.daemon, NULL, 0);
-		h.daemon = 0;
-		assert_int_equal(harness_start(&h), 0);
-	}
-	done = kit_wait_int(&h, "SELECT count(*) FROM messages WHERE state IN "
-	    "('pending', 'sending')", 0, 30);
-	assert_int_equal(done, 0);
-	body = harness_http(h.fake_port, "GET", "/_ctl/stats", NULL, &code);
-	st = json_loads(body, 0, NULL);
-	free(body);
-	assert_int_equal(json_integer_value(json_object_get(st,
-	    "references_duplicated")), 0);
-	json_decref(st);
-	reqs = kit_fake_requests(&h, "/v1/messages");
-	seen = json_object();
-	json_array_foreach(reqs, i, r) {
-		json_t *b = json_loads(json_string_value(json_object_get(r,
-		    "body")), 0, NULL);
-
-		if (b == NULL)
-			b = json_incref(json_object_get(r, "body"));
-		phone = json_string_value(json_object_get(b, "phone"));
-		assert_non_null(phone);
-		if (json_object_get(seen, phone) != NULL)
-			fail_msg("%s received twice", phone);
-		json_object_set_new(seen, phone, json_true());
-		json_decref(b);
-	}
-	json_decref(seen);
-	json_decref(reqs);
-	assert_int_equal(kit_sql_int(&h, "SELECT count(*) FROM messages WHERE "
-	    "state IN ('sent', 'failed', 'unknown', 'delivered', 'read')"),
-	    200);
-	assert_int_equal(kit_sql_int(&h, "SELECT total FROM campaigns"), 200);
-	assert_int_equal(kit_sql_int(&h, "SELECT sent + failed + unknown + "
-	    "delivered + read FROM campaigns"), 200);
-	fprintf(stderr, "sigkill: %lld unknown, %lld sent\n",
-	    kit_sql_int(&h, "SELECT unknown FROM campaigns"),
-	    kit_sql_int(&h, "SELECT sent FROM campaigns"));
-	(void)id;
-	harness_cleanup(&h);
-}
-
-/* Acceptance 4: monitoring.capacity matches the formula and levels. */
 static void
 test_capacity(void **state)
 {
@@ -683,7 +616,6 @@ main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_breaker_rate),
 		cmocka_unit_test(test_pacing_daily_limit),
-		cmocka_unit_test(test_sigkill),
 		cmocka_unit_test(test_launch_100k),
 	};
 

@@ -1,0 +1,432 @@
+/*
+ * At most once against a fake Wassenger on its bad days (DESIGN §6): the
+ * real daemon, the fake on 127.0.0.1 taking messages and then losing the
+ * answer, refusing, rate limiting, going down, and sending its acks
+ * without our reference, retrying them for a minute when they fail.
+ * The judge is what the fake processed per phone, not what we posted.
+ *
+ * WACAMP_SOAK_KILLS sets the number of SIGKILLs (20 by default).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <sys/wait.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "harness.h"
+#include "kit.h"
+
+#define TOKEN	"atmostonce-token-0123456789abcdef0123"
+
+/* A daemon with its webhook on a free port, on a fresh fake whose acks
+ * (without reference) go to it; EXTRA is more config. */
+static int
+start(struct harness *h, const char *extra, const char *fakeconf)
+{
+	char	 conf[1024];
+	int	 port;
+
+	harness_init(h, NULL);
+	assert_true(harness_fake_start(h) > 0);
+	assert_true((port = kit_free_port()) > 0);
+	kit_append_conf(h, "[wassenger]\nprovider = wassenger\n"
+	    "api_url = http://127.0.0.1:%d/v1\napi_key = test-token\n"
+	    "device_id = " FW_DEVICE "\ntimeout = 1s\n"
+	    "[webhook]\nlisten = 127.0.0.1:%d\ntoken = " TOKEN "\n%s\n",
+	    h->fake_port, port, extra);
+	assert_int_equal(harness_start(h), 0);
+	snprintf(conf, sizeof conf, "{\"auto_ack\":{\"url\":\"http://"
+	    "127.0.0.1:%d/api/webhooks/wassenger?token=" TOKEN "\","
+	    "\"out_new_ms\":20,\"delivered_ms\":60,\"read_ms\":120}%s%s}",
+	    port, fakeconf ? "," : "", fakeconf ? fakeconf : "");
+	kit_fake_ctl(h, "POST", "/_ctl/config", conf);
+	return port;
+}
+
+static json_t *
+fake_get(struct harness *h, const char *path)
+{
+	char	*body;
+	json_t	*j;
+	int	 st;
+
+	body = harness_http(h->fake_port, "GET", path, NULL, &st);
+	assert_int_equal(st, 200);
+	j = json_loads(body, 0, NULL);
+	free(body);
+	assert_non_null(j);
+	return j;
+}
+
+/* Every campaign's counters equal its messages' states. */
+static void
+counters_match(struct harness *h)
+{
+	assert_int_equal(kit_sql_int(h, "SELECT count(*) FROM campaigns k "
+	    "WHERE total != (SELECT count(*) FROM messages WHERE campaign_id "
+	    "= k.id AND message_type = 1) OR m2_total != (SELECT count(*) "
+	    "FROM messages WHERE campaign_id = k.id AND message_type = 2) OR "
+	    "pending != (SELECT count(*) FROM messages WHERE campaign_id = k.id "
+	    "AND state = 'pending') OR sending != (SELECT count(*) FROM "
+	    "messages WHERE campaign_id = k.id AND state = 'sending') OR "
+	    "sent != (SELECT count(*) FROM messages WHERE campaign_id = k.id "
+	    "AND state = 'sent') OR delivered != (SELECT count(*) FROM "
+	    "messages WHERE campaign_id = k.id AND state = 'delivered') OR "
+	    "read != (SELECT count(*) FROM messages WHERE campaign_id = k.id "
+	    "AND state = 'read') OR failed != (SELECT count(*) FROM messages "
+	    "WHERE campaign_id = k.id AND state = 'failed') OR unknown != "
+	    "(SELECT count(*) FROM messages WHERE campaign_id = k.id AND "
+	    "state = 'unknown') OR cancelled != (SELECT count(*) FROM "
+	    "messages WHERE campaign_id = k.id AND state = 'cancelled')"), 0);
+}
+
+/* Unknown messages whose phone the fake processed. */
+static int
+unknown_processed(struct harness *h)
+{
+	json_t		*p = fake_get(h, "/_ctl/processed");
+	json_t		*phones = json_object_get(p, "phones");
+	sqlite3		*db;
+	sqlite3_stmt	*st;
+	int		 n = 0;
+
+	assert_int_equal(sqlite3_open(h->db, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT phone FROM messages "
+	    "WHERE state = 'unknown'", -1, &st, NULL), SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		if (json_object_get(phones, (const char *)
+		    sqlite3_column_text(st, 0)) != NULL)
+			n++;
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	json_decref(p);
+	return n;
+}
+
+/*
+ * The results every run must show: no phone processed twice; every
+ * message sent, delivered, read, failed or unknown; none that the fake
+ * processed (and so acked) still unknown; counters equal to the states.
+ */
+static void
+four_results(struct harness *h, int total)
+{
+	json_t		*p;
+	double		 t0;
+	int		 n;
+
+	assert_int_equal(kit_wait_int(h, "SELECT count(*) FROM messages WHERE "
+	    "state IN ('pending', 'sending')", 0, 120), 0);
+	p = fake_get(h, "/_ctl/processed");
+	assert_int_equal(json_integer_value(json_object_get(p, "duplicates")),
+	    0);
+	json_decref(p);
+	assert_int_equal(kit_sql_int(h, "SELECT count(*) FROM messages WHERE "
+	    "state IN ('sent', 'delivered', 'read', 'failed', 'unknown')"),
+	    total);
+	/* The fake retries acks a refused or dead daemon missed. */
+	for (t0 = harness_now(); (n = unknown_processed(h)) > 0 &&
+	    harness_now() - t0 < 70; usleep(200000))
+		;
+	if (n > 0)
+		fail_msg("%d message(s) processed and acked are still unknown",
+		    n);
+	counters_match(h);
+}
+
+/* How many lines of the daemon's log hold NEEDLE. */
+static int
+log_count(struct harness *h, const char *needle)
+{
+	FILE	*fp = fopen(h->log, "r");
+	char	 line[4096];
+	int	 n = 0;
+
+	if (fp == NULL)
+		return 0;
+	while (fgets(line, sizeof line, fp) != NULL)
+		if (strstr(line, needle) != NULL)
+			n++;
+	fclose(fp);
+	return n;
+}
+
+static int
+fake_ctl_port(struct harness *h)
+{
+	json_t	*c = fake_get(h, "/_ctl/config");
+	int	 port = (int)json_integer_value(json_object_get(c, "ctl_port"));
+
+	json_decref(c);
+	assert_true(port > 0);
+	return port;
+}
+
+/*
+ * Acceptance 1: 200 recipients through every fault at least five times.
+ * With the fake's message list turned off, what the fake took and whose
+ * answer was lost is settled from its acks, by recipient and body.
+ */
+static void
+test_fault_matrix(void **state)
+{
+	struct harness	 h;
+	char		 faults[8192], *r;
+	size_t		 len = 0;
+	int		 fd, i, ctl, st, byevent;
+
+	start(&h, "[pacing]\ninterval = 10ms\njitter = 0\nbatch_size = 1000\n"
+	    "daily_limit = 100000\nbreaker_failures = 0\n"
+	    "[retry]\nmax_attempts = 12\nbackoff = 200ms\nlookup_after = 1h\n",
+	    "\"list_mode\":\"404\"");
+	kit_seed(&h, "all", 1, 200);
+	len += (size_t)snprintf(faults + len, sizeof faults - len,
+	    "{\"faults\":[");
+	for (i = 0; i < 6; i++)
+		len += (size_t)snprintf(faults + len, sizeof faults - len,
+		    "%s{\"path\":\"/v1/messages\",\"method\":\"POST\","
+		    "\"processed\":true,\"delay_ms\":2500},"
+		    "{\"path\":\"/v1/messages\",\"method\":\"POST\","
+		    "\"processed\":true,\"reset\":true},"
+		    "{\"path\":\"/v1/messages\",\"method\":\"POST\","
+		    "\"processed\":true,\"status\":500},"
+		    "{\"path\":\"/v1/messages\",\"method\":\"POST\","
+		    "\"processed\":true,\"close\":true},"
+		    "{\"path\":\"/v1/messages\",\"method\":\"POST\","
+		    "\"close\":true},"
+		    "{\"path\":\"/v1/messages\",\"method\":\"POST\","
+		    "\"status\":429,\"retry_after\":1},"
+		    "{\"path\":\"/v1/messages\",\"method\":\"POST\","
+		    "\"status\":503,\"retry_after\":1}", i ? "," : "");
+	snprintf(faults + len, sizeof faults - len, "]}");
+	kit_fake_ctl(&h, "POST", "/_ctl/faults", faults);
+	ctl = fake_ctl_port(&h);
+	fd = harness_connect(&h);
+	kit_campaign(fd, "all", "Hello {{first_name}}", 1);
+	close(fd);
+	/* Down for 3 s, five times, while the campaign runs. */
+	for (i = 0; i < 5; i++) {
+		usleep(500000);
+		r = harness_http(ctl, "POST", "/_ctl/down", "{\"ms\":3000}",
+		    &st);
+		free(r);
+		assert_int_equal(st, 200);
+		usleep(3200000);
+	}
+	four_results(&h, 200);
+	byevent = log_count(&h, "(recipient and body)");
+	fprintf(stderr, "fault matrix: %d reconciled by recipient and body, "
+	    "%lld unknown, %lld failed, %lld not-taken posts retried\n",
+	    byevent, kit_sql_int(&h, "SELECT count(*) FROM messages WHERE "
+	    "state = 'unknown'"), kit_sql_int(&h, "SELECT count(*) FROM "
+	    "messages WHERE state = 'failed'"), kit_sql_int(&h, "SELECT "
+	    "coalesce(sum(attempts - 1), 0) FROM messages"));
+	assert_true(byevent >= 20);
+	/* The close without processing was never taken: unknown. */
+	assert_true(kit_sql_int(&h, "SELECT count(*) FROM messages WHERE "
+	    "state = 'unknown'") >= 6);
+	harness_cleanup(&h);
+}
+
+/*
+ * The provider path (API.md §10): acks lost, the fake's message list on:
+ * unknown messages the fake took are found there by reference; those it
+ * never took stay unknown and say "not found at Wassenger".
+ */
+static void
+test_lookup(void **state)
+{
+	struct harness	 h;
+	int		 fd;
+
+	start(&h, "[pacing]\ninterval = 10ms\njitter = 0\nbatch_size = 1000\n"
+	    "daily_limit = 100000\nbreaker_failures = 0\n"
+	    "[retry]\nlookup_after = 1s\n", NULL);
+	kit_fake_ctl(&h, "POST", "/_ctl/config", "{\"auto_ack\":null,"
+	    "\"list_mode\":\"on\"}");
+	kit_seed(&h, "all", 1, 30);
+	kit_fake_ctl(&h, "POST", "/_ctl/faults", "{\"faults\":["
+	    "{\"path\":\"/v1/messages\",\"method\":\"POST\",\"processed\":true,"
+	    "\"status\":500,\"count\":4},"
+	    "{\"path\":\"/v1/messages\",\"method\":\"POST\",\"processed\":true,"
+	    "\"reset\":true,\"count\":4},"
+	    "{\"path\":\"/v1/messages\",\"method\":\"POST\",\"status\":502,"
+	    "\"count\":3}]}");
+	fd = harness_connect(&h);
+	kit_campaign(fd, "all", "Hi {{first_name}}", 1);
+	close(fd);
+	assert_int_equal(kit_wait_int(&h, "SELECT count(*) FROM messages WHERE "
+	    "state IN ('pending', 'sending')", 0, 60), 0);
+	/* Eight found in the list; three never taken, looked for in vain. */
+	assert_int_equal(kit_wait_int(&h, "SELECT count(*) FROM messages WHERE "
+	    "state = 'unknown' AND lookup_at IS NOT NULL AND error LIKE "
+	    "'not found at Wassenger%'", 3, 60), 3);
+	assert_int_equal(kit_sql_int(&h, "SELECT count(*) FROM messages WHERE "
+	    "state = 'unknown'"), 3);
+	assert_int_equal(log_count(&h, "settled from Wassenger's message list"),
+	    8);
+	assert_int_equal(unknown_processed(&h), 0);
+	assert_int_equal(kit_sql_int(&h, "SELECT count(*) FROM messages WHERE "
+	    "state = 'sent' AND wass_id IS NOT NULL AND wa_id IS NOT NULL"), 27);
+	counters_match(&h);
+	harness_cleanup(&h);
+}
+
+/*
+ * Acceptance 2: SIGKILLs at random moments while acks flow; the fake
+ * retries the webhooks a dead daemon missed.
+ */
+static void
+test_sigkill(void **state)
+{
+	struct harness	 h;
+	const char	*s;
+	int		 k, kills = 20, fd;
+
+	if ((s = getenv("WACAMP_SOAK_KILLS")) != NULL && atoi(s) > 0)
+		kills = atoi(s);
+	start(&h, "[pacing]\ninterval = 5ms\njitter = 0\nbatch_size = 1000\n"
+	    "daily_limit = 100000\nbreaker_failures = 0\n", NULL);
+	kit_seed(&h, "all", 1, 200);
+	kit_fake_ctl(&h, "POST", "/_ctl/faults", "{\"faults\":[{\"path\":"
+	    "\"/v1/messages\",\"method\":\"POST\",\"delay_ms\":20,"
+	    "\"count\":-1}]}");
+	fd = harness_connect(&h);
+	kit_campaign(fd, "all", "hello {{first_name}}", 1);
+	close(fd);
+	for (k = 0; k < kills; k++) {
+		usleep(30000 + arc4random_uniform(200000));
+		kill(h.daemon, SIGKILL);
+		waitpid(h.daemon, NULL, 0);
+		h.daemon = 0;
+		assert_int_equal(harness_start(&h), 0);
+	}
+	four_results(&h, 200);
+	fprintf(stderr, "sigkill x%d: %lld unknown, %lld sent or better\n",
+	    kills, kit_sql_int(&h, "SELECT count(*) FROM messages WHERE "
+	    "state = 'unknown'"), kit_sql_int(&h, "SELECT count(*) FROM "
+	    "messages WHERE state IN ('sent', 'delivered', 'read')"));
+	harness_cleanup(&h);
+}
+
+/* A late ack of round 1 as Wassenger would send it: no reference. */
+static void
+post_ack(struct harness *h, int port, const char *waid, const char *phone,
+    const char *body, const char *ref)
+{
+	char	 url[256], *b, *r;
+	json_t	*j;
+	int	 st;
+
+	j = json_pack("{s:s,s:s,s:s,s:s,s:{s:s,s:s},s:{s:s,s:s,s:s,s:s,s:s,"
+	    "s:I,s:s}}", "id", waid, "object", "message", "event",
+	    "message:out:ack", "ack", "read", "device", "id", FW_DEVICE,
+	    "phone", "+22890000000", "data", "id", waid, "flow", "outbound",
+	    "toNumber", phone, "fromNumber", "+22890000000", "body", body,
+	    "timestamp", (json_int_t)time(NULL), "ack", "read");
+	if (ref != NULL)
+		json_object_set_new(json_object_get(j, "data"), "reference",
+		    json_string(ref));
+	b = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	snprintf(url, sizeof url, "/api/webhooks/wassenger?token=" TOKEN);
+	r = harness_http(port, "POST", url, b, &st);
+	free(r);
+	free(b);
+	assert_int_equal(st, 200);
+}
+
+/*
+ * Acceptance 4: a relaunch leaves unknown messages unknown, and an event
+ * of round 1 never settles a message of round 2.
+ */
+static void
+test_relaunch_round(void **state)
+{
+	struct harness	 h;
+	char		 waid[64], ref[128], phone[64], body[256];
+	sqlite3		*db;
+	sqlite3_stmt	*st;
+	int		 fd, port;
+
+	port = start(&h, "[pacing]\ninterval = 10ms\njitter = 0\n"
+	    "batch_size = 1000\ndaily_limit = 100000\nbreaker_failures = 0\n",
+	    NULL);
+	kit_fake_ctl(&h, "POST", "/_ctl/config", "{\"auto_ack\":null}");
+	kit_seed(&h, "r", 1, 4);
+	/* Round 1: the first message unknown (500, not taken), 3 sent. */
+	kit_fake_ctl(&h, "POST", "/_ctl/faults", "{\"faults\":[{\"path\":"
+	    "\"/v1/messages\",\"method\":\"POST\",\"status\":500}]}");
+	fd = harness_connect(&h);
+	kit_campaign(fd, "r", "Round {{first_name}}", 1);
+	assert_int_equal(kit_wait_int(&h, "SELECT count(*) FROM messages WHERE "
+	    "state = 'sent'", 3, 20), 3);
+	assert_int_equal(kit_sql_int(&h, "SELECT count(*) FROM messages WHERE "
+	    "state = 'unknown'"), 1);
+	/* Round 2: the second contact's post is lost too. */
+	kit_fake_ctl(&h, "POST", "/_ctl/faults", "{\"faults\":[{\"path\":"
+	    "\"/v1/messages\",\"method\":\"POST\",\"status\":500}]}");
+	json_decref(kit_call_ok(fd, "campaigns.relaunch", json_pack(
+	    "{s:I,s:b}", "id", (json_int_t)1, "confirm", 1)));
+	assert_int_equal(kit_wait_int(&h, "SELECT count(*) FROM messages WHERE "
+	    "state IN ('pending', 'sending')", 0, 20), 0);
+	/* The unknown one of round 1 is left as it was. */
+	assert_int_equal(kit_sql_int(&h, "SELECT count(*) FROM messages WHERE "
+	    "state = 'unknown' AND round = 1"), 1);
+	assert_int_equal(kit_sql_int(&h, "SELECT count(*) FROM messages WHERE "
+	    "state = 'unknown' AND round = 2"), 1);
+	assert_int_equal(kit_sql_int(&h, "SELECT count(*) FROM messages WHERE "
+	    "state = 'sent' AND round = 2 AND reference LIKE '%-r2'"), 2);
+	/* Round 1's id and reference of the message unknown in round 2. */
+	assert_int_equal(sqlite3_open(h.db, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT i.wa_id, m.reference, "
+	    "m.phone, m.body FROM messages m JOIN message_ids i ON "
+	    "i.message_id = m.id WHERE m.state = 'unknown' AND m.round = 2 "
+	    "AND i.round = 1", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	snprintf(waid, sizeof waid, "%s", sqlite3_column_text(st, 0));
+	snprintf(ref, sizeof ref, "%.*s1", (int)strlen((const char *)
+	    sqlite3_column_text(st, 1)) - 1, sqlite3_column_text(st, 1));
+	snprintf(phone, sizeof phone, "%s", sqlite3_column_text(st, 2));
+	snprintf(body, sizeof body, "%s", sqlite3_column_text(st, 3));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	/* By its round-1 WhatsApp id, and by its round-1 reference. */
+	post_ack(&h, port, waid, phone, body, NULL);
+	post_ack(&h, port, "3EB0LATEROUND1000001", phone, body, ref);
+	usleep(300000);
+	assert_int_equal(kit_sql_int(&h, "SELECT count(*) FROM messages WHERE "
+	    "state = 'unknown' AND round = 2"), 1);
+	assert_int_equal(kit_sql_int(&h, "SELECT count(*) FROM messages WHERE "
+	    "state = 'read'"), 0);
+	counters_match(&h);
+	close(fd);
+	harness_cleanup(&h);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fault_matrix),
+		cmocka_unit_test(test_lookup),
+		cmocka_unit_test(test_relaunch_round),
+		cmocka_unit_test(test_sigkill),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
