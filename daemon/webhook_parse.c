@@ -939,21 +939,28 @@ time_of(const struct strs *ss, const struct jval *vals, int f)
 	return time_iso(ss->s[f]);
 }
 
+/* Where the message's time is read, first to last. */
+static const int time_fields[] = { F_D_TIMESTAMP, F_CREATED, F_D_DATE,
+    F_D_CREATEDAT, F_DATE };
+#define N_TIME_FIELDS	(sizeof time_fields / sizeof time_fields[0])
+
 /*
  * When the message was made: data.timestamp, else the event's created,
  * else data.date, the legacy data.createdAt or the legacy item's date.
+ * *FROM is the field it came from, or -1.
  */
 static int64_t
-event_time(const struct strs *ss, const struct jval *vals)
+event_time(const struct strs *ss, const struct jval *vals, int *from)
 {
-	static const int f[] = { F_D_TIMESTAMP, F_CREATED, F_D_DATE,
-	    F_D_CREATEDAT, F_DATE };
 	int64_t		 t;
 	size_t		 i;
 
-	for (i = 0; i < sizeof f / sizeof f[0]; i++)
-		if ((t = time_of(ss, vals, f[i])) != 0)
+	*from = -1;
+	for (i = 0; i < N_TIME_FIELDS; i++)
+		if ((t = time_of(ss, vals, time_fields[i])) != 0) {
+			*from = time_fields[i];
 			return t;
+		}
 	return 0;
 }
 
@@ -1053,17 +1060,36 @@ compact_write(char *p, const struct jkey *k, const struct jval *vals)
 /*
  * An ack for the journal: only the keys this parser reads, in the same
  * places, so that it parses back to the same event (replay). The rest of
- * an ack is a copy of the message we sent (its text, the chat, the
- * device), some 2 KiB that would be a good half of what the WAL writes in
- * a flood of acks.
+ * an ack is a copy of the message we sent (the chat, the device, meta),
+ * some 2 KiB that would be a good half of what the WAL writes in a flood
+ * of acks. Keys read but without effect on this event are left out too:
+ * fromNumber (an ack is outbound), from unless it names a group or an
+ * @lid, data.ack behind the top-level one, data.message behind data.body,
+ * meta unless isGroup is true, and every time but the one used (TIME).
  */
 static char *
-compact_event(const struct jval *vals)
+compact_event(const struct jval *vals, const struct strs *ss, int time)
 {
-	char	*out, *end;
+	struct jval	 cv[F_MAX];
+	const char	*from = ss->s[F_D_FROM];
+	char		*out, *end;
+	size_t		 i;
 
-	out = xmalloc(compact_size(k_event, vals) + 1);
-	end = compact_write(out, k_event, vals);
+	memcpy(cv, vals, sizeof cv);
+	cv[F_D_FROMNUMBER].type = J_NONE;
+	if (from != NULL && !group_id(from) && !id_is(from, "@lid"))
+		cv[F_D_FROM].type = J_NONE;
+	if (ss->s[F_ACK] != NULL)
+		cv[F_D_ACK].type = J_NONE;
+	if (ss->s[F_D_BODY] != NULL)
+		cv[F_D_MESSAGE].type = J_NONE;
+	if (vals[F_D_META_GROUP].type != J_TRUE)
+		cv[F_D_META].type = J_NONE;
+	for (i = 0; i < N_TIME_FIELDS; i++)
+		if (time_fields[i] != time)
+			cv[time_fields[i]].type = J_NONE;
+	out = xmalloc(compact_size(k_event, cv) + 1);
+	end = compact_write(out, k_event, cv);
 	*end = '\0';
 	return out;
 }
@@ -1084,7 +1110,7 @@ parse_one(const struct jval *vals, char *raw, struct wh_event *ev, char *err,
 {
 	struct strs	 ss;
 	const char	*name, *id, *ack, *flow, *s;
-	int		 legacy, data;
+	int		 legacy, data, time;
 	size_t		 n = 0;
 
 	memset(ev, 0, sizeof *ev);
@@ -1134,7 +1160,7 @@ parse_one(const struct jval *vals, char *raw, struct wh_event *ev, char *err,
 	    (s = ss.s[F_D_DEVICE]) == NULL)
 		s = ss.s[F_D_DEVICE_ID];
 	ev->device = (char *)or_empty(s);
-	ev->timestamp = event_time(&ss, vals);
+	ev->timestamp = event_time(&ss, vals, &time);
 	if ((s = ss.s[F_D_REACTION]) == NULL &&
 	    (s = ss.s[F_D_REACTION_EMOJI]) == NULL &&
 	    (s = ss.s[F_D_REACTION_TEXT]) == NULL &&
@@ -1160,7 +1186,7 @@ parse_one(const struct jval *vals, char *raw, struct wh_event *ev, char *err,
 	/* An ack without an id keeps its bytes: its dedup key hashes them. */
 	if (ev->kind == WH_ACK && id != NULL) {
 		free(ev->raw);
-		ev->raw = compact_event(vals);
+		ev->raw = compact_event(vals, &ss, time);
 	}
 	return 0;
 }
