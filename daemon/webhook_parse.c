@@ -39,7 +39,10 @@ static const struct {
 
 enum jtype { J_NONE = 0, J_STR, J_NUM, J_TRUE, J_FALSE, J_NULL, J_OBJ, J_ARR };
 
-/* A scanned value: its type and, for a string, the bytes between quotes. */
+/*
+ * A scanned value: its type and, for a string, the bytes between quotes
+ * (for a number, its text).
+ */
 struct jval {
 	enum jtype	 type;
 	int		 esc;		/* the string has escapes */
@@ -1065,10 +1068,10 @@ compact_write(char *p, const struct jkey *k, const struct jval *vals)
  * of acks. Keys read but without effect on this event are left out too:
  * fromNumber (an ack is outbound), from unless it names a group or an
  * @lid, data.ack behind the top-level one, data.message behind data.body,
- * meta unless isGroup is true, and every time but the one used (TIME).
+ * meta unless isGroup is true, and every time but the one used (TF).
  */
 static char *
-compact_event(const struct jval *vals, const struct strs *ss, int time)
+compact_event(const struct jval *vals, const struct strs *ss, int tf)
 {
 	struct jval	 cv[F_MAX];
 	const char	*from = ss->s[F_D_FROM];
@@ -1086,7 +1089,7 @@ compact_event(const struct jval *vals, const struct strs *ss, int time)
 	if (vals[F_D_META_GROUP].type != J_TRUE)
 		cv[F_D_META].type = J_NONE;
 	for (i = 0; i < N_TIME_FIELDS; i++)
-		if (time_fields[i] != time)
+		if (time_fields[i] != tf)
 			cv[time_fields[i]].type = J_NONE;
 	out = xmalloc(compact_size(k_event, cv) + 1);
 	end = compact_write(out, k_event, cv);
@@ -1110,7 +1113,7 @@ parse_one(const struct jval *vals, char *raw, struct wh_event *ev, char *err,
 {
 	struct strs	 ss;
 	const char	*name, *id, *ack, *flow, *s;
-	int		 legacy, data, time;
+	int		 legacy, data, tf;
 	size_t		 n = 0;
 
 	memset(ev, 0, sizeof *ev);
@@ -1160,7 +1163,7 @@ parse_one(const struct jval *vals, char *raw, struct wh_event *ev, char *err,
 	    (s = ss.s[F_D_DEVICE]) == NULL)
 		s = ss.s[F_D_DEVICE_ID];
 	ev->device = (char *)or_empty(s);
-	ev->timestamp = event_time(&ss, vals, &time);
+	ev->timestamp = event_time(&ss, vals, &tf);
 	if ((s = ss.s[F_D_REACTION]) == NULL &&
 	    (s = ss.s[F_D_REACTION_EMOJI]) == NULL &&
 	    (s = ss.s[F_D_REACTION_TEXT]) == NULL &&
@@ -1186,7 +1189,7 @@ parse_one(const struct jval *vals, char *raw, struct wh_event *ev, char *err,
 	/* An ack without an id keeps its bytes: its dedup key hashes them. */
 	if (ev->kind == WH_ACK && id != NULL) {
 		free(ev->raw);
-		ev->raw = compact_event(vals, &ss, time);
+		ev->raw = compact_event(vals, &ss, tf);
 	}
 	return 0;
 }
