@@ -26,7 +26,9 @@ enum { WH_ACK_NONE = 0, WH_ACK_SENT = 1, WH_ACK_DELIVERED = 2,
 /*
  * One event of a webhook body, normalised. No string is NULL ("" when
  * absent); they point into BUF (or are static ""), and the event owns BUF
- * and RAW: webhook_events_free() releases them.
+ * and RAW: webhook_events_free() releases them. Strings are valid UTF-8:
+ * a \u0000 escape is dropped, anything else unreadable (a lone surrogate,
+ * a byte that is not UTF-8) becomes U+FFFD, and the event is kept.
  */
 struct wh_event {
 	enum wh_kind	 kind;
@@ -36,12 +38,18 @@ struct wh_event {
 	int		 ack_level;	/* WH_ACK_* */
 	char		*msg_id;	/* data.id (waId, or 24-hex for legacy) */
 	char		*entity_id;	/* legacy entityId (24-hex) */
-	char		 phone[PHONE_MAX]; /* contact number, E.164 or "" */
-	char		*text;		/* reply body */
+	char		 phone[PHONE_MAX]; /* the contact's number, E.164 or "";
+					   never ours, never from an @lid */
+	char		*text;		/* data.body, else legacy data.message */
 	char		*emoji;		/* reaction */
 	char		*target[3];	/* quoted wid, id, reference / reacted id */
 	char		*reason;	/* failureReason */
+	char		*reference;	/* data.reference (ours: wacamp-…) */
+	char		*device;	/* device.id, else data.device(.id) */
+	char		*lid;		/* the contact's "…@lid" chat id, or "" */
+	int64_t		 timestamp;	/* unix seconds of the message, 0 if none */
 	int		 inbound;	/* flow is inbound (or not outbound) */
+	int		 outbound;	/* ours: an outbound kind or flow */
 	int		 group;		/* a group, channel or broadcast chat */
 	char		*reference;	/* data.reference */
 	char		*device;	/* device.id / data.device(.id) */
