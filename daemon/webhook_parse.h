@@ -51,11 +51,6 @@ struct wh_event {
 	int		 inbound;	/* flow is inbound (or not outbound) */
 	int		 outbound;	/* ours: an outbound kind or flow */
 	int		 group;		/* a group, channel or broadcast chat */
-	char		*reference;	/* data.reference */
-	char		*device;	/* device.id / data.device(.id) */
-	int64_t		 timestamp;	/* data.timestamp (unix s), 0 unknown */
-	int		 outbound;	/* an outbound message event */
-	char		*lid;		/* the chat's @lid id, "" if none */
 	char		*raw;		/* this event as JSON, for the journal */
 	char		*buf;		/* the decoded strings above */
 };
