@@ -224,6 +224,18 @@ claim_and_post(struct pacer *p, int64_t id, const char *day)
 	return 1;
 }
 
+/* The wait after the ATTEMPTS-th post was not taken: backoff, doubled. */
+static uint64_t
+backoff_ms(const struct config *c, int attempts)
+{
+	uint64_t	 b = c->backoff_ms;
+	int		 i;
+
+	for (i = 1; i < attempts && b < UINT64_C(86400000); i++)
+		b *= 2;
+	return b;
+}
+
 /*
  * Record the outcome of the send in flight, in one transaction (DESIGN §6:
  * only outcomes that prove Wassenger did not take it go back to pending).
@@ -236,7 +248,7 @@ store_result(struct pacer *p, struct provider_result *res)
 	char		 why[320];
 	uint64_t	 backoff;
 	int64_t		 next, id = p->cur_id;
-	int		 i, r = 0;
+	int		 r = 0;
 
 	if (store_begin(d->store) == -1)
 		return -1;
@@ -260,10 +272,7 @@ store_result(struct pacer *p, struct provider_result *res)
 			r = outbox_fail(d, id, why, NULL);
 			break;
 		}
-		backoff = c->backoff_ms;
-		for (i = 1; i < p->cur_attempts && backoff <
-		    UINT64_C(86400000); i++)
-			backoff *= 2;
+		backoff = backoff_ms(c, p->cur_attempts);
 		next = (int64_t)clock_now() + (int64_t)((backoff + 999) / 1000);
 		r = outbox_requeue(d, id, res->error, next, 1);
 		break;
@@ -314,9 +323,13 @@ lane_outcome(struct pacer *p, struct provider_result *res)
 		    (int64_t)(c->timeout_ms / 1000));
 		break;
 	case PROV_NOT_TAKEN:
+		/* The API is unreachable: the next message would fare no
+		 * better, so the lane waits as long as this one does. */
 		lane_result(&p->lane, LANE_FAIL, res->error);
-		log_info("message %lld not taken: %s", (long long)id,
-		    res->error);
+		hold = backoff_ms(c, p->cur_attempts);
+		p->lane.hold_until = clock_mono_ms() + hold;
+		log_info("message %lld not taken: %s; sending waits %llu ms",
+		    (long long)id, res->error, (unsigned long long)hold);
 		break;
 	case PROV_RATE_LIMITED:
 		/* No attempt spent; every send on the key waits. */

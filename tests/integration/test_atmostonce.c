@@ -116,6 +116,17 @@ unknown_processed(struct harness *h)
 	return n;
 }
 
+/* The last N lines of the daemon's log on stderr, to see why. */
+static void
+log_tail(struct harness *h, int n)
+{
+	char	 cmd[400];
+
+	snprintf(cmd, sizeof cmd, "tail -n %d '%s' >&2", n, h->log);
+	if (system(cmd) != 0)
+		fprintf(stderr, "(no log)\n");
+}
+
 /*
  * The results every run must show: no phone processed twice; every
  * message sent, delivered, read, failed or unknown; none that the fake
@@ -128,8 +139,11 @@ four_results(struct harness *h, int total)
 	double		 t0;
 	int		 n;
 
-	assert_int_equal(kit_wait_int(h, "SELECT count(*) FROM messages WHERE "
-	    "state IN ('pending', 'sending')", 0, 120), 0);
+	if (kit_wait_int(h, "SELECT count(*) FROM messages WHERE state IN "
+	    "('pending', 'sending')", 0, 120) != 0) {
+		log_tail(h, 60);
+		fail_msg("messages still pending or sending after 120 s");
+	}
 	p = fake_get(h, "/_ctl/processed");
 	assert_int_equal(json_integer_value(json_object_get(p, "duplicates")),
 	    0);
@@ -428,5 +442,8 @@ main(void)
 		cmocka_unit_test(test_sigkill),
 	};
 
+	/* WACAMP_TEST=test_lookup runs that one alone. */
+	if (getenv("WACAMP_TEST") != NULL)
+		cmocka_set_test_filter(getenv("WACAMP_TEST"));
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
