@@ -24,7 +24,13 @@
 
 #define STMT_SLOTS	512
 #define STORE_BUSY_STEP_US	100
-#define STORE_BUSY_MS	5000	/* the loop's connection */
+/*
+ * The loop's connection waits at most this long for a lock another process
+ * holds (an operator's sqlite3, a backup): the whole daemon waits with it,
+ * and sends in flight time out meanwhile. Writers that cannot wait keep
+ * their work and try again (the pacer's outcome, the webhook's 503).
+ */
+#define STORE_BUSY_MS	1000
 #define CKPT_BUSY_MS	20	/* the checkpointer's */
 #define CKPT_PASSES	10	/* passive passes in a round, at most */
 #define CKPT_TAIL	64	/* frames a pass may leave to RESTART */

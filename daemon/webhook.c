@@ -522,6 +522,13 @@ flush_cb(evutil_socket_t fd, short what, void *arg)
 			else if (dup)
 				w->n_duplicates++;
 		}
+		if (!ok && (sqlite3_errcode(store_db(d->store)) & 0xff) ==
+		    SQLITE_BUSY) {
+			/* Another process holds the lock: every request
+			 * would wait for it in turn, with the loop. */
+			failed = 1;
+			break;
+		}
 		if (!ok) {
 			rb = store_stmt(d->store, "ROLLBACK TO webhook");
 			wh_step(d, rb, "rollback");

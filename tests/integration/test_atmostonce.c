@@ -432,6 +432,48 @@ test_relaunch_round(void **state)
 	harness_cleanup(&h);
 }
 
+/*
+ * The store refuses writes for a while (another process holds the write
+ * lock): the send in flight keeps its outcome in memory and records it
+ * once the store takes it; the lane waits instead of stalling for good,
+ * and nothing goes out twice.
+ */
+static void
+test_store_refuses(void **state)
+{
+	struct harness	 h;
+	sqlite3		*db;
+	int		 fd;
+
+	start(&h, "[pacing]\ninterval = 50ms\njitter = 0\nbatch_size = 1000\n"
+	    "daily_limit = 100000\nbreaker_failures = 0\n", NULL);
+	kit_seed(&h, "all", 1, 20);
+	kit_fake_ctl(&h, "POST", "/_ctl/faults", "{\"faults\":[{\"path\":"
+	    "\"/v1/messages\",\"method\":\"POST\",\"delay_ms\":400,"
+	    "\"count\":-1}]}");
+	fd = harness_connect(&h);
+	kit_campaign(fd, "all", "Hi {{first_name}}", 1);
+	close(fd);
+	assert_true(kit_wait_int(&h, "SELECT count(*) FROM messages WHERE "
+	    "state IN ('sent', 'delivered', 'read')", 3, 20) >= 3);
+	/* A post is in flight when the lock is taken, and answers under it. */
+	assert_int_equal(sqlite3_open(h.db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sleep(4);
+	assert_int_equal(sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	four_results(&h, 20);
+	if (log_count(&h, "cannot record the outcome") == 0)
+		log_tail(&h, 80);
+	assert_true(log_count(&h, "cannot record the outcome") >= 1);
+	assert_true(log_count(&h, "outcome recorded after") >= 1);
+	assert_int_equal(kit_sql_int(&h, "SELECT count(*) FROM messages WHERE "
+	    "state IN ('sent', 'delivered', 'read')"), 20);
+	harness_cleanup(&h);
+}
+
 int
 main(void)
 {
@@ -439,6 +481,7 @@ main(void)
 		cmocka_unit_test(test_fault_matrix),
 		cmocka_unit_test(test_lookup),
 		cmocka_unit_test(test_relaunch_round),
+		cmocka_unit_test(test_store_refuses),
 		cmocka_unit_test(test_sigkill),
 	};
 
