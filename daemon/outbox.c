@@ -434,7 +434,7 @@ outbox_sent(struct daemon *d, int64_t id, const char *wass_id,
 	sqlite3_bind_int64(st, 5, now);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
-	if (rc == SQLITE_CONSTRAINT) {
+	if ((rc & 0xff) == SQLITE_CONSTRAINT) {
 		/* An id already stored on another message: keep the move. */
 		log_warnx("outbox: message %lld: ids %s/%s are another "
 		    "message's; stored without them", (long long)id, wass_id,
