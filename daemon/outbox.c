@@ -5,6 +5,7 @@
  * transaction, and checks every step; nothing else in the daemon writes
  * those columns.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@ static char	 ob_nonce[32];
 
 /* One message as a transition sees it. */
 struct ob_row {
+	char	 day[11];	/* the day its reservation counts on */
 	int64_t	 id;
 	int64_t	 campaign;
 	int64_t	 round;
@@ -123,11 +125,13 @@ outbox_parse_reference(struct daemon *d, const char *ref, int64_t *id,
 	p = ref + 8 + n;
 	if (*p < '1' || *p > '9')
 		return 0;
+	errno = 0;
 	a = strtoll(p, &end, 10);
-	if (end[0] != '-' || end[1] != 'r' || end[2] < '1' || end[2] > '9')
+	if (errno != 0 || end[0] != '-' || end[1] != 'r' || end[2] < '1' ||
+	    end[2] > '9')
 		return 0;
 	b = strtoll(end + 2, &end, 10);
-	if (*end != '\0' || a <= 0 || b <= 0)
+	if (errno != 0 || *end != '\0' || a <= 0 || b <= 0)
 		return 0;
 	*id = a;
 	*round = b;
@@ -142,8 +146,8 @@ load(struct daemon *d, int64_t id, struct ob_row *m)
 	int		 rc;
 
 	st = store_stmt(d->store, "SELECT campaign_id, round, "
-	    "coalesce(claimed_at, 0), message_type, state, sent_at IS NOT NULL "
-	    "FROM messages WHERE id = ?");
+	    "coalesce(claimed_at, 0), message_type, state, sent_at IS NOT NULL, "
+	    "claim_day FROM messages WHERE id = ?");
 	sqlite3_bind_int64(st, 1, id);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		m->id = id;
@@ -154,6 +158,11 @@ load(struct daemon *d, int64_t id, struct ob_row *m)
 		m->state = outbox_state_index((const char *)
 		    sqlite3_column_text(st, 4));
 		m->has_sent_at = sqlite3_column_int(st, 5);
+		if (sqlite3_column_type(st, 6) == SQLITE_TEXT)
+			snprintf(m->day, sizeof m->day, "%s",
+			    (const char *)sqlite3_column_text(st, 6));
+		else
+			clock_day((time_t)m->claimed_at, m->day);
 	}
 	sqlite3_reset(st);
 	if (rc == SQLITE_ROW)
@@ -274,10 +283,7 @@ usage(struct daemon *d, const char *day, int sent, int type, int failed,
 static int
 release(struct daemon *d, const struct ob_row *m, int failed)
 {
-	char	 day[11];
-
-	clock_day((time_t)m->claimed_at, day);
-	return usage(d, day, -1, m->type, failed, 0, 0, 0);
+	return usage(d, m->day, -1, m->type, failed, 0, 0, 0);
 }
 
 int
@@ -361,14 +367,15 @@ outbox_claim(struct daemon *d, int64_t id, const char *day,
 	outbox_reference(d, id, m.round, ref, sizeof ref);
 	st = store_stmt(d->store, "UPDATE messages SET state = 'sending', "
 	    "attempts = attempts + 1, reference = ?2, claimed_at = ?3, "
-	    "device = ?4, updated_at = ?5 WHERE id = ?1 AND state = 'pending' "
-	    "RETURNING phone, body, attempts");
+	    "device = ?4, updated_at = ?5, claim_day = ?6 WHERE id = ?1 AND "
+	    "state = 'pending' RETURNING phone, body, attempts");
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_text(st, 2, ref, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 3, (int64_t)clock_now());
 	if (device != NULL)
 		sqlite3_bind_text(st, 4, device, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 5, store_now());
+	sqlite3_bind_text(st, 6, day, -1, SQLITE_TRANSIENT);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		c->phone = xstrdup((const char *)sqlite3_column_text(st, 0));
 		c->body = xstrdup((const char *)sqlite3_column_text(st, 1));
@@ -766,8 +773,8 @@ outbox_resume(struct daemon *d, int64_t campaign)
 int
 outbox_relaunch(struct daemon *d, int64_t campaign)
 {
-	static const int from[] = { OB_SENT, OB_DELIVERED, OB_READ, OB_FAILED,
-	    OB_CANCELLED };
+	static const int from[] = { OB_PENDING, OB_SENT, OB_DELIVERED, OB_READ,
+	    OB_FAILED, OB_CANCELLED };
 	sqlite3_stmt	*st;
 	int64_t		 n, total = 0, now = store_now();
 	size_t		 i;
@@ -785,7 +792,7 @@ outbox_relaunch(struct daemon *d, int64_t campaign)
 		    "wass_id = NULL, wa_id = NULL, error = NULL, sent_at = "
 		    "NULL, delivered_at = NULL, read_at = NULL, claimed_at = "
 		    "NULL, device = NULL, cancel_reason = NULL, lookup_at = "
-		    "NULL, updated_at = ?2 WHERE campaign_id = ?1 AND "
+		    "NULL, claim_day = NULL, updated_at = ?2 WHERE campaign_id = ?1 AND "
 		    "message_type = 1 AND state = ?3");
 		sqlite3_bind_int64(st, 1, campaign);
 		sqlite3_bind_int64(st, 2, now);
@@ -796,7 +803,8 @@ outbox_relaunch(struct daemon *d, int64_t campaign)
 		if (counters(d, NULL, campaign, from[i], OB_PENDING, n,
 		    0) == -1)
 			return -1;
-		total += n;
+		if (from[i] != OB_PENDING)
+			total += n;
 	}
 	/* Contacts added to the categories since. */
 	st = store_stmt(d->store, "INSERT OR IGNORE INTO messages "

@@ -93,7 +93,8 @@ int	 outbox_sent(struct daemon *, int64_t, const char *, const char *,
 	    const char *, struct ob_batch *);
 /* sending -> pending after NEXT_AT; SPEND keeps the attempt; day released. */
 int	 outbox_requeue(struct daemon *, int64_t, const char *, int64_t, int);
-/* sending|unknown|sent -> failed with ERROR (sending releases its day). */
+/* sending|unknown|sent -> failed with ERROR; what never reached
+ * WhatsApp (sending, unknown) gives its day's reservation back. */
 int	 outbox_fail(struct daemon *, int64_t, const char *, struct ob_batch *);
 /* sending -> unknown: maybe taken; keeps its day reservation. */
 int	 outbox_unknown(struct daemon *, int64_t, const char *);
@@ -111,7 +112,8 @@ int	 outbox_cancel_contact(struct daemon *, int64_t, const char *,
 int	 outbox_retry(struct daemon *, int64_t, int);
 /* stop-cancelled -> pending for contacts still opted in (resume). */
 int	 outbox_resume(struct daemon *, int64_t);
-/* A new round of Message 1; unknown and sending ones are left alone. */
+/* A new round of Message 1 (pending ones join it); unknown and sending
+ * ones are left alone. */
 int	 outbox_relaunch(struct daemon *, int64_t);
 /* Queue Message 2 of CAMPAIGN for CONTACT once; 1 queued, 0 already. */
 int	 outbox_queue_m2(struct daemon *, int64_t, int64_t, int64_t,

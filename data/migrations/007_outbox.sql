@@ -9,10 +9,12 @@ CREATE TABLE meta (
 ) WITHOUT ROWID;
 INSERT INTO meta (key, value) VALUES ('nonce', lower(hex(randomblob(6))));
 
--- When the send was claimed (reconciliation's time window), through which
+-- When the send was claimed (reconciliation's time window) and on which
+-- day its cap reservation counts, through which
 -- device, why a pending message was cancelled, when Wassenger's message
 -- list was last searched for it.
 ALTER TABLE messages ADD COLUMN claimed_at INTEGER;
+ALTER TABLE messages ADD COLUMN claim_day TEXT;
 ALTER TABLE messages ADD COLUMN device TEXT;
 ALTER TABLE messages ADD COLUMN cancel_reason TEXT;
 ALTER TABLE messages ADD COLUMN lookup_at INTEGER;
