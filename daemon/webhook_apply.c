@@ -227,8 +227,9 @@ contact_free(struct wh_contact *c)
 	free(c->phone);
 }
 
+/* The contact whose full_number is PHONE: 1, 0 or -1. */
 static int
-contact_find(struct daemon *d, const char *phone, struct wh_contact *c)
+contact_by_number(struct daemon *d, const char *phone, struct wh_contact *c)
 {
 	sqlite3_stmt	*st;
 	int		 rc;
@@ -248,6 +249,74 @@ contact_find(struct daemon *d, const char *phone, struct wh_contact *c)
 	if (rc == SQLITE_ROW)
 		return 1;
 	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/*
+ * The contact an event is from: by its number, or one of WhatsApp's other
+ * forms of it (Argentina's 9, Brazil's ninth digit), else by an @lid id
+ * seen earlier with a number. 1, 0 or -1.
+ */
+static int
+contact_find(struct daemon *d, const struct wh_event *ev,
+    struct wh_contact *c)
+{
+	char		 alt[2][PHONE_MAX];
+	sqlite3_stmt	*st;
+	int64_t		 id = 0;
+	int		 i, n, r, rc;
+
+	memset(c, 0, sizeof *c);
+	if (*ev->phone != '\0') {
+		if ((r = contact_by_number(d, ev->phone, c)) != 0)
+			return r;
+		n = phone_alternates(ev->phone, alt, 2);
+		for (i = 0; i < n; i++)
+			if ((r = contact_by_number(d, alt[i], c)) != 0)
+				return r;
+		return 0;
+	}
+	if (*ev->lid == '\0')
+		return 0;
+	st = store_stmt(d->store, "SELECT c.full_number FROM contact_lids l "
+	    "JOIN contacts c ON c.id = l.contact_id WHERE l.lid = ?");
+	sqlite3_bind_text(st, 1, ev->lid, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		snprintf(alt[0], sizeof alt[0], "%s",
+		    (const char *)sqlite3_column_text(st, 0));
+		id = 1;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return -1;
+	return id ? contact_by_number(d, alt[0], c) : 0;
+}
+
+/* Remember that the contact writes from the @lid chat LID. */
+static int
+lid_keep(struct daemon *d, const char *lid, int64_t contact)
+{
+	sqlite3_stmt	*st;
+
+	st = store_stmt(d->store, "INSERT INTO contact_lids (lid, contact_id, "
+	    "seen_at) VALUES (?1, ?2, ?3) ON CONFLICT (lid) DO UPDATE SET "
+	    "contact_id = excluded.contact_id, seen_at = excluded.seen_at "
+	    "WHERE contact_id != excluded.contact_id");
+	sqlite3_bind_text(st, 1, lid, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, contact);
+	sqlite3_bind_int64(st, 3, store_now());
+	return step_done(d, st, "lid");
+}
+
+/* PHONE for a log line: its first three digits and its last two. */
+static const char *
+masked(const char *phone, char buf[PHONE_MAX])
+{
+	size_t	 len = strlen(phone), i;
+
+	snprintf(buf, PHONE_MAX, "%s", phone);
+	for (i = 4; i + 2 < len; i++)
+		buf[i] = '*';
+	return buf;
 }
 
 /*
@@ -500,24 +569,55 @@ apply_inbound(struct daemon *d, const struct wh_event *ev, int64_t event_id,
 	struct wh_contact c;
 	struct wh_msg	 m;
 	const char	*kind, *body;
+	char		 mask[PHONE_MAX];
 	int		 r, have, ret = -1;
 
-	if (!ev->inbound || ev->group || *ev->phone == '\0')
+	if (!ev->inbound)
 		return 1;
+	if (ev->group) {
+		log_debug("webhook: %s %s in a group chat: ignored", ev->event,
+		    ev->object_id);
+		return 1;
+	}
 	if (ev->kind == WH_REACTION) {
 		kind = "reaction";
 		body = ev->emoji;
 		/* An empty or "-" reaction removes one: nothing to count. */
-		if (*body == '\0' || strcmp(body, "-") == 0)
+		if (*body == '\0' || strcmp(body, "-") == 0) {
+			log_debug("webhook: %s %s removes a reaction: nothing "
+			    "to count", ev->event, ev->object_id);
 			return 1;
+		}
 	} else {
 		kind = "reply";
 		body = ev->text;
 	}
-	if ((r = contact_find(d, ev->phone, &c)) <= 0)
+	if (*ev->phone == '\0' && *ev->lid == '\0') {
+		log_info("webhook: %s %s carries no phone number nor @lid "
+		    "id: skipped", ev->event, ev->object_id);
+		return 1;
+	}
+	if ((r = contact_find(d, ev, &c)) <= 0) {
+		if (r == 0 && *ev->phone != '\0')
+			log_info("webhook: %s %s from %s: no such contact; "
+			    "skipped", ev->event, ev->object_id,
+			    masked(ev->phone, mask));
+		else if (r == 0)
+			log_info("webhook: %s %s from an @lid chat with no "
+			    "phone field, never seen with a number: skipped",
+			    ev->event, ev->object_id);
 		return r < 0 ? -1 : 1;
+	}
+	if (*ev->phone != '\0' && *ev->lid != '\0' &&
+	    lid_keep(d, ev->lid, c.id) == -1)
+		goto out;
+
 	if ((have = correlate(d, ev, c.id, &m)) < 0)
 		goto out;
+	if (!have)
+		log_info("webhook: %s %s from contact %lld answers no campaign "
+		    "message: kept as an interaction", ev->event,
+		    ev->object_id, (long long)c.id);
 	if (ev->kind == WH_IN_NEW && is_optout(d, ev->text)) {
 		if (optout(d, &c, t) == -1 || interaction_add(d, c.id,
 		    have ? &m : NULL, "optout", body, event_id) == -1)

@@ -408,6 +408,13 @@ phone_intl(const char *d, size_t len, char *out, const char **reason)
 		if ((r = nsn_check(c, d + 1, n - 1)) == NSN_OK)
 			return phone_out(out, c, d + 1, n - 1);
 	}
+	/*
+	 * Mexico dropped the mobile "1" after +52 in 2019; WhatsApp still
+	 * gives +521 and ten digits, and old address books keep it.
+	 */
+	if (cclen == 2 && memcmp(d - 2, "52", 2) == 0 && n == 11 &&
+	    d[0] == '1' && nsn_check(c, d + 1, 10) == NSN_OK)
+		return phone_out(out, c, d + 1, 10);
 	*reason = nsn_reason(r);
 	return -1;
 }
@@ -551,4 +558,31 @@ phone_normalize(const char *in, const char *defcc, char out[PHONE_MAX],
 		return 0;
 	*reason = "no country code";
 	return -1;
+}
+
+/*
+ * WhatsApp's own forms of a mobile number that a contact may be stored
+ * under in the other form: Argentina with or without the 9 after +54,
+ * Brazil with or without the ninth digit after the area code.
+ */
+int
+phone_alternates(const char *e164, char out[][PHONE_MAX], int max)
+{
+	size_t	 len = strlen(e164);
+	int	 n = 0;
+
+	if (max < 1 || e164[0] != '+')
+		return 0;
+	if (strncmp(e164, "+549", 4) == 0 && len == 14) {
+		/* +54 9 AAAA NNNNNN -> +54 AAAA NNNNNN */
+		snprintf(out[n++], PHONE_MAX, "+54%s", e164 + 4);
+	} else if (strncmp(e164, "+54", 3) == 0 && len == 13)
+		snprintf(out[n++], PHONE_MAX, "+549%s", e164 + 3);
+	else if (strncmp(e164, "+55", 3) == 0 && len == 14 && e164[5] == '9')
+		/* +55 DD 9NNNNNNNN -> +55 DD NNNNNNNN */
+		snprintf(out[n++], PHONE_MAX, "+55%.2s%s", e164 + 3, e164 + 6);
+	else if (strncmp(e164, "+55", 3) == 0 && len == 13 &&
+	    e164[5] >= '6' && e164[5] <= '9')
+		snprintf(out[n++], PHONE_MAX, "+55%.2s9%s", e164 + 3, e164 + 5);
+	return n;
 }

@@ -20,4 +20,11 @@ size_t	 phone_cc_len(const char *digits);
 /* 1 if CC (digits only, e.g. "228") is an assigned country calling code. */
 int	 phone_cc_valid(const char *cc);
 
+/*
+ * Other forms WhatsApp may give for the normalised E164 (Argentina's 9,
+ * Brazil's ninth digit; Mexico's +521 is normalised away): up to MAX into
+ * OUT, returns how many.
+ */
+int	 phone_alternates(const char *, char [][PHONE_MAX], int);
+
 #endif

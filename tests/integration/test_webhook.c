@@ -776,6 +776,156 @@ test_connection_cap(void **state)
 	harness_cleanup(&h2);
 }
 
+/* A reply like make_reply, from the @lid chat LID; PHONE may be NULL. */
+static json_t *
+make_lid_reply(const char *id, const char *phone, const char *lid,
+    const char *text)
+{
+	json_t	*j = make_reply(id, phone ? phone : "+10000000000", text);
+	json_t	*data = json_object_get(j, "data");
+	json_t	*chat = json_object_get(data, "chat");
+
+	json_object_set_new(data, "from", json_string(lid));
+	json_object_set_new(chat, "id", json_string(lid));
+	json_object_set_new(chat, "type", json_string("chat"));
+	json_object_set_new(json_object_get(chat, "contact"), "wid",
+	    json_string(lid));
+	if (phone == NULL) {
+		json_object_del(data, "fromNumber");
+		json_object_del(json_object_get(chat, "contact"), "phone");
+	}
+	return j;
+}
+
+/* How many lines of the daemon's log hold NEEDLE. */
+static int
+log_lines(const char *needle)
+{
+	FILE	*fp = fopen(H.log, "r");
+	char	 line[4096];
+	int	 n = 0;
+
+	if (fp == NULL)
+		return 0;
+	while (fgets(line, sizeof line, fp) != NULL)
+		if (strstr(line, needle) != NULL)
+			n++;
+	fclose(fp);
+	return n;
+}
+
+/*
+ * Inbound as real traffic comes (issue "Inbound"): @lid private chats,
+ * WhatsApp's own number forms (Mexico +521, Argentina +549, Brazil's
+ * ninth digit), a reaction's emoji as an object, a NUL in a reply.
+ */
+static void
+test_inbound_realities(void **state)
+{
+	json_t		*j;
+	long long	 out;
+
+	db_exec("INSERT INTO campaigns (id, name, message_1, message_2, "
+	    "status, created_at, updated_at, total, sent) VALUES "
+	    "(4, 'c4', 'Hello', 'Deux {{first_name}}', 'running', 0, 0, 7, 7);"
+	    "INSERT INTO contacts (id, full_number, first_name, created_at, "
+	    "updated_at) VALUES (30, '+447700900230', 'Lid', 0, 0),"
+	    "(31, '+525617354008', 'Mex', 0, 0),"
+	    "(32, '+447700900232', 'Known', 0, 0),"
+	    "(33, '+447700900233', 'React', 0, 0),"
+	    "(34, '+447700900234', 'Nul', 0, 0),"
+	    "(35, '+541123456789', 'Arg', 0, 0),"
+	    "(36, '+5511987654321', 'Bra', 0, 0);"
+	    "INSERT INTO messages (campaign_id, contact_id, message_type, "
+	    "phone, body, state, wa_id, created_at, updated_at, sent_at) "
+	    "SELECT 4, id, 1, full_number, 'Hello', 'sent', 'CCCC00000000000000'"
+	    " || id, 0, 0, 5 FROM contacts WHERE id BETWEEN 30 AND 36;");
+
+	/* 1. STOP from an @lid chat with fromNumber opts the contact out. */
+	assert_int_equal(post_json(make_lid_reply("LID0000000000000000000000001",
+	    "+447700900230", "111111111111111@lid", "STOP")), 200);
+	assert_int_equal(db_int("SELECT opted_out FROM contacts WHERE id = 30"),
+	    1);
+	/* One with no phone field, from an @lid never seen: no one. */
+	out = db_int("SELECT count(*) FROM contacts WHERE opted_out = 1");
+	assert_int_equal(post_json(make_lid_reply("LID0000000000000000000000002",
+	    NULL, "222222222222222@lid", "STOP")), 200);
+	assert_int_equal(db_int("SELECT count(*) FROM contacts WHERE "
+	    "opted_out = 1"), out);
+	assert_true(log_lines("never seen with a number: skipped") >= 1);
+	/* An @lid seen with a number finds its contact without one. */
+	assert_int_equal(post_json(make_lid_reply("LID0000000000000000000000003",
+	    "+447700900232", "333333333333333@lid", "Merci")), 200);
+	assert_int_equal(db_int("SELECT count(*) FROM messages WHERE "
+	    "contact_id = 32 AND message_type = 2"), 1);
+	assert_int_equal(post_json(make_lid_reply("LID0000000000000000000000004",
+	    NULL, "333333333333333@lid", "stop")), 200);
+	assert_int_equal(db_int("SELECT opted_out FROM contacts WHERE id = 32"),
+	    1);
+	assert_int_equal(db_int("SELECT count(*) FROM messages WHERE "
+	    "contact_id = 32 AND message_type = 2 AND state = 'cancelled'"), 1);
+
+	/* 2. A reaction given as an object queues exactly one Message 2. */
+	j = fixture_json("webhook-message-reaction.json");
+	json_object_set_new(j, "id", json_string("REACT00000000000000000000001"));
+	json_object_set_new(json_object_get(j, "data"), "id",
+	    json_string("REACT00000000000000000000001"));
+	json_object_set_new(json_object_get(j, "data"), "fromNumber",
+	    json_string("+447700900233"));
+	json_object_set_new(json_object_get(j, "data"), "from",
+	    json_string("447700900233@c.us"));
+	json_object_set_new(json_object_get(json_object_get(json_object_get(j,
+	    "data"), "chat"), "contact"), "phone", json_string("+447700900233"));
+	json_object_set_new(json_object_get(j, "data"), "reactionMessage",
+	    json_string("CCCC0000000000000033"));
+	json_object_set_new(json_object_get(j, "data"), "reaction",
+	    json_pack("{s:s}", "emoji", "\xf0\x9f\x91\x8d"));
+	json_object_del(json_object_get(j, "data"), "body");
+	assert_int_equal(post_json(json_incref(j)), 200);
+	json_object_set_new(j, "id", json_string("REACT00000000000000000000002"));
+	json_object_set_new(json_object_get(j, "data"), "id",
+	    json_string("REACT00000000000000000000002"));
+	assert_int_equal(post_json(j), 200);
+	assert_int_equal(db_int("SELECT count(*) FROM messages WHERE "
+	    "contact_id = 33 AND message_type = 2"), 1);
+	assert_db_str("\xf0\x9f\x91\x8d", "SELECT body FROM interactions WHERE "
+	    "contact_id = 33 AND kind = 'reaction' LIMIT 1");
+
+	/* A reply with \u0000 is answered 200 and kept. */
+	assert_int_equal(post("{\"id\":\"NUL0000000000000000000000001\","
+	    "\"event\":\"message:in:new\",\"object\":\"message\",\"data\":{"
+	    "\"id\":\"NUL0000000000000000000000001\",\"flow\":\"inbound\","
+	    "\"fromNumber\":\"+447700900234\",\"from\":\"447700900234@c.us\","
+	    "\"body\":\"mer\\u0000ci\",\"chat\":{\"id\":\"447700900234@c.us\","
+	    "\"type\":\"chat\"}}}"), 200);
+	assert_db_str("merci", "SELECT body FROM interactions WHERE "
+	    "contact_id = 34 AND kind = 'reply'");
+
+	/* 3. Mexico: +521 and ten digits reaches the contact at +52. */
+	assert_int_equal(post_json(make_reply("MEX0000000000000000000000001",
+	    "+5215617354008", "Hola")), 200);
+	assert_int_equal(db_int("SELECT count(*) FROM messages WHERE "
+	    "contact_id = 31 AND message_type = 2"), 1);
+	assert_int_equal(post_json(make_reply("MEX0000000000000000000000002",
+	    "+5215617354008", "Stop")), 200);
+	assert_int_equal(db_int("SELECT opted_out FROM contacts WHERE id = 31"),
+	    1);
+	/* Argentina's 9, Brazil without the ninth digit. */
+	assert_int_equal(post_json(make_reply("ARG0000000000000000000000001",
+	    "+5491123456789", "Gracias")), 200);
+	assert_int_equal(db_int("SELECT count(*) FROM interactions WHERE "
+	    "contact_id = 35 AND kind = 'reply'"), 1);
+	assert_int_equal(post_json(make_reply("BRA0000000000000000000000001",
+	    "+551187654321", "Obrigado")), 200);
+	assert_int_equal(db_int("SELECT count(*) FROM interactions WHERE "
+	    "contact_id = 36 AND kind = 'reply'"), 1);
+	/* A number no contact has: skipped, and said, without the number. */
+	assert_int_equal(post_json(make_reply("UNK0000000000000000000000001",
+	    "+447700900299", "Who?")), 200);
+	assert_true(log_lines("from +447*******99: no such contact") >= 1);
+	assert_int_equal(log_lines("+447700900299"), 0);
+}
+
 int
 main(void)
 {
@@ -787,6 +937,7 @@ main(void)
 		cmocka_unit_test(test_ack_before_send_reply_and_replay),
 		cmocka_unit_test(test_http_errors),
 		cmocka_unit_test(test_connection_cap),
+		cmocka_unit_test(test_inbound_realities),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

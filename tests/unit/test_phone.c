@@ -579,6 +579,32 @@ test_reason_buffer(void **state)
 	assert_string_equal(r2, "invalid character 'a'");
 }
 
+/* WhatsApp's own forms: Mexico's +521 normalised, Argentina and Brazil
+ * matched through their other form. */
+static void
+test_whatsapp_forms(void **state)
+{
+	char		 out[PHONE_MAX], alt[2][PHONE_MAX];
+	const char	*why;
+
+	assert_int_equal(phone_normalize("+5215617354008", NULL, out, &why), 0);
+	assert_string_equal(out, "+525617354008");
+	assert_int_equal(phone_normalize("+525617354008", NULL, out, &why), 0);
+	assert_string_equal(out, "+525617354008");
+	assert_int_equal(phone_alternates("+5491123456789", alt, 2), 1);
+	assert_string_equal(alt[0], "+541123456789");
+	assert_int_equal(phone_alternates("+541123456789", alt, 2), 1);
+	assert_string_equal(alt[0], "+5491123456789");
+	assert_int_equal(phone_alternates("+5511987654321", alt, 2), 1);
+	assert_string_equal(alt[0], "+551187654321");
+	assert_int_equal(phone_alternates("+551187654321", alt, 2), 1);
+	assert_string_equal(alt[0], "+5511987654321");
+	/* A Brazilian landline (first digit 2-5) has no ninth digit. */
+	assert_int_equal(phone_alternates("+551132654321", alt, 2), 0);
+	assert_int_equal(phone_alternates("+22890123456", alt, 2), 0);
+	assert_int_equal(phone_alternates("", alt, 2), 0);
+}
+
 int
 main(void)
 {
@@ -597,6 +623,7 @@ main(void)
 		cmocka_unit_test(test_hostile_long),
 		cmocka_unit_test(test_hostile_bytes),
 		cmocka_unit_test(test_reason_buffer),
+		cmocka_unit_test(test_whatsapp_forms),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
