@@ -1,11 +1,7 @@
-#include <stdio.h>
 #include <string.h>
 
 #include <curl/curl.h>
 
-#include "config.h"
-#include "daemon.h"
-#include "log.h"
 #include "provider.h"
 
 /*
@@ -51,35 +47,4 @@ provider_classify_device(int http)
 	if (http == 404 || http == 401 || http == 403)
 		return PROV_CONFIG;
 	return PROV_UNKNOWN;
-}
-
-int
-provider_start(struct daemon *d, char *err, size_t errlen)
-{
-	const char	*name = config_provider(d->conf);
-
-	if (strcmp(name, "wassenger") == 0)
-		d->provider = provider_wassenger_new(d, err, errlen);
-	else
-		d->provider = provider_sim_new(d);
-	if (d->provider == NULL)
-		return -1;
-	log_info("provider: %s", d->provider->name);
-	return 0;
-}
-
-void
-provider_stop(struct daemon *d)
-{
-	if (d->provider == NULL)
-		return;
-	d->provider->free(d->provider);
-	d->provider = NULL;
-}
-
-void
-provider_reload(struct daemon *d)
-{
-	if (d->provider != NULL && d->provider->reload != NULL)
-		d->provider->reload(d->provider);
 }

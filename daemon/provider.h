@@ -101,11 +101,6 @@ struct provider {
 	void		*priv;
 };
 
-/* Start the configured provider on the loop: d->provider. */
-int	 provider_start(struct daemon *, char *, size_t);
-void	 provider_stop(struct daemon *);
-void	 provider_reload(struct daemon *);
-
 struct provider	*provider_wassenger_new(struct daemon *, char *, size_t);
 struct provider	*provider_sim_new(struct daemon *);
 

@@ -26,6 +26,7 @@
 #include "outbox.h"
 #include "pacer.h"
 #include "provider.h"
+#include "providers.h"
 #include "search.h"
 #include "store.h"
 #include "webhook.h"
