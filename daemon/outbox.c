@@ -371,7 +371,7 @@ outbox_claim(struct daemon *d, int64_t id, const char *day,
 	    "state = 'pending' RETURNING phone, body, attempts");
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_text(st, 2, ref, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 3, (int64_t)clock_now());
+	sqlite3_bind_int64(st, 3, store_now());
 	if (device != NULL)
 		sqlite3_bind_text(st, 4, device, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 5, store_now());
@@ -927,7 +927,7 @@ outbox_looked_up(struct daemon *d, int64_t id, const char *why)
 	st = store_stmt(d->store, "UPDATE messages SET lookup_at = ?2, "
 	    "error = coalesce(?3, error) WHERE id = ?1 AND state = 'unknown'");
 	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, (int64_t)clock_now());
+	sqlite3_bind_int64(st, 2, store_now());
 	if (why != NULL)
 		sqlite3_bind_text(st, 3, why, -1, SQLITE_TRANSIENT);
 	if (step(d, st, "looked up") == -1)

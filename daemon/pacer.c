@@ -576,7 +576,7 @@ lookup_done(struct daemon *d, int64_t id, int found,
 {
 	struct pacer	*p = d->pacer;
 	char		 why[400], when[32];
-	time_t		 now = clock_now();
+	time_t		 now = (time_t)store_now();
 	struct tm	 tm;
 	int		 r;
 
@@ -632,7 +632,7 @@ lookup_cb_ev(evutil_socket_t fd, short ev, void *arg)
 	struct pacer	*p = arg;
 	struct daemon	*d = p->d;
 	sqlite3_stmt	*st;
-	int64_t		 id = 0, claimed = 0, now = (int64_t)clock_now();
+	int64_t		 id = 0, claimed = 0, now = store_now();
 	char		*ref = NULL;
 
 	lookup_arm(p, LOOKUP_EVERY_MS);
