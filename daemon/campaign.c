@@ -7,7 +7,10 @@
 
 #include "campaign.h"
 #include "daemon.h"
-#include "pacer.h"
+#include "clock.h"
+#include "lane.h"
+#include "notify.h"
+#include "outbox.h"
 #include "store.h"
 
 #define CAMP_COLS "id, name, message_1, message_2, status, round, " \
@@ -88,7 +91,18 @@ campaign_finish_done(struct daemon *d, int64_t id)
 	sqlite3_bind_int64(st, 2, store_now());
 	sqlite3_step(st);
 	sqlite3_reset(st);
-	pacer_dirty(d, id);
+	notify_campaign(d, id);
+}
+
+/* Seconds to send PENDING messages at the lane's pace, from now. */
+static double
+campaign_eta(struct daemon *d, long pending)
+{
+	char	 day[11];
+	time_t	 now = clock_now();
+
+	clock_day(now, day);
+	return lane_eta(d->conf, pending, outbox_sent_on(d, day), now);
 }
 
 json_t *
@@ -105,7 +119,7 @@ campaign_progress(struct daemon *d, int64_t id)
 	if (strcmp(json_string_value(json_object_get(c, "status")),
 	    "running") == 0)
 		json_object_set_new(c, "eta_seconds", json_integer(
-		    (json_int_t)pacer_eta(d, (long)pending)));
+		    (json_int_t)campaign_eta(d, (long)pending)));
 	else
 		json_object_set_new(c, "eta_seconds", json_null());
 	return c;

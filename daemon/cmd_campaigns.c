@@ -11,6 +11,7 @@
 #include "ctl.h"
 #include "daemon.h"
 #include "log.h"
+#include "notify.h"
 #include "outbox.h"
 #include "pacer.h"
 #include "store.h"
@@ -403,7 +404,7 @@ bulk_change(struct ctl_req *r, int64_t id, int (*fn)(struct daemon *,
 	campaign_finish_done(r->d, id);
 	if (store_commit(r->d->store) == -1)
 		goto fail;
-	pacer_dirty(r->d, id);
+	notify_campaign(r->d, id);
 	return n;
 fail:
 	store_rollback(r->d->store);
@@ -611,7 +612,7 @@ cmd_campaigns_settle(struct ctl_req *r)
 		goto rollback;
 	log_info("campaign %lld: %d unknown message(s) settled as %s by the "
 	    "operator", (long long)id, total, outcome);
-	pacer_dirty(r->d, id);
+	notify_campaign(r->d, id);
 	c = campaign_get(r->d, id);
 	json_object_set_new(c, "settled", json_integer(total));
 	ctl_reply(r, c);

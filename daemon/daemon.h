@@ -13,6 +13,7 @@ struct provider;
 struct pacer;
 struct webhook;
 struct importer;
+struct notify;
 
 /* Everything the daemon owns, passed explicitly to every module. */
 struct daemon {
@@ -25,6 +26,7 @@ struct daemon {
 	struct pacer		*pacer;
 	struct webhook		*webhook;
 	struct importer		*importer;
+	struct notify		*notify;
 	struct event		*ev_sig[4];
 	struct event		*ev_checkpoint;
 	int			 ckpt_next;	/* WAL pages for the next copy */

@@ -177,11 +177,3 @@ monitor_capacity_json(struct daemon *d, int days)
 	    "capacity", (json_int_t)monitor_capacity(sent, limit, rate),
 	    "level", monitor_level(sent, limit), "history", hist);
 }
-
-void
-monitor_notify(struct daemon *d)
-{
-	if (!ctl_listening(d, "monitoring"))
-		return;
-	ctl_event(d, "monitoring", "monitoring.stats", monitor_stats(d));
-}

@@ -17,7 +17,5 @@ long		 monitor_capacity(long, long, double);
 json_t		*monitor_stats(struct daemon *);
 /* monitoring.capacity: today's capacity and DAYS of daily history. */
 json_t		*monitor_capacity_json(struct daemon *, int);
-/* Tell "monitoring" subscribers the current figures. */
-void		 monitor_notify(struct daemon *);
 
 #endif

@@ -942,3 +942,17 @@ outbox_campaign_of(struct daemon *d, int64_t id)
 
 	return load(d, id, &m) == 1 ? m.campaign : 0;
 }
+
+long
+outbox_sent_on(struct daemon *d, const char *day)
+{
+	sqlite3_stmt	*st;
+	long		 n = 0;
+
+	st = store_stmt(d->store, "SELECT sent FROM daily_usage WHERE day = ?");
+	sqlite3_bind_text(st, 1, day, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	return n;
+}

@@ -126,6 +126,8 @@ int	 outbox_looked_up(struct daemon *, int64_t, const char *);
 int64_t	 outbox_campaign_of(struct daemon *, int64_t);
 /* After a crash: sending -> sent when ids were stored, else unknown. */
 int	 outbox_recover(struct daemon *);
+/* Messages claimed (cap reservations) on DAY. */
+long	 outbox_sent_on(struct daemon *, const char *);
 /* Write a batch's counters (inside its transaction). */
 int	 outbox_flush(struct daemon *, struct ob_batch *);
 void	 outbox_touch(struct ob_batch *, int64_t);

@@ -17,7 +17,7 @@
 #include "daemon.h"
 #include "lane.h"
 #include "log.h"
-#include "monitor.h"
+#include "notify.h"
 #include "outbox.h"
 #include "pacer.h"
 #include "webhook.h"
@@ -25,8 +25,6 @@
 #include "store.h"
 #include "xmalloc.h"
 
-#define DIRTY_MAX	64
-#define NOTIFY_MS	250
 /* Reconciliation's reach back in time (DESIGN §6: claim + 24 h). */
 #define RECONCILE_WINDOW (24 * 3600)
 /* Unknown messages are looked up after [retry] lookup_after, the same one
@@ -46,7 +44,6 @@ enum pause_kind {
 struct pacer {
 	struct daemon	*d;
 	struct event	*ev;		/* the next due time */
-	struct event	*ev_notify;	/* throttled progress events */
 	int		 inflight;
 	int64_t		 cur_id;	/* the message in flight */
 	int64_t		 cur_campaign;
@@ -64,9 +61,6 @@ struct pacer {
 	uint64_t	 store_backoff_ms;
 	struct event	*ev_lookup;	/* look unknown messages up */
 	int		 lookup_inflight;
-	int64_t		 dirty[DIRTY_MAX];
-	int		 ndirty;
-	int		 all_dirty;
 };
 
 static void	pacer_run(struct pacer *);
@@ -95,11 +89,7 @@ set_state(struct pacer *p, const char *state, const char *fmt, ...)
 	if (changed) {
 		if (*reason != '\0')
 			log_info("lane %s: %s", state, reason);
-		p->all_dirty = 1;
-		if (!evtimer_pending(p->ev_notify, NULL)) {
-			struct timeval tv = { 0, NOTIFY_MS * 1000 };
-			evtimer_add(p->ev_notify, &tv);
-		}
+		notify_monitor(p->d);
 	}
 }
 
@@ -119,59 +109,6 @@ static void
 timer_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	pacer_run(arg);
-}
-
-static void
-notify_cb(evutil_socket_t fd, short ev, void *arg)
-{
-	struct pacer	*p = arg;
-	struct daemon	*d = p->d;
-	char		 topic[40];
-	json_t		*j;
-	int		 i;
-
-	for (i = 0; i < p->ndirty; i++) {
-		snprintf(topic, sizeof topic, "campaign:%lld",
-		    (long long)p->dirty[i]);
-		if (ctl_listening(d, topic) &&
-		    (j = campaign_progress(d, p->dirty[i])) != NULL)
-			ctl_event(d, topic, "campaign.progress", j);
-	}
-	p->ndirty = 0;
-	p->all_dirty = 0;
-	monitor_notify(d);
-}
-
-void
-pacer_dirty(struct daemon *d, int64_t id)
-{
-	struct pacer	*p = d->pacer;
-	struct timeval	 tv = { 0, NOTIFY_MS * 1000 };
-	int		 i;
-
-	if (p == NULL)
-		return;
-	for (i = 0; i < p->ndirty; i++)
-		if (p->dirty[i] == id)
-			break;
-	if (i == p->ndirty && p->ndirty < DIRTY_MAX)
-		p->dirty[p->ndirty++] = id;
-	if (!evtimer_pending(p->ev_notify, NULL))
-		evtimer_add(p->ev_notify, &tv);
-}
-
-static long
-sent_on(struct daemon *d, const char *day)
-{
-	sqlite3_stmt	*st;
-	long		 n = 0;
-
-	st = store_stmt(d->store, "SELECT sent FROM daily_usage WHERE day = ?");
-	sqlite3_bind_text(st, 1, day, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int(st, 0);
-	sqlite3_reset(st);
-	return n;
 }
 
 static void	send_done(struct daemon *, int64_t, struct provider_result *);
@@ -401,7 +338,7 @@ result_settle(struct pacer *p)
 	p->store_backoff_ms = 0;
 	p->inflight = 0;
 	lane_outcome(p, &p->held);
-	pacer_dirty(d, p->cur_campaign);
+	notify_campaign(d, p->cur_campaign);
 	pacer_kick(d);
 }
 
@@ -462,7 +399,7 @@ pacer_run(struct pacer *p)
 		return;
 	}
 	clock_day(now, day);
-	if (lane_cap_left(c, sent_on(d, day)) == 0) {
+	if (lane_cap_left(c, outbox_sent_on(d, day)) == 0) {
 		set_state(p, "blocked", "daily limit of %d reached for %s",
 		    c->daily_limit, day);
 		arm(p, (uint64_t)lane_to_midnight(now) * 1000);
@@ -618,7 +555,7 @@ lookup_done(struct daemon *d, int64_t id, int found,
 	else
 		log_info("message %lld: %s", (long long)id, why);
 	lookup_arm(p, LOOKUP_GAP_MS);
-	pacer_dirty(d, outbox_campaign_of(d, id));
+	notify_campaign(d, outbox_campaign_of(d, id));
 }
 
 /*
@@ -672,7 +609,6 @@ pacer_start(struct daemon *d)
 	p = xcalloc(1, sizeof *p);
 	p->d = d;
 	p->ev = evtimer_new(d->base, timer_cb, p);
-	p->ev_notify = evtimer_new(d->base, notify_cb, p);
 	p->ev_store = evtimer_new(d->base, store_retry_cb, p);
 	p->ev_lookup = evtimer_new(d->base, lookup_cb_ev, p);
 	snprintf(p->state, sizeof p->state, "idle");
@@ -694,7 +630,6 @@ pacer_stop(struct daemon *d)
 	if (p == NULL)
 		return;
 	event_free(p->ev);
-	event_free(p->ev_notify);
 	event_free(p->ev_store);
 	event_free(p->ev_lookup);
 	free(p);
@@ -723,7 +658,7 @@ pacer_health(struct daemon *d)
 
 	if (p == NULL)
 		return;
-	p->all_dirty = 1;
+	notify_monitor(d);
 	pacer_kick(d);
 }
 
@@ -751,14 +686,4 @@ pacer_lanes(struct daemon *d)
 	    json_boolean(pv->online),
 	    "provider_health", pv ? pv->health : ""));
 	return lanes;
-}
-
-double
-pacer_eta(struct daemon *d, long pending)
-{
-	char	 day[11];
-	time_t	 now = clock_now();
-
-	clock_day(now, day);
-	return lane_eta(d->conf, pending, sent_on(d, day), now);
 }

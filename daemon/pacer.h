@@ -19,9 +19,5 @@ void	 pacer_reload(struct daemon *);
 void	 pacer_health(struct daemon *);
 /* Lanes for monitoring.stats. */
 json_t	*pacer_lanes(struct daemon *);
-/* Seconds until the next send could happen (for ETAs), and per message. */
-double	 pacer_eta(struct daemon *, long);
-/* Note that campaign ID changed, for throttled progress events. */
-void	 pacer_dirty(struct daemon *, int64_t);
 
 #endif

@@ -17,12 +17,14 @@
 #include <sqlite3.h>
 
 #include "auth.h"
+#include "campaign.h"
 #include "config.h"
 #include "ctl.h"
 #include "daemon.h"
 #include "import.h"
 #include "log.h"
 #include "monitor.h"
+#include "notify.h"
 #include "outbox.h"
 #include "pacer.h"
 #include "provider.h"
@@ -101,7 +103,7 @@ daemon_reload(struct daemon *d)
 	provider_reload(d);
 	pacer_reload(d);
 	log_info("reload: config %s read again", d->conf_path);
-	monitor_notify(d);
+	notify_monitor(d);
 }
 
 static void
@@ -373,6 +375,7 @@ main(int argc, char *argv[])
 	}
 	if ((d.base = event_base_new()) == NULL)
 		fatalx("event_base_new");
+	notify_init(&d, campaign_progress, monitor_stats);
 	d.started = time(NULL);
 	d.ev_checkpoint = evtimer_new(d.base, checkpoint_cb, &d);
 	sqlite3_wal_hook(store_db(d.store), wal_hook, &d);
@@ -409,6 +412,7 @@ main(int argc, char *argv[])
 
 	pacer_stop(&d);
 	provider_stop(&d);
+	notify_free(&d);
 	import_shutdown(&d);
 	search_stop(&d);
 	webhook_shutdown(&d);

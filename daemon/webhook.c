@@ -30,11 +30,10 @@
 
 #include "auth.h"
 #include "config.h"
-#include "campaign.h"
 #include "ctl.h"
 #include "daemon.h"
 #include "log.h"
-#include "monitor.h"
+#include "notify.h"
 #include "outbox.h"
 #include "store.h"
 #include "webhook.h"
@@ -46,7 +45,6 @@
 #define WH_MAX_HEADERS	(16 * 1024)
 #define WH_TIMEOUT	30		/* seconds of silence on a connection */
 #define WH_BATCH_MAX	512		/* requests in one group commit */
-#define WH_NOTIFY_MS	250		/* progress events at most this often */
 #define WH_CONN_BUCKETS	1024
 
 struct wh_pending {
@@ -72,9 +70,7 @@ struct webhook {
 	struct wh_queue		 queue;
 	size_t			 nqueued;
 	struct event		*ev_flush;
-	struct event		*ev_notify;
 	struct event		*ev_sweep;
-	struct ob_batch	 touched;
 	char			 addr[128];
 	int			 port;
 	const char		*disabled;	/* why there is no listener */
@@ -147,40 +143,16 @@ journal_apply(struct daemon *d, const struct wh_event *ev,
 	return 0;
 }
 
-static void
-notify_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct webhook	*w = arg;
-	char		 topic[48];
-	json_t		*o;
-	size_t		 i;
-
-	for (i = 0; i < w->touched.ntouched; i++) {
-		snprintf(topic, sizeof topic, "campaign:%lld",
-		    (long long)w->touched.touched[i]);
-		if (!ctl_listening(w->d, topic))
-			continue;
-		if ((o = campaign_progress(w->d, w->touched.touched[i])) != NULL)
-			ctl_event(w->d, topic, "campaign.progress", o);
-	}
-	memset(&w->touched, 0, sizeof w->touched);
-	monitor_notify(w->d);
-}
-
-/* Progress and monitoring events, at most every WH_NOTIFY_MS. */
+/* The campaigns a batch changed, for progress and monitoring events. */
 static void
 notify_schedule(struct daemon *d, const struct ob_batch *t)
 {
-	struct webhook	*w = d->webhook;
-	struct timeval	 tv = { 0, WH_NOTIFY_MS * 1000 };
-	size_t		 i;
+	size_t	 i;
 
-	if (w == NULL || w->ev_notify == NULL || t->ntouched == 0)
-		return;
 	for (i = 0; i < t->ntouched; i++)
-		outbox_touch(&w->touched, t->touched[i]);
-	if (!evtimer_pending(w->ev_notify, NULL))
-		evtimer_add(w->ev_notify, &tv);
+		notify_campaign(d, t->touched[i]);
+	if (t->touched_overflow || t->ntouched > 0)
+		notify_monitor(d);
 }
 
 /* Messages the batch gave ids to: their waiting events apply now. */
@@ -791,7 +763,6 @@ webhook_init(struct daemon *d, char *err, size_t errlen)
 	TAILQ_INIT(&w->queue);
 	d->webhook = w;
 	w->ev_flush = event_new(d->base, -1, 0, flush_cb, w);
-	w->ev_notify = evtimer_new(d->base, notify_cb, w);
 	w->ev_sweep = evtimer_new(d->base, sweep_cb, w);
 	if (d->conf->token == NULL || *d->conf->token == '\0') {
 		w->disabled = "no [webhook] token configured";
@@ -867,7 +838,6 @@ webhook_shutdown(struct daemon *d)
 			free(c);
 		}
 	event_free(w->ev_flush);
-	event_free(w->ev_notify);
 	event_free(w->ev_sweep);
 	free(w->accepts);
 	free(w);
