@@ -56,6 +56,7 @@ struct pacer {
 	char		 reason[200];
 	time_t		 next_at;	/* wall clock of the next send, 0: none */
 	struct provider_result held;	/* the outcome being stored */
+	const char	*hold_why;	/* why lane.hold_until holds it */
 	struct event	*ev_store;	/* retry storing it */
 	int		 store_failures;
 	uint64_t	 store_backoff_ms;
@@ -265,6 +266,8 @@ lane_outcome(struct pacer *p, struct provider_result *res)
 		lane_result(&p->lane, LANE_FAIL, res->error);
 		hold = backoff_ms(c, p->cur_attempts);
 		p->lane.hold_until = clock_mono_ms() + hold;
+		p->hold_why = "Wassenger unreachable: waiting before the next "
+		    "post";
 		log_info("message %lld not taken: %s; sending waits %llu ms",
 		    (long long)id, res->error, (unsigned long long)hold);
 		break;
@@ -273,6 +276,7 @@ lane_outcome(struct pacer *p, struct provider_result *res)
 		hold = res->retry_after_ms > 0 ?
 		    (uint64_t)res->retry_after_ms : c->backoff_ms;
 		p->lane.hold_until = clock_mono_ms() + hold;
+		p->hold_why = "Wassenger asked to wait (rate limit)";
 		log_info("message %lld: %s; sending waits %llu ms",
 		    (long long)id, res->error, (unsigned long long)hold);
 		break;
@@ -384,7 +388,8 @@ pacer_run(struct pacer *p)
 		return;
 	}
 	if (p->lane.hold_until > nowms) {
-		set_state(p, "running", "Wassenger asked to wait (rate limit)");
+		set_state(p, "running", "%s", p->hold_why ? p->hold_why :
+		    "waiting");
 		arm(p, p->lane.hold_until - nowms);
 		return;
 	}
