@@ -957,7 +957,8 @@ url_masked(const char *url)
 	size_t		 n, len, keep;
 
 	len = strlen(url);
-	out = xmalloc(len * 2 + 32);
+	/* A bare "token=" (6 bytes) grows to 17 at most: 3 times is room. */
+	out = xmalloc(len * 3 + 32);
 	*out = '\0';
 	if ((q = strchr(url, '?')) == NULL) {
 		memcpy(out, url, len + 1);
@@ -983,17 +984,33 @@ url_masked(const char *url)
 	return out;
 }
 
-/* Blank the token out of TEXT (an error Wassenger may echo). */
+/* Blank every NEEDLE out of TEXT. */
 static void
-scrub(char *text, const char *token)
+blank(char *text, const char *needle)
 {
 	char	*p;
 	size_t	 n;
 
-	if (token == NULL || (n = strlen(token)) == 0)
+	if (needle == NULL || (n = strlen(needle)) == 0)
 		return;
-	while ((p = strstr(text, token)) != NULL)
+	while ((p = strstr(text, needle)) != NULL)
 		memset(p, '*', n);
+}
+
+/* Blank the token, as is and URL-escaped, out of TEXT (an error Wassenger
+ * may echo). */
+static void
+scrub(char *text, const char *token)
+{
+	char	*esc;
+
+	if (token == NULL || *token == '\0')
+		return;
+	blank(text, token);
+	if ((esc = curl_easy_escape(NULL, token, 0)) != NULL) {
+		blank(text, esc);
+		curl_free(esc);
+	}
 }
 
 /* The needed events EVENTS (an array, or not) lacks, as an array. */
