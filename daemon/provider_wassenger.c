@@ -518,7 +518,7 @@ done_devcheck(struct xfer *x, CURLcode cc, long http)
 static json_t *
 plan_json(json_t *dev)
 {
-	json_t		*sub, *acks, *replies, *reacts;
+	json_t		*j, *sub, *acks, *replies, *reacts;
 	const char	*product, *code;
 	int		 io;
 
@@ -547,12 +547,16 @@ plan_json(json_t *dev)
 		replies = json_false();
 		acks = json_false();
 	}
-	return json_pack("{s:o,s:o,s:o,s:o}",
+	j = json_pack("{s:o,s:o,s:o,s:o}",
 	    "code", code != NULL ? json_string(code) : product != NULL ?
 	    json_string(product) : json_null(),
 	    "acks", acks ? acks : json_null(),
 	    "replies", replies ? replies : json_null(),
 	    "reactions", reacts ? reacts : json_null());
+	if (code == NULL && product == NULL)
+		json_object_set_new(j, "note", json_string("the device shows "
+		    "no billing fields"));
+	return j;
 }
 
 /* The "plan" object when nothing is known, with NOTE saying why. */

@@ -81,15 +81,15 @@ print_plan(json_t *plan)
 	for (i = 0; i < sizeof flags / sizeof flags[0]; i++) {
 		v = json_object_get(plan, flags[i].key);
 		if (json_is_false(v))
-			printf("plan       %s\n", flags[i].no);
+			printf("           %s\n", flags[i].no);
 		else if (!json_is_true(v))
-			printf("plan       %s unknown for this plan\n",
+			printf("           %s unknown for this plan\n",
 			    flags[i].key);
 		else
 			said++;
 	}
 	if (said == 3)
-		printf("plan       carries acks, replies and reactions\n");
+		printf("           carries acks, replies and reactions\n");
 }
 
 void
