@@ -596,10 +596,12 @@ static void
 set_wh(struct wass *w, json_t *wh)
 {
 	const char	*was, *now;
+	int		 changed;
 
 	was = json_string_value(json_object_get(w->pv.wh_health, "state"));
 	now = json_string_value(json_object_get(wh, "state"));
-	if (was == NULL || now == NULL || strcmp(was, now) != 0)
+	changed = was == NULL || now == NULL || strcmp(was, now) != 0;
+	if (changed)
 		log_info("provider: webhook %s%s%s%s", now ? now : "?",
 		    json_is_string(json_object_get(wh, "status")) ?
 		    " (Wassenger status " : "",
@@ -608,6 +610,9 @@ set_wh(struct wass *w, json_t *wh)
 		    json_is_string(json_object_get(wh, "status")) ? ")" : "");
 	json_decref(w->pv.wh_health);
 	w->pv.wh_health = wh;	/* ownership moves */
+	/* Whoever watches health hears of it (the dashboard, through it). */
+	if (changed && w->pv.on_health != NULL)
+		w->pv.on_health(w->pv.d);
 }
 
 /*
