@@ -198,6 +198,9 @@ xfer_free(struct xfer *x)
 	curl_multi_remove_handle(x->w->multi, x->easy);
 	curl_easy_cleanup(x->easy);
 	curl_slist_free_all(x->hdrs);
+	/* A registration's body holds the webhook token. */
+	if (x->out != NULL)
+		explicit_bzero(x->out, strlen(x->out));
 	free(x->out);
 	free(x->resp);
 	free(x->device);
