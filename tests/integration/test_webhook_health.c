@@ -280,6 +280,47 @@ test_register_cycle(void **state)
 	harness_cleanup(&h);
 }
 
+/*
+ * Ours, active but lacking events (made by hand): inactive, the lacking
+ * events listed; registering adds them and keeps the one it had besides.
+ */
+static void
+test_ours_lacks_events(void **state)
+{
+	struct harness	 h;
+	json_t		*d, *hooks, *ours = NULL, *miss;
+	char		*out = NULL;
+
+	start(&h, "test-token", FW_DEVICE);
+	kit_fake_ctl(&h, "POST", "/_ctl/config", "{\"webhooks\":[{\"url\":\""
+	    OURS "\",\"name\":\"by hand\",\"events\":[\"message:in:new\","
+	    "\"message:out:ack\",\"message:out:sent\"]}]}");
+	d = wait_state(&h, "inactive");
+	assert_str(json_object_get(d, "webhook"), "status", "active");
+	miss = json_object_get(json_object_get(d, "webhook"), "missing_events");
+	assert_int_equal(json_array_size(miss), 3);
+	assert_string_equal(json_string_value(json_array_get(miss, 0)),
+	    "message:out:failed");
+	json_decref(d);
+	assert_int_equal(harness_cli(&h, "--json webhook register " BASE,
+	    NULL, &out), 0);
+	d = json_loads(out, 0, NULL);
+	assert_non_null(d);
+	assert_str(d, "action", "updated");
+	assert_false(json_is_true(json_object_get(d, "enabled")));
+	assert_str(d, "state", "active");
+	json_decref(d);
+	free(out);
+	hooks = fake_hooks(&h);
+	assert_int_equal(json_array_size(hooks), 1);
+	assert_int_equal(count_ours(hooks, &ours), 1);
+	assert_int_equal(json_array_size(json_object_get(ours, "events")), 6);
+	assert_str(ours, "name", "by hand");
+	json_decref(hooks);
+	json_decref(wait_state(&h, "active"));
+	harness_cleanup(&h);
+}
+
 /* No billing fields: plan unknown (nulls); then what each plan carries. */
 static void
 test_plan(void **state)
@@ -467,6 +508,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_register_cycle),
+		cmocka_unit_test(test_ours_lacks_events),
 		cmocka_unit_test(test_plan),
 		cmocka_unit_test(test_token_secret),
 		cmocka_unit_test(test_wrong_device_or_key),
