@@ -65,6 +65,30 @@ interaction_rate(struct daemon *d, const char *since)
 	return rate;
 }
 
+/*
+ * "webhook" and "plan" (DESIGN §7) from the provider's last health check.
+ * The simulator has neither at Wassenger: unknown, with a note, never a
+ * made-up "active".
+ */
+static void
+webhook_health(struct daemon *d, json_t *j)
+{
+	struct provider	*pv = d->provider;
+
+	if (pv != NULL && pv->wh_health != NULL && pv->wh_plan != NULL) {
+		json_object_set(j, "webhook", pv->wh_health);
+		json_object_set(j, "plan", pv->wh_plan);
+		return;
+	}
+	json_object_set_new(j, "webhook", json_pack("{s:s,s:n,s:[],s:s}",
+	    "state", "unknown", "status", "missing_events", "note",
+	    pv != NULL ? "simulator: no Wassenger webhook; its events come "
+	    "from inside the daemon" : "no provider"));
+	json_object_set_new(j, "plan", json_pack("{s:n,s:n,s:n,s:n,s:s}",
+	    "code", "acks", "replies", "reactions", "note", pv != NULL ?
+	    "simulator: no Wassenger plan" : "no provider"));
+}
+
 json_t *
 monitor_stats(struct daemon *d)
 {
@@ -132,6 +156,7 @@ monitor_stats(struct daemon *d)
 	if (d->provider != NULL)
 		json_object_set_new(j, "provider_health",
 		    json_string(d->provider->health));
+	webhook_health(d, j);
 	return j;
 }
 

@@ -3,6 +3,8 @@
 
 #include <stdint.h>
 
+#include <jansson.h>
+
 struct daemon;
 struct provider;
 
@@ -69,6 +71,13 @@ typedef void	(*provider_health_cb)(struct daemon *);
  * with ERR saying why it was refused. */
 typedef int	(*provider_event_cb)(struct daemon *, const char *, size_t,
 		    char *, size_t);
+/*
+ * A webhook command ended (webhook.status, webhook.register): DATA (the
+ * callee owns it) or, when NULL, CODE (a protocol error code) and ERR.
+ * ARG is the caller's.
+ */
+typedef void	(*provider_webhook_cb)(struct daemon *, void *, json_t *,
+		    const char *, const char *);
 
 struct provider {
 	const char	*name;		/* "wassenger" or "simulator" */
@@ -91,6 +100,22 @@ struct provider {
 	 */
 	int		(*lookup)(struct provider *, int64_t, const char *,
 			    int64_t, provider_lookup_cb);
+	/*
+	 * Webhook and plan health (DESIGN §7) from the last health check:
+	 * {"state","status","missing_events"} and {"code","acks","replies",
+	 * "reactions"}; the provider owns both. NULL: the provider has no
+	 * Wassenger webhook (the simulator).
+	 */
+	json_t		*wh_health;
+	json_t		*wh_plan;
+	/*
+	 * Read every page of the account's webhooks and, when BASE is not
+	 * NULL, register ours at BASE (update and re-enable it if it is
+	 * there, else create it). CB runs later on the loop, exactly once,
+	 * even when the provider stops first. NULL: no webhooks here.
+	 */
+	int		(*webhook)(struct provider *, const char *,
+			    provider_webhook_cb, void *);
 	/* Set by the daemon: called when online changes. */
 	provider_health_cb on_health;
 	/* Set by the daemon: where the simulator's events go. */

@@ -1,5 +1,6 @@
 #include <sys/queue.h>
 
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "auth.h"
 #include "clock.h"
 #include "config.h"
 #include "daemon.h"
@@ -26,7 +28,43 @@
 /* A Retry-After longer than this is read as this (and cannot overflow). */
 #define RETRY_AFTER_MAX	(24 * 3600)
 
-enum xfer_kind { X_SEND, X_DEVCHECK, X_HEALTH, X_VERIFY, X_LOOKUP };
+/* The webhook listing: pages of WH_SIZE, at most WH_PAGES of them. */
+#define WH_SIZE		50
+#define WH_PAGES	40
+
+enum xfer_kind { X_SEND, X_DEVCHECK, X_HEALTH, X_VERIFY, X_LOOKUP, X_WHLIST,
+	X_WHWRITE };
+
+/* The events wacamp needs from its webhook (DESIGN §7). */
+static const char *const wh_needed[] = {
+	"message:out:ack", "message:out:failed", "message:in:new",
+	"message:reaction", "message:out:new", NULL
+};
+
+enum whstep { WJ_LIST, WJ_PATCH, WJ_CREATE, WJ_ENABLE };
+
+/*
+ * A webhook job: every page of GET /webhooks, then for a registration a
+ * PATCH or a POST, and a POST /enable if needed. A job of the health
+ * check has no callback; a command's job answers it exactly once.
+ */
+struct whjob {
+	LIST_ENTRY(whjob)	 entry;
+	struct wass		*w;
+	int			 health;
+	char			*base;		/* register at this base URL */
+	provider_webhook_cb	 cb;
+	void			*arg;
+	json_t			*hooks;		/* every webhook listed */
+	json_t			*ids;		/* ids seen: id -> true */
+	json_t			*result;	/* ours after a write */
+	const char		*action;	/* "created", "updated" */
+	int			 enabled;
+	int			 nours;		/* ours in the listing */
+	int			 page;
+	int			 truncated;
+	enum whstep		 step;
+};
 
 struct xfer {
 	LIST_ENTRY(xfer)	 entry;
@@ -47,6 +85,7 @@ struct xfer {
 	int64_t			 since;		/* X_LOOKUP: read back to here */
 	int64_t			 last_at;	/* X_LOOKUP: oldest createdAt seen */
 	int			 page;		/* X_LOOKUP: this page's number */
+	struct whjob		*job;		/* X_WHLIST, X_WHWRITE */
 	char			 errbuf[CURL_ERROR_SIZE];
 };
 
@@ -57,7 +96,10 @@ struct wass {
 	struct event		*timer;
 	struct event		*ev_health;
 	LIST_HEAD(, xfer)	 xfers;
+	LIST_HEAD(, whjob)	 jobs;
 	int			 running;
+	int			 hc_busy;	/* health check parts in flight */
+	int			 registering;	/* one registration at a time */
 };
 
 struct sockev {
@@ -156,6 +198,9 @@ xfer_free(struct xfer *x)
 	curl_multi_remove_handle(x->w->multi, x->easy);
 	curl_easy_cleanup(x->easy);
 	curl_slist_free_all(x->hdrs);
+	/* A registration's body holds the webhook token. */
+	if (x->out != NULL)
+		explicit_bzero(x->out, strlen(x->out));
 	free(x->out);
 	free(x->resp);
 	free(x->device);
@@ -171,7 +216,8 @@ xfer_free(struct xfer *x)
  * verify and lookup requests may reuse connections.
  */
 static struct xfer *
-xfer_new(struct wass *w, int kind, const char *path, const char *body)
+xfer_new_method(struct wass *w, int kind, const char *method,
+    const char *path, const char *body)
 {
 	const struct config *c = w->pv.d->conf;
 	struct xfer	*x;
@@ -217,12 +263,21 @@ xfer_new(struct wass *w, int kind, const char *path, const char *body)
 		x->out = xstrdup(body);
 		curl_easy_setopt(x->easy, CURLOPT_POSTFIELDS, x->out);
 	}
+	if (method != NULL)
+		curl_easy_setopt(x->easy, CURLOPT_CUSTOMREQUEST, method);
 	LIST_INSERT_HEAD(&w->xfers, x, entry);
 	if (curl_multi_add_handle(w->multi, x->easy) != CURLM_OK) {
 		xfer_free(x);
 		return NULL;
 	}
 	return x;
+}
+
+/* A POST of BODY, or a GET when BODY is NULL. */
+static struct xfer *
+xfer_new(struct wass *w, int kind, const char *path, const char *body)
+{
+	return xfer_new_method(w, kind, NULL, path, body);
 }
 
 /* The response body as JSON, NULL if there is none or it does not parse. */
@@ -457,35 +512,154 @@ done_devcheck(struct xfer *x, CURLcode cc, long http)
 	send_finish(x, &res);
 }
 
+/*
+ * What the device's plan delivers (API.md §1, §4): replies need a
+ * Platform plan (product "io"), acks and reactions Business or
+ * Enterprise. A device without billing fields, or a plan wacamp does
+ * not know, gives nulls: "plan unknown", never "ok".
+ */
+static json_t *
+plan_json(json_t *dev)
+{
+	json_t		*j, *sub, *acks, *replies, *reacts;
+	const char	*product, *code;
+	int		 io;
+
+	sub = json_object_get(json_object_get(dev, "billing"), "subscription");
+	product = json_string_value(json_object_get(sub, "product"));
+	code = json_string_value(json_object_get(sub, "plan"));
+	if (code != NULL && *code == '\0')
+		code = NULL;
+	if (product != NULL && *product == '\0')
+		product = NULL;
+	acks = replies = reacts = NULL;
+	io = (product != NULL && strcmp(product, "io") == 0) ||
+	    (product == NULL && code != NULL && strncmp(code, "io-", 3) == 0);
+	if (io) {
+		replies = json_true();
+		if (code != NULL && strcmp(code, "io-professional") == 0) {
+			acks = json_false();
+			reacts = json_false();
+		} else if (code != NULL && (strcmp(code, "io-business") == 0 ||
+		    strcmp(code, "io-enterprise") == 0)) {
+			acks = json_true();
+			reacts = json_true();
+		}
+	} else if (product != NULL) {
+		/* Not a Platform plan (Gateway): no replies, no acks. */
+		replies = json_false();
+		acks = json_false();
+	}
+	j = json_pack("{s:o,s:o,s:o,s:o}",
+	    "code", code != NULL ? json_string(code) : product != NULL ?
+	    json_string(product) : json_null(),
+	    "acks", acks ? acks : json_null(),
+	    "replies", replies ? replies : json_null(),
+	    "reactions", reacts ? reacts : json_null());
+	if (code == NULL && product == NULL)
+		json_object_set_new(j, "note", json_string("the device shows "
+		    "no billing fields"));
+	return j;
+}
+
+/* The "plan" object when nothing is known, with NOTE saying why. */
+static json_t *
+plan_unknown(const char *note)
+{
+	json_t	*j;
+
+	j = json_pack("{s:n,s:n,s:n,s:n}", "code", "acks", "replies",
+	    "reactions");
+	if (note != NULL)
+		json_object_set_new(j, "note", json_string(note));
+	return j;
+}
+
+/* The "webhook" object when nothing is known, with NOTE saying why. */
+static json_t *
+wh_unknown(const char *note)
+{
+	json_t	*j;
+
+	j = json_pack("{s:s,s:n,s:[]}", "state", "unknown", "status",
+	    "missing_events");
+	if (note != NULL)
+		json_object_set_new(j, "note", json_string(note));
+	return j;
+}
+
+static void
+set_plan(struct wass *w, json_t *plan)
+{
+	json_decref(w->pv.wh_plan);
+	w->pv.wh_plan = plan;	/* ownership moves */
+}
+
+static void
+set_wh(struct wass *w, json_t *wh)
+{
+	const char	*was, *now;
+	int		 changed;
+
+	was = json_string_value(json_object_get(w->pv.wh_health, "state"));
+	now = json_string_value(json_object_get(wh, "state"));
+	changed = was == NULL || now == NULL || strcmp(was, now) != 0;
+	if (changed)
+		log_info("provider: webhook %s%s%s%s", now ? now : "?",
+		    json_is_string(json_object_get(wh, "status")) ?
+		    " (Wassenger status " : "",
+		    json_is_string(json_object_get(wh, "status")) ?
+		    json_string_value(json_object_get(wh, "status")) : "",
+		    json_is_string(json_object_get(wh, "status")) ? ")" : "");
+	json_decref(w->pv.wh_health);
+	w->pv.wh_health = wh;	/* ownership moves */
+	/* Whoever watches health hears of it (the dashboard, through it). */
+	if (changed && w->pv.on_health != NULL)
+		w->pv.on_health(w->pv.d);
+}
+
+/*
+ * GET /devices/{id} of the health check: the session, and the plan. A
+ * wrong device id or API key says so, not just "offline".
+ */
 static void
 done_health(struct xfer *x, CURLcode cc, long http)
 {
-	struct provider	*pv = &x->w->pv;
-	json_t		*j = NULL;
+	struct wass	*w = x->w;
+	struct provider	*pv = &w->pv;
+	const char	*dev = pv->d->conf->device_id;
+	json_t		*j = NULL, *d;
 	const char	*st = NULL;
 	int		 was = pv->online;
 
+	w->hc_busy--;
 	if (cc != CURLE_OK) {
 		/* Unreachable API: not the device; the sends will tell. */
 		snprintf(pv->health, sizeof pv->health, "health check failed: "
 		    "%.100s", *x->errbuf ? x->errbuf : curl_easy_strerror(cc));
 	} else if (http == 200) {
 		j = xfer_json(x);
-		if (json_is_array(j))
-			st = json_string_value(json_object_get(json_object_get(
-			    json_array_get(j, 0), "session"), "status"));
-		else
-			st = json_string_value(json_object_get(json_object_get(
-			    j, "session"), "status"));
+		d = json_is_array(j) ? json_array_get(j, 0) : j;
+		st = json_string_value(json_object_get(json_object_get(d,
+		    "session"), "status"));
 		pv->online = st != NULL && strcmp(st, "online") == 0;
 		snprintf(pv->health, sizeof pv->health, "device session %s",
 		    st ? st : "unknown");
+		set_plan(w, plan_json(d));
 		json_decref(j);
-	} else {
+	} else if (http == 404) {
+		snprintf(pv->health, sizeof pv->health, "device %.64s unknown "
+		    "to this API key (HTTP 404)", dev ? dev : "?");
+		pv->online = 0;
+		set_plan(w, plan_unknown("the device is unknown to this API "
+		    "key"));
+	} else if (http == 401 || http == 403) {
+		snprintf(pv->health, sizeof pv->health, "API key refused "
+		    "(HTTP %ld)", http);
+		pv->online = 0;
+		set_plan(w, plan_unknown("the API key is refused"));
+	} else
 		error_text(x, http, pv->health, sizeof pv->health);
-		if (http == 401 || http == 403)
-			pv->online = 0;
-	}
 	pv->health_at = (int64_t)clock_now();
 	if (was != pv->online) {
 		log_info("provider: %s", pv->health);
@@ -564,7 +738,7 @@ static json_t *
 listing_items(json_t *j)
 {
 	static const char *const keys[] = { "data", "items", "messages",
-	    "results" };
+	    "results", "webhooks" };
 	json_t		*v;
 	size_t		 i;
 
@@ -724,6 +898,591 @@ fail:
 	lookup_finish(x, -1, &res);
 }
 
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Percent-decode N bytes of S; the caller frees. */
+static char *
+pct_decode(const char *s, size_t n)
+{
+	char	*out = xmalloc(n + 1), *o = out;
+	size_t	 i;
+	int	 hi, lo;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '%' && i + 2 < n && (hi = hexval(s[i + 1])) >= 0 &&
+		    (lo = hexval(s[i + 2])) >= 0) {
+			*o++ = (char)(hi << 4 | lo);
+			i += 2;
+		} else
+			*o++ = s[i];
+	}
+	*o = '\0';
+	return out;
+}
+
+/*
+ * Whether URL carries TOKEN in a token= query parameter: that is how we
+ * know our webhook among the account's (DESIGN §7). Constant time.
+ */
+static int
+url_ours(const char *url, const char *token)
+{
+	const char	*q;
+	char		*v;
+	size_t		 n;
+	int		 ok = 0;
+
+	if (url == NULL || token == NULL || *token == '\0' ||
+	    (q = strchr(url, '?')) == NULL)
+		return 0;
+	for (q++; *q != '\0' && *q != '#'; q += n + (q[n] == '&')) {
+		n = strcspn(q, "&#");
+		if (n < 6 || strncmp(q, "token=", 6) != 0)
+			continue;
+		v = pct_decode(q + 6, n - 6);
+		ok |= auth_equal(v, token);
+		explicit_bzero(v, strlen(v));
+		free(v);
+	}
+	return ok;
+}
+
+/*
+ * URL with every token= value cut to its first 4 characters and
+ * "…(masked)": what may be shown. The caller frees.
+ */
+static char *
+url_masked(const char *url)
+{
+	const char	*q, *p;
+	char		*out;
+	size_t		 n, len, keep;
+
+	len = strlen(url);
+	/* A bare "token=" (6 bytes) grows to 17 at most: 3 times is room. */
+	out = xmalloc(len * 3 + 32);
+	*out = '\0';
+	if ((q = strchr(url, '?')) == NULL) {
+		memcpy(out, url, len + 1);
+		return out;
+	}
+	strncat(out, url, (size_t)(q - url) + 1);
+	for (p = q + 1; *p != '\0'; ) {
+		n = strcspn(p, "&#");
+		if (n >= 6 && strncmp(p, "token=", 6) == 0) {
+			keep = n - 6 < 4 ? n - 6 : 4;
+			strncat(out, p, 6 + keep);
+			strcat(out, "\xe2\x80\xa6(masked)");
+		} else
+			strncat(out, p, n);
+		p += n;
+		if (*p == '#') {
+			strcat(out, p);
+			break;
+		}
+		if (*p == '&')
+			strncat(out, p++, 1);
+	}
+	return out;
+}
+
+/* Blank every NEEDLE out of TEXT. */
+static void
+blank(char *text, const char *needle)
+{
+	char	*p;
+	size_t	 n;
+
+	if (needle == NULL || (n = strlen(needle)) == 0)
+		return;
+	while ((p = strstr(text, needle)) != NULL)
+		memset(p, '*', n);
+}
+
+/* Blank the token, as is and URL-escaped, out of TEXT (an error Wassenger
+ * may echo). */
+static void
+scrub(char *text, const char *token)
+{
+	char	*esc;
+
+	if (token == NULL || *token == '\0')
+		return;
+	blank(text, token);
+	if ((esc = curl_easy_escape(NULL, token, 0)) != NULL) {
+		blank(text, esc);
+		curl_free(esc);
+	}
+}
+
+/* The needed events EVENTS (an array, or not) lacks, as an array. */
+static json_t *
+events_missing(json_t *events)
+{
+	json_t	*miss = json_array(), *v;
+	size_t	 i, k;
+	int	 found;
+
+	for (k = 0; wh_needed[k] != NULL; k++) {
+		found = 0;
+		json_array_foreach(events, i, v)
+			if (json_is_string(v) &&
+			    strcmp(json_string_value(v), wh_needed[k]) == 0)
+				found = 1;
+		if (!found)
+			json_array_append_new(miss, json_string(wh_needed[k]));
+	}
+	return miss;
+}
+
+/* How good a webhook of ours is: active with every event beats active. */
+static int
+hook_rank(json_t *h)
+{
+	const char	*st = json_string_value(json_object_get(h, "status"));
+	json_t		*miss;
+	int		 r = 1;
+
+	if (st != NULL && strcmp(st, "active") == 0) {
+		miss = events_missing(json_object_get(h, "events"));
+		r = json_array_size(miss) == 0 ? 3 : 2;
+		json_decref(miss);
+	}
+	return r;
+}
+
+/* Our best webhook among HOOKS (borrowed), and how many are ours. */
+static json_t *
+hooks_ours(struct wass *w, json_t *hooks, int *nours)
+{
+	const char	*tok = w->pv.d->conf->token;
+	json_t		*h, *best = NULL;
+	size_t		 i;
+
+	*nours = 0;
+	json_array_foreach(hooks, i, h) {
+		if (!url_ours(json_string_value(json_object_get(h, "url")), tok))
+			continue;
+		(*nours)++;
+		if (best == NULL || hook_rank(h) > hook_rank(best))
+			best = h;
+	}
+	return best;
+}
+
+/* The "webhook" object of status for OURS (NULL: none is ours). */
+static json_t *
+wh_state(json_t *ours)
+{
+	json_t		*miss, *st;
+	const char	*state;
+
+	if (ours == NULL)
+		return json_pack("{s:s,s:n,s:o}", "state", "missing", "status",
+		    "missing_events", events_missing(NULL));
+	miss = events_missing(json_object_get(ours, "events"));
+	st = json_object_get(ours, "status");
+	if (json_is_string(st) && strcmp(json_string_value(st), "active") == 0 &&
+	    json_array_size(miss) == 0)
+		state = "active";
+	else
+		state = "inactive";
+	return json_pack("{s:s,s:O,s:o}", "state", state, "status",
+	    json_is_string(st) ? st : json_null(), "missing_events", miss);
+}
+
+/* Our webhook as it may be shown: chosen fields, the token masked. */
+static json_t *
+hook_public(json_t *h)
+{
+	static const char *const keep[] = { "id", "name", "status", "events",
+	    "device", "retries", "lastRunAt", "lastFailureAt", "lastRetryAt",
+	    "createdAt", NULL };
+	json_t		*o, *v;
+	const char	*url;
+	char		*m;
+	size_t		 i;
+
+	if (h == NULL)
+		return json_null();
+	o = json_object();
+	for (i = 0; keep[i] != NULL; i++)
+		if ((v = json_object_get(h, keep[i])) != NULL &&
+		    !json_is_object(v))
+			json_object_set(o, keep[i], v);
+	if ((v = json_object_get(h, "device")) != NULL && json_is_object(v))
+		json_object_set(o, "device", json_object_get(v, "id"));
+	if ((url = json_string_value(json_object_get(h, "url"))) != NULL) {
+		m = url_masked(url);
+		json_object_set_new(o, "url", json_string(m));
+		free(m);
+	}
+	return o;
+}
+
+static void
+job_free(struct whjob *j)
+{
+	if (j->base != NULL && !j->health)
+		j->w->registering = 0;
+	LIST_REMOVE(j, entry);
+	json_decref(j->hooks);
+	json_decref(j->ids);
+	json_decref(j->result);
+	free(j->base);
+	free(j);
+}
+
+/* End job J: a command's answer (DATA stolen) or error; the job goes. */
+static void
+job_end(struct whjob *j, json_t *data, const char *code, const char *fmt, ...)
+    __attribute__((__format__(__printf__, 4, 5)));
+
+static void
+job_end(struct whjob *j, json_t *data, const char *code, const char *fmt, ...)
+{
+	struct wass	*w = j->w;
+	va_list		 ap;
+	char		 msg[512] = "";
+
+	if (fmt != NULL) {
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof msg, fmt, ap);
+		va_end(ap);
+		scrub(msg, w->pv.d->conf->token);
+	}
+	if (j->health)
+		w->hc_busy--;
+	if (j->cb != NULL)
+		j->cb(w->pv.d, j->arg, data, code, msg);
+	else
+		json_decref(data);
+	job_free(j);
+}
+
+/* Ask for the job's next page of GET /webhooks. */
+static int
+job_page(struct whjob *j)
+{
+	struct xfer	*x;
+	char		 path[64];
+
+	snprintf(path, sizeof path, "/webhooks?page=%d&size=%d", j->page,
+	    WH_SIZE);
+	if ((x = xfer_new(j->w, X_WHLIST, path, NULL)) == NULL)
+		return -1;
+	x->job = j;
+	return 0;
+}
+
+/* A transfer's failure in words, the token blanked out. */
+static void
+xfer_failure(struct xfer *x, CURLcode cc, long http, char *buf, size_t len)
+{
+	if (cc != CURLE_OK)
+		transport_text(x, cc, request_went_out(x), http, buf, len);
+	else
+		error_text(x, http, buf, len);
+	scrub(buf, x->w->pv.d->conf->token);
+}
+
+/* The URL of our webhook at BASE: the listener's path and our token. */
+static char *
+hook_url(struct wass *w, const char *base)
+{
+	const struct config *c = w->pv.d->conf;
+	char	*tok, *url;
+
+	tok = curl_easy_escape(NULL, c->token, 0);
+	xasprintf(&url, "%s%s?token=%s", base, c->wh_path, tok ? tok : "");
+	if (tok != NULL) {
+		explicit_bzero(tok, strlen(tok));
+		curl_free(tok);
+	}
+	return url;
+}
+
+/* Start a PATCH, POST or POST /enable of the registration. */
+static int
+job_write(struct whjob *j, enum whstep step, const char *method,
+    const char *path, json_t *body)
+{
+	struct xfer	*x;
+	char		*s = NULL;
+
+	if (body != NULL) {
+		s = json_dumps(body, JSON_COMPACT);
+		json_decref(body);
+		if (s == NULL)
+			return -1;
+	}
+	x = xfer_new_method(j->w, X_WHWRITE, method, path, s ? s : "{}");
+	if (s != NULL) {
+		explicit_bzero(s, strlen(s));
+		free(s);
+	}
+	if (x == NULL)
+		return -1;
+	x->job = j;
+	j->step = step;
+	return 0;
+}
+
+/* The events to register: what OURS has (if any) and every needed one. */
+static json_t *
+events_union(json_t *ours)
+{
+	json_t	*ev = json_array(), *v;
+	size_t	 i, k;
+	int	 found;
+
+	for (k = 0; wh_needed[k] != NULL; k++)
+		json_array_append_new(ev, json_string(wh_needed[k]));
+	json_array_foreach(json_object_get(ours, "events"), i, v) {
+		if (!json_is_string(v))
+			continue;
+		found = 0;
+		for (k = 0; wh_needed[k] != NULL; k++)
+			if (strcmp(json_string_value(v), wh_needed[k]) == 0)
+				found = 1;
+		if (!found)
+			json_array_append(ev, v);
+	}
+	return ev;
+}
+
+/* The answer of webhook.status or webhook.register, from the job. */
+static json_t *
+job_data(struct whjob *j, json_t *ours, int nours)
+{
+	struct provider	*pv = &j->w->pv;
+	json_t		*d = wh_state(ours);
+
+	json_object_set_new(d, "webhook", hook_public(ours));
+	json_object_set_new(d, "ours", json_integer(nours));
+	json_object_set_new(d, "listed", json_integer(
+	    (json_int_t)json_array_size(j->hooks)));
+	if (j->truncated)
+		json_object_set_new(d, "truncated", json_true());
+	json_object_set_new(d, "checked_at", json_integer(clock_now()));
+	json_object_set(d, "plan", pv->wh_plan);
+	json_object_set_new(d, "plan_checked_at", pv->health_at > 0 ?
+	    json_integer(pv->health_at) : json_null());
+	/* What status shows follows what was just seen. */
+	set_wh(j->w, wh_state(ours));
+	return d;
+}
+
+/* The whole list is read: tell health, status, or go on registering. */
+static void
+job_listed(struct whjob *j)
+{
+	struct wass	*w = j->w;
+	json_t		*ours, *body;
+	const char	*id;
+	char		*url, *path, *eid;
+	int		 nours;
+
+	ours = hooks_ours(w, j->hooks, &nours);
+	j->nours = nours;
+	if (j->base == NULL) {
+		job_end(j, job_data(j, ours, nours), NULL, NULL);
+		return;
+	}
+	url = hook_url(w, j->base);
+	if (ours != NULL && (id = json_string_value(json_object_get(ours,
+	    "id"))) != NULL) {
+		j->action = "updated";
+		j->result = json_incref(ours);
+		body = json_pack("{s:s,s:o}", "url", url, "events",
+		    events_union(ours));
+		eid = curl_easy_escape(NULL, id, 0);
+		xasprintf(&path, "/webhooks/%s", eid ? eid : "");
+		curl_free(eid);
+		if (job_write(j, WJ_PATCH, "PATCH", path, body) == -1)
+			job_end(j, NULL, "internal", "the update could not "
+			    "start");
+		free(path);
+	} else {
+		j->action = "created";
+		body = json_pack("{s:s,s:s,s:o}", "name", "wacamp", "url", url,
+		    "events", events_union(NULL));
+		if (w->pv.d->conf->device_id != NULL)
+			json_object_set_new(body, "device",
+			    json_string(w->pv.d->conf->device_id));
+		if (job_write(j, WJ_CREATE, NULL, "/webhooks", body) == -1)
+			job_end(j, NULL, "internal", "the registration could "
+			    "not start");
+	}
+	explicit_bzero(url, strlen(url));
+	free(url);
+}
+
+/*
+ * One page of GET /webhooks. Every page is read: an empty page ends the
+ * list, and so does a page with no webhook not seen before (an API that
+ * ignores "page" would send the first page forever).
+ */
+static void
+done_whlist(struct xfer *x, CURLcode cc, long http)
+{
+	struct whjob	*j = x->job;
+	json_t		*body = NULL, *items, *h;
+	const char	*id;
+	char		 why[256];
+	size_t		 i, fresh = 0;
+
+	if (cc != CURLE_OK || http != 200) {
+		xfer_failure(x, cc, http, why, sizeof why);
+		if (j->health)
+			set_wh(j->w, wh_unknown(why));
+		job_end(j, NULL, "unavailable", "cannot list Wassenger's "
+		    "webhooks: %s", why);
+		return;
+	}
+	body = xfer_json(x);
+	if ((items = listing_items(body)) == NULL) {
+		json_decref(body);
+		if (j->health)
+			set_wh(j->w, wh_unknown("the webhook listing is not a "
+			    "list"));
+		job_end(j, NULL, "unavailable", "page %d of Wassenger's "
+		    "webhooks is not a list", j->page);
+		return;
+	}
+	json_array_foreach(items, i, h) {
+		if (!json_is_object(h))
+			continue;
+		if ((id = json_string_value(json_object_get(h, "id"))) != NULL) {
+			if (json_object_get(j->ids, id) != NULL)
+				continue;
+			json_object_set_new(j->ids, id, json_true());
+		}
+		json_array_append(j->hooks, h);
+		fresh++;
+	}
+	json_decref(body);
+	if (fresh > 0 && ++j->page < WH_PAGES) {
+		if (job_page(j) == -1)
+			job_end(j, NULL, "internal", "the next page could not "
+			    "be asked for");
+		return;
+	}
+	if (fresh > 0)
+		j->truncated = 1;
+	job_listed(j);
+}
+
+/* A PATCH, POST or /enable of a registration came back. */
+static void
+done_whwrite(struct xfer *x, CURLcode cc, long http)
+{
+	struct whjob	*j = x->job;
+	json_t		*body, *st;
+	const char	*id;
+	char		 why[256], *path, *eid;
+
+	if (cc != CURLE_OK || http < 200 || http > 299) {
+		xfer_failure(x, cc, http, why, sizeof why);
+		job_end(j, NULL, "unavailable", "Wassenger refused the %s: %s",
+		    j->step == WJ_ENABLE ? "re-enabling" : j->step ==
+		    WJ_PATCH ? "update" : "registration", why);
+		return;
+	}
+	body = xfer_json(x);
+	if (json_is_object(body) && json_object_get(body, "id") != NULL) {
+		json_decref(j->result);
+		j->result = body;
+	} else {
+		json_decref(body);
+		if (j->step == WJ_ENABLE && json_is_object(j->result))
+			json_object_set_new(j->result, "status",
+			    json_string("active"));
+	}
+	if (j->step == WJ_ENABLE)
+		j->enabled = 1;
+	st = json_object_get(j->result, "status");
+	id = json_string_value(json_object_get(j->result, "id"));
+	if (j->step == WJ_PATCH && id != NULL && !(json_is_string(st) &&
+	    strcmp(json_string_value(st), "active") == 0)) {
+		eid = curl_easy_escape(NULL, id, 0);
+		xasprintf(&path, "/webhooks/%s/enable", eid ? eid : "");
+		curl_free(eid);
+		if (job_write(j, WJ_ENABLE, NULL, path, NULL) == -1)
+			job_end(j, NULL, "internal", "the re-enabling could "
+			    "not start");
+		free(path);
+		return;
+	}
+	if (j->step == WJ_CREATE) {
+		json_array_append(j->hooks, j->result);
+		j->nours++;
+	}
+	log_info("provider: webhook %s at Wassenger%s", j->action,
+	    j->enabled ? " and re-enabled" : "");
+	body = job_data(j, j->result, j->nours);
+	json_object_set_new(body, "action", json_string(j->action));
+	json_object_set_new(body, "enabled", json_boolean(j->enabled));
+	job_end(j, body, NULL, NULL);
+}
+
+static struct whjob *
+job_new(struct wass *w)
+{
+	struct whjob	*j;
+
+	j = xcalloc(1, sizeof *j);
+	j->w = w;
+	j->hooks = json_array();
+	j->ids = json_object();
+	LIST_INSERT_HEAD(&w->jobs, j, entry);
+	return j;
+}
+
+/* webhook.status (BASE NULL) and webhook.register: a fresh listing. */
+static int
+wass_webhook(struct provider *pv, const char *base, provider_webhook_cb cb,
+    void *arg)
+{
+	struct wass	*w = (struct wass *)pv;
+	struct whjob	*j;
+	const char	*tok = pv->d->conf->token;
+
+	if (tok == NULL || *tok == '\0') {
+		cb(pv->d, arg, NULL, "unavailable", "no [webhook] token is "
+		    "configured: wacamp cannot tell its webhook");
+		return 0;
+	}
+	if (base != NULL && w->registering) {
+		cb(pv->d, arg, NULL, "conflict", "a webhook registration is "
+		    "already running");
+		return 0;
+	}
+	j = job_new(w);
+	j->cb = cb;
+	j->arg = arg;
+	if (base != NULL) {
+		j->base = xstrdup(base);
+		w->registering = 1;
+	}
+	if (job_page(j) == -1) {
+		job_end(j, NULL, "internal", "the webhook listing could not "
+		    "start");
+		return 0;
+	}
+	return 0;
+}
+
 static void
 wass_check(struct wass *w)
 {
@@ -754,6 +1513,12 @@ wass_check(struct wass *w)
 			break;
 		case X_LOOKUP:
 			done_lookup(x, m->data.result, http);
+			break;
+		case X_WHLIST:
+			done_whlist(x, m->data.result, http);
+			break;
+		case X_WHWRITE:
+			done_whwrite(x, m->data.result, http);
 			break;
 		}
 		xfer_free(x);
@@ -832,19 +1597,41 @@ wass_lookup(struct provider *pv, int64_t id, const char *ref, int64_t since,
 	return 0;
 }
 
+/*
+ * One health check: the device (session, plan) and every page of the
+ * webhooks (ours: there, active, with our events). A check still in
+ * flight makes the next one wait its turn.
+ */
 static void
 health_ev(evutil_socket_t fd, short what, void *arg)
 {
 	struct wass	*w = arg;
 	const struct config *c = w->pv.d->conf;
+	struct whjob	*j;
 	struct timeval	 tv;
-	char		*path;
+	char		*path, *dev;
 
+	if (w->hc_busy > 0)
+		goto again;
 	if (c->device_id != NULL) {
-		xasprintf(&path, "/devices/%s", c->device_id);
-		xfer_new(w, X_HEALTH, path, NULL);
+		dev = curl_easy_escape(NULL, c->device_id, 0);
+		xasprintf(&path, "/devices/%s", dev ? dev : "");
+		curl_free(dev);
+		if (xfer_new(w, X_HEALTH, path, NULL) != NULL)
+			w->hc_busy++;
 		free(path);
 	}
+	if (c->token == NULL || *c->token == '\0')
+		set_wh(w, wh_unknown("no [webhook] token is configured: "
+		    "wacamp cannot tell its webhook"));
+	else {
+		j = job_new(w);
+		j->health = 1;
+		w->hc_busy++;
+		if (job_page(j) == -1)
+			job_end(j, NULL, NULL, NULL);
+	}
+again:
 	tv.tv_sec = (time_t)(c->health_interval_ms / 1000);
 	tv.tv_usec = (suseconds_t)(c->health_interval_ms % 1000) * 1000;
 	if (tv.tv_sec == 0 && tv.tv_usec < 100000)
@@ -869,6 +1656,12 @@ wass_free(struct provider *pv)
 
 	while (!LIST_EMPTY(&w->xfers))
 		xfer_free(LIST_FIRST(&w->xfers));
+	/* A parked command is always answered. */
+	while (!LIST_EMPTY(&w->jobs))
+		job_end(LIST_FIRST(&w->jobs), NULL, "unavailable",
+		    "the daemon is stopping");
+	json_decref(w->pv.wh_health);
+	json_decref(w->pv.wh_plan);
 	curl_multi_cleanup(w->multi);
 	event_free(w->timer);
 	event_free(w->ev_health);
@@ -891,11 +1684,18 @@ provider_wassenger_new(struct daemon *d, char *err, size_t errlen)
 	w->pv.send = wass_send;
 	w->pv.verify = wass_verify;
 	w->pv.lookup = wass_lookup;
+	w->pv.webhook = wass_webhook;
 	w->pv.reload = wass_reload;
 	w->pv.free = wass_free;
 	LIST_INIT(&w->xfers);
+	LIST_INIT(&w->jobs);
+	w->pv.wh_health = wh_unknown("not checked yet");
+	w->pv.wh_plan = plan_unknown(d->conf->device_id ? "not checked yet" :
+	    "no device_id: the plan is not checked");
 	if ((w->multi = curl_multi_init()) == NULL) {
 		snprintf(err, errlen, "curl_multi_init failed");
+		json_decref(w->pv.wh_health);
+		json_decref(w->pv.wh_plan);
 		free(w);
 		return NULL;
 	}

@@ -49,7 +49,35 @@
  *	POST /v1/numbers/exists		in the "missing" list: then 200
  *					exists:false, or 404 (exists_mode).
  *	GET  /v1/devices[/{id}]		the one fake device; session status
- *					online or offline (device_status).
+ *					online or offline (device_status);
+ *					billing.subscription is
+ *					device_billing when set, absent
+ *					otherwise.  Any id answers as the
+ *					device, unless unknown_devices is
+ *					"404": then only FW_DEVICE_ID does,
+ *					others get 404 device:notfound.
+ *	GET  /v1/webhooks[?size=&page=]	the webhooks, oldest first, as a JSON
+ *					array (API.md §4 does not say array
+ *					or object: a guess, as for messages).
+ *					size 1.. (default 25, at most
+ *					webhooks_page_max, 100 by default),
+ *					page from 0; a page past the end is
+ *					[].  Filters (devices, status,
+ *					search) are ignored.
+ *	POST /v1/webhooks		{name?, url, events:[...], device?}:
+ *					201 with the webhook {id (24 hex),
+ *					name, url, status "active", events,
+ *					device, retries 0, lastRetryAt,
+ *					lastRunAt, lastFailureAt (null),
+ *					createdAt}; 400 body:invalid for a
+ *					missing url/events, a url not
+ *					http(s), or another property.  The
+ *					same url twice makes two webhooks.
+ *	GET    /v1/webhooks/{id}	the webhook; 404 webhook:notfound
+ *	PATCH  /v1/webhooks/{id}	the given name, url, events, device
+ *					changed (status kept); 200 with it
+ *	DELETE /v1/webhooks/{id}	removed; 200 with what it was
+ *	POST   /v1/webhooks/{id}/enable	status "active"; 200 with it
  *	anything else			404 route:notfound (405 bad method).
  *
  * Control (no token):
@@ -103,10 +131,25 @@
  *				"read_ms":100} or null,
  *				"ack_reference":false, "lid":false,
  *				"list_mode":"on"|"404", "hook_retry_s":60,
- *				"hook_timeout_s":10}.  Lists replace the
- *				previous ones.  An event whose delay is
- *				absent is not sent; the delays count from
- *				when the message was taken.
+ *				"hook_timeout_s":10,
+ *				"webhooks":[{"url":...,"status":...,
+ *				  "events":[...],"id":...}, ...],
+ *				"webhook_status":"failed",
+ *				"webhooks_page_max":N,
+ *				"device_billing":{"product":"io",
+ *				  "plan":"io-professional"} or null,
+ *				"unknown_devices":"ok"|"404"}.  Lists
+ *				replace the previous ones.  An event whose
+ *				delay is absent is not sent; the delays
+ *				count from when the message was taken.
+ *				"webhooks" preloads the webhook list (the
+ *				fields given over the defaults of POST);
+ *				"webhook_status" (active, failed, error,
+ *				pending, removed) is set on every webhook
+ *				POST /v1/webhooks made since (what a
+ *				client registered), preloaded ones keep
+ *				theirs.  "device_billing" null: the device
+ *				has no billing fields (the default).
  *	GET    /_ctl/config	the configuration, plus "port", "ctl_port"
  *	POST   /_ctl/webhook	{"url":"http://127.0.0.1:P/...", "body":any}:
  *				POST the body there, answer {"status":N,
@@ -124,8 +167,8 @@
  *				"webhooks_failed", "webhooks_given_up",
  *				"webhooks_dropped", "webhooks_pending",
  *				"faults":{kind:N}, "downs", "api_down"}
- *	POST   /_ctl/reset	faults, config, records, messages and stats
- *				to defaults, the API port up again
+ *	POST   /_ctl/reset	faults, config, records, messages, webhooks
+ *				and stats to defaults, the API port up again
  *
  * A record is {"seq","t_ms","method","path","status","body","token_ok",
  * "processed"}, plus "fault" (status, reset, close, delay or down) and
@@ -307,6 +350,11 @@ struct fw {
 	int			 list_404;
 	int			 hook_retry_s;
 	int			 hook_timeout_s;
+	json_t			*webhooks;	/* webhook objects, oldest first */
+	json_t			*wh_created;	/* id -> true: POSTed ones */
+	int			 wh_page_max;
+	json_t			*billing;	/* NULL: no billing fields */
+	int			 devices_404;
 
 	json_t			*records;
 	json_t			*refs;		/* reference -> true */
@@ -359,6 +407,9 @@ static int	api_list(struct call *);
 static int	api_exists(struct call *);
 static int	api_devices(struct call *);
 static int	api_device(struct call *);
+static int	api_wh_list(struct call *);
+static int	api_wh_create(struct call *);
+static int	api_wh_one(struct call *);
 static int	ctl_faults_add(struct call *);
 static int	ctl_faults_get(struct call *);
 static int	ctl_faults_clear(struct call *);
@@ -379,6 +430,12 @@ static const struct route api_routes[] = {
 	{ EVHTTP_REQ_POST,	"/v1/numbers/exists",	0, api_exists },
 	{ EVHTTP_REQ_GET,	"/v1/devices",		0, api_devices },
 	{ EVHTTP_REQ_GET,	"/v1/devices/",		1, api_device },
+	{ EVHTTP_REQ_GET,	"/v1/webhooks",		0, api_wh_list },
+	{ EVHTTP_REQ_POST,	"/v1/webhooks",		0, api_wh_create },
+	{ EVHTTP_REQ_GET,	"/v1/webhooks/",	1, api_wh_one },
+	{ EVHTTP_REQ_PATCH,	"/v1/webhooks/",	1, api_wh_one },
+	{ EVHTTP_REQ_DELETE,	"/v1/webhooks/",	1, api_wh_one },
+	{ EVHTTP_REQ_POST,	"/v1/webhooks/",	1, api_wh_one },
 };
 
 static const struct route ctl_routes[] = {
@@ -1644,10 +1701,16 @@ out:
 static json_t *
 device_json(struct fw *fw, json_t *id)
 {
-	return jcheck(json_pack("{s:o, s:s, s:{s:s}, s:s, s:s}",
+	json_t	*d;
+
+	d = jcheck(json_pack("{s:o, s:s, s:{s:s}, s:s, s:s}",
 	    "id", id, "status", "operative",
 	    "session", "status", fw->device_online ? "online" : "offline",
 	    "phone", FW_DEVICE_PHONE, "alias", FW_DEVICE_ALIAS));
+	if (fw->billing != NULL)
+		json_object_set_new(d, "billing", jcheck(json_pack("{s:O}",
+		    "subscription", fw->billing)));
+	return d;
 }
 
 static int
@@ -1668,7 +1731,203 @@ api_device(struct call *c)
 		    c->path);
 		return 0;
 	}
+	if (c->fw->devices_404 && strcmp(id, FW_DEVICE_ID) != 0) {
+		reply_error(c->reply, 404, "device:notfound",
+		    "Device not found: %s", id);
+		return 0;
+	}
 	reply_json(c->reply, 200, device_json(c->fw, jstr(id)));
+	return 0;
+}
+
+/* A webhook's fields from BODY into H, checked first; 0, or -1 and WHY. */
+static int
+wh_fields(json_t *body, json_t *h, int create, char *why, size_t len)
+{
+	const char	*key, *u;
+	json_t		*v, *e;
+	size_t		 i;
+
+	if (!json_is_object(body)) {
+		snprintf(why, len, "Request body must be a JSON object");
+		return -1;
+	}
+	json_object_foreach(body, key, v) {
+		if (strcmp(key, "name") == 0 || strcmp(key, "device") == 0) {
+			if (!json_is_string(v) && !json_is_null(v)) {
+				snprintf(why, len, "%s must be a string", key);
+				return -1;
+			}
+		} else if (strcmp(key, "url") == 0) {
+			u = json_string_value(v);
+			if (u == NULL || (strncmp(u, "https://", 8) != 0 &&
+			    strncmp(u, "http://", 7) != 0)) {
+				snprintf(why, len, "url must be an http(s) URL");
+				return -1;
+			}
+		} else if (strcmp(key, "events") == 0) {
+			if (!json_is_array(v) || json_array_size(v) == 0) {
+				snprintf(why, len, "events must be a non-empty "
+				    "array");
+				return -1;
+			}
+			json_array_foreach(v, i, e)
+				if (!json_is_string(e)) {
+					snprintf(why, len, "events must be "
+					    "strings");
+					return -1;
+				}
+		} else {
+			snprintf(why, len, "unknown property \"%.64s\"", key);
+			return -1;
+		}
+	}
+	if (create && (json_object_get(body, "url") == NULL ||
+	    json_object_get(body, "events") == NULL)) {
+		snprintf(why, len, "url and events are required");
+		return -1;
+	}
+	json_object_update(h, body);
+	return 0;
+}
+
+/* A webhook object as the API gives it, with defaults for what is not set. */
+static json_t *
+wh_new(struct fw *fw, json_t *from)
+{
+	char	 id[32], waid[32], now[40];
+	json_t	*h;
+
+	id_new(fw, id, sizeof id, waid, sizeof waid);
+	iso_now(now, sizeof now);
+	h = jcheck(json_pack("{s:s, s:s, s:s, s:s, s:[], s:n, s:i, s:n, s:n, "
+	    "s:n, s:s}", "id", id, "name", "webhook", "url", "",
+	    "status", "active", "events", "device", "retries", 0,
+	    "lastRetryAt", "lastRunAt", "lastFailureAt", "createdAt", now));
+	if (from != NULL)
+		json_object_update(h, from);
+	return h;
+}
+
+/* The index of webhook ID in the list, or -1. */
+static long
+wh_find(struct fw *fw, const char *id)
+{
+	json_t	*h;
+	size_t	 i;
+
+	json_array_foreach(fw->webhooks, i, h)
+		if (strcmp(id, json_string_value(json_object_get(h, "id"))) == 0)
+			return (long)i;
+	return -1;
+}
+
+/* GET /v1/webhooks: a JSON array, oldest first, paged by size and page. */
+static int
+api_wh_list(struct call *c)
+{
+	struct fw	*fw = c->fw;
+	const char	*v;
+	json_t		*arr;
+	long long	 size = FW_LIST_SIZE, page = 0, i;
+	char		*end;
+
+	if ((v = evhttp_find_header(&c->query, "size")) != NULL) {
+		errno = 0;
+		size = strtoll(v, &end, 10);
+		if (errno != 0 || *v == '\0' || *end != '\0' || size < 1)
+			goto bad;
+	}
+	if (size > fw->wh_page_max)
+		size = fw->wh_page_max;
+	if ((v = evhttp_find_header(&c->query, "page")) != NULL) {
+		errno = 0;
+		page = strtoll(v, &end, 10);
+		if (errno != 0 || *v == '\0' || *end != '\0' || page < 0 ||
+		    page > 1000000)
+			goto bad;
+	}
+	arr = json_array();
+	for (i = page * size; i < (page + 1) * size &&
+	    i < (long long)json_array_size(fw->webhooks); i++)
+		json_array_append(arr, json_array_get(fw->webhooks, (size_t)i));
+	reply_json(c->reply, 200, arr);
+	return 0;
+bad:
+	reply_error(c->reply, 400, "query:invalid",
+	    "size must be 1 or more and page 0 or more");
+	return 0;
+}
+
+/* POST /v1/webhooks: 201 with the new webhook, status active. */
+static int
+api_wh_create(struct call *c)
+{
+	struct fw	*fw = c->fw;
+	json_t		*h;
+	char		 why[160];
+
+	h = wh_new(fw, NULL);
+	if (wh_fields(c->body, h, 1, why, sizeof why) == -1) {
+		json_decref(h);
+		reply_error(c->reply, 400, "body:invalid", "%s", why);
+		return 0;
+	}
+	json_object_set_new(fw->wh_created, json_string_value(
+	    json_object_get(h, "id")), json_true());
+	json_array_append(fw->webhooks, h);
+	reply_json(c->reply, 201, h);
+	return 0;
+}
+
+/* GET, PATCH, DELETE /v1/webhooks/{id}, POST /v1/webhooks/{id}/enable. */
+static int
+api_wh_one(struct call *c)
+{
+	struct fw	*fw = c->fw;
+	const char	*rest = c->path + strlen("/v1/webhooks/");
+	char		 id[64], why[160];
+	size_t		 n = strcspn(rest, "/");
+	json_t		*h, *copy;
+	long		 at;
+
+	snprintf(id, sizeof id, "%.*s", (int)(n < 63 ? n : 63), rest);
+	if ((c->method == EVHTTP_REQ_POST && strcmp(rest + n, "/enable") != 0) ||
+	    (c->method != EVHTTP_REQ_POST && rest[n] != '\0')) {
+		reply_error(c->reply, 404, "route:notfound", "Not found: %s %s",
+		    method_name(c->method), c->path);
+		return 0;
+	}
+	if ((at = wh_find(fw, id)) == -1) {
+		reply_error(c->reply, 404, "webhook:notfound",
+		    "Webhook not found: %s", id);
+		return 0;
+	}
+	h = json_array_get(fw->webhooks, (size_t)at);
+	switch (c->method) {
+	case EVHTTP_REQ_PATCH:
+		copy = json_deep_copy(h);
+		if (wh_fields(c->body, copy, 0, why, sizeof why) == -1) {
+			json_decref(copy);
+			reply_error(c->reply, 400, "body:invalid", "%s", why);
+			return 0;
+		}
+		json_array_set_new(fw->webhooks, (size_t)at, copy);
+		h = copy;
+		break;
+	case EVHTTP_REQ_POST:
+		json_object_set_new(h, "status", json_string("active"));
+		break;
+	case EVHTTP_REQ_DELETE:
+		json_incref(h);
+		json_array_remove(fw->webhooks, (size_t)at);
+		json_object_del(fw->wh_created, id);
+		reply_json(c->reply, 200, h);
+		return 0;
+	default:
+		break;
+	}
+	reply_json(c->reply, 200, json_incref(h));
 	return 0;
 }
 
@@ -1923,6 +2182,11 @@ ctl_config_set(struct call *c)
 	int		 list_404 = fw->list_404;
 	int		 retry_s = fw->hook_retry_s;
 	int		 timeout_s = fw->hook_timeout_s;
+	int		 page_max = fw->wh_page_max;
+	int		 dev404 = fw->devices_404, set_billing = 0;
+	json_t		*hooks = NULL, *billing = NULL, *h;
+	const char	*wh_status = NULL;
+	size_t		 i;
 	char		*ack_url = NULL;
 	const char	*k2;
 	json_t		*v2;
@@ -2043,6 +2307,63 @@ ctl_config_set(struct call *c)
 				goto out;
 			}
 			timeout_s = (int)n;
+		} else if (strcmp(key, "webhooks") == 0) {
+			if (!json_is_array(v)) {
+				snprintf(why, sizeof why, "webhooks must be an "
+				    "array of objects");
+				goto out;
+			}
+			json_decref(hooks);
+			hooks = json_array();
+			json_array_foreach(v, i, v2) {
+				if (!json_is_object(v2) || !json_is_string(
+				    json_object_get(v2, "url"))) {
+					snprintf(why, sizeof why, "webhooks[%zu] "
+					    "must be an object with a url", i);
+					goto out;
+				}
+				json_array_append_new(hooks, wh_new(fw, v2));
+			}
+		} else if (strcmp(key, "webhook_status") == 0) {
+			s = json_string_value(v);
+			if (s == NULL || (strcmp(s, "active") != 0 &&
+			    strcmp(s, "failed") != 0 && strcmp(s, "error") != 0 &&
+			    strcmp(s, "pending") != 0 &&
+			    strcmp(s, "removed") != 0)) {
+				snprintf(why, sizeof why, "webhook_status must "
+				    "be active, failed, error, pending or "
+				    "removed");
+				goto out;
+			}
+			wh_status = s;
+		} else if (strcmp(key, "device_billing") == 0) {
+			if (!json_is_object(v) && !json_is_null(v)) {
+				snprintf(why, sizeof why, "device_billing must "
+				    "be an object or null");
+				goto out;
+			}
+			set_billing = 1;
+			json_decref(billing);
+			billing = json_is_object(v) ? json_deep_copy(v) : NULL;
+		} else if (strcmp(key, "webhooks_page_max") == 0) {
+			n = json_is_integer(v) ? json_integer_value(v) : -1;
+			if (n < 1 || n > FW_LIST_MAX) {
+				snprintf(why, sizeof why, "webhooks_page_max "
+				    "must be 1 to %d", FW_LIST_MAX);
+				goto out;
+			}
+			page_max = (int)n;
+		} else if (strcmp(key, "unknown_devices") == 0) {
+			s = json_string_value(v);
+			if (s != NULL && strcmp(s, "404") == 0)
+				dev404 = 1;
+			else if (s != NULL && strcmp(s, "ok") == 0)
+				dev404 = 0;
+			else {
+				snprintf(why, sizeof why, "unknown_devices "
+				    "must be \"ok\" or \"404\"");
+				goto out;
+			}
 		} else {
 			snprintf(why, sizeof why, "unknown key \"%.64s\"", key);
 			goto out;
@@ -2066,6 +2387,25 @@ ctl_config_set(struct call *c)
 	fw->list_404 = list_404;
 	fw->hook_retry_s = retry_s;
 	fw->hook_timeout_s = timeout_s;
+	fw->wh_page_max = page_max;
+	fw->devices_404 = dev404;
+	if (hooks != NULL) {
+		json_decref(fw->webhooks);
+		fw->webhooks = hooks;	/* ownership moves */
+		hooks = NULL;
+		json_object_clear(fw->wh_created);
+	}
+	if (wh_status != NULL)
+		json_array_foreach(fw->webhooks, i, h)
+			if (json_object_get(fw->wh_created, json_string_value(
+			    json_object_get(h, "id"))) != NULL)
+				json_object_set_new(h, "status",
+				    json_string(wh_status));
+	if (set_billing) {
+		json_decref(fw->billing);
+		fw->billing = billing;	/* ownership moves */
+		billing = NULL;
+	}
 	if (set_ack) {
 		free(fw->ack_url);
 		fw->ack_url = ack_url;	/* ownership moves */
@@ -2077,6 +2417,8 @@ ctl_config_set(struct call *c)
 out:
 	json_decref(missing);
 	json_decref(invalid);
+	json_decref(hooks);
+	json_decref(billing);
 	free(ack_url);
 	if (why[0] != '\0') {
 		reply_error(c->reply, 400, "ctl:invalid", "%s", why);
@@ -2112,7 +2454,8 @@ ctl_config_get(struct call *c)
 			    json_integer(fw->ack_out_new_ms));
 	}
 	reply_json(c->reply, 200, jcheck(json_pack(
-	    "{s:o, s:o, s:s, s:s, s:o, s:b, s:b, s:s, s:i, s:i, s:i, s:i}",
+	    "{s:o, s:o, s:s, s:s, s:o, s:b, s:b, s:s, s:i, s:i, s:i, s:i, "
+	    "s:O, s:O, s:i, s:s}",
 	    "missing", missing, "invalid", invalid,
 	    "exists_mode", fw->exists_404 ? "404" : "200",
 	    "device_status", fw->device_online ? "online" : "offline",
@@ -2123,7 +2466,11 @@ ctl_config_get(struct call *c)
 	    "hook_retry_s", fw->hook_retry_s,
 	    "hook_timeout_s", fw->hook_timeout_s,
 	    "port", fw->port,
-	    "ctl_port", fw->ctl_port)));
+	    "ctl_port", fw->ctl_port,
+	    "webhooks", fw->webhooks,
+	    "device_billing", fw->billing ? fw->billing : json_null(),
+	    "webhooks_page_max", fw->wh_page_max,
+	    "unknown_devices", fw->devices_404 ? "404" : "ok")));
 	return 0;
 }
 
@@ -2343,6 +2690,12 @@ fw_defaults(struct fw *fw)
 	fw->list_404 = 0;
 	fw->hook_retry_s = FW_HOOK_RETRY;
 	fw->hook_timeout_s = FW_HOOK_TIMEOUT;
+	json_array_clear(fw->webhooks);
+	json_object_clear(fw->wh_created);
+	fw->wh_page_max = FW_LIST_MAX;
+	json_decref(fw->billing);
+	fw->billing = NULL;
+	fw->devices_404 = 0;
 }
 
 /*
@@ -2530,6 +2883,8 @@ main(int argc, char **argv)
 	fw.refs = json_object();
 	fw.phones = json_object();
 	fw.fault_counts = json_object();
+	fw.webhooks = json_array();
+	fw.wh_created = json_object();
 	fw.msgs = xcalloc(FW_MAX_MESSAGES, sizeof *fw.msgs);
 	fw_defaults(&fw);
 	if (reqlog != NULL && (fw.reqlog = fopen(reqlog, "ae")) == NULL)
@@ -2590,6 +2945,9 @@ main(int argc, char **argv)
 	json_decref(fw.refs);
 	json_decref(fw.phones);
 	json_decref(fw.fault_counts);
+	json_decref(fw.webhooks);
+	json_decref(fw.wh_created);
+	json_decref(fw.billing);
 	event_free(fw.ev_up);
 	event_free(fw.ev_term);
 	event_free(fw.ev_int);

@@ -19,6 +19,7 @@ static const struct cli_cmd *const cli_tables[] = {
 	cli_base_cmds,
 	cli_campaigns_cmds,
 	cli_contacts_cmds,
+	cli_webhook_cmds,
 };
 
 static void

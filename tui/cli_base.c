@@ -81,6 +81,7 @@ print_status(json_t *d)
 		    "provider_health")), 0);
 		printf("\n");
 	}
+	cli_webhook_lines(d);
 	json_array_foreach(json_object_get(d, "lanes"), i, l) {
 		printf("lane       ");
 		cli_puts_safe(json_string_value(json_object_get(l, "device")),

@@ -347,6 +347,44 @@ draw_status(struct tui *t)
 	    pair(PAIR_BAD) | A_BOLD : 0), 0);
 }
 
+/*
+ * Whether events can arrive at all (DESIGN §7): the webhook and the plan,
+ * in words, only when something is wrong or not known. Returns the next
+ * line.
+ */
+static int
+draw_webhook_health(json_t *s, int y)
+{
+	json_t		*wh = json_object_get(s, "webhook");
+	json_t		*plan = json_object_get(s, "plan");
+	const char	*state = str(wh, "state"), *st = str(wh, "status");
+
+	if (state != NULL && strcmp(state, "missing") == 0)
+		put(y++, 2, COLS - 4, _("Webhook missing: run wacamp webhook "
+		    "register https://your-host"), pair(PAIR_BAD) | A_BOLD, 0);
+	else if (state != NULL && strcmp(state, "inactive") == 0)
+		putf(y++, 2, COLS - 4, pair(PAIR_BAD) | A_BOLD,
+		    _("Webhook inactive (Wassenger: %s): run wacamp webhook "
+		    "register https://your-host"), st != NULL ? st : "?");
+	else if (state != NULL && strcmp(state, "unknown") == 0)
+		put(y++, 2, COLS - 4, _("Webhook unknown: not checked yet, or "
+		    "Wassenger's list could not be read"), pair(PAIR_WARN), 0);
+	if (plan == NULL)
+		return y;
+	if (json_is_null(json_object_get(plan, "code")))
+		put(y++, 2, COLS - 4, _("Plan unknown"), pair(PAIR_WARN), 0);
+	if (json_is_false(json_object_get(plan, "acks")))
+		put(y++, 2, COLS - 4, _("Plan carries no acks: delivered/read "
+		    "will stay empty"), pair(PAIR_WARN), 0);
+	if (json_is_false(json_object_get(plan, "replies")))
+		put(y++, 2, COLS - 4, _("Plan carries no replies: replies and "
+		    "STOP will not arrive"), pair(PAIR_WARN), 0);
+	if (json_is_false(json_object_get(plan, "reactions")))
+		put(y++, 2, COLS - 4, _("Plan carries no reactions: reactions "
+		    "will not trigger Message 2"), pair(PAIR_WARN), 0);
+	return y;
+}
+
 static void
 draw_dash(struct tui *t)
 {
@@ -417,6 +455,8 @@ draw_dash(struct tui *t)
 	    0)
 		put(y++, 2, COLS - 4, _("Simulator: nothing is sent to "
 		    "WhatsApp."), pair(PAIR_WARN), 0);
+	else
+		y = draw_webhook_health(s, y);
 	lanes = json_object_get(s, "lanes");
 	if (json_is_array(lanes) && json_array_size(lanes) > 0) {
 		x = 2 + put(y, 2, COLS - 4, _("Lanes:"), A_BOLD, 0) + 1;
