@@ -156,6 +156,18 @@
  *				"attempts":1} with the first attempt's
  *				status, or 502 if it got none; retries go
  *				on behind
+ *	POST   /_ctl/inbound	{"url":..., "id":..., "phone":"+E164"|null,
+ *				"lid":"N@lid"|null, "text":..., or
+ *				"reaction":"emoji", "reaction_object":bool,
+ *				"target":waId}: a contact's message:in:new
+ *				(or message:reaction) shaped like the
+ *				fixtures, from an @lid chat when "lid" is
+ *				given (with fromNumber and chat.lid only
+ *				when "phone" is too: real traffic has
+ *				both kinds), the reaction's emoji as a
+ *				string or as {"emoji":...}; posted and
+ *				retried like any webhook; answers as
+ *				/_ctl/webhook does
  *	GET    /_ctl/requests[?path=PREFIX]	recorded API requests
  *	DELETE /_ctl/requests	forget them
  *	GET    /_ctl/processed	{"phones":{"+228...":N,...},"duplicates":K}
@@ -416,6 +428,7 @@ static int	ctl_faults_clear(struct call *);
 static int	ctl_config_set(struct call *);
 static int	ctl_config_get(struct call *);
 static int	ctl_webhook(struct call *);
+static int	ctl_inbound(struct call *);
 static int	ctl_requests_get(struct call *);
 static int	ctl_requests_clear(struct call *);
 static int	ctl_stats(struct call *);
@@ -445,6 +458,7 @@ static const struct route ctl_routes[] = {
 	{ EVHTTP_REQ_POST,	"/_ctl/config",		0, ctl_config_set },
 	{ EVHTTP_REQ_GET,	"/_ctl/config",		0, ctl_config_get },
 	{ EVHTTP_REQ_POST,	"/_ctl/webhook",	0, ctl_webhook },
+	{ EVHTTP_REQ_POST,	"/_ctl/inbound",	0, ctl_inbound },
 	{ EVHTTP_REQ_GET,	"/_ctl/requests",	0, ctl_requests_get },
 	{ EVHTTP_REQ_DELETE,	"/_ctl/requests",	0, ctl_requests_clear },
 	{ EVHTTP_REQ_GET,	"/_ctl/stats",		0, ctl_stats },
@@ -2496,6 +2510,90 @@ ctl_webhook(struct call *c)
 	if ((h->body = json_dumps(body, FW_JSON_FLAGS | JSON_ENCODE_ANY)) ==
 	    NULL)
 		fatalx("json_dumps");
+	h->parked = c->req;
+	return 1;
+}
+
+/*
+ * A contact writes or reacts, as Wassenger would tell us: one-to-one
+ * chats come as "N@c.us" or as "N@lid", and an @lid event may or may not
+ * carry the number (API.md §4, §6; DESIGN §7).
+ */
+static int
+ctl_inbound(struct call *c)
+{
+	struct hook	*h;
+	json_t		*b = c->body, *data, *chat, *contact, *ev;
+	const char	*url, *id, *phone, *lid, *text, *reaction, *target;
+	const char	*why;
+	char		 from[64], to[64], now[64];
+	time_t		 t = time(NULL);
+
+	snprintf(to, sizeof to, "%s@c.us", &FW_DEVICE_PHONE[1]);
+	url = json_string_value(json_object_get(b, "url"));
+	id = json_string_value(json_object_get(b, "id"));
+	phone = json_string_value(json_object_get(b, "phone"));
+	lid = json_string_value(json_object_get(b, "lid"));
+	text = json_string_value(json_object_get(b, "text"));
+	reaction = json_string_value(json_object_get(b, "reaction"));
+	target = json_string_value(json_object_get(b, "target"));
+	if (url == NULL || id == NULL || (phone == NULL && lid == NULL) ||
+	    (text == NULL && reaction == NULL)) {
+		reply_error(c->reply, 400, "ctl:invalid", "body needs url, id, "
+		    "phone or lid, and text or reaction");
+		return 0;
+	}
+	if (lid != NULL)
+		snprintf(from, sizeof from, "%s", lid);
+	else
+		snprintf(from, sizeof from, "%s@c.us", phone + 1);
+	iso_sec(t, now, sizeof now);
+	contact = jcheck(json_pack("{s:s, s:s}", "wid", from, "name",
+	    "Contact"));
+	chat = jcheck(json_pack("{s:s, s:s, s:s, s:s}", "id", from, "type",
+	    "chat", "status", "active", "name", "Contact"));
+	if (phone != NULL) {
+		json_object_set_new(contact, "phone", jstr(phone));
+		if (lid != NULL)
+			json_object_set_new(chat, "lid", jstr(lid));
+	}
+	json_object_set_new(chat, "contact", contact);
+	data = jcheck(json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I,"
+	    " s:{s:b}}", "id", id, "type", reaction ? "reaction" : "text",
+	    "flow", "inbound", "status", "active", "from", from, "to", to,
+	    "date", now, "timestamp", (json_int_t)t,
+	    "meta", "isGroup", 0));
+	json_object_set_new(data, "toNumber", jstr(FW_DEVICE_PHONE));
+	if (phone != NULL)
+		json_object_set_new(data, "fromNumber", jstr(phone));
+	json_object_set_new(data, "chat", chat);
+	if (reaction != NULL) {
+		json_object_set_new(data, "reaction", json_is_true(
+		    json_object_get(b, "reaction_object")) ?
+		    jcheck(json_pack("{s:s}", "emoji", reaction)) :
+		    jstr(reaction));
+		if (target != NULL)
+			json_object_set_new(data, "reactionMessage",
+			    jstr(target));
+	} else {
+		json_object_set_new(data, "body", jstr(text));
+		if (target != NULL)
+			json_object_set_new(data, "quoted",
+			    jcheck(json_pack("{s:s}", "wid", target)));
+	}
+	ev = jcheck(json_pack("{s:s, s:s, s:s, s:I, s:{s:s, s:s}, s:o}",
+	    "id", id, "object", "message", "event", reaction ?
+	    "message:reaction" : "message:in:new", "created", (json_int_t)t,
+	    "device", "id", FW_DEVICE_ID, "phone", FW_DEVICE_PHONE,
+	    "data", data));
+	if ((h = hook_new(c->fw, url, 0, &why)) == NULL) {
+		json_decref(ev);
+		reply_error(c->reply, 400, "ctl:invalid", "%s", why);
+		return 0;
+	}
+	if ((h->body = json_dumps(ev, FW_JSON_FLAGS)) == NULL)
+		fatalx("json_dumps");
+	json_decref(ev);
 	h->parked = c->req;
 	return 1;
 }

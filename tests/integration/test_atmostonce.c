@@ -482,6 +482,100 @@ test_store_refuses(void **state)
 	harness_cleanup(&h);
 }
 
+/* Have the fake tell the daemon that a contact wrote or reacted. */
+static void
+fake_inbound(struct harness *h, int port, const char *fields)
+{
+	char	 body[1024], *r;
+	int	 st;
+
+	snprintf(body, sizeof body, "{\"url\":\"http://127.0.0.1:%d/api/"
+	    "webhooks/wassenger?token=" TOKEN "\",%s}", port, fields);
+	r = harness_http(h->fake_port, "POST", "/_ctl/inbound", body, &st);
+	free(r);
+	assert_int_equal(st, 200);
+}
+
+/*
+ * Inbound as the fake sends it after a real campaign: a reply from an
+ * @lid chat with the number, a STOP from the same chat without it, a
+ * reaction whose emoji is an object (twice: one Message 2).
+ */
+static void
+test_inbound_from_fake(void **state)
+{
+	struct harness	 h;
+	json_t		*d;
+	char		 q[256], f[512];
+	int		 fd, port;
+	long long	 id;
+
+	port = start(&h, "1s", "[pacing]\ninterval = 10ms\njitter = 0\n"
+	    "batch_size = 1000\ndaily_limit = 100000\n", NULL);
+	kit_seed(&h, "in", 1, 3);
+	fd = harness_connect(&h);
+	d = kit_call_ok(fd, "campaigns.create", json_pack("{s:s,s:s,s:s,s:[s]}",
+	    "name", "in", "message_1", "Bonjour {{first_name}}", "message_2",
+	    "Merci {{first_name}}", "categories", "in"));
+	id = json_integer_value(json_object_get(d, "id"));
+	json_decref(d);
+	json_decref(kit_call_ok(fd, "campaigns.send", json_pack("{s:I}", "id",
+	    (json_int_t)id)));
+	assert_int_equal(kit_wait_int(&h, "SELECT count(*) FROM messages WHERE "
+	    "state IN ('sent', 'delivered', 'read')", 3, 20), 3);
+	fake_inbound(&h, port, "\"id\":\"IN000000000000000000000001\","
+	    "\"phone\":\"+33610000001\",\"lid\":\"480000000000001@lid\","
+	    "\"text\":\"Oui\"");
+	assert_int_equal(kit_wait_int(&h, "SELECT count(*) FROM messages m JOIN "
+	    "contacts c ON c.id = m.contact_id WHERE c.full_number = "
+	    "'+33610000001' AND m.message_type = 2", 1, 10), 1);
+	fake_inbound(&h, port, "\"id\":\"IN000000000000000000000002\","
+	    "\"lid\":\"480000000000001@lid\",\"text\":\"STOP\"");
+	assert_int_equal(kit_wait_int(&h, "SELECT opted_out FROM contacts WHERE "
+	    "full_number = '+33610000001'", 1, 10), 1);
+	/* The reaction names its target by waId. */
+	snprintf(q, sizeof q, "SELECT wa_id FROM messages m JOIN contacts c ON "
+	    "c.id = m.contact_id WHERE c.full_number = '+33610000002'");
+	{
+		sqlite3		*db;
+		sqlite3_stmt	*st;
+		char		 waid[64] = "";
+
+		assert_int_equal(sqlite3_open(h.db, &db), SQLITE_OK);
+		assert_int_equal(sqlite3_prepare_v2(db, q, -1, &st, NULL),
+		    SQLITE_OK);
+		if (sqlite3_step(st) == SQLITE_ROW &&
+		    sqlite3_column_text(st, 0) != NULL)
+			snprintf(waid, sizeof waid, "%s",
+			    sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+		sqlite3_close(db);
+		assert_true(*waid != '\0');
+		snprintf(f, sizeof f, "\"id\":\"IN000000000000000000000003\","
+		    "\"phone\":\"+33610000002\",\"reaction\":\"\xf0\x9f\x91\x8d\","
+		    "\"reaction_object\":true,\"target\":\"%s\"", waid);
+		fake_inbound(&h, port, f);
+		f[strlen("\"id\":\"IN00000000000000000000000")] = '4';
+		fake_inbound(&h, port, f);
+	}
+	assert_int_equal(kit_wait_int(&h, "SELECT count(*) FROM interactions i "
+	    "JOIN contacts c ON c.id = i.contact_id WHERE c.full_number = "
+	    "'+33610000002' AND i.kind = 'reaction'", 2, 10), 2);
+	assert_int_equal(kit_sql_int(&h, "SELECT count(*) FROM messages m JOIN "
+	    "contacts c ON c.id = m.contact_id WHERE c.full_number = "
+	    "'+33610000002' AND m.message_type = 2"), 1);
+	/* An @lid chat never seen with a number reaches no one. */
+	fake_inbound(&h, port, "\"id\":\"IN000000000000000000000005\","
+	    "\"lid\":\"480000000000009@lid\",\"text\":\"STOP\"");
+	assert_true(kit_wait_int(&h, "SELECT count(*) FROM interactions WHERE "
+	    "kind = 'optout'", 1, 3) == 1);
+	assert_int_equal(kit_sql_int(&h, "SELECT count(*) FROM contacts WHERE "
+	    "opted_out = 1"), 1);
+	counters_match(&h);
+	close(fd);
+	harness_cleanup(&h);
+}
+
 int
 main(void)
 {
@@ -490,6 +584,7 @@ main(void)
 		cmocka_unit_test(test_lookup),
 		cmocka_unit_test(test_relaunch_round),
 		cmocka_unit_test(test_store_refuses),
+		cmocka_unit_test(test_inbound_from_fake),
 		cmocka_unit_test(test_sigkill),
 	};
 
