@@ -636,23 +636,35 @@ outbox_settle(struct daemon *d, int64_t id, int sent, const char *note)
 	return 1;
 }
 
-int
-outbox_stop(struct daemon *d, int64_t campaign)
+/*
+ * Run SQL (a string literal: ?1 the campaign, ?2 now) that moves some of
+ * CAMPAIGN's messages from FROM to TO, and move the counters as many.
+ */
+static int
+bulk_move(struct daemon *d, int64_t campaign, const char *sql,
+    const char *what, int from, int to)
 {
 	sqlite3_stmt	*st;
 	int64_t		 n;
 
-	st = store_stmt(d->store, "UPDATE messages SET state = 'cancelled', "
-	    "cancel_reason = 'stop', updated_at = ?2 WHERE campaign_id = ?1 "
-	    "AND state = 'pending'");
+	st = store_stmt(d->store, sql);
 	sqlite3_bind_int64(st, 1, campaign);
 	sqlite3_bind_int64(st, 2, store_now());
-	if (step(d, st, "stop") == -1)
+	if (step(d, st, what) == -1)
 		return -1;
 	n = changes(d);
-	if (counters(d, NULL, campaign, OB_PENDING, OB_CANCELLED, n, 0) == -1)
+	if (counters(d, NULL, campaign, from, to, n, 0) == -1)
 		return -1;
 	return (int)n;
+}
+
+int
+outbox_stop(struct daemon *d, int64_t campaign)
+{
+	return bulk_move(d, campaign, "UPDATE messages SET state = "
+	    "'cancelled', cancel_reason = 'stop', updated_at = ?2 WHERE "
+	    "campaign_id = ?1 AND state = 'pending'", "stop", OB_PENDING,
+	    OB_CANCELLED);
 }
 
 int
@@ -707,15 +719,10 @@ outbox_retry(struct daemon *d, int64_t campaign, int include_unknown)
 	struct ob_row	 m;
 
 	/* Failed ones in one statement; they hold no reservation. */
-	st = store_stmt(d->store, "UPDATE messages SET state = 'pending', "
-	    "attempts = 0, next_at = 0, error = NULL, updated_at = ?2 "
-	    "WHERE campaign_id = ?1 AND state = 'failed'");
-	sqlite3_bind_int64(st, 1, campaign);
-	sqlite3_bind_int64(st, 2, store_now());
-	if (step(d, st, "retry") == -1)
-		return -1;
-	total = (int)changes(d);
-	if (counters(d, NULL, campaign, OB_FAILED, OB_PENDING, total, 0) == -1)
+	if ((total = bulk_move(d, campaign, "UPDATE messages SET state = "
+	    "'pending', attempts = 0, next_at = 0, error = NULL, updated_at = "
+	    "?2 WHERE campaign_id = ?1 AND state = 'failed'", "retry",
+	    OB_FAILED, OB_PENDING)) == -1)
 		return -1;
 	if (!include_unknown)
 		return total;
@@ -752,22 +759,12 @@ outbox_retry(struct daemon *d, int64_t campaign, int include_unknown)
 int
 outbox_resume(struct daemon *d, int64_t campaign)
 {
-	sqlite3_stmt	*st;
-	int64_t		 n;
-
-	st = store_stmt(d->store, "UPDATE messages SET state = 'pending', "
+	return bulk_move(d, campaign, "UPDATE messages SET state = 'pending', "
 	    "cancel_reason = NULL, next_at = 0, updated_at = ?2 "
 	    "WHERE campaign_id = ?1 AND state = 'cancelled' AND "
 	    "cancel_reason = 'stop' AND contact_id NOT IN "
-	    "(SELECT id FROM contacts WHERE opted_out = 1)");
-	sqlite3_bind_int64(st, 1, campaign);
-	sqlite3_bind_int64(st, 2, store_now());
-	if (step(d, st, "resume") == -1)
-		return -1;
-	n = changes(d);
-	if (counters(d, NULL, campaign, OB_CANCELLED, OB_PENDING, n, 0) == -1)
-		return -1;
-	return (int)n;
+	    "(SELECT id FROM contacts WHERE opted_out = 1)", "resume",
+	    OB_CANCELLED, OB_PENDING);
 }
 
 int
@@ -829,16 +826,11 @@ outbox_relaunch(struct daemon *d, int64_t campaign)
 	if (step(d, st, "relaunch counters") == -1)
 		return -1;
 	/* Who opted out since is not sent to. */
-	st = store_stmt(d->store, "UPDATE messages SET state = 'cancelled', "
-	    "cancel_reason = 'optout', error = 'opted out', updated_at = ?2 "
-	    "WHERE campaign_id = ?1 AND state = 'pending' AND contact_id IN "
-	    "(SELECT id FROM contacts WHERE opted_out = 1)");
-	sqlite3_bind_int64(st, 1, campaign);
-	sqlite3_bind_int64(st, 2, now);
-	if (step(d, st, "relaunch opt-outs") == -1)
-		return -1;
-	n = changes(d);
-	if (counters(d, NULL, campaign, OB_PENDING, OB_CANCELLED, n, 0) == -1)
+	if ((n = bulk_move(d, campaign, "UPDATE messages SET state = "
+	    "'cancelled', cancel_reason = 'optout', error = 'opted out', "
+	    "updated_at = ?2 WHERE campaign_id = ?1 AND state = 'pending' AND "
+	    "contact_id IN (SELECT id FROM contacts WHERE opted_out = 1)",
+	    "relaunch opt-outs", OB_PENDING, OB_CANCELLED)) == -1)
 		return -1;
 	return (int)(total - n);
 }
