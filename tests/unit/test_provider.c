@@ -189,16 +189,17 @@ static struct {
 	struct provider_result	 res;
 } t;
 
+/* The project's copy of a fixture of shared/wassenger (tests/fixtures). */
 static char *
 fixture(const char *name)
 {
-	const char	*dir = getenv("WASSENGER_FIXTURES");
+	const char	*dir = getenv("WACAMP_FIXTURES");
 	char		 path[512], *buf;
 	FILE		*fp;
 	long		 n;
 
-	snprintf(path, sizeof path, "%s/%s", dir ? dir :
-	    "../shared/wassenger/fixtures", name);
+	snprintf(path, sizeof path, "%s/wassenger/%s", dir ? dir :
+	    "tests/fixtures", name);
 	if ((fp = fopen(path, "r")) == NULL)
 		fail_msg("%s: %s", path, strerror(errno));
 	fseek(fp, 0, SEEK_END);
