@@ -92,7 +92,7 @@ errs "$dir/wh.txt" | sed 's/^/  wacampd: /'
 echo "  journal rows $journal, messages moved to delivered/read $applied"
 # DESIGN §11: both budgets are ratios against the bare server of the same
 # run; the absolute p99 is printed for the record, never judged.
-p99ratio=$(awk -v a="$whp99" -v b="$barep99" 'BEGIN { printf "%.2f", b > 0 ? a / b : 99 }')
+p99ratio=$(awk -v a="$whp99" -v b="$barep99" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 99) }')
 ok=$(awk -v r="$ratio" -v p="$p99ratio" 'BEGIN { print (r >= 1.0 && p <= 1.5) ? "ok" : "OVER BUDGET" }')
 echo "  requests/s ratio $ratio (budget >= 1.0), p99 ratio $p99ratio (budget <= 1.5): $ok"
 [ "$ok" = ok ]
