@@ -882,6 +882,18 @@ test_unknown(void **state)
 	assert_true(wait_text("Settled 1 message(s) as failed", 10, 0));
 	assert_true(wait_text("Unknown: 0", 10, 0));
 	assert_true(wait_text("Failed: 1", 10, 0));
+	/* The daemon recorded it, and the audit log says who. */
+	assert_int_equal(sqlite3_open(U.db, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT (SELECT count(*) FROM "
+	    "messages WHERE state = 'failed' AND error LIKE '%operator%'), "
+	    "(SELECT count(*) FROM audit_log WHERE command = "
+	    "'campaigns.settle')", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 1);
+	assert_int_equal(sqlite3_column_int(st, 1), 1);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
 }
 
 int
