@@ -50,6 +50,7 @@ static const struct ckey keys[] = {
 	{ "webhook", "path", C_STR, O(wh_path), 0, 0 },
 	{ "webhook", "token", C_SECRET, O(token), 0, 0 },
 	{ "webhook", "max_connections", C_INT, O(wh_max_conns), 1, 100000 },
+	{ "webhook", "keep", C_DURATION, O(wh_keep_ms), 0, 0 },
 	{ "pacing", "interval", C_DURATION, O(interval_ms), 0, 0 },
 	{ "pacing", "jitter", C_DURATION, O(jitter_ms), 0, 0 },
 	{ "pacing", "batch_size", C_INT, O(batch_size), 1, 100000 },
@@ -108,6 +109,7 @@ config_default(void)
 	c->max_attempts = 3;
 	c->backoff_ms = 30 * 1000;
 	c->lookup_after_ms = 3 * 60 * 1000;
+	c->wh_keep_ms = (uint64_t)30 * 86400 * 1000;
 	c->verify_interval_ms = 2 * 1000;
 	c->verify_ttl_ms = UINT64_C(30) * 86400 * 1000;
 	c->access_ttl_ms = UINT64_C(24) * 3600 * 1000;

@@ -52,6 +52,7 @@ struct config {
 	int		 max_attempts;
 	uint64_t	 backoff_ms;
 	uint64_t	 lookup_after_ms; /* unknown this long: look it up */
+	uint64_t	 wh_keep_ms;	/* applied journal events kept this long */
 
 	/* [verify] */
 	uint64_t	 verify_interval_ms;

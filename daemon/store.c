@@ -227,6 +227,14 @@ store_open(const char *path, int create, int sync_full, struct store **out,
 	    NULL, NULL);
 	sqlite3_busy_handler(s->db, store_busy,
 	    (void *)(intptr_t)STORE_BUSY_MS);
+	/*
+	 * A new database gives freed pages back (the journal's maintenance
+	 * runs incremental_vacuum); on one that has tables this does nothing.
+	 */
+	if (create && store_exec(s, "PRAGMA auto_vacuum = INCREMENTAL") == -1) {
+		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(s->db));
+		goto fail;
+	}
 	if (store_exec(s, "PRAGMA journal_mode = WAL") == -1 ||
 	    store_exec(s, sync_full ? "PRAGMA synchronous = FULL" :
 	    "PRAGMA synchronous = NORMAL") == -1 ||

@@ -22,6 +22,7 @@
 #include "ctl.h"
 #include "daemon.h"
 #include "import.h"
+#include "journal.h"
 #include "log.h"
 #include "monitor.h"
 #include "notify.h"
@@ -401,6 +402,7 @@ main(int argc, char *argv[])
 	d.provider->on_event = webhook_ingest;
 	pacer_start(&d);
 	search_start(&d);
+	journal_start(&d);
 	for (i = 0; i < 3; i++) {
 		d.ev_sig[i] = evsignal_new(d.base, sigs[i], signal_cb, &d);
 		evsignal_add(d.ev_sig[i], NULL);
@@ -410,6 +412,7 @@ main(int argc, char *argv[])
 
 	event_base_dispatch(d.base);
 
+	journal_stop(&d);
 	pacer_stop(&d);
 	provider_stop(&d);
 	notify_free(&d);

@@ -120,7 +120,9 @@ journal_apply(struct daemon *d, const struct wh_event *ev,
 	sqlite3_bind_text(st, 2, ev->object_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, ev->ack, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, store_now());
-	sqlite3_bind_text(st, 5, ev->raw, -1, SQLITE_STATIC);
+	/* An applied ack keeps only its dedupe key (DESIGN §7). */
+	sqlite3_bind_text(st, 5, ev->kind == WH_ACK ? "" : ev->raw, -1,
+	    SQLITE_STATIC);
 	if (wh_step(d, st, "journal") == -1)
 		return -1;
 	if (sqlite3_changes(store_db(d->store)) == 0) {
@@ -131,10 +133,11 @@ journal_apply(struct daemon *d, const struct wh_event *ev,
 	if ((r = webhook_apply(d, ev, id, t)) == -1)
 		return -1;
 	if (r == 0) {
-		/* Waits in the journal for webhook_message_known(). */
+		/* Waits in the journal, whole, for its message. */
 		st = store_stmt(d->store, "UPDATE webhook_events SET "
-		    "applied = 0 WHERE id = ?");
+		    "applied = 0, body = ?2 WHERE id = ?1");
 		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_text(st, 2, ev->raw, -1, SQLITE_STATIC);
 		if (wh_step(d, st, "journal") == -1)
 			return -1;
 		if (d->webhook != NULL)
@@ -224,6 +227,9 @@ reapply(struct daemon *d, int64_t *ids, char **bodies, size_t n,
 	int		 r, done;
 
 	for (i = 0; i < n; i++) {
+		/* An applied ack kept only its key: nothing to do again. */
+		if (*bodies[i] == '\0')
+			continue;
 		if (webhook_parse(bodies[i], strlen(bodies[i]), &evs, &nev, err,
 		    sizeof err) == -1) {
 			log_warnx("webhook: journal row %lld: %s",
@@ -241,7 +247,8 @@ reapply(struct daemon *d, int64_t *ids, char **bodies, size_t n,
 		}
 		webhook_events_free(evs, nev);
 		st = store_stmt(d->store, "UPDATE webhook_events SET "
-		    "applied = ? WHERE id = ?");
+		    "applied = ?1, body = CASE WHEN ?1 AND event = "
+		    "'message:out:ack' THEN '' ELSE body END WHERE id = ?2");
 		sqlite3_bind_int(st, 1, done);
 		sqlite3_bind_int64(st, 2, ids[i]);
 		if (wh_step(d, st, "journal") == -1)

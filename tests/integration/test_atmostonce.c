@@ -576,6 +576,53 @@ test_inbound_from_fake(void **state)
 	harness_cleanup(&h);
 }
 
+/*
+ * The journal stays bounded (DESIGN §7): applied acks keep only their
+ * dedupe key, applied events go after [webhook] keep, events that
+ * matched nothing after 48 h and not before, and the file gives the
+ * pages back.
+ */
+static void
+test_journal_bounded(void **state)
+{
+	struct harness	 h;
+	char		 q[512];
+	int		 fd;
+
+	start(&h, "1s", "keep = 2s\n[pacing]\ninterval = 10ms\njitter = 0\n"
+	    "batch_size = 1000\ndaily_limit = 100000\n", NULL);
+	kit_seed(&h, "j", 1, 30);
+	fd = harness_connect(&h);
+	kit_campaign(fd, "j", "Hi {{first_name}}", 1);
+	close(fd);
+	assert_int_equal(kit_wait_int(&h, "SELECT count(*) FROM messages WHERE "
+	    "state = 'read'", 30, 30), 30);
+	assert_true(kit_sql_int(&h, "SELECT count(*) FROM webhook_events WHERE "
+	    "event = 'message:out:ack'") > 0);
+	assert_int_equal(kit_sql_int(&h, "SELECT count(*) FROM webhook_events "
+	    "WHERE event = 'message:out:ack' AND applied = 1 AND body != ''"),
+	    0);
+	/* Two that matched nothing: 49 h old (goes), 47 h old (stays). */
+	snprintf(q, sizeof q, "INSERT INTO webhook_events (event, object_id, "
+	    "ack, received_at, body, applied) VALUES ('message:out:new', "
+	    "'OLD49', '', %lld, '{}', 0), ('message:out:new', 'OLD47', '', "
+	    "%lld, '{}', 0)", (long long)time(NULL) - 49 * 3600,
+	    (long long)time(NULL) - 47 * 3600);
+	kit_sql(&h, q);
+	/* A pass every second with keep = 2s: applied events go. */
+	assert_int_equal(kit_wait_int(&h, "SELECT count(*) FROM webhook_events "
+	    "WHERE applied = 1", 0, 15), 0);
+	assert_int_equal(kit_wait_int(&h, "SELECT count(*) FROM webhook_events "
+	    "WHERE object_id = 'OLD49'", 0, 5), 0);
+	assert_int_equal(kit_sql_int(&h, "SELECT count(*) FROM webhook_events "
+	    "WHERE object_id = 'OLD47'"), 1);
+	/* The pages are given back (a new database vacuums incrementally). */
+	assert_int_equal(kit_sql_int(&h, "PRAGMA auto_vacuum"), 2);
+	assert_true(kit_wait_int(&h, "PRAGMA freelist_count", 0, 5) < 8);
+	counters_match(&h);
+	harness_cleanup(&h);
+}
+
 int
 main(void)
 {
@@ -585,6 +632,7 @@ main(void)
 		cmocka_unit_test(test_relaunch_round),
 		cmocka_unit_test(test_store_refuses),
 		cmocka_unit_test(test_inbound_from_fake),
+		cmocka_unit_test(test_journal_bounded),
 		cmocka_unit_test(test_sigkill),
 	};
 
