@@ -24,13 +24,13 @@ struct journal {
 
 static struct journal	*jn;
 
-/* How often a pass starts: a quarter of keep, between 1 s and 10 min. */
+/* How often a pass starts: a quarter of keep, between 1 s and an hour. */
 static uint64_t
 every_ms(const struct config *c)
 {
 	uint64_t	 ms = c->wh_keep_ms / 4;
 
-	return ms < 1000 ? 1000 : ms > 600000 ? 600000 : ms;
+	return ms < 1000 ? 1000 : ms > 3600000 ? 3600000 : ms;
 }
 
 static void

@@ -66,6 +66,7 @@ struct pacer {
 
 static void	pacer_run(struct pacer *);
 static void	result_settle(struct pacer *);
+static void	lookup_arm(struct pacer *, uint64_t);
 
 static void
 set_state(struct pacer *p, const char *state, const char *fmt, ...)
@@ -259,6 +260,8 @@ lane_outcome(struct pacer *p, struct provider_result *res)
 		    "itself", (long long)id, res->error);
 		webhook_reconcile_waiting(d, store_now() - 120 -
 		    (int64_t)(c->timeout_ms / 1000));
+		if (!evtimer_pending(p->ev_lookup, NULL))
+			lookup_arm(p, c->lookup_after_ms);
 		break;
 	case PROV_NOT_TAKEN:
 		/* The API is unreachable: the next message would fare no
@@ -574,10 +577,9 @@ lookup_cb_ev(evutil_socket_t fd, short ev, void *arg)
 	struct pacer	*p = arg;
 	struct daemon	*d = p->d;
 	sqlite3_stmt	*st;
-	int64_t		 id = 0, claimed = 0, now = store_now();
+	int64_t		 id = 0, claimed = 0, now = store_now(), due = 0;
 	char		*ref = NULL;
 
-	lookup_arm(p, LOOKUP_EVERY_MS);
 	if (p->lookup_inflight || d->provider == NULL ||
 	    d->provider->lookup == NULL)
 		return;
@@ -595,14 +597,35 @@ lookup_cb_ev(evutil_socket_t fd, short ev, void *arg)
 		claimed = sqlite3_column_int64(st, 2);
 	}
 	sqlite3_reset(st);
-	if (id == 0)
+	if (id == 0) {
+		/*
+		 * Nothing due: wake when the next one is, or not at all, so
+		 * that an idle daemon sleeps.
+		 */
+		st = store_stmt(d->store, "SELECT min(CASE WHEN lookup_at IS "
+		    "NULL THEN claimed_at + ?1 ELSE lookup_at + ?2 END) FROM "
+		    "messages WHERE state = 'unknown' AND reference IS NOT "
+		    "NULL AND claimed_at >= ?3");
+		sqlite3_bind_int64(st, 1, LOOKUP_AFTER);
+		sqlite3_bind_int64(st, 2, LOOKUP_AGAIN);
+		sqlite3_bind_int64(st, 3, now - RECONCILE_WINDOW);
+		if (sqlite3_step(st) == SQLITE_ROW &&
+		    sqlite3_column_type(st, 0) != SQLITE_NULL)
+			due = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+		if (due > 0)
+			lookup_arm(p, due > now ? (uint64_t)(due - now) * 1000 :
+			    LOOKUP_GAP_MS);
 		return;
+	}
 	p->lookup_inflight = 1;
 	log_debug("looking message %lld up at Wassenger (%s)", (long long)id,
 	    ref);
 	if (d->provider->lookup(d->provider, id, ref, claimed - 60,
-	    lookup_done) == -1)
+	    lookup_done) == -1) {
 		p->lookup_inflight = 0;
+		lookup_arm(p, LOOKUP_EVERY_MS);
+	}
 	free(ref);
 }
 
@@ -622,7 +645,7 @@ pacer_start(struct daemon *d)
 		d->provider->on_health = pacer_health;
 	d->wake_sender = pacer_kick;
 	recover(d);
-	lookup_arm(p, LOOKUP_EVERY_MS);
+	lookup_arm(p, 0);	/* finds what is due, or sleeps */
 	pacer_kick(d);
 	return 0;
 }
