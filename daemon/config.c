@@ -341,6 +341,31 @@ set_value(struct config *c, const struct ckey *k, char *val, const char **why)
 }
 
 /* Read a one-line secret from a file that only its owner may read. */
+/*
+ * A file the daemon trusts (its config, its key) that someone else could
+ * change: group or others may write it, or a user other than us or root
+ * owns it. Such a config could point api_url elsewhere and receive the
+ * key. 1 (ERR says why) or 0.
+ */
+static int
+unsafe_file(const char *path, const struct stat *st, char *err,
+    size_t errlen)
+{
+	if ((st->st_mode & 022) != 0) {
+		snprintf(err, errlen, "%s: mode %04o lets group or others "
+		    "change it (chmod go-w it)", path,
+		    (unsigned)(st->st_mode & 07777));
+		return 1;
+	}
+	if (st->st_uid != getuid() && st->st_uid != 0) {
+		snprintf(err, errlen, "%s: owned by uid %u, neither you (uid "
+		    "%u) nor root", path, (unsigned)st->st_uid,
+		    (unsigned)getuid());
+		return 1;
+	}
+	return 0;
+}
+
 static int
 read_secret_file(const char *path, char **out, char *err, size_t errlen)
 {
@@ -354,7 +379,11 @@ read_secret_file(const char *path, char **out, char *err, size_t errlen)
 		    strerror(errno));
 		return -1;
 	}
-	if (fstat(fd, &st) == -1 || (st.st_mode & 077) != 0) {
+	if (fstat(fd, &st) == -1 || unsafe_file(path, &st, err, errlen)) {
+		close(fd);
+		return -1;
+	}
+	if ((st.st_mode & 077) != 0) {
 		snprintf(err, errlen, "%s: group or others may access this "
 		    "secret file (chmod 600 it)", path);
 		close(fd);
@@ -477,8 +506,10 @@ config_load(const char *path, struct config **out, char *err, size_t errlen)
 			snprintf(err, errlen, "%s: %s", path, strerror(errno));
 			goto fail;
 		}
-		if (has_secret && (fstat(fileno(fp), &st) == -1 ||
-		    (st.st_mode & 077) != 0)) {
+		if (fstat(fileno(fp), &st) == -1 ||
+		    unsafe_file(path, &st, err, errlen))
+			goto fail;
+		if (has_secret && (st.st_mode & 077) != 0) {
 			snprintf(err, errlen, "%s: holds a secret but group or "
 			    "others may read it (chmod 600 it, or use "
 			    "api_key_file)", path);

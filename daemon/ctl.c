@@ -25,6 +25,7 @@
 #include "ctl.h"
 #include "daemon.h"
 #include "log.h"
+#include "paths.h"
 #include "proto.h"
 #include "store.h"
 #include "xmalloc.h"
@@ -644,7 +645,7 @@ ctl_bind(struct daemon *d, const char *path, char *err, size_t errlen)
 {
 	struct sockaddr_un	 sun;
 	struct group		*gr;
-	char			*copy;
+	char			*copy, *rt, *dir;
 	int			 fd, probe;
 	mode_t			 old;
 
@@ -657,11 +658,22 @@ ctl_bind(struct daemon *d, const char *path, char *err, size_t errlen)
 	strcpy(sun.sun_path, path);
 
 	copy = xstrdup(path);
-	if (mkdir(dirname(copy), 0755) == -1 && errno != EEXIST) {
-		snprintf(err, errlen, "mkdir %s: %s", copy, strerror(errno));
+	dir = dirname(copy);
+	rt = paths_runtime_dir();
+	if (getuid() != 0 && strcmp(dir, rt) == 0) {
+		/* The per-user default: ours alone, or refused. */
+		if (paths_private_dir(dir, 1, err, errlen) == -1) {
+			free(rt);
+			free(copy);
+			return -1;
+		}
+	} else if (mkdir(dir, 0755) == -1 && errno != EEXIST) {
+		snprintf(err, errlen, "mkdir %s: %s", dir, strerror(errno));
+		free(rt);
 		free(copy);
 		return -1;
 	}
+	free(rt);
 	free(copy);
 
 	probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);

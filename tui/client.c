@@ -3,6 +3,7 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <libgen.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,6 +62,28 @@ client_read(struct client *c, json_t **msg)
 	}
 }
 
+/*
+ * The default per-user socket lives in a directory that must be ours
+ * alone: one made first by another user could hold their socket, and
+ * they would receive our password. 0, or -1 with ERR saying why.
+ */
+int
+client_path_safe(const char *path, char *err, size_t errlen)
+{
+	char	*copy, *rt;
+	int	 rv = 0;
+
+	if (getuid() == 0)
+		return 0;
+	copy = xstrdup(path);
+	rt = paths_runtime_dir();
+	if (strcmp(dirname(copy), rt) == 0 && access(rt, F_OK) == 0)
+		rv = paths_private_dir(rt, 0, err, errlen);
+	free(rt);
+	free(copy);
+	return rv;
+}
+
 int
 client_connect(struct client *c, const char *path, char *err, size_t errlen)
 {
@@ -77,6 +100,8 @@ client_connect(struct client *c, const char *path, char *err, size_t errlen)
 		return -1;
 	}
 	strcpy(sun.sun_path, path);
+	if (client_path_safe(path, err, errlen) == -1)
+		return -1;
 	if ((c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
 	    connect(c->fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
 		snprintf(err, errlen, "cannot reach wacampd at %s: %s", path,
@@ -219,11 +244,12 @@ client_token_load(void)
 int
 client_token_save(const char *token)
 {
-	char	*dir, *path;
+	char	*dir, *path, why[300];
 	int	 fd, rv = -1;
 
 	dir = paths_state_dir();
-	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+	if (paths_private_dir(dir, 1, why, sizeof why) == -1) {
+		fprintf(stderr, "wacamp: not saving the session: %s\n", why);
 		free(dir);
 		return -1;
 	}

@@ -19,6 +19,8 @@ struct client {
 /* The socket to use: -S, then $WACAMP_SOCKET, then the default. */
 char	*client_socket_path(const char *);
 int	 client_connect(struct client *, const char *, char *, size_t);
+/* The default socket's directory is ours alone (0), or ERR says why. */
+int	 client_path_safe(const char *, char *, size_t);
 /*
  * Send CMD with ARGS (stolen; NULL for none) and wait for the reply, with
  * descriptor FD attached if not -1. Returns the data (caller decrefs) or

@@ -2056,13 +2056,18 @@ int
 tui_main(int argc, char **argv)
 {
 	struct event	*stdin_ev, *winch_ev, *term_ev, *hup_ev;
-	char		*sockarg = NULL, *path;
+	char		*sockarg = NULL, *path, why[300];
 	int		 i;
 
 	for (i = 0; i < argc; i++)
 		if (strcmp(argv[i], "-S") == 0 && i + 1 < argc)
 			sockarg = argv[++i];
 	path = client_socket_path(sockarg);
+	if (client_path_safe(path, why, sizeof why) == -1) {
+		fprintf(stderr, "wacamp: %s\n", why);
+		free(path);
+		return 3;
+	}
 	tui_i18n();
 
 	memset(&T, 0, sizeof T);

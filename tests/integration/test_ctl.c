@@ -420,6 +420,112 @@ test_bad_config(void **state)
 	assert_alive();
 }
 
+static const char *
+env_or(const char *name, const char *def)
+{
+	const char	*v = getenv(name);
+
+	return v != NULL && *v != '\0' ? v : def;
+}
+
+/* Run the shell command CMD; its exit code, and its output in OUT. */
+static int
+sh_out(const char *cmd, char *out, size_t len)
+{
+	FILE	*fp;
+	size_t	 n;
+	int	 st;
+
+	assert_non_null(fp = popen(cmd, "r"));
+	n = fread(out, 1, len - 1, fp);
+	out[n] = '\0';
+	st = pclose(fp);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/*
+ * Hostile paths (issue "Hostile users"): a config that others may change
+ * is refused, since it could point api_url at a thief and send the key;
+ * a per-user runtime directory made first by another user is refused by
+ * the daemon and the client, since it could hold a socket of theirs.
+ */
+static void
+test_hostile_paths(void **state)
+{
+	char	 dir[] = "/tmp/wacamp-hostile-XXXXXX", cmd[4096], out[4096];
+	char	 conf[300];
+	FILE	*fp;
+	int	 rc;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(conf, sizeof conf, "%s/wacampd.conf", dir);
+	assert_non_null(fp = fopen(conf, "w"));
+	fprintf(fp, "[daemon]\nsocket = %s/s.sock\n[store]\npath = %s/db\n"
+	    "[wassenger]\napi_key_file = %s/key\n", dir, dir, dir);
+	fclose(fp);
+	snprintf(cmd, sizeof cmd, "printf k > '%s/key' && chmod 600 "
+	    "'%s/key' && chmod 666 '%s'", dir, dir, conf);
+	assert_int_equal(system(cmd), 0);
+	snprintf(cmd, sizeof cmd, "'%s' init -c '%s' 2>&1",
+	    env_or("WACAMPD", "build/wacampd"), conf);
+	rc = sh_out(cmd, out, sizeof out);
+	assert_int_not_equal(rc, 0);
+	assert_non_null(strstr(out, "mode 0666 lets group or others change"));
+	snprintf(cmd, sizeof cmd, "'%s' -f -c '%s' 2>&1",
+	    env_or("WACAMPD", "build/wacampd"), conf);
+	rc = sh_out(cmd, out, sizeof out);
+	assert_int_not_equal(rc, 0);
+	assert_non_null(strstr(out, "mode 0666"));
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "runtime dir check skipped: needs root to act "
+		    "as two users\n");
+		goto out;
+	}
+	/* nobody's /tmp/wacamp-65534, made first by root (another user). */
+	assert_int_equal(system("rm -rf /tmp/wacamp-65534 && install -d -m "
+	    "0755 -o 0 -g 0 /tmp/wacamp-65534"), 0);
+	snprintf(cmd, sizeof cmd, "chmod 711 '%s' && cp '%s' '%s' '%s/' && "
+	    "chown -R 65534:65534 '%s' && chmod 600 '%s' '%s/key'", dir,
+	    env_or("WACAMPD", "build/wacampd"), env_or("WACAMP",
+	    "build/wacamp"), dir, dir, conf, dir);
+	assert_int_equal(system(cmd), 0);
+	/* The daemon, on the default socket. */
+	assert_non_null(fp = fopen(conf, "w"));
+	fprintf(fp, "[store]\npath = %s/db\n", dir);
+	fclose(fp);
+	snprintf(cmd, sizeof cmd, "cd / && setpriv --reuid=65534 "
+	    "--regid=65534 --clear-groups env -i PATH=/usr/bin:/bin "
+	    "HOME=/nonexistent '%s/wacampd' init -c '%s' >/dev/null 2>&1 && "
+	    "setpriv --reuid=65534 --regid=65534 --clear-groups env -i "
+	    "PATH=/usr/bin:/bin HOME=/nonexistent timeout 10 '%s/wacampd' -f "
+	    "-c '%s' 2>&1", dir, conf, dir, conf);
+	rc = sh_out(cmd, out, sizeof out);
+	assert_int_not_equal(rc, 0);
+	if (strstr(out, "/tmp/wacamp-65534 belongs to uid 0") == NULL)
+		fail_msg("daemon said: %s", out);
+	/* The client, on the default socket. */
+	snprintf(cmd, sizeof cmd, "cd / && setpriv --reuid=65534 "
+	    "--regid=65534 --clear-groups env -i PATH=/usr/bin:/bin "
+	    "HOME=/nonexistent '%s/wacamp' status 2>&1", dir);
+	rc = sh_out(cmd, out, sizeof out);
+	assert_int_equal(rc, 3);
+	if (strstr(out, "/tmp/wacamp-65534 belongs to uid 0") == NULL)
+		fail_msg("client said: %s", out);
+	/* Made ours (0700), both go on: the daemon starts. */
+	assert_int_equal(system("rm -rf /tmp/wacamp-65534"), 0);
+	snprintf(cmd, sizeof cmd, "cd / && setpriv --reuid=65534 "
+	    "--regid=65534 --clear-groups env -i PATH=/usr/bin:/bin "
+	    "HOME=/nonexistent timeout -s INT 2 '%s/wacampd' -f -c '%s' 2>&1",
+	    dir, conf);
+	sh_out(cmd, out, sizeof out);
+	if (strstr(out, "started") == NULL)
+		fail_msg("daemon said: %s", out);
+out:
+	snprintf(cmd, sizeof cmd, "rm -rf '%s' /tmp/wacamp-65534", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int
 main(void)
 {
@@ -433,6 +539,7 @@ main(void)
 		cmocka_unit_test(test_cli),
 		cmocka_unit_test(test_live_daemon_not_clobbered),
 		cmocka_unit_test(test_restart_stale_socket),
+		cmocka_unit_test(test_hostile_paths),
 		cmocka_unit_test(test_sighup_reload),
 		cmocka_unit_test(test_bad_config),
 	};
