@@ -65,6 +65,7 @@ struct store {
 	sqlite3			*db;
 	char			*path;
 	int			 in_tx;
+	char			 lasterr[256];	/* why the last one rolled back */
 	struct checkpointer	 ckpt;
 	struct stmt_slot	 slots[STMT_SLOTS];
 };
@@ -117,7 +118,19 @@ store_db(struct store *s)
 const char *
 store_errmsg(struct store *s)
 {
+	/* The error that made a transaction roll back, not the rollback's. */
+	if (*s->lasterr != '\0')
+		return s->lasterr;
 	return sqlite3_errmsg(s->db);
+}
+
+/* Keep the connection's last error before a rollback replaces it. */
+static void
+store_keep_error(struct store *s)
+{
+	if (*s->lasterr == '\0' && sqlite3_errcode(s->db) != SQLITE_OK)
+		snprintf(s->lasterr, sizeof s->lasterr, "%s",
+		    sqlite3_errmsg(s->db));
 }
 
 int
@@ -290,6 +303,7 @@ store_stmt(struct store *s, const char *sql)
 	size_t		 h, i;
 	sqlite3_stmt	*st;
 
+	s->lasterr[0] = '\0';	/* a new statement: an old error is old */
 	h = ((uintptr_t)sql >> 3) % STMT_SLOTS;
 	for (i = 0; i < STMT_SLOTS; i++) {
 		struct stmt_slot *sl = &s->slots[(h + i) % STMT_SLOTS];
@@ -328,8 +342,11 @@ store_begin(struct store *s)
 {
 	if (s->in_tx)
 		fatalx("store: nested transaction");
-	if (store_exec(s, "BEGIN IMMEDIATE") == -1)
+	s->lasterr[0] = '\0';
+	if (store_exec(s, "BEGIN IMMEDIATE") == -1) {
+		store_keep_error(s);
 		return -1;
+	}
 	s->in_tx = 1;
 	return 0;
 }
@@ -339,6 +356,7 @@ store_commit(struct store *s)
 {
 	s->in_tx = 0;
 	if (store_exec(s, "COMMIT") == -1) {
+		store_keep_error(s);
 		store_exec(s, "ROLLBACK");
 		return -1;
 	}
@@ -351,6 +369,7 @@ store_rollback(struct store *s)
 	if (!s->in_tx)
 		return;
 	s->in_tx = 0;
+	store_keep_error(s);
 	store_exec(s, "ROLLBACK");
 }
 

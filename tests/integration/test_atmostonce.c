@@ -476,6 +476,9 @@ test_store_refuses(void **state)
 	if (log_count(&h, "cannot record the outcome") == 0)
 		log_tail(&h, 80);
 	assert_true(log_count(&h, "cannot record the outcome") >= 1);
+	/* The store's own reason, not the rollback's. */
+	assert_true(log_count(&h, "cannot record the outcome: database is "
+	    "locked") >= 1);
 	assert_true(log_count(&h, "outcome recorded after") >= 1);
 	assert_int_equal(kit_sql_int(&h, "SELECT count(*) FROM messages WHERE "
 	    "state IN ('sent', 'delivered', 'read')"), 8);
