@@ -188,7 +188,8 @@ fuzz: deps
 		clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
 		    -Ishared -Idaemon $(PKG_CFLAGS) -o $(B)/fuzz/$$n $$f \
 		    $(filter-out %/wacampd.c %/wacamp.c,$(SHARED_SRCS)) \
-		    $(wildcard daemon/webhook_parse.c) $(PKG_LIBS) -lm || exit 1; \
+		    $(wildcard daemon/webhook_parse.c daemon/config.c) \
+		    $(PKG_LIBS) -lm || exit 1; \
 		mkdir -p $(B)/fuzz/corpus/$$n; \
 		$(B)/fuzz/$$n -max_total_time=$${FUZZ_SECONDS:-20} -rss_limit_mb=1024 \
 		    $(B)/fuzz/corpus/$$n tests/fuzz/corpus/$$n 2>&1 | tail -3 || exit 1; \
