@@ -1224,6 +1224,7 @@ ACTION(do_verify_contact, "verify.contact")
 ACTION(do_category_delete, "categories.delete")
 ACTION(do_campaign_send, "campaigns.send")
 ACTION(do_campaign_stop, "campaigns.stop")
+ACTION(do_campaign_resume, "campaigns.resume")
 ACTION(do_campaign_retry, "campaigns.retry")
 ACTION(do_campaign_relaunch, "campaigns.relaunch")
 ACTION(do_user_delete, "users.delete")
@@ -1701,8 +1702,15 @@ campaigns_key(struct tui *t, int ch)
 		refresh_view(t);
 		break;
 	case 's':
-		confirm(t, do_campaign_send, id, _("Send campaign %s now?"),
-		    name);
+		/* A stopped campaign goes on where it stopped (resume). */
+		src = t->campaign_id != 0 ? t->campaign : row;
+		if (src != NULL && strcmp(row_str(src, "status"),
+		    "stopped") == 0)
+			confirm(t, do_campaign_resume, id, _("Resume campaign "
+			    "%s (only what was not sent yet)?"), name);
+		else
+			confirm(t, do_campaign_send, id,
+			    _("Send campaign %s now?"), name);
 		break;
 	case 'x':
 		confirm(t, do_campaign_stop, id, _("Stop campaign %s?"), name);
