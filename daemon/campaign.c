@@ -19,6 +19,55 @@
 	"sending, sent, delivered, read, failed, unknown, cancelled, " \
 	"interactions, m2_total"
 
+/*
+ * Which status allows which action: a draft is edited and sent; a running
+ * (or paused) one is stopped; a stopped one is resumed; one that ran
+ * (running, paused, stopped, completed) is retried and relaunched; any
+ * but a running one is deleted.
+ */
+static const struct {
+	const char	*status;
+	const char	*refusal[CA_NACTIONS];
+} camp_rules[] = {
+	{ "draft", { NULL, NULL, "it was never sent",
+	    "it was never sent; use send", "it was never sent",
+	    "it was never sent; use send", NULL } },
+	{ "running", { "only a draft can be edited",
+	    "only a draft can be sent", NULL, "it is not stopped", NULL, NULL,
+	    "stop it before deleting it" } },
+	{ "paused", { "only a draft can be edited",
+	    "only a draft can be sent", NULL, "it is not stopped", NULL, NULL,
+	    NULL } },
+	{ "stopped", { "only a draft can be edited",
+	    "only a draft can be sent (see resume, retry and relaunch)",
+	    "it is already stopped", NULL, NULL, NULL, NULL } },
+	{ "completed", { "only a draft can be edited",
+	    "only a draft can be sent (see retry and relaunch)",
+	    "it is not running", "it is not stopped", NULL, NULL, NULL } },
+};
+
+const char *
+campaign_refusal(const char *status, enum campaign_action a)
+{
+	size_t	 i;
+
+	if (status == NULL || (int)a < 0 || a >= CA_NACTIONS)
+		return "unknown action";
+	for (i = 0; i < sizeof camp_rules / sizeof camp_rules[0]; i++)
+		if (strcmp(camp_rules[i].status, status) == 0)
+			return camp_rules[i].refusal[a];
+	return "its status is unknown";
+}
+
+const char *
+campaign_action_name(enum campaign_action a)
+{
+	static const char *const names[CA_NACTIONS] = { "edit", "send",
+	    "stop", "resume", "retry", "relaunch", "delete" };
+
+	return (int)a >= 0 && a < CA_NACTIONS ? names[a] : "?";
+}
+
 static json_t *
 int_or_null(sqlite3_stmt *st, int col)
 {

@@ -158,6 +158,23 @@ status_of(json_t *c)
 	return json_string_value(json_object_get(c, "status"));
 }
 
+/*
+ * Answer conflict when campaign C (ID) does not allow ACTION in its
+ * status (campaign_refusal's table); C is released then. 1 if refused.
+ */
+static int
+refused(struct ctl_req *r, json_t *c, int64_t id, enum campaign_action a)
+{
+	const char	*why = campaign_refusal(status_of(c), a);
+
+	if (why == NULL)
+		return 0;
+	ctl_error(r, "conflict", "campaign %lld is %s; %s", (long long)id,
+	    status_of(c), why);
+	json_decref(c);
+	return 1;
+}
+
 static int
 cmd_campaigns_get(struct ctl_req *r)
 {
@@ -240,12 +257,8 @@ cmd_campaigns_update(struct ctl_req *r)
 	ctl_target(r, "%lld", (long long)id);
 	if ((c = get_or_404(r, id)) == NULL)
 		return CMD_DONE;
-	if (strcmp(status_of(c), "draft") != 0) {
-		json_decref(c);
-		ctl_error(r, "conflict", "only a draft can be edited; this "
-		    "campaign is %s", status_of(c));
+	if (refused(r, c, id, CA_EDIT))
 		return CMD_DONE;
-	}
 	json_decref(c);
 	if ((name != NULL && *name == '\0') || (m1 != NULL && *m1 == '\0')) {
 		ctl_error(r, "bad_request", "name and message_1 cannot be "
@@ -295,11 +308,8 @@ cmd_campaigns_delete(struct ctl_req *r)
 	ctl_target(r, "%lld", (long long)id);
 	if ((c = get_or_404(r, id)) == NULL)
 		return CMD_DONE;
-	if (strcmp(status_of(c), "running") == 0) {
-		json_decref(c);
-		ctl_error(r, "conflict", "stop the campaign before deleting it");
+	if (refused(r, c, id, CA_DELETE))
 		return CMD_DONE;
-	}
 	ctl_target(r, "%lld %s", (long long)id,
 	    json_string_value(json_object_get(c, "name")));
 	st = store_stmt(r->d->store, "DELETE FROM campaigns WHERE id = ? AND "
@@ -346,13 +356,8 @@ cmd_campaigns_send(struct ctl_req *r)
 	ctl_target(r, "%lld", (long long)id);
 	if ((c = get_or_404(r, id)) == NULL)
 		return CMD_DONE;
-	if (strcmp(status_of(c), "draft") != 0) {
-		ctl_error(r, "conflict", "campaign %lld is %s; only a draft can "
-		    "be sent (see resume, retry and relaunch)", (long long)id,
-		    status_of(c));
-		json_decref(c);
+	if (refused(r, c, id, CA_SEND))
 		return CMD_DONE;
-	}
 	json_decref(c);
 	if (ctl_arg_bool(r, "dry_run", 0)) {
 		if (outbox_audience(r->d, id, since, &n, &left) == -1) {
@@ -461,13 +466,8 @@ cmd_campaigns_stop(struct ctl_req *r)
 	ctl_target(r, "%lld", (long long)id);
 	if ((c = get_or_404(r, id)) == NULL)
 		return CMD_DONE;
-	if (strcmp(status_of(c), "running") != 0 &&
-	    strcmp(status_of(c), "paused") != 0) {
-		ctl_error(r, "conflict", "campaign %lld is %s, not running",
-		    (long long)id, status_of(c));
-		json_decref(c);
+	if (refused(r, c, id, CA_STOP))
 		return CMD_DONE;
-	}
 	json_decref(c);
 	if ((n = bulk_change(r, id, stop_fn, 0, "stopped", 1)) == -1) {
 		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
@@ -491,12 +491,8 @@ cmd_campaigns_retry(struct ctl_req *r)
 	    "");
 	if ((c = get_or_404(r, id)) == NULL)
 		return CMD_DONE;
-	if (strcmp(status_of(c), "draft") == 0) {
-		json_decref(c);
-		ctl_error(r, "conflict", "campaign %lld was never sent",
-		    (long long)id);
+	if (refused(r, c, id, CA_RETRY))
 		return CMD_DONE;
-	}
 	json_decref(c);
 	if ((n = bulk_change(r, id, outbox_retry, unknown, "running", 0)) == -1) {
 		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
@@ -539,12 +535,8 @@ cmd_campaigns_resume(struct ctl_req *r)
 	ctl_target(r, "%lld", (long long)id);
 	if ((c = get_or_404(r, id)) == NULL)
 		return CMD_DONE;
-	if (strcmp(status_of(c), "stopped") != 0) {
-		ctl_error(r, "conflict", "campaign %lld is %s; only a stopped "
-		    "campaign can be resumed", (long long)id, status_of(c));
-		json_decref(c);
+	if (refused(r, c, id, CA_RESUME))
 		return CMD_DONE;
-	}
 	json_decref(c);
 	if ((n = bulk_change(r, id, resume_fn, 0, "running", 0)) == -1) {
 		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
@@ -592,12 +584,8 @@ cmd_campaigns_relaunch(struct ctl_req *r)
 	}
 	if ((c = get_or_404(r, id)) == NULL)
 		return CMD_DONE;
-	if (strcmp(status_of(c), "draft") == 0) {
-		json_decref(c);
-		ctl_error(r, "conflict", "campaign %lld was never sent; use "
-		    "campaigns.send", (long long)id);
+	if (refused(r, c, id, CA_RELAUNCH))
 		return CMD_DONE;
-	}
 	json_decref(c);
 	if ((n = bulk_change(r, id, relaunch_fn, 0, "running", 1)) == -1) {
 		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
