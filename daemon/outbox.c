@@ -757,10 +757,14 @@ outbox_retry(struct daemon *d, int64_t campaign, int include_unknown)
 	int		 rc, total = 0;
 	struct ob_row	 m;
 
-	/* Failed ones in one statement; they hold no reservation. */
+	/*
+	 * Failed ones in one statement; they hold no reservation. Who
+	 * opted out since is never sent to again.
+	 */
 	st = store_stmt(d->store, "UPDATE messages SET state = 'pending', "
 	    "attempts = 0, next_at = 0, error = NULL, updated_at = ?2 "
-	    "WHERE campaign_id = ?1 AND state = 'failed'");
+	    "WHERE campaign_id = ?1 AND state = 'failed' AND contact_id NOT IN "
+	    "(SELECT id FROM contacts WHERE opted_out = 1)");
 	sqlite3_bind_int64(st, 1, campaign);
 	sqlite3_bind_int64(st, 2, store_now());
 	if (step(d, st, "retry") == -1)
@@ -774,7 +778,9 @@ outbox_retry(struct daemon *d, int64_t campaign, int include_unknown)
 	for (;;) {
 		n = 0;
 		st = store_stmt(d->store, "SELECT id FROM messages WHERE "
-		    "campaign_id = ? AND state = 'unknown' LIMIT 256");
+		    "campaign_id = ? AND state = 'unknown' AND contact_id NOT "
+		    "IN (SELECT id FROM contacts WHERE opted_out = 1) "
+		    "LIMIT 256");
 		sqlite3_bind_int64(st, 1, campaign);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < 256)
 			ids[n++] = sqlite3_column_int64(st, 0);

@@ -117,7 +117,8 @@ int	 outbox_stop(struct daemon *, int64_t);
 /* Cancel a contact's pending messages (opt-out, erasure). */
 int	 outbox_cancel_contact(struct daemon *, int64_t, const char *,
 	    struct ob_batch *);
-/* failed (and unknown if asked) -> pending, for a retry. */
+/* failed (and unknown if asked) -> pending, for a retry; not those of
+ * contacts who opted out since. */
 int	 outbox_retry(struct daemon *, int64_t, int);
 /* stop-cancelled -> pending for contacts still opted in (resume); the
  * stop-cancelled ones of opted-out contacts are cancelled for opt-out. */

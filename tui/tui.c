@@ -1427,6 +1427,43 @@ on_lost(const char *why, void *arg)
 	tui_dirty();
 }
 
+/* Copy the keys of DATA over O (what an event leaves out stays). */
+static void
+merge_into(json_t *o, json_t *data)
+{
+	void	*iter;
+
+	for (iter = json_object_iter(data); iter != NULL;
+	    iter = json_object_iter_next(data, iter))
+		json_object_set(o, json_object_iter_key(iter),
+		    json_object_iter_value(iter));
+}
+
+/* A campaign.progress event: the campaign shown and its list row; 0 when
+ * neither holds that campaign. */
+static int
+campaign_merge(struct tui *t, json_t *data)
+{
+	json_int_t	 id = json_integer_value(json_object_get(data, "id"));
+	json_t		*rows = t->lists[V_CAMPAIGNS].rows, *row;
+	size_t		 i;
+	int		 found = 0;
+
+	if (t->campaign != NULL && json_integer_value(json_object_get(
+	    t->campaign, "id")) == id) {
+		merge_into(t->campaign, data);
+		found = 1;
+	}
+	json_array_foreach(rows, i, row)
+		if (json_is_object(row) && json_integer_value(
+		    json_object_get(row, "id")) == id) {
+			merge_into(row, data);
+			found = 1;
+		}
+	tui_dirty();
+	return found;
+}
+
 static void
 on_event(const char *name, json_t *data, void *arg)
 {
@@ -1452,8 +1489,17 @@ on_event(const char *name, json_t *data, void *arg)
 		tui_dirty();
 		return;
 	}
-	/* Campaign progress and the like: refresh what is shown, at most
-	 * a few times a second. */
+	/*
+	 * A campaign's progress carries the whole campaign (but its texts):
+	 * update the detail and the list row in place, no fetch (one not
+	 * shown yet, a new one, makes the list refresh).
+	 */
+	if (strcmp(name, "campaign.progress") == 0 && json_is_object(data) &&
+	    json_is_integer(json_object_get(data, "id")) &&
+	    campaign_merge(t, data))
+		return;
+	/* Anything else: refresh what is shown, at most a few times a
+	 * second. */
 	if (!evtimer_pending(refresh_ev, NULL))
 		evtimer_add(refresh_ev, &tv);
 }

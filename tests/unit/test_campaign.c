@@ -16,6 +16,7 @@
 #include "clock.h"
 #include "config.h"
 #include "daemon.h"
+#include "migrations.h"
 #include "outbox.h"
 #include "store.h"
 #include "xmalloc.h"
@@ -261,6 +262,14 @@ test_retry_stopped(void **state)
 	    "id = 1"));
 	/* Nothing left to retry: nothing moves. */
 	assert_int_equal(outbox_retry(&f->d, C1, 1), 0);
+	/* A failure of a contact who opted out since is not retried. */
+	run(f, "UPDATE contacts SET opted_out = 1 WHERE id = 1");
+	assert_int_equal(outbox_stop(&f->d, C1), 0);
+	run(f, "UPDATE messages SET state = 'failed' WHERE id = %lld; "
+	    "UPDATE campaigns SET sent = sent - 1, failed = failed + 1 "
+	    "WHERE id = 1", (long long)msg(f, C1, 1, 1));
+	assert_int_equal(outbox_retry(&f->d, C1, 1), 0);
+	run(f, "UPDATE contacts SET opted_out = 0 WHERE id = 1");
 	/* Resume the rest: completed at the end, not stopped. */
 	assert_int_equal(outbox_resume(&f->d, C1), 2);
 	set_status(f, C1, "running");
@@ -439,6 +448,82 @@ test_suppress(void **state)
 	assert_int_equal(qi(f, "SELECT total FROM campaigns WHERE id = 2"), 2);
 }
 
+/*
+ * Migration 009 on a populated database of schema 8: every message
+ * (with its cancel reason), import batch and undo row is still there,
+ * the counters unchanged, suppressed 0, and Message 2 read from its index.
+ */
+static void
+test_migration_009(void **state)
+{
+	struct fix	 f;
+	sqlite3		*db;
+	char		*path, *err = NULL, errbuf[512] = "";
+	size_t		 i;
+
+	xasprintf(&path, "%s/v8/wacamp.db", tmpdir);
+	xasprintf(&err, "mkdir -p '%s/v8'", tmpdir);
+	assert_int_equal(system(err), 0);
+	free(err);
+	err = NULL;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	for (i = 0; i < nmigrations && migrations[i].version <= 8; i++)
+		if (sqlite3_exec(db, migrations[i].sql, NULL, NULL, &err) !=
+		    SQLITE_OK)
+			fail_msg("%s: %s", migrations[i].name, err);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 8;"
+	    "INSERT INTO contacts (id, full_number, first_name, last_name, "
+	    "created_at, updated_at) VALUES (1, '+22890000001', 'A', 'A', 0, 0),"
+	    "(2, '+22890000002', 'B', 'B', 0, 0);"
+	    "INSERT INTO import_batches (id, filename, state, created_at) "
+	    "VALUES (7, 'a.csv', 'done', 0);"
+	    "INSERT INTO import_changes (batch_id, contact_id, old_first_name) "
+	    "VALUES (7, 1, 'Old');"
+	    "INSERT INTO campaigns (id, name, message_1, message_2, status, "
+	    "created_at, updated_at, total, sent, cancelled, pending, m2_total) "
+	    "VALUES (1, 'c', 'Hi', 'Thanks', 'stopped', 0, 0, 2, 1, 1, 1, 1);"
+	    "INSERT INTO messages (id, campaign_id, contact_id, message_type, "
+	    "phone, body, state, cancel_reason, created_at, updated_at) VALUES "
+	    "(1, 1, 1, 1, '+22890000001', 'Hi', 'sent', NULL, 0, 0),"
+	    "(2, 1, 2, 1, '+22890000002', 'Hi', 'cancelled', 'stop', 0, 0),"
+	    "(3, 1, 1, 2, '+22890000001', 'Thanks', 'pending', NULL, 0, 0);",
+	    NULL, NULL, &err), SQLITE_OK);
+	sqlite3_close(db);
+	memset(&f, 0, sizeof f);
+	f.d.conf = config_default();
+	if (store_open(path, 0, 0, &f.d.store, errbuf, sizeof errbuf) == -1)
+		fail_msg("store_open: %s", errbuf);
+	assert_int_equal(qi(&f, "PRAGMA user_version"),
+	    migrations[nmigrations - 1].version);
+	assert_int_equal(qi(&f, "SELECT count(*) FROM messages"), 3);
+	assert_int_equal(qi(&f, "SELECT count(*) FROM messages WHERE id = 2 "
+	    "AND cancel_reason = 'stop'"), 1);
+	assert_int_equal(qi(&f, "SELECT count(*) FROM import_batches"), 1);
+	assert_int_equal(qi(&f, "SELECT count(*) FROM import_changes WHERE "
+	    "old_first_name = 'Old'"), 1);
+	assert_int_equal(qi(&f, "SELECT suppressed FROM campaigns"), 0);
+	assert_int_equal(qi(&f, "SELECT count(*) FROM sqlite_master WHERE "
+	    "name = 'messages_m2'"), 1);
+	assert_int_equal(qi(&f, "SELECT count(*) FROM pragma_foreign_key_check"),
+	    0);
+	{
+		json_t	*c = campaign_get(&f.d, 1);
+
+		assert_non_null(c);
+		assert_int_equal(cnum(c, "total"), 2);
+		assert_int_equal(cnum(c, "pending"), 0);
+		assert_int_equal(cnum(c, "sent_so_far"), 1);
+		assert_int_equal(cnum(json_object_get(c, "message_2_progress"),
+		    "pending"), 1);
+		assert_int_equal(cnum(json_object_get(c, "cancelled_by"),
+		    "stop"), 1);
+		json_decref(c);
+	}
+	store_close(f.d.store);
+	config_free(f.d.conf);
+	free(path);
+}
+
 static int
 group_setup(void **state)
 {
@@ -470,6 +555,7 @@ main(void)
 		T(test_m2_apart),
 		T(test_progress_forward),
 		T(test_suppress),
+		cmocka_unit_test(test_migration_009),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
