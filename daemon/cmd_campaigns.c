@@ -360,6 +360,8 @@ cmd_campaigns_send(struct ctl_req *r)
 		return CMD_DONE;
 	json_decref(c);
 	if (ctl_arg_bool(r, "dry_run", 0)) {
+		/* The audit row says nothing was launched. */
+		ctl_target(r, "%lld dry run", (long long)id);
 		if (outbox_audience(r->d, id, since, &n, &left) == -1) {
 			ctl_error(r, "internal", "%s",
 			    store_errmsg(r->d->store));

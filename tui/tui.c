@@ -1229,6 +1229,64 @@ ACTION(do_campaign_retry, "campaigns.retry")
 ACTION(do_campaign_relaunch, "campaigns.relaunch")
 ACTION(do_user_delete, "users.delete")
 
+/* A draft about to be sent: its id and name, while the dry run runs. */
+struct send_ask {
+	json_int_t	 id;
+	char		*name;
+};
+
+/*
+ * The dry run of campaigns.send: ask with who will get Message 1 and how
+ * many suppress_days leaves out (DESIGN §6). A daemon that cannot say
+ * still gets the plain question; a refusal is shown as is.
+ */
+static void
+send_ask_reply(json_t *data, json_t *err, void *arg)
+{
+	struct send_ask	*a = arg;
+	json_int_t	 n, left;
+
+	if (err != NULL && strcmp(json_string_value(json_object_get(err,
+	    "code")) ? json_string_value(json_object_get(err, "code")) : "",
+	    "conflict") == 0)
+		flash(&T, 1, "%s", err_msg(err));
+	else if (err != NULL)
+		confirm(&T, do_campaign_send, a->id, _("Send campaign %s now?"),
+		    a->name);
+	else {
+		n = json_integer_value(json_object_get(data, "recipients"));
+		left = json_integer_value(json_object_get(data, "suppressed"));
+		if (left > 0)
+			confirm(&T, do_campaign_send, a->id, _("Send campaign %s "
+			    "now? %lld contact(s); %lld left out, messaged by "
+			    "another campaign in the last %lld day(s)"),
+			    a->name, (long long)n, (long long)left,
+			    (long long)json_integer_value(json_object_get(data,
+			    "suppress_days")));
+		else
+			confirm(&T, do_campaign_send, a->id, _("Send campaign %s "
+			    "now? %lld contact(s)"), a->name, (long long)n);
+	}
+	free(a->name);
+	free(a);
+}
+
+static void
+send_ask(struct tui *t, json_int_t id, const char *name)
+{
+	struct send_ask	*a;
+
+	a = xcalloc(1, sizeof *a);
+	a->id = id;
+	a->name = xstrdup(name);
+	if (conn_call(t->conn, "campaigns.send", json_pack("{s:I,s:b}", "id",
+	    id, "dry_run", 1), -1, send_ask_reply, a) == -1) {
+		free(a->name);
+		free(a);
+		flash(t, 1, "%s", _("disconnected"));
+	}
+}
+
 /* campaigns.settle's reply: how many were settled, as what (ARG). */
 static void
 settle_reply(json_t *data, json_t *err, void *arg)
@@ -1755,8 +1813,7 @@ campaigns_key(struct tui *t, int ch)
 			confirm(t, do_campaign_resume, id, _("Resume campaign "
 			    "%s (only what was not sent yet)?"), name);
 		else
-			confirm(t, do_campaign_send, id,
-			    _("Send campaign %s now?"), name);
+			send_ask(t, id, name);
 		break;
 	case 'x':
 		confirm(t, do_campaign_stop, id, _("Stop campaign %s?"), name);

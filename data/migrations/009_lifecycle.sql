@@ -11,3 +11,23 @@ CREATE INDEX messages_m2 ON messages(campaign_id, state)
 
 -- How many contacts of the audience the launch left out (suppress_days).
 ALTER TABLE campaigns ADD COLUMN suppressed INTEGER NOT NULL DEFAULT 0;
+
+-- Why a message was cancelled is one of three, and a cancelled message
+-- always says which: stop (resume re-queues only these), optout, erased.
+-- Enforced by triggers rather than a CHECK: a CHECK needs messages, the
+-- largest table, rebuilt (DESIGN §3), for a rule triggers hold as well.
+CREATE TRIGGER messages_cancel_reason_insert BEFORE INSERT ON messages
+    WHEN (NEW.cancel_reason IS NOT NULL AND
+          NEW.cancel_reason NOT IN ('stop', 'optout', 'erased')) OR
+         (NEW.state = 'cancelled' AND NEW.cancel_reason IS NULL)
+BEGIN
+    SELECT RAISE(ABORT, 'messages.cancel_reason must be stop, optout or erased for a cancelled message');
+END;
+CREATE TRIGGER messages_cancel_reason_update
+    BEFORE UPDATE OF state, cancel_reason ON messages
+    WHEN (NEW.cancel_reason IS NOT NULL AND
+          NEW.cancel_reason NOT IN ('stop', 'optout', 'erased')) OR
+         (NEW.state = 'cancelled' AND NEW.cancel_reason IS NULL)
+BEGIN
+    SELECT RAISE(ABORT, 'messages.cancel_reason must be stop, optout or erased for a cancelled message');
+END;

@@ -506,6 +506,17 @@ test_migration_009(void **state)
 	    "name = 'messages_m2'"), 1);
 	assert_int_equal(qi(&f, "SELECT count(*) FROM pragma_foreign_key_check"),
 	    0);
+	/* The cancel reason is one of three, and a cancellation has one. */
+	assert_int_not_equal(sqlite3_exec(store_db(f.d.store), "UPDATE "
+	    "messages SET cancel_reason = 'bogus' WHERE id = 2", NULL, NULL,
+	    NULL), SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(store_db(f.d.store), "UPDATE "
+	    "messages SET state = 'cancelled' WHERE id = 3", NULL, NULL,
+	    NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(store_db(f.d.store), "UPDATE messages "
+	    "SET state = 'cancelled', cancel_reason = 'optout' WHERE id = 3; "
+	    "UPDATE messages SET state = 'pending', cancel_reason = NULL "
+	    "WHERE id = 3", NULL, NULL, NULL), SQLITE_OK);
 	{
 		json_t	*c = campaign_get(&f.d, 1);
 
