@@ -171,7 +171,7 @@ static const struct tui_key keys_categories[] = {
 static const struct tui_key keys_campaigns[] = {
 	{ "n", N_("new campaign") },
 	{ "Enter", N_("details and live statistics") },
-	{ "s", N_("send") },
+	{ "s", N_("send a draft, resume a stopped campaign") },
 	{ "x", N_("stop") },
 	{ "t", N_("retry failed messages") },
 	{ "u", N_("settle unknown messages: sent or failed") },
