@@ -825,10 +825,26 @@ ctl_shutdown(struct daemon *d)
 {
 	struct ctl		*ctl = d->ctl;
 	struct ctl_client	*c;
+	struct ctl_req		*r;
 
 	if (ctl == NULL)
 		return;
 	while ((c = TAILQ_FIRST(&ctl->clients)) != NULL) {
+		/*
+		 * A parked request (a verification, a replay, a job) is
+		 * answered, never left hanging: its work stops with the
+		 * daemon. The request itself stays its owner's.
+		 */
+		TAILQ_FOREACH(r, &c->reqs, entry) {
+			log_info("ctl: %s not finished at shutdown; its client "
+			    "is told", r->cmd != NULL ? r->cmd->name : "?");
+			ctl_send_error(c, r->id, "unavailable", r->cmd != NULL ?
+			    (r->cmd->flags & CMD_AUDIT ? "wacampd is stopping; "
+			    "the command was interrupted, check what it did "
+			    "before running it again" : "wacampd is stopping; "
+			    "the command was interrupted") :
+			    "wacampd is stopping");
+		}
 		evbuffer_write(c->out, c->fd);
 		ctl_client_free(c);
 	}

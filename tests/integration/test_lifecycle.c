@@ -398,6 +398,42 @@ test_suppress(void **state)
 	assert_int_equal(kit_sql_int(&H, q), 0);
 }
 
+/*
+ * The daemon stops while a verification is parked (Wassenger slow to
+ * answer): the waiting client gets an error with its request's id, not a
+ * closed socket.
+ */
+static void
+test_shutdown_answers(void **state)
+{
+	const char	*line;
+	json_t		*rep;
+	long long	 id;
+	char		 q[256];
+
+	kit_seed(&H, "vf", 600, 1);
+	id = kit_sql_int(&H, "SELECT id FROM contacts WHERE full_number = "
+	    "'+33610000600'");
+	kit_fake_ctl(&H, "POST", "/_ctl/faults", "{\"faults\":[{\"path\":"
+	    "\"/v1/numbers/exists\",\"delay_ms\":8000,\"count\":-1}]}");
+	snprintf(q, sizeof q, "{\"id\":4242,\"cmd\":\"verify.contact\","
+	    "\"args\":{\"id\":%lld}}\n", id);
+	line = q;
+	assert_int_equal(harness_send(fd, line, strlen(line)), 0);
+	/* Parked: no answer while Wassenger is slow. */
+	assert_null(harness_read(fd, 700));
+	assert_int_equal(harness_stop(&H), 0);
+	rep = harness_read(fd, 3000);
+	assert_non_null(rep);
+	assert_int_equal(json_integer_value(json_object_get(rep, "id")), 4242);
+	assert_false(json_is_true(json_object_get(rep, "ok")));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+	    rep, "error"), "code")), "unavailable");
+	json_decref(rep);
+	assert_true(harness_file_has(H.log, "verify.contact not finished at "
+	    "shutdown"));
+}
+
 int
 main(void)
 {
@@ -407,6 +443,7 @@ main(void)
 		cmocka_unit_test(test_late_m2),
 		cmocka_unit_test(test_relaunch_unknown),
 		cmocka_unit_test(test_suppress),
+		cmocka_unit_test(test_shutdown_answers),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
