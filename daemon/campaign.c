@@ -9,6 +9,7 @@
 #include "daemon.h"
 #include "clock.h"
 #include "lane.h"
+#include "log.h"
 #include "notify.h"
 #include "outbox.h"
 #include "store.h"
@@ -18,6 +19,55 @@
 	"sending, sent, delivered, read, failed, unknown, cancelled, " \
 	"interactions, m2_total"
 
+/*
+ * Which status allows which action: a draft is edited and sent; a running
+ * (or paused) one is stopped; a stopped one is resumed; one that ran
+ * (running, paused, stopped, completed) is retried and relaunched; any
+ * but a running one is deleted.
+ */
+static const struct {
+	const char	*status;
+	const char	*refusal[CA_NACTIONS];
+} camp_rules[] = {
+	{ "draft", { NULL, NULL, "it was never sent",
+	    "it was never sent; use send", "it was never sent",
+	    "it was never sent; use send", NULL } },
+	{ "running", { "only a draft can be edited",
+	    "only a draft can be sent", NULL, "it is not stopped", NULL, NULL,
+	    "stop it before deleting it" } },
+	{ "paused", { "only a draft can be edited",
+	    "only a draft can be sent", NULL, "it is not stopped", NULL, NULL,
+	    NULL } },
+	{ "stopped", { "only a draft can be edited",
+	    "only a draft can be sent (see resume, retry and relaunch)",
+	    "it is already stopped", NULL, NULL, NULL, NULL } },
+	{ "completed", { "only a draft can be edited",
+	    "only a draft can be sent (see retry and relaunch)",
+	    "it is not running", "it is not stopped", NULL, NULL, NULL } },
+};
+
+const char *
+campaign_refusal(const char *status, enum campaign_action a)
+{
+	size_t	 i;
+
+	if (status == NULL || (int)a < 0 || a >= CA_NACTIONS)
+		return "unknown action";
+	for (i = 0; i < sizeof camp_rules / sizeof camp_rules[0]; i++)
+		if (strcmp(camp_rules[i].status, status) == 0)
+			return camp_rules[i].refusal[a];
+	return "its status is unknown";
+}
+
+const char *
+campaign_action_name(enum campaign_action a)
+{
+	static const char *const names[CA_NACTIONS] = { "edit", "send",
+	    "stop", "resume", "retry", "relaunch", "delete" };
+
+	return (int)a >= 0 && a < CA_NACTIONS ? names[a] : "?";
+}
+
 static json_t *
 int_or_null(sqlite3_stmt *st, int col)
 {
@@ -26,18 +76,68 @@ int_or_null(sqlite3_stmt *st, int col)
 	return json_integer(sqlite3_column_int64(st, col));
 }
 
+/*
+ * The campaign counters count every message by state; Message 2 is
+ * counted apart (DESIGN §6): its states come from the messages_m2 index
+ * and are taken out of the counters, so what a campaign shows for its
+ * audience never grows or shrinks with the replies it gets.
+ */
+static const char *const camp_states[] = { "pending", "sending", "sent",
+    "delivered", "read", "failed", "unknown", "cancelled" };
+#define CAMP_NSTATES	(sizeof camp_states / sizeof camp_states[0])
+
+/* Message 2 of campaign ID by state into M2 (zeros when there is none). */
+static void
+campaign_m2_states(struct daemon *d, int64_t id, json_int_t *m2)
+{
+	sqlite3_stmt	*st;
+	const char	*s;
+	size_t		 i;
+
+	memset(m2, 0, CAMP_NSTATES * sizeof *m2);
+	st = store_stmt(d->store, "SELECT state, count(*) FROM messages "
+	    "INDEXED BY messages_m2 WHERE campaign_id = ? AND "
+	    "message_type = 2 GROUP BY state");
+	sqlite3_bind_int64(st, 1, id);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		s = (const char *)sqlite3_column_text(st, 0);
+		for (i = 0; i < CAMP_NSTATES; i++)
+			if (strcmp(s, camp_states[i]) == 0)
+				m2[i] = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+}
+
+/* Why the cancelled Message 1s of campaign ID were cancelled, counted. */
+static json_t *
+campaign_cancel_reasons(struct daemon *d, int64_t id)
+{
+	sqlite3_stmt	*st;
+	json_t		*o;
+
+	o = json_pack("{s:i,s:i,s:i}", "stop", 0, "optout", 0, "erased", 0);
+	st = store_stmt(d->store, "SELECT coalesce(cancel_reason, 'stop'), "
+	    "count(*) FROM messages WHERE campaign_id = ? AND "
+	    "state = 'cancelled' AND message_type = 1 GROUP BY 1");
+	sqlite3_bind_int64(st, 1, id);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		json_object_set_new(o, (const char *)sqlite3_column_text(st,
+		    0), json_integer(sqlite3_column_int64(st, 1)));
+	sqlite3_reset(st);
+	return o;
+}
+
 json_t *
 campaign_get(struct daemon *d, int64_t id)
 {
 	sqlite3_stmt	*st;
-	json_t		*c = NULL, *cats;
-	static const char *const cnt[] = { "total", "pending", "sending",
-	    "sent", "delivered", "read", "failed", "unknown", "cancelled",
-	    "interactions", "m2_total" };
+	json_t		*c = NULL, *cats, *m2o;
+	json_int_t	 all[CAMP_NSTATES], m2[CAMP_NSTATES], total = 0;
+	json_int_t	 m2_total = 0, inter = 0, suppressed = 0, out;
 	size_t		 i;
 
-	st = store_stmt(d->store, "SELECT " CAMP_COLS " FROM campaigns "
-	    "WHERE id = ?");
+	st = store_stmt(d->store, "SELECT " CAMP_COLS ", suppressed FROM "
+	    "campaigns WHERE id = ?");
 	sqlite3_bind_int64(st, 1, id);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		c = json_pack("{s:I,s:s,s:s,s:s?,s:s,s:I,s:I,s:I,s:o,s:o}",
@@ -51,13 +151,49 @@ campaign_get(struct daemon *d, int64_t id)
 		    "updated_at", (json_int_t)sqlite3_column_int64(st, 7),
 		    "started_at", int_or_null(st, 8),
 		    "finished_at", int_or_null(st, 9));
-		for (i = 0; i < sizeof cnt / sizeof cnt[0]; i++)
-			json_object_set_new(c, cnt[i], json_integer(
-			    sqlite3_column_int64(st, 10 + (int)i)));
+		total = sqlite3_column_int64(st, 10);
+		for (i = 0; i < CAMP_NSTATES; i++)
+			all[i] = sqlite3_column_int64(st, 11 + (int)i);
+		inter = sqlite3_column_int64(st, 19);
+		m2_total = sqlite3_column_int64(st, 20);
+		suppressed = sqlite3_column_int64(st, 21);
 	}
 	sqlite3_reset(st);
 	if (c == NULL)
 		return NULL;
+	/*
+	 * The state counters shown are Message 1's (total is Message 1's
+	 * count); Message 2 has its own object.
+	 */
+	if (m2_total > 0)
+		campaign_m2_states(d, id, m2);
+	else
+		memset(m2, 0, sizeof m2);
+	m2o = json_object();
+	json_object_set_new(m2o, "total", json_integer(m2_total));
+	for (i = 0; i < CAMP_NSTATES; i++) {
+		json_object_set_new(c, camp_states[i], json_integer(all[i] -
+		    m2[i]));
+		json_object_set_new(m2o, camp_states[i], json_integer(m2[i]));
+	}
+	json_object_set_new(m2o, "sent_so_far", json_integer(m2[2] + m2[3] +
+	    m2[4]));
+	json_object_set_new(c, "total", json_integer(total));
+	json_object_set_new(c, "interactions", json_integer(inter));
+	json_object_set_new(c, "m2_total", json_integer(m2_total));
+	json_object_set_new(c, "message_2_progress", m2o);
+	json_object_set_new(c, "suppressed", json_integer(suppressed));
+	/*
+	 * Sent so far: every Message 1 that left (sent, delivered, read).
+	 * Within a round it only grows; unknown ones are said apart.
+	 */
+	out = (all[2] - m2[2]) + (all[3] - m2[3]) + (all[4] - m2[4]);
+	json_object_set_new(c, "sent_so_far", json_integer(out));
+	json_object_set_new(c, "progress_percent", json_integer(total > 0 ?
+	    out * 100 / total : 0));
+	json_object_set_new(c, "cancelled_by", all[7] - m2[7] > 0 ?
+	    campaign_cancel_reasons(d, id) : json_pack("{s:i,s:i,s:i}",
+	    "stop", 0, "optout", 0, "erased", 0));
 	cats = json_array();
 	st = store_stmt(d->store, "SELECT g.id, g.name FROM "
 	    "campaign_categories cc JOIN categories g ON g.id = cc.category_id "
@@ -79,17 +215,35 @@ campaign_get(struct daemon *d, int64_t id)
 	return c;
 }
 
+/*
+ * A running campaign is done when no Message 1 is pending or being sent:
+ * Message 2 does not hold it open (the pacer sends Message 2 of completed
+ * campaigns too). It is stopped again, not completed, when stop-cancelled
+ * messages remain: a retry on a stopped campaign runs only while its
+ * retried messages settle (DESIGN §6).
+ */
 void
 campaign_finish_done(struct daemon *d, int64_t id)
 {
 	sqlite3_stmt	*st;
 
-	st = store_stmt(d->store, "UPDATE campaigns SET status = 'completed', "
-	    "finished_at = ?2, updated_at = ?2 WHERE id = ?1 AND "
-	    "status = 'running' AND pending = 0 AND sending = 0");
+	st = store_stmt(d->store, "UPDATE campaigns SET status = CASE WHEN "
+	    "EXISTS (SELECT 1 FROM messages WHERE campaign_id = ?1 AND "
+	    "state = 'cancelled' AND cancel_reason = 'stop') THEN 'stopped' "
+	    "ELSE 'completed' END, finished_at = CASE WHEN EXISTS (SELECT 1 "
+	    "FROM messages WHERE campaign_id = ?1 AND state = 'cancelled' AND "
+	    "cancel_reason = 'stop') THEN finished_at ELSE ?2 END, "
+	    "updated_at = ?2 WHERE id = ?1 AND status = 'running' AND "
+	    "pending = (SELECT count(*) FROM messages INDEXED BY messages_m2 "
+	    "WHERE campaign_id = ?1 AND message_type = 2 AND "
+	    "state = 'pending') AND sending = (SELECT count(*) FROM messages "
+	    "INDEXED BY messages_m2 WHERE campaign_id = ?1 AND "
+	    "message_type = 2 AND state = 'sending')");
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, store_now());
-	sqlite3_step(st);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		log_warnx("campaign %lld: completion: %s", (long long)id,
+		    store_errmsg(d->store));
 	sqlite3_reset(st);
 	notify_campaign(d, id);
 }

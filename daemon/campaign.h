@@ -7,6 +7,21 @@
 
 struct daemon;
 
+/* What an operator may ask of a campaign (DESIGN §6). */
+enum campaign_action {
+	CA_EDIT, CA_SEND, CA_STOP, CA_RESUME, CA_RETRY, CA_RELAUNCH,
+	CA_DELETE, CA_NACTIONS
+};
+
+/*
+ * The lifecycle's refusals in one table: NULL when a campaign of STATUS
+ * allows ACTION, else why not (the conflict message's end: "campaign 3
+ * is stopped; <why>"). Whether there is anything to move (a retry with
+ * no failure, a resume with nothing stopped) is the outbox's answer.
+ */
+const char	*campaign_refusal(const char *, enum campaign_action);
+const char	*campaign_action_name(enum campaign_action);
+
 /* A campaign as JSON, NULL if there is none with that id. */
 json_t	*campaign_get(struct daemon *, int64_t);
 /* Mark running campaigns with nothing pending or sending as completed. */

@@ -113,7 +113,10 @@ login_failed(struct ctl_req *r, const char *lkey, const char *ukey,
 	event_base_once(r->d->base, -1, EV_TIMEOUT, login_fail_cb, dl, &tv);
 }
 
-/* auth.login: a password, or a token kept by the client from before. */
+/*
+ * auth.login: a password, or a token kept by the client from before. A
+ * failure may be answered after a delay (login_failed): CMD_PARKED.
+ */
 static int
 cmd_auth_login(struct ctl_req *r)
 {
@@ -146,7 +149,7 @@ cmd_auth_login(struct ctl_req *r)
 			sqlite3_reset(st);
 			login_failed(r, lkey, ukey, "the token is unknown or "
 			    "expired; log in again");
-			return CMD_DONE;
+			return CMD_PARKED;
 		}
 		sid = sqlite3_column_int64(st, 0);
 		uid = sqlite3_column_int64(st, 1);
@@ -183,7 +186,7 @@ cmd_auth_login(struct ctl_req *r)
 		hash = auth_hash_password(password);
 		free(hash);
 		login_failed(r, lkey, ukey, "wrong login or password");
-		return CMD_DONE;
+		return CMD_PARKED;
 	}
 	uid = sqlite3_column_int64(st, 0);
 	role = auth_role((const char *)sqlite3_column_text(st, 1));
@@ -194,7 +197,7 @@ cmd_auth_login(struct ctl_req *r)
 	free(hash);
 	if (!ok) {
 		login_failed(r, lkey, ukey, "wrong login or password");
-		return CMD_DONE;
+		return CMD_PARKED;
 	}
 	auth_fail_clear(lkey);
 	auth_fail_clear(ukey);
@@ -269,7 +272,7 @@ cmd_auth_refresh(struct ctl_req *r)
 		sqlite3_reset(st);
 		login_failed(r, "refresh", ukey, "the refresh token is unknown "
 		    "or expired; log in again");
-		return CMD_DONE;
+		return CMD_PARKED;
 	}
 	sid = sqlite3_column_int64(st, 0);
 	uid = sqlite3_column_int64(st, 1);

@@ -8,6 +8,8 @@
 
 #include "campaign.h"
 #include "cmds.h"
+#include "clock.h"
+#include "config.h"
 #include "ctl.h"
 #include "daemon.h"
 #include "log.h"
@@ -156,6 +158,23 @@ status_of(json_t *c)
 	return json_string_value(json_object_get(c, "status"));
 }
 
+/*
+ * Answer conflict when campaign C (ID) does not allow ACTION in its
+ * status (campaign_refusal's table); C is released then. 1 if refused.
+ */
+static int
+refused(struct ctl_req *r, json_t *c, int64_t id, enum campaign_action a)
+{
+	const char	*why = campaign_refusal(status_of(c), a);
+
+	if (why == NULL)
+		return 0;
+	ctl_error(r, "conflict", "campaign %lld is %s; %s", (long long)id,
+	    status_of(c), why);
+	json_decref(c);
+	return 1;
+}
+
 static int
 cmd_campaigns_get(struct ctl_req *r)
 {
@@ -238,12 +257,8 @@ cmd_campaigns_update(struct ctl_req *r)
 	ctl_target(r, "%lld", (long long)id);
 	if ((c = get_or_404(r, id)) == NULL)
 		return CMD_DONE;
-	if (strcmp(status_of(c), "draft") != 0) {
-		json_decref(c);
-		ctl_error(r, "conflict", "only a draft can be edited; this "
-		    "campaign is %s", status_of(c));
+	if (refused(r, c, id, CA_EDIT))
 		return CMD_DONE;
-	}
 	json_decref(c);
 	if ((name != NULL && *name == '\0') || (m1 != NULL && *m1 == '\0')) {
 		ctl_error(r, "bad_request", "name and message_1 cannot be "
@@ -293,11 +308,8 @@ cmd_campaigns_delete(struct ctl_req *r)
 	ctl_target(r, "%lld", (long long)id);
 	if ((c = get_or_404(r, id)) == NULL)
 		return CMD_DONE;
-	if (strcmp(status_of(c), "running") == 0) {
-		json_decref(c);
-		ctl_error(r, "conflict", "stop the campaign before deleting it");
+	if (refused(r, c, id, CA_DELETE))
 		return CMD_DONE;
-	}
 	ctl_target(r, "%lld %s", (long long)id,
 	    json_string_value(json_object_get(c, "name")));
 	st = store_stmt(r->d->store, "DELETE FROM campaigns WHERE id = ? AND "
@@ -316,35 +328,55 @@ cmd_campaigns_delete(struct ctl_req *r)
 	return CMD_DONE;
 }
 
+/* The claim time from which suppress_days leaves a contact out (0: off). */
+static int64_t
+suppress_since(struct daemon *d)
+{
+	if (d->conf->suppress_days <= 0)
+		return 0;
+	return (int64_t)clock_now() - (int64_t)d->conf->suppress_days * 86400;
+}
+
 /*
  * Launch: one INSERT ... SELECT makes a pending Message 1 for each distinct
- * contact of the campaign's categories who has not opted out, personalised
- * here; the counters and the status change in the same transaction.
+ * contact of the campaign's categories who has not opted out nor, with
+ * suppress_days, been sent a Message 1 by another campaign in that many
+ * days; personalised here; the counters and the status change in the same
+ * transaction. With dry_run, only say who would get it and who not.
  */
 static int
 cmd_campaigns_send(struct ctl_req *r)
 {
 	sqlite3_stmt	*st;
 	int64_t		 id = ctl_arg_int(r, "id", 0), now = store_now(), n;
+	int64_t		 since = suppress_since(r->d), left = 0;
 	json_t		*c;
 	int		 rc;
 
 	ctl_target(r, "%lld", (long long)id);
 	if ((c = get_or_404(r, id)) == NULL)
 		return CMD_DONE;
-	if (strcmp(status_of(c), "draft") != 0) {
-		ctl_error(r, "conflict", "campaign %lld is %s; only a draft can "
-		    "be sent (see retry and relaunch)", (long long)id,
-		    status_of(c));
-		json_decref(c);
+	if (refused(r, c, id, CA_SEND))
+		return CMD_DONE;
+	json_decref(c);
+	if (ctl_arg_bool(r, "dry_run", 0)) {
+		/* The audit row says nothing was launched. */
+		ctl_target(r, "%lld dry run", (long long)id);
+		if (outbox_audience(r->d, id, since, &n, &left) == -1) {
+			ctl_error(r, "internal", "%s",
+			    store_errmsg(r->d->store));
+			return CMD_DONE;
+		}
+		ctl_reply(r, json_pack("{s:I,s:I,s:I,s:i}", "id", (json_int_t)id,
+		    "recipients", (json_int_t)n, "suppressed", (json_int_t)left,
+		    "suppress_days", r->d->conf->suppress_days));
 		return CMD_DONE;
 	}
-	json_decref(c);
 	if (store_begin(r->d->store) == -1) {
 		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
 		return CMD_DONE;
 	}
-	if (outbox_launch(r->d, id, &n) == -1) {
+	if (outbox_launch_since(r->d, id, since, &n, &left) == -1) {
 		store_rollback(r->d->store);
 		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
 		return CMD_DONE;
@@ -366,17 +398,21 @@ cmd_campaigns_send(struct ctl_req *r)
 		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
 		return CMD_DONE;
 	}
-	log_info("campaign %lld launched: %lld recipients", (long long)id,
-	    (long long)n);
+	log_info("campaign %lld launched: %lld recipients, %lld left out "
+	    "(suppress_days %d)", (long long)id, (long long)n, (long long)left,
+	    r->d->conf->suppress_days);
 	pacer_kick(r->d);
-	ctl_reply(r, campaign_get(r->d, id));
+	c = campaign_get(r->d, id);
+	json_object_set_new(c, "recipients", json_integer(n));
+	ctl_reply(r, c);
 	return CMD_DONE;
 }
 
 /*
  * Run the outbox transition FN over campaign ID in one transaction, with
  * the campaign's status set to NEWSTATUS (NULL: unchanged) when it moved
- * something, or ALWAYS. The number moved, or -1.
+ * something, or ALWAYS. The number moved, or -1. When nothing moved and
+ * not ALWAYS, nothing is written (the caller answers conflict).
  */
 static int
 bulk_change(struct ctl_req *r, int64_t id, int (*fn)(struct daemon *,
@@ -389,6 +425,11 @@ bulk_change(struct ctl_req *r, int64_t id, int (*fn)(struct daemon *,
 		return -1;
 	if ((n = fn(r->d, id, arg)) == -1)
 		goto fail;
+	if (n == 0 && !always) {
+		/* Nothing to move: the campaign stays exactly as it was. */
+		store_rollback(r->d->store);
+		return 0;
+	}
 	if (newstatus != NULL && (n > 0 || always)) {
 		st = store_stmt(r->d->store, "UPDATE campaigns SET status = ?2, "
 		    "updated_at = ?3, finished_at = CASE WHEN ?2 = 'running' "
@@ -427,13 +468,8 @@ cmd_campaigns_stop(struct ctl_req *r)
 	ctl_target(r, "%lld", (long long)id);
 	if ((c = get_or_404(r, id)) == NULL)
 		return CMD_DONE;
-	if (strcmp(status_of(c), "running") != 0 &&
-	    strcmp(status_of(c), "paused") != 0) {
-		ctl_error(r, "conflict", "campaign %lld is %s, not running",
-		    (long long)id, status_of(c));
-		json_decref(c);
+	if (refused(r, c, id, CA_STOP))
 		return CMD_DONE;
-	}
 	json_decref(c);
 	if ((n = bulk_change(r, id, stop_fn, 0, "stopped", 1)) == -1) {
 		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
@@ -457,12 +493,8 @@ cmd_campaigns_retry(struct ctl_req *r)
 	    "");
 	if ((c = get_or_404(r, id)) == NULL)
 		return CMD_DONE;
-	if (strcmp(status_of(c), "draft") == 0) {
-		json_decref(c);
-		ctl_error(r, "conflict", "campaign %lld was never sent",
-		    (long long)id);
+	if (refused(r, c, id, CA_RETRY))
 		return CMD_DONE;
-	}
 	json_decref(c);
 	if ((n = bulk_change(r, id, outbox_retry, unknown, "running", 0)) == -1) {
 		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
@@ -477,6 +509,49 @@ cmd_campaigns_retry(struct ctl_req *r)
 	if (unknown)
 		log_warnx("campaign %lld: retry includes unknown messages; "
 		    "their recipients may get them twice", (long long)id);
+	pacer_kick(r->d);
+	c = campaign_get(r->d, id);
+	json_object_set_new(c, "changed", json_integer(n));
+	ctl_reply(r, c);
+	return CMD_DONE;
+}
+
+static int
+resume_fn(struct daemon *d, int64_t id, int arg)
+{
+	return outbox_resume(d, id);
+}
+
+/*
+ * Resume: a stopped campaign goes on with the messages its stop cancelled
+ * (not those of contacts who opted out since); nothing already sent is
+ * queued again.
+ */
+static int
+cmd_campaigns_resume(struct ctl_req *r)
+{
+	int64_t	 id = ctl_arg_int(r, "id", 0);
+	json_t	*c;
+	int	 n;
+
+	ctl_target(r, "%lld", (long long)id);
+	if ((c = get_or_404(r, id)) == NULL)
+		return CMD_DONE;
+	if (refused(r, c, id, CA_RESUME))
+		return CMD_DONE;
+	json_decref(c);
+	if ((n = bulk_change(r, id, resume_fn, 0, "running", 0)) == -1) {
+		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
+		return CMD_DONE;
+	}
+	if (n == 0) {
+		ctl_error(r, "conflict", "campaign %lld has no message left to "
+		    "send (its stopped ones went to contacts who opted out); "
+		    "see retry and relaunch", (long long)id);
+		return CMD_DONE;
+	}
+	log_info("campaign %lld resumed: %d message(s) queued again",
+	    (long long)id, n);
 	pacer_kick(r->d);
 	c = campaign_get(r->d, id);
 	json_object_set_new(c, "changed", json_integer(n));
@@ -511,12 +586,8 @@ cmd_campaigns_relaunch(struct ctl_req *r)
 	}
 	if ((c = get_or_404(r, id)) == NULL)
 		return CMD_DONE;
-	if (strcmp(status_of(c), "draft") == 0) {
-		json_decref(c);
-		ctl_error(r, "conflict", "campaign %lld was never sent; use "
-		    "campaigns.send", (long long)id);
+	if (refused(r, c, id, CA_RELAUNCH))
 		return CMD_DONE;
-	}
 	json_decref(c);
 	if ((n = bulk_change(r, id, relaunch_fn, 0, "running", 1)) == -1) {
 		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
@@ -624,6 +695,11 @@ fail:
 	return CMD_DONE;
 }
 
+/*
+ * Rates over the Message 1s that left. Progress is what was sent so far
+ * over the audience: it never moves back within a round, whatever is
+ * stopped, retried or queued as Message 2 (counted apart).
+ */
 static int
 cmd_campaigns_stats(struct ctl_req *r)
 {
@@ -637,7 +713,7 @@ cmd_campaigns_stats(struct ctl_req *r)
 	total = json_integer_value(json_object_get(c, "total"));
 	rd = json_integer_value(json_object_get(c, "read"));
 	dl = json_integer_value(json_object_get(c, "delivered")) + rd;
-	out = json_integer_value(json_object_get(c, "sent")) + dl;
+	out = json_integer_value(json_object_get(c, "sent_so_far"));
 	failed = json_integer_value(json_object_get(c, "failed"));
 	inter = json_integer_value(json_object_get(c, "interactions"));
 	json_object_set_new(c, "sent_total", json_integer(out));
@@ -650,9 +726,7 @@ cmd_campaigns_stats(struct ctl_req *r)
 	json_object_set_new(c, "error_rate", json_real(out + failed ?
 	    (double)failed / (double)(out + failed) : 0));
 	json_object_set_new(c, "progress", json_real(total ?
-	    (double)(total - json_integer_value(json_object_get(c, "pending")) -
-	    json_integer_value(json_object_get(c, "sending"))) /
-	    (double)total : 0));
+	    (double)out / (double)total : 0));
 	ctl_reply(r, c);
 	return CMD_DONE;
 }
@@ -839,8 +913,11 @@ const struct ctl_cmd campaigns_cmds[] = {
 	    cmd_campaigns_update },
 	{ "campaigns.delete", ROLE_ADMIN, CMD_AUDIT, "id:i!",
 	    cmd_campaigns_delete },
-	{ "campaigns.send", ROLE_ADMIN, CMD_AUDIT, "id:i!", cmd_campaigns_send },
+	{ "campaigns.send", ROLE_ADMIN, CMD_AUDIT, "id:i! dry_run:b",
+	    cmd_campaigns_send },
 	{ "campaigns.stop", ROLE_ADMIN, CMD_AUDIT, "id:i!", cmd_campaigns_stop },
+	{ "campaigns.resume", ROLE_ADMIN, CMD_AUDIT, "id:i!",
+	    cmd_campaigns_resume },
 	{ "campaigns.retry", ROLE_ADMIN, CMD_AUDIT, "id:i! include_unknown:b",
 	    cmd_campaigns_retry },
 	{ "campaigns.relaunch", ROLE_ADMIN, CMD_AUDIT, "id:i! confirm:b",

@@ -84,6 +84,79 @@ static const struct ctl_cmd *const ctl_tables[] = {
 
 static void	ctl_client_free(struct ctl_client *);
 static void	ctl_flush(struct ctl_client *);
+static const struct ctl_cmd	*ctl_find(const char *);
+
+/* The request a handler is running on, until it is answered (freed). */
+static struct ctl_req	*ctl_running;
+
+int
+ctl_spec_check(const char *spec, char *why, size_t whylen)
+{
+	const char	*p = spec, *q;
+	size_t		 n, len;
+
+	for (p = spec; *p != '\0'; p += len + (p[len] == ' ')) {
+		len = strcspn(p, " ");
+		n = strcspn(p, ":");
+		if (len == 0) {
+			snprintf(why, whylen, "an empty word in \"%s\"", spec);
+			return -1;
+		}
+		if (n == 0 || n >= 64 || n >= len ||
+		    strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789_") != n) {
+			snprintf(why, whylen, "\"%.*s\" is not name:type",
+			    (int)len, p);
+			return -1;
+		}
+		if (len < n + 2 || strchr("isbaon*", p[n + 1]) == NULL ||
+		    len > n + 3 || (len == n + 3 && p[n + 2] != '!')) {
+			snprintf(why, whylen, "\"%.*s\": the type is one of "
+			    "i s b a o n * and may end in !", (int)len, p);
+			return -1;
+		}
+		/* A name given twice would be checked only once. */
+		for (q = spec; q < p; q += strcspn(q, " ") + 1)
+			if (strcspn(q, ":") == n && strncmp(q, p, n) == 0) {
+				snprintf(why, whylen, "\"%.*s\" twice", (int)n,
+				    p);
+				return -1;
+			}
+	}
+	return 0;
+}
+
+/*
+ * Every command's argument spec and name, checked once at start: a bad
+ * one stops the daemon there with its name, not a client's request later.
+ */
+static int
+ctl_check_tables(char *err, size_t errlen)
+{
+	const struct ctl_cmd	*t;
+	char			 why[200];
+	size_t			 i;
+
+	for (i = 0; i < sizeof ctl_tables / sizeof ctl_tables[0]; i++)
+		for (t = ctl_tables[i]; t->name != NULL; t++) {
+			if (t->fn == NULL) {
+				snprintf(err, errlen, "command %s has no "
+				    "handler", t->name);
+				return -1;
+			}
+			if (ctl_find(t->name) != t) {
+				snprintf(err, errlen, "command %s is defined "
+				    "twice", t->name);
+				return -1;
+			}
+			if (t->args != NULL && ctl_spec_check(t->args, why,
+			    sizeof why) == -1) {
+				snprintf(err, errlen, "command %s: bad argument "
+				    "spec: %s", t->name, why);
+				return -1;
+			}
+		}
+	return 0;
+}
 
 static const struct ctl_cmd *
 ctl_find(const char *name)
@@ -122,6 +195,8 @@ ctl_send_error(struct ctl_client *c, json_t *id, const char *code,
 static void
 ctl_req_free(struct ctl_req *r)
 {
+	if (r == ctl_running)
+		ctl_running = NULL;
 	if (r->c != NULL)
 		TAILQ_REMOVE(&r->c->reqs, r, entry);
 	if (r->fd != -1)
@@ -304,6 +379,7 @@ ctl_check_args(const struct ctl_cmd *cmd, json_t *args, char *why,
 	}
 	for (p = cmd->args; p != NULL && *p != '\0';) {
 		n = strcspn(p, ":");
+		/* Specs were checked at start (ctl_check_tables). */
 		if (n >= sizeof name || p[n] != ':')
 			fatalx("ctl: bad argument spec for %s", cmd->name);
 		memcpy(name, p, n);
@@ -365,6 +441,7 @@ ctl_dispatch(struct ctl_client *c, json_t *msg)
 	const struct ctl_cmd	*cmd;
 	json_t			*id, *name, *args;
 	char			 why[256];
+	int			 rc;
 
 	id = json_object_get(msg, "id");
 	name = json_object_get(msg, "cmd");
@@ -426,7 +503,22 @@ ctl_dispatch(struct ctl_client *c, json_t *msg)
 		close(c->passed_fd);
 		c->passed_fd = -1;
 	}
-	cmd->fn(r);
+	/*
+	 * The handler's contract: CMD_DONE when it answered, CMD_PARKED
+	 * when the answer comes later (the request stays on the client's
+	 * list, answered at completion or at shutdown). A handler that says
+	 * done without answering would leave its client waiting: answer for
+	 * it, and say so in the log.
+	 */
+	ctl_running = r;
+	rc = cmd->fn(r);
+	if (ctl_running == r && rc != CMD_PARKED) {
+		ctl_running = NULL;
+		log_warnx("ctl: %s returned %s without an answer", cmd->name,
+		    rc == CMD_DONE ? "done" : "an unknown value");
+		ctl_error(r, "internal", "%s gave no answer", cmd->name);
+	}
+	ctl_running = NULL;
 }
 
 static void
@@ -724,6 +816,8 @@ ctl_init(struct daemon *d, char *err, size_t errlen)
 	struct ctl	*ctl;
 	int		 fd;
 
+	if (ctl_check_tables(err, errlen) == -1)
+		return -1;
 	if ((fd = ctl_bind(d, d->conf->socket, err, errlen)) == -1)
 		return -1;
 	ctl = xcalloc(1, sizeof *ctl);
@@ -743,10 +837,26 @@ ctl_shutdown(struct daemon *d)
 {
 	struct ctl		*ctl = d->ctl;
 	struct ctl_client	*c;
+	struct ctl_req		*r;
 
 	if (ctl == NULL)
 		return;
 	while ((c = TAILQ_FIRST(&ctl->clients)) != NULL) {
+		/*
+		 * A parked request (a verification, a replay, a job) is
+		 * answered, never left hanging: its work stops with the
+		 * daemon. The request itself stays its owner's.
+		 */
+		TAILQ_FOREACH(r, &c->reqs, entry) {
+			log_info("ctl: %s not finished at shutdown; its client "
+			    "is told", r->cmd != NULL ? r->cmd->name : "?");
+			ctl_send_error(c, r->id, "unavailable", r->cmd != NULL ?
+			    (r->cmd->flags & CMD_AUDIT ? "wacampd is stopping; "
+			    "the command was interrupted, check what it did "
+			    "before running it again" : "wacampd is stopping; "
+			    "the command was interrupted") :
+			    "wacampd is stopping");
+		}
 		evbuffer_write(c->out, c->fd);
 		ctl_client_free(c);
 	}

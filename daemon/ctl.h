@@ -21,6 +21,11 @@ enum role {
 #define CMD_AUDIT	0x01	/* mutating: every call goes to audit_log */
 #define CMD_FD		0x02	/* takes a passed descriptor */
 
+/*
+ * What a handler returns: CMD_DONE once it answered (ctl_reply or
+ * ctl_error), CMD_PARKED when the answer comes later. The dispatcher
+ * answers "internal" for a handler that says done without answering.
+ */
 enum { CMD_DONE = 0, CMD_PARKED = 1 };
 
 struct ctl_req {
@@ -51,6 +56,8 @@ struct ctl_cmd {
 	int		(*fn)(struct ctl_req *);
 };
 
+/* 0 if SPEC is a well-formed argument spec, else -1 and WHY. */
+int	 ctl_spec_check(const char *, char *, size_t);
 int	 ctl_init(struct daemon *, char *, size_t);
 void	 ctl_shutdown(struct daemon *);
 int	 ctl_nclients(struct daemon *);

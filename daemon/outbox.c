@@ -320,31 +320,82 @@ usage_later(struct daemon *d, struct ob_batch *b, int failed, int delivered,
 	return 0;
 }
 
+/*
+ * The audience of a launch: each distinct contact of the campaign's
+ * categories who has not opted out. RECENT holds for one who got a
+ * Message 1 of another campaign (one that may have reached them) claimed
+ * at or after ?3: suppress_days leaves them out (DESIGN §6).
+ */
+#define AUDIENCE "c.opted_out = 0 AND c.id IN (SELECT cc.contact_id FROM " \
+	"category_contacts cc JOIN campaign_categories kc ON " \
+	"kc.category_id = cc.category_id WHERE kc.campaign_id = ?1)"
+#define RECENT "EXISTS (SELECT 1 FROM messages p WHERE p.contact_id = " \
+	"c.id AND p.campaign_id != ?1 AND p.message_type = 1 AND p.state " \
+	"IN ('sending', 'sent', 'delivered', 'read', 'unknown') AND " \
+	"coalesce(p.claimed_at, p.sent_at, p.updated_at) >= ?3)"
+
+int
+outbox_audience(struct daemon *d, int64_t campaign, int64_t since,
+    int64_t *audience, int64_t *suppressed)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	*audience = *suppressed = 0;
+	st = store_stmt(d->store, "SELECT count(*), coalesce(sum(CASE WHEN "
+	    "?3 > 0 AND " RECENT " THEN 1 ELSE 0 END), 0) FROM contacts c "
+	    "WHERE " AUDIENCE);
+	sqlite3_bind_int64(st, 1, campaign);
+	sqlite3_bind_int64(st, 3, since);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*suppressed = sqlite3_column_int64(st, 1);
+		*audience = sqlite3_column_int64(st, 0) - *suppressed;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW) {
+		log_warnx("outbox: audience: %s", store_errmsg(d->store));
+		return -1;
+	}
+	return 0;
+}
+
 int
 outbox_launch(struct daemon *d, int64_t campaign, int64_t *n)
 {
+	int64_t	 suppressed;
+
+	return outbox_launch_since(d, campaign, 0, n, &suppressed);
+}
+
+int
+outbox_launch_since(struct daemon *d, int64_t campaign, int64_t since,
+    int64_t *n, int64_t *suppressed)
+{
 	sqlite3_stmt	*st;
+	int64_t		 audience;
 
 	*n = 0;
+	if (outbox_audience(d, campaign, since, &audience, suppressed) == -1)
+		return -1;
 	st = store_stmt(d->store, "INSERT OR IGNORE INTO messages "
 	    "(campaign_id, contact_id, message_type, round, phone, body, "
 	    "state, created_at, updated_at) "
 	    "SELECT ?1, c.id, 1, 1, c.full_number, "
 	    PERSONALISE("k.message_1") ", 'pending', ?2, ?2 "
-	    "FROM campaigns k, contacts c WHERE k.id = ?1 AND "
-	    "c.opted_out = 0 AND c.id IN (SELECT cc.contact_id FROM "
-	    "category_contacts cc JOIN campaign_categories kc ON "
-	    "kc.category_id = cc.category_id WHERE kc.campaign_id = ?1) "
-	    "ORDER BY c.id");
+	    "FROM campaigns k, contacts c WHERE k.id = ?1 AND " AUDIENCE
+	    " AND NOT (?3 > 0 AND " RECENT ") ORDER BY c.id");
 	sqlite3_bind_int64(st, 1, campaign);
 	sqlite3_bind_int64(st, 2, store_now());
+	sqlite3_bind_int64(st, 3, since);
 	if (step(d, st, "launch") == -1)
 		return -1;
 	*n = changes(d);
 	st = store_stmt(d->store, "UPDATE campaigns SET round = 1, "
-	    "total = total + ?2, pending = pending + ?2 WHERE id = ?1");
+	    "total = total + ?2, pending = pending + ?2, suppressed = ?3 "
+	    "WHERE id = ?1");
 	sqlite3_bind_int64(st, 1, campaign);
 	sqlite3_bind_int64(st, 2, *n);
+	sqlite3_bind_int64(st, 3, *suppressed);
 	if (step(d, st, "launch counters") == -1)
 		return -1;
 	return (int)(*n > 0);
@@ -718,10 +769,14 @@ outbox_retry(struct daemon *d, int64_t campaign, int include_unknown)
 	int		 rc, total = 0;
 	struct ob_row	 m;
 
-	/* Failed ones in one statement; they hold no reservation. */
+	/*
+	 * Failed ones in one statement; they hold no reservation. Who
+	 * opted out since is never sent to again.
+	 */
 	if ((total = bulk_move(d, campaign, "UPDATE messages SET state = "
 	    "'pending', attempts = 0, next_at = 0, error = NULL, updated_at = "
-	    "?2 WHERE campaign_id = ?1 AND state = 'failed'", "retry",
+	    "?2 WHERE campaign_id = ?1 AND state = 'failed' AND contact_id NOT "
+	    "IN (SELECT id FROM contacts WHERE opted_out = 1)", "retry",
 	    OB_FAILED, OB_PENDING)) == -1)
 		return -1;
 	if (!include_unknown)
@@ -730,7 +785,9 @@ outbox_retry(struct daemon *d, int64_t campaign, int include_unknown)
 	for (;;) {
 		n = 0;
 		st = store_stmt(d->store, "SELECT id FROM messages WHERE "
-		    "campaign_id = ? AND state = 'unknown' LIMIT 256");
+		    "campaign_id = ? AND state = 'unknown' AND contact_id NOT "
+		    "IN (SELECT id FROM contacts WHERE opted_out = 1) "
+		    "LIMIT 256");
 		sqlite3_bind_int64(st, 1, campaign);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < 256)
 			ids[n++] = sqlite3_column_int64(st, 0);
@@ -759,6 +816,21 @@ outbox_retry(struct daemon *d, int64_t campaign, int include_unknown)
 int
 outbox_resume(struct daemon *d, int64_t campaign)
 {
+	sqlite3_stmt	*st;
+
+	/*
+	 * Who opted out since the stop is not sent to: their messages stay
+	 * cancelled, now for their opt-out, so that no stop-cancelled
+	 * message is left to hold the campaign stopped when it finishes.
+	 */
+	st = store_stmt(d->store, "UPDATE messages SET cancel_reason = "
+	    "'optout', updated_at = ?2 WHERE campaign_id = ?1 AND "
+	    "state = 'cancelled' AND cancel_reason = 'stop' AND contact_id IN "
+	    "(SELECT id FROM contacts WHERE opted_out = 1)");
+	sqlite3_bind_int64(st, 1, campaign);
+	sqlite3_bind_int64(st, 2, store_now());
+	if (step(d, st, "resume opt-outs") == -1)
+		return -1;
 	return bulk_move(d, campaign, "UPDATE messages SET state = 'pending', "
 	    "cancel_reason = NULL, next_at = 0, updated_at = ?2 "
 	    "WHERE campaign_id = ?1 AND state = 'cancelled' AND "

@@ -84,6 +84,15 @@ int		 outbox_parse_reference(struct daemon *, const char *,
 
 /* Launch: a pending Message 1 for the campaign's audience; *N made. */
 int	 outbox_launch(struct daemon *, int64_t, int64_t *);
+/* The same, leaving out (*SUPPRESSED, also stored on the campaign) who
+ * got a Message 1 of another campaign claimed at or after SINCE (0: no
+ * one is left out). */
+int	 outbox_launch_since(struct daemon *, int64_t, int64_t, int64_t *,
+	    int64_t *);
+/* Who a launch with SINCE would make a message for, and leave out;
+ * writes nothing. 0 or -1. */
+int	 outbox_audience(struct daemon *, int64_t, int64_t, int64_t *,
+	    int64_t *);
 /* pending -> sending: attempt, reference, claim time, device, day reserved. */
 int	 outbox_claim(struct daemon *, int64_t, const char *, const char *,
 	    struct ob_claim *);
@@ -108,9 +117,11 @@ int	 outbox_stop(struct daemon *, int64_t);
 /* Cancel a contact's pending messages (opt-out, erasure). */
 int	 outbox_cancel_contact(struct daemon *, int64_t, const char *,
 	    struct ob_batch *);
-/* failed (and unknown if asked) -> pending, for a retry. */
+/* failed (and unknown if asked) -> pending, for a retry; not those of
+ * contacts who opted out since. */
 int	 outbox_retry(struct daemon *, int64_t, int);
-/* stop-cancelled -> pending for contacts still opted in (resume). */
+/* stop-cancelled -> pending for contacts still opted in (resume); the
+ * stop-cancelled ones of opted-out contacts are cancelled for opt-out. */
 int	 outbox_resume(struct daemon *, int64_t);
 /* A new round of Message 1 (pending ones join it); unknown and sending
  * ones are left alone. */

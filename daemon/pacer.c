@@ -413,10 +413,15 @@ pacer_run(struct pacer *p)
 		arm(p, (uint64_t)lane_to_midnight(now) * 1000);
 		return;
 	}
-	/* Message 2 before Message 1, then the oldest. */
+	/*
+	 * Message 2 before Message 1, then the oldest. A completed
+	 * campaign still sends the Message 2 its late replies queue: it
+	 * stays completed (DESIGN §6).
+	 */
 	st = store_stmt(d->store, "SELECT m.id FROM messages m JOIN campaigns "
 	    "k ON k.id = m.campaign_id WHERE m.state = 'pending' AND "
-	    "k.status = 'running' AND m.next_at <= ? "
+	    "(k.status = 'running' OR (k.status = 'completed' AND "
+	    "m.message_type = 2)) AND m.next_at <= ? "
 	    "ORDER BY m.message_type DESC, m.id LIMIT 1");
 	sqlite3_bind_int64(st, 1, (int64_t)now);
 	if (sqlite3_step(st) == SQLITE_ROW)
@@ -425,7 +430,8 @@ pacer_run(struct pacer *p)
 	if (id == 0) {
 		st = store_stmt(d->store, "SELECT min(m.next_at) FROM messages "
 		    "m JOIN campaigns k ON k.id = m.campaign_id WHERE "
-		    "m.state = 'pending' AND k.status = 'running'");
+		    "m.state = 'pending' AND (k.status = 'running' OR "
+		    "(k.status = 'completed' AND m.message_type = 2))");
 		if (sqlite3_step(st) == SQLITE_ROW &&
 		    sqlite3_column_type(st, 0) != SQLITE_NULL)
 			next = sqlite3_column_int64(st, 0);

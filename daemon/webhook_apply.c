@@ -523,14 +523,10 @@ queue_m2(struct daemon *d, const struct wh_msg *m, struct wh_contact *c,
 	    body, t)) == -1)
 		goto out;
 	if (rc == 1) {
-		/* A finished campaign runs again for its Message 2. */
-		st = store_stmt(d->store, "UPDATE campaigns SET "
-		    "status = 'running', finished_at = NULL, updated_at = ?2 "
-		    "WHERE id = ?1 AND status = 'completed'");
-		sqlite3_bind_int64(st, 1, m->campaign);
-		sqlite3_bind_int64(st, 2, store_now());
-		if (step_done(d, st, "Message 2 status") == -1)
-			goto out;
+		/*
+		 * A completed campaign stays completed: the pacer sends
+		 * Message 2 of completed campaigns too.
+		 */
 		log_debug("webhook: Message 2 of campaign %lld queued for "
 		    "contact %lld", (long long)m->campaign, (long long)c->id);
 		if (d->wake_sender != NULL)

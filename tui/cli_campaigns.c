@@ -46,6 +46,40 @@ print_unknown(json_t *c)
 	    "--failed)\n", (long long)geti(c, "id"));
 }
 
+/*
+ * Progress is what left so far over the audience (Message 1): it never
+ * moves back within a round. Message 2 is counted apart.
+ */
+static void
+print_progress(json_t *c)
+{
+	json_t	*m2 = json_object_get(c, "message_2_progress");
+	json_t	*why = json_object_get(c, "cancelled_by");
+
+	printf("  sent so far %lld of %lld (%lld%%)", (long long)geti(c,
+	    "sent_so_far"), (long long)geti(c, "total"), (long long)geti(c,
+	    "progress_percent"));
+	if (geti(c, "unknown") > 0)
+		printf(", %lld unknown (may have gone out)",
+		    (long long)geti(c, "unknown"));
+	printf("\n");
+	if (geti(c, "cancelled") > 0 && why != NULL)
+		printf("  cancelled %lld: stopped %lld, opted out %lld, erased "
+		    "%lld\n", (long long)geti(c, "cancelled"),
+		    (long long)geti(why, "stop"), (long long)geti(why,
+		    "optout"), (long long)geti(why, "erased"));
+	if (geti(c, "suppressed") > 0)
+		printf("  left out at launch %lld (messaged by another "
+		    "campaign recently: suppress_days)\n",
+		    (long long)geti(c, "suppressed"));
+	if (m2 != NULL && geti(m2, "total") > 0)
+		printf("  message 2: %lld queued, %lld sent, %lld pending, "
+		    "%lld failed\n", (long long)geti(m2, "total"),
+		    (long long)geti(m2, "sent_so_far"), (long long)(geti(m2,
+		    "pending") + geti(m2, "sending")), (long long)geti(m2,
+		    "failed"));
+}
+
 static void
 print_campaign(json_t *c)
 {
@@ -60,6 +94,7 @@ print_campaign(json_t *c)
 	    (long long)geti(c, "sent"), (long long)geti(c, "delivered"),
 	    (long long)geti(c, "read"), (long long)geti(c, "failed"),
 	    (long long)geti(c, "unknown"), (long long)geti(c, "cancelled"));
+	print_progress(c);
 	print_unknown(c);
 	if (json_object_get(c, "message_1") != NULL) {
 		printf("  message 1: ");
@@ -128,16 +163,64 @@ cmd_stats(struct cli *cl, int argc, char **argv)
 	return by_id(cl, argc, argv, "campaigns.stats");
 }
 
+/*
+ * Send: on a terminal, say who will get Message 1 and how many
+ * suppress_days leaves out, and ask unless --yes; off a terminal, send
+ * (the reply says how many were left out).
+ */
 static int
 cmd_send(struct cli *cl, int argc, char **argv)
 {
-	return by_id(cl, argc, argv, "campaigns.send");
+	json_t		*opts, *pos, *a;
+	json_int_t	 id;
+	char		*end, q[256];
+	int		 yes, rc;
+
+	if (cli_parse(argc, argv, "yes", &opts, &pos) == -1)
+		return EXIT_USAGE;
+	yes = json_is_true(json_object_get(opts, "yes"));
+	id = json_array_size(pos) == 1 ? strtoll(json_string_value(
+	    json_array_get(pos, 0)), &end, 10) : 0;
+	rc = id <= 0 || *end != '\0' ? EXIT_USAGE : EXIT_OK;
+	json_decref(opts);
+	json_decref(pos);
+	if (rc != EXIT_OK)
+		return rc;
+	if (!yes && isatty(STDIN_FILENO)) {
+		if ((a = cli_get(cl, "campaigns.send", json_pack("{s:I,s:b}",
+		    "id", id, "dry_run", 1), -1, &rc)) == NULL)
+			return rc;
+		if (geti(a, "suppressed") > 0)
+			snprintf(q, sizeof q, "Send campaign %lld to %lld "
+			    "contact(s)? %lld left out: messaged by another "
+			    "campaign in the last %lld day(s)", (long long)id,
+			    (long long)geti(a, "recipients"),
+			    (long long)geti(a, "suppressed"),
+			    (long long)geti(a, "suppress_days"));
+		else
+			snprintf(q, sizeof q, "Send campaign %lld to %lld "
+			    "contact(s)?", (long long)id,
+			    (long long)geti(a, "recipients"));
+		json_decref(a);
+		if (!cli_confirm(q)) {
+			fprintf(stderr, "wacamp: not sent\n");
+			return EXIT_REFUSED;
+		}
+	}
+	return cli_call(cl, "campaigns.send", json_pack("{s:I}", "id", id), -1,
+	    print_campaign);
 }
 
 static int
 cmd_stop(struct cli *cl, int argc, char **argv)
 {
 	return by_id(cl, argc, argv, "campaigns.stop");
+}
+
+static int
+cmd_resume(struct cli *cl, int argc, char **argv)
+{
+	return by_id(cl, argc, argv, "campaigns.resume");
 }
 
 static void
@@ -449,8 +532,9 @@ const struct cli_cmd cli_campaigns_cmds[] = {
 	{ "campaigns", "delete", "ID", cmd_delete },
 	{ "campaigns", "create", "--name N --message-1 TEXT [--message-2 TEXT] "
 	    "--category C [--category C...]", cmd_create },
-	{ "campaigns", "send", "ID", cmd_send },
+	{ "campaigns", "send", "ID [--yes]", cmd_send },
 	{ "campaigns", "stop", "ID", cmd_stop },
+	{ "campaigns", "resume", "ID", cmd_resume },
 	{ "campaigns", "retry", "ID [--include-unknown [--yes]]", cmd_retry },
 	{ "campaigns", "relaunch", "ID [--yes]", cmd_relaunch },
 	{ "campaigns", "settle", "ID --sent | --failed [--message M]",

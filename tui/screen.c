@@ -481,7 +481,7 @@ draw_dash(struct tui *t)
 		for (i = 0; i < n && y < bottom - 1; i++) {
 			json_t		*cp = json_array_get(c, i);
 			json_int_t	 tot = num(cp, "total");
-			json_int_t	 done = tot - num(cp, "pending");
+			json_int_t	 done = num(cp, "sent_so_far");
 			json_int_t	 eta = json_object_get(cp, "eta") ?
 					    num(cp, "eta") :
 					    num(cp, "eta_seconds");
@@ -583,8 +583,9 @@ cell(int y, int x, int w, json_t *row, const struct tui_col *c, attr_t a)
 		    pair(PAIR_BAD) | A_BOLD, 1);
 		break;
 	case COL_PROGRESS:
+		/* What left so far: never moves back within a round. */
 		tot = num(row, "total");
-		done = tot - num(row, "pending");
+		done = num(row, "sent_so_far");
 		bar(y, x, w - 12 > 6 ? w - 12 : 6, done, tot, pair(PAIR_OK));
 		snprintf(buf, sizeof buf, " %lld/%lld", (long long)done,
 		    (long long)tot);
@@ -780,11 +781,14 @@ draw_campaign(struct tui *t)
 	char		 age[32];
 	static const char *counters[][2] = {
 		{ "total", N_("Total") }, { "pending", N_("Pending") },
-		{ "sent", N_("Sent") }, { "delivered", N_("Delivered") },
+		{ "sent_so_far", N_("Sent so far") },
+		{ "delivered", N_("Delivered") },
 		{ "read", N_("Read") }, { "failed", N_("Failed") },
 		{ "cancelled", N_("Cancelled") },
 		{ "interactions", N_("Replies") },
 	};
+	json_t		*m2 = json_object_get(c, "message_2_progress");
+	json_t		*why = json_object_get(c, "cancelled_by");
 	size_t		 i;
 
 	if (c == NULL) {
@@ -795,8 +799,9 @@ draw_campaign(struct tui *t)
 	putf(y, x + 2, COLS - x - 2, pair(PAIR_HEAD), "[%s]",
 	    tui_status_name(str(c, "status")));
 	y += 2;
+	/* Message 1 that left so far, over the audience; Message 2 apart. */
 	tot = num(c, "total");
-	done = tot - num(c, "pending");
+	done = num(c, "sent_so_far");
 	put(y, 2, 12, _("Progress"), 0, 0);
 	bar(y, 14, COLS - 36 > 10 ? COLS - 36 : 10, done, tot, pair(PAIR_OK));
 	putf(y, COLS - 20, 20, 0, " %lld/%lld (%lld%%)", (long long)done,
@@ -825,7 +830,23 @@ draw_campaign(struct tui *t)
 			    (long long)num(c, "unknown"));
 	} else
 		putf(y, 2, COLS - 4, 0, "%s: 0", _("Unknown"));
-	y += 2;
+	y++;
+	if (num(c, "cancelled") > 0 && why != NULL)
+		putf(y++, 2, COLS - 4, 0, _("Cancelled: %lld stopped, %lld "
+		    "opted out, %lld erased"), (long long)num(why, "stop"),
+		    (long long)num(why, "optout"), (long long)num(why,
+		    "erased"));
+	if (num(c, "suppressed") > 0)
+		putf(y++, 2, COLS - 4, 0, _("Left out at launch: %lld "
+		    "(messaged by another campaign recently)"),
+		    (long long)num(c, "suppressed"));
+	if (m2 != NULL && num(m2, "total") > 0)
+		putf(y++, 2, COLS - 4, 0, _("Message 2: %lld queued, %lld "
+		    "sent, %lld pending, %lld failed"), (long long)num(m2,
+		    "total"), (long long)num(m2, "sent_so_far"),
+		    (long long)(num(m2, "pending") + num(m2, "sending")),
+		    (long long)num(m2, "failed"));
+	y++;
 	put(y++, 2, COLS - 4, _("Message 1"), A_BOLD, 0);
 	m = str(c, "message_1");
 	put(y++, 4, COLS - 6, m ? m : "", 0, 0);
@@ -834,8 +855,9 @@ draw_campaign(struct tui *t)
 	put(y++, 4, COLS - 6, m ? m : _("(none)"), 0, 0);
 	y++;
 	putf(y, 2, COLS - 4, A_DIM, "s %s  x %s  t %s  u %s  l %s  d %s  q %s",
-	    _("send"), _("stop"), _("retry"), _("settle"), _("relaunch"),
-	    _("delete"), _("back"));
+	    strcmp(str(c, "status") ? str(c, "status") : "", "stopped") == 0 ?
+	    _("resume") : _("send"), _("stop"), _("retry"), _("settle"),
+	    _("relaunch"), _("delete"), _("back"));
 }
 
 static void

@@ -171,7 +171,7 @@ static const struct tui_key keys_categories[] = {
 static const struct tui_key keys_campaigns[] = {
 	{ "n", N_("new campaign") },
 	{ "Enter", N_("details and live statistics") },
-	{ "s", N_("send") },
+	{ "s", N_("send a draft, resume a stopped campaign") },
 	{ "x", N_("stop") },
 	{ "t", N_("retry failed messages") },
 	{ "u", N_("settle unknown messages: sent or failed") },
@@ -1224,9 +1224,68 @@ ACTION(do_verify_contact, "verify.contact")
 ACTION(do_category_delete, "categories.delete")
 ACTION(do_campaign_send, "campaigns.send")
 ACTION(do_campaign_stop, "campaigns.stop")
+ACTION(do_campaign_resume, "campaigns.resume")
 ACTION(do_campaign_retry, "campaigns.retry")
 ACTION(do_campaign_relaunch, "campaigns.relaunch")
 ACTION(do_user_delete, "users.delete")
+
+/* A draft about to be sent: its id and name, while the dry run runs. */
+struct send_ask {
+	json_int_t	 id;
+	char		*name;
+};
+
+/*
+ * The dry run of campaigns.send: ask with who will get Message 1 and how
+ * many suppress_days leaves out (DESIGN §6). A daemon that cannot say
+ * still gets the plain question; a refusal is shown as is.
+ */
+static void
+send_ask_reply(json_t *data, json_t *err, void *arg)
+{
+	struct send_ask	*a = arg;
+	json_int_t	 n, left;
+
+	if (err != NULL && strcmp(json_string_value(json_object_get(err,
+	    "code")) ? json_string_value(json_object_get(err, "code")) : "",
+	    "conflict") == 0)
+		flash(&T, 1, "%s", err_msg(err));
+	else if (err != NULL)
+		confirm(&T, do_campaign_send, a->id, _("Send campaign %s now?"),
+		    a->name);
+	else {
+		n = json_integer_value(json_object_get(data, "recipients"));
+		left = json_integer_value(json_object_get(data, "suppressed"));
+		if (left > 0)
+			confirm(&T, do_campaign_send, a->id, _("Send campaign %s "
+			    "now? %lld contact(s); %lld left out, messaged by "
+			    "another campaign in the last %lld day(s)"),
+			    a->name, (long long)n, (long long)left,
+			    (long long)json_integer_value(json_object_get(data,
+			    "suppress_days")));
+		else
+			confirm(&T, do_campaign_send, a->id, _("Send campaign %s "
+			    "now? %lld contact(s)"), a->name, (long long)n);
+	}
+	free(a->name);
+	free(a);
+}
+
+static void
+send_ask(struct tui *t, json_int_t id, const char *name)
+{
+	struct send_ask	*a;
+
+	a = xcalloc(1, sizeof *a);
+	a->id = id;
+	a->name = xstrdup(name);
+	if (conn_call(t->conn, "campaigns.send", json_pack("{s:I,s:b}", "id",
+	    id, "dry_run", 1), -1, send_ask_reply, a) == -1) {
+		free(a->name);
+		free(a);
+		flash(t, 1, "%s", _("disconnected"));
+	}
+}
 
 /* campaigns.settle's reply: how many were settled, as what (ARG). */
 static void
@@ -1426,6 +1485,43 @@ on_lost(const char *why, void *arg)
 	tui_dirty();
 }
 
+/* Copy the keys of DATA over O (what an event leaves out stays). */
+static void
+merge_into(json_t *o, json_t *data)
+{
+	void	*iter;
+
+	for (iter = json_object_iter(data); iter != NULL;
+	    iter = json_object_iter_next(data, iter))
+		json_object_set(o, json_object_iter_key(iter),
+		    json_object_iter_value(iter));
+}
+
+/* A campaign.progress event: the campaign shown and its list row; 0 when
+ * neither holds that campaign. */
+static int
+campaign_merge(struct tui *t, json_t *data)
+{
+	json_int_t	 id = json_integer_value(json_object_get(data, "id"));
+	json_t		*rows = t->lists[V_CAMPAIGNS].rows, *row;
+	size_t		 i;
+	int		 found = 0;
+
+	if (t->campaign != NULL && json_integer_value(json_object_get(
+	    t->campaign, "id")) == id) {
+		merge_into(t->campaign, data);
+		found = 1;
+	}
+	json_array_foreach(rows, i, row)
+		if (json_is_object(row) && json_integer_value(
+		    json_object_get(row, "id")) == id) {
+			merge_into(row, data);
+			found = 1;
+		}
+	tui_dirty();
+	return found;
+}
+
 static void
 on_event(const char *name, json_t *data, void *arg)
 {
@@ -1451,8 +1547,17 @@ on_event(const char *name, json_t *data, void *arg)
 		tui_dirty();
 		return;
 	}
-	/* Campaign progress and the like: refresh what is shown, at most
-	 * a few times a second. */
+	/*
+	 * A campaign's progress carries the whole campaign (but its texts):
+	 * update the detail and the list row in place, no fetch (one not
+	 * shown yet, a new one, makes the list refresh).
+	 */
+	if (strcmp(name, "campaign.progress") == 0 && json_is_object(data) &&
+	    json_is_integer(json_object_get(data, "id")) &&
+	    campaign_merge(t, data))
+		return;
+	/* Anything else: refresh what is shown, at most a few times a
+	 * second. */
 	if (!evtimer_pending(refresh_ev, NULL))
 		evtimer_add(refresh_ev, &tv);
 }
@@ -1701,8 +1806,14 @@ campaigns_key(struct tui *t, int ch)
 		refresh_view(t);
 		break;
 	case 's':
-		confirm(t, do_campaign_send, id, _("Send campaign %s now?"),
-		    name);
+		/* A stopped campaign goes on where it stopped (resume). */
+		src = t->campaign_id != 0 ? t->campaign : row;
+		if (src != NULL && strcmp(row_str(src, "status"),
+		    "stopped") == 0)
+			confirm(t, do_campaign_resume, id, _("Resume campaign "
+			    "%s (only what was not sent yet)?"), name);
+		else
+			send_ask(t, id, name);
 		break;
 	case 'x':
 		confirm(t, do_campaign_stop, id, _("Stop campaign %s?"), name);

@@ -799,6 +799,21 @@ test_walk(void **state)
 	assert_true(wait_text("stopped", 10, 0));
 	keys("Enter");
 	assert_true(wait_text("[stopped]", 10, 0));
+	/* s on a stopped campaign resumes it; what was sent stays counted. */
+	assert_true(wait_text("s resume", 5, 0));
+	keys("s");
+	assert_true(wait_text("Resume campaign Walk test (only what was not "
+	    "sent yet)?", 5, 0));
+	keys("y");
+	assert_true(wait_text("[running]", 15, 0));
+	t0 = harness_now();
+	while ((cells0 = progress_seen(&done0)) < 0 && harness_now() - t0 < 10)
+		usleep(50000);
+	assert_true(done0 >= done1);
+	keys("x");
+	assert_true(wait_text("Stop campaign Walk test?", 5, 0));
+	keys("y");
+	assert_true(wait_text("[stopped]", 15, 0));
 }
 
 static struct harness	 U;		/* a daemon with an unknown message */
