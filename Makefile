@@ -166,6 +166,7 @@ mancheck:
 check: deps
 	$(MAKE) mancheck
 	$(MAKE) runtests
+	sh tests/callgraph.sh $(B)
 	$(MAKE) runtests B=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
 	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 

@@ -434,6 +434,38 @@ test_shutdown_answers(void **state)
 	    "shutdown"));
 }
 
+/* The same for a journal replay stopped half way. */
+static void
+test_shutdown_answers_replay(void **state)
+{
+	const char	*line = "{\"id\":4343,\"cmd\":\"webhooks.replay\","
+			    "\"args\":{}}\n";
+	json_t		*rep;
+
+	if (fd != -1)
+		close(fd);
+	assert_int_equal(harness_start(&H), 0);
+	assert_true((fd = harness_connect(&H)) != -1);
+	/* 200,000 journaled replies from no contact: a replay of seconds. */
+	kit_sql(&H, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
+	    "FROM n WHERE i < 200000) INSERT INTO webhook_events (event, "
+	    "object_id, ack, received_at, body, applied) SELECT "
+	    "'message:in:new', 'R' || i, '', strftime('%s'), "
+	    "'{\"id\":\"R' || i || '\",\"event\":\"message:in:new\",\"data\":"
+	    "{\"id\":\"R' || i || '\",\"flow\":\"inbound\",\"fromNumber\":"
+	    "\"+15550000000\",\"body\":\"hi\"}}', 1 FROM n");
+	assert_int_equal(harness_send(fd, line, strlen(line)), 0);
+	assert_null(harness_read(fd, 300));
+	assert_int_equal(harness_stop(&H), 0);
+	rep = harness_read(fd, 3000);
+	assert_non_null(rep);
+	assert_int_equal(json_integer_value(json_object_get(rep, "id")), 4343);
+	assert_false(json_is_true(json_object_get(rep, "ok")));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+	    rep, "error"), "code")), "unavailable");
+	json_decref(rep);
+}
+
 int
 main(void)
 {
@@ -444,6 +476,7 @@ main(void)
 		cmocka_unit_test(test_relaunch_unknown),
 		cmocka_unit_test(test_suppress),
 		cmocka_unit_test(test_shutdown_answers),
+		cmocka_unit_test(test_shutdown_answers_replay),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
