@@ -181,7 +181,8 @@ utf8_ok(const unsigned char *s, size_t len, int complete)
 }
 
 /* ASCII text in UTF-16 without a BOM: the high byte of nearly every unit
- * among the first 256 is NUL (three in four: accents and € are not). ODD: 1 for little endian. */
+ * among the first 256 is NUL (three in four: accents and € are not).
+ * ODD: 1 for little endian. */
 static int
 utf16_ascii(const unsigned char *s, size_t len, int odd)
 {
