@@ -616,6 +616,19 @@ next_row(struct importer *im)
 	return best != NULL ? &best->rows[best->pos++] : NULL;
 }
 
+/* A record of empty cells (";;;" that Excel leaves) is skipped, not
+ * rejected. */
+static int
+record_empty(const struct csv_record *rec)
+{
+	size_t	 i;
+
+	for (i = 0; i < rec->nfields; i++)
+		if (rec->lens[i] > 0)
+			return 0;
+	return 1;
+}
+
 /* Read and check rows for a slice; 1 to go on, 0 at the end, -1 error. */
 static int
 read_slice(struct importer *im, double t0)
@@ -649,6 +662,8 @@ read_slice(struct importer *im, double t0)
 				continue;
 			layout_default(&im->lay);
 		}
+		if (rec.error == NULL && record_empty(&rec))
+			continue;
 		if (check_row(im, &rec, num) == -1)
 			continue;
 		if (im->preview)

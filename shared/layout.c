@@ -34,11 +34,11 @@ static const struct {
 
 /* Words that make a column a phone column, and those that rule it out. */
 static const char *const phone_words[] = { "phone", "tel", "mobile", "cell",
-    "portable", "gsm", "whatsapp", "numero", "number", "contact" };
+    "portable", "gsm", "whatsapp", "numero", "number" };
 static const char *const mobile_words[] = { "mobile", "cell", "portable",
     "gsm", "whatsapp" };
 static const char *const never_words[] = { "fax", "pager", "telex", "tlx",
-    "e-mail", "email", "mail" };
+    "e-mail", "email", "mail", "idnumber", "account", "isdn", "phonetic" };
 
 static int
 has_word(const char *f, const char *const *w, size_t n)
