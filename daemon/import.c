@@ -45,6 +45,7 @@
 #include "search.h"
 #include "store.h"
 #include "text.h"
+#include "vcard.h"
 #include "xmalloc.h"
 
 #define IMPORT_SLICE_MS		10
@@ -84,13 +85,15 @@ struct importer {
 	struct ctl_req		*r;
 	int			 fd;
 	struct decoder		*dec;
-	struct csv_reader	*rd;
+	struct csv_reader	*rd;		/* a CSV file, */
+	struct vcard_reader	*vc;		/* or vCards */
 	struct event		*ev;
 	int64_t			 batch;		/* 0 in preview */
 	int64_t			 category;	/* --category, 0 for none */
 	int			 preview;
 	char			 defcc[8];
 	struct layout		 lay;
+	char			 vcname[16];
 	struct lrow		 row;		/* the record being checked */
 	int			 started;	/* first record seen */
 	long long		 rows, imported, updated, duplicates, invalid;
@@ -629,12 +632,52 @@ record_empty(const struct csv_record *rec)
 	return 1;
 }
 
+/*
+ * The next contact into im->row and its line: 1, 2 for a record skipped or
+ * rejected, 0 at the end, -1 on a read error.
+ */
+static int
+read_record(struct importer *im, unsigned long *line, char num[PHONE_MAX])
+{
+	struct csv_record	 rec;
+	struct vcard		 card;
+	int			 rc;
+
+	if (im->vc != NULL) {
+		if ((rc = vcard_next(im->vc, &card)) != 1)
+			return rc;
+		if (!im->started) {
+			im->started = 1;
+			snprintf(im->vcname, sizeof im->vcname, "vCard %s",
+			    card.version[0] != '\0' ? card.version : "");
+			im->lay.name = im->vcname;
+		}
+		im->rows++;
+		im->row = card.row;
+		*line = card.line;
+		return check_lrow(im, card.line, num) == -1 ? 2 : 1;
+	}
+	if ((rc = csv_next(im->rd, &rec)) != 1)
+		return rc;
+	if (!im->started) {
+		im->started = 1;
+		if (rec.error == NULL && layout_detect(&im->lay,
+		    rec.fields, rec.nfields) == 0)
+			return 2;
+		layout_default(&im->lay);
+	}
+	if (rec.error == NULL && record_empty(&rec))
+		return 2;
+	*line = rec.line;
+	return check_row(im, &rec, num) == -1 ? 2 : 1;
+}
+
 /* Read and check rows for a slice; 1 to go on, 0 at the end, -1 error. */
 static int
 read_slice(struct importer *im, double t0)
 {
-	struct csv_record	 rec;
 	char			 num[PHONE_MAX];
+	unsigned long		 line = 0;
 	int			 n, rc;
 
 	for (n = 0;; n++) {
@@ -647,7 +690,9 @@ read_slice(struct importer *im, double t0)
 			im->writing = 1;
 			return 1;
 		}
-		if ((rc = csv_next(im->rd, &rec)) != 1) {
+		if ((rc = read_record(im, &line, num)) == 2)
+			continue;
+		if (rc != 1) {
 			if (rc == -1)
 				return -1;
 			im->eof = 1;
@@ -655,21 +700,10 @@ read_slice(struct importer *im, double t0)
 			im->writing = !im->preview;
 			return im->writing;
 		}
-		if (!im->started) {
-			im->started = 1;
-			if (rec.error == NULL && layout_detect(&im->lay,
-			    rec.fields, rec.nfields) == 0)
-				continue;
-			layout_default(&im->lay);
-		}
-		if (rec.error == NULL && record_empty(&rec))
-			continue;
-		if (check_row(im, &rec, num) == -1)
-			continue;
 		if (im->preview)
 			preview_row(im, num);
 		else
-			hold_row(im, rec.line, num);
+			hold_row(im, line, num);
 	}
 }
 
@@ -737,6 +771,7 @@ import_free(struct importer *im)
 		event_free(im->ev);
 	if (im->rd != NULL)
 		csv_reader_free(im->rd);
+	vcard_reader_free(im->vc);
 	decoder_free(im->dec);
 	if (im->fd != -1)
 		close(im->fd);
@@ -906,6 +941,7 @@ import_start(struct ctl_req *r)
 	int64_t		 catid = 0;
 	int		 preview = ctl_arg_bool(r, "preview", 0);
 	const char	*s;
+	char		 head[64];
 
 	if (r->fd == -1) {
 		ctl_error(r, "bad_request", "contacts.import needs the file "
@@ -954,7 +990,23 @@ import_start(struct ctl_req *r)
 	im->rejects = json_array();
 	im->sample = json_array();
 	im->dec = decoder_fd(im->fd);
-	im->rd = csv_reader_new(decoder_read, im->dec, NULL);
+	if (decoder_sniff(im->dec) == -1) {
+		ctl_error(r, "internal", "reading the file: %s",
+		    strerror(errno));
+		import_free(im);
+		return CMD_DONE;
+	}
+	decoder_peek(im->dec, head, sizeof head);
+	if (vcard_sniff(head)) {
+		im->vc = vcard_reader_new(decoder_read, im->dec);
+		im->lay.name = "vCard";
+		snprintf(im->lay.mapping, sizeof im->lay.mapping, "phone: TEL "
+		    "(a mobile first; never fax, pager or telex); first name: "
+		    "N given (and additional) names; last name: N family name "
+		    "(FN split at its first space without N); categories: "
+		    "CATEGORIES");
+	} else
+		im->rd = csv_reader_new(decoder_read, im->dec, NULL);
 	im->ev = evtimer_new(d->base, import_slice, im);
 	if (preview) {
 		store_exec(d->store, "CREATE TEMP TABLE IF NOT EXISTS "

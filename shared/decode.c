@@ -141,7 +141,7 @@ decoder_fill(struct decoder *d)
 static int
 utf8_ok(const unsigned char *s, size_t len, int complete)
 {
-	size_t		 i = 0, need, k;
+	size_t		 i = 0, j, need, k;
 	unsigned char	 c, lo, hi;
 
 	while (i < len) {
@@ -168,14 +168,20 @@ utf8_ok(const unsigned char *s, size_t len, int complete)
 				hi = 0x8f;
 		} else
 			return 0;
-		for (k = 1; k <= need; k++) {
-			if (i + k >= len)
+		for (k = 1, j = i + 1; k <= need; k++, j++) {
+			/* vCard folding may cut a character in two. */
+			if (j + 1 < len && s[j] == '\r' && s[j + 1] == '\n')
+				j++;
+			if (j + 1 < len && s[j] == '\n' &&
+			    (s[j + 1] == ' ' || s[j + 1] == '\t'))
+				j += 2;
+			if (j >= len)
 				return !complete;
-			if (s[i + k] < (k == 1 ? lo : 0x80) ||
-			    s[i + k] > (k == 1 ? hi : 0xbf))
+			if (s[j] < (k == 1 ? lo : 0x80) ||
+			    s[j] > (k == 1 ? hi : 0xbf))
 				return 0;
 		}
-		i += need + 1;
+		i = j;
 	}
 	return 1;
 }

@@ -80,6 +80,18 @@ static const struct fixture fixtures[] = {
 	{ "name_number.csv", "name + number", "UTF-8", 2, 0, 0, {
 		{ "+22890101001", "Délali", "Kuassi", "" },
 		{ "+22890101002", "Sœur", "Agnès", "" } }, { { 0 } } },
+	{ "android_21.vcf", "vCard 2.1", "UTF-8", 2, 1, 1, {
+		{ "+22890101101", "Françoise Maïté", "Étienne-Kodé", "" },
+		{ "+22890101102", "José", "Bôko", "" } },
+		{ { 18, "phone: empty" } } },
+	{ "iphone_30.vcf", "vCard 3.0", "UTF-8", 2, 0, 2, {
+		{ "+22890101201", "Gaëlle", "Dossou",
+		    "Clients|Pâtisserie, gros" },
+		{ "+22891101202", "Noëlla", "Agbodjan", "Chorale" } },
+		{ { 0 } } },
+	{ "vcard_40.vcf", "vCard 4.0", "UTF-8", 2, 0, 1, {
+		{ "+22890101301", "Œdipe", "Tchalla", "Famille|Église" },
+		{ "+22890101302", "Ïda", "Kouma", "" } }, { { 0 } } },
 };
 
 static int
