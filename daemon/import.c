@@ -98,6 +98,7 @@ struct importer {
 	int			 started;	/* first record seen */
 	long long		 rows, imported, updated, duplicates, invalid;
 	long long		 others;	/* numbers left in rows */
+	long long		 renumbered;	/* moved to a new plan */
 	json_t			*rejects;
 	json_t			*sample;	/* preview: first rows as stored */
 	long long		 rejects_total;
@@ -416,13 +417,14 @@ check_lrow(struct importer *im, unsigned long line, char num[PHONE_MAX])
 {
 	struct lrow	*row = &im->row;
 	const char	*why;
+	int		 flags;
 
 	if (row->lphone > IMPORT_MAX_RAW) {
 		reject(im, line, "phone: longer than %d bytes", IMPORT_MAX_RAW);
 		return -1;
 	}
-	if (phone_normalize(row->phone, im->defcc[0] ? im->defcc : NULL, num,
-	    &why) == -1) {
+	if (phone_normalize_flags(row->phone, im->defcc[0] ? im->defcc : NULL,
+	    num, &why, &flags) == -1) {
 		if (strcmp(why, "no country code") == 0)
 			reject(im, line, "phone: no country code (give "
 			    "--default-country or [import] default_country)");
@@ -439,6 +441,8 @@ check_lrow(struct importer *im, unsigned long line, char num[PHONE_MAX])
 		return -1;
 	}
 	im->others += row->others;
+	if (flags & PHONE_RENUMBERED)
+		im->renumbered++;
 	return 0;
 }
 
@@ -741,7 +745,7 @@ import_summary(struct importer *im)
 	json_t	*j;
 
 	j = json_pack("{s:O?,s:I,s:I,s:I,s:I,s:I,s:O,s:I,s:b,s:s,s:s,s:s,"
-	    "s:I}",
+	    "s:I,s:I}",
 	    "batch", im->batch ? json_integer(im->batch) : json_null(),
 	    "rows", (json_int_t)im->rows,
 	    "imported", (json_int_t)im->imported,
@@ -754,7 +758,8 @@ import_summary(struct importer *im)
 	    "encoding", im->dec != NULL ? decoder_name(im->dec) : "UTF-8",
 	    "layout", im->lay.name,
 	    "mapping", im->lay.mapping,
-	    "other_numbers", (json_int_t)im->others);
+	    "other_numbers", (json_int_t)im->others,
+	    "renumbered", (json_int_t)im->renumbered);
 	if (im->preview)
 		json_object_set(j, "sample", im->sample);
 	return j;

@@ -849,17 +849,26 @@ phone_intl(const char *d, size_t len, char *out, const char **reason,
  * every other country take it by length (no default country to keep to).
  */
 static int
-phone_bare(const char *d, size_t len, char *out, int any, int *flags)
+phone_bare(const char *d, size_t len, char *out, int any)
 {
 	const struct cc		*c;
 	const struct plan	*p;
 	size_t			 cclen;
+	int			 moved = 0;
 
 	if ((cclen = phone_cc_len(d)) == 0)
 		return -1;
 	c = cc_find(d, cclen);
-	if ((p = plan_for(c->cc, cclen)) != NULL)
-		return plan_out(out, c, p, d + cclen, len - cclen, flags);
+	/* A number in a former plan is not valid there: no renumbering on
+	 * top of a guessed country code. */
+	if ((p = plan_for(c->cc, cclen)) != NULL) {
+		if (plan_out(out, c, p, d + cclen, len - cclen, &moved) == -1 ||
+		    moved) {
+			out[0] = '\0';
+			return -1;
+		}
+		return 0;
+	}
 	if (!any || nsn_check(c, d + cclen, len - cclen) != NSN_OK)
 		return -1;
 	return phone_out(out, c, d + cclen, len - cclen);
@@ -891,7 +900,7 @@ phone_national(const char *d, size_t len, const struct cc *c, char *out,
 		if (len > k && memcmp(d, c->cc, k) == 0 &&
 		    plan_out(out, c, p, d + k, len - k, flags) == 0)
 			return 0;
-		if (phone_bare(d, len, out, 0, flags) == 0)
+		if (phone_bare(d, len, out, 0) == 0)
 			return 0;
 		*reason = plan_reason(c, p, d, len);
 		if (strcmp(*reason, "too short") == 0 ||
@@ -911,7 +920,7 @@ phone_national(const char *d, size_t len, const struct cc *c, char *out,
 		return phone_out(out, c, d + 1, len - 1);
 	if (nsn_check(c, d, len) == NSN_OK)
 		return phone_out(out, c, d, len);
-	if (phone_bare(d, len, out, 0, flags) == 0)
+	if (phone_bare(d, len, out, 0) == 0)
 		return 0;
 	snprintf(phone_reason, sizeof phone_reason, "wrong length for +%s",
 	    c->cc);
@@ -1092,7 +1101,7 @@ done:
 		return phone_intl(d + 2, len - 2, out, reason, flags);
 	if (c != NULL)
 		return phone_national(d, len, c, out, reason, flags);
-	if (phone_bare(d, len, out, 1, flags) == 0)
+	if (phone_bare(d, len, out, 1) == 0)
 		return 0;
 	*reason = "no country code";
 	return -1;

@@ -34,6 +34,7 @@ struct fixture {
 		long long	 line;
 		const char	*reason;
 	} rej[3];
+	long long	 renumbered;
 };
 
 static const struct fixture fixtures[] = {
@@ -62,7 +63,7 @@ static const struct fixture fixtures[] = {
 		{ "+22890100701", "Ekué", "Lawson", "Bè|Fournisseurs" },
 		{ "+22890100702", "Sélom", "Attiogbé", "" } },
 		{ { 4, "phone: empty" } } },
-	{ "hand_typed.csv", "full name", "UTF-8", 8, 2, 1, {
+	{ "hand_typed.csv", "full name", "UTF-8", 9, 2, 1, {
 		{ "+22890100801", "Koffi", "Mensah", "" },
 		{ "+22890100802", "Ama", "Akpé Dogbé", "" },
 		{ "+22890100803", "Ézéchiel", "", "" },
@@ -70,9 +71,11 @@ static const struct fixture fixtures[] = {
 		{ "+22890100805", "Kokou", "Améga", "" },
 		{ "+33612340806", "Jérôme", "Lefèvre", "" },
 		{ "+22890100807", "Afi", "Kodjo", "" },
-		{ "+22890100808", "", "", "" } },
-		{ { 10, "phone: invalid character 'b'" },
-		  { 11, "phone: invalid character ','" } } },
+		{ "+22890100808", "", "", "" },
+		/* Benin's 8-digit number in its 2024 form. */
+		{ "+2290197100810", "Bénédicte", "Houngbo", "" } },
+		{ { 11, "phone: invalid character 'b'" },
+		  { 12, "phone: invalid character ','" } }, 1 },
 	{ "split_cc.csv", "country code + number", "UTF-8", 3, 0, 0, {
 		{ "+22890100901", "Mawuli", "Tsogbé", "" },
 		{ "+2290197100902", "Irène", "Hounkpè", "" },
@@ -230,6 +233,7 @@ test_layouts(void **state)
 		assert_int_equal(n(j, "duplicates"), 0);
 		assert_int_equal(n(j, "invalid"), f->invalid);
 		assert_int_equal(n(j, "other_numbers"), f->others);
+		assert_int_equal(n(j, "renumbered"), f->renumbered);
 		assert_int_equal(total(), before + f->imported);
 		for (k = 0; k < 3 && f->rej[k].line != 0; k++) {
 			r = json_array_get(json_object_get(j, "rejects"), k);
