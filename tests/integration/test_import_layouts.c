@@ -40,29 +40,29 @@ struct fixture {
 static const struct fixture fixtures[] = {
 	{ "ours_en.csv", "wacamp", "UTF-8", 2, 0, 0, {
 		{ "+22890100001", "Éloïse", "Côté", "Clients|Lomé" },
-		{ "+22890100002", "François", "Kœnig", "" } }, { { 0 } } },
+		{ "+22890100002", "François", "Kœnig", "" } }, { { 0 } }, 0 },
 	{ "excel_fr_cp1252.csv", "wacamp", "Windows-1252", 3, 0, 0, {
 		{ "+22890100201", "Hélène", "Adjovi", "Fidèles" },
 		{ "+22890100202", "Maïté", "Cœurdacier", "Fidèles|Tôt" },
-		{ "+22890100203", "Loïc", "Garçon", "" } }, { { 0 } } },
+		{ "+22890100203", "Loïc", "Garçon", "" } }, { { 0 } }, 0 },
 	{ "excel_utf16le.txt", "wacamp", "UTF-16LE", 2, 0, 0, {
 		{ "+22890100301", "Chloé", "Bœuf", "" },
-		{ "+22890100302", "Anaïs", "François", "" } }, { { 0 } } },
+		{ "+22890100302", "Anaïs", "François", "" } }, { { 0 } }, 0 },
 	{ "utf8bom_semicolon.csv", "wacamp", "UTF-8 with BOM", 2, 0, 0, {
 		{ "+22890100401", "Jean; dit \"Jeannot\"", "Ahó\r\nÉkué",
 		    "Amis" },
-		{ "+22890100402", "Zoé", "Ébo", "" } }, { { 0 } } },
+		{ "+22890100402", "Zoé", "Ébo", "" } }, { { 0 } }, 0 },
 	{ "google_new.csv", "Google Contacts", "UTF-8", 3, 0, 2, {
 		{ "+22890100501", "Kossi", "Agbéko", "Clients fidèles|Lomé" },
 		{ "+22890100502", "Akossiwa", "Mensah", "" },
-		{ "+22890100503", "Ama", "", "Famille" } }, { { 0 } } },
+		{ "+22890100503", "Ama", "", "Famille" } }, { { 0 } }, 0 },
 	{ "google_legacy.csv", "Google Contacts (legacy)", "UTF-8", 2, 0, 1, {
 		{ "+22890100601", "Yao", "Kpodar", "Église" },
-		{ "+22890100602", "Abla", "Sénamé", "" } }, { { 0 } } },
+		{ "+22890100602", "Abla", "Sénamé", "" } }, { { 0 } }, 0 },
 	{ "outlook.csv", "Outlook", "UTF-8", 2, 1, 2, {
 		{ "+22890100701", "Ekué", "Lawson", "Bè|Fournisseurs" },
 		{ "+22890100702", "Sélom", "Attiogbé", "" } },
-		{ { 4, "phone: empty" } } },
+		{ { 4, "phone: empty" } }, 0 },
 	{ "hand_typed.csv", "full name", "UTF-8", 9, 2, 1, {
 		{ "+22890100801", "Koffi", "Mensah", "" },
 		{ "+22890100802", "Ama", "Akpé Dogbé", "" },
@@ -79,22 +79,22 @@ static const struct fixture fixtures[] = {
 	{ "split_cc.csv", "country code + number", "UTF-8", 3, 0, 0, {
 		{ "+22890100901", "Mawuli", "Tsogbé", "" },
 		{ "+2290197100902", "Irène", "Hounkpè", "" },
-		{ "+221771000903", "Noël", "Diallo", "" } }, { { 0 } } },
+		{ "+221771000903", "Noël", "Diallo", "" } }, { { 0 } }, 0 },
 	{ "name_number.csv", "name + number", "UTF-8", 2, 0, 0, {
 		{ "+22890101001", "Délali", "Kuassi", "" },
-		{ "+22890101002", "Sœur", "Agnès", "" } }, { { 0 } } },
+		{ "+22890101002", "Sœur", "Agnès", "" } }, { { 0 } }, 0 },
 	{ "android_21.vcf", "vCard 2.1", "UTF-8", 2, 1, 1, {
 		{ "+22890101101", "Françoise Maïté", "Étienne-Kodé", "" },
 		{ "+22890101102", "José", "Bôko", "" } },
-		{ { 18, "phone: empty" } } },
+		{ { 18, "phone: empty" } }, 0 },
 	{ "iphone_30.vcf", "vCard 3.0", "UTF-8", 2, 0, 2, {
 		{ "+22890101201", "Gaëlle", "Dossou",
 		    "Clients|Pâtisserie, gros" },
 		{ "+22891101202", "Noëlla", "Agbodjan", "Chorale" } },
-		{ { 0 } } },
+		{ { 0 } }, 0 },
 	{ "vcard_40.vcf", "vCard 4.0", "UTF-8", 2, 0, 1, {
 		{ "+22890101301", "Œdipe", "Tchalla", "Famille|Église" },
-		{ "+22890101302", "Ïda", "Kouma", "" } }, { { 0 } } },
+		{ "+22890101302", "Ïda", "Kouma", "" } }, { { 0 } }, 0 },
 };
 
 static int
