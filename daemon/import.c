@@ -113,6 +113,7 @@ struct importer {
 	size_t			 nblocks, used;	/* bytes used in the last block */
 	size_t			 held;		/* bytes of rows and strings */
 	long long		 written;	/* rows written, for progress */
+	uint64_t		 last_key;	/* of the row written last */
 	double			 t_start, t_read, t_write;	/* ms */
 	int64_t			 first_id, last_id;	/* created, for undo */
 	size_t			 mem;		/* IMPORT_MEM, or less in tests */
@@ -329,6 +330,7 @@ update_row(struct importer *im, const char *num, const char *first,
 	sqlite3_stmt	*st;
 	sqlite3		*db = store_db(im->d->store);
 	int64_t		 id, batch;
+	int		 rc;
 	char		 of[IMPORT_MAX_NAME + 1], ol[IMPORT_MAX_NAME + 1];
 
 	st = store_stmt(im->d->store, "SELECT id, first_name, last_name, "
@@ -344,6 +346,18 @@ update_row(struct importer *im, const char *num, const char *first,
 	batch = sqlite3_column_int64(st, 3);
 	sqlite3_reset(st);
 	im->duplicates++;
+	/* Created or renamed by an earlier row of this file (a file written
+	 * in several rounds): its first row wins. */
+	if (batch == im->batch)
+		return id;
+	st = store_stmt(im->d->store, "SELECT 1 FROM import_changes WHERE "
+	    "batch_id = ? AND contact_id = ?");
+	sqlite3_bind_int64(st, 1, im->batch);
+	sqlite3_bind_int64(st, 2, id);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return id;
 	if (*first == '\0')
 		first = of;
 	if (*last == '\0')
@@ -728,7 +742,13 @@ write_slice(struct importer *im, double t0, int64_t now)
 			im->writing = 0;
 			break;
 		}
-		write_row(im, row, now);
+		/* A number repeated within the file keeps its first row
+		 * (rows of one number come in line order). */
+		if (row->key == im->last_key)
+			im->duplicates++;
+		else
+			write_row(im, row, now);
+		im->last_key = row->key;
 		im->written++;
 	}
 	/* Bulk rows skip the per-row counting trigger (migration 006). */
