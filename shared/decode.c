@@ -23,6 +23,7 @@ struct decoder {
 	unsigned long	 total;
 	char		 pend[4];	/* a character that did not fit */
 	size_t		 npend, ppos;
+	int		 ascii;		/* UTF-8 so far only by being ASCII */
 };
 
 /* Windows-1252's 0x80..0x9F; 0xFFFD where the code page has nothing. */
@@ -204,7 +205,7 @@ int
 decoder_sniff(struct decoder *d)
 {
 	unsigned char	*s;
-	size_t		 n;
+	size_t		 n, i;
 	int		 rc;
 
 	if (d->sniffed)
@@ -228,9 +229,13 @@ decoder_sniff(struct decoder *d)
 		d->enc = DECODE_UTF16LE;
 	else if (utf16_ascii(s, n, 0))
 		d->enc = DECODE_UTF16BE;
-	else if (utf8_ok(s, n, d->eof))
+	else if (utf8_ok(s, n, d->eof)) {
 		d->enc = DECODE_UTF8;
-	else
+		d->ascii = 1;
+		for (i = 0; i < n && d->ascii; i++)
+			if (s[i] >= 0x80)
+				d->ascii = 0;
+	} else
 		d->enc = DECODE_CP1252;
 	return 0;
 }
@@ -344,6 +349,50 @@ decode_buf(struct decoder *d, char *out, size_t len)
 	return n;
 }
 
+/*
+ * A file whose first 64 KiB were ASCII is UTF-8 only until its first other
+ * byte says otherwise (a long Excel file whose first accent comes late):
+ * serve ASCII from the buffer and, at the first byte above 0x7F, decide
+ * for good: a valid UTF-8 sequence keeps UTF-8, anything else turns the
+ * rest of the file to Windows-1252 (the bytes before were the same in
+ * both). Returns bytes served, -1 on error, or 0 once decided (the caller
+ * goes on in the encoding chosen).
+ */
+static int
+ascii_read(struct decoder *d, char *out, size_t len)
+{
+	size_t	 j, k;
+	int	 rc;
+
+	for (;;) {
+		if (d->rpos == d->rend) {
+			if ((rc = decoder_fill(d)) <= 0) {
+				d->ascii = 0;
+				return rc;
+			}
+		}
+		for (j = d->rpos; j < d->rend && (unsigned char)d->rb[j] < 0x80;
+		    j++)
+			;
+		if (j > d->rpos) {
+			k = j - d->rpos < len ? j - d->rpos : len;
+			memcpy(out, d->rb + d->rpos, k);
+			d->rpos += k;
+			return (int)k;
+		}
+		if (d->rend - d->rpos < 4 && !d->eof) {
+			if ((rc = decoder_fill(d)) == -1)
+				return -1;
+			continue;
+		}
+		k = d->rend - d->rpos < 4 ? d->rend - d->rpos : 4;
+		if (!utf8_ok(d->rb + d->rpos, k, k < 4))
+			d->enc = DECODE_CP1252;
+		d->ascii = 0;
+		return 0;
+	}
+}
+
 ssize_t
 decoder_read(void *arg, void *buf, size_t len)
 {
@@ -365,6 +414,8 @@ decoder_read(void *arg, void *buf, size_t len)
 			d->npend = d->ppos = 0;
 		return (ssize_t)k;
 	}
+	if (d->ascii && (rc = ascii_read(d, out, len)) != 0)
+		return rc;
 	if (d->enc == DECODE_UTF8 || d->enc == DECODE_UTF8_BOM) {
 		if (d->rpos < d->rend) {
 			k = d->rend - d->rpos < len ? d->rend - d->rpos : len;

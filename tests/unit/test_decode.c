@@ -184,6 +184,34 @@ test_utf8(void **state)
 	free(out);
 }
 
+/* A long file whose first accent comes after 64 KiB of ASCII. */
+static void
+test_late_accent(void **state)
+{
+	static const char	*tails[] = { "Fran\xe7ois;C\x9cur\n",
+				    "Fran\xc3\xa7ois;C\xc5\x93ur\n" };
+	static const char	 want[] = "Fran\xc3\xa7ois;C\xc5\x93ur\n";
+	enum decode_enc		 enc;
+	char			*in, *out;
+	size_t			 n = 100000, t, chunk;
+
+	(void)state;
+	for (t = 0; t < 2; t++)
+		for (chunk = 0; chunk < 5000; chunk += 4093) {
+			in = malloc(n + 32);
+			memset(in, 'a', n);
+			in[n - 1] = '\n';
+			strcpy(in + n, tails[t]);
+			out = decode_all(in, strlen(in), chunk, 777, &enc);
+			assert_int_equal(enc, t == 0 ? DECODE_CP1252 :
+			    DECODE_UTF8);
+			assert_string_equal(out + n, want);
+			assert_int_equal(out[n - 2], 'a');
+			free(in);
+			free(out);
+		}
+}
+
 /* The CSV reader on a UTF-16LE Excel "Unicode text" file. */
 static void
 test_csv_over_utf16(void **state)
@@ -222,6 +250,7 @@ main(void)
 		cmocka_unit_test(test_cp1252),
 		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_csv_over_utf16),
+		cmocka_unit_test(test_late_accent),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
