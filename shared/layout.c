@@ -280,6 +280,12 @@ layout_first_number(const char *s, size_t len, int *others)
 	size_t	 i = 0, k, end = len;
 	int	 in = 0, seen = 0;
 
+	/* Most cells hold one number: nothing to split. */
+	if (strpbrk(s, "/;\n\r|:") == NULL) {
+		while (end > 0 && (s[end - 1] == ' ' || s[end - 1] == '\t'))
+			end--;
+		return end;
+	}
 	while (i < len) {
 		if ((k = number_sep(s + i, len - i)) == 0) {
 			if (s[i] != ' ' && s[i] != '\t')
@@ -382,6 +388,29 @@ trimmed(const char *s, char *buf, size_t size, size_t *len)
 	return buf;
 }
 
+/* Cell COL trimmed: itself when it needs no trimming (most do), else a
+ * trimmed copy in BUF; its length in *LEN. */
+static const char *
+cell_trim(char *const *fields, const size_t *lens, size_t n, int col,
+    char *buf, size_t size, size_t *len)
+{
+	const char	*s;
+	size_t		 k;
+
+	if (col < 0 || (size_t)col >= n) {
+		*len = 0;
+		return "";
+	}
+	s = fields[col];
+	k = lens[col];
+	if (k == 0 || (s[0] != ' ' && s[0] != '\t' && s[k - 1] != ' ' &&
+	    s[k - 1] != '\t')) {
+		*len = k;
+		return s;
+	}
+	return trimmed(s, buf, size, len);
+}
+
 static const char *
 cell(char *const *fields, size_t n, int col)
 {
@@ -428,7 +457,6 @@ layout_row(struct layout *l, char *const *fields, const size_t *lens,
 	int		 i, rank, best = -1, pass, others = 0;
 	char		 num[LAYOUT_SCRATCH], cc[16];
 
-	(void)lens;
 	memset(row, 0, sizeof *row);
 	/* The mobile first, then the others in order; never a fax. */
 	for (pass = 0; pass < 2 && best == -1; pass++)
@@ -441,8 +469,25 @@ layout_row(struct layout *l, char *const *fields, const size_t *lens,
 				best = i;
 		}
 	l->phone_s[0] = '\0';
+	row->phone = l->phone_s;
 	if (best != -1) {
-		trimmed(cell(fields, n, l->phone[best]), num, sizeof num, &len);
+		v = cell_trim(fields, lens, n, l->phone[best], num, sizeof num,
+		    &len);
+		if (l->cc == -1 && strpbrk(v, "/;\n\r|:") == NULL) {
+			/* One number as it stands: no copy. */
+			if (v == num) {
+				memcpy(l->phone_s, num, len + 1);
+				v = l->phone_s;
+			}
+			row->phone = v;
+			goto others;
+		}
+		if (v != num) {
+			if (len >= sizeof num)
+				len = sizeof num - 1;
+			memcpy(num, v, len);
+			num[len] = '\0';
+		}
 		k = layout_first_number(num, len, &others);
 		num[k] = '\0';
 		/* A country code apart: "+CC NUMBER", unless the number
@@ -464,7 +509,8 @@ layout_row(struct layout *l, char *const *fields, const size_t *lens,
 				memcpy(l->phone_s + len + 2, num, k + 1);
 			}
 		} else
-			snprintf(l->phone_s, sizeof l->phone_s, "%s", num);
+			memcpy(l->phone_s, num, k + 1);
+others:
 		for (i = 0; i < l->nphone; i++) {
 			if (i == best || label_rank(l, fields, n, i) == 2)
 				continue;
@@ -476,29 +522,33 @@ layout_row(struct layout *l, char *const *fields, const size_t *lens,
 			}
 		}
 	}
-	row->phone = l->phone_s;
-	row->lphone = strlen(l->phone_s);
+	row->lphone = strlen(row->phone);
 	row->others = others;
 
-	row->first = trimmed(cell(fields, n, l->first), l->first_s,
+	row->first = cell_trim(fields, lens, n, l->first, l->first_s,
 	    sizeof l->first_s, &row->lfirst);
-	row->last = trimmed(cell(fields, n, l->last), l->last_s,
+	row->last = cell_trim(fields, lens, n, l->last, l->last_s,
 	    sizeof l->last_s, &row->llast);
 	if (row->lfirst == 0 && row->llast == 0 && l->full != -1) {
 		trimmed(cell(fields, n, l->full), num, sizeof num, &len);
 		full = num;
 		layout_split_name(full, l->first_s, l->last_s,
 		    sizeof l->first_s);
+		row->first = l->first_s;
+		row->last = l->last_s;
 		row->lfirst = strlen(l->first_s);
 		row->llast = strlen(l->last_s);
 	}
 	/* A name that is itself a number says nothing. */
 	if (layout_is_number(row->first) || layout_is_number(row->last)) {
-		l->first_s[0] = l->last_s[0] = '\0';
+		row->first = row->last = "";
 		row->lfirst = row->llast = 0;
 	}
 
 	l->cats_s[0] = '\0';
+	row->cats = l->cats_s;
+	if (l->cats == -1)
+		return;
 	v = cell(fields, n, l->cats);
 	if (l->google)
 		split_cats(l, v, " ::: ");

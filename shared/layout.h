@@ -48,7 +48,7 @@ void	 layout_row(struct layout *, char *const *, const size_t *, size_t,
  * several (" ::: ", "/", ";", a line break): its length; *OTHERS counts the
  * rest.
  */
-size_t	 layout_first_number(const char *, size_t, int *);
+size_t	 layout_first_number(const char *, size_t, int *);	/* S: NUL at LEN */
 /* 1 if S is a number rather than a name (digits and separators only). */
 int	 layout_is_number(const char *);
 /* Append category NAME (LEN bytes, trimmed, system labels dropped) to the
