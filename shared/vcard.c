@@ -337,12 +337,15 @@ property(struct vcard_reader *r, struct vcard *card, const char *name,
 	int		 utf8 = 1, rank;
 	size_t		 k;
 
-	if (strcasestr(params, "QUOTED-PRINTABLE") != NULL)
+	/* CHARSET names the bytes quoted-printable encodes; a plain value
+	 * went through the file's decoding and is UTF-8 already. */
+	if (strcasestr(params, "QUOTED-PRINTABLE") != NULL) {
 		vlen = qp_decode(value, vlen);
-	if ((p = strcasestr(params, "CHARSET=")) != NULL &&
-	    strncasecmp(p + 8, "UTF-8", 5) != 0 &&
-	    strncasecmp(p + 8, "UTF8", 4) != 0)
-		utf8 = 0;
+		if ((p = strcasestr(params, "CHARSET=")) != NULL &&
+		    strncasecmp(p + 8, "UTF-8", 5) != 0 &&
+		    strncasecmp(p + 8, "UTF8", 4) != 0)
+			utf8 = 0;
+	}
 	if (strcasecmp(name, "VERSION") == 0) {
 		snprintf(card->version, sizeof card->version, "%.7s", value);
 		trim(card->version);

@@ -95,6 +95,9 @@ static const struct fixture fixtures[] = {
 	{ "vcard_40.vcf", "vCard 4.0", "UTF-8", 2, 0, 1, {
 		{ "+22890101301", "Œdipe", "Tchalla", "Famille|Église" },
 		{ "+22890101302", "Ïda", "Kouma", "" } }, { { 0 } }, 0 },
+	{ "windows_21.vcf", "vCard 2.1", "Windows-1252", 1, 0, 0, {
+		{ "+22890101401", "Cécile", "Mékoué", "Chœur" } }, { { 0 } },
+		0 },
 };
 
 static int
