@@ -197,8 +197,9 @@ print_import(json_t *d)
 		printf("%lld further numbers in cells or columns left (the first"
 		    " of each row taken)\n", jint(d, "other_numbers"));
 	if (jint(d, "renumbered") > 0)
-		printf("%lld numbers moved to their country's new plan (Benin "
-		    "2024: +229 01 and the 8 digits)\n", jint(d, "renumbered"));
+		printf("%lld numbers moved to their country's new numbering "
+		    "plan (Benin 2024, Cote d'Ivoire 2021)\n", jint(d,
+		    "renumbered"));
 	if (json_is_true(json_object_get(d, "preview")))
 		printf("preview, nothing written: ");
 	else

@@ -814,12 +814,26 @@ submit_msgfilter(struct tui *t, struct tui_form *f)
 	list_reload(t, l);
 }
 
+static void	import_preview(struct tui *);
+static int	preview_retries;
+
 static void
 import_preview_reply(json_t *data, json_t *err, void *arg)
 {
 	(void)arg;
 	json_decref(T.imp_pv);
 	T.imp_pv = NULL;
+	/*
+	 * The daemon gives a passed descriptor to the next request it reads;
+	 * when another request of ours shares that read, the descriptor is
+	 * lost and it answers so. Ask again, twice at most.
+	 */
+	if (err != NULL && err_msg(err) != NULL &&
+	    strstr(err_msg(err), "passed as a descriptor") != NULL &&
+	    preview_retries++ < 2) {
+		import_preview(&T);
+		return;
+	}
 	if (err != NULL) {
 		if (!err_unknown(err))
 			flash(&T, 1, "%s: %s", _("Preview"), err_msg(err));
@@ -877,6 +891,7 @@ submit_import_file(struct tui *t, struct tui_form *f)
 	f->active = 0;
 	json_decref(t->imp_result);
 	t->imp_result = NULL;
+	preview_retries = 0;
 	import_preview(t);
 	tui_dirty();
 }
