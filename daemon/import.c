@@ -36,13 +36,16 @@
 #include "csv.h"
 #include "ctl.h"
 #include "daemon.h"
+#include "decode.h"
 #include "duration.h"
 #include "import.h"
+#include "layout.h"
 #include "log.h"
 #include "phone.h"
 #include "search.h"
 #include "store.h"
 #include "text.h"
+#include "vcard.h"
 #include "xmalloc.h"
 
 #define IMPORT_SLICE_MS		10
@@ -56,7 +59,7 @@
 #define IMPORT_NCACHE		64
 #define EXPORT_PAGE		2000
 
-enum { COL_PHONE, COL_FIRST, COL_LAST, COL_CAT, NCOLS };
+#define IMPORT_SAMPLE		5		/* rows shown by a preview */
 
 struct catcache {
 	char	*name;
@@ -81,16 +84,23 @@ struct importer {
 	struct daemon		*d;
 	struct ctl_req		*r;
 	int			 fd;
-	struct csv_reader	*rd;
+	struct decoder		*dec;
+	struct csv_reader	*rd;		/* a CSV file, */
+	struct vcard_reader	*vc;		/* or vCards */
 	struct event		*ev;
 	int64_t			 batch;		/* 0 in preview */
 	int64_t			 category;	/* --category, 0 for none */
 	int			 preview;
 	char			 defcc[8];
-	int			 col[NCOLS];	/* -1: absent */
+	struct layout		 lay;
+	char			 vcname[16];
+	struct lrow		 row;		/* the record being checked */
 	int			 started;	/* first record seen */
 	long long		 rows, imported, updated, duplicates, invalid;
+	long long		 others;	/* numbers left in rows */
+	long long		 renumbered;	/* moved to a new plan */
 	json_t			*rejects;
+	json_t			*sample;	/* preview: first rows as stored */
 	long long		 rejects_total;
 	off_t			 size;
 	struct catcache		 cache[IMPORT_NCACHE];
@@ -103,6 +113,7 @@ struct importer {
 	size_t			 nblocks, used;	/* bytes used in the last block */
 	size_t			 held;		/* bytes of rows and strings */
 	long long		 written;	/* rows written, for progress */
+	uint64_t		 last_key;	/* of the row written last */
 	double			 t_start, t_read, t_write;	/* ms */
 	int64_t			 first_id, last_id;	/* created, for undo */
 	size_t			 mem;		/* IMPORT_MEM, or less in tests */
@@ -129,24 +140,6 @@ struct exporter {
 };
 
 static TAILQ_HEAD(, exporter)	 exporters = TAILQ_HEAD_INITIALIZER(exporters);
-
-static const struct {
-	const char	*alias;		/* folded: lowercase, no accent, no space */
-	int		 col;
-} aliases[] = {
-	{ "phone", COL_PHONE }, { "telephone", COL_PHONE },
-	{ "numero", COL_PHONE }, { "mobile", COL_PHONE },
-	{ "whatsapp", COL_PHONE }, { "number", COL_PHONE },
-	{ "phonenumber", COL_PHONE }, { "phone_number", COL_PHONE },
-	{ "tel", COL_PHONE }, { "portable", COL_PHONE },
-	{ "first_name", COL_FIRST }, { "firstname", COL_FIRST },
-	{ "prenom", COL_FIRST }, { "givenname", COL_FIRST },
-	{ "last_name", COL_LAST }, { "lastname", COL_LAST },
-	{ "nom", COL_LAST }, { "surname", COL_LAST },
-	{ "nomdefamille", COL_LAST }, { "familyname", COL_LAST },
-	{ "category", COL_CAT }, { "categories", COL_CAT },
-	{ "categorie", COL_CAT }, { "group", COL_CAT }, { "groupe", COL_CAT },
-};
 
 static int
 category_name_ok(const char *s)
@@ -231,46 +224,6 @@ reject(struct importer *im, unsigned long line, const char *fmt, ...)
 	    (json_int_t)line, "reason", why));
 }
 
-/* Is the first record a header? Fill im->col from it if so. */
-static int
-detect_header(struct importer *im, struct csv_record *rec)
-{
-	char	 f[64];
-	size_t	 i, j;
-	int	 found = 0, col[NCOLS] = { -1, -1, -1, -1 };
-
-	for (i = 0; i < rec->nfields; i++) {
-		text_fold(rec->fields[i], f, sizeof f);
-		for (j = 0; j < sizeof aliases / sizeof aliases[0]; j++)
-			if (strcmp(f, aliases[j].alias) == 0 &&
-			    col[aliases[j].col] == -1) {
-				col[aliases[j].col] = (int)i;
-				found = 1;
-				break;
-			}
-	}
-	if (!found)
-		return 0;
-	memcpy(im->col, col, sizeof col);
-	return 1;
-}
-
-static const char *
-field(struct csv_record *rec, int col)
-{
-	if (col < 0 || (size_t)col >= rec->nfields)
-		return "";
-	return rec->fields[col];
-}
-
-static size_t
-field_len(struct csv_record *rec, int col)
-{
-	if (col < 0 || (size_t)col >= rec->nfields)
-		return 0;
-	return rec->lens[col];
-}
-
 /* Category id for a name from a row, through a small cache. */
 static int64_t
 row_category(struct importer *im, const char *name)
@@ -334,11 +287,16 @@ row_categories(struct importer *im, const char *cell, int64_t contact)
 
 /* Preview: classify the row against the store and the rows seen so far. */
 static void
-preview_row(struct importer *im, const char *num, const char *first,
-    const char *last)
+preview_row(struct importer *im, const char *num)
 {
 	sqlite3_stmt	*st;
+	const char	*first = im->row.first, *last = im->row.last;
 	int		 rc;
+
+	if (json_array_size(im->sample) < IMPORT_SAMPLE)
+		json_array_append_new(im->sample, json_pack("{s:s,s:s,s:s,"
+		    "s:s}", "phone", num, "first_name", first, "last_name",
+		    last, "categories", im->row.cats));
 
 	st = store_stmt(im->d->store, "INSERT INTO temp.import_seen (n) "
 	    "VALUES (?) ON CONFLICT DO NOTHING");
@@ -372,6 +330,7 @@ update_row(struct importer *im, const char *num, const char *first,
 	sqlite3_stmt	*st;
 	sqlite3		*db = store_db(im->d->store);
 	int64_t		 id, batch;
+	int		 rc;
 	char		 of[IMPORT_MAX_NAME + 1], ol[IMPORT_MAX_NAME + 1];
 
 	st = store_stmt(im->d->store, "SELECT id, first_name, last_name, "
@@ -387,6 +346,18 @@ update_row(struct importer *im, const char *num, const char *first,
 	batch = sqlite3_column_int64(st, 3);
 	sqlite3_reset(st);
 	im->duplicates++;
+	/* Created or renamed by an earlier row of this file (a file written
+	 * in several rounds): its first row wins. */
+	if (batch == im->batch)
+		return id;
+	st = store_stmt(im->d->store, "SELECT 1 FROM import_changes WHERE "
+	    "batch_id = ? AND contact_id = ?");
+	sqlite3_bind_int64(st, 1, im->batch);
+	sqlite3_bind_int64(st, 2, id);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return id;
 	if (*first == '\0')
 		first = of;
 	if (*last == '\0')
@@ -453,44 +424,53 @@ key_phone(uint64_t k, char num[PHONE_MAX])
 	return n;
 }
 
+/* Check the mapped row im->row: its number in NUM and 0, or -1 with the
+ * reject noted. */
+static int
+check_lrow(struct importer *im, unsigned long line, char num[PHONE_MAX])
+{
+	struct lrow	*row = &im->row;
+	const char	*why;
+	int		 flags;
+
+	if (row->lphone > IMPORT_MAX_RAW) {
+		reject(im, line, "phone: longer than %d bytes", IMPORT_MAX_RAW);
+		return -1;
+	}
+	if (phone_normalize_flags(row->phone, im->defcc[0] ? im->defcc : NULL,
+	    num, &why, &flags) == -1) {
+		if (strcmp(why, "no country code") == 0)
+			reject(im, line, "phone: no country code (give "
+			    "--default-country or [import] default_country)");
+		else
+			reject(im, line, "phone: %s", why);
+		return -1;
+	}
+	if (row->lfirst > IMPORT_MAX_NAME || row->llast > IMPORT_MAX_NAME) {
+		reject(im, line, "name longer than %d bytes", IMPORT_MAX_NAME);
+		return -1;
+	}
+	if (row->lcats > 0 && row_categories(im, row->cats, 0) == -1) {
+		reject(im, line, "category name longer than 100 bytes");
+		return -1;
+	}
+	im->others += row->others;
+	if (flags & PHONE_RENUMBERED)
+		im->renumbered++;
+	return 0;
+}
+
 /* Check a record: its number in NUM and 0, or -1 with the reject noted. */
 static int
 check_row(struct importer *im, struct csv_record *rec, char num[PHONE_MAX])
 {
-	const char	*raw, *why;
-
 	im->rows++;
 	if (rec->error != NULL) {
 		reject(im, rec->line, "%s", rec->error);
 		return -1;
 	}
-	raw = field(rec, im->col[COL_PHONE]);
-	if (field_len(rec, im->col[COL_PHONE]) > IMPORT_MAX_RAW) {
-		reject(im, rec->line, "phone: longer than %d bytes",
-		    IMPORT_MAX_RAW);
-		return -1;
-	}
-	if (phone_normalize(raw, im->defcc[0] ? im->defcc : NULL, num,
-	    &why) == -1) {
-		if (strcmp(why, "no country code") == 0)
-			reject(im, rec->line, "phone: no country code (give "
-			    "--default-country or [import] default_country)");
-		else
-			reject(im, rec->line, "phone: %s", why);
-		return -1;
-	}
-	if (field_len(rec, im->col[COL_FIRST]) > IMPORT_MAX_NAME ||
-	    field_len(rec, im->col[COL_LAST]) > IMPORT_MAX_NAME) {
-		reject(im, rec->line, "name longer than %d bytes",
-		    IMPORT_MAX_NAME);
-		return -1;
-	}
-	if (field_len(rec, im->col[COL_CAT]) > 0 &&
-	    row_categories(im, field(rec, im->col[COL_CAT]), 0) == -1) {
-		reject(im, rec->line, "category name longer than 100 bytes");
-		return -1;
-	}
-	return 0;
+	layout_row(&im->lay, rec->fields, rec->lens, rec->nfields, &im->row);
+	return check_lrow(im, rec->line, num);
 }
 
 static void
@@ -528,18 +508,18 @@ close_run(struct importer *im)
 
 /* Keep a checked row in memory until the write phase. */
 static void
-hold_row(struct importer *im, struct csv_record *rec, const char *num)
+hold_row(struct importer *im, unsigned long line, const char *num)
 {
-	const char	*raw = field(rec, im->col[COL_PHONE]);
-	const char	*first = field(rec, im->col[COL_FIRST]);
-	const char	*last = field(rec, im->col[COL_LAST]);
-	const char	*cats = field(rec, im->col[COL_CAT]);
+	const char	*raw = im->row.phone;
+	const char	*first = im->row.first;
+	const char	*last = im->row.last;
+	const char	*cats = im->row.cats;
 	struct run	*run;
 	struct irow	*row;
-	size_t		 lr = field_len(rec, im->col[COL_PHONE]);
-	size_t		 lf = field_len(rec, im->col[COL_FIRST]);
-	size_t		 ll = field_len(rec, im->col[COL_LAST]);
-	size_t		 lc = field_len(rec, im->col[COL_CAT]);
+	size_t		 lr = im->row.lphone;
+	size_t		 lf = im->row.lfirst;
+	size_t		 ll = im->row.llast;
+	size_t		 lc = im->row.lcats;
 
 	if (strcmp(raw, num) == 0) {
 		raw = "";
@@ -565,7 +545,7 @@ hold_row(struct importer *im, struct csv_record *rec, const char *num)
 	run = &im->runs[im->nruns - 1];
 	row = &run->rows[run->n++];
 	row->key = phone_key(num);
-	row->line = rec->line > UINT32_MAX ? UINT32_MAX : (uint32_t)rec->line;
+	row->line = line > UINT32_MAX ? UINT32_MAX : (uint32_t)line;
 	row->off = (uint32_t)((im->nblocks - 1) * ARENA_BLOCK + im->used);
 	arena_put(im, first, lf);
 	arena_put(im, last, ll);
@@ -657,12 +637,65 @@ next_row(struct importer *im)
 	return best != NULL ? &best->rows[best->pos++] : NULL;
 }
 
+/* A record of empty cells (";;;" that Excel leaves) is skipped, not
+ * rejected. */
+static int
+record_empty(const struct csv_record *rec)
+{
+	size_t	 i;
+
+	for (i = 0; i < rec->nfields; i++)
+		if (rec->lens[i] > 0)
+			return 0;
+	return 1;
+}
+
+/*
+ * The next contact into im->row and its line: 1, 2 for a record skipped or
+ * rejected, 0 at the end, -1 on a read error.
+ */
+static int
+read_record(struct importer *im, unsigned long *line, char num[PHONE_MAX])
+{
+	struct csv_record	 rec;
+	struct vcard		 card;
+	int			 rc;
+
+	if (im->vc != NULL) {
+		if ((rc = vcard_next(im->vc, &card)) != 1)
+			return rc;
+		if (!im->started) {
+			im->started = 1;
+			snprintf(im->vcname, sizeof im->vcname, "vCard %s",
+			    card.version[0] != '\0' ? card.version : "");
+			im->lay.name = im->vcname;
+		}
+		im->rows++;
+		im->row = card.row;
+		*line = card.line;
+		return check_lrow(im, card.line, num) == -1 ? 2 : 1;
+	}
+	if ((rc = csv_next(im->rd, &rec)) != 1)
+		return rc;
+	if (!im->started) {
+		im->started = 1;
+		if (rec.error == NULL && layout_detect(&im->lay,
+		    rec.fields, rec.nfields) == 0)
+			return 2;
+		layout_default(&im->lay);
+	}
+	if (rec.error == NULL && record_empty(&rec))
+		return 2;
+	*line = rec.line;
+	return check_row(im, &rec, num) == -1 ? 2 : 1;
+}
+
 /* Read and check rows for a slice; 1 to go on, 0 at the end, -1 error. */
 static int
 read_slice(struct importer *im, double t0)
 {
-	struct csv_record	 rec;
 	char			 num[PHONE_MAX];
+	unsigned long		 line = 0;
 	int			 n, rc;
 
 	for (n = 0;; n++) {
@@ -675,7 +708,9 @@ read_slice(struct importer *im, double t0)
 			im->writing = 1;
 			return 1;
 		}
-		if ((rc = csv_next(im->rd, &rec)) != 1) {
+		if ((rc = read_record(im, &line, num)) == 2)
+			continue;
+		if (rc != 1) {
 			if (rc == -1)
 				return -1;
 			im->eof = 1;
@@ -683,18 +718,10 @@ read_slice(struct importer *im, double t0)
 			im->writing = !im->preview;
 			return im->writing;
 		}
-		if (!im->started) {
-			im->started = 1;
-			if (rec.error == NULL && detect_header(im, &rec))
-				continue;
-		}
-		if (check_row(im, &rec, num) == -1)
-			continue;
 		if (im->preview)
-			preview_row(im, num, field(&rec, im->col[COL_FIRST]),
-			    field(&rec, im->col[COL_LAST]));
+			preview_row(im, num);
 		else
-			hold_row(im, &rec, num);
+			hold_row(im, line, num);
 	}
 }
 
@@ -715,7 +742,13 @@ write_slice(struct importer *im, double t0, int64_t now)
 			im->writing = 0;
 			break;
 		}
-		write_row(im, row, now);
+		/* A number repeated within the file keeps its first row
+		 * (rows of one number come in line order). */
+		if (row->key == im->last_key)
+			im->duplicates++;
+		else
+			write_row(im, row, now);
+		im->last_key = row->key;
 		im->written++;
 	}
 	/* Bulk rows skip the per-row counting trigger (migration 006). */
@@ -729,7 +762,10 @@ write_slice(struct importer *im, double t0, int64_t now)
 static json_t *
 import_summary(struct importer *im)
 {
-	return json_pack("{s:O?,s:I,s:I,s:I,s:I,s:I,s:O,s:I,s:b}",
+	json_t	*j;
+
+	j = json_pack("{s:O?,s:I,s:I,s:I,s:I,s:I,s:O,s:I,s:b,s:s,s:s,s:s,"
+	    "s:I,s:I}",
 	    "batch", im->batch ? json_integer(im->batch) : json_null(),
 	    "rows", (json_int_t)im->rows,
 	    "imported", (json_int_t)im->imported,
@@ -738,7 +774,15 @@ import_summary(struct importer *im)
 	    "invalid", (json_int_t)im->invalid,
 	    "rejects", im->rejects,
 	    "rejects_total", (json_int_t)im->rejects_total,
-	    "preview", im->preview);
+	    "preview", im->preview,
+	    "encoding", im->dec != NULL ? decoder_name(im->dec) : "UTF-8",
+	    "layout", im->lay.name,
+	    "mapping", im->lay.mapping,
+	    "other_numbers", (json_int_t)im->others,
+	    "renumbered", (json_int_t)im->renumbered);
+	if (im->preview)
+		json_object_set(j, "sample", im->sample);
+	return j;
 }
 
 static void
@@ -752,12 +796,15 @@ import_free(struct importer *im)
 		event_free(im->ev);
 	if (im->rd != NULL)
 		csv_reader_free(im->rd);
+	vcard_reader_free(im->vc);
+	decoder_free(im->dec);
 	if (im->fd != -1)
 		close(im->fd);
 	for (i = 0; i < im->ncache; i++)
 		free(im->cache[i].name);
 	drop_rows(im);
 	json_decref(im->rejects);
+	json_decref(im->sample);
 	free(im);
 }
 
@@ -798,7 +845,7 @@ import_close_batch(struct importer *im, const char *state)
 static int
 import_percent(struct importer *im)
 {
-	double	 bytes = csv_bytes(im->rd), rd, wr, valid;
+	double	 bytes = decoder_bytes(im->dec), rd, wr, valid;
 
 	if (im->size <= 0 || bytes >= im->size)
 		rd = 1;
@@ -819,7 +866,7 @@ import_progress(struct importer *im)
 	    "phase", im->writing ? "writing" : "reading",
 	    "rows", (json_int_t)im->rows,
 	    "written", (json_int_t)im->written,
-	    "bytes", (json_int_t)csv_bytes(im->rd),
+	    "bytes", (json_int_t)decoder_bytes(im->dec),
 	    "size", (json_int_t)im->size,
 	    "imported", (json_int_t)im->imported,
 	    "updated", (json_int_t)im->updated,
@@ -919,6 +966,7 @@ import_start(struct ctl_req *r)
 	int64_t		 catid = 0;
 	int		 preview = ctl_arg_bool(r, "preview", 0);
 	const char	*s;
+	char		 head[64];
 
 	if (r->fd == -1) {
 		ctl_error(r, "bad_request", "contacts.import needs the file "
@@ -963,12 +1011,27 @@ import_start(struct ctl_req *r)
 	im->size = sb.st_size;
 	im->preview = preview;
 	im->category = catid > 0 ? catid : 0;
-	im->col[COL_PHONE] = 0;
-	im->col[COL_FIRST] = 1;
-	im->col[COL_LAST] = 2;
-	im->col[COL_CAT] = 3;
+	layout_default(&im->lay);
 	im->rejects = json_array();
-	im->rd = csv_reader_fd(im->fd, NULL);
+	im->sample = json_array();
+	im->dec = decoder_fd(im->fd);
+	if (decoder_sniff(im->dec) == -1) {
+		ctl_error(r, "internal", "reading the file: %s",
+		    strerror(errno));
+		import_free(im);
+		return CMD_DONE;
+	}
+	decoder_peek(im->dec, head, sizeof head);
+	if (vcard_sniff(head)) {
+		im->vc = vcard_reader_new(decoder_read, im->dec);
+		im->lay.name = "vCard";
+		snprintf(im->lay.mapping, sizeof im->lay.mapping, "phone: TEL "
+		    "(a mobile first; never fax, pager or telex); first name: "
+		    "N given (and additional) names; last name: N family name "
+		    "(FN split at its first space without N); categories: "
+		    "CATEGORIES");
+	} else
+		im->rd = csv_reader_new(decoder_read, im->dec, NULL);
 	im->ev = evtimer_new(d->base, import_slice, im);
 	if (preview) {
 		store_exec(d->store, "CREATE TEMP TABLE IF NOT EXISTS "

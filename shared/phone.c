@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "phone.h"
 
@@ -253,6 +254,263 @@ static const struct cc cc_table[] = {
 	{ "998", L(9), 0 }		/* Uzbekistan */
 };
 
+
+/*
+ * The numbering plans of the markets we serve, by prefix and length for
+ * every number type (fixed, mobile, toll-free, VoIP...): a number is valid
+ * when one row's prefix starts it and the row's length is its length.
+ * "[...]" is one digit among those listed. Expanded from Google's
+ * libphonenumber metadata (8.12.57, the Debian copy) by
+ * tests/phone/gen_plans.py and checked against the regulators' current
+ * plans:
+ *   Togo +228: ARCEP Togo, plan national de numerotation (2017, updated
+ *     with Togocel's 70-72 mobile blocks);
+ *   Benin +229: ARCEP Benin, decision 2024-061 and the national
+ *     renumbering of 30 November 2024: every number became 10 digits,
+ *     "01" then its 8 former digits. The table below is the former plan;
+ *     plan_fit() applies the move (libphonenumber 8.12.57 predates it);
+ *   Cote d'Ivoire +225: ARTCI, plan de numerotation a 10 chiffres in force
+ *     since 31 January 2021 (mobiles 01 Moov, 05 MTN, 07 Orange; fixed 21,
+ *     25, 27);
+ *   Senegal +221: ARTP, plan national de numerotation;
+ *   Ghana +233: NCA, National Numbering Plan;
+ *   Nigeria +234: NCC, National Numbering Plan (7- and 8-digit fixed,
+ *     10-digit mobile);
+ *   Burkina Faso +226: ARCEP Burkina, plan de numerotation (mobiles 0x,
+ *     5x, 6x, 7x since 2016);
+ *   Mali +223: AMRTP; Niger +227: ARCEP Niger; Cameroon +237: ART
+ *     Cameroun (9 digits since 2014);
+ *   France +33: ARCEP, decision 2018-0881 (plan de numerotation).
+ */
+struct pat {
+	const char	*prefix;
+	unsigned char	 len;
+};
+
+/* TG +228 */
+static const struct pat plan_228[] = {
+	{ "22[234567]", 8 },	/* fixed_line */
+	{ "23[23]", 8 },	/* fixed_line */
+	{ "24[45]", 8 },	/* fixed_line */
+	{ "255", 8 },	/* fixed_line */
+	{ "26[67]", 8 },	/* fixed_line */
+	{ "277", 8 },	/* fixed_line */
+	{ "7[0129]", 8 },	/* mobile */
+	{ "9[01236789]", 8 },	/* mobile */
+};
+/* BJ +229 */
+static const struct pat plan_229[] = {
+	{ "202", 8 },	/* fixed_line */
+	{ "21[037]", 8 },	/* fixed_line */
+	{ "22[45]", 8 },	/* fixed_line */
+	{ "23[68]", 8 },	/* fixed_line */
+	{ "24", 8 },	/* fixed_line */
+	{ "40", 8 },	/* mobile */
+	{ "5[123456789]", 8 },	/* mobile */
+	{ "6", 8 },	/* mobile */
+	{ "9[013456789]", 8 },	/* mobile */
+	{ "857[58]", 8 },	/* voip */
+	{ "81", 8 },	/* uan */
+};
+/* CI +225 */
+static const struct pat plan_225[] = {
+	{ "2[157]", 10 },	/* fixed_line */
+	{ "0[157]", 10 },	/* mobile */
+};
+/* SN +221 */
+static const struct pat plan_221[] = {
+	{ "301[012]", 9 },	/* fixed_line */
+	{ "3080", 9 },	/* fixed_line */
+	{ "3282", 9 },	/* fixed_line */
+	{ "338[123456789]", 9 },	/* fixed_line */
+	{ "339[3456789]", 9 },	/* fixed_line */
+	{ "3611", 9 },	/* fixed_line */
+	{ "7[0678]", 9 },	/* mobile */
+	{ "721", 9 },	/* mobile */
+	{ "790", 9 },	/* mobile */
+	{ "7501", 9 },	/* mobile */
+	{ "75[19]0", 9 },	/* mobile */
+	{ "7525", 9 },	/* mobile */
+	{ "75[38]3", 9 },	/* mobile */
+	{ "75[4567]", 9 },	/* mobile */
+	{ "800", 9 },	/* toll_free */
+	{ "88[4689]", 9 },	/* premium_rate */
+	{ "81[02468]", 9 },	/* shared_cost */
+	{ "3392", 9 },	/* voip */
+	{ "39[01]", 9 },	/* voip */
+	{ "933[13]0", 9 },	/* voip */
+	{ "93929", 9 },	/* voip */
+};
+/* GH +233 */
+static const struct pat plan_233[] = {
+	{ "3082[012345]", 9 },	/* fixed_line */
+	{ "30[237]", 9 },	/* fixed_line */
+	{ "308[01]", 9 },	/* fixed_line */
+	{ "3[167]2[0123456]", 9 },	/* fixed_line */
+	{ "3[167]7", 9 },	/* fixed_line */
+	{ "3[167]80", 9 },	/* fixed_line */
+	{ "322[012345]", 9 },	/* fixed_line */
+	{ "327", 9 },	/* fixed_line */
+	{ "3280", 9 },	/* fixed_line */
+	{ "332[0123]", 9 },	/* fixed_line */
+	{ "337", 9 },	/* fixed_line */
+	{ "3380", 9 },	/* fixed_line */
+	{ "342[013456789]", 9 },	/* fixed_line */
+	{ "343[01]", 9 },	/* fixed_line */
+	{ "347", 9 },	/* fixed_line */
+	{ "3480", 9 },	/* fixed_line */
+	{ "352[01234567]", 9 },	/* fixed_line */
+	{ "357", 9 },	/* fixed_line */
+	{ "3580", 9 },	/* fixed_line */
+	{ "382[012]", 9 },	/* fixed_line */
+	{ "387", 9 },	/* fixed_line */
+	{ "3880", 9 },	/* fixed_line */
+	{ "39[28]0", 9 },	/* fixed_line */
+	{ "397", 9 },	/* fixed_line */
+	{ "2[0346789]", 9 },	/* mobile */
+	{ "25[67]", 9 },	/* mobile */
+	{ "5[0457]", 9 },	/* mobile */
+	{ "56[01]", 9 },	/* mobile */
+	{ "59[123456789]", 9 },	/* mobile */
+	{ "800", 8 },	/* toll_free */
+};
+/* NG +234 */
+static const struct pat plan_234[] = {
+	{ "[12356]", 8 },	/* fixed_line */
+	{ "4[02345678]", 8 },	/* fixed_line */
+	{ "8[23456789]", 8 },	/* fixed_line */
+	{ "90[3456789]", 8 },	/* fixed_line */
+	{ "9[123456789]", 8 },	/* fixed_line */
+	{ "70[01345689]", 7 },	/* fixed_line */
+	{ "70[01345689]", 8 },	/* fixed_line */
+	{ "702[012456789]", 7 },	/* fixed_line */
+	{ "702[012456789]", 8 },	/* fixed_line */
+	{ "7[12345679]", 8 },	/* fixed_line */
+	{ "[12]", 7 },	/* fixed_line */
+	{ "4[147]", 7 },	/* fixed_line */
+	{ "5[14579]", 7 },	/* fixed_line */
+	{ "6[1578]", 7 },	/* fixed_line */
+	{ "7[123578]", 7 },	/* fixed_line */
+	{ "702[012456789]", 10 },	/* mobile */
+	{ "801[01]", 10 },	/* mobile */
+	{ "819[01]", 10 },	/* mobile */
+	{ "70[1345689]", 10 },	/* mobile */
+	{ "80[23456789]", 10 },	/* mobile */
+	{ "81[012345678]", 10 },	/* mobile */
+	{ "90[123456789]", 10 },	/* mobile */
+	{ "91[2356]", 10 },	/* mobile */
+	{ "800", 10 },	/* toll_free */
+	{ "800", 11 },	/* toll_free */
+	{ "800", 12 },	/* toll_free */
+	{ "800", 13 },	/* toll_free */
+	{ "800", 14 },	/* toll_free */
+	{ "700", 10 },	/* uan */
+	{ "700", 11 },	/* uan */
+	{ "700", 12 },	/* uan */
+	{ "700", 13 },	/* uan */
+	{ "700", 14 },	/* uan */
+};
+/* BF +226 */
+static const struct pat plan_226[] = {
+	{ "2049", 8 },	/* fixed_line */
+	{ "205[23]", 8 },	/* fixed_line */
+	{ "206[567]", 8 },	/* fixed_line */
+	{ "209[016789]", 8 },	/* fixed_line */
+	{ "244[569]", 8 },	/* fixed_line */
+	{ "245[456]", 8 },	/* fixed_line */
+	{ "246[567]", 8 },	/* fixed_line */
+	{ "247[0179]", 8 },	/* fixed_line */
+	{ "25[34]", 8 },	/* fixed_line */
+	{ "2550", 8 },	/* fixed_line */
+	{ "256[567]", 8 },	/* fixed_line */
+	{ "0[123567]", 8 },	/* mobile */
+	{ "5[12345678]", 8 },	/* mobile */
+	{ "[67]", 8 },	/* mobile */
+};
+/* ML +223 */
+static const struct pat plan_223[] = {
+	{ "207[012345678]", 8 },	/* fixed_line */
+	{ "212[67]", 8 },	/* fixed_line */
+	{ "202", 8 },	/* fixed_line */
+	{ "21[45689]", 8 },	/* fixed_line */
+	{ "40[01234]", 8 },	/* fixed_line */
+	{ "44[1239]", 8 },	/* fixed_line */
+	{ "2001", 8 },	/* mobile */
+	{ "2079", 8 },	/* mobile */
+	{ "217", 8 },	/* mobile */
+	{ "5[01]", 8 },	/* mobile */
+	{ "[679]", 8 },	/* mobile */
+	{ "8[2349]", 8 },	/* mobile */
+	{ "80", 8 },	/* toll_free */
+};
+/* NE +227 */
+static const struct pat plan_227[] = {
+	{ "2020", 8 },	/* fixed_line */
+	{ "203[12345678]", 8 },	/* fixed_line */
+	{ "204[1345]", 8 },	/* fixed_line */
+	{ "205[14]", 8 },	/* fixed_line */
+	{ "206[14578]", 8 },	/* fixed_line */
+	{ "207[1234578]", 8 },	/* fixed_line */
+	{ "214[145]", 8 },	/* fixed_line */
+	{ "215[14]", 8 },	/* fixed_line */
+	{ "216[14568]", 8 },	/* fixed_line */
+	{ "217[169]", 8 },	/* fixed_line */
+	{ "2188", 8 },	/* fixed_line */
+	{ "23", 8 },	/* mobile */
+	{ "7[04]", 8 },	/* mobile */
+	{ "[89]", 8 },	/* mobile */
+	{ "08", 8 },	/* toll_free */
+	{ "09", 8 },	/* premium_rate */
+};
+/* CM +237 */
+static const struct pat plan_237[] = {
+	{ "222", 9 },	/* fixed_line */
+	{ "233", 9 },	/* fixed_line */
+	{ "24[23]", 9 },	/* mobile */
+	{ "6[256789]", 9 },	/* mobile */
+	{ "88", 8 },	/* toll_free */
+	{ "88", 9 },	/* toll_free */
+};
+/* FR +33 */
+static const struct pat plan_33[] = {
+	{ "[1235]", 9 },	/* fixed_line */
+	{ "4[123456789]", 9 },	/* fixed_line */
+	{ "6[01245678]", 9 },	/* mobile */
+	{ "63[012345678]", 9 },	/* mobile */
+	{ "69[589]", 9 },	/* mobile */
+	{ "700", 9 },	/* mobile */
+	{ "7[3456789]", 9 },	/* mobile */
+	{ "80[012345]", 9 },	/* toll_free */
+	{ "8360[01236789]", 9 },	/* premium_rate */
+	{ "836[123456789]", 9 },	/* premium_rate */
+	{ "81[23456789]", 9 },	/* premium_rate */
+	{ "82[234789]", 9 },	/* premium_rate */
+	{ "83[012345789]", 9 },	/* premium_rate */
+	{ "8[569]", 9 },	/* premium_rate */
+	{ "88[012356789]", 9 },	/* premium_rate */
+	{ "81[01]", 9 },	/* shared_cost */
+	{ "82[0156]", 9 },	/* shared_cost */
+	{ "84[02]", 9 },	/* shared_cost */
+	{ "884", 9 },	/* shared_cost */
+	{ "9", 9 },	/* voip */
+	{ "80[6789]", 9 },	/* uan */
+};
+
+#define PLAN(cc, t)	{ cc, t, sizeof t / sizeof t[0] }
+
+struct plan {
+	const char		*cc;
+	const struct pat	*pats;
+	size_t			 n;
+};
+
+static const struct plan plans[] = {
+	PLAN("228", plan_228), PLAN("229", plan_229), PLAN("225", plan_225),
+	PLAN("221", plan_221), PLAN("233", plan_233), PLAN("234", plan_234),
+	PLAN("226", plan_226), PLAN("223", plan_223), PLAN("227", plan_227),
+	PLAN("237", plan_237), PLAN("33", plan_33),
+};
+
 /* Built reasons; the daemon is single-threaded. */
 static char	 phone_reason[64];
 
@@ -376,17 +634,173 @@ phone_out(char *out, const struct cc *c, const char *nsn, size_t n)
 	return 0;
 }
 
+static const struct plan *
+plan_for(const char *cc, size_t cclen)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof plans / sizeof plans[0]; i++)
+		if (strlen(plans[i].cc) == cclen &&
+		    memcmp(plans[i].cc, cc, cclen) == 0)
+			return &plans[i];
+	return NULL;
+}
+
+/* Does PRE ("9[0-36-9]" in the expanded form "9[0123689]") start D? */
+static int
+pat_match(const char *pre, const char *d, size_t n)
+{
+	size_t		 i = 0;
+	const char	*end;
+
+	for (; *pre != '\0'; i++) {
+		if (i >= n)
+			return 0;
+		if (*pre == '[') {
+			end = strchr(pre, ']');
+			if (memchr(pre + 1, d[i], (size_t)(end - pre - 1)) == NULL)
+				return 0;
+			pre = end + 1;
+		} else if (*pre++ != d[i])
+			return 0;
+	}
+	return 1;
+}
+
+/* N digits at D: a number of plan P as it stands in its table? */
+static int
+plan_match(const struct plan *p, const char *d, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < p->n; i++)
+		if (p->pats[i].len == n && pat_match(p->pats[i].prefix, d, n))
+			return 1;
+	return 0;
+}
+
+/*
+ * Côte d'Ivoire's 2021 move to 10 digits, for a former 8-digit number:
+ * a mobile takes its operator's prefix by its second digit (0-3 Moov 01,
+ * 4-6 MTN 05, 7-9 Orange 07), a fixed line (2x, 3x) 21, 25 or 27 by its
+ * third digit (8 Moov, 0 MTN, else Orange). ARTCI, 31 January 2021.
+ */
+static int
+ci_move(const char *d, char *out)
+{
+	if (d[0] == '2' || d[0] == '3')
+		memcpy(out, d[2] == '8' ? "21" : d[2] == '0' ? "25" : "27", 2);
+	else
+		memcpy(out, d[1] <= '3' ? "01" : d[1] <= '6' ? "05" : "07", 2);
+	memcpy(out + 2, d, 8);
+	return 10;
+}
+
+/*
+ * N digits at D as a national number of plan P: its length in NSN (which
+ * may differ from N where a plan change applies; *FLAGS gets
+ * PHONE_RENUMBERED), or 0 if it is no number of P.
+ */
+static size_t
+plan_fit(const struct plan *p, const char *d, size_t n, char *nsn,
+    int *flags)
+{
+	char	 moved[16];
+
+	if (strcmp(p->cc, "229") == 0) {
+		/* Benin: "01" and a number of the former 8-digit plan. */
+		if (n == 10 && d[0] == '0' && d[1] == '1' &&
+		    plan_match(p, d + 2, 8)) {
+			memcpy(nsn, d, 10);
+			return 10;
+		}
+		if (n == 8 && plan_match(p, d, 8)) {
+			memcpy(nsn, "01", 2);
+			memcpy(nsn + 2, d, 8);
+			*flags |= PHONE_RENUMBERED;
+			return 10;
+		}
+		return 0;
+	}
+	if (plan_match(p, d, n)) {
+		memcpy(nsn, d, n);
+		return n;
+	}
+	if (strcmp(p->cc, "225") == 0 && n == 8 &&
+	    plan_match(p, moved, ci_move(d, moved))) {
+		memcpy(nsn, moved, 10);
+		*flags |= PHONE_RENUMBERED;
+		return 10;
+	}
+	return 0;
+}
+
+/* Why the N digits at D are no number of plan P under C: their length
+ * (a trunk 0 set aside where the plan has no number starting with 0), or
+ * their prefix. */
+static const char *
+plan_reason(const struct cc *c, const struct plan *p, const char *d,
+    size_t n)
+{
+	size_t	 i, lo = 99, hi = 0, ok = 0, zero = 0;
+
+	for (i = 0; i < p->n; i++)
+		if (p->pats[i].prefix[0] == '0' || (p->pats[i].prefix[0] ==
+		    '[' && p->pats[i].prefix[1] == '0'))
+			zero = 1;
+	if (n > 0 && d[0] == '0' && !zero && strcmp(p->cc, "229") != 0)
+		n--;
+
+	for (i = 0; i < p->n; i++) {
+		if (p->pats[i].len < lo)
+			lo = p->pats[i].len;
+		if (p->pats[i].len > hi)
+			hi = p->pats[i].len;
+		if (p->pats[i].len == n)
+			ok = 1;
+	}
+	if (strcmp(p->cc, "229") == 0) {
+		hi = 10;
+		ok = n == 8 || n == 10;
+	}
+	if (n < lo)
+		return "too short";
+	if (n > hi)
+		return "too long";
+	if (!ok)
+		return "wrong length";
+	snprintf(phone_reason, sizeof phone_reason, "not a valid +%s number "
+	    "(no such prefix)", c->cc);
+	return phone_reason;
+}
+
+/* Write '+', the country code of C and N digits at NSN to OUT. */
+static int
+plan_out(char *out, const struct cc *c, const struct plan *p, const char *d,
+    size_t n, int *flags)
+{
+	char	 nsn[16];
+	size_t	 k;
+
+	if ((k = plan_fit(p, d, n, nsn, flags)) == 0 ||
+	    strlen(c->cc) + k > PHONE_DIGITS)
+		return -1;
+	return phone_out(out, c, nsn, k);
+}
+
 /*
  * D holds LEN digits in international form, country code first. A stray
  * trunk 0 after the country code ("+44 (0)20 ...") is dropped when the
  * number as written does not fit but does without it.
  */
 static int
-phone_intl(const char *d, size_t len, char *out, const char **reason)
+phone_intl(const char *d, size_t len, char *out, const char **reason,
+    int *flags)
 {
-	const struct cc	*c;
-	size_t		 cclen, n;
-	enum nsn	 r;
+	const struct cc		*c;
+	const struct plan	*p;
+	size_t			 cclen, n;
+	enum nsn		 r;
 
 	if (len == 0) {
 		*reason = "too short";
@@ -402,6 +816,15 @@ phone_intl(const char *d, size_t len, char *out, const char **reason)
 	c = cc_find(d, cclen);
 	d += cclen;
 	n = len - cclen;
+	if ((p = plan_for(c->cc, cclen)) != NULL) {
+		if (plan_out(out, c, p, d, n, flags) == 0)
+			return 0;
+		if (n > 0 && d[0] == '0' &&
+		    plan_out(out, c, p, d + 1, n - 1, flags) == 0)
+			return 0;
+		*reason = plan_reason(c, p, d, n);
+		return -1;
+	}
 	if ((r = nsn_check(c, d, n)) == NSN_OK)
 		return phone_out(out, c, d, n);
 	if (n > 0 && d[0] == '0') {
@@ -419,34 +842,76 @@ phone_intl(const char *d, size_t len, char *out, const char **reason)
 	return -1;
 }
 
-/* D holds LEN digits that may be a country code and national number. */
+/*
+ * D holds LEN digits that may be a country code and national number,
+ * written without '+' or 00. Only a market whose plan we hold can take it
+ * (the number must then be valid there, prefix included); ANY also lets
+ * every other country take it by length (no default country to keep to).
+ */
 static int
-phone_bare(const char *d, size_t len, char *out)
+phone_bare(const char *d, size_t len, char *out, int any)
 {
-	const struct cc	*c;
-	size_t		 cclen;
+	const struct cc		*c;
+	const struct plan	*p;
+	size_t			 cclen;
+	int			 moved = 0;
 
 	if ((cclen = phone_cc_len(d)) == 0)
 		return -1;
 	c = cc_find(d, cclen);
-	if (nsn_check(c, d + cclen, len - cclen) != NSN_OK)
+	/* A number in a former plan is not valid there: no renumbering on
+	 * top of a guessed country code. */
+	if ((p = plan_for(c->cc, cclen)) != NULL) {
+		if (plan_out(out, c, p, d + cclen, len - cclen, &moved) == -1 ||
+		    moved) {
+			out[0] = '\0';
+			return -1;
+		}
+		return 0;
+	}
+	if (!any || nsn_check(c, d + cclen, len - cclen) != NSN_OK)
 		return -1;
 	return phone_out(out, c, d + cclen, len - cclen);
 }
 
 /*
  * D holds LEN digits written without an international prefix, read against
- * the default country C. The order matters: the country code already written
- * wins, then a trunk 0, then the number as national, then another country.
- * Where the leading 0 is part of the national number (Cote d'Ivoire, Benin,
- * Italy...) it is never stripped.
+ * the default country C. The order matters: the number as national wins,
+ * then after a trunk 0, then the country code already written, then a
+ * served market's code followed by a number valid there. Nothing else
+ * changes the country: a number that fits nowhere is refused, never read
+ * as some other country's. Where the leading 0 is part of the national
+ * number (Cote d'Ivoire, Benin, Burkina Faso mobiles...) the number as
+ * written is tried first, so it is never stripped.
  */
 static int
 phone_national(const char *d, size_t len, const struct cc *c, char *out,
-    const char **reason)
+    const char **reason, int *flags)
 {
-	size_t	k = strlen(c->cc);
+	const struct plan	*p = plan_for(c->cc, strlen(c->cc));
+	size_t			 k = strlen(c->cc);
 
+	if (p != NULL) {
+		if (plan_out(out, c, p, d, len, flags) == 0)
+			return 0;
+		if (d[0] == '0' && plan_out(out, c, p, d + 1, len - 1,
+		    flags) == 0)
+			return 0;
+		if (len > k && memcmp(d, c->cc, k) == 0 &&
+		    plan_out(out, c, p, d + k, len - k, flags) == 0)
+			return 0;
+		if (phone_bare(d, len, out, 0) == 0)
+			return 0;
+		*reason = plan_reason(c, p, d, len);
+		if (strcmp(*reason, "too short") == 0 ||
+		    strcmp(*reason, "too long") == 0 ||
+		    strcmp(*reason, "wrong length") == 0) {
+			snprintf(phone_reason, sizeof phone_reason,
+			    "wrong length for +%s", c->cc);
+			*reason = phone_reason;
+		}
+		return -1;
+	}
 	if (len > k && memcmp(d, c->cc, k) == 0 &&
 	    nsn_check(c, d + k, len - k) == NSN_OK)
 		return phone_out(out, c, d + k, len - k);
@@ -455,7 +920,7 @@ phone_national(const char *d, size_t len, const struct cc *c, char *out,
 		return phone_out(out, c, d + 1, len - 1);
 	if (nsn_check(c, d, len) == NSN_OK)
 		return phone_out(out, c, d, len);
-	if (phone_bare(d, len, out) == 0)
+	if (phone_bare(d, len, out, 0) == 0)
 		return 0;
 	snprintf(phone_reason, sizeof phone_reason, "wrong length for +%s",
 	    c->cc);
@@ -476,20 +941,78 @@ bad_char(unsigned char ch)
 	return phone_reason;
 }
 
+/* The code point of the UTF-8 sequence at P (its length in *N), or 0. */
+static unsigned
+utf8_cp(const unsigned char *p, size_t *n)
+{
+	if (p[0] >= 0xc2 && p[0] <= 0xdf && (p[1] & 0xc0) == 0x80) {
+		*n = 2;
+		return (p[0] & 0x1fu) << 6 | (p[1] & 0x3fu);
+	}
+	if (p[0] >= 0xe0 && p[0] <= 0xef && (p[1] & 0xc0) == 0x80 &&
+	    (p[2] & 0xc0) == 0x80) {
+		*n = 3;
+		return (p[0] & 0xfu) << 12 | (p[1] & 0x3fu) << 6 |
+		    (p[2] & 0x3fu);
+	}
+	return 0;
+}
+
+/*
+ * A digit written in another script (Arabic-Indic, Persian, Devanagari,
+ * Bengali, N'Ko, full-width): its value, or -1.
+ */
+static int
+script_digit(unsigned cp)
+{
+	static const unsigned	 zero[] = { 0x660, 0x6f0, 0x7c0, 0x966,
+				    0x9e6, 0xff10 };
+	size_t			 i;
+
+	for (i = 0; i < sizeof zero / sizeof zero[0]; i++)
+		if (cp >= zero[i] && cp <= zero[i] + 9)
+			return (int)(cp - zero[i]);
+	return -1;
+}
+
+/* Spaces, dashes, dots, parentheses and direction marks people and
+ * programs put between digits. */
+static int
+script_sep(unsigned cp)
+{
+	return cp == 0xa0 || (cp >= 0x2000 && cp <= 0x200f) ||
+	    (cp >= 0x2010 && cp <= 0x2015) || cp == 0x202f ||
+	    (cp >= 0x202a && cp <= 0x202e) || cp == 0x2060 ||
+	    (cp >= 0x2066 && cp <= 0x2069) || cp == 0x2212 || cp == 0x3000 ||
+	    cp == 0xfeff || cp == 0xff08 || cp == 0xff09 || cp == 0xff0d ||
+	    cp == 0xff0e || cp == 0xff0f || cp == 0xad;
+}
+
 int
 phone_normalize(const char *in, const char *defcc, char out[PHONE_MAX],
     const char **reason)
+{
+	int	 flags;
+
+	return phone_normalize_flags(in, defcc, out, reason, &flags);
+}
+
+int
+phone_normalize_flags(const char *in, const char *defcc,
+    char out[PHONE_MAX], const char **reason, int *flags)
 {
 	const unsigned char	*p;
 	const struct cc		*c = NULL;
 	const char		*dummy;
 	char			 d[PHONE_SCAN + 1];
-	size_t			 len = 0, total = 0;
-	int			 plus = 0;
+	size_t			 len = 0, total = 0, k;
+	unsigned		 cp;
+	int			 plus = 0, v, tel = 0;
 
 	if (reason == NULL)
 		reason = &dummy;
 	*reason = NULL;
+	*flags = 0;
 	out[0] = '\0';
 
 	if (defcc != NULL && defcc[0] == '+')
@@ -504,11 +1027,18 @@ phone_normalize(const char *in, const char *defcc, char out[PHONE_MAX],
 		*reason = "empty";
 		return -1;
 	}
+	while (*in == ' ' || *in == '\t')
+		in++;
+	/* A tel: URI (RFC 3966): its parameters (";ext=") are not digits. */
+	if (strncasecmp(in, "tel:", 4) == 0) {
+		in += 4;
+		tel = 1;
+	}
 
 	for (p = (const unsigned char *)in; *p != '\0'; p++) {
 		if (*p >= '0' && *p <= '9') {
 			if (len < PHONE_SCAN)
-				d[len++] = *p;
+				d[len++] = (char)*p;
 			total++;
 			continue;
 		}
@@ -521,11 +1051,9 @@ phone_normalize(const char *in, const char *defcc, char out[PHONE_MAX],
 		case ')':
 		case '/':
 			continue;
-		case 0xc2:
-			if (p[1] == 0xa0) {	/* UTF-8 no-break space */
-				p++;
-				continue;
-			}
+		case ';':
+			if (tel)
+				goto done;
 			break;
 		case '+':
 			/* One '+', before any digit: "+228", "(+228)". */
@@ -535,9 +1063,28 @@ phone_normalize(const char *in, const char *defcc, char out[PHONE_MAX],
 			}
 			break;
 		}
+		if (*p >= 0x80 && (cp = utf8_cp(p, &k)) != 0) {
+			if ((v = script_digit(cp)) != -1) {
+				if (len < PHONE_SCAN)
+					d[len++] = (char)('0' + v);
+				total++;
+				p += k - 1;
+				continue;
+			}
+			if (script_sep(cp)) {
+				p += k - 1;
+				continue;
+			}
+			if (cp == 0xff0b && !plus && total == 0) {
+				plus = 1;
+				p += k - 1;
+				continue;
+			}
+		}
 		*reason = bad_char(*p);
 		return -1;
 	}
+done:
 	d[len] = '\0';
 
 	if (total == 0) {
@@ -549,12 +1096,12 @@ phone_normalize(const char *in, const char *defcc, char out[PHONE_MAX],
 		return -1;
 	}
 	if (plus)
-		return phone_intl(d, len, out, reason);
+		return phone_intl(d, len, out, reason, flags);
 	if (len >= 2 && d[0] == '0' && d[1] == '0')
-		return phone_intl(d + 2, len - 2, out, reason);
+		return phone_intl(d + 2, len - 2, out, reason, flags);
 	if (c != NULL)
-		return phone_national(d, len, c, out, reason);
-	if (phone_bare(d, len, out) == 0)
+		return phone_national(d, len, c, out, reason, flags);
+	if (phone_bare(d, len, out, 1) == 0)
 		return 0;
 	*reason = "no country code";
 	return -1;

@@ -15,6 +15,14 @@
  */
 int	 phone_normalize(const char *in, const char *defcc, char out[PHONE_MAX],
 	    const char **reason);
+/*
+ * The same, and *FLAGS: PHONE_RENUMBERED when a numbering-plan change was
+ * applied (Benin's 8-digit numbers became "01" and the same 8 digits in
+ * 2024; Cote d'Ivoire's 8-digit ones took an operator prefix in 2021).
+ */
+#define PHONE_RENUMBERED	0x1
+int	 phone_normalize_flags(const char *, const char *, char [PHONE_MAX],
+	    const char **, int *);
 /* Length of the ITU country calling code that DIGITS starts with, or 0. */
 size_t	 phone_cc_len(const char *digits);
 /* 1 if CC (digits only, e.g. "228") is an assigned country calling code. */

@@ -172,6 +172,34 @@ print_import(json_t *d)
 		printf("(%lld more rejects not shown)\n", jint(d,
 		    "rejects_total") - (long long)json_array_size(
 		    json_object_get(d, "rejects")));
+	if (jstr(d, "layout") != NULL) {
+		printf("layout: ");
+		cli_puts_safe(jstr(d, "layout"), 0);
+		printf("; encoding: ");
+		cli_puts_safe(jstr(d, "encoding"), 0);
+		fputc('\n', stdout);
+	}
+	if (json_is_true(json_object_get(d, "preview"))) {
+		printf("columns: ");
+		cli_puts_safe(jstr(d, "mapping"), 0);
+		fputc('\n', stdout);
+		json_array_foreach(json_object_get(d, "sample"), i, r) {
+			printf("  %s  ", jstr(r, "phone"));
+			cli_puts_safe(jstr(r, "first_name"), 0);
+			printf(" | ");
+			cli_puts_safe(jstr(r, "last_name"), 0);
+			printf(" | ");
+			cli_puts_safe(jstr(r, "categories"), 0);
+			fputc('\n', stdout);
+		}
+	}
+	if (jint(d, "other_numbers") > 0)
+		printf("%lld further numbers in cells or columns left (the first"
+		    " of each row taken)\n", jint(d, "other_numbers"));
+	if (jint(d, "renumbered") > 0)
+		printf("%lld numbers moved to their country's new numbering "
+		    "plan (Benin 2024, Cote d'Ivoire 2021)\n", jint(d,
+		    "renumbered"));
 	if (json_is_true(json_object_get(d, "preview")))
 		printf("preview, nothing written: ");
 	else

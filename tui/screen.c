@@ -860,6 +860,33 @@ draw_campaign(struct tui *t)
 	    _("relaunch"), _("delete"), _("back"));
 }
 
+/* The daemon's preview of an import: what it recognised and the first
+ * rows as they will be stored. Returns the next line. */
+static int
+draw_import_preview(json_t *p, int y)
+{
+	json_t	*r;
+	size_t	 k;
+
+	putf(y++, 4, COLS - 6, 0, "%s: %s   %s: %s", _("Layout"),
+	    str(p, "layout") ? str(p, "layout") : "?", _("Encoding"),
+	    str(p, "encoding") ? str(p, "encoding") : "?");
+	putf(y++, 4, COLS - 6, A_DIM, "%s: %s", _("Columns"),
+	    str(p, "mapping") ? str(p, "mapping") : "");
+	json_array_foreach(json_object_get(p, "sample"), k, r)
+		putf(y++, 4, COLS - 6, 0, "%-16s %-20s %-20s %s",
+		    str(r, "phone") ? str(r, "phone") : "",
+		    str(r, "first_name") ? str(r, "first_name") : "",
+		    str(r, "last_name") ? str(r, "last_name") : "",
+		    str(r, "categories") ? str(r, "categories") : "");
+	putf(y++, 4, COLS - 6, A_DIM, "%s: %lld  %s: %lld  %s: %lld  "
+	    "%s: %lld", _("New"), (long long)num(p, "imported"),
+	    _("Updated"), (long long)num(p, "updated"), _("Duplicates"),
+	    (long long)num(p, "duplicates"), _("Invalid"),
+	    (long long)num(p, "invalid"));
+	return y;
+}
+
 static void
 draw_import(struct tui *t)
 {
@@ -883,8 +910,11 @@ draw_import(struct tui *t)
 		y++;
 		put(y++, 2, COLS - 4, _("Preview"), A_BOLD | pair(PAIR_HEAD),
 		    0);
-		for (i = 0; i < 6 && t->imp_preview[i] != NULL; i++)
-			put(y++, 4, COLS - 6, t->imp_preview[i], 0, 0);
+		if (t->imp_pv != NULL)
+			y = draw_import_preview(t->imp_pv, y);
+		else
+			for (i = 0; i < 6 && t->imp_preview[i] != NULL; i++)
+				put(y++, 4, COLS - 6, t->imp_preview[i], 0, 0);
 	}
 	y++;
 	if (t->imp_running && j != NULL) {

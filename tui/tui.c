@@ -814,12 +814,46 @@ submit_msgfilter(struct tui *t, struct tui_form *f)
 	list_reload(t, l);
 }
 
+static void	import_preview(struct tui *);
+static int	preview_retries;
+
+static void
+import_preview_reply(json_t *data, json_t *err, void *arg)
+{
+	(void)arg;
+	json_decref(T.imp_pv);
+	T.imp_pv = NULL;
+	/*
+	 * The daemon gives a passed descriptor to the next request it reads;
+	 * when another request of ours shares that read, the descriptor is
+	 * lost and it answers so. Ask again, twice at most.
+	 */
+	if (err != NULL && err_msg(err) != NULL &&
+	    strstr(err_msg(err), "passed as a descriptor") != NULL &&
+	    preview_retries++ < 2) {
+		import_preview(&T);
+		return;
+	}
+	if (err != NULL) {
+		if (!err_unknown(err))
+			flash(&T, 1, "%s: %s", _("Preview"), err_msg(err));
+	} else if (json_is_true(json_object_get(data, "preview")))
+		T.imp_pv = json_incref(data);
+	tui_dirty();
+}
+
+/*
+ * The file's first lines as they are, then the daemon's preview (layout,
+ * encoding, columns, first rows as stored) replacing them when it answers;
+ * nothing is written.
+ */
 static void
 import_preview(struct tui *t)
 {
 	FILE	*fp;
 	char	 line[512];
-	int	 i;
+	int	 i, fd;
+	json_t	*args;
 
 	for (i = 0; i < 6; i++) {
 		free(t->imp_preview[i]);
@@ -834,6 +868,16 @@ import_preview(struct tui *t)
 		t->imp_preview[i] = xstrdup(line);
 	}
 	fclose(fp);
+	json_decref(t->imp_pv);
+	t->imp_pv = NULL;
+	if ((fd = open(t->imp_path, O_RDONLY | O_CLOEXEC)) == -1)
+		return;
+	args = json_pack("{s:b}", "preview", 1);
+	set_str(args, "category", t->imp_category);
+	set_str(args, "default_country", t->imp_country);
+	if (conn_call(t->conn, "contacts.import", args, fd,
+	    import_preview_reply, NULL) == -1)
+		flash(t, 1, "%s", _("disconnected"));
 }
 
 static void
@@ -847,6 +891,7 @@ submit_import_file(struct tui *t, struct tui_form *f)
 	f->active = 0;
 	json_decref(t->imp_result);
 	t->imp_result = NULL;
+	preview_retries = 0;
 	import_preview(t);
 	tui_dirty();
 }
@@ -2159,6 +2204,7 @@ tui_free(struct tui *t)
 	json_decref(t->campaign);
 	json_decref(t->imp_job);
 	json_decref(t->imp_result);
+	json_decref(t->imp_pv);
 	json_decref(t->picker.items);
 	json_decref(t->preview);
 }

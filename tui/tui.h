@@ -154,6 +154,7 @@ struct tui {
 	int		 imp_running;
 	json_t		*imp_job;		/* last jobs event */
 	json_t		*imp_result;
+	json_t		*imp_pv;		/* the daemon's preview */
 	int		 imp_unavailable;
 
 	struct tui_form	 form;

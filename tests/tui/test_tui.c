@@ -235,6 +235,31 @@ test_dashboard(void **state)
 	    wait_text("@simulator", 1, 0));
 }
 
+/* Issue 22: the import screen previews what the daemon recognised. */
+static void
+test_import_preview(void **state)
+{
+	char	 path[600];
+
+	(void)state;
+	snprintf(path, sizeof path, "%s/import/google_new.csv",
+	    env_or("WACAMP_FIXTURES", "tests/fixtures"));
+	session_start("C.UTF-8", 120, 35);
+	assert_true(wait_text("Today's usage", 5, 0));
+	keys("2");
+	assert_true(wait_text("Search: -", 5, 0));
+	keys("Tab");
+	assert_true(wait_text("(none: press o)", 5, 0));
+	keys("o");
+	type(path);
+	keys("Enter Enter Enter");
+	assert_true(wait_text("Layout: Google Contacts   Encoding: UTF-8", 5,
+	    0));
+	assert_true(wait_text("Columns: phone: Phone 1 - Value", 5, 0));
+	assert_true(wait_text("+22890100501", 5, 0));
+	assert_true(wait_text("New: 3", 5, 0));
+}
+
 static void
 test_screens_and_help(void **state)
 {
@@ -619,7 +644,7 @@ type(const char *text)
 {
 	char	 cmd[600];
 
-	snprintf(cmd, sizeof cmd, "send-keys -l '%s'", text);
+	snprintf(cmd, sizeof cmd, "send-keys -l '%.500s'", text);
 	assert_int_equal(tmux("%s", cmd), 0);
 }
 
@@ -917,6 +942,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_dashboard, test_teardown),
 		cmocka_unit_test_teardown(test_screens_and_help, test_teardown),
+		cmocka_unit_test_teardown(test_import_preview, test_teardown),
 		cmocka_unit_test_teardown(test_resize, test_teardown),
 		cmocka_unit_test_teardown(test_french, test_teardown),
 		cmocka_unit_test_teardown(test_reconnect, test_teardown),
