@@ -23,6 +23,41 @@
 
 static int	 read_reset;
 
+/*
+ * Every daemon and fake a test started: whatever a failed assertion skips,
+ * they are gone when the test program exits, so that none is left holding
+ * the output pipe of `make check`.
+ */
+#define HARNESS_KIDS	256
+static pid_t	 kids[HARNESS_KIDS];
+
+static void
+kids_kill(void)
+{
+	size_t	 i;
+
+	for (i = 0; i < HARNESS_KIDS; i++)
+		/* Only a child not reaped yet: its pid cannot be reused. */
+		if (kids[i] > 0 && waitpid(kids[i], NULL, WNOHANG) == 0) {
+			kill(kids[i], SIGKILL);
+			waitpid(kids[i], NULL, 0);
+		}
+}
+
+static void
+kid_add(pid_t pid)
+{
+	static int	 registered;
+	static size_t	 n;
+
+	if (!registered) {
+		atexit(kids_kill);
+		registered = 1;
+	}
+	if (n < HARNESS_KIDS)
+		kids[n++] = pid;
+}
+
 static const char *
 env_or(const char *name, const char *def)
 {
@@ -106,6 +141,8 @@ harness_start(struct harness *h)
 		execl(bin, bin, "-f", "-c", h->conf, (char *)NULL);
 		_exit(127);
 	}
+	if (h->daemon > 0)
+		kid_add(h->daemon);
 	t0 = harness_now();
 	while (harness_now() - t0 < 10) {
 		if ((fd = harness_connect(h)) != -1) {
@@ -326,6 +363,8 @@ harness_fake_start(struct harness *h)
 		    "-p", "0", "-P", portfile, "-r", reqlog, (char *)NULL);
 		_exit(127);
 	}
+	if (h->fake > 0)
+		kid_add(h->fake);
 	t0 = harness_now();
 	while (harness_now() - t0 < 5) {
 		if ((fp = fopen(portfile, "r")) != NULL) {
