@@ -452,6 +452,19 @@ fail:
 	return -1;
 }
 
+/* Wake the pacer and answer with campaign ID and the N messages moved. */
+static int
+reply_changed(struct ctl_req *r, int64_t id, int n)
+{
+	json_t	*c;
+
+	pacer_kick(r->d);
+	c = campaign_get(r->d, id);
+	json_object_set_new(c, "changed", json_integer(n));
+	ctl_reply(r, c);
+	return CMD_DONE;
+}
+
 static int
 stop_fn(struct daemon *d, int64_t id, int arg)
 {
@@ -475,11 +488,7 @@ cmd_campaigns_stop(struct ctl_req *r)
 		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
 		return CMD_DONE;
 	}
-	pacer_kick(r->d);
-	c = campaign_get(r->d, id);
-	json_object_set_new(c, "changed", json_integer(n));
-	ctl_reply(r, c);
-	return CMD_DONE;
+	return reply_changed(r, id, n);
 }
 
 static int
@@ -509,11 +518,7 @@ cmd_campaigns_retry(struct ctl_req *r)
 	if (unknown)
 		log_warnx("campaign %lld: retry includes unknown messages; "
 		    "their recipients may get them twice", (long long)id);
-	pacer_kick(r->d);
-	c = campaign_get(r->d, id);
-	json_object_set_new(c, "changed", json_integer(n));
-	ctl_reply(r, c);
-	return CMD_DONE;
+	return reply_changed(r, id, n);
 }
 
 static int
@@ -552,11 +557,7 @@ cmd_campaigns_resume(struct ctl_req *r)
 	}
 	log_info("campaign %lld resumed: %d message(s) queued again",
 	    (long long)id, n);
-	pacer_kick(r->d);
-	c = campaign_get(r->d, id);
-	json_object_set_new(c, "changed", json_integer(n));
-	ctl_reply(r, c);
-	return CMD_DONE;
+	return reply_changed(r, id, n);
 }
 
 static int
@@ -593,11 +594,7 @@ cmd_campaigns_relaunch(struct ctl_req *r)
 		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
 		return CMD_DONE;
 	}
-	pacer_kick(r->d);
-	c = campaign_get(r->d, id);
-	json_object_set_new(c, "changed", json_integer(n));
-	ctl_reply(r, c);
-	return CMD_DONE;
+	return reply_changed(r, id, n);
 }
 
 /*

@@ -174,6 +174,20 @@ load(struct daemon *d, int64_t id, struct ob_row *m)
 	return -1;
 }
 
+#define OB_BIT(s)	(1u << (s))
+
+/* Load message ID when its state is one of ALLOWED (OB_BIT set): 1;
+ * 0 when there is none or it is in another state; -1. */
+static int
+load_in(struct daemon *d, int64_t id, struct ob_row *m, unsigned allowed)
+{
+	int	 r;
+
+	if ((r = load(d, id, m)) <= 0)
+		return r;
+	return m->state >= 0 && (allowed & OB_BIT(m->state)) ? 1 : 0;
+}
+
 void
 outbox_touch(struct ob_batch *b, int64_t campaign)
 {
@@ -411,10 +425,8 @@ outbox_claim(struct daemon *d, int64_t id, const char *day,
 	int		 r, rc;
 
 	memset(c, 0, sizeof *c);
-	if ((r = load(d, id, &m)) <= 0)
+	if ((r = load_in(d, id, &m, OB_BIT(OB_PENDING))) <= 0)
 		return r;
-	if (m.state != OB_PENDING)
-		return 0;
 	outbox_reference(d, id, m.round, ref, sizeof ref);
 	st = store_stmt(d->store, "UPDATE messages SET state = 'sending', "
 	    "attempts = attempts + 1, reference = ?2, claimed_at = ?3, "
@@ -471,10 +483,8 @@ outbox_sent(struct daemon *d, int64_t id, const char *wass_id,
 	int64_t		 now = store_now();
 	int		 r, rc;
 
-	if ((r = load(d, id, &m)) <= 0)
+	if ((r = load_in(d, id, &m, OB_BIT(OB_SENDING) | OB_BIT(OB_UNKNOWN))) <= 0)
 		return r;
-	if (m.state != OB_SENDING && m.state != OB_UNKNOWN)
-		return 0;
 	if (wass_id == NULL)
 		wass_id = "";
 	if (wa_id == NULL)
@@ -532,10 +542,8 @@ outbox_requeue(struct daemon *d, int64_t id, const char *error,
 	sqlite3_stmt	*st;
 	int		 r;
 
-	if ((r = load(d, id, &m)) <= 0)
+	if ((r = load_in(d, id, &m, OB_BIT(OB_SENDING))) <= 0)
 		return r;
-	if (m.state != OB_SENDING)
-		return 0;
 	st = store_stmt(d->store, "UPDATE messages SET state = 'pending', "
 	    "error = ?2, next_at = ?3, attempts = attempts - ?4, "
 	    "updated_at = ?5 WHERE id = ?1");
@@ -560,11 +568,8 @@ outbox_fail(struct daemon *d, int64_t id, const char *error,
 	sqlite3_stmt	*st;
 	int		 r;
 
-	if ((r = load(d, id, &m)) <= 0)
+	if ((r = load_in(d, id, &m, OB_BIT(OB_SENDING) | OB_BIT(OB_UNKNOWN) | OB_BIT(OB_SENT))) <= 0)
 		return r;
-	if (m.state != OB_SENDING && m.state != OB_UNKNOWN &&
-	    m.state != OB_SENT)
-		return 0;
 	st = store_stmt(d->store, "UPDATE messages SET state = 'failed', "
 	    "error = ?2, updated_at = ?3 WHERE id = ?1");
 	sqlite3_bind_int64(st, 1, id);
@@ -589,10 +594,8 @@ outbox_unknown(struct daemon *d, int64_t id, const char *error)
 	sqlite3_stmt	*st;
 	int		 r;
 
-	if ((r = load(d, id, &m)) <= 0)
+	if ((r = load_in(d, id, &m, OB_BIT(OB_SENDING))) <= 0)
 		return r;
-	if (m.state != OB_SENDING)
-		return 0;
 	st = store_stmt(d->store, "UPDATE messages SET state = 'unknown', "
 	    "error = ?2, updated_at = ?3 WHERE id = ?1");
 	sqlite3_bind_int64(st, 1, id);
@@ -667,10 +670,8 @@ outbox_settle(struct daemon *d, int64_t id, int sent, const char *note)
 	sqlite3_stmt	*st;
 	int		 r;
 
-	if ((r = load(d, id, &m)) <= 0)
+	if ((r = load_in(d, id, &m, OB_BIT(OB_UNKNOWN))) <= 0)
 		return r;
-	if (m.state != OB_UNKNOWN)
-		return 0;
 	st = store_stmt(d->store, "UPDATE messages SET state = ?2, "
 	    "error = ?3, sent_at = CASE WHEN ?2 = 'sent' THEN "
 	    "coalesce(sent_at, ?4) ELSE sent_at END, updated_at = ?4 "
