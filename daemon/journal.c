@@ -43,29 +43,48 @@ arm(struct journal *j, uint64_t ms)
 	evtimer_add(j->ev, &tv);
 }
 
+/* Run ST (bound) to its end in a transaction of its own: rows it deleted,
+ * or -1. */
+static int
+delete_step(struct daemon *d, sqlite3_stmt *st)
+{
+	int	 rc, n;
+
+	if (store_begin(d->store) == -1) {
+		sqlite3_reset(st);
+		return -1;
+	}
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	n = sqlite3_changes(store_db(d->store));
+	if (rc != SQLITE_DONE || store_commit(d->store) == -1) {
+		store_rollback(d->store);
+		return -1;
+	}
+	return n;
+}
+
 /*
- * One slice: the next JOURNAL_SLICE rows in id order (the order they came
- * in), of which applied ones older than keep and waiting ones older than
- * JOURNAL_WAIT_MAX are deleted. Returns 1 when the pass reached rows too
- * young to go, 0 when there is more to look at, -1 on an error.
+ * One slice: the applied events among the next JOURNAL_SLICE rows in id
+ * order (the order they came in) that are older than keep go; the pass
+ * stops at the first row younger than keep, since all after it are. Then
+ * waiting events older than JOURNAL_WAIT_MAX go, by their own index.
+ * Returns 1 when the pass is over, 0 when there is more, -1 on an error.
  */
 static int
 slice(struct journal *j)
 {
 	struct daemon	*d = j->d;
 	sqlite3_stmt	*st;
-	int64_t		 now = store_now(), keep_before, wait_before, hi = 0;
-	int64_t		 at;
+	int64_t		 now = store_now(), keep_before, hi = 0;
 	int		 rc, n = 0, done = 0;
 
 	keep_before = now - (int64_t)(d->conf->wh_keep_ms / 1000);
-	wait_before = now - JOURNAL_WAIT_MAX;
 	st = store_stmt(d->store, "SELECT id, received_at FROM webhook_events "
 	    "WHERE id > ? ORDER BY id LIMIT 2000");
 	sqlite3_bind_int64(st, 1, j->cursor);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		at = sqlite3_column_int64(st, 1);
-		if (at >= keep_before && at >= wait_before) {
+		if (sqlite3_column_int64(st, 1) >= keep_before) {
 			done = 1;
 			break;
 		}
@@ -75,36 +94,26 @@ slice(struct journal *j)
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return -1;
-	if (n == 0)
-		return 1;
-	if (store_begin(d->store) == -1)
+	if (n > 0) {
+		st = store_stmt(d->store, "DELETE FROM webhook_events WHERE "
+		    "id > ?1 AND id <= ?2 AND applied = 1");
+		sqlite3_bind_int64(st, 1, j->cursor);
+		sqlite3_bind_int64(st, 2, hi);
+		if ((rc = delete_step(d, st)) == -1)
+			return -1;
+		j->pruned += rc;
+		j->cursor = hi;
+	}
+	if (!done && n == JOURNAL_SLICE)
+		return 0;
+	st = store_stmt(d->store, "DELETE FROM webhook_events WHERE id IN "
+	    "(SELECT id FROM webhook_events WHERE applied = 0 AND "
+	    "received_at < ? LIMIT 2000)");
+	sqlite3_bind_int64(st, 1, now - JOURNAL_WAIT_MAX);
+	if ((rc = delete_step(d, st)) == -1)
 		return -1;
-	st = store_stmt(d->store, "DELETE FROM webhook_events WHERE id > ?1 "
-	    "AND id <= ?2 AND applied = 1 AND received_at < ?3");
-	sqlite3_bind_int64(st, 1, j->cursor);
-	sqlite3_bind_int64(st, 2, hi);
-	sqlite3_bind_int64(st, 3, keep_before);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		goto fail;
-	sqlite3_reset(st);
-	j->pruned += sqlite3_changes(store_db(d->store));
-	st = store_stmt(d->store, "DELETE FROM webhook_events WHERE id > ?1 "
-	    "AND id <= ?2 AND applied = 0 AND received_at < ?3");
-	sqlite3_bind_int64(st, 1, j->cursor);
-	sqlite3_bind_int64(st, 2, hi);
-	sqlite3_bind_int64(st, 3, wait_before);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		goto fail;
-	sqlite3_reset(st);
-	j->expired += sqlite3_changes(store_db(d->store));
-	if (store_commit(d->store) == -1)
-		goto fail;
-	j->cursor = hi;
-	return done || n < JOURNAL_SLICE;
-fail:
-	sqlite3_reset(st);
-	store_rollback(d->store);
-	return -1;
+	j->expired += rc;
+	return rc < JOURNAL_SLICE;
 }
 
 static void
