@@ -27,7 +27,7 @@
 
 /* Recent login failures, per login and per peer uid, kept in memory. */
 static struct failure {
-	char	 key[80];
+	char	 key[160];
 	int	 count;
 	time_t	 last;
 	time_t	 until;

@@ -124,7 +124,7 @@ cmd_auth_login(struct ctl_req *r)
 	const char	*login = ctl_arg_str(r, "login", NULL);
 	const char	*password = ctl_arg_str(r, "password", NULL);
 	const char	*token = ctl_arg_str(r, "token", NULL);
-	char		 lkey[96], ukey[96], th[AUTH_TOKEN_LEN + 1], ulogin[64];
+	char		 lkey[160], ukey[96], th[AUTH_TOKEN_LEN + 1], ulogin[64];
 	int64_t		 uid, sid;
 	int		 role, ok, wait;
 	char		*hash;
@@ -167,7 +167,8 @@ cmd_auth_login(struct ctl_req *r)
 		    "password, or token");
 		return CMD_DONE;
 	}
-	snprintf(lkey, sizeof lkey, "login:%s", login);
+	/* Per login and peer: one local user cannot lock out another. */
+	snprintf(lkey, sizeof lkey, "login:%s@%s", login, r->unix_user);
 	snprintf(r->login, sizeof r->login, "%s", login);
 	wait = auth_fail_wait(lkey);
 	if (wait == 0)

@@ -69,6 +69,7 @@ static const struct ckey keys[] = {
 	{ "auth", "access_ttl", C_DURATION, O(access_ttl_ms), 0, 0 },
 	{ "auth", "refresh_ttl", C_DURATION, O(refresh_ttl_ms), 0, 0 },
 	{ "auth", "max_failures", C_INT, O(max_failures), 1, 1000 },
+	{ "auth", "login_timeout", C_DURATION, O(login_timeout_ms), 0, 0 },
 	{ "optout", "keywords", C_KEYWORDS, 0, 0, 0 },
 	{ "import", "default_country", C_CC, O(default_country), 0, 0 },
 };
@@ -115,6 +116,7 @@ config_default(void)
 	c->access_ttl_ms = UINT64_C(24) * 3600 * 1000;
 	c->refresh_ttl_ms = UINT64_C(7) * 86400 * 1000;
 	c->max_failures = 3;
+	c->login_timeout_ms = 60 * 1000;
 	for (i = 0; i < sizeof default_keywords / sizeof default_keywords[0]; i++)
 		c->keywords[c->nkeywords++] = xstrdup(default_keywords[i]);
 	c->default_country = NULL;

@@ -62,6 +62,7 @@ struct config {
 	uint64_t	 access_ttl_ms;
 	uint64_t	 refresh_ttl_ms;
 	int		 max_failures;
+	uint64_t	 login_timeout_ms;
 
 	/* [optout] */
 	char		*keywords[CONFIG_MAX_KEYWORDS];

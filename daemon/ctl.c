@@ -31,9 +31,16 @@
 #include "xmalloc.h"
 
 #define CTL_MAX_TOPICS		32
-#define CTL_EVENTS_HIGH		(4 * 1024 * 1024)	/* stop queueing events */
-#define CTL_EVENTS_LOW		(1024 * 1024)		/* resync below this */
-#define CTL_OUT_MAX		(64 * 1024 * 1024)	/* then disconnect */
+#define CTL_EVENTS_HIGH		(1024 * 1024)		/* stop queueing events */
+#define CTL_EVENTS_LOW		(256 * 1024)		/* resync below this */
+#define CTL_OUT_MAX		(16 * 1024 * 1024)	/* then disconnect */
+#define CTL_OUT_TOTAL		(128 * 1024 * 1024)	/* over every client */
+/*
+ * Clients that are not logged in have a quota of their own, so a crowd of
+ * them never keeps out someone with an account.
+ */
+#define CTL_ANON_MAX		32
+#define CTL_ANON_PER_UID	8
 
 struct ctl_client {
 	TAILQ_ENTRY(ctl_client)	 entry;
@@ -43,6 +50,8 @@ struct ctl_client {
 	struct event		*wev;
 	struct evbuffer		*in;
 	struct evbuffer		*out;
+	struct event		*login_ev;	/* deadline while anonymous */
+	int			 anon;
 	uid_t			 uid;
 	pid_t			 pid;
 	char			 unix_user[64];
@@ -67,6 +76,7 @@ struct ctl {
 	struct event		*ev_resume;	/* accept paused at the fd limit */
 	struct ctl_clients	 clients;
 	int			 nclients;
+	int			 nanon;
 	uint64_t		 nevents;
 };
 
@@ -521,6 +531,18 @@ ctl_dispatch(struct ctl_client *c, json_t *msg)
 	ctl_running = NULL;
 }
 
+/* What every client has waiting to be read, together. */
+static size_t
+ctl_out_total(struct ctl *ctl)
+{
+	struct ctl_client	*c;
+	size_t			 n = 0;
+
+	TAILQ_FOREACH(c, &ctl->clients, entry)
+		n += evbuffer_get_length(c->out);
+	return n;
+}
+
 static void
 ctl_flush(struct ctl_client *c)
 {
@@ -555,7 +577,9 @@ ctl_flush(struct ctl_client *c)
 			event_active(c->rev, EV_READ, 0);
 		}
 	}
-	if (evbuffer_get_length(c->out) > CTL_OUT_MAX) {
+	if (evbuffer_get_length(c->out) > CTL_OUT_MAX ||
+	    (evbuffer_get_length(c->out) > CTL_EVENTS_HIGH &&
+	    ctl_out_total(c->d->ctl) > CTL_OUT_TOTAL)) {
 		log_warnx("ctl: client uid %u too slow, disconnecting",
 		    (unsigned)c->uid);
 		c->closing = 2;
@@ -621,6 +645,9 @@ ctl_client_free(struct ctl_client *c)
 
 	TAILQ_REMOVE(&ctl->clients, c, entry);
 	ctl->nclients--;
+	if (c->anon)
+		ctl->nanon--;
+	event_free(c->login_ev);
 	event_free(c->rev);
 	event_free(c->wev);
 	evbuffer_free(c->in);
@@ -674,6 +701,67 @@ ctl_hello(struct ctl_client *c)
 	json_decref(j);
 }
 
+/*
+ * Whether a new client is served: one with an account (peer credentials)
+ * within max_clients; one without within the anonymous quota, which is
+ * apart and smaller, and shared fairly among Unix users.
+ */
+static const char *
+ctl_refuse(struct ctl *ctl, struct ctl_client *n)
+{
+	struct daemon		*d = n->d;
+	struct ctl_client	*c;
+	int			 same = 0;
+
+	if (n->user_id != 0)
+		return ctl->nclients - ctl->nanon >= d->conf->max_clients ?
+		    "too many clients" : NULL;
+	if (ctl->nanon >= CTL_ANON_MAX)
+		return "too many clients that are not logged in";
+	TAILQ_FOREACH(c, &ctl->clients, entry) {
+		if (c->anon && c->uid == n->uid)
+			same++;
+	}
+	return same >= CTL_ANON_PER_UID ? "too many clients that are not "
+	    "logged in from this user" : NULL;
+}
+
+/* A client without an account has login_timeout to log in. */
+static void
+ctl_set_anon(struct ctl_client *c, int anon)
+{
+	struct timeval	 tv;
+	uint64_t	 ms = c->d->conf->login_timeout_ms;
+
+	if (c->anon == anon)
+		return;
+	c->anon = anon;
+	c->d->ctl->nanon += anon ? 1 : -1;
+	if (!anon) {
+		event_del(c->login_ev);
+		return;
+	}
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	evtimer_add(c->login_ev, &tv);
+}
+
+static void
+ctl_login_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct ctl_client	*c = arg;
+
+	if (!c->anon || c->closing)
+		return;
+	log_debug("ctl: client of uid %u did not log in in time",
+	    (unsigned)c->uid);
+	ctl_send_error(c, NULL, "unauthorized", "not logged in within the "
+	    "login timeout; connect again");
+	c->closing = 1;
+	ctl_flush(c);
+	event_active(c->rev, EV_READ, 0);
+}
+
 static void
 ctl_accept_cb(evutil_socket_t lfd, short ev, void *arg)
 {
@@ -683,10 +771,10 @@ ctl_accept_cb(evutil_socket_t lfd, short ev, void *arg)
 	struct ucred		 cred;
 	struct passwd		 pw, *pwp = NULL;
 	socklen_t		 len = sizeof cred;
-	char			 pwbuf[1024];
+	char			 pwbuf[1024], *line;
+	const char		*why;
+	json_t			*j;
 	int			 fd;
-	static const char	 busy[] = "{\"id\":null,\"ok\":false,\"error\":"
-	    "{\"code\":\"unavailable\",\"message\":\"too many clients\"}}\n";
 
 	fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd == -1) {
@@ -694,12 +782,6 @@ ctl_accept_cb(evutil_socket_t lfd, short ev, void *arg)
 			log_warn("ctl: accept");
 			event_del(ctl->ev);
 		}
-		return;
-	}
-	if (ctl->nclients >= d->conf->max_clients) {
-		if (write(fd, busy, sizeof busy - 1) == -1)
-			log_debug("ctl: refusing a client");
-		close(fd);
 		return;
 	}
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1) {
@@ -720,14 +802,33 @@ ctl_accept_cb(evutil_socket_t lfd, short ev, void *arg)
 	else
 		snprintf(c->unix_user, sizeof c->unix_user, "#%u",
 		    (unsigned)cred.uid);
+	ctl_peer_login(d, c);
+	if ((why = ctl_refuse(ctl, c)) != NULL) {
+		log_debug("ctl: refusing a client of uid %u: %s",
+		    (unsigned)cred.uid, why);
+		j = json_pack("{s:n,s:b,s:{s:s,s:s}}", "id", "ok", 0, "error",
+		    "code", "unavailable", "message", why);
+		line = json_dumps(j, JSON_COMPACT);
+		if (line != NULL && write(fd, line, strlen(line)) == -1)
+			log_debug("ctl: refusing a client");
+		if (write(fd, "\n", 1) == -1)
+			log_debug("ctl: refusing a client");
+		free(line);
+		json_decref(j);
+		close(fd);
+		free(c);
+		return;
+	}
 	c->in = evbuffer_new();
 	c->out = evbuffer_new();
 	c->rev = event_new(d->base, fd, EV_READ | EV_PERSIST, ctl_read_cb, c);
 	c->wev = event_new(d->base, fd, EV_WRITE, ctl_write_cb, c);
+	c->login_ev = evtimer_new(d->base, ctl_login_cb, c);
 	TAILQ_INSERT_TAIL(&ctl->clients, c, entry);
 	ctl->nclients++;
 	event_add(c->rev, NULL);
-	ctl_peer_login(d, c);
+	if (c->user_id == 0)
+		ctl_set_anon(c, 1);
 	ctl_hello(c);
 }
 
@@ -941,6 +1042,7 @@ ctl_bind_user(struct ctl_req *r, int64_t user_id, const char *login,
 	r->c->user_id = user_id;
 	r->c->role = role;
 	r->c->session_id = session_id;
+	ctl_set_anon(r->c, user_id == 0);
 	snprintf(r->c->login, sizeof r->c->login, "%s", login ? login : "");
 }
 

@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 
 #include <sys/wait.h>
@@ -20,6 +21,7 @@
 #include <jansson.h>
 
 #include "harness.h"
+#include "kit.h"
 
 static struct harness	 H;
 
@@ -297,6 +299,99 @@ test_audit(void **state)
 	close(fd);
 }
 
+/*
+ * Clients without an account have a quota of their own and a login
+ * deadline: a crowd of them leaves room for a registered user. Failing
+ * an admin's password does not stop that admin's own session.
+ */
+static json_t *
+first_line(struct harness *h, int *fdp)
+{
+	struct sockaddr_un	 sun;
+	int			 fd;
+
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	assert_true(strlen(h->sock) < sizeof sun.sun_path);
+	memcpy(sun.sun_path, h->sock, strlen(h->sock) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sun, sizeof sun), 0);
+	*fdp = fd;
+	return harness_read(fd, 5000);
+}
+
+static void
+test_anonymous_quota(void **state)
+{
+	enum { N = 300 };
+	struct harness	 h;
+	json_t		*j, *args;
+	char		*out = NULL, login[64];
+	int		 fds[N], i, served = 0, fd;
+
+	harness_init(&h, "[daemon]\nmax_clients = 64\n"
+	    "[auth]\nlogin_timeout = 2s\nmax_failures = 2\n");
+	assert_int_equal(harness_start(&h), 0);
+	kit_sql(&h, "UPDATE users SET unix_user = unix_user || '-away' "
+	    "WHERE unix_user IS NOT NULL");
+	for (i = 0; i < N; i++) {
+		j = first_line(&h, &fds[i]);
+		assert_non_null(j);
+		if (json_object_get(j, "event") != NULL)
+			served++;
+		else {
+			assert_false(json_is_true(json_object_get(j, "ok")));
+			close(fds[i]);
+			fds[i] = -1;
+		}
+		json_decref(j);
+	}
+	printf("clients not logged in: %d of %d served\n", served, N);
+	assert_int_equal(served, 8);
+	kit_sql(&h, "UPDATE users SET unix_user = substr(unix_user, 1, "
+	    "length(unix_user) - 5) WHERE unix_user LIKE '%-away'");
+	assert_int_equal(harness_cli(&h, "status", NULL, &out), 0);
+	free(out);
+	/* The anonymous ones are told, then closed, at the deadline. */
+	for (i = 0; i < N && fds[i] == -1; i++)
+		;
+	assert_true(i < N);
+	j = harness_read(fds[i], 10000);
+	assert_non_null(j);
+	assert_string_equal(err_code(j), "unauthorized");
+	json_decref(j);
+	assert_null(harness_read(fds[i], 10000));
+	for (i = 0; i < N; i++) {
+		if (fds[i] != -1)
+			close(fds[i]);
+	}
+	/* Twenty wrong passwords for the admin, from another connection. */
+	fd = harness_connect(&h);
+	j = harness_call(fd, "auth.me", NULL);
+	snprintf(login, sizeof login, "%s", json_string_value(json_object_get(
+	    json_object_get(json_object_get(j, "data"), "user"), "login")));
+	json_decref(j);
+	for (i = 0; i < 20; i++) {
+		args = json_pack("{s:s,s:s}", "login", login, "password",
+		    "not-the-password");
+		j = harness_call(fd, "auth.login", args);
+		assert_non_null(j);
+		assert_false(json_is_true(json_object_get(j, "ok")));
+		json_decref(j);
+	}
+	close(fd);
+	fd = harness_connect(&h);
+	j = harness_call(fd, "auth.me", NULL);
+	assert_true(json_is_true(json_object_get(j, "ok")));
+	assert_non_null(json_object_get(json_object_get(json_object_get(j,
+	    "data"), "user"), "login"));
+	json_decref(j);
+	close(fd);
+	assert_int_equal(harness_cli(&h, "status", NULL, NULL), 0);
+	harness_cleanup(&h);
+}
+
 static void
 test_cli(void **state)
 {
@@ -534,6 +629,7 @@ main(void)
 		cmocka_unit_test(test_bad_requests),
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_many_clients),
+		cmocka_unit_test(test_anonymous_quota),
 		cmocka_unit_test(test_roles_and_passwords),
 		cmocka_unit_test(test_audit),
 		cmocka_unit_test(test_cli),
