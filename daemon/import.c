@@ -49,6 +49,7 @@
 #include "xmalloc.h"
 
 #define IMPORT_SLICE_MS		10
+#define IMPORT_SLICE_BYTES	(4 * 1024 * 1024)
 #define IMPORT_RUN_ROWS		262144		/* rows sorted together */
 #define IMPORT_MAX_RUNS		8
 #define IMPORT_MEM		(24 << 20)	/* rows held before writing */
@@ -652,7 +653,8 @@ record_empty(const struct csv_record *rec)
 
 /*
  * The next contact into im->row and its line: 1, 2 for a record skipped or
- * rejected, 0 at the end, -1 on a read error.
+ * rejected, 3 while the rest of an overlong record is skipped, 0 at the
+ * end, -1 on a read error.
  */
 static int
 read_record(struct importer *im, unsigned long *line, char num[PHONE_MAX])
@@ -676,7 +678,7 @@ read_record(struct importer *im, unsigned long *line, char num[PHONE_MAX])
 		return check_lrow(im, card.line, num) == -1 ? 2 : 1;
 	}
 	if ((rc = csv_next(im->rd, &rec)) != 1)
-		return rc;
+		return rc == 2 ? 3 : rc;
 	if (!im->started) {
 		im->started = 1;
 		if (rec.error == NULL && layout_detect(&im->lay,
@@ -695,11 +697,15 @@ static int
 read_slice(struct importer *im, double t0)
 {
 	char			 num[PHONE_MAX];
-	unsigned long		 line = 0;
+	unsigned long		 line = 0, b0;
 	int			 n, rc;
 
+	b0 = im->rd != NULL ? csv_bytes(im->rd) : 0;
 	for (n = 0;; n++) {
 		if ((n & 255) == 255 && mono_ms() - t0 > IMPORT_SLICE_MS)
+			return 1;
+		/* Long records: yield by bytes too, not only by records. */
+		if (im->rd != NULL && csv_bytes(im->rd) - b0 > IMPORT_SLICE_BYTES)
 			return 1;
 		if (!im->preview && (im->held >= im->mem ||
 		    (im->nruns == IMPORT_MAX_RUNS &&
@@ -710,6 +716,8 @@ read_slice(struct importer *im, double t0)
 		}
 		if ((rc = read_record(im, &line, num)) == 2)
 			continue;
+		if (rc == 3)
+			return 1;	/* an overlong record is being skipped */
 		if (rc != 1) {
 			if (rc == -1)
 				return -1;

@@ -24,6 +24,10 @@
 /* What ended a field. */
 #define CSV_END_EOF	(-1)
 #define CSV_END_ERR	(-2)
+#define CSV_END_LONG	(-3)	/* the record passed max_record */
+
+/* Bytes of an overlong record skipped per call before csv_next() yields. */
+#define CSV_SKIP_SLICE	(4 * 1024 * 1024)
 
 struct csv_reader {
 	csv_read_fn	 read;
@@ -33,6 +37,9 @@ struct csv_reader {
 	char		 delim;
 	size_t		 max_field;
 	size_t		 max_fields;
+	size_t		 max_record;
+	unsigned long	 rstart;	/* offset where the record began */
+	int		 skipping;	/* the rest of an overlong record */
 	unsigned char	 cls[256];
 	int		 primed;
 	int		 failed;	/* errno of a read error, then sticky */
@@ -84,6 +91,7 @@ csv_reader_new(csv_read_fn fn, void *arg, const struct csv_opts *opts)
 	r->fd = -1;
 	r->max_field = 65536;
 	r->max_fields = 256;
+	r->max_record = 1024 * 1024;
 	if (opts != NULL) {
 		if (opts->delim == '"' || opts->delim == '\r' ||
 		    opts->delim == '\n')
@@ -94,6 +102,8 @@ csv_reader_new(csv_read_fn fn, void *arg, const struct csv_opts *opts)
 			r->max_field = opts->max_field;
 		if (opts->max_fields != 0)
 			r->max_fields = opts->max_fields;
+		if (opts->max_record != 0)
+			r->max_record = opts->max_record;
 	}
 	r->rbuf = xmalloc(CSV_RBUF_SIZE);
 	r->line = 1;
@@ -266,6 +276,47 @@ csv_prime(struct csv_reader *r)
 	r->cls['\0'] |= CSV_C_UNQUOTED | CSV_C_QUOTED;
 	r->primed = 1;
 	return 0;
+}
+
+/* Bytes handed out of the read buffer so far. */
+static unsigned long
+csv_consumed(const struct csv_reader *r)
+{
+	return r->total - (unsigned long)(r->rend - r->rpos);
+}
+
+/*
+ * Pass over the rest of an overlong record, up to the next line end (quotes
+ * are not followed: the record is lost anyway). 1 when done, 2 when
+ * CSV_SKIP_SLICE bytes went by without one, 0 at the end, -1 on error.
+ */
+static int
+csv_skip(struct csv_reader *r)
+{
+	const unsigned char	*p, *e;
+	unsigned long		 start = csv_consumed(r);
+
+	for (;;) {
+		p = r->rbuf + r->rpos;
+		e = r->rbuf + r->rend;
+		while (p < e && *p != '\n' && *p != '\r')
+			p++;
+		r->rpos = p - r->rbuf;
+		if (p < e) {
+			r->skipping = 0;
+			r->cr = 0;
+			return 1;
+		}
+		if (csv_consumed(r) - start >= CSV_SKIP_SLICE)
+			return 2;
+		switch (csv_fill(r)) {
+		case -1:
+			return -1;
+		case 0:
+			r->skipping = 0;
+			return 0;
+		}
+	}
 }
 
 /* Keep the first error of a record. */
@@ -453,6 +504,10 @@ csv_scan_unquoted(struct csv_reader *r, int *hi)
 			r->cr = 0;
 		}
 		if (p == e) {
+			if (csv_consumed(r) - r->rstart > r->max_record) {
+				*hi |= h;
+				return CSV_END_LONG;
+			}
 			switch (csv_fill(r)) {
 			case -1:
 				return CSV_END_ERR;
@@ -495,6 +550,10 @@ csv_scan_quoted(struct csv_reader *r, int *hi)
 			r->cr = 0;
 		}
 		if (p == e) {
+			if (csv_consumed(r) - r->rstart > r->max_record) {
+				*hi |= h;
+				return CSV_END_LONG;
+			}
 			switch (csv_fill(r)) {
 			case -1:
 				return CSV_END_ERR;
@@ -561,6 +620,8 @@ csv_next(struct csv_reader *r, struct csv_record *rec)
 	}
 	if (!r->primed && csv_prime(r) == -1)
 		return -1;
+	if (r->skipping && (c = csv_skip(r)) != 1)
+		return c;
 
 	r->dlen = 0;
 	r->nfields = 0;
@@ -594,6 +655,7 @@ csv_next(struct csv_reader *r, struct csv_record *rec)
 		r->rpos++;
 	}
 	rec->line = r->line;
+	r->rstart = csv_consumed(r);
 
 	for (;;) {
 		csv_field_begin(r);
@@ -616,6 +678,15 @@ csv_next(struct csv_reader *r, struct csv_record *rec)
 		if (c == CSV_END_ERR) {
 			errno = r->failed;
 			return -1;
+		}
+		if (c == CSV_END_LONG) {
+			/* This error says more than a field's: it wins. */
+			r->error = NULL;
+			csv_error(r, "record longer than %zu bytes; the rest "
+			    "of the line is skipped", r->max_record);
+			csv_field_end(r, hi);
+			r->skipping = 1;
+			break;
 		}
 		csv_field_end(r, hi);
 		if (c == CSV_END_EOF)

@@ -15,7 +15,10 @@
  * quote and the next delimiter is appended to the field ("ab"cd -> abcd).
  * A bad record (too long, too many fields, invalid UTF-8, NUL byte,
  * unterminated quote) is returned with an error and the reader carries on
- * with the next one.
+ * with the next one. A record longer than max_record is returned with its
+ * error as soon as it passes the limit; the rest of it, up to the next line
+ * end, is skipped a few MiB per call, so a file with no line end never holds
+ * up the caller.
  */
 
 struct csv_reader;
@@ -27,6 +30,7 @@ struct csv_opts {
 	char	 delim;		/* 0: detect from the first record among , ; \t */
 	size_t	 max_field;	/* bytes; 0 means 65536 */
 	size_t	 max_fields;	/* per record; 0 means 256 */
+	size_t	 max_record;	/* bytes; 0 means 1 MiB */
 };
 
 struct csv_record {
@@ -42,7 +46,8 @@ struct csv_reader *csv_reader_new(csv_read_fn, void *, const struct csv_opts *);
 /* Reads fd with read(2); the caller keeps and closes fd. */
 struct csv_reader *csv_reader_fd(int, const struct csv_opts *);
 /*
- * 1: a record (check rec->error), 0: end of input, -1: read error (errno);
+ * 1: a record (check rec->error), 0: end of input, -1: read error (errno),
+ * 2: no record yet (skipping an overlong one), call again;
  * after a read error every later call fails the same way.
  */
 int		 csv_next(struct csv_reader *, struct csv_record *);

@@ -86,7 +86,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char	 delims[] = { 0, ',', ';', '\t' };
-	struct csv_opts		 opts = { 0, 0, 0 }, opts2;
+	struct csv_opts		 opts = { 0, 0, 0, 0 }, opts2;
 	struct csv_buf		 a = { NULL, 0, 0 }, b = { NULL, 0, 0 };
 	uint8_t			 cfg;
 

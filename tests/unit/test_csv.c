@@ -168,7 +168,7 @@ test_line_ends(void **state)
 static void
 test_detect(void **state)
 {
-	struct csv_opts	 opts = { ';', 0, 0 };
+	struct csv_opts	 opts = { ';', 0, 0, 0 };
 
 	(void)state;
 
@@ -271,6 +271,7 @@ test_shrink(void **state)
 	struct mem		 m;
 	struct csv_reader	*r;
 	struct csv_record	 rec;
+	struct csv_opts		 opts = { 0, 0, 0, 4 * 1024 * 1024 };
 	char			*in;
 	size_t			 len = 0, i;
 
@@ -288,7 +289,7 @@ test_shrink(void **state)
 	m.len = len;
 	m.pos = 0;
 	m.rng = 0;
-	r = csv_reader_new(mem_read, &m, NULL);
+	r = csv_reader_new(mem_read, &m, &opts);
 	assert_int_equal(csv_next(r, &rec), 1);
 	assert_null(rec.error);
 	assert_int_equal(rec.nfields, 20);
@@ -307,7 +308,7 @@ test_shrink(void **state)
 static void
 test_small_max_field(void **state)
 {
-	struct csv_opts	 opts = { 0, 4, 0 };
+	struct csv_opts	 opts = { 0, 4, 0, 0 };
 
 	(void)state;
 
@@ -404,7 +405,7 @@ test_unterminated(void **state)
 static void
 test_too_many_fields(void **state)
 {
-	struct csv_opts	 opts = { ',', 0, 3 };
+	struct csv_opts	 opts = { ',', 0, 3, 0 };
 	char		 in[1024];
 	char		*out;
 	size_t		 i, len = 0;
@@ -466,6 +467,86 @@ test_read_error(void **state)
 	r = csv_reader_new(fail_read, &calls, NULL);
 	assert_int_equal(csv_next(r, &rec), -1);
 	assert_int_equal(errno, EIO);
+	csv_reader_free(r);
+}
+
+/* A stream of LEN 'a' bytes, then TAIL. */
+struct flood {
+	size_t		 left;
+	const char	*tail;
+	size_t		 tpos;
+	size_t		 calls;
+};
+
+static ssize_t
+flood_read(void *arg, void *buf, size_t len)
+{
+	struct flood	*f = arg;
+	size_t		 n, t;
+
+	f->calls++;
+	if (f->left > 0) {
+		n = len < f->left ? len : f->left;
+		memset(buf, 'a', n);
+		f->left -= n;
+		return (ssize_t)n;
+	}
+	t = strlen(f->tail) - f->tpos;
+	n = len < t ? len : t;
+	memcpy(buf, f->tail + f->tpos, n);
+	f->tpos += n;
+	return (ssize_t)n;
+}
+
+/*
+ * A record past max_record comes back at once with the limit named; the
+ * rest of its line is skipped a few MiB per call, and the next line reads.
+ */
+static void
+test_record_budget(void **state)
+{
+	struct csv_reader	*r;
+	struct csv_record	 rec;
+	struct flood		 f = { 64u * 1024 * 1024, "\nAda,+22890123456\n",
+				    0, 0 };
+	unsigned long		 before;
+	int			 rv, again = 0;
+
+	(void)state;
+
+	r = csv_reader_new(flood_read, &f, NULL);
+	assert_int_equal(csv_next(r, &rec), 1);
+	assert_int_equal(rec.line, 1);
+	assert_non_null(rec.error);
+	assert_non_null(strstr(rec.error, "longer than 1048576 bytes"));
+	assert_true(csv_bytes(r) < 2u * 1024 * 1024);
+	for (;;) {
+		before = csv_bytes(r);
+		rv = csv_next(r, &rec);
+		/* Never much more than a slice of skipping per call. */
+		assert_true(csv_bytes(r) - before <= 5u * 1024 * 1024);
+		if (rv != 2)
+			break;
+		again++;
+	}
+	assert_true(again >= 10);
+	assert_int_equal(rv, 1);
+	assert_null(rec.error);
+	assert_int_equal(rec.line, 2);
+	assert_string_equal(rec.fields[1], "+22890123456");
+	assert_int_equal(csv_next(r, &rec), 0);
+	csv_reader_free(r);
+
+	/* No line end at all: the end of input ends the skipping. */
+	f.left = 8u * 1024 * 1024;
+	f.tail = "";
+	f.tpos = 0;
+	r = csv_reader_new(flood_read, &f, NULL);
+	assert_int_equal(csv_next(r, &rec), 1);
+	assert_non_null(rec.error);
+	while ((rv = csv_next(r, &rec)) == 2)
+		;
+	assert_int_equal(rv, 0);
 	csv_reader_free(r);
 }
 
@@ -586,7 +667,7 @@ roundtrip(char delim, uint64_t seed)
 				    " ", "\xc3\xa9", "a", "b", "Z", "0",
 				    "\r\n", "\"\"" };
 	enum { NREC = 5000, MAXF = 8, MAXLEN = 48 };
-	struct csv_opts		 opts = { delim, 0, 0 };
+	struct csv_opts		 opts = { delim, 0, 0, 0 };
 	struct csv_buf		 b = { NULL, 0, 0 };
 	struct csv_reader	*r;
 	struct csv_record	 rec;
@@ -772,6 +853,7 @@ main(void)
 		cmocka_unit_test(test_writer),
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_stream_memory),
+		cmocka_unit_test(test_record_budget),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, NULL);
