@@ -1284,6 +1284,44 @@ import_undo_start(struct ctl_req *r, int64_t batch)
 	return CMD_PARKED;
 }
 
+/*
+ * At start, an import left 'running' was cut short by a crash: say so in
+ * the store and the log. Its contacts stay, linked to the batch, so
+ * `contacts undo-import` takes exactly them back.
+ */
+int
+import_recover(struct daemon *d)
+{
+	sqlite3_stmt	*st;
+	int64_t		 now = store_now();
+	int		 n = 0;
+
+	st = store_stmt(d->store, "UPDATE import_batches SET state = 'failed', "
+	    "interrupted_at = ?1, finished_at = ?1 WHERE state = 'running' "
+	    "RETURNING id, (SELECT count(*) FROM contacts c WHERE c.batch_id = "
+	    "import_batches.id)");
+	sqlite3_bind_int64(st, 1, now);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		log_warnx("import batch %lld was interrupted (the daemon "
+		    "stopped) with %lld contacts written; undo it with: wacamp "
+		    "contacts undo-import %lld", (long long)
+		    sqlite3_column_int64(st, 0), (long long)
+		    sqlite3_column_int64(st, 1), (long long)
+		    sqlite3_column_int64(st, 0));
+		n++;
+	}
+	if (sqlite3_errcode(store_db(d->store)) != SQLITE_DONE &&
+	    sqlite3_errcode(store_db(d->store)) != SQLITE_ROW &&
+	    sqlite3_errcode(store_db(d->store)) != SQLITE_OK) {
+		log_warnx("import: marking interrupted batches: %s",
+		    store_errmsg(d->store));
+		sqlite3_reset(st);
+		return -1;
+	}
+	sqlite3_reset(st);
+	return n;
+}
+
 static void
 export_free(struct exporter *ex)
 {

@@ -24,5 +24,7 @@ int	 import_undo_start(struct ctl_req *, int64_t);
 int64_t	 category_resolve(struct daemon *, json_t *, int);
 /* Abandon running jobs at shutdown. */
 void	 import_shutdown(struct daemon *);
+/* Mark imports a crash left running as interrupted; how many, or -1. */
+int	 import_recover(struct daemon *);
 
 #endif

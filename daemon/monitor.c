@@ -142,6 +142,19 @@ monitor_stats(struct daemon *d)
 		    "oldest_at", sqlite3_column_type(st, 1) == SQLITE_NULL ?
 		    json_null() : json_integer(sqlite3_column_int64(st, 1))));
 	sqlite3_reset(st);
+	/* Imports a crash cut short wait for an undo or a new run. */
+	camps = json_array();
+	st = store_stmt(d->store, "SELECT id, interrupted_at, (SELECT count(*) "
+	    "FROM contacts c WHERE c.batch_id = b.id) FROM import_batches b "
+	    "WHERE state = 'failed' AND interrupted_at IS NOT NULL ORDER BY id "
+	    "LIMIT 20");
+	while (sqlite3_step(st) == SQLITE_ROW)
+		json_array_append_new(camps, json_pack("{s:I,s:I,s:I}",
+		    "batch", (json_int_t)sqlite3_column_int64(st, 0),
+		    "interrupted_at", (json_int_t)sqlite3_column_int64(st, 1),
+		    "contacts", (json_int_t)sqlite3_column_int64(st, 2)));
+	sqlite3_reset(st);
+	json_object_set_new(j, "interrupted_imports", camps);
 	camps = json_array();
 	st = store_stmt(d->store, "SELECT id FROM campaigns WHERE "
 	    "status = 'running' ORDER BY id LIMIT 50");

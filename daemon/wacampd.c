@@ -370,7 +370,7 @@ main(int argc, char *argv[])
 		log_warnx("%s", err);
 		return 1;
 	}
-	if (outbox_init(&d) == -1) {
+	if (outbox_init(&d) == -1 || import_recover(&d) == -1) {
 		store_close(d.store);
 		return 1;
 	}

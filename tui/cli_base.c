@@ -71,6 +71,13 @@ print_status(json_t *d)
 	    json_is_true(json_object_get(d, "error_alert")) ?
 	    "  ALERT" : "");
 	print_unknown(json_object_get(d, "unknown"));
+	json_array_foreach(json_object_get(d, "interrupted_imports"), i, l)
+		printf("import     batch %lld interrupted when the daemon "
+		    "stopped, %lld contacts written (undo with: wacamp contacts "
+		    "undo-import %lld)\n", (long long)json_integer_value(
+		    json_object_get(l, "batch")), (long long)json_integer_value(
+		    json_object_get(l, "contacts")), (long long)
+		    json_integer_value(json_object_get(l, "batch")));
 	if (json_integer_value(json_object_get(d, "search_pending")) > 0)
 		printf("search     indexing, %lld contacts to go (found by a "
 		    "slower scan meanwhile)\n", (long long)json_integer_value(
