@@ -43,7 +43,8 @@
 
 #define WH_MAX_BODY	(1024 * 1024)
 #define WH_MAX_HEADERS	(16 * 1024)
-#define WH_TIMEOUT	30		/* seconds of silence on a connection */
+#define WH_TIMEOUT	5		/* seconds of silence on a connection */
+#define WH_DEADLINE	5		/* seconds to send a whole request */
 #define WH_BATCH_MAX	512		/* requests in one group commit */
 #define WH_CONN_BUCKETS	1024
 
@@ -56,11 +57,22 @@ struct wh_pending {
 };
 TAILQ_HEAD(wh_queue, wh_pending);
 
-/* A connection seen with a request, to count it until it closes. */
+/*
+ * Every connection, from its accept until evhttp closes it. A request must
+ * arrive whole (headers and body) within WH_DEADLINE of the accept or of
+ * the previous answer, whatever trickles in meanwhile; at the cap, the
+ * oldest connections still waiting for theirs are closed first.
+ */
 struct wh_conn {
-	struct wh_conn		*next;
-	struct evhttp_connection *evcon;
+	TAILQ_ENTRY(wh_conn)	 entry;		/* oldest first */
+	struct wh_conn		*next;		/* in its hash bucket */
+	struct webhook		*w;
+	struct bufferevent	*bev;		/* until adopted */
+	struct evhttp_connection *evcon;	/* once adopted */
+	struct event		*ev;		/* adopt, then the deadline */
+	int			 busy;		/* a request is with us */
 };
+TAILQ_HEAD(wh_conns, wh_conn);
 
 struct webhook {
 	struct daemon		*d;
@@ -70,17 +82,16 @@ struct webhook {
 	struct wh_queue		 queue;
 	size_t			 nqueued;
 	struct event		*ev_flush;
-	struct event		*ev_sweep;
 	char			 addr[128];
 	int			 port;
 	const char		*disabled;	/* why there is no listener */
 
-	/* Connections: those with a request seen, plus recent accepts. */
+	/* Connections, by age and by evcon. */
+	struct wh_conns		 all;
 	struct wh_conn		*conns[WH_CONN_BUCKETS];
-	int			 nhooked;
-	time_t			*accepts;	/* ring of accept times */
-	int			 naccepts, accepts_head, max_conns;
+	int			 nconns, max_conns;
 	int			 paused;
+	uint64_t		 n_expired, n_evicted;
 
 	time_t			 last_401_log;
 	uint64_t		 n_requests, n_events, n_duplicates;
@@ -442,9 +453,11 @@ fail:
 	return -1;
 }
 
+static void	conn_busy(struct webhook *, struct evhttp_connection *, int);
+
 static void
-reply_json(struct evhttp_request *req, int code, const char *reason,
-    const char *msg)
+reply_json(struct webhook *w, struct evhttp_request *req, int code,
+    const char *reason, const char *msg)
 {
 	struct evbuffer	*out = evhttp_request_get_output_buffer(req);
 	json_t		*o;
@@ -459,6 +472,7 @@ reply_json(struct evhttp_request *req, int code, const char *reason,
 		free(s);
 		json_decref(o);
 	}
+	conn_busy(w, evhttp_request_get_connection(req), 0);
 	evhttp_send_reply(req, code, reason, NULL);
 }
 
@@ -529,14 +543,14 @@ flush_cb(evutil_socket_t fd, short what, void *arg)
 	while ((p = TAILQ_FIRST(&q)) != NULL) {
 		TAILQ_REMOVE(&q, p, entry);
 		if (failed)
-			reply_json(p->req, 503, "Service Unavailable",
+			reply_json(w, p->req, 503, "Service Unavailable",
 			    "database busy, try again");
 		else if (p->failed)
-			reply_json(p->req, 500, "Internal Server Error",
+			reply_json(w, p->req, 500, "Internal Server Error",
 			    "could not store the event");
 		else {
 			w->n_events += p->nev;
-			reply_json(p->req, 200, "OK", NULL);
+			reply_json(w, p->req, 200, "OK", NULL);
 		}
 		webhook_events_free(p->evs, p->nev);
 		free(p);
@@ -551,19 +565,36 @@ conn_bucket(const struct evhttp_connection *evcon)
 	return ((uintptr_t)evcon >> 4) % WH_CONN_BUCKETS;
 }
 
-/* Accepting again once under the connection cap. */
+static struct wh_conn *
+conn_find(struct webhook *w, const struct evhttp_connection *evcon)
+{
+	struct wh_conn	*c;
+
+	for (c = w->conns[conn_bucket(evcon)]; c != NULL; c = c->next)
+		if (c->evcon == evcon)
+			return c;
+	return NULL;
+}
+
+/* A connection that may be closed to make room: no request in hand. */
+static struct wh_conn *
+conn_evictable(struct webhook *w)
+{
+	struct wh_conn	*c;
+
+	TAILQ_FOREACH(c, &w->all, entry) {
+		if (c->evcon != NULL && !c->busy)
+			return c;
+	}
+	return NULL;
+}
+
+/* Accepting again once under the cap, or once room can be made. */
 static void
 conn_check(struct webhook *w)
 {
-	time_t	 now = time(NULL);
-
-	/* Accepts that never sent a request are gone after the timeout. */
-	while (w->naccepts > 0 &&
-	    now - w->accepts[w->accepts_head] > WH_TIMEOUT + 1) {
-		w->accepts_head = (w->accepts_head + 1) % w->max_conns;
-		w->naccepts--;
-	}
-	if (w->paused && w->nhooked + w->naccepts < w->max_conns) {
+	if (w->paused && (w->nconns < w->max_conns ||
+	    conn_evictable(w) != NULL)) {
 		evconnlistener_enable(w->lev);
 		w->paused = 0;
 		log_info("webhook: accepting connections again");
@@ -571,76 +602,142 @@ conn_check(struct webhook *w)
 }
 
 static void
-sweep_cb(evutil_socket_t fd, short what, void *arg)
+conn_forget(struct wh_conn *c)
 {
-	struct webhook	*w = arg;
-	struct timeval	 tv = { 1, 0 };
+	struct webhook	*w = c->w;
+	struct wh_conn	**pp;
 
+	if (c->evcon != NULL) {
+		for (pp = &w->conns[conn_bucket(c->evcon)]; *pp != NULL;
+		    pp = &(*pp)->next)
+			if (*pp == c) {
+				*pp = c->next;
+				break;
+			}
+	}
+	TAILQ_REMOVE(&w->all, c, entry);
+	event_free(c->ev);
+	free(c);
+	w->nconns--;
 	conn_check(w);
-	if (w->paused)
-		evtimer_add(w->ev_sweep, &tv);
 }
 
+/* evhttp closes a connection, for whatever reason. */
 static void
 conn_closed(struct evhttp_connection *evcon, void *arg)
 {
-	struct webhook	*w = arg;
-	struct wh_conn	**pp, *c;
-
-	for (pp = &w->conns[conn_bucket(evcon)]; (c = *pp) != NULL;
-	    pp = &c->next)
-		if (c->evcon == evcon) {
-			*pp = c->next;
-			free(c);
-			w->nhooked--;
-			conn_check(w);
-			return;
-		}
+	conn_forget(arg);
 }
 
-/* First request on a connection: count it exactly until it closes. */
 static void
-conn_hook(struct webhook *w, struct evhttp_connection *evcon)
+conn_arm(struct wh_conn *c)
 {
-	struct wh_conn	*c;
-	size_t		 b = conn_bucket(evcon);
+	struct timeval	 tv = { WH_DEADLINE, 0 };
 
-	for (c = w->conns[b]; c != NULL; c = c->next)
-		if (c->evcon == evcon)
-			return;
-	c = xcalloc(1, sizeof *c);
+	evtimer_add(c->ev, &tv);
+}
+
+/* Close a connection whose request is not with us. */
+static void
+conn_close(struct wh_conn *c)
+{
+	evhttp_connection_free(c->evcon);	/* conn_closed() frees c */
+}
+
+static void
+conn_deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct wh_conn	*c = arg;
+
+	if (c->busy) {
+		conn_arm(c);
+		return;
+	}
+	c->w->n_expired++;
+	log_debug("webhook: closing a connection that sent no whole request "
+	    "in %d s", WH_DEADLINE);
+	conn_close(c);
+}
+
+/*
+ * Right after the accept, before any byte of it is read (this runs ahead
+ * of the next poll), evhttp has made its connection the bufferevent's
+ * callback argument: take it, to know when it closes and to close it.
+ */
+static void
+conn_adopt_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct wh_conn		*c = arg;
+	struct webhook		*w = c->w;
+	void			*evcon = NULL;
+	size_t			 b;
+
+	bufferevent_getcb(c->bev, NULL, NULL, NULL, &evcon);
+	c->bev = NULL;
+	if (evcon == NULL) {
+		conn_forget(c);
+		return;
+	}
 	c->evcon = evcon;
+	b = conn_bucket(c->evcon);
 	c->next = w->conns[b];
 	w->conns[b] = c;
-	w->nhooked++;
-	if (w->naccepts > 0) {
-		w->accepts_head = (w->accepts_head + 1) % w->max_conns;
-		w->naccepts--;
-	}
-	evhttp_connection_set_closecb(evcon, conn_closed, w);
+	evhttp_connection_set_closecb(c->evcon, conn_closed, c);
+	event_assign(c->ev, w->d->base, -1, 0, conn_deadline_cb, c);
+	conn_arm(c);
 }
 
-/* Every new connection: count it, and stop accepting at the cap. */
+/* A request arrived whole, or was answered: the clock starts again. */
+static void
+conn_busy(struct webhook *w, struct evhttp_connection *evcon, int busy)
+{
+	struct wh_conn	*c;
+
+	if (evcon == NULL || (c = conn_find(w, evcon)) == NULL)
+		return;
+	c->busy = busy;
+	conn_arm(c);
+	if (!busy)
+		conn_check(w);
+}
+
+/* At the cap: close the oldest connection still waiting for a request. */
+static int
+conn_evict(struct webhook *w)
+{
+	struct wh_conn	*c;
+
+	if ((c = conn_evictable(w)) == NULL)
+		return 0;
+	w->n_evicted++;
+	conn_close(c);
+	return 1;
+}
+
+/* Every new connection: track it; at the cap, make room or stop accepting. */
 static struct bufferevent *
 bev_cb(struct event_base *base, void *arg)
 {
 	struct webhook	*w = arg;
-	struct timeval	 tv = { 1, 0 };
+	struct wh_conn	*c;
 
-	if (w->naccepts < w->max_conns) {
-		w->accepts[(w->accepts_head + w->naccepts) % w->max_conns] =
-		    time(NULL);
-		w->naccepts++;
-	}
-	if (!w->paused && w->nhooked + w->naccepts >= w->max_conns &&
-	    w->lev != NULL) {
+	while (w->nconns >= w->max_conns && conn_evict(w))
+		;
+	c = xcalloc(1, sizeof *c);
+	c->w = w;
+	c->bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	c->ev = event_new(base, -1, 0, conn_adopt_cb, c);
+	TAILQ_INSERT_TAIL(&w->all, c, entry);
+	w->nconns++;
+	event_active(c->ev, EV_TIMEOUT, 1);
+	if (!w->paused && w->nconns >= w->max_conns && w->lev != NULL &&
+	    conn_evictable(w) == NULL) {
 		evconnlistener_disable(w->lev);
 		w->paused = 1;
-		evtimer_add(w->ev_sweep, &tv);
-		log_warnx("webhook: %d connections open, not accepting more",
-		    w->nhooked + w->naccepts);
+		log_warnx("webhook: %d connections open, all with a request "
+		    "in hand; not accepting more", w->nconns);
 	}
-	return bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	return c->bev;
 }
 
 /* The token query parameter, compared in constant time. */
@@ -678,14 +775,14 @@ http_cb(struct evhttp_request *req, void *arg)
 
 	w->n_requests++;
 	if (evcon != NULL) {
-		conn_hook(w, evcon);
+		conn_busy(w, evcon, 1);
 		evhttp_connection_get_peer(evcon, &peer, &port);
 	}
 	path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
 	if (path == NULL || *path == '\0')
 		path = "/";
 	if (strcmp(path, w->d->conf->wh_path) != 0) {
-		reply_json(req, 404, "Not Found", "no such path");
+		reply_json(w, req, 404, "Not Found", "no such path");
 		return;
 	}
 	if (!token_ok(w, uri)) {
@@ -698,13 +795,13 @@ http_cb(struct evhttp_request *req, void *arg)
 			    peer != NULL ? peer : "?", port,
 			    (unsigned long long)w->n_unauthorized);
 		}
-		reply_json(req, 401, "Unauthorized", "wrong or missing token");
+		reply_json(w, req, 401, "Unauthorized", "wrong or missing token");
 		return;
 	}
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "Allow", "POST");
-		reply_json(req, 405, "Method Not Allowed", "use POST");
+		reply_json(w, req, 405, "Method Not Allowed", "use POST");
 		return;
 	}
 	in = evhttp_request_get_input_buffer(req);
@@ -714,7 +811,7 @@ http_cb(struct evhttp_request *req, void *arg)
 		w->n_bad++;
 		log_warnx("webhook: bad body from %s:%u (%zu bytes): %s",
 		    peer != NULL ? peer : "?", port, len, err);
-		reply_json(req, 400, "Bad Request", err);
+		reply_json(w, req, 400, "Bad Request", err);
 		return;
 	}
 	p = xcalloc(1, sizeof *p);
@@ -770,7 +867,7 @@ webhook_init(struct daemon *d, char *err, size_t errlen)
 	TAILQ_INIT(&w->queue);
 	d->webhook = w;
 	w->ev_flush = event_new(d->base, -1, 0, flush_cb, w);
-	w->ev_sweep = evtimer_new(d->base, sweep_cb, w);
+	TAILQ_INIT(&w->all);
 	if (d->conf->token == NULL || *d->conf->token == '\0') {
 		w->disabled = "no [webhook] token configured";
 		log_warnx("webhook: listener disabled: no [webhook] token "
@@ -786,7 +883,6 @@ webhook_init(struct daemon *d, char *err, size_t errlen)
 		return -1;
 	}
 	w->max_conns = d->conf->wh_max_conns > 0 ? d->conf->wh_max_conns : 512;
-	w->accepts = xcalloc((size_t)w->max_conns, sizeof *w->accepts);
 	if ((w->http = evhttp_new(d->base)) == NULL) {
 		snprintf(err, errlen, "webhook: evhttp_new failed");
 		return -1;
@@ -831,22 +927,16 @@ webhook_shutdown(struct daemon *d)
 {
 	struct webhook	*w = d->webhook;
 	struct wh_conn	*c;
-	size_t		 i;
 
 	if (w == NULL)
 		return;
 	/* Queued requests are committed and answered before leaving. */
 	flush_cb(-1, 0, w);
 	if (w->http != NULL)
-		evhttp_free(w->http);
-	for (i = 0; i < WH_CONN_BUCKETS; i++)
-		while ((c = w->conns[i]) != NULL) {
-			w->conns[i] = c->next;
-			free(c);
-		}
+		evhttp_free(w->http);	/* closes every adopted connection */
+	while ((c = TAILQ_FIRST(&w->all)) != NULL)
+		conn_forget(c);
 	event_free(w->ev_flush);
-	event_free(w->ev_sweep);
-	free(w->accepts);
 	free(w);
 	d->webhook = NULL;
 }
@@ -879,6 +969,6 @@ webhook_stats(struct daemon *d)
 	    "unauthorized", (json_int_t)w->n_unauthorized,
 	    "batches", (json_int_t)w->n_batches,
 	    "queued", (json_int_t)w->nqueued,
-	    "connections", w->nhooked + w->naccepts,
+	    "connections", w->nconns,
 	    "journal", total, "waiting", waiting);
 }
