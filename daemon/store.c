@@ -1,10 +1,12 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <pwd.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
@@ -37,6 +39,8 @@
 #define CKPT_TRIES	20	/* RESTART attempts in a round */
 #define CKPT_RETRY_US	1000	/* between them */
 #define CKPT_WAL_KEEP	(64 * 1024 * 1024) /* WAL file size left after a pause */
+#define BALLAST_MAX	(4 * 1024 * 1024)	/* and 1/20 of a small disk */
+#define BALLAST_MIN	(64 * 1024)
 
 struct stmt_slot {
 	const char	*sql;
@@ -66,9 +70,15 @@ struct store {
 	char			*path;
 	int			 in_tx;
 	char			 lasterr[256];	/* why the last one rolled back */
+	char			*ballast;	/* its path */
+	time_t			 full_at;	/* last seen full */
+	off_t			 ballast_size;
+	int			 ballast_held;
 	struct checkpointer	 ckpt;
 	struct stmt_slot	 slots[STMT_SLOTS];
 };
+
+void	store_full(struct store *);
 
 /*
  * Wait for a lock in short steps, up to about MS milliseconds in all.
@@ -128,9 +138,18 @@ store_errmsg(struct store *s)
 static void
 store_keep_error(struct store *s)
 {
+	time_t	 now;
+
 	if (*s->lasterr == '\0' && sqlite3_errcode(s->db) != SQLITE_OK)
 		snprintf(s->lasterr, sizeof s->lasterr, "%s",
 		    sqlite3_errmsg(s->db));
+	/* Every failed transaction passes here: the place to see a full
+	 * disk, and act on it every few seconds at most. */
+	if ((sqlite3_errcode(s->db) & 0xff) == SQLITE_FULL &&
+	    (now = time(NULL)) - s->full_at >= 5) {
+		s->full_at = now;
+		store_full(s);
+	}
 }
 
 int
@@ -214,6 +233,48 @@ store_mkparent(const char *path)
 	free(copy);
 }
 
+/*
+ * The daemon writes its database and creates the WAL beside it: say so
+ * plainly when it cannot, instead of SQLite's "unable to open database
+ * file" or a daemon that starts and then fails every write.
+ */
+static int
+store_writable(const char *path, char *err, size_t errlen)
+{
+	struct stat	 st;
+	struct passwd	*pw;
+	char		*copy, *dir, owner[64];
+	int		 rc = 0;
+
+	if (stat(path, &st) == -1)
+		return 0;	/* missing: said by the open */
+	if ((pw = getpwuid(st.st_uid)) != NULL)
+		snprintf(owner, sizeof owner, "%s", pw->pw_name);
+	else
+		snprintf(owner, sizeof owner, "uid %u", (unsigned)st.st_uid);
+	copy = xstrdup(path);
+	dir = dirname(copy);
+	if (access(path, W_OK) == -1) {
+		if (errno == EROFS)
+			snprintf(err, errlen, "%s: read-only: the file system "
+			    "is mounted read-only, and wacampd must write its "
+			    "database", path);
+		else
+			snprintf(err, errlen, "%s: read-only for uid %u (mode "
+			    "%04o, owner %s): wacampd must write its database",
+			    path, (unsigned)geteuid(),
+			    (unsigned)(st.st_mode & 07777), owner);
+		rc = -1;
+	} else if (access(dir, W_OK | X_OK) == -1) {
+		snprintf(err, errlen, "%s: the directory %s is read-only for "
+		    "uid %u: SQLite must create the -wal and -shm files "
+		    "there", path, dir, (unsigned)geteuid());
+		rc = -1;
+	}
+	free(copy);
+	return rc;
+}
+
 int
 store_open(const char *path, int create, int sync_full, struct store **out,
     char *err, size_t errlen)
@@ -221,6 +282,8 @@ store_open(const char *path, int create, int sync_full, struct store **out,
 	struct store	*s;
 	int		 flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
 
+	if (store_writable(path, err, errlen) == -1)
+		return -1;
 	s = xcalloc(1, sizeof *s);
 	if (create) {
 		flags |= SQLITE_OPEN_CREATE;
@@ -287,6 +350,7 @@ store_close(struct store *s)
 		sqlite3_close(s->ckpt.db);
 	}
 	free(s->ckpt.wal);
+	free(s->ballast);
 	free(s->path);
 	for (i = 0; i < STMT_SLOTS; i++)
 		if (s->slots[i].stmt != NULL)
@@ -357,7 +421,8 @@ store_commit(struct store *s)
 	s->in_tx = 0;
 	if (store_exec(s, "COMMIT") == -1) {
 		store_keep_error(s);
-		store_exec(s, "ROLLBACK");
+		if (!sqlite3_get_autocommit(s->db))
+			store_exec(s, "ROLLBACK");
 		return -1;
 	}
 	return 0;
@@ -370,7 +435,9 @@ store_rollback(struct store *s)
 		return;
 	s->in_tx = 0;
 	store_keep_error(s);
-	store_exec(s, "ROLLBACK");
+	/* A full disk or an I/O error may have rolled it back already. */
+	if (!sqlite3_get_autocommit(s->db))
+		store_exec(s, "ROLLBACK");
 }
 
 int
@@ -412,8 +479,8 @@ checkpoint_restart(struct checkpointer *c, int mode)
 	int		 log = 0, ckpt = 0, rc = SQLITE_BUSY, how, i;
 
 	how = SQLITE_CHECKPOINT_RESTART;
-	if (mode == CKPT_QUIET && stat(c->wal, &st) == 0 &&
-	    st.st_size > CKPT_WAL_KEEP)
+	if (mode == CKPT_EMPTY || (mode == CKPT_QUIET &&
+	    stat(c->wal, &st) == 0 && st.st_size > CKPT_WAL_KEEP))
 		how = SQLITE_CHECKPOINT_TRUNCATE;
 	sqlite3_busy_handler(c->db, NULL, NULL);
 	for (i = 0; i < CKPT_TRIES && rc == SQLITE_BUSY; i++) {
@@ -443,6 +510,10 @@ checkpoint_round(struct checkpointer *c, int mode)
 {
 	int	 log = 0, ckpt = 0, prev = -1, i;
 
+	if (mode == CKPT_EMPTY) {
+		checkpoint_restart(c, mode);
+		return;
+	}
 	for (i = 0; i < CKPT_PASSES; i++) {
 		wal_sync(c);
 		if (sqlite3_wal_checkpoint_v2(c->db, NULL,
@@ -545,4 +616,99 @@ store_checkpoint(struct store *s, int mode)
 	if (sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
 	    &log, &ckpt) != SQLITE_OK)
 		log_debug("store: checkpoint: %s", sqlite3_errmsg(s->db));
+}
+
+/*
+ * A full disk. SQLite cannot grow the database to copy the WAL into it, so
+ * the WAL cannot start over, and every write fails even after the flood
+ * that filled the disk is over. A ballast file, made while there is room,
+ * is given back at the first "disk is full": the WAL is then copied and
+ * cut back to nothing, which returns its space, and writes resume. The
+ * ballast is made again once the disk has room to spare.
+ */
+static void
+ballast_size(struct store *s)
+{
+	struct statvfs	 sv;
+	char		*copy;
+	off_t		 size = BALLAST_MAX;
+
+	copy = xstrdup(s->path);
+	if (statvfs(dirname(copy), &sv) == 0 &&
+	    (off_t)sv.f_blocks * (off_t)sv.f_frsize / 20 < size)
+		size = (off_t)sv.f_blocks * (off_t)sv.f_frsize / 20;
+	free(copy);
+	size -= size % BALLAST_MIN;
+	s->ballast_size = size < BALLAST_MIN ? BALLAST_MIN : size;
+}
+
+/* Free bytes on the store's file system, or -1. */
+static off_t
+store_free(struct store *s)
+{
+	struct statvfs	 sv;
+	char		*copy;
+	off_t		 n = -1;
+
+	copy = xstrdup(s->path);
+	if (statvfs(dirname(copy), &sv) == 0)
+		n = (off_t)sv.f_bavail * (off_t)sv.f_frsize;
+	free(copy);
+	return n;
+}
+
+void
+store_ballast(struct store *s)
+{
+	struct stat	 st;
+	off_t		 avail;
+	int		 fd, rc;
+
+	if (s->ballast == NULL) {
+		xasprintf(&s->ballast, "%s.ballast", s->path);
+		ballast_size(s);
+	}
+	if (stat(s->ballast, &st) == 0 && st.st_size >= s->ballast_size) {
+		s->ballast_held = 1;
+		return;
+	}
+	/* Only with room to spare: never the last few megabytes. */
+	if ((avail = store_free(s)) < 4 * s->ballast_size)
+		return;
+	if ((fd = open(s->ballast, O_WRONLY | O_CREAT | O_CLOEXEC,
+	    0600)) == -1) {
+		log_debug("store: %s: %s", s->ballast, strerror(errno));
+		return;
+	}
+	if ((rc = posix_fallocate(fd, 0, s->ballast_size)) != 0) {
+		log_debug("store: ballast: %s", strerror(rc));
+		close(fd);
+		unlink(s->ballast);
+		return;
+	}
+	close(fd);
+	if (!s->ballast_held)
+		log_info("store: %lld KiB kept in reserve in %s, given back "
+		    "if the disk fills up", (long long)s->ballast_size / 1024,
+		    s->ballast);
+	s->ballast_held = 1;
+}
+
+void
+store_full(struct store *s)
+{
+	off_t	 avail;
+
+	if (s->ballast != NULL && unlink(s->ballast) == 0) {
+		log_warnx("store: the disk is full: gave back the %lld KiB "
+		    "reserve; free space on the disk holding %s",
+		    (long long)s->ballast_size / 1024, s->path);
+		s->ballast_held = 0;
+	} else {
+		avail = store_free(s);
+		log_warnx("store: the disk is full (%lld KiB free); free space "
+		    "on the disk holding %s", (long long)(avail > 0 ?
+		    avail / 1024 : 0), s->path);
+	}
+	store_checkpoint(s, CKPT_EMPTY);
 }

@@ -41,6 +41,12 @@ int64_t		 store_now(void);
 #define CKPT_COPY	1
 #define CKPT_RESTART	2
 #define CKPT_QUIET	3
+#define CKPT_EMPTY	4	/* the disk is full: copy all, cut to nothing */
 void		 store_checkpoint(struct store *, int);
+
+/* Keep a reserve file while the disk has room (call now and then). */
+void		 store_ballast(struct store *);
+/* SQLite said the disk is full: give back the reserve, empty the WAL. */
+void		 store_full(struct store *);
 
 #endif

@@ -476,6 +476,25 @@ reply_json(struct webhook *w, struct evhttp_request *req, int code,
 	evhttp_send_reply(req, code, reason, NULL);
 }
 
+/*
+ * An error that is the store's, not the request's: all of them would fail
+ * alike, and Wassenger should come back later (503).
+ */
+static int
+store_wide(sqlite3 *db)
+{
+	switch (sqlite3_errcode(db) & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+	case SQLITE_FULL:
+	case SQLITE_IOERR:
+	case SQLITE_READONLY:
+	case SQLITE_CANTOPEN:
+		return 1;
+	}
+	return 0;
+}
+
 /* Journal and apply everything queued in one transaction, then answer. */
 static void
 flush_cb(evutil_socket_t fd, short what, void *arg)
@@ -488,6 +507,7 @@ flush_cb(evutil_socket_t fd, short what, void *arg)
 	sqlite3_stmt		*sp, *rel, *rb;
 	size_t			 i;
 	int			 dup, ok, failed = 0;
+	char			 why[300] = "";
 
 	TAILQ_INIT(&q);
 	TAILQ_CONCAT(&q, &w->queue, entry);
@@ -515,10 +535,9 @@ flush_cb(evutil_socket_t fd, short what, void *arg)
 			else if (dup)
 				w->n_duplicates++;
 		}
-		if (!ok && (sqlite3_errcode(store_db(d->store)) & 0xff) ==
-		    SQLITE_BUSY) {
-			/* Another process holds the lock: every request
-			 * would wait for it in turn, with the loop. */
+		if (!ok && store_wide(store_db(d->store))) {
+			/* Another process holds the lock, or the disk is
+			 * full: every request would fail the same way. */
 			failed = 1;
 			break;
 		}
@@ -540,11 +559,14 @@ flush_cb(evutil_socket_t fd, short what, void *arg)
 		failed = 1;
 	if (failed && store_in_tx(d->store))
 		store_rollback(d->store);
+	if (failed)
+		snprintf(why, sizeof why, "cannot store events now (%s); try "
+		    "again later", store_errmsg(d->store));
 	while ((p = TAILQ_FIRST(&q)) != NULL) {
 		TAILQ_REMOVE(&q, p, entry);
 		if (failed)
 			reply_json(w, p->req, 503, "Service Unavailable",
-			    "database busy, try again");
+			    why);
 		else if (p->failed)
 			reply_json(w, p->req, 500, "Internal Server Error",
 			    "could not store the event");

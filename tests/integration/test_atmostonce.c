@@ -13,8 +13,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -299,6 +303,189 @@ test_lookup(void **state)
 	    "state = 'sent' AND wass_id IS NOT NULL AND wa_id IS NOT NULL"), 27);
 	counters_match(&h);
 	harness_cleanup(&h);
+}
+
+static char	 disk_mnt[260];
+
+/* Fill the file system holding PATH's directory; bytes written. */
+static long long
+fill_disk(const char *path)
+{
+	static char	 buf[65536];
+	long long	 n = 0;
+	ssize_t		 w;
+	int		 fd;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd != -1);
+	memset(buf, 'x', sizeof buf);
+	for (;;) {
+		if ((w = write(fd, buf, sizeof buf)) <= 0) {
+			/* Then the last few bytes a block at a time. */
+			if (w == -1 && errno == ENOSPC &&
+			    write(fd, buf, 1) == 1) {
+				n++;
+				continue;
+			}
+			break;
+		}
+		n += w;
+	}
+	close(fd);
+	return n;
+}
+
+/*
+ * #14 item 5: the store's disk fills up in the middle of a campaign with
+ * acks and a webhook flood coming in. Clients are told the disk is full,
+ * reads keep working, webhooks get 503 (so Wassenger retries), and once
+ * space comes back everything resumes without a restart: every message
+ * settled once, with its ids. Needs a tmpfs (skipped when mount is
+ * refused).
+ */
+static void
+test_disk_full(void **state)
+{
+	struct harness	 h;
+	char		 filler[320], filler2[320], extra[600], url[256], *r;
+	char		*mnt = disk_mnt;
+	json_t		*rep, *j;
+	long long	 filled, n503 = 0, n200 = 0;
+	double		 t0;
+	int		 port, fd, i, st, ok, run;
+
+	harness_init(&h, NULL);
+	snprintf(mnt, sizeof disk_mnt, "%s/fs", h.dir);
+	assert_int_equal(mkdir(mnt, 0700), 0);
+	if (mount("tmpfs", mnt, "tmpfs", 0, "size=8m,mode=0700") == -1) {
+		print_message("test_disk_full skipped: cannot mount a tmpfs "
+		    "(%s)\n", strerror(errno));
+		*mnt = '\0';
+		harness_cleanup(&h);
+		skip();
+	}
+	snprintf(h.db, sizeof h.db, "%s/wacamp.db", mnt);
+	snprintf(filler, sizeof filler, "%s/filler", mnt);
+	assert_true(harness_fake_start(&h) > 0);
+	assert_true((port = kit_free_port()) > 0);
+	snprintf(extra, sizeof extra, "[store]\npath = %s\n[pacing]\n"
+	    "interval = 20ms\njitter = 0\nbatch_size = 1000\n", h.db);
+	kit_append_conf(&h, "[wassenger]\nprovider = wassenger\n"
+	    "api_url = http://127.0.0.1:%d/v1\napi_key = test-token\n"
+	    "device_id = " FW_DEVICE "\ntimeout = 3s\n"
+	    "[webhook]\nlisten = 127.0.0.1:%d\ntoken = " TOKEN "\n%s\n",
+	    h.fake_port, port, extra);
+	assert_int_equal(harness_start(&h), 0);
+	snprintf(url, sizeof url, "{\"auto_ack\":{\"url\":\"http://"
+	    "127.0.0.1:%d/api/webhooks/wassenger?token=" TOKEN "\","
+	    "\"out_new_ms\":20,\"delivered_ms\":60,\"read_ms\":120}}", port);
+	kit_fake_ctl(&h, "POST", "/_ctl/config", url);
+	kit_seed(&h, "all", 1, 200);
+	fd = harness_connect(&h);
+	kit_campaign(fd, "all", "disk full test {{first_name}}", 1);
+	kit_wait_int(&h, "SELECT count(*) FROM messages WHERE state IN "
+	    "('sent', 'delivered', 'read')", 30, 30);
+
+	filled = fill_disk(filler);
+	print_message("disk filled with %lld bytes\n", filled);
+	/*
+	 * A flood of events for no message, until the journal finds no
+	 * more room (what was already in the WAL is reused first).
+	 */
+	snprintf(url, sizeof url, "/api/webhooks/wassenger?token=" TOKEN);
+	for (i = 0, run = 0; i < 5000 && run < 50; i++) {
+		char	 b[2048];
+
+		snprintf(b, sizeof b, "{\"id\":\"FLOOD%06d\",\"event\":"
+		    "\"message:out:ack\",\"ack\":\"read\",\"data\":{\"id\":"
+		    "\"FLOOD%06d\",\"flow\":\"outbound\",\"body\":\"%0900d\"}}",
+		    i, i, 0);
+		r = harness_http(port, "POST", url, b, &st);
+		free(r);
+		if (st == 503) {
+			n503++;
+			run++;
+		} else {
+			assert_int_equal(st, 200);
+			n200++;
+			run = 0;
+		}
+	}
+	print_message("flood on a full disk: %lld answered 200, then %lld "
+	    "503\n", n200, n503);
+	assert_int_equal(run, 50);
+	/*
+	 * The daemon gave back its reserve and emptied the WAL, which lets
+	 * writes go on for a while by themselves: fill that room too, so the
+	 * disk stays full for the next checks.
+	 */
+	sleep(1);
+	snprintf(filler2, sizeof filler2, "%s/filler2", mnt);
+	print_message("room the daemon made: %lld bytes\n",
+	    fill_disk(filler2));
+	assert_true(harness_file_has(h.log, "gave back the"));
+	/* A write is refused with the real reason; reads still answer. */
+	for (i = 0, ok = 1; i < 500 && ok; i++) {
+		char	 name[32];
+
+		snprintf(name, sizeof name, "full-%d", i);
+		rep = harness_call(fd, "categories.create", json_pack("{s:s}",
+		    "name", name));
+		if ((ok = json_is_true(json_object_get(rep, "ok"))))
+			json_decref(rep);
+	}
+	assert_false(ok);
+	print_message("categories.create on a full disk: %s\n",
+	    json_string_value(json_object_get(json_object_get(rep, "error"),
+	    "message")));
+	assert_non_null(strstr(json_string_value(json_object_get(
+	    json_object_get(rep, "error"), "message")), "disk is full"));
+	json_decref(rep);
+	rep = harness_call(fd, "monitoring.stats", NULL);
+	assert_true(json_is_true(json_object_get(rep, "ok")));
+	json_decref(rep);
+	rep = harness_call(fd, "contacts.list", json_pack("{s:i}", "limit", 5));
+	assert_true(json_is_true(json_object_get(rep, "ok")));
+	json_decref(rep);
+	sleep(2);
+
+	/* Space comes back: writes resume by themselves. */
+	assert_int_equal(unlink(filler), 0);
+	unlink(filler2);
+	ok = 0;
+	for (t0 = harness_now(); !ok && harness_now() - t0 < 30;
+	    usleep(200000)) {
+		rep = harness_call(fd, "categories.create", json_pack("{s:s}",
+		    "name", "space-back"));
+		ok = json_is_true(json_object_get(rep, "ok"));
+		json_decref(rep);
+	}
+	print_message("writes resumed %.1f s after space came back\n",
+	    harness_now() - t0);
+	assert_true(ok);
+	close(fd);
+	four_results(&h, 200);
+	assert_int_equal(kit_sql_int(&h, "SELECT count(*) FROM messages WHERE "
+	    "state IN ('sent', 'delivered', 'read') AND (wass_id IS NULL OR "
+	    "wa_id IS NULL)"), 0);
+	j = fake_get(&h, "/_ctl/processed");
+	assert_int_equal(json_integer_value(json_object_get(j, "duplicates")),
+	    0);
+	json_decref(j);
+	harness_stop(&h);
+	umount2(mnt, MNT_DETACH);
+	*mnt = '\0';
+	harness_cleanup(&h);
+}
+
+/* A failed test_disk_full leaves no mount behind. */
+static int
+disk_teardown(void **state)
+{
+	if (*disk_mnt != '\0')
+		umount2(disk_mnt, MNT_DETACH);
+	*disk_mnt = '\0';
+	return 0;
 }
 
 /*
@@ -637,6 +824,7 @@ main(void)
 		cmocka_unit_test(test_inbound_from_fake),
 		cmocka_unit_test(test_journal_bounded),
 		cmocka_unit_test(test_sigkill),
+		cmocka_unit_test_teardown(test_disk_full, disk_teardown),
 	};
 
 	/* WACAMP_TEST=test_lookup runs that one alone. */

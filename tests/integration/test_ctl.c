@@ -11,6 +11,7 @@
 
 #include <sys/wait.h>
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -392,6 +393,60 @@ test_anonymous_quota(void **state)
 	harness_cleanup(&h);
 }
 
+/*
+ * A database the daemon cannot write is refused at start with a message
+ * that says so: run as nobody (when the tests run as root) on a 0444
+ * database.
+ */
+static void
+test_readonly_db(void **state)
+{
+	struct harness	 h;
+	char		 out[400], bin[400], cmd[1600];
+	const char	*wacampd = getenv("WACAMPD") ? getenv("WACAMPD") :
+			    "build/wacampd";
+	pid_t		 pid;
+	int		 st, fd;
+	double		 t0;
+
+	if (geteuid() != 0) {
+		print_message("test_readonly_db skipped: needs root to run "
+		    "the daemon as nobody\n");
+		skip();
+	}
+	harness_init(&h, NULL);
+	assert_int_equal(harness_start(&h), 0);
+	assert_int_equal(harness_stop(&h), 0);
+	/* A copy nobody can run, wherever the build tree is. */
+	snprintf(bin, sizeof bin, "%s/wacampd", h.dir);
+	snprintf(cmd, sizeof cmd, "cp '%s' '%s' && chown -R nobody '%s' && "
+	    "chmod 0444 '%s'", wacampd, bin, h.dir, h.db);
+	assert_int_equal(system(cmd), 0);
+	snprintf(out, sizeof out, "%s/nobody.out", h.dir);
+	if ((pid = fork()) == 0) {
+		if ((fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644)) == -1)
+			_exit(126);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (setgid(65534) == -1 || setuid(65534) == -1)
+			_exit(125);
+		execl(bin, bin, "-f", "-c", h.conf, (char *)NULL);
+		_exit(127);
+	}
+	t0 = harness_now();
+	while (waitpid(pid, &st, WNOHANG) == 0 && harness_now() - t0 < 10)
+		usleep(50000);
+	if (harness_now() - t0 >= 10) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+		fail_msg("the daemon ran on a read-only database");
+	}
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 1);
+	assert_true(harness_file_has(out, "read-only"));
+	assert_true(harness_file_has(out, "mode 0444"));
+	harness_cleanup(&h);
+}
+
 static void
 test_cli(void **state)
 {
@@ -638,6 +693,7 @@ main(void)
 		cmocka_unit_test(test_hostile_paths),
 		cmocka_unit_test(test_sighup_reload),
 		cmocka_unit_test(test_bad_config),
+		cmocka_unit_test(test_readonly_db),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
