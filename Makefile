@@ -192,7 +192,9 @@ fuzz: deps
 		    $(wildcard daemon/webhook_parse.c daemon/config.c) \
 		    $(PKG_LIBS) -lm || exit 1; \
 		mkdir -p $(B)/fuzz/corpus/$$n; \
+		len=8192; [ $$n = fuzz_webhook ] && len=65536; \
 		$(B)/fuzz/$$n -max_total_time=$${FUZZ_SECONDS:-20} -rss_limit_mb=1024 \
+		    -max_len=$$len \
 		    $(B)/fuzz/corpus/$$n tests/fuzz/corpus/$$n 2>&1 | tail -3 || exit 1; \
 	done
 
