@@ -189,7 +189,7 @@ fuzz: deps
 		clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
 		    -Ishared -Idaemon $(PKG_CFLAGS) -o $(B)/fuzz/$$n $$f \
 		    $(filter-out %/wacampd.c %/wacamp.c,$(SHARED_SRCS)) \
-		    $(wildcard daemon/webhook_parse.c daemon/config.c) \
+		    $(wildcard daemon/webhook_parse.c daemon/config.c daemon/ctl_args.c) \
 		    $(PKG_LIBS) -lm || exit 1; \
 		mkdir -p $(B)/fuzz/corpus/$$n; \
 		len=8192; [ $$n = fuzz_webhook ] && len=65536; \

@@ -23,6 +23,7 @@
 #include "cmds.h"
 #include "config.h"
 #include "ctl.h"
+#include "ctl_args.h"
 #include "daemon.h"
 #include "log.h"
 #include "paths.h"
@@ -98,42 +99,6 @@ static const struct ctl_cmd	*ctl_find(const char *);
 
 /* The request a handler is running on, until it is answered (freed). */
 static struct ctl_req	*ctl_running;
-
-int
-ctl_spec_check(const char *spec, char *why, size_t whylen)
-{
-	const char	*p = spec, *q;
-	size_t		 n, len;
-
-	for (p = spec; *p != '\0'; p += len + (p[len] == ' ')) {
-		len = strcspn(p, " ");
-		n = strcspn(p, ":");
-		if (len == 0) {
-			snprintf(why, whylen, "an empty word in \"%s\"", spec);
-			return -1;
-		}
-		if (n == 0 || n >= 64 || n >= len ||
-		    strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789_") != n) {
-			snprintf(why, whylen, "\"%.*s\" is not name:type",
-			    (int)len, p);
-			return -1;
-		}
-		if (len < n + 2 || strchr("isbaon*", p[n + 1]) == NULL ||
-		    len > n + 3 || (len == n + 3 && p[n + 2] != '!')) {
-			snprintf(why, whylen, "\"%.*s\": the type is one of "
-			    "i s b a o n * and may end in !", (int)len, p);
-			return -1;
-		}
-		/* A name given twice would be checked only once. */
-		for (q = spec; q < p; q += strcspn(q, " ") + 1)
-			if (strcspn(q, ":") == n && strncmp(q, p, n) == 0) {
-				snprintf(why, whylen, "\"%.*s\" twice", (int)n,
-				    p);
-				return -1;
-			}
-	}
-	return 0;
-}
 
 /*
  * Every command's argument spec and name, checked once at start: a bad
@@ -360,89 +325,6 @@ ctl_arg_bool(struct ctl_req *r, const char *key, int def)
 	return json_is_boolean(v) ? json_is_true(v) : def;
 }
 
-/* Check ARGS against the command's spec; fills WHY on failure. */
-static int
-ctl_check_args(const struct ctl_cmd *cmd, json_t *args, char *why,
-    size_t whylen)
-{
-	const char	*p, *key;
-	char		 name[64], type;
-	size_t		 n;
-	int		 req, found;
-	json_t		*v;
-
-	/* Every given key must be in the spec. */
-	json_object_foreach(args, key, v) {
-		found = 0;
-		for (p = cmd->args; p != NULL && *p != '\0';) {
-			n = strcspn(p, ":");
-			if (n == strlen(key) && strncmp(p, key, n) == 0)
-				found = 1;
-			p += strcspn(p, " ");
-			p += strspn(p, " ");
-		}
-		if (!found) {
-			snprintf(why, whylen, "unknown argument \"%.40s\" for %s",
-			    key, cmd->name);
-			return -1;
-		}
-	}
-	for (p = cmd->args; p != NULL && *p != '\0';) {
-		n = strcspn(p, ":");
-		/* Specs were checked at start (ctl_check_tables). */
-		if (n >= sizeof name || p[n] != ':')
-			fatalx("ctl: bad argument spec for %s", cmd->name);
-		memcpy(name, p, n);
-		name[n] = '\0';
-		type = p[n + 1];
-		req = p[n + 2] == '!';
-		p += strcspn(p, " ");
-		p += strspn(p, " ");
-
-		v = json_object_get(args, name);
-		if (v == NULL || json_is_null(v)) {
-			if (req) {
-				snprintf(why, whylen, "%s needs argument \"%s\"",
-				    cmd->name, name);
-				return -1;
-			}
-			continue;
-		}
-		switch (type) {
-		case 'i':
-			found = json_is_integer(v);
-			break;
-		case 's':
-			found = json_is_string(v);
-			break;
-		case 'b':
-			found = json_is_boolean(v);
-			break;
-		case 'a':
-			found = json_is_array(v);
-			break;
-		case 'o':
-			found = json_is_object(v);
-			break;
-		case 'n':
-			found = json_is_number(v);
-			break;
-		default:
-			found = 1;
-			break;
-		}
-		if (!found) {
-			snprintf(why, whylen, "argument \"%s\" of %s must be %s",
-			    name, cmd->name, type == 'i' ? "an integer" :
-			    type == 's' ? "a string" : type == 'b' ?
-			    "true or false" : type == 'a' ? "an array" :
-			    type == 'o' ? "an object" : "a number");
-			return -1;
-		}
-	}
-	return 0;
-}
-
 /* One request line: check, authorise, run. */
 static void
 ctl_dispatch(struct ctl_client *c, json_t *msg)
@@ -501,7 +383,7 @@ ctl_dispatch(struct ctl_client *c, json_t *msg)
 		    cmd->name);
 		return;
 	}
-	if (ctl_check_args(cmd, r->args, why, sizeof why) == -1) {
+	if (ctl_args_check(cmd->name, cmd->args, r->args, why, sizeof why) == -1) {
 		ctl_error(r, "bad_request", "%s", why);
 		return;
 	}

@@ -56,8 +56,6 @@ struct ctl_cmd {
 	int		(*fn)(struct ctl_req *);
 };
 
-/* 0 if SPEC is a well-formed argument spec, else -1 and WHY. */
-int	 ctl_spec_check(const char *, char *, size_t);
 int	 ctl_init(struct daemon *, char *, size_t);
 void	 ctl_shutdown(struct daemon *);
 int	 ctl_nclients(struct daemon *);

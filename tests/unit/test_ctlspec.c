@@ -8,6 +8,7 @@
 
 #include "cmds.h"
 #include "ctl.h"
+#include "ctl_args.h"
 
 /*
  * Argument specs of the command table, checked once when the daemon
