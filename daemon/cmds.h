@@ -13,4 +13,7 @@ extern const struct ctl_cmd	contacts_cmds[];
 extern const struct ctl_cmd	categories_cmds[];
 extern const struct ctl_cmd	webhook_cmds[];
 
+/* Stop the number checks, answering who waits for one (at shutdown). */
+void	verify_shutdown(struct daemon *);
+
 #endif

@@ -18,6 +18,7 @@
 
 #include "auth.h"
 #include "campaign.h"
+#include "cmds.h"
 #include "config.h"
 #include "ctl.h"
 #include "daemon.h"
@@ -415,6 +416,7 @@ main(int argc, char *argv[])
 	journal_stop(&d);
 	pacer_stop(&d);
 	provider_stop(&d);
+	verify_shutdown(&d);
 	notify_free(&d);
 	import_shutdown(&d);
 	search_stop(&d);
