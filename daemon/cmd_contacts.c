@@ -857,8 +857,8 @@ cmd_contacts_erase(struct ctl_req *r)
 	sqlite3_reset(st);
 	if (n != SQLITE_DONE)
 		goto fail;
-	if (store_exec(d->store, "UPDATE contacts_count SET n = n - 1") == -1 ||
-	    store_commit(d->store) == -1)
+	if (store_exec(d->store, "UPDATE contacts_count SET n = "
+	    "max(n - 1, 0)") == -1 || store_commit(d->store) == -1)
 		goto fail;
 	json_decref(needles);
 	free(phone);
