@@ -416,12 +416,13 @@ main(int argc, char *argv[])
 	journal_stop(&d);
 	pacer_stop(&d);
 	provider_stop(&d);
-	verify_shutdown(&d);
 	notify_free(&d);
 	import_shutdown(&d);
 	search_stop(&d);
 	webhook_shutdown(&d);
 	ctl_shutdown(&d);
+	/* After ctl: its clients were told; the requests are freed here. */
+	verify_shutdown(&d);
 	for (i = 0; i < 3; i++)
 		event_free(d.ev_sig[i]);
 	event_free(d.ev_checkpoint);
