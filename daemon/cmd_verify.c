@@ -171,6 +171,20 @@ phone_of(struct daemon *d, int64_t id, char *buf, size_t len)
 	return r;
 }
 
+/* Contact ID went away while queued: who waits for it is told. */
+static void
+gone(int64_t id)
+{
+	int	 i;
+
+	for (i = 0; i < 64; i++)
+		if (vq.waiting[i] != NULL && vq.waiting_id[i] == id) {
+			ctl_error(vq.waiting[i], "not_found", "no contact %lld "
+			    "(deleted or erased)", (long long)id);
+			vq.waiting[i] = NULL;
+		}
+}
+
 static void
 verify_next(evutil_socket_t fd, short ev, void *arg)
 {
@@ -185,6 +199,7 @@ verify_next(evutil_socket_t fd, short ev, void *arg)
 		vq.busy_bulk = vq.queue[vq.head++].bulk;
 		if (phone_of(d, id, phone, sizeof phone) == NULL) {
 			/* Gone (deleted, erased) since it was queued. */
+			gone(id);
 			if (vq.busy_bulk)
 				bulk_count(d, -1);
 			vq.busy_bulk = 0;
@@ -219,7 +234,7 @@ cmd_verify_contact(struct ctl_req *r)
 
 	ctl_target(r, "%lld", (long long)id);
 	st = store_stmt(r->d->store, "SELECT verified, verified_at FROM "
-	    "contacts WHERE id = ?");
+	    "contacts WHERE id = ? AND erased_at IS NULL");
 	sqlite3_bind_int64(st, 1, id);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		v = sqlite3_column_type(st, 0) == SQLITE_NULL ? -1 :
