@@ -325,7 +325,8 @@ members(struct ctl_req *r, int add)
 		sqlite3_bind_int64(st, 2, json_integer_value(v));
 		if (sqlite3_step(st) != SQLITE_DONE) {
 			sqlite3_reset(st);
-			ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
+			ctl_error(r, "internal", "%s",
+			    store_errmsg(r->d->store));
 			store_rollback(r->d->store);
 			return CMD_DONE;
 		}

@@ -595,7 +595,8 @@ contact_live(struct ctl_req *r, int64_t id)
 	}
 	if (json_is_true(json_object_get(c, "erased"))) {
 		json_decref(c);
-		ctl_error(r, "conflict", "contact %lld was erased", (long long)id);
+		ctl_error(r, "conflict", "contact %lld was erased",
+		    (long long)id);
 		return NULL;
 	}
 	return c;
@@ -712,7 +713,8 @@ cmd_contacts_delete(struct ctl_req *r)
 			ctl_error(r, "conflict", "contact %lld has a history "
 			    "(campaign messages or replies) that counts in "
 			    "campaigns; to forget the person, run: wacamp "
-			    "contacts erase %lld", (long long)id, (long long)id);
+			    "contacts erase %lld", (long long)id,
+			    (long long)id);
 		return CMD_DONE;
 	}
 	st = store_stmt(r->d->store, "DELETE FROM contacts WHERE id = ?");
@@ -833,12 +835,15 @@ cmd_contacts_erase(struct ctl_req *r)
 		goto fail;
 	json_array_foreach(needles, i, v) {
 		s = json_string_value(v);
-		if ((n = scrub(d, "DELETE FROM webhook_events WHERE ?1 = ?1 AND "
-		    "(instr(body, ?2) > 0 OR instr(object_id, ?2) > 0)", id,
-		    s)) == -1 ||
+		if ((n = scrub(d, "DELETE FROM webhook_events WHERE ?1 = ?1 "
+		    "AND (instr(body, ?2) > 0 OR instr(object_id, ?2) > 0)",
+		    id, s)) == -1 ||
 		    scrub(d, "UPDATE audit_log SET target = replace(target, "
 		    "?2, '[erased]') WHERE ?1 = ?1 AND instr(target, ?2) > 0",
-		    id, s) == -1)
+		    id, s) == -1 ||
+		    scrub(d, "UPDATE messages SET error = replace(error, ?2, "
+		    "'[erased]') WHERE contact_id = ?1 AND "
+		    "instr(error, ?2) > 0", id, s) == -1)
 			goto fail;
 		journal += n;
 	}
@@ -911,7 +916,8 @@ const struct ctl_cmd contacts_cmds[] = {
 	    cmd_contacts_update },
 	{ "contacts.delete", ROLE_ADMIN, CMD_AUDIT, "id:i!",
 	    cmd_contacts_delete },
-	{ "contacts.erase", ROLE_ADMIN, CMD_AUDIT, "id:i!", cmd_contacts_erase },
+	{ "contacts.erase", ROLE_ADMIN, CMD_AUDIT, "id:i!",
+	    cmd_contacts_erase },
 	{ "contacts.import", ROLE_ADMIN, CMD_AUDIT | CMD_FD, "category:* "
 	    "default_country:s preview:b filename:s", cmd_contacts_import },
 	{ "contacts.import_undo", ROLE_ADMIN, CMD_AUDIT, "batch:i!",

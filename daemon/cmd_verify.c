@@ -39,7 +39,7 @@ static struct {
 	struct ctl_req	*waiting[64];
 	int64_t		 waiting_id[64];
 	int		 busy;
-	int		 busy_bulk;	/* the check in flight counts in the job */
+	int		 busy_bulk;	/* the check in flight is the job's */
 	struct {
 		int64_t		 job;	/* 0: none running */
 		int64_t		 last;	/* the last job's number */
@@ -402,10 +402,10 @@ verify_shutdown(struct daemon *d)
 		}
 	for (i = 0; i < VERIFY_WAITERS; i++)
 		if (vq.bulk.waiters[i] != NULL) {
-			ctl_error(vq.bulk.waiters[i], "unavailable", "the daemon "
-			    "is stopping; %lld of %lld checked, run verify bulk "
-			    "again for the rest", (long long)vq.bulk.done,
-			    (long long)vq.bulk.total);
+			ctl_error(vq.bulk.waiters[i], "unavailable", "the "
+			    "daemon is stopping; %lld of %lld checked, run "
+			    "verify bulk again for the rest",
+			    (long long)vq.bulk.done, (long long)vq.bulk.total);
 			vq.bulk.waiters[i] = NULL;
 		}
 	if (vq.ev != NULL)

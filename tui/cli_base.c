@@ -173,7 +173,8 @@ cmd_users_add(struct cli *cl, int argc, char **argv)
 	if (cli_parse(argc, argv, "role= unix-user= password-stdin", &opts,
 	    &pos) == -1)
 		return EXIT_USAGE;
-	if (json_array_size(pos) != 1 || json_object_get(opts, "role") == NULL ||
+	if (json_array_size(pos) != 1 ||
+	    json_object_get(opts, "role") == NULL ||
 	    !role_ok(json_string_value(json_object_get(opts, "role")))) {
 		json_decref(opts);
 		json_decref(pos);

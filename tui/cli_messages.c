@@ -133,7 +133,8 @@ cmd_messages_list(struct cli *cl, int argc, char **argv)
 		if (json_integer_value(json_object_get(opts, "contact")) <= 0 ||
 		    json_object_get(opts, "after") != NULL) {
 			fprintf(stderr, "wacamp: --contact takes a contact id, "
-			    "and lists all its messages at once (no --after)\n");
+			    "and lists all its messages at once (no "
+			    "--after)\n");
 			json_decref(opts);
 			return EXIT_USAGE;
 		}

@@ -120,8 +120,8 @@ print_stats(json_t *d)
 	printf("not checked      %lld\n", jint(d, "unverified"));
 	printf("queued           %lld\n", jint(d, "queued"));
 	if (json_is_object(b))
-		printf("bulk job %lld     %lld of %lld checked\n", jint(b, "job"),
-		    jint(b, "done"), jint(b, "total"));
+		printf("bulk job %lld     %lld of %lld checked\n",
+		    jint(b, "job"), jint(b, "done"), jint(b, "total"));
 }
 
 static int

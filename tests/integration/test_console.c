@@ -280,7 +280,8 @@ test_get(void **state)
 	assert_string_equal(json_string_value(json_object_get(c, "phone")),
 	    "+33610000600");
 	g = json_array_get(json_object_get(c, "categories"), 0);
-	assert_string_equal(json_string_value(json_object_get(g, "name")), "gt");
+	assert_string_equal(json_string_value(json_object_get(g, "name")),
+	    "gt");
 	assert_string_equal(json_string_value(json_object_get(g, "color")),
 	    "cyan");
 	assert_true(json_object_get(c, "verified") != NULL);
@@ -332,12 +333,12 @@ rows_holding(const char *needle)
 	assert_int_equal(sqlite3_open_v2(H.db, &db, SQLITE_OPEN_READONLY,
 	    NULL), SQLITE_OK);
 	sqlite3_busy_timeout(db, 5000);
-	assert_int_equal(sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master "
-	    "WHERE type = 'table' AND sql NOT LIKE 'CREATE VIRTUAL%'", -1, &t,
-	    NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT name FROM "
+	    "sqlite_master WHERE type = 'table' AND sql NOT LIKE "
+	    "'CREATE VIRTUAL%'", -1, &t, NULL), SQLITE_OK);
 	while (sqlite3_step(t) == SQLITE_ROW) {
-		snprintf(q, sizeof q, "SELECT name FROM pragma_table_info('%s')",
-		    sqlite3_column_text(t, 0));
+		snprintf(q, sizeof q, "SELECT name FROM "
+		    "pragma_table_info('%s')", sqlite3_column_text(t, 0));
 		assert_int_equal(sqlite3_prepare_v2(db, q, -1, &c, NULL),
 		    SQLITE_OK);
 		while (sqlite3_step(c) == SQLITE_ROW) {
@@ -345,7 +346,8 @@ rows_holding(const char *needle)
 
 			snprintf(q, sizeof q, "SELECT count(*) FROM \"%s\" "
 			    "WHERE instr(CAST(\"%s\" AS TEXT), ?) > 0",
-			    sqlite3_column_text(t, 0), sqlite3_column_text(c, 0));
+			    sqlite3_column_text(t, 0),
+			    sqlite3_column_text(c, 0));
 			assert_int_equal(sqlite3_prepare_v2(db, q, -1, &s,
 			    NULL), SQLITE_OK);
 			sqlite3_bind_text(s, 1, needle, -1, SQLITE_STATIC);
