@@ -764,6 +764,8 @@ erase_needles(struct daemon *d, int64_t id, const char *phone,
 	json_t		*a = json_array();
 	int		 i, n;
 
+	/* With its '+' first, so an audit target reads "[erased]". */
+	json_array_append_new(a, json_string(phone));
 	json_array_append_new(a, json_string(phone + (*phone == '+')));
 	n = phone_alternates(phone, alt, 2);
 	for (i = 0; i < n; i++)
