@@ -11,8 +11,11 @@
 #include "config.h"
 #include "ctl.h"
 #include "daemon.h"
+#include "campaign.h"
 #include "import.h"
 #include "log.h"
+#include "notify.h"
+#include "outbox.h"
 #include "phone.h"
 #include "search.h"
 #include "store.h"
@@ -21,9 +24,10 @@
 
 #define CONTACT_COLS "c.id, c.full_number, c.raw_number, c.first_name, " \
 	"c.last_name, c.verified, c.opted_out, c.opted_out_at, c.batch_id, " \
-	"c.created_at, c.updated_at"
+	"c.created_at, c.updated_at, c.verified_at, c.erased_at"
+/* Erased contacts (tombstones) are in no list. */
 #define FILTERS " AND (?6 IS NULL OR c.verified IS ?6) " \
-	"AND (?7 IS NULL OR c.opted_out = ?7) "
+	"AND (?7 IS NULL OR c.opted_out = ?7) AND c.erased_at IS NULL "
 #define IN_CAT " AND (?3 IS NULL OR EXISTS (SELECT 1 FROM category_contacts " \
 	"x WHERE x.category_id = ?3 AND x.contact_id = c.id)) "
 
@@ -80,6 +84,17 @@ static const char *const count_sql[5] = {
 	    "c.full_number < ?5 AND ?1 = ?1 AND ?2 = ?2" FILTERS IN_CAT,
 };
 
+/* Most messages and interactions contacts.get gives of one contact. */
+#define HISTORY_MAX	500
+
+/* A column as an integer, or null. */
+static json_t *
+int_or_null(sqlite3_stmt *st, int col)
+{
+	return sqlite3_column_type(st, col) == SQLITE_NULL ? json_null() :
+	    json_integer(sqlite3_column_int64(st, col));
+}
+
 static json_t *
 contact_row(sqlite3_stmt *st)
 {
@@ -101,6 +116,9 @@ contact_row(sqlite3_stmt *st)
 	    SQLITE_NULL ? json_null() : json_integer(sqlite3_column_int64(st, 8)));
 	json_object_set_new(j, "updated_at",
 	    json_integer(sqlite3_column_int64(st, 10)));
+	json_object_set_new(j, "verified_at", int_or_null(st, 11));
+	json_object_set_new(j, "erased", json_boolean(sqlite3_column_type(st,
+	    12) != SQLITE_NULL));
 	return j;
 }
 
@@ -267,8 +285,85 @@ cmd_contacts_list(struct ctl_req *r)
 	return CMD_DONE;
 }
 
+/* Messages of contact ID, newest first, for contacts.get. */
 static json_t *
-contact_get(struct daemon *d, int64_t id)
+contact_messages(struct daemon *d, int64_t id)
+{
+	sqlite3_stmt	*st;
+	json_t		*a = json_array(), *m;
+
+	st = store_stmt(d->store, "SELECT m.id, m.campaign_id, cp.name, "
+	    "m.message_type, m.round, m.state, m.attempts, m.error, "
+	    "m.cancel_reason, m.created_at, m.updated_at, m.claimed_at, "
+	    "m.sent_at, m.delivered_at, m.read_at, m.phone, m.device "
+	    "FROM messages m JOIN campaigns cp ON cp.id = m.campaign_id "
+	    "WHERE m.contact_id = ? ORDER BY m.id DESC LIMIT ?");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int(st, 2, HISTORY_MAX);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		m = json_pack("{s:I,s:I,s:s,s:i,s:I,s:s,s:i,s:s?,s:s?,s:I,s:I,"
+		    "s:s,s:s?}",
+		    "id", (json_int_t)sqlite3_column_int64(st, 0),
+		    "campaign_id", (json_int_t)sqlite3_column_int64(st, 1),
+		    "campaign", (const char *)sqlite3_column_text(st, 2),
+		    "message_type", sqlite3_column_int(st, 3),
+		    "round", (json_int_t)sqlite3_column_int64(st, 4),
+		    "state", (const char *)sqlite3_column_text(st, 5),
+		    "attempts", sqlite3_column_int(st, 6),
+		    "error", (const char *)sqlite3_column_text(st, 7),
+		    "cancel_reason", (const char *)sqlite3_column_text(st, 8),
+		    "created_at", (json_int_t)sqlite3_column_int64(st, 9),
+		    "updated_at", (json_int_t)sqlite3_column_int64(st, 10),
+		    "phone", (const char *)sqlite3_column_text(st, 15),
+		    "device", (const char *)sqlite3_column_text(st, 16));
+		json_object_set_new(m, "contact_id", json_integer(id));
+		json_object_set_new(m, "claimed_at", int_or_null(st, 11));
+		json_object_set_new(m, "sent_at", int_or_null(st, 12));
+		json_object_set_new(m, "delivered_at", int_or_null(st, 13));
+		json_object_set_new(m, "read_at", int_or_null(st, 14));
+		json_array_append_new(a, m);
+	}
+	sqlite3_reset(st);
+	return a;
+}
+
+/* Replies, reactions and opt-outs of contact ID, newest first. */
+static json_t *
+contact_interactions(struct daemon *d, int64_t id)
+{
+	sqlite3_stmt	*st;
+	json_t		*a = json_array(), *i;
+
+	st = store_stmt(d->store, "SELECT i.id, i.campaign_id, cp.name, "
+	    "i.message_id, i.kind, i.body, i.created_at FROM interactions i "
+	    "LEFT JOIN campaigns cp ON cp.id = i.campaign_id WHERE "
+	    "i.contact_id = ? AND i.kind IN ('reply', 'reaction', 'optout') "
+	    "ORDER BY i.created_at DESC, i.id DESC LIMIT ?");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int(st, 2, HISTORY_MAX);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		i = json_pack("{s:I,s:o,s:s?,s:o,s:s,s:s?,s:I}",
+		    "id", (json_int_t)sqlite3_column_int64(st, 0),
+		    "campaign_id", int_or_null(st, 1),
+		    "campaign", (const char *)sqlite3_column_text(st, 2),
+		    "message_id", int_or_null(st, 3),
+		    "kind", (const char *)sqlite3_column_text(st, 4),
+		    "body", (const char *)sqlite3_column_text(st, 5),
+		    "created_at", (json_int_t)sqlite3_column_int64(st, 6));
+		json_array_append_new(a, i);
+	}
+	sqlite3_reset(st);
+	return a;
+}
+
+/*
+ * Contact ID as JSON with its categories (id, name, colour), NULL if
+ * there is none. FULL adds its history for contacts.get: messages and
+ * interactions, newest first, HISTORY_MAX of each at most (a contact
+ * gets at most two messages a campaign).
+ */
+static json_t *
+contact_get(struct daemon *d, int64_t id, int full)
 {
 	sqlite3_stmt	*st;
 	json_t		*c = NULL, *cats;
@@ -282,16 +377,22 @@ contact_get(struct daemon *d, int64_t id)
 	if (c == NULL)
 		return NULL;
 	cats = json_array();
-	st = store_stmt(d->store, "SELECT g.id, g.name FROM category_contacts "
-	    "cc JOIN categories g ON g.id = cc.category_id WHERE "
-	    "cc.contact_id = ? ORDER BY g.name");
+	st = store_stmt(d->store, "SELECT g.id, g.name, g.color FROM "
+	    "category_contacts cc JOIN categories g ON g.id = cc.category_id "
+	    "WHERE cc.contact_id = ? ORDER BY g.name");
 	sqlite3_bind_int64(st, 1, id);
 	while (sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(cats, json_pack("{s:I,s:s}", "id",
+		json_array_append_new(cats, json_pack("{s:I,s:s,s:s?}", "id",
 		    (json_int_t)sqlite3_column_int64(st, 0), "name",
-		    (const char *)sqlite3_column_text(st, 1)));
+		    (const char *)sqlite3_column_text(st, 1), "color",
+		    (const char *)sqlite3_column_text(st, 2)));
 	sqlite3_reset(st);
 	json_object_set_new(c, "categories", cats);
+	if (full) {
+		json_object_set_new(c, "messages", contact_messages(d, id));
+		json_object_set_new(c, "interactions",
+		    contact_interactions(d, id));
+	}
 	return c;
 }
 
@@ -301,7 +402,7 @@ cmd_contacts_get(struct ctl_req *r)
 	int64_t	 id = ctl_arg_int(r, "id", 0);
 	json_t	*c;
 
-	if ((c = contact_get(r->d, id)) == NULL) {
+	if ((c = contact_get(r->d, id, 1)) == NULL) {
 		ctl_error(r, "not_found", "no contact %lld", (long long)id);
 		return CMD_DONE;
 	}
@@ -336,25 +437,74 @@ normalize_arg(struct ctl_req *r, const char *in, char out[PHONE_MAX])
 	return 0;
 }
 
+/*
+ * The categories of contacts.create: "category" (one, or an array) and
+ * "categories" (an array), each an id or a name; a name not known yet is
+ * created, an id must exist. Into IDS (at most NIDS); -1 after replying.
+ */
+static int
+create_categories(struct ctl_req *r, int64_t *ids, size_t nids, size_t *n)
+{
+	const char	*keys[] = { "category", "categories" };
+	json_t		*v, *e, *one;
+	size_t		 k, i;
+	int64_t		 id;
+
+	*n = 0;
+	for (k = 0; k < 2; k++) {
+		if ((v = json_object_get(r->args, keys[k])) == NULL ||
+		    json_is_null(v))
+			continue;
+		one = json_is_array(v) ? json_incref(v) : json_pack("[O]", v);
+		json_array_foreach(one, i, e) {
+			if (!json_is_integer(e) && !json_is_string(e)) {
+				json_decref(one);
+				ctl_error(r, "bad_request", "%s: a category is "
+				    "an id or a name", keys[k]);
+				return -1;
+			}
+			if ((id = category_resolve(r->d, e, 1)) <= 0) {
+				json_decref(one);
+				if (json_is_integer(e))
+					ctl_error(r, "not_found", "no category "
+					    "%lld", (long long)
+					    json_integer_value(e));
+				else
+					ctl_error(r, "bad_request", "category "
+					    "\"%.100s\" cannot be made",
+					    json_string_value(e));
+				return -1;
+			}
+			if (*n == nids) {
+				json_decref(one);
+				ctl_error(r, "bad_request", "at most %zu "
+				    "categories", nids);
+				return -1;
+			}
+			ids[(*n)++] = id;
+		}
+		json_decref(one);
+	}
+	return 0;
+}
+
 static int
 cmd_contacts_create(struct ctl_req *r)
 {
 	sqlite3_stmt	*st;
 	char		 num[PHONE_MAX];
 	const char	*raw = ctl_arg_str(r, "phone", "");
-	json_t		*cat = json_object_get(r->args, "category");
-	int64_t		 id, catid = 0, now = store_now();
+	int64_t		 id, cats[64], now = store_now();
+	size_t		 ncat, i;
 	int		 rc;
 
-	ctl_target(r, "%.40s", raw);
+	ctl_target(r, "new contact");
 	if (!name_ok(r, "first_name") || !name_ok(r, "last_name"))
 		return CMD_DONE;
 	if (normalize_arg(r, raw, num) == -1)
 		return CMD_DONE;
-	if (cat != NULL && (catid = category_resolve(r->d, cat, 1)) == -1) {
-		ctl_error(r, "not_found", "no such category");
+	if (create_categories(r, cats, 64, &ncat) == -1)
 		return CMD_DONE;
-	}
 	if (store_begin(r->d->store) == -1 ||
 	    search_mark_lower(r->d->store) == -1) {
 		store_rollback(r->d->store);
@@ -385,43 +535,102 @@ cmd_contacts_create(struct ctl_req *r)
 		store_rollback(r->d->store);
 		return CMD_DONE;
 	}
-	if (catid > 0) {
+	for (i = 0; i < ncat; i++) {
 		st = store_stmt(r->d->store, "INSERT OR IGNORE INTO "
 		    "category_contacts (category_id, contact_id) VALUES (?, ?)");
-		sqlite3_bind_int64(st, 1, catid);
+		sqlite3_bind_int64(st, 1, cats[i]);
 		sqlite3_bind_int64(st, 2, id);
-		sqlite3_step(st);
+		rc = sqlite3_step(st);
 		sqlite3_reset(st);
+		if (rc != SQLITE_DONE) {
+			ctl_error(r, "internal", "%s",
+			    store_errmsg(r->d->store));
+			store_rollback(r->d->store);
+			return CMD_DONE;
+		}
 	}
 	if (store_commit(r->d->store) == -1) {
 		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
 		return CMD_DONE;
 	}
 	search_kick(r->d);
-	ctl_target(r, "%lld %s", (long long)id, num);
-	ctl_reply(r, contact_get(r->d, id));
+	/* The audit names the contact by id: numbers leave with erasure. */
+	ctl_target(r, "contact %lld", (long long)id);
+	ctl_reply(r, contact_get(r->d, id, 0));
 	return CMD_DONE;
 }
 
+/*
+ * After pending messages were cancelled (opt-out, erasure): campaigns
+ * with nothing left to send complete, and subscribers hear of it.
+ */
+static void
+cancelled_done(struct daemon *d, struct ob_batch *b)
+{
+	sqlite3_stmt	*st;
+	size_t		 i;
+
+	for (i = 0; i < b->ntouched; i++)
+		campaign_finish_done(d, b->touched[i]);
+	if (b->touched_overflow) {
+		st = store_stmt(d->store, "SELECT id FROM campaigns WHERE "
+		    "status = 'running'");
+		while (sqlite3_step(st) == SQLITE_ROW)
+			campaign_finish_done(d, sqlite3_column_int64(st, 0));
+		sqlite3_reset(st);
+	}
+	if (b->ntouched > 0 || b->touched_overflow)
+		notify_monitor(d);
+}
+
+/* Contact ID, or not_found/conflict replied (an erased one is no more). */
+static json_t *
+contact_live(struct ctl_req *r, int64_t id)
+{
+	json_t	*c;
+
+	if ((c = contact_get(r->d, id, 0)) == NULL) {
+		ctl_error(r, "not_found", "no contact %lld", (long long)id);
+		return NULL;
+	}
+	if (json_is_true(json_object_get(c, "erased"))) {
+		json_decref(c);
+		ctl_error(r, "conflict", "contact %lld was erased",
+		    (long long)id);
+		return NULL;
+	}
+	return c;
+}
+
+/*
+ * contacts.update: names, number (read with default_country as typed),
+ * opt-out. Opting out cancels the contact's pending messages through the
+ * outbox in the same transaction; opting back in sends nothing again by
+ * itself (resume or a new campaign does).
+ */
 static int
 cmd_contacts_update(struct ctl_req *r)
 {
 	sqlite3_stmt	*st;
+	struct ob_batch	 b;
 	int64_t		 id = ctl_arg_int(r, "id", 0);
 	const char	*phone = ctl_arg_str(r, "phone", NULL);
-	int		 opt = ctl_arg_bool(r, "opted_out", -1), rc;
+	int		 opt = ctl_arg_bool(r, "opted_out", -1), rc, n = 0;
 	char		 num[PHONE_MAX];
 	json_t		*c;
 
-	if ((c = contact_get(r->d, id)) == NULL) {
-		ctl_error(r, "not_found", "no contact %lld", (long long)id);
+	ctl_target(r, "contact %lld", (long long)id);
+	if ((c = contact_live(r, id)) == NULL)
 		return CMD_DONE;
-	}
 	json_decref(c);
 	if (!name_ok(r, "first_name") || !name_ok(r, "last_name"))
 		return CMD_DONE;
 	if (phone != NULL && normalize_arg(r, phone, num) == -1)
 		return CMD_DONE;
+	if (store_begin(r->d->store) == -1) {
+		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
+		return CMD_DONE;
+	}
 	st = store_stmt(r->d->store, "UPDATE contacts SET "
 	    "full_number = coalesce(?1, full_number), "
 	    "raw_number = coalesce(?2, raw_number), "
@@ -448,15 +657,40 @@ cmd_contacts_update(struct ctl_req *r)
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc == SQLITE_CONSTRAINT_UNIQUE) {
+		store_rollback(r->d->store);
 		ctl_error(r, "conflict", "another contact has number %s", num);
 		return CMD_DONE;
 	}
-	if (rc != SQLITE_DONE) {
+	memset(&b, 0, sizeof b);
+	if (rc != SQLITE_DONE || (opt == 1 && ((n = outbox_cancel_contact(
+	    r->d, id, OB_CANCEL_OPTOUT, &b)) == -1 ||
+	    outbox_flush(r->d, &b) == -1)) || store_commit(r->d->store) == -1) {
 		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
+		store_rollback(r->d->store);
 		return CMD_DONE;
 	}
-	ctl_reply(r, contact_get(r->d, id));
+	cancelled_done(r->d, &b);
+	c = contact_get(r->d, id, 0);
+	json_object_set_new(c, "cancelled", json_integer(n));
+	ctl_reply(r, c);
 	return CMD_DONE;
+}
+
+/* 1 if contact ID was messaged or wrote to us, 0 if not, -1 on error. */
+static int
+has_history(struct daemon *d, int64_t id)
+{
+	sqlite3_stmt	*st;
+	int		 rc, n = -1;
+
+	st = store_stmt(d->store, "SELECT EXISTS (SELECT 1 FROM messages "
+	    "WHERE contact_id = ?1) OR EXISTS (SELECT 1 FROM interactions "
+	    "WHERE contact_id = ?1)");
+	sqlite3_bind_int64(st, 1, id);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	return n;
 }
 
 static int
@@ -464,25 +698,23 @@ cmd_contacts_delete(struct ctl_req *r)
 {
 	sqlite3_stmt	*st;
 	int64_t		 id = ctl_arg_int(r, "id", 0);
-	int		 messaged = 0;
+	int		 h;
 	json_t		*c;
 
-	if ((c = contact_get(r->d, id)) == NULL) {
-		ctl_error(r, "not_found", "no contact %lld", (long long)id);
+	ctl_target(r, "contact %lld", (long long)id);
+	if ((c = contact_live(r, id)) == NULL)
 		return CMD_DONE;
-	}
-	ctl_target(r, "%lld %s", (long long)id,
-	    json_string_value(json_object_get(c, "phone")));
-	st = store_stmt(r->d->store, "SELECT EXISTS (SELECT 1 FROM messages "
-	    "WHERE contact_id = ?)");
-	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		messaged = sqlite3_column_int(st, 0);
-	sqlite3_reset(st);
-	if (messaged) {
+	if ((h = has_history(r->d, id)) != 0) {
 		json_decref(c);
-		ctl_error(r, "conflict", "contact %lld has campaign messages; "
-		    "opt them out instead", (long long)id);
+		if (h == -1)
+			ctl_error(r, "internal", "%s",
+			    store_errmsg(r->d->store));
+		else
+			ctl_error(r, "conflict", "contact %lld has a history "
+			    "(campaign messages or replies) that counts in "
+			    "campaigns; to forget the person, run: wacamp "
+			    "contacts erase %lld", (long long)id,
+			    (long long)id);
 		return CMD_DONE;
 	}
 	st = store_stmt(r->d->store, "DELETE FROM contacts WHERE id = ?");
@@ -495,6 +727,161 @@ cmd_contacts_delete(struct ctl_req *r)
 	}
 	sqlite3_reset(st);
 	ctl_reply(r, json_pack("{s:o}", "deleted", c));
+	return CMD_DONE;
+}
+
+/* Run SQL with ?1 = ID and ?2 = TEXT (may be NULL); rows changed or -1. */
+static int
+scrub(struct daemon *d, const char *sql, int64_t id, const char *text)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	st = store_stmt(d->store, sql);
+	sqlite3_bind_int64(st, 1, id);
+	if (text != NULL)
+		sqlite3_bind_text(st, 2, text, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	return sqlite3_changes(store_db(d->store));
+}
+
+/*
+ * The forms a person's number or chat id takes in stored text: the
+ * number's digits (journal bodies write "+228…", "228…@c.us" or
+ * "228…"), those of its other plan (Benin 2024, Côte d'Ivoire 2021), the
+ * number as typed, and the LIDs they wrote from (without "@lid").
+ */
+static json_t *
+erase_needles(struct daemon *d, int64_t id, const char *phone,
+    const char *raw)
+{
+	sqlite3_stmt	*st;
+	char		 alt[2][PHONE_MAX], *at;
+	const char	*l;
+	json_t		*a = json_array();
+	int		 i, n;
+
+	/* With its '+' first, so an audit target reads "[erased]". */
+	json_array_append_new(a, json_string(phone));
+	json_array_append_new(a, json_string(phone + (*phone == '+')));
+	n = phone_alternates(phone, alt, 2);
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, json_string(alt[i] +
+		    (alt[i][0] == '+')));
+	if (raw != NULL && strlen(raw) >= 6)
+		json_array_append_new(a, json_string(raw));
+	st = store_stmt(d->store, "SELECT lid FROM contact_lids WHERE "
+	    "contact_id = ?");
+	sqlite3_bind_int64(st, 1, id);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		l = (const char *)sqlite3_column_text(st, 0);
+		if ((at = strchr(l, '@')) != NULL)
+			json_array_append_new(a, json_stringn(l,
+			    (size_t)(at - l)));
+		else
+			json_array_append_new(a, json_string(l));
+	}
+	sqlite3_reset(st);
+	return a;
+}
+
+/*
+ * contacts.erase (DESIGN §6): forget a person and keep the counts. The
+ * contact stays as a tombstone (erased_at set, opted out, in no list,
+ * search or category) so the messages and interactions that counted
+ * them keep their row; their pending messages are cancelled through the
+ * outbox ("erased"); their number and names are blanked wherever they
+ * were stored: messages (phone and body "[erased]"), interactions,
+ * import undo data, the webhook journal (rows mentioning them deleted),
+ * their LIDs and audit targets. One transaction: all of it or nothing.
+ */
+static int
+cmd_contacts_erase(struct ctl_req *r)
+{
+	struct daemon	*d = r->d;
+	struct ob_batch	 b;
+	sqlite3_stmt	*st;
+	int64_t		 id = ctl_arg_int(r, "id", 0), now = store_now();
+	json_t		*c, *needles = NULL, *v;
+	char		*phone = NULL, *raw = NULL;
+	const char	*s;
+	size_t		 i;
+	int		 cancelled = -1, msgs = -1, inter = -1, journal = 0, n;
+
+	ctl_target(r, "contact %lld", (long long)id);
+	if ((c = contact_live(r, id)) == NULL)
+		return CMD_DONE;
+	phone = xstrdup(json_string_value(json_object_get(c, "phone")));
+	if ((s = json_string_value(json_object_get(c, "raw_number"))) != NULL)
+		raw = xstrdup(s);
+	json_decref(c);
+	if (store_begin(d->store) == -1)
+		goto fail;
+	needles = erase_needles(d, id, phone, raw);
+	memset(&b, 0, sizeof b);
+	if ((cancelled = outbox_cancel_contact(d, id, OB_CANCEL_ERASED,
+	    &b)) == -1 || outbox_flush(d, &b) == -1)
+		goto fail;
+	if ((msgs = scrub(d, "UPDATE messages SET phone = '[erased]', body = "
+	    "'[erased]' WHERE contact_id = ?1", id, NULL)) == -1 ||
+	    (inter = scrub(d, "UPDATE interactions SET body = CASE WHEN body "
+	    "IS NULL THEN NULL ELSE '[erased]' END WHERE contact_id = ?1", id,
+	    NULL)) == -1 ||
+	    scrub(d, "DELETE FROM import_changes WHERE contact_id = ?1", id,
+	    NULL) == -1 ||
+	    scrub(d, "DELETE FROM category_contacts WHERE contact_id = ?1", id,
+	    NULL) == -1)
+		goto fail;
+	json_array_foreach(needles, i, v) {
+		s = json_string_value(v);
+		if ((n = scrub(d, "DELETE FROM webhook_events WHERE ?1 = ?1 "
+		    "AND (instr(body, ?2) > 0 OR instr(object_id, ?2) > 0)",
+		    id, s)) == -1 ||
+		    scrub(d, "UPDATE audit_log SET target = replace(target, "
+		    "?2, '[erased]') WHERE ?1 = ?1 AND instr(target, ?2) > 0",
+		    id, s) == -1 ||
+		    scrub(d, "UPDATE messages SET error = replace(error, ?2, "
+		    "'[erased]') WHERE contact_id = ?1 AND "
+		    "instr(error, ?2) > 0", id, s) == -1)
+			goto fail;
+		journal += n;
+	}
+	if (scrub(d, "DELETE FROM contact_lids WHERE contact_id = ?1", id,
+	    NULL) == -1)
+		goto fail;
+	/* The number is UNIQUE: the tombstone's is "erased:<id>". */
+	st = store_stmt(d->store, "UPDATE contacts SET full_number = 'erased:' "
+	    "|| id, raw_number = NULL, first_name = '', last_name = '', "
+	    "opted_out = 1, opted_out_at = coalesce(opted_out_at, ?2), "
+	    "verified = NULL, verified_at = NULL, batch_id = NULL, "
+	    "erased_at = ?2, updated_at = ?2 WHERE id = ?1");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, now);
+	n = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (n != SQLITE_DONE)
+		goto fail;
+	if (store_exec(d->store, "UPDATE contacts_count SET n = "
+	    "max(n - 1, 0)") == -1 || store_commit(d->store) == -1)
+		goto fail;
+	json_decref(needles);
+	free(phone);
+	free(raw);
+	cancelled_done(d, &b);
+	ctl_reply(r, json_pack("{s:I,s:i,s:i,s:i,s:i}", "erased",
+	    (json_int_t)id, "cancelled", cancelled, "messages", msgs,
+	    "interactions", inter, "journal", journal));
+	return CMD_DONE;
+fail:
+	ctl_error(r, "internal", "erasing contact %lld: %s", (long long)id,
+	    store_errmsg(d->store));
+	store_rollback(d->store);
+	json_decref(needles);
+	free(phone);
+	free(raw);
 	return CMD_DONE;
 }
 
@@ -524,12 +911,15 @@ const struct ctl_cmd contacts_cmds[] = {
 	    "category:* verified:b opted_out:b", cmd_contacts_list },
 	{ "contacts.get", ROLE_ADMIN, 0, "id:i!", cmd_contacts_get },
 	{ "contacts.create", ROLE_ADMIN, CMD_AUDIT, "phone:s! first_name:s "
-	    "last_name:s category:* default_country:s", cmd_contacts_create },
+	    "last_name:s category:* categories:a default_country:s",
+	    cmd_contacts_create },
 	{ "contacts.update", ROLE_ADMIN, CMD_AUDIT, "id:i! phone:s "
 	    "first_name:s last_name:s opted_out:b default_country:s",
 	    cmd_contacts_update },
 	{ "contacts.delete", ROLE_ADMIN, CMD_AUDIT, "id:i!",
 	    cmd_contacts_delete },
+	{ "contacts.erase", ROLE_ADMIN, CMD_AUDIT, "id:i!",
+	    cmd_contacts_erase },
 	{ "contacts.import", ROLE_ADMIN, CMD_AUDIT | CMD_FD, "category:* "
 	    "default_country:s preview:b filename:s", cmd_contacts_import },
 	{ "contacts.import_undo", ROLE_ADMIN, CMD_AUDIT, "batch:i!",

@@ -13,4 +13,8 @@ extern const struct ctl_cmd	contacts_cmds[];
 extern const struct ctl_cmd	categories_cmds[];
 extern const struct ctl_cmd	webhook_cmds[];
 
+/* At shutdown, after ctl_shutdown told their clients: stop the number
+ * checks and free the requests still parked on them. */
+void	verify_shutdown(struct daemon *);
+
 #endif

@@ -1349,7 +1349,8 @@ export_fill(struct exporter *ex)
 	    "c.first_name, c.last_name, (SELECT group_concat(name, '|') FROM "
 	    "(SELECT g.name FROM category_contacts cc JOIN categories g ON "
 	    "g.id = cc.category_id WHERE cc.contact_id = c.id ORDER BY "
-	    "g.name)) FROM contacts c WHERE c.full_number > ? ORDER BY "
+	    "g.name)) FROM contacts c WHERE c.full_number > ? AND "
+	    "c.erased_at IS NULL ORDER BY "
 	    "c.full_number LIMIT ?");
 	sqlite3_bind_text(st, 1, ex->after, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int(st, 2, EXPORT_PAGE);

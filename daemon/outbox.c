@@ -746,7 +746,8 @@ outbox_cancel_contact(struct daemon *d, int64_t contact, const char *reason,
 		for (i = 0; i < k; i++) {
 			st = store_stmt(d->store, "UPDATE messages SET state = "
 			    "'cancelled', cancel_reason = ?4, error = "
-			    "'contact opted out', updated_at = ?1 WHERE "
+			    "CASE ?4 WHEN 'erased' THEN 'contact erased' ELSE "
+			    "'contact opted out' END, updated_at = ?1 WHERE "
 			    "contact_id = ?2 AND campaign_id = ?3 AND "
 			    "state = 'pending'");
 			sqlite3_bind_int64(st, 1, now);

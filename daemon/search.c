@@ -127,7 +127,8 @@ search_start(struct daemon *d)
 {
 	/* Rows added with sqlite3 while the daemon was down. */
 	if (store_exec(d->store, "UPDATE contacts_count SET n = (SELECT "
-	    "count(*) FROM contacts)") == -1 || search_mark_lower(d->store) == -1)
+	    "count(*) FROM contacts WHERE erased_at IS NULL)") == -1 ||
+	    search_mark_lower(d->store) == -1)
 		log_warnx("search index: %s", store_errmsg(d->store));
 	ix.ev = evtimer_new(d->base, search_slice, d);
 	search_again(0);

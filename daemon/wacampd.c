@@ -18,6 +18,7 @@
 
 #include "auth.h"
 #include "campaign.h"
+#include "cmds.h"
 #include "config.h"
 #include "ctl.h"
 #include "daemon.h"
@@ -433,6 +434,8 @@ main(int argc, char *argv[])
 	search_stop(&d);
 	webhook_shutdown(&d);
 	ctl_shutdown(&d);
+	/* After ctl: its clients were told; the requests are freed here. */
+	verify_shutdown(&d);
 	for (i = 0; i < 3; i++)
 		event_free(d.ev_sig[i]);
 	event_free(d.ev_checkpoint);

@@ -20,6 +20,8 @@ static const struct cli_cmd *const cli_tables[] = {
 	cli_campaigns_cmds,
 	cli_contacts_cmds,
 	cli_webhook_cmds,
+	cli_verify_cmds,
+	cli_messages_cmds,
 };
 
 static void

@@ -159,6 +159,17 @@ print_user(json_t *u)
 	    "login")), json_string_value(json_object_get(u, "role")));
 }
 
+/* The roles of DESIGN §5; 1 if ROLE is one, else 0 after saying so. */
+static int
+role_ok(const char *role)
+{
+	if (strcmp(role, "super_admin") == 0 || strcmp(role, "admin") == 0)
+		return 1;
+	fprintf(stderr, "wacamp: unknown role \"%s\"; a role is super_admin "
+	    "or admin\n", role);
+	return 0;
+}
+
 static int
 cmd_users_add(struct cli *cl, int argc, char **argv)
 {
@@ -169,7 +180,9 @@ cmd_users_add(struct cli *cl, int argc, char **argv)
 	if (cli_parse(argc, argv, "role= unix-user= password-stdin", &opts,
 	    &pos) == -1)
 		return EXIT_USAGE;
-	if (json_array_size(pos) != 1 || json_object_get(opts, "role") == NULL) {
+	if (json_array_size(pos) != 1 ||
+	    json_object_get(opts, "role") == NULL ||
+	    !role_ok(json_string_value(json_object_get(opts, "role")))) {
 		json_decref(opts);
 		json_decref(pos);
 		return EXIT_USAGE;
@@ -197,6 +210,17 @@ cmd_users_add(struct cli *cl, int argc, char **argv)
 	return rc;
 }
 
+static void
+print_user_full(json_t *u)
+{
+	printf("user %lld: %s (%s), %s%s\n", (long long)json_integer_value(
+	    json_object_get(u, "id")), json_string_value(json_object_get(u,
+	    "login")), json_string_value(json_object_get(u, "role")),
+	    json_is_true(json_object_get(u, "active")) ? "enabled" :
+	    "disabled", json_is_true(json_object_get(u, "has_password")) ?
+	    ", has a password" : "");
+}
+
 static int
 parse_id(const char *s, long long *id)
 {
@@ -221,6 +245,110 @@ cmd_users_delete(struct cli *cl, int argc, char **argv)
 		return EXIT_USAGE;
 	return cli_call(cl, "users.delete", json_pack("{s:I}", "id",
 	    (json_int_t)id), -1, print_deleted);
+}
+
+static int
+cmd_users_update(struct cli *cl, int argc, char **argv)
+{
+	json_t		*opts, *pos, *args, *v;
+	long long	 id;
+	char		*pw;
+	int		 en, dis;
+
+	if (cli_parse(argc, argv, "role= password-stdin enable disable "
+	    "unix-user=", &opts, &pos) == -1)
+		return EXIT_USAGE;
+	en = json_is_true(json_object_get(opts, "enable"));
+	dis = json_is_true(json_object_get(opts, "disable"));
+	v = json_object_get(opts, "role");
+	if (json_array_size(pos) != 1 || parse_id(json_string_value(
+	    json_array_get(pos, 0)), &id) == -1 || (en && dis) ||
+	    json_object_size(opts) == 0 || (v != NULL &&
+	    !role_ok(json_string_value(v)))) {
+		if (en && dis)
+			fprintf(stderr, "wacamp: --enable and --disable "
+			    "exclude each other\n");
+		else if (json_object_size(opts) == 0)
+			fprintf(stderr, "wacamp: nothing to change\n");
+		json_decref(opts);
+		json_decref(pos);
+		return EXIT_USAGE;
+	}
+	args = json_pack("{s:I}", "id", (json_int_t)id);
+	if (v != NULL)
+		json_object_set(args, "role", v);
+	if ((v = json_object_get(opts, "unix_user")) != NULL)
+		json_object_set(args, "unix_user", v);
+	if (en || dis)
+		json_object_set_new(args, "active", json_boolean(en));
+	if (json_is_true(json_object_get(opts, "password_stdin"))) {
+		if ((pw = cli_read_secret("New password: ")) == NULL ||
+		    *pw == '\0') {
+			free(pw);
+			fprintf(stderr, "wacamp: no password given\n");
+			json_decref(args);
+			json_decref(opts);
+			json_decref(pos);
+			return EXIT_USAGE;
+		}
+		json_object_set_new(args, "password", json_string(pw));
+		explicit_bzero(pw, strlen(pw));
+		free(pw);
+	}
+	json_decref(opts);
+	json_decref(pos);
+	return cli_call(cl, "users.update", args, -1, print_user_full);
+}
+
+static void
+print_audit(json_t *d)
+{
+	json_t		*a;
+	size_t		 i;
+	char		 t[32];
+	time_t		 s;
+	struct tm	 tm;
+	const char	*who;
+
+	printf("%-16s %-16s %-26s %-6s %s\n", "TIME", "USER", "COMMAND",
+	    "RESULT", "TARGET");
+	json_array_foreach(json_object_get(d, "items"), i, a) {
+		s = (time_t)json_integer_value(json_object_get(a, "at"));
+		if (localtime_r(&s, &tm) == NULL ||
+		    strftime(t, sizeof t, "%Y-%m-%d %H:%M", &tm) == 0)
+			snprintf(t, sizeof t, "%lld", (long long)s);
+		who = json_string_value(json_object_get(a, "login"));
+		if (who == NULL)
+			who = json_string_value(json_object_get(a,
+			    "unix_user"));
+		printf("%-16s ", t);
+		cli_puts_safe(who ? who : "-", 16);
+		printf(" %-26s %-6s ", json_string_value(json_object_get(a,
+		    "command")), json_is_true(json_object_get(a, "ok")) ?
+		    "ok" : "failed");
+		cli_puts_safe(json_string_value(json_object_get(a, "target")) ?
+		    json_string_value(json_object_get(a, "target")) : "", 0);
+		fputc('\n', stdout);
+	}
+	if (json_is_integer(json_object_get(d, "next")))
+		printf("(older: wacamp audit list --after %lld)\n", (long long)
+		    json_integer_value(json_object_get(d, "next")));
+}
+
+static int
+cmd_audit_list(struct cli *cl, int argc, char **argv)
+{
+	json_t	*opts, *pos;
+
+	if (cli_parse(argc, argv, "limit=# after=#", &opts, &pos) == -1)
+		return EXIT_USAGE;
+	if (json_array_size(pos) != 0) {
+		json_decref(opts);
+		json_decref(pos);
+		return EXIT_USAGE;
+	}
+	json_decref(pos);
+	return cli_call(cl, "audit.list", opts, -1, print_audit);
 }
 
 static int
@@ -284,7 +412,10 @@ const struct cli_cmd cli_base_cmds[] = {
 	{ "users", "list", "", cmd_users_list },
 	{ "users", "add", "LOGIN --role R [--unix-user U] [--password-stdin]",
 	    cmd_users_add },
+	{ "users", "update", "ID [--role R] [--password-stdin] "
+	    "[--enable | --disable] [--unix-user U]", cmd_users_update },
 	{ "users", "delete", "ID", cmd_users_delete },
+	{ "audit", "list", "[--limit N] [--after ID]", cmd_audit_list },
 	{ "login", NULL, "[LOGIN]", cmd_login },
 	{ "logout", NULL, "", cmd_logout },
 	{ NULL, NULL, NULL, NULL }

@@ -433,99 +433,7 @@ cmd_create(struct cli *cl, int argc, char **argv)
 	return cli_call(cl, "campaigns.create", args, -1, print_campaign);
 }
 
-static void
-print_messages(json_t *d)
-{
-	json_t	*m;
-	size_t	 i;
-
-	printf("%-8s %-6s %-2s %-16s %-10s %-4s %s\n", "ID", "CAMP", "T",
-	    "PHONE", "STATE", "TRY", "ERROR");
-	json_array_foreach(json_object_get(d, "items"), i, m) {
-		printf("%-8lld %-6lld %-2lld %-16s %-10s %-4lld ",
-		    (long long)geti(m, "id"), (long long)geti(m, "campaign_id"),
-		    (long long)geti(m, "message_type"),
-		    json_string_value(json_object_get(m, "phone")),
-		    json_string_value(json_object_get(m, "state")),
-		    (long long)geti(m, "attempts"));
-		cli_puts_safe(json_string_value(json_object_get(m, "error")) ?
-		    json_string_value(json_object_get(m, "error")) : "", 60);
-		printf("\n");
-	}
-	printf("%lld%s message(s)\n", (long long)geti(d, "total"),
-	    json_is_true(json_object_get(d, "total_capped")) ? "+" : "");
-}
-
-static int
-cmd_messages_list(struct cli *cl, int argc, char **argv)
-{
-	json_t	*opts, *pos, *args;
-
-	if (cli_parse(argc, argv, "campaign=# status= limit=# after=#", &opts,
-	    &pos) == -1)
-		return EXIT_USAGE;
-	if (json_array_size(pos) != 0) {
-		json_decref(opts);
-		json_decref(pos);
-		return EXIT_USAGE;
-	}
-	json_decref(pos);
-	args = opts;
-	return cli_call(cl, "messages.list", args, -1, print_messages);
-}
-
-static void
-print_verify(json_t *d)
-{
-	if (json_object_get(d, "queued") != NULL)
-		printf("%lld contact(s) queued for verification\n",
-		    (long long)geti(d, "queued"));
-	else
-		printf("contact %lld:%s on WhatsApp%s\n", (long long)geti(d,
-		    "id"), json_is_true(json_object_get(d, "on_whatsapp")) ?
-		    "" : " not", json_is_true(json_object_get(d, "cached")) ?
-		    " (cached)" : "");
-}
-
-static int
-cmd_verify_contact(struct cli *cl, int argc, char **argv)
-{
-	json_int_t	 id;
-
-	if (one_id(argc, argv, &id) == -1)
-		return EXIT_USAGE;
-	return cli_call(cl, "verify.contact", json_pack("{s:I}", "id", id), -1,
-	    print_verify);
-}
-
-static int
-cmd_verify_bulk(struct cli *cl, int argc, char **argv)
-{
-	json_t	*opts, *pos, *args = json_object(), *c;
-	char	*end;
-	long long n;
-
-	if (cli_parse(argc, argv, "category=", &opts, &pos) == -1)
-		return EXIT_USAGE;
-	if (json_array_size(pos) != 0) {
-		json_decref(opts);
-		json_decref(pos);
-		json_decref(args);
-		return EXIT_USAGE;
-	}
-	if ((c = json_object_get(opts, "category")) != NULL) {
-		n = strtoll(json_string_value(c), &end, 10);
-		json_object_set_new(args, "category", *end == '\0' && n > 0 ?
-		    json_integer(n) : json_copy(c));
-	}
-	json_decref(opts);
-	json_decref(pos);
-	return cli_call(cl, "verify.bulk", args, -1, print_verify);
-}
-
 const struct cli_cmd cli_campaigns_cmds[] = {
-	{ "verify", "contact", "ID", cmd_verify_contact },
-	{ "verify", "bulk", "[--category C]", cmd_verify_bulk },
 	{ "campaigns", "list", "", cmd_list },
 	{ "campaigns", "get", "ID", cmd_get },
 	{ "campaigns", "stats", "ID", cmd_stats },
@@ -539,7 +447,5 @@ const struct cli_cmd cli_campaigns_cmds[] = {
 	{ "campaigns", "relaunch", "ID [--yes]", cmd_relaunch },
 	{ "campaigns", "settle", "ID --sent | --failed [--message M]",
 	    cmd_settle },
-	{ "messages", "list", "[--campaign ID] [--status S]",
-	    cmd_messages_list },
 	{ NULL, NULL, NULL, NULL }
 };

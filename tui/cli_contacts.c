@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -44,6 +45,54 @@ category_value(const char *s)
 	if (parse_id(s, &id) == 0)
 		return json_integer(id);
 	return json_string(s);
+}
+
+/* Repeated --category values, each an id or a name. */
+static json_t *
+category_list(json_t *v)
+{
+	json_t	*a = json_array(), *e;
+	size_t	 i;
+
+	json_array_foreach(v, i, e)
+		json_array_append_new(a, category_value(json_string_value(e)));
+	return a;
+}
+
+/* A time as local "YYYY-MM-DD HH:MM", or "-". */
+static const char *
+when(char *buf, size_t len, json_t *t)
+{
+	time_t		 s;
+	struct tm	 tm;
+
+	if (!json_is_integer(t) || json_integer_value(t) <= 0) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+	s = (time_t)json_integer_value(t);
+	if (localtime_r(&s, &tm) == NULL || strftime(buf, len,
+	    "%Y-%m-%d %H:%M", &tm) == 0)
+		snprintf(buf, len, "%lld", (long long)s);
+	return buf;
+}
+
+/* Confirm a destructive verb: --yes, else y/N on a terminal. */
+static int
+confirmed(int yes, const char *question, const char *verb)
+{
+	if (yes)
+		return 1;
+	if (!isatty(STDIN_FILENO)) {
+		fprintf(stderr, "wacamp: %s cannot be undone; pass --yes\n",
+		    verb);
+		return 0;
+	}
+	if (!cli_confirm(question)) {
+		fprintf(stderr, "wacamp: nothing done\n");
+		return 0;
+	}
+	return 1;
 }
 
 static void
@@ -113,12 +162,194 @@ print_contact(json_t *c)
 	fputc('\n', stdout);
 }
 
+static void
+print_detail(json_t *c)
+{
+	json_t		*v, *m, *x;
+	size_t		 i;
+	char		 t1[32], t2[32];
+	const char	*s;
+
+	if (json_is_true(json_object_get(c, "erased"))) {
+		printf("contact %lld: erased (a tombstone that keeps its "
+		    "history counted)\n", jint(c, "id"));
+	} else {
+		printf("contact %lld\n", jint(c, "id"));
+		printf("  phone       %s", jstr(c, "phone"));
+		if (*jstr(c, "raw_number") != '\0' &&
+		    strcmp(jstr(c, "raw_number"), jstr(c, "phone")) != 0) {
+			printf(" (typed ");
+			cli_puts_safe(jstr(c, "raw_number"), 0);
+			printf(")");
+		}
+		printf("\n  name        ");
+		cli_puts_safe(jstr(c, "first_name"), 0);
+		fputc(' ', stdout);
+		cli_puts_safe(jstr(c, "last_name"), 0);
+		fputc('\n', stdout);
+	}
+	v = json_object_get(c, "verified");
+	printf("  verified    %s", json_is_true(v) ? "on WhatsApp" :
+	    json_is_false(v) ? "not on WhatsApp" : "not checked");
+	if (!json_is_null(v) && json_is_integer(json_object_get(c,
+	    "verified_at")))
+		printf(" (%s)", when(t1, sizeof t1, json_object_get(c,
+		    "verified_at")));
+	printf("\n  opted out   %s", json_is_true(json_object_get(c,
+	    "opted_out")) ? "yes" : "no");
+	if (json_is_true(json_object_get(c, "opted_out")))
+		printf(" (%s)", when(t1, sizeof t1, json_object_get(c,
+		    "opted_out_at")));
+	printf("\n  categories  ");
+	json_array_foreach(json_object_get(c, "categories"), i, v) {
+		printf("%s%lld ", i > 0 ? ", " : "", jint(v, "id"));
+		cli_puts_safe(jstr(v, "name"), 0);
+		if ((s = json_string_value(json_object_get(v, "color"))) !=
+		    NULL)
+			printf(" (%s)", s);
+	}
+	if (json_array_size(json_object_get(c, "categories")) == 0)
+		printf("none");
+	printf("\n  created     %s, updated %s\n", when(t1, sizeof t1,
+	    json_object_get(c, "created_at")), when(t2, sizeof t2,
+	    json_object_get(c, "updated_at")));
+	m = json_object_get(c, "messages");
+	printf("\nmessages (%zu)\n", json_array_size(m));
+	if (json_array_size(m) > 0)
+		printf("  %-8s %-24s %-3s %-10s %-16s %-16s %s\n", "ID",
+		    "CAMPAIGN", "MSG", "STATE", "QUEUED", "SENT", "ERROR");
+	json_array_foreach(m, i, v) {
+		printf("  %-8lld ", jint(v, "id"));
+		x = json_object_get(v, "campaign");
+		printf("%-5lld ", jint(v, "campaign_id"));
+		cli_puts_safe(json_string_value(x), 18);
+		printf(" %-3lld %-10s %-16s %-16s ", jint(v, "message_type"),
+		    jstr(v, "state"), when(t1, sizeof t1, json_object_get(v,
+		    "created_at")), when(t2, sizeof t2, json_object_get(v,
+		    "sent_at")));
+		cli_puts_safe(jstr(v, "error"), 0);
+		if (json_is_integer(json_object_get(v, "read_at")))
+			printf(" read %s", when(t1, sizeof t1,
+			    json_object_get(v, "read_at")));
+		else if (json_is_integer(json_object_get(v, "delivered_at")))
+			printf(" delivered %s", when(t1, sizeof t1,
+			    json_object_get(v, "delivered_at")));
+		fputc('\n', stdout);
+	}
+	m = json_object_get(c, "interactions");
+	printf("\nreplies and interactions (%zu)\n", json_array_size(m));
+	json_array_foreach(m, i, v) {
+		printf("  %s %-8s ", when(t1, sizeof t1, json_object_get(v,
+		    "created_at")), jstr(v, "kind"));
+		if (json_is_integer(json_object_get(v, "campaign_id")))
+			printf("campaign %lld: ", jint(v, "campaign_id"));
+		cli_puts_safe(jstr(v, "body"), 0);
+		fputc('\n', stdout);
+	}
+}
+
+static int
+cmd_contacts_get(struct cli *cl, int argc, char **argv)
+{
+	long long	 id;
+
+	if (argc != 1 || parse_id(argv[0], &id) == -1)
+		return EXIT_USAGE;
+	return cli_call(cl, "contacts.get", json_pack("{s:I}", "id",
+	    (json_int_t)id), -1, print_detail);
+}
+
+static void
+print_updated(json_t *c)
+{
+	print_contact(c);
+	if (json_is_true(json_object_get(c, "opted_out")))
+		printf("opted out; %lld pending message(s) cancelled\n",
+		    jint(c, "cancelled"));
+}
+
+static int
+cmd_contacts_update(struct cli *cl, int argc, char **argv)
+{
+	json_t		*opts, *pos, *args, *v;
+	long long	 id;
+	int		 out, in;
+
+	if (cli_parse(argc, argv, "first-name= last-name= phone= opt-out "
+	    "opt-in default-country=", &opts, &pos) == -1)
+		return EXIT_USAGE;
+	out = json_is_true(json_object_get(opts, "opt_out"));
+	in = json_is_true(json_object_get(opts, "opt_in"));
+	if (json_array_size(pos) != 1 || parse_id(json_string_value(
+	    json_array_get(pos, 0)), &id) == -1 || (out && in) ||
+	    json_object_size(opts) == 0) {
+		if (out && in)
+			fprintf(stderr, "wacamp: --opt-out and --opt-in "
+			    "exclude each other\n");
+		else if (json_object_size(opts) == 0)
+			fprintf(stderr, "wacamp: nothing to change\n");
+		json_decref(opts);
+		json_decref(pos);
+		return EXIT_USAGE;
+	}
+	args = json_pack("{s:I}", "id", (json_int_t)id);
+	if ((v = json_object_get(opts, "first_name")) != NULL)
+		json_object_set(args, "first_name", v);
+	if ((v = json_object_get(opts, "last_name")) != NULL)
+		json_object_set(args, "last_name", v);
+	if ((v = json_object_get(opts, "phone")) != NULL)
+		json_object_set(args, "phone", v);
+	if ((v = json_object_get(opts, "default_country")) != NULL)
+		json_object_set(args, "default_country", v);
+	if (out || in)
+		json_object_set_new(args, "opted_out", json_boolean(out));
+	json_decref(opts);
+	json_decref(pos);
+	return cli_call(cl, "contacts.update", args, -1, print_updated);
+}
+
+static void
+print_erased(json_t *d)
+{
+	printf("contact %lld erased: %lld message(s) and %lld interaction(s) "
+	    "anonymised, %lld pending cancelled, %lld journal row(s) "
+	    "deleted\n", jint(d, "erased"), jint(d, "messages"),
+	    jint(d, "interactions"), jint(d, "cancelled"), jint(d, "journal"));
+}
+
+static int
+cmd_contacts_erase(struct cli *cl, int argc, char **argv)
+{
+	json_t		*opts, *pos;
+	long long	 id;
+	int		 yes;
+	char		 q[128];
+
+	if (cli_parse(argc, argv, "yes", &opts, &pos) == -1)
+		return EXIT_USAGE;
+	yes = json_is_true(json_object_get(opts, "yes"));
+	if (json_array_size(pos) != 1 || parse_id(json_string_value(
+	    json_array_get(pos, 0)), &id) == -1) {
+		json_decref(opts);
+		json_decref(pos);
+		return EXIT_USAGE;
+	}
+	json_decref(opts);
+	json_decref(pos);
+	snprintf(q, sizeof q, "Erase contact %lld: forget their number and "
+	    "names everywhere, for good?", id);
+	if (!confirmed(yes, q, "erase"))
+		return EXIT_REFUSED;
+	return cli_call(cl, "contacts.erase", json_pack("{s:I}", "id",
+	    (json_int_t)id), -1, print_erased);
+}
+
 static int
 cmd_contacts_add(struct cli *cl, int argc, char **argv)
 {
 	json_t	*opts, *pos, *args, *v;
 
-	if (cli_parse(argc, argv, "first-name= last-name= category= "
+	if (cli_parse(argc, argv, "first-name= last-name= category=+ "
 	    "default-country=", &opts, &pos) == -1)
 		return EXIT_USAGE;
 	if (json_array_size(pos) != 1) {
@@ -134,8 +365,7 @@ cmd_contacts_add(struct cli *cl, int argc, char **argv)
 	if ((v = json_object_get(opts, "default_country")) != NULL)
 		json_object_set(args, "default_country", v);
 	if ((v = json_object_get(opts, "category")) != NULL)
-		json_object_set_new(args, "category",
-		    category_value(json_string_value(v)));
+		json_object_set_new(args, "categories", category_list(v));
 	json_decref(opts);
 	json_decref(pos);
 	return cli_call(cl, "contacts.create", args, -1, print_contact);
@@ -328,11 +558,12 @@ print_categories(json_t *d)
 	json_t	*g;
 	size_t	 i;
 
-	printf("%-6s %-30s %s\n", "ID", "NAME", "CONTACTS");
+	printf("%-6s %-30s %-8s %s\n", "ID", "NAME", "COLOR", "CONTACTS");
 	json_array_foreach(json_object_get(d, "items"), i, g) {
 		printf("%-6lld ", jint(g, "id"));
 		cli_puts_safe(jstr(g, "name"), 30);
-		printf(" %lld\n", jint(g, "contacts"));
+		printf(" %-8s %lld\n", *jstr(g, "color") ? jstr(g, "color") :
+		    "-", jint(g, "contacts"));
 	}
 }
 
@@ -349,16 +580,78 @@ print_category(json_t *g)
 {
 	printf("category %lld: ", jint(g, "id"));
 	cli_puts_safe(jstr(g, "name"), 0);
+	if (*jstr(g, "color") != '\0')
+		printf(" (%s)", jstr(g, "color"));
 	fputc('\n', stdout);
+}
+
+/* NAME [--color C] for create, ID NAME [--color C] for rename. */
+static int
+category_write(struct cli *cl, int argc, char **argv, int rename)
+{
+	json_t	*opts, *pos, *args, *v;
+
+	if (cli_parse(argc, argv, "color=", &opts, &pos) == -1)
+		return EXIT_USAGE;
+	if (json_array_size(pos) != (rename ? 2U : 1U)) {
+		json_decref(opts);
+		json_decref(pos);
+		return EXIT_USAGE;
+	}
+	if (rename)
+		args = json_pack("{s:o,s:O}", "id", category_value(
+		    json_string_value(json_array_get(pos, 0))), "name",
+		    json_array_get(pos, 1));
+	else
+		args = json_pack("{s:O}", "name", json_array_get(pos, 0));
+	if ((v = json_object_get(opts, "color")) != NULL)
+		json_object_set(args, "color", v);
+	json_decref(opts);
+	json_decref(pos);
+	return cli_call(cl, rename ? "categories.update" : "categories.create",
+	    args, -1, print_category);
 }
 
 static int
 cmd_categories_create(struct cli *cl, int argc, char **argv)
 {
+	return category_write(cl, argc, argv, 0);
+}
+
+static int
+cmd_categories_rename(struct cli *cl, int argc, char **argv)
+{
+	return category_write(cl, argc, argv, 1);
+}
+
+static void
+print_category_detail(json_t *g)
+{
+	json_t	*m;
+	size_t	 i;
+
+	print_category(g);
+	printf("  %lld member(s)\n", jint(g, "contacts"));
+	json_array_foreach(json_object_get(g, "members"), i, m) {
+		printf("  %-8lld %-17s ", jint(m, "id"), jstr(m, "phone"));
+		cli_puts_safe(jstr(m, "first_name"), 0);
+		fputc(' ', stdout);
+		cli_puts_safe(jstr(m, "last_name"), 0);
+		printf("%s\n", json_is_true(json_object_get(m, "opted_out")) ?
+		    "  (opted out)" : "");
+	}
+	if (json_is_true(json_object_get(g, "members_more")))
+		printf("  (more: wacamp contacts list --category %lld)\n",
+		    jint(g, "id"));
+}
+
+static int
+cmd_categories_get(struct cli *cl, int argc, char **argv)
+{
 	if (argc != 1)
 		return EXIT_USAGE;
-	return cli_call(cl, "categories.create", json_pack("{s:s}", "name",
-	    argv[0]), -1, print_category);
+	return cli_call(cl, "categories.get", json_pack("{s:o}", "id",
+	    category_value(argv[0])), -1, print_category_detail);
 }
 
 static int
@@ -392,6 +685,8 @@ members(struct cli *cl, int argc, char **argv, const char *cmd)
 	list = json_array();
 	for (i = 1; i < argc; i++) {
 		if (parse_id(argv[i], &id) == -1) {
+			fprintf(stderr, "wacamp: %s is not a contact id\n",
+			    argv[i]);
 			json_decref(list);
 			return EXIT_USAGE;
 		}
@@ -416,15 +711,23 @@ cmd_categories_remove(struct cli *cl, int argc, char **argv)
 const struct cli_cmd cli_contacts_cmds[] = {
 	{ "contacts", "list", "[--search S] [--category C] [--limit N] "
 	    "[--after ID] [--opted-out] [--verified]", cmd_contacts_list },
+	{ "contacts", "get", "ID", cmd_contacts_get },
 	{ "contacts", "add", "PHONE [--first-name F] [--last-name L] "
-	    "[--category C] [--default-country CC]", cmd_contacts_add },
+	    "[--category C]... [--default-country CC]", cmd_contacts_add },
+	{ "contacts", "update", "ID [--first-name F] [--last-name L] "
+	    "[--phone P] [--opt-out | --opt-in] [--default-country CC]",
+	    cmd_contacts_update },
 	{ "contacts", "import", "FILE [--category C] [--default-country CC] "
 	    "[--preview]", cmd_contacts_import },
 	{ "contacts", "export", "[FILE]", cmd_contacts_export },
 	{ "contacts", "delete", "ID", cmd_contacts_delete },
+	{ "contacts", "erase", "ID [--yes]", cmd_contacts_erase },
 	{ "contacts", "undo-import", "BATCH", cmd_contacts_undo },
 	{ "categories", "list", "", cmd_categories_list },
-	{ "categories", "create", "NAME", cmd_categories_create },
+	{ "categories", "get", "ID", cmd_categories_get },
+	{ "categories", "create", "NAME [--color C]", cmd_categories_create },
+	{ "categories", "rename", "ID NAME [--color C]",
+	    cmd_categories_rename },
 	{ "categories", "delete", "ID", cmd_categories_delete },
 	{ "categories", "add", "ID CONTACT...", cmd_categories_add },
 	{ "categories", "remove", "ID CONTACT...", cmd_categories_remove },

@@ -1,0 +1,152 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+#include "cli_cmds.h"
+
+/* The message states of DESIGN §6, as --state takes them. */
+static const char *const states[] = {
+	"pending", "sending", "sent", "delivered", "read", "failed",
+	"unknown", "cancelled"
+};
+
+static long long
+jint(json_t *o, const char *k)
+{
+	return (long long)json_integer_value(json_object_get(o, k));
+}
+
+static const char *
+jstr(json_t *o, const char *k)
+{
+	const char	*s = json_string_value(json_object_get(o, k));
+
+	return s ? s : "";
+}
+
+static void
+print_messages(json_t *d)
+{
+	json_t	*m;
+	size_t	 i;
+
+	printf("%-8s %-6s %-2s %-16s %-10s %-4s %s\n", "ID", "CAMP", "T",
+	    "PHONE", "STATE", "TRY", "ERROR");
+	json_array_foreach(json_object_get(d, "items"), i, m) {
+		printf("%-8lld %-6lld %-2lld %-16s %-10s %-4lld ",
+		    jint(m, "id"), jint(m, "campaign_id"),
+		    jint(m, "message_type"), jstr(m, "phone"), jstr(m, "state"),
+		    jint(m, "attempts"));
+		cli_puts_safe(jstr(m, "error"), 60);
+		printf("\n");
+	}
+	printf("%lld%s message(s)\n", jint(d, "total"),
+	    json_is_true(json_object_get(d, "total_capped")) ? "+" : "");
+	if (json_is_integer(json_object_get(d, "next")))
+		printf("(more: --after %lld)\n", jint(d, "next"));
+}
+
+/*
+ * One contact's messages come from contacts.get (a contact has at most
+ * two a campaign), filtered here by campaign and state, in the shape of
+ * messages.list.
+ */
+static int
+contact_messages(struct cli *cl, json_t *opts)
+{
+	json_t		*c, *items, *m, *out;
+	const char	*state = json_string_value(json_object_get(opts,
+			    "status"));
+	json_int_t	 camp = json_integer_value(json_object_get(opts,
+			    "campaign"));
+	size_t		 i;
+	int		 rc;
+
+	c = cli_get(cl, "contacts.get", json_pack("{s:O}", "id",
+	    json_object_get(opts, "contact")), -1, &rc);
+	if (c == NULL)
+		return rc;
+	items = json_array();
+	json_array_foreach(json_object_get(c, "messages"), i, m) {
+		if (camp != 0 && json_integer_value(json_object_get(m,
+		    "campaign_id")) != camp)
+			continue;
+		if (state != NULL && strcmp(jstr(m, "state"), state) != 0)
+			continue;
+		json_array_append(items, m);
+	}
+	json_decref(c);
+	out = json_pack("{s:o,s:I,s:n,s:b}", "items", items, "total",
+	    (json_int_t)json_array_size(items), "next", "total_capped", 0);
+	if (cl->json)
+		cli_print_json(out);
+	else
+		print_messages(out);
+	json_decref(out);
+	return EXIT_OK;
+}
+
+static int
+cmd_messages_list(struct cli *cl, int argc, char **argv)
+{
+	json_t		*opts, *pos, *st;
+	const char	*s;
+	size_t		 i;
+	int		 rc;
+
+	if (cli_parse(argc, argv, "campaign=# status= state= contact=# "
+	    "limit=# after=#", &opts, &pos) == -1)
+		return EXIT_USAGE;
+	if (json_array_size(pos) != 0) {
+		json_decref(opts);
+		json_decref(pos);
+		return EXIT_USAGE;
+	}
+	json_decref(pos);
+	/* --state is DESIGN's name, --status the older one: the same. */
+	if ((st = json_object_get(opts, "state")) != NULL) {
+		if (json_object_get(opts, "status") != NULL) {
+			fprintf(stderr, "wacamp: give --state or --status, not "
+			    "both\n");
+			json_decref(opts);
+			return EXIT_USAGE;
+		}
+		json_object_set(opts, "status", st);
+		json_object_del(opts, "state");
+	}
+	if ((s = json_string_value(json_object_get(opts, "status"))) != NULL) {
+		for (i = 0; i < sizeof states / sizeof states[0]; i++)
+			if (strcmp(s, states[i]) == 0)
+				break;
+		if (i == sizeof states / sizeof states[0]) {
+			fprintf(stderr, "wacamp: unknown state \"%s\"; a state "
+			    "is pending, sending, sent, delivered, read, "
+			    "failed, unknown or cancelled\n", s);
+			json_decref(opts);
+			return EXIT_USAGE;
+		}
+	}
+	if (json_object_get(opts, "contact") != NULL) {
+		if (json_integer_value(json_object_get(opts, "contact")) <= 0 ||
+		    json_object_get(opts, "after") != NULL) {
+			fprintf(stderr, "wacamp: --contact takes a contact id, "
+			    "and lists all its messages at once (no "
+			    "--after)\n");
+			json_decref(opts);
+			return EXIT_USAGE;
+		}
+		rc = contact_messages(cl, opts);
+		json_decref(opts);
+		return rc;
+	}
+	return cli_call(cl, "messages.list", opts, -1, print_messages);
+}
+
+const struct cli_cmd cli_messages_cmds[] = {
+	{ "messages", "list", "[--campaign ID] [--state S] [--contact ID] "
+	    "[--limit N] [--after ID]", cmd_messages_list },
+	{ NULL, NULL, NULL, NULL }
+};
