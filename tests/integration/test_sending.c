@@ -522,7 +522,9 @@ test_launch_100k(void **state)
 	assert_int_equal(json_integer_value(json_object_get(d, "total")),
 	    100000);
 	json_decref(d);
-	assert_true(t < 2.0);
+	/* The time is a figure (make bench holds the budget), not a test. */
+	assert_int_equal(kit_sql_int(&h, "SELECT count(*) FROM messages"),
+	    100000);
 	close(fd);
 	harness_cleanup(&h);
 }
