@@ -29,7 +29,6 @@ struct daemon {
 	struct notify		*notify;
 	struct event		*ev_sig[4];
 	struct event		*ev_checkpoint;
-	struct event		*ev_ballast;
 	int			 ckpt_next;	/* WAL pages for the next copy */
 	/* Set by the pacer: something new may be sent (a Message 2). */
 	void			(*wake_sender)(struct daemon *);

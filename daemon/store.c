@@ -664,6 +664,8 @@ store_ballast(struct store *s)
 	off_t		 avail;
 	int		 fd, rc;
 
+	if (s->ballast_held)
+		return;
 	if (s->ballast == NULL) {
 		xasprintf(&s->ballast, "%s.ballast", s->path);
 		ballast_size(s);

@@ -44,7 +44,8 @@ int64_t		 store_now(void);
 #define CKPT_EMPTY	4	/* the disk is full: copy all, cut to nothing */
 void		 store_checkpoint(struct store *, int);
 
-/* Keep a reserve file while the disk has room (call now and then). */
+/* Keep a reserve file while the disk has room: at start and after
+ * commits pause; at once when it is held. */
 void		 store_ballast(struct store *);
 /* SQLite said the disk is full: give back the reserve, empty the WAL. */
 void		 store_full(struct store *);

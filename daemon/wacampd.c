@@ -67,17 +67,6 @@ sqlite_log_cb(void *arg, int code, const char *msg)
 	log_debug("sqlite (%d): %s", code, msg);
 }
 
-/* Keep the reserve while the disk has room for it. */
-static void
-ballast_cb(evutil_socket_t fd, short ev, void *arg)
-{
-	struct daemon	*d = arg;
-	struct timeval	 tv = { 30, 0 };
-
-	store_ballast(d->store);
-	evtimer_add(d->ev_ballast, &tv);
-}
-
 static void
 libevent_log_cb(int sev, const char *msg)
 {
@@ -142,6 +131,8 @@ checkpoint_cb(evutil_socket_t fd, short ev, void *arg)
 	struct daemon	*d = arg;
 
 	store_checkpoint(d->store, CKPT_QUIET);
+	/* After a full disk, the reserve comes back once there is room. */
+	store_ballast(d->store);
 }
 
 /*
@@ -391,8 +382,7 @@ main(int argc, char *argv[])
 	notify_init(&d, campaign_progress, monitor_stats);
 	d.started = time(NULL);
 	d.ev_checkpoint = evtimer_new(d.base, checkpoint_cb, &d);
-	d.ev_ballast = evtimer_new(d.base, ballast_cb, &d);
-	ballast_cb(-1, 0, &d);
+	store_ballast(d.store);
 	sqlite3_wal_hook(store_db(d.store), wal_hook, &d);
 	if (ctl_init(&d, err, sizeof err) == -1) {
 		log_warnx("%s", err);
@@ -439,7 +429,6 @@ main(int argc, char *argv[])
 	for (i = 0; i < 3; i++)
 		event_free(d.ev_sig[i]);
 	event_free(d.ev_checkpoint);
-	event_free(d.ev_ballast);
 	store_close(d.store);
 	event_base_free(d.base);
 	curl_global_cleanup();
