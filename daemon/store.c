@@ -8,7 +8,6 @@
 #include <libgen.h>
 #include <pwd.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -534,17 +533,15 @@ static void *
 checkpoint_main(void *arg)
 {
 	struct checkpointer	*c = arg;
-	struct sched_param	 sp;
 	int			 mode;
 
 	/*
-	 * Copying runs on spare CPU only: on a small box under a flood of
-	 * webhooks, the loop (and its clients) come first, and the WAL absorbs
-	 * the burst meanwhile. Failing that, the lowest nice value.
+	 * Copying runs a little behind the loop (nice 5): the loop and its
+	 * clients come first, but on two busy cores a checkpointer on spare
+	 * CPU only (SCHED_IDLE) starves, and the WAL then grows for as long
+	 * as a flood lasts.
 	 */
-	memset(&sp, 0, sizeof sp);
-	if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp) != 0)
-		setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19);
+	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 5);
 	pthread_mutex_lock(&c->mtx);
 	for (;;) {
 		while (!c->wanted && !c->quit)

@@ -37,8 +37,8 @@
 #include "xmalloc.h"
 
 #define CKPT_MIN_PAGES	256		/* WAL pages before a checkpoint */
-#define CKPT_STEP_PAGES	8192		/* 32 MiB: copy without waiting */
-#define CKPT_MAX_PAGES	262144		/* 1 GiB: start over without waiting */
+#define CKPT_STEP_PAGES	4096		/* 16 MiB: copy without waiting */
+#define CKPT_MAX_PAGES	16384		/* 64 MiB: start over without waiting */
 #define CKPT_QUIET_MS	200		/* a pause in commits this long */
 
 static void

@@ -405,7 +405,7 @@ apply_ack(struct daemon *d, const struct wh_event *ev, int64_t event_id,
 {
 	struct wh_msg	 m;
 	const char	*id;
-	int		 r, rd;
+	int		 r;
 
 	if (ev->ack_level == WH_ACK_NONE)
 		return 1;
@@ -417,11 +417,12 @@ apply_ack(struct daemon *d, const struct wh_event *ev, int64_t event_id,
 	}
 	if (r < 0)
 		return -1;
-	if ((r = outbox_ack(d, m.id, ev->ack_level, t)) <= 0)
-		return r < 0 ? -1 : 1;
-	rd = ev->ack_level == WH_ACK_READ;
-	if (ev->ack_level >= WH_ACK_DELIVERED && interaction_add(d, m.contact,
-	    &m, rd ? "read" : "delivered", NULL, event_id) == -1)
+	/*
+	 * The message's state and its delivered_at/read_at are the record;
+	 * no interaction row per ack (two per message, with four indexes,
+	 * in a table the contact's history reads only for replies).
+	 */
+	if ((r = outbox_ack(d, m.id, ev->ack_level, t)) < 0)
 		return -1;
 	return 1;
 }

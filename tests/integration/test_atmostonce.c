@@ -812,10 +812,9 @@ test_journal_bounded(void **state)
 	assert_int_equal(kit_wait_int(&h, "SELECT count(*) FROM messages WHERE "
 	    "state = 'read'", 30, 30), 30);
 	assert_true(kit_sql_int(&h, "SELECT count(*) FROM webhook_events WHERE "
-	    "event = 'message:out:ack'") > 0);
+	    "event = 'ack'") > 0);
 	assert_int_equal(kit_sql_int(&h, "SELECT count(*) FROM webhook_events "
-	    "WHERE event = 'message:out:ack' AND applied = 1 AND body != ''"),
-	    0);
+	    "WHERE event = 'ack' AND applied = 1 AND body != ''"), 0);
 	/* Two that matched nothing: 49 h old (goes), 47 h old (stays). */
 	snprintf(q, sizeof q, "INSERT INTO webhook_events (event, object_id, "
 	    "ack, received_at, body, applied) VALUES ('message:out:new', "
