@@ -81,9 +81,9 @@ campaign_form(struct tui *t, json_t *c)
 	form_open(t, c != NULL ? N_("Edit campaign") : N_("New campaign"),
 	    submit_campaign, c != NULL ? row_id(c) : 0);
 	form_add(&t->form, N_("Name"), "name", F_REQUIRED, row_sn(c, "name"));
-	form_add(&t->form, N_("Message 1"), "message_1", F_REQUIRED,
+	form_add(&t->form, N_("Message 1"), "message_1", F_REQUIRED | F_TEXT,
 	    row_sn(c, "message_1"));
-	form_add(&t->form, N_("Message 2"), "message_2", 0,
+	form_add(&t->form, N_("Message 2"), "message_2", F_TEXT,
 	    row_sn(c, "message_2"));
 	form_add_pick(&t->form, N_("Categories"), "categories", F_REQUIRED,
 	    PICK_CATEGORIES, ids, names);

@@ -46,16 +46,20 @@ static const struct tui_key keys_contacts[] = {
 static void
 submit_contact(struct tui *t, struct tui_form *f)
 {
-	json_t	*args = json_object();
+	json_t	*args = json_object(), *cats;
 
 	set_str(args, "phone", form_get(f, "phone"));
 	json_object_set_new(args, "first_name",
 	    json_string(form_get(f, "first_name")));
 	json_object_set_new(args, "last_name",
 	    json_string(form_get(f, "last_name")));
-	if (*form_get(f, "categories") != '\0')
-		json_object_set_new(args, "category",
-		    form_list(form_get(f, "categories")));
+	/* One category as itself: a daemon may not take an array. */
+	cats = form_list(form_get(f, "categories"));
+	if (json_array_size(cats) == 1)
+		json_object_set(args, "category", json_array_get(cats, 0));
+	else if (json_array_size(cats) > 1)
+		json_object_set(args, "category", cats);
+	json_decref(cats);
 	if (f->target != 0) {
 		json_object_set_new(args, "id", json_integer(f->target));
 		form_call(t, "contacts.update", args);
