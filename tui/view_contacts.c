@@ -109,11 +109,29 @@ do_contact_delete(struct tui *t, json_int_t id)
 	tui_action(t, "contacts.delete", json_pack("{s:I}", "id", id));
 }
 
+/* A bulk check runs on: say how many wait, the dashboard shows progress. */
+static void
+verify_all_reply(json_t *data, json_t *err, void *arg)
+{
+	(void)arg;
+	if (err != NULL && tui_err_unknown(err))
+		tui_flash(&T, 1, _("%s: not available on this daemon"),
+		    "verify.bulk");
+	else if (err != NULL)
+		tui_flash(&T, 1, "%s: %s", "verify.bulk", tui_err_msg(err));
+	else if (json_is_integer(json_object_get(data, "queued")))
+		tui_flash(&T, 0, _("Verifying %lld contact(s): progress on the "
+		    "dashboard"), (long long)row_num(data, "queued"));
+	else
+		tui_flash(&T, 0, _("%s: done"), "verify.bulk");
+	tui_refresh_soon();
+}
+
 static void
 do_verify_all(struct tui *t, json_int_t unused)
 {
 	(void)unused;
-	tui_action(t, "verify.bulk", json_object());
+	tui_call(t, "verify.bulk", json_object(), verify_all_reply, NULL);
 }
 
 static void

@@ -1427,6 +1427,28 @@ test_test_send(void **state)
 	    "id = 1 AND status = 'draft'"), 1);
 }
 
+/* V checks every contact; the dashboard shows the result (and, from a
+ * daemon that sends verify.progress, the progress). */
+static void
+test_verify_bulk(void **state)
+{
+	a_start("[verify]\ninterval = 50ms\n", A_CONTACTS(5));
+	session_start("C.UTF-8", 100, 30);
+	assert_true(wait_text("Today's usage", 10, 0));
+	assert_true(wait_text("5 not checked (of 5 contacts)", 10, 0));
+	keys("2");
+	assert_true(wait_text(" 1/5", 10, 0));
+	keys("V");
+	assert_true(wait_text("Verify every contact with WhatsApp?", 5, 0));
+	keys("y");
+	assert_true(wait_text("Verifying 5 contact(s)", 10, 0) ||
+	    wait_text("verify.bulk: done", 1, 0));
+	assert_int_equal(wait_sql(&A, "SELECT count(*) FROM contacts WHERE "
+	    "verified IS NOT NULL", 5, 20), 5);
+	keys("1");
+	assert_true(wait_text("0 not checked (of 5 contacts)", 10, 0));
+}
+
 int
 main(void)
 {
@@ -1454,6 +1476,7 @@ main(void)
 		cmocka_unit_test_teardown(test_duplicate, a_teardown),
 		cmocka_unit_test_teardown(test_users_update, a_teardown),
 		cmocka_unit_test_teardown(test_test_send, a_teardown),
+		cmocka_unit_test_teardown(test_verify_bulk, a_teardown),
 	};
 
 	setlocale(LC_ALL, "C.UTF-8");
