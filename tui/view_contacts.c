@@ -32,6 +32,7 @@ static const struct tui_key keys_contacts[] = {
 	{ "e", N_("edit the contact") },
 	{ "Space", N_("mark or unmark the contact") },
 	{ "c", N_("add the marked contacts to a category") },
+	{ "C", N_("remove the marked contacts from a category") },
 	{ "U", N_("unmark all") },
 	{ "d", N_("delete the contact") },
 	{ "v", N_("verify the contact") },
@@ -137,28 +138,31 @@ do_verify_all(struct tui *t, json_int_t unused)
 static void
 members_reply(json_t *data, json_t *err, void *arg)
 {
-	(void)arg;
 	if (err != NULL)
-		tui_flash(&T, 1, "%s: %s", _("Add to category"),
-		    tui_err_msg(err));
+		tui_flash(&T, 1, "%s: %s", arg != NULL ? _("Add to category") :
+		    _("Remove from category"), tui_err_msg(err));
 	else {
-		tui_flash(&T, 0, _("Added %lld contact(s) to the category, "
-		    "%lld already in it"), (long long)row_num(data, "added"),
-		    (long long)row_num(data, "unchanged"));
+		if (arg != NULL)
+			tui_flash(&T, 0, _("Added %lld contact(s) to the "
+			    "category, %lld already in it"),
+			    (long long)row_num(data, "added"),
+			    (long long)row_num(data, "unchanged"));
+		else
+			tui_flash(&T, 0, _("Removed %lld contact(s) from the "
+			    "category"), (long long)row_num(data, "removed"));
 		list_unmark_all(&T.lists[V_CONTACTS]);
 	}
 	tui_refresh_soon();
 }
 
-/* The marked contacts (else the selected one) join category ROW. */
-static void
-add_to_category(struct tui *t, json_t *row)
+/* The contacts an action on several applies to: the marked ones, else
+ * the one shown or selected; NULL when none. */
+static json_t *
+chosen_contacts(struct tui *t)
 {
 	struct tui_list	*l = LIST;
 	json_t		*ids, *sel;
 
-	if (row == NULL)
-		return;
 	if (t->contact_id != 0) {
 		ids = json_array();
 		json_array_append_new(ids, json_integer(t->contact_id));
@@ -168,9 +172,31 @@ add_to_category(struct tui *t, json_t *row)
 		ids = json_array();
 		json_array_append_new(ids, json_integer(row_id(sel)));
 	} else
+		ids = NULL;
+	return ids;
+}
+
+static void
+remove_from_category(struct tui *t, json_t *row)
+{
+	json_t	*ids;
+
+	if (row == NULL || (ids = chosen_contacts(t)) == NULL)
+		return;
+	tui_call(t, "categories.remove_contacts", json_pack("{s:I,s:o}", "id",
+	    row_id(row), "contacts", ids), members_reply, NULL);
+}
+
+/* The marked contacts (else the selected one) join category ROW. */
+static void
+add_to_category(struct tui *t, json_t *row)
+{
+	json_t	*ids;
+
+	if (row == NULL || (ids = chosen_contacts(t)) == NULL)
 		return;
 	tui_call(t, "categories.add_contacts", json_pack("{s:I,s:o}", "id",
-	    row_id(row), "contacts", ids), members_reply, NULL);
+	    row_id(row), "contacts", ids), members_reply, "add");
 }
 
 /* The category picker for the marked contacts (or the one shown). */
@@ -246,6 +272,11 @@ contacts_key(struct tui *t, int ch)
 	case 'c':
 		if (row != NULL || list_nmarked(l) > 0)
 			contacts_to_category(t);
+		break;
+	case 'C':
+		if (row != NULL || list_nmarked(l) > 0)
+			picker_open(t, PICK_CATEGORY, N_("Remove from the "
+			    "category"), 0, remove_from_category);
 		break;
 	case 'd':
 		if (row == NULL)

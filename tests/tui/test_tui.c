@@ -1147,6 +1147,16 @@ test_multiselect(void **state)
 	    "WHERE category_id = 1 AND contact_id IN (2, 3, 4)"), 3);
 	assert_int_equal(sql_int(&A, "SELECT count(*) FROM category_contacts"),
 	    3);
+	/* Nothing marked: C takes the selected contact (4) out. */
+	keys("Up C");
+	assert_true(wait_text("Remove from the category", 5, 0));
+	keys("Enter");
+	assert_true(wait_text("Removed 1 contact(s) from the category", 10,
+	    0));
+	assert_int_equal(sql_int(&A, "SELECT count(*) FROM category_contacts "
+	    "WHERE contact_id IN (2, 3)"), 2);
+	assert_int_equal(sql_int(&A, "SELECT count(*) FROM category_contacts"),
+	    2);
 }
 
 /* The contact's screen: opt out, then back in. */
