@@ -2,6 +2,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +93,7 @@ editor_external(struct tui *t, struct tui_field *fl)
 	case -1:
 		break;
 	case 0:
+		signal(SIGPIPE, SIG_DFL);
 		setenv("WACAMP_EDITOR", editor_name(), 1);
 		execl("/bin/sh", "sh", "-c", "exec $WACAMP_EDITOR \"$1\"", "sh",
 		    path, (char *)NULL);

@@ -1389,6 +1389,20 @@ test_users_update(void **state)
 	assert_true(wait_text("users.update: done", 10, 0));
 	assert_int_equal(sql_int(&A, "SELECT count(*) FROM users WHERE login "
 	    "= 'bob' AND role = 'super_admin'"), 1);
+	/* A password reset: the new one logs in, the old one no more. */
+	keys("p");
+	assert_true(wait_text("Reset the password", 5, 0));
+	type("Other-pass-4242");
+	keys("Enter");
+	assert_true(wait_text("users.update: done", 10, 0));
+	rep = a_call("auth.login", json_pack("{s:s,s:s}", "login", "bob",
+	    "password", "Other-pass-4242"));
+	assert_true(json_is_true(json_object_get(rep, "ok")));
+	json_decref(rep);
+	rep = a_call("auth.login", json_pack("{s:s,s:s}", "login", "bob",
+	    "password", "Secret-pass-42"));
+	assert_false(json_is_true(json_object_get(rep, "ok")));
+	json_decref(rep);
 	keys("E");
 	assert_true(wait_text("Disable user bob?", 5, 0));
 	keys("y");
