@@ -168,6 +168,37 @@ duration(char *buf, size_t len, json_int_t s)
 		    (long long)(s % 3600 / 60));
 }
 
+/* "Left out: 2 opted out, 1 without a valid number": reasons that count. */
+static void
+left_out(char *text, size_t size, json_t *lo, json_int_t days)
+{
+	char	 one[256];
+	size_t	 len;
+	int	 n = 0;
+
+	len = strlen(text);
+	snprintf(text + len, size - len, "\n%s", _("Left out: "));
+	if (row_num(lo, "opted_out") > 0) {
+		snprintf(one, sizeof one, _("%lld opted out"),
+		    (long long)row_num(lo, "opted_out"));
+		len = strlen(text);
+		snprintf(text + len, size - len, "%s%s", n++ ? ", " : "", one);
+	}
+	if (row_num(lo, "suppressed") > 0) {
+		snprintf(one, sizeof one, _("%lld messaged in the last %lld "
+		    "day(s)"), (long long)row_num(lo, "suppressed"),
+		    (long long)days);
+		len = strlen(text);
+		snprintf(text + len, size - len, "%s%s", n++ ? ", " : "", one);
+	}
+	if (row_num(lo, "no_valid_number") > 0) {
+		snprintf(one, sizeof one, _("%lld without a valid number"),
+		    (long long)row_num(lo, "no_valid_number"));
+		len = strlen(text);
+		snprintf(text + len, size - len, "%s%s", n++ ? ", " : "", one);
+	}
+}
+
 /*
  * The dry run of campaigns.send: ask with who will get Message 1, who is
  * left out and why, today's capacity and the ETA (DESIGN §6), as far as
@@ -192,26 +223,18 @@ send_ask_reply(json_t *data, json_t *err, void *arg)
 		    "contact(s)"), a->name, (long long)row_num(data,
 		    "recipients"));
 		lo = json_object_get(data, "left_out");
-		len = strlen(text);
 		if (json_is_object(lo) && row_num(lo, "total") > 0)
-			snprintf(text + len, sizeof text - len, "\n%s",
-			    _("Left out: "));
-		if (json_is_object(lo) && row_num(lo, "total") > 0) {
+			left_out(text, sizeof text, lo, row_num(data,
+			    "suppress_days"));
+		else if (!json_is_object(lo) && row_num(data,
+		    "suppressed") > 0) {
 			len = strlen(text);
-			snprintf(text + len, sizeof text - len, _("%lld opted "
-			    "out, %lld messaged by another campaign in the "
-			    "last %lld day(s), %lld without a valid number"),
-			    (long long)row_num(lo, "opted_out"),
-			    (long long)row_num(lo, "suppressed"),
-			    (long long)row_num(data, "suppress_days"),
-			    (long long)row_num(lo, "no_valid_number"));
-		} else if (!json_is_object(lo) && row_num(data,
-		    "suppressed") > 0)
 			snprintf(text + len, sizeof text - len, _("; %lld left "
 			    "out, messaged by another campaign in the last "
 			    "%lld day(s)"), (long long)row_num(data,
 			    "suppressed"), (long long)row_num(data,
 			    "suppress_days"));
+		}
 		len = strlen(text);
 		if (json_is_integer(json_object_get(data, "capacity_today")))
 			snprintf(text + len, sizeof text - len, "\n%s %lld "
