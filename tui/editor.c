@@ -19,28 +19,133 @@
  * the terminal is given to the editor and taken back after.
  */
 
+/* The length of the text, with the cursor kept inside it. */
+static size_t
+clamp(struct tui_field *fl)
+{
+	size_t	 len = strlen(fl->value);
+
+	if (fl->cur > len)
+		fl->cur = len;
+	return len;
+}
+
+static int
+cont(const char *s, size_t i)
+{
+	return ((unsigned char)s[i] & 0xc0) == 0x80;
+}
+
+/* Insert N bytes of S at the cursor, when they fit. */
 void
 editor_insert(struct tui_field *fl, const char *s, size_t n)
 {
-	size_t	 len = strlen(fl->value);
+	size_t	 len = clamp(fl);
 
-	if (len + n < sizeof fl->value - 1) {
-		memcpy(fl->value + len, s, n);
-		fl->value[len + n] = '\0';
-	}
+	if (len + n >= sizeof fl->value - 1)
+		return;
+	memmove(fl->value + fl->cur + n, fl->value + fl->cur,
+	    len - fl->cur + 1);
+	memcpy(fl->value + fl->cur, s, n);
+	fl->cur += n;
 }
 
-/* Remove one whole UTF-8 character from the end. */
+/* Remove the whole UTF-8 character before the cursor. */
 void
 editor_backspace(struct tui_field *fl)
 {
-	size_t	 len = strlen(fl->value);
+	size_t	 len = clamp(fl), i = fl->cur;
 
-	while (len > 0 && ((unsigned char)fl->value[len - 1] & 0xc0) == 0x80)
-		len--;
-	if (len > 0)
-		len--;
-	fl->value[len] = '\0';
+	if (i == 0)
+		return;
+	while (--i > 0 && cont(fl->value, i))
+		;
+	memmove(fl->value + i, fl->value + fl->cur, len - fl->cur + 1);
+	fl->cur = i;
+}
+
+/* Remove the character under the cursor. */
+void
+editor_delete(struct tui_field *fl)
+{
+	size_t	 len = clamp(fl), i = fl->cur;
+
+	if (i == len)
+		return;
+	while (++i < len && cont(fl->value, i))
+		;
+	memmove(fl->value + fl->cur, fl->value + i, len - i + 1);
+}
+
+/* Where the line holding byte AT starts. */
+static size_t
+line_start(const char *s, size_t at)
+{
+	while (at > 0 && s[at - 1] != '\n')
+		at--;
+	return at;
+}
+
+/* From FROM, N characters on without leaving the line. */
+static size_t
+walk(const char *s, size_t from, size_t n)
+{
+	while (n-- > 0 && s[from] != '\0' && s[from] != '\n')
+		while (s[++from] != '\0' && cont(s, from))
+			;
+	return from;
+}
+
+/* Characters from FROM to TO. */
+static size_t
+chars(const char *s, size_t from, size_t to)
+{
+	size_t	 n = 0;
+
+	for (; from < to; from++)
+		if (!cont(s, from))
+			n++;
+	return n;
+}
+
+int
+editor_move(struct tui_field *fl, int key)
+{
+	const char	*s = fl->value;
+	size_t		 len = clamp(fl), ls, col, nl;
+
+	ls = line_start(s, fl->cur);
+	col = chars(s, ls, fl->cur);
+	switch (key) {
+	case KEY_FN | K_LEFT:
+		if (fl->cur > 0)
+			while (--fl->cur > 0 && cont(s, fl->cur))
+				;
+		break;
+	case KEY_FN | K_RIGHT:
+		if (fl->cur < len)
+			while (++fl->cur < len && cont(s, fl->cur))
+				;
+		break;
+	case KEY_FN | K_HOME:
+		fl->cur = ls;
+		break;
+	case KEY_FN | K_END:
+		fl->cur = walk(s, ls, (size_t)-1);
+		break;
+	case KEY_FN | K_UP:
+		if (ls == 0)
+			return 0;
+		fl->cur = walk(s, line_start(s, ls - 1), col);
+		break;
+	case KEY_FN | K_DOWN:
+		nl = walk(s, fl->cur, (size_t)-1);
+		if (s[nl] != '\n')
+			return 0;
+		fl->cur = walk(s, nl + 1, col);
+		break;
+	}
+	return 1;
 }
 
 static const char *
@@ -128,6 +233,7 @@ editor_external(struct tui *t, struct tui_field *fl)
 		goto out;
 	}
 	memcpy(fl->value, buf, n + 1);
+	fl->cur = n;
 	rc = 0;
 out:
 	if (fp != NULL)
@@ -138,35 +244,40 @@ out:
 }
 
 /*
- * The field's last H lines at Y, X in W columns (A: attribute); the
- * cursor goes after the text.
+ * The field in H rows at Y, X, W columns wide (A: attribute): the lines
+ * around the cursor's, and (CY, CX) where the cursor is.
  */
 void
 editor_draw(struct tui_field *fl, int y, int x, int w, int h, int a,
     int *cy, int *cx)
 {
-	const char	*lines[64], *p;
+	const char	*s = fl->value, *p;
 	char		 one[FIELD_MAX];
-	int		 n = 0, i, first, used = 0;
+	size_t		 ls;
+	int		 line = 0, first, i, n, col;
 
-	lines[n++] = fl->value;
-	for (p = fl->value; (p = strchr(p, '\n')) != NULL && n < 64; p++)
-		lines[n++] = p + 1;
-	first = n > h ? n - h : 0;
+	clamp(fl);
+	ls = line_start(s, fl->cur);
+	for (p = s; p < s + ls; p++)
+		if (*p == '\n')
+			line++;
+	first = line >= h ? line - h + 1 : 0;
+	for (p = s, n = 0; n < first; p++)
+		if (*p == '\n')
+			n++;
 	for (i = 0; i < h; i++) {
-		if (first + i < n) {
-			p = strchr(lines[first + i], '\n');
-			snprintf(one, sizeof one, "%.*s", p != NULL ?
-			    (int)(p - lines[first + i]) :
-			    (int)strlen(lines[first + i]), lines[first + i]);
-		} else
-			one[0] = '\0';
+		one[0] = '\0';
+		if (p != NULL) {
+			n = (int)strcspn(p, "\n");
+			snprintf(one, sizeof one, "%.*s", n, p);
+			p = p[n] == '\n' ? p + n + 1 : NULL;
+		}
 		screen_put(y + i, x, w, one, a, 1);
-		if (first + i == n - 1)
-			used = text_columns(one);
 	}
+	snprintf(one, sizeof one, "%.*s", (int)(fl->cur - ls), s + ls);
+	col = text_columns(one);
 	if (cy != NULL) {
-		*cy = y + (n - 1 - first < h ? n - 1 - first : h - 1);
-		*cx = x + (used < w ? used : w - 1);
+		*cy = y + line - first;
+		*cx = x + (col < w ? col : w - 1);
 	}
 }

@@ -43,6 +43,7 @@ form_add(struct tui_form *f, const char *label, const char *key, int flags,
 	fl->flags = flags;
 	if (value != NULL)
 		snprintf(fl->value, sizeof fl->value, "%s", value);
+	fl->cur = strlen(fl->value);
 	return fl;
 }
 
@@ -195,12 +196,31 @@ form_key(struct tui *t, int ch)
 			f->active = 0;
 		goto out;
 	case KEY_FN | K_DOWN:
+	case KEY_FN | K_UP:
+		/* In a text area, between its lines first. */
+		if ((fl->flags & F_TEXT) && editor_move(fl, ch))
+			goto out;
+		f->cur = (f->cur + (ch == (KEY_FN | K_DOWN) ? 1 : f->n - 1)) %
+		    f->n;
+		goto out;
 	case '\t':
 		f->cur = (f->cur + 1) % f->n;
 		goto out;
-	case KEY_FN | K_UP:
 	case KEY_FN | K_BTAB:
 		f->cur = (f->cur + f->n - 1) % f->n;
+		goto out;
+	case KEY_FN | K_LEFT:
+	case KEY_FN | K_RIGHT:
+	case KEY_FN | K_HOME:
+	case KEY_FN | K_END:
+		if (!(fl->flags & F_PICK))
+			editor_move(fl, ch);
+		goto out;
+	case KEY_FN | K_DC:
+		if (fl->flags & F_PICK)
+			fl->value[0] = fl->shown[0] = '\0';
+		else
+			editor_delete(fl);
 		goto out;
 	case '\r':
 	case '\n':
@@ -320,6 +340,11 @@ form_draw(struct tui *t)
 			memset(stars, '*', n);
 			stars[n] = '\0';
 			v = stars;
+		}
+		if (!(fl->flags & (F_PICK | F_SECRET))) {
+			editor_draw(fl, fy, x + 2 + lw, w - lw - 4, 1, a,
+			    i == f->cur ? &cy : NULL, &cx);
+			continue;
 		}
 		used = screen_put(fy, x + 2 + lw, w - lw - 4, v, a, 1);
 		if (i == f->cur) {

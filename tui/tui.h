@@ -130,6 +130,7 @@ struct tui_field {
 	int		 flags;
 	enum pick_kind	 pick;
 	char		 value[FIELD_MAX];	/* F_PICK: the ids, "2, 5" */
+	size_t		 cur;		/* the cursor, a byte offset */
 	char		 shown[1024];	/* F_PICK: their names and counts */
 };
 
@@ -336,9 +337,12 @@ void		 form_draw(struct tui *);
 /* editor.c: the text area and $EDITOR. */
 void		 editor_insert(struct tui_field *, const char *, size_t);
 void		 editor_backspace(struct tui_field *);
+void		 editor_delete(struct tui_field *);
+/* Move the cursor for KEY; 0 when Up or Down leave the text. */
+int		 editor_move(struct tui_field *, int);
 /* Open $VISUAL/$EDITOR on the field's text; 0 when read back. */
 int		 editor_external(struct tui *, struct tui_field *);
-/* Draw the text area's last lines in H rows; returns the cursor. */
+/* Draw the field in H rows around its cursor; returns where it is. */
 void		 editor_draw(struct tui_field *, int, int, int, int, int,
 		    int *, int *);
 

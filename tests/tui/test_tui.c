@@ -1214,16 +1214,23 @@ test_edit_draft(void **state)
 	assert_true(wait_text("Message 1 *           Hello", 5, 0));
 	keys("C-u");
 	type("Draft renamed");
+	/* The text area: two lines, then edits in the middle of them. */
 	keys("Tab C-u");
-	type("Salut {{first_name}}");
+	type("Salut");
+	keys("Enter");
+	type("ligne");
+	keys("Up End");
+	type(" {{first_name}}");
+	keys("Down Home DC");
+	type("L");
 	keys("Tab Tab Space");
 	assert_true(wait_text("[x] E", 10, 0));
 	keys("Down Space Enter");
 	keys("C-s");
 	assert_true(wait_text("campaigns.update: done", 10, 0));
 	assert_int_equal(sql_int(&A, "SELECT count(*) FROM campaigns WHERE "
-	    "name = 'Draft renamed' AND message_1 = 'Salut {{first_name}}'"),
-	    1);
+	    "name = 'Draft renamed' AND message_1 = 'Salut {{first_name}}' || "
+	    "char(10) || 'Ligne'"), 1);
 	assert_int_equal(sql_int(&A, "SELECT count(*) FROM "
 	    "campaign_categories WHERE campaign_id = 1"), 2);
 	/* A campaign sent is not a draft: it says so, nothing changes. */
