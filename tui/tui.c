@@ -61,7 +61,7 @@ static const struct tui_key keys_form[] = {
 	{ "S-Tab \xe2\x86\x91", N_("previous field") },
 	{ "\xe2\x86\x90\xe2\x86\x92 Home End", N_("move in the text") },
 	{ "\xe2\x86\x91\xe2\x86\x93", N_("in a text area: the line above, below") },
-	{ "Delete", N_("the character under the cursor") },
+	{ "Delete", N_("delete the character under the cursor") },
 	{ "Enter", N_("next field; on the last one, submit") },
 	{ "Enter", N_("in a text area: a new line") },
 	{ "Ctrl-S", N_("submit the form") },
