@@ -13,6 +13,8 @@
  * a selection, marks for multi-select, and its drawing.
  */
 
+static void	list_fetch(struct tui *, struct tui_list *, size_t, int);
+
 struct fetch {
 	struct tui_list	*l;
 	unsigned	 gen;
@@ -101,7 +103,7 @@ list_reply(json_t *data, json_t *err, void *arg)
 }
 
 /* Ask for PAGE (and the one after, held together). */
-void
+static void
 list_fetch(struct tui *t, struct tui_list *l, size_t page, int second)
 {
 	struct fetch	*f;
@@ -147,7 +149,7 @@ list_refresh(struct tui *t, struct tui_list *l)
 		list_fetch(t, l, l->base / TUI_PAGE, 0);
 }
 
-json_t *
+static json_t *
 list_row(struct tui_list *l, size_t i)
 {
 	if (i < l->base)
@@ -162,7 +164,7 @@ list_selected(struct tui_list *l)
 }
 
 /* Rows available for the list's body on the current terminal. */
-int
+static int
 list_rows(struct tui_list *l)
 {
 	int	 n = screen_lines() - l->y - 2;
@@ -249,7 +251,7 @@ mark_key(char *buf, size_t len, json_int_t id)
 	snprintf(buf, len, "%lld", (long long)id);
 }
 
-int
+static int
 list_marked(struct tui_list *l, json_int_t id)
 {
 	char	 k[32];

@@ -297,7 +297,7 @@ picker_height(void)
 	return h > 20 ? 20 : h < 6 ? 6 : h;
 }
 
-int
+static int
 picker_rows(void)
 {
 	return picker_height() - 4;

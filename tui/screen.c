@@ -131,12 +131,6 @@ screen_utf8(void)
 	return utf8;
 }
 
-int
-screen_colour(void)
-{
-	return colour;
-}
-
 void
 screen_begin(void)
 {

@@ -98,13 +98,7 @@ static const struct tui_key keys_picker1[] = {
 	{ NULL, NULL }
 };
 
-const struct view *
-tui_view(enum tui_view v)
-{
-	return views[v];
-}
-
-const char *
+static const char *
 tui_view_name(enum tui_view v)
 {
 	return _(views[v]->name);
@@ -142,7 +136,7 @@ view_keys(struct tui *t, const struct view *v, const char **title)
 	return all;
 }
 
-const struct tui_key *
+static const struct tui_key *
 tui_help_keys(struct tui *t, const char **title)
 {
 	if (t->picker.active) {
@@ -424,7 +418,7 @@ submit_login(struct tui *t, struct tui_form *f)
 	explicit_bzero(f->f[1].value, sizeof f->f[1].value);
 }
 
-void
+static void
 tui_login_open(struct tui *t)
 {
 	t->need_login = 1;

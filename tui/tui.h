@@ -270,9 +270,6 @@ extern const struct view view_dashboard, view_contacts, view_import,
 
 /* tui.c: the loop, replies, modal routing. */
 extern struct tui	 T;
-const struct view	*tui_view(enum tui_view);
-const char	*tui_view_name(enum tui_view);
-const struct tui_key *tui_help_keys(struct tui *, const char **);
 void		 tui_dirty(void);
 void		 tui_flash(struct tui *, int, const char *, ...)
 		    __attribute__((__format__(__printf__, 3, 4)));
@@ -293,7 +290,6 @@ void		 tui_quit(struct tui *, json_int_t);
 const char	*tui_status_name(const char *);
 const char	*tui_level_name(const char *);
 void		 tui_preview_schedule(struct tui *);
-void		 tui_login_open(struct tui *);
 
 /* Helpers on rows. */
 const char	*row_str(json_t *, const char *);
@@ -304,17 +300,13 @@ void		 set_str(json_t *, const char *, const char *);
 
 /* list.c */
 void		 list_reset(struct tui_list *);
-void		 list_fetch(struct tui *, struct tui_list *, size_t, int);
 void		 list_reload(struct tui *, struct tui_list *);
 void		 list_refresh(struct tui *, struct tui_list *);
-json_t		*list_row(struct tui_list *, size_t);
 json_t		*list_selected(struct tui_list *);
 void		 list_move(struct tui *, struct tui_list *, long, int);
 /* Moves for the list keys; 1 when KEY was one. */
 int		 list_key(struct tui *, struct tui_list *, int);
-int		 list_rows(struct tui_list *);
 void		 list_draw(struct tui *, struct tui_list *, const char *);
-int		 list_marked(struct tui_list *, json_int_t);
 void		 list_mark(struct tui_list *, json_int_t);
 size_t		 list_nmarked(struct tui_list *);
 json_t		*list_marked_ids(struct tui_list *);
@@ -352,7 +344,6 @@ void		 picker_open(struct tui *, enum pick_kind, const char *, int,
 		    void (*)(struct tui *, json_t *));
 void		 picker_key(struct tui *, int);
 void		 picker_draw(struct tui *);
-int		 picker_rows(void);
 
 /* confirm.c */
 void		 confirm(struct tui *, void (*)(struct tui *, json_int_t),
@@ -407,7 +398,6 @@ int	 screen_key(int *);
 int	 screen_cols(void);
 int	 screen_lines(void);
 int	 screen_utf8(void);
-int	 screen_colour(void);
 void	 screen_begin(void);
 void	 screen_cursor(int, int);
 void	 screen_flush(void);
