@@ -64,7 +64,7 @@ $(B)/locale/fr/LC_MESSAGES/wacamp.mo: po/fr.po
 
 # Refresh the template after changing messages (then msgmerge po/fr.po).
 pot:
-	xgettext --from-code=UTF-8 -k_ -kN_ -o po/wacamp.pot tui/tui.c tui/screen.c
+	xgettext --from-code=UTF-8 -k_ -kN_ -o po/wacamp.pot $(filter-out tui/cli%.c,$(wildcard tui/*.c))
 
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
