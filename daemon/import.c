@@ -772,7 +772,7 @@ import_summary(struct importer *im)
 {
 	json_t	*j;
 
-	j = json_pack("{s:O?,s:I,s:I,s:I,s:I,s:I,s:O,s:I,s:b,s:s,s:s,s:s,"
+	j = json_pack("{s:o,s:I,s:I,s:I,s:I,s:I,s:O,s:I,s:b,s:s,s:s,s:s,"
 	    "s:I,s:I}",
 	    "batch", im->batch ? json_integer(im->batch) : json_null(),
 	    "rows", (json_int_t)im->rows,
