@@ -315,7 +315,7 @@ store_open(const char *path, int create, int sync_full, struct store **out,
 	    "PRAGMA synchronous = NORMAL") == -1 ||
 	    store_exec(s, "PRAGMA foreign_keys = ON") == -1 ||
 	    store_exec(s, "PRAGMA temp_store = MEMORY") == -1 ||
-	    store_exec(s, "PRAGMA cache_size = -16384") == -1) {
+	    store_exec(s, "PRAGMA cache_size = -4096") == -1) {
 		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(s->db));
 		goto fail;
 	}
@@ -572,6 +572,8 @@ checkpoint_start(struct store *s)
 	}
 	sqlite3_busy_handler(c->db, store_busy,
 	    (void *)(intptr_t)CKPT_BUSY_MS);
+	/* It copies pages from the WAL to the file: no cache to speak of. */
+	sqlite3_exec(c->db, "PRAGMA cache_size = -256", NULL, NULL, NULL);
 	if (c->wal == NULL)
 		xasprintf(&c->wal, "%s-wal", s->path);
 	/*

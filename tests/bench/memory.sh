@@ -1,6 +1,6 @@
 #!/bin/sh
 # Memory and idle (DESIGN §11): private memory (RssAnon) under 10 MiB 30 s
-# after a 10,000-message campaign (simulator) and a webhook flood
+# after a 10,000-message campaign (sent to the fake Wassenger) and a webhook flood
 # (BENCH_FLOOD_SECONDS, 60 by default); VmRSS and Pss printed too. Then 20 s
 # idle with health_interval = 10m: no wake-up at all (the health check is
 # not due). Both are counts, judged; 127.0.0.1 only, every wait bounded.
@@ -13,12 +13,20 @@ TOKEN=bench-token-0123456789abcdef0123456789
 here=$(cd "$(dirname "$0")" && pwd)
 dir=$(mktemp -d /tmp/wacamp-bench-XXXXXX)
 pid=
+fpid=
 cleanup() {
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	[ -n "$fpid" ] && kill "$fpid" 2>/dev/null && wait "$fpid" 2>/dev/null
 	rm -rf "$dir"
 }
 trap cleanup EXIT INT TERM
 command -v wrk >/dev/null || { echo "memory bench: wrk not installed"; exit 1; }
+FAKE=${FAKEWASS:-$B/tests/fakewass}
+"$FAKE" -p 0 -P "$dir/fake.port" -r /dev/null >"$dir/fake.log" 2>&1 &
+fpid=$!
+i=0
+while [ ! -s "$dir/fake.port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+fport=$(cat "$dir/fake.port")
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cat >"$dir/wacampd.conf" <<CONF
 [daemon]
@@ -27,6 +35,10 @@ log_level = warn
 [store]
 path = $dir/wacamp.db
 [wassenger]
+provider = wassenger
+api_url = http://127.0.0.1:$fport/v1
+api_key = test-token
+device_id = 6643f2a1b7c9d40012e5a1f0
 health_interval = 10m
 [webhook]
 listen = 127.0.0.1:$port
@@ -56,9 +68,13 @@ $W campaigns create --name bench --message-1 'Hi {{first_name}}' \
 $W campaigns send 1 --yes >/dev/null
 i=0
 left=10000
-while [ $i -lt 600 ]; do
+last=
+still=0
+while [ $i -lt 600 ] && [ $still -lt 40 ]; do
 	left=$(sqlite3 "$dir/wacamp.db" "PRAGMA busy_timeout=5000; SELECT count(*) FROM messages WHERE state IN ('pending', 'sending')" | tail -1)
 	[ "$left" = 0 ] && break
+	[ "$left" = "$last" ] && still=$((still + 1)) || still=0
+	last=$left
 	sleep 0.5
 	i=$((i + 1))
 done
