@@ -39,6 +39,20 @@ cli_usage_all(FILE *fp)
 			    " " : "", t->usage);
 }
 
+static void
+cli_usage_noun(FILE *fp, const char *noun)
+{
+	const struct cli_cmd	*t;
+	size_t			 i;
+
+	for (i = 0; i < sizeof cli_tables / sizeof cli_tables[0]; i++)
+		for (t = cli_tables[i]; t->noun != NULL; t++)
+			if (strcmp(t->noun, noun) == 0)
+				fprintf(fp, "  wacamp %s %s%s%s\n", t->noun,
+				    t->verb ? t->verb : "", t->verb &&
+				    *t->usage ? " " : "", t->usage);
+}
+
 int
 cli_parse(int argc, char **argv, const char *spec, json_t **opts,
     json_t **pos)
@@ -117,6 +131,25 @@ fail:
 	return -1;
 }
 
+/*
+ * An error for a person on stderr, or under --json one JSON object that a
+ * script can parse: {"error":{"code":...,"message":...}} (DESIGN §10).
+ */
+void
+cli_error(struct cli *cl, const char *code, const char *msg)
+{
+	json_t	*j;
+
+	if (!cl->json) {
+		fprintf(stderr, "wacamp: %s\n", msg);
+		return;
+	}
+	j = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg);
+	json_dumpf(j, stderr, JSON_COMPACT);
+	fputc('\n', stderr);
+	json_decref(j);
+}
+
 int
 cli_connect(struct cli *cl)
 {
@@ -125,7 +158,7 @@ cli_connect(struct cli *cl)
 	if (cl->connected)
 		return 0;
 	if (client_connect(&cl->c, cl->sock, err, sizeof err) == -1) {
-		fprintf(stderr, "wacamp: %s\n", err);
+		cli_error(cl, "unreachable", err);
 		return -1;
 	}
 	client_resume(&cl->c);
@@ -166,7 +199,14 @@ cli_get(struct cli *cl, const char *cmd, json_t *args, int fd, int *rc)
 	if (data == NULL) {
 		code = json_string_value(json_object_get(err, "code"));
 		msg = json_string_value(json_object_get(err, "message"));
-		if (code != NULL && strcmp(code, "unauthorized") == 0 &&
+		if (cl->json) {
+			/* The daemon's error as it is, whatever it holds. */
+			json_t *j = json_pack("{s:O}", "error", err);
+
+			json_dumpf(j, stderr, JSON_COMPACT);
+			fputc('\n', stderr);
+			json_decref(j);
+		} else if (code != NULL && strcmp(code, "unauthorized") == 0 &&
 		    (msg == NULL || strstr(msg, "wacamp login") == NULL))
 			fprintf(stderr, "wacamp: %s (log in with: wacamp "
 			    "login)\n", msg ? msg : "not logged in");
@@ -328,9 +368,14 @@ cli_main(int argc, char **argv)
 			cli_usage_all(stdout);
 			free(cl.sock);
 			return EXIT_OK;
+		} else if (strcmp(argv[0], "-V") == 0 ||
+		    strcmp(argv[0], "--version") == 0) {
+			printf("wacamp %s\n", WACAMP_VERSION);
+			free(cl.sock);
+			return EXIT_OK;
 		} else if (argv[0][0] == '-') {
-			fprintf(stderr, "wacamp: unknown option %s\n", argv[0]);
-			cli_usage_all(stderr);
+			fprintf(stderr, "wacamp: unknown option %s (wacamp "
+			    "--help lists the commands)\n", argv[0]);
 			free(cl.sock);
 			return EXIT_USAGE;
 		} else
@@ -359,12 +404,15 @@ cli_main(int argc, char **argv)
 			}
 		}
 	if (match == NULL) {
-		if (nounfound)
-			fprintf(stderr, "wacamp: %s: unknown or missing verb\n",
-			    argv[0]);
-		else
-			fprintf(stderr, "wacamp: unknown command %s\n", argv[0]);
-		cli_usage_all(stderr);
+		if (nounfound) {
+			/* That noun's verbs, not all 45 lines. */
+			fprintf(stderr, "wacamp: %s: unknown or missing verb; "
+			    "one of:\n", argv[0]);
+			cli_usage_noun(stderr, argv[0]);
+		} else {
+			fprintf(stderr, "wacamp: unknown command %s (wacamp "
+			    "--help lists them)\n", argv[0]);
+		}
 		free(cl.sock);
 		return EXIT_USAGE;
 	}

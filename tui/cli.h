@@ -30,6 +30,8 @@ struct cli_cmd {
  */
 int	 cli_parse(int, char **, const char *, json_t **, json_t **);
 /* Connect if not yet (exit 3 on failure, with the message on stderr). */
+/* An error on stderr: plain, or JSON under --json. */
+void	 cli_error(struct cli *, const char *, const char *);
 int	 cli_connect(struct cli *);
 /*
  * Call CMD and print the result: with --json the data as is, otherwise

@@ -13,6 +13,8 @@ main(int argc, char *argv[])
 	int	 i;
 
 	setlocale(LC_ALL, "");
+	/* Numbers a script reads never depend on the locale (DESIGN §10). */
+	setlocale(LC_NUMERIC, "C");
 	log_init("wacamp", 1, LOG_LVL_WARN);
 	/* No noun after the options: the full-screen interface. */
 	for (i = 1; i < argc; i++) {

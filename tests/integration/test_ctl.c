@@ -42,6 +42,8 @@ teardown(void **state)
 	return 0;
 }
 
+static int	sh_out(const char *, char *, size_t);
+
 static const char *
 err_code(json_t *rep)
 {
@@ -462,6 +464,43 @@ test_cli(void **state)
 	free(out);
 	assert_int_equal(harness_cli(&H, "users delete 4242", NULL, NULL), 1);
 	assert_int_equal(harness_cli(&H, "users frobnicate", NULL, NULL), 2);
+	{
+		char	 cmd[600], o[8192];
+		json_t	*e;
+		int	 lines = 0;
+		char	*p;
+
+		/* --version, and a wrong verb gives that noun's usage only. */
+		snprintf(cmd, sizeof cmd, "'%s' --version", getenv("WACAMP") ?
+		    getenv("WACAMP") : "build/wacamp");
+		assert_int_equal(sh_out(cmd, o, sizeof o), 0);
+		assert_non_null(strstr(o, "wacamp "));
+		snprintf(cmd, sizeof cmd, "'%s' -S '%s' contacts frob 2>&1",
+		    getenv("WACAMP") ? getenv("WACAMP") : "build/wacamp",
+		    H.sock);
+		assert_int_equal(sh_out(cmd, o, sizeof o), 2);
+		for (p = o; (p = strchr(p, '\n')) != NULL; p++)
+			lines++;
+		assert_true(lines <= 12);
+		assert_null(strstr(o, "campaigns"));
+		/* Under --json, anywhere on the line, an error is JSON. */
+		snprintf(cmd, sizeof cmd, "'%s' -S '%s' users delete 4242 "
+		    "--json 2>&1 >/dev/null", getenv("WACAMP") ?
+		    getenv("WACAMP") : "build/wacamp", H.sock);
+		assert_int_equal(sh_out(cmd, o, sizeof o), 1);
+		assert_non_null(e = json_loads(o, 0, NULL));
+		assert_non_null(json_object_get(json_object_get(e, "error"),
+		    "code"));
+		json_decref(e);
+		snprintf(cmd, sizeof cmd, "'%s' -S /nonexistent/s --json "
+		    "status 2>&1 >/dev/null", getenv("WACAMP") ?
+		    getenv("WACAMP") : "build/wacamp");
+		assert_int_equal(sh_out(cmd, o, sizeof o), 3);
+		assert_non_null(e = json_loads(o, 0, NULL));
+		assert_string_equal(json_string_value(json_object_get(
+		    json_object_get(e, "error"), "code")), "unreachable");
+		json_decref(e);
+	}
 	assert_int_equal(harness_cli(&H, "users delete", NULL, NULL), 2);
 	assert_int_equal(system("\"${WACAMP:-build/wacamp}\" -S /nonexistent/s "
 	    "status 2>/dev/null; test $? -eq 3"), 0);
