@@ -12,6 +12,7 @@ extern const struct ctl_cmd	verify_cmds[];
 extern const struct ctl_cmd	contacts_cmds[];
 extern const struct ctl_cmd	categories_cmds[];
 extern const struct ctl_cmd	webhook_cmds[];
+extern const struct ctl_cmd	messages_cmds[];
 
 /* At shutdown, after ctl_shutdown told their clients: stop the number
  * checks and free the requests still parked on them. */

@@ -91,6 +91,7 @@ static const struct ctl_cmd *const ctl_tables[] = {
 	contacts_cmds,
 	categories_cmds,
 	webhook_cmds,
+	messages_cmds,
 };
 
 static void	ctl_client_free(struct ctl_client *);
