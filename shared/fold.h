@@ -1,0 +1,18 @@
+#ifndef FOLD_H
+#define FOLD_H
+
+#include <stddef.h>
+
+/*
+ * Fold S in place for search: ASCII and Latin letters lowercased and
+ * stripped of their accents ("Koné" -> "kone", "ÉLOÏSE" -> "eloise");
+ * other text is kept as it is. Returns S.
+ */
+char	*fold_text(char *);
+/*
+ * The lowercase accented forms (Latin-1) that fold to ASCII letter C, as
+ * UTF-8 strings, NULL-terminated; NULL when C has none.
+ */
+const char *const *fold_variants(int);
+
+#endif
