@@ -1085,6 +1085,23 @@ test_relaunch(void **state)
 	    "id = 1"), 2);
 }
 
+/* On the contacts list: search for Q; the count shown must be N/N. */
+static void
+contacts_search(const char *q, int n)
+{
+	char	 want[300];
+
+	keys("/");
+	assert_true(wait_text("Search contacts", 5, 0));
+	keys("C-u");
+	type(q);
+	keys("Enter Enter");
+	snprintf(want, sizeof want, "Search: %s ", q);
+	assert_true(wait_text(want, 10, 0));
+	snprintf(want, sizeof want, " %d/%d", n, n);
+	assert_true(wait_text(want, 10, 0));
+}
+
 /*
  * A new contact with a national number (the daemon applies its default
  * country, 228) and a category chosen in the picker.
@@ -1124,6 +1141,13 @@ test_add_contact(void **state)
 	    "g.id = cc.category_id WHERE c.full_number = '+22890123456' AND "
 	    "c.first_name = 'Kossi' AND c.last_name = 'Mensah' AND "
 	    "g.name = 'Lomé'"), 1);
+	/* The interface's search: numbers as typed locally, names without
+	 * case or accents (DESIGN §10). */
+	contacts_search("90 12 34 56", 1);
+	contacts_search("9012", 1);
+	contacts_search("0022890123456", 1);
+	contacts_search("M\xc3\xa9NSAH", 1);
+	contacts_search("9013", 0);
 }
 
 /* Space marks three contacts; c adds them to a category from a picker. */
