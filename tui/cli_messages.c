@@ -43,8 +43,13 @@ print_messages(json_t *d)
 		cli_puts_safe(jstr(m, "error"), 60);
 		printf("\n");
 	}
-	printf("%lld%s message(s)\n", jint(d, "total"),
-	    json_is_true(json_object_get(d, "total_capped")) ? "+" : "");
+	if (json_is_integer(json_object_get(d, "total")))
+		printf("%lld%s message(s)\n", jint(d, "total"),
+		    json_is_true(json_object_get(d, "total_capped")) ? "+" :
+		    "");
+	else	/* a search is not counted */
+		printf("%zu message(s) found\n", json_array_size(
+		    json_object_get(d, "items")));
 	if (json_is_integer(json_object_get(d, "next")))
 		printf("(more: --after %lld)\n", jint(d, "next"));
 }

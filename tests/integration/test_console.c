@@ -317,11 +317,11 @@ test_get(void **state)
 	assert_int_equal(cli(&out, NULL, "messages list --contact %lld "
 	    "--search HELLO", id), 0);
 	assert_non_null(strstr(out, "+33610000600"));
-	assert_non_null(strstr(out, "\n1 message(s)"));
+	assert_non_null(strstr(out, "\n1 message(s) found"));
 	free(out);
 	assert_int_equal(cli(&out, NULL, "messages list --campaign %lld "
 	    "--search no-such-words", camp), 0);
-	assert_non_null(strstr(out, "\n0 message(s)"));
+	assert_non_null(strstr(out, "\n0 message(s) found"));
 	free(out);
 	kit_sql(&H, "UPDATE messages SET error = 'phone: Not On WhatsApp' "
 	    "WHERE id = (SELECT min(id) FROM messages WHERE contact_id <> "
@@ -329,6 +329,7 @@ test_get(void **state)
 	m = kit_call_ok(fd, "messages.list", json_pack("{s:s}", "search",
 	    "not on whatsapp"));
 	assert_int_equal(json_array_size(json_object_get(m, "items")), 1);
+	assert_true(json_is_null(json_object_get(m, "total")));
 	assert_int_equal(geti(json_array_get(json_object_get(m, "items"), 0),
 	    "id"), sqlf("SELECT id FROM messages WHERE error LIKE "
 	    "'%%WhatsApp'"));
