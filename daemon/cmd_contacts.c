@@ -42,10 +42,13 @@
 	"instr(fold_name(c.last_name), ?8) > 0)"
 
 /* Numbers in either range: as typed, and in the default country. */
-#define NUMBER_COUNT "SELECT count(*) FROM (SELECT c.id FROM contacts c " \
-	"WHERE c.full_number >= ?4 AND c.full_number < ?5 AND ?1 = ?1 AND " \
-	"?2 = ?2" FILTERS IN_CAT "UNION SELECT c.id FROM contacts c WHERE " \
-	"c.full_number >= ?11 AND c.full_number < ?12" FILTERS IN_CAT ")"
+/* Two prefix ranges are nested or apart; number_ranges() keeps the outer
+ * one of nested ones (both the same), so the counts add up. */
+#define NUMBER_COUNT "SELECT (SELECT count(*) FROM contacts c WHERE " \
+	"c.full_number >= ?4 AND c.full_number < ?5 AND ?1 = ?1 AND " \
+	"?2 = ?2" FILTERS IN_CAT ") + (SELECT count(*) FROM contacts c " \
+	"WHERE ?11 <> ?4 AND c.full_number >= ?11 AND c.full_number < ?12" \
+	FILTERS IN_CAT ")"
 
 /*
  * The four shapes of a page, each walking an index in id order so a page
@@ -259,7 +262,7 @@ fts_query(const char *s, int *exact)
  * 56", "9012" -> +2289012...).
  */
 static void
-number_ranges(const char *search, const char *defcc, char lo[32],
+number_ranges(const char *search, const char *defcc, char lo[40],
     char lo2[40])
 {
 	const char	*p;
@@ -279,11 +282,16 @@ number_ranges(const char *search, const char *defcc, char lo[32],
 		p = d + 2;
 		plus = 1;
 	}
-	snprintf(lo, 32, "+%s", p);
+	snprintf(lo, 40, "+%s", p);
 	if (plus || defcc == NULL || *defcc == '\0')
 		snprintf(lo2, 40, "%s", lo);
 	else
 		snprintf(lo2, 40, "+%s%s", defcc, d[0] == '0' ? d + 1 : d);
+	/* One inside the other: the outer one finds both. */
+	if (strncmp(lo2, lo, strlen(lo)) == 0)
+		snprintf(lo2, 40, "%s", lo);
+	else if (strncmp(lo, lo2, strlen(lo2)) == 0)
+		snprintf(lo, 40, "%s", lo2);
 }
 
 static int
@@ -313,7 +321,7 @@ cmd_contacts_list(struct ctl_req *r)
 	int64_t		 after = ctl_arg_int(r, "after", 0), catid = 0, last = 0;
 	int64_t		 limit, total = 0;
 	char		*phrase = NULL, *like = NULL, *folded = NULL;
-	char		 lo[32], hi[40], lo2[40], hi2[48];
+	char		 lo[40], hi[48], lo2[40], hi2[48];
 	size_t		 i, n;
 	int		 v = 0, more = 0, exact = 0, rc = SQLITE_DONE;
 
