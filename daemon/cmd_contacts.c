@@ -49,6 +49,13 @@
 	"?2 = ?2" FILTERS IN_CAT ") + (SELECT count(*) FROM contacts c " \
 	"WHERE ?11 <> ?4 AND c.full_number >= ?11 AND c.full_number < ?12" \
 	FILTERS IN_CAT ")"
+/* A prefix shared by many numbers counts to SEARCH_COUNT_MAX (?10). */
+#define NUMBER_COUNT_WIDE "SELECT (SELECT count(*) FROM (SELECT 1 FROM " \
+	"contacts c WHERE c.full_number >= ?4 AND c.full_number < ?5 AND " \
+	"?1 = ?1 AND ?2 = ?2" FILTERS IN_CAT "LIMIT ?10)) + (SELECT count(*) " \
+	"FROM (SELECT 1 FROM contacts c WHERE ?11 <> ?4 AND " \
+	"c.full_number >= ?11 AND c.full_number < ?12" FILTERS IN_CAT \
+	"LIMIT ?10))"
 
 /*
  * The four shapes of a page, each walking an index in id order so a page
@@ -94,7 +101,7 @@ static const char *const count_sql[5] = {
 	    "LIMIT ?10)) + (SELECT count(*) FROM (SELECT 1 FROM contacts c "
 	    "WHERE c.id > " UPTO " AND " NAME_HAS FILTERS IN_CAT "LIMIT ?10))",
 	NUMBER_COUNT,
-	NUMBER_COUNT,
+	NUMBER_COUNT_WIDE,
 };
 
 /* Most messages and interactions contacts.get gives of one contact. */
@@ -385,6 +392,7 @@ cmd_contacts_list(struct ctl_req *r)
 				    SQLITE_STATIC);
 				sqlite3_bind_text(st, 12, hi2, -1,
 				    SQLITE_STATIC);
+				sqlite3_bind_int(st, 10, SEARCH_COUNT_MAX);
 			}
 			if (ver != NULL)
 				sqlite3_bind_int(st, 6, json_is_true(ver));
@@ -415,11 +423,11 @@ cmd_contacts_list(struct ctl_req *r)
 		    store_errmsg(s));
 		return CMD_DONE;
 	}
-	if (v == 2 && total >= SEARCH_COUNT_MAX)
+	if ((v == 2 || v == 4) && total >= SEARCH_COUNT_MAX)
 		total = SEARCH_COUNT_MAX;
 	ctl_reply(r, json_pack("{s:o,s:I,s:o,s:b}", "items", items, "total",
 	    (json_int_t)total, "next", more ? json_integer(last) : json_null(),
-	    "total_capped", v == 2 && total == SEARCH_COUNT_MAX));
+	    "total_capped", (v == 2 || v == 4) && total == SEARCH_COUNT_MAX));
 	return CMD_DONE;
 }
 
