@@ -495,8 +495,11 @@ tui_after_auth(struct tui *t)
 	int	 v;
 
 	t->authed = 1;
-	conn_call(t->conn, "subscribe", json_pack("{s:[ssss]}", "topics",
-	    "monitoring", "campaigns", "jobs", "replies"), -1, NULL, NULL);
+	conn_call(t->conn, "subscribe", json_pack("{s:[sss]}", "topics",
+	    "monitoring", "campaigns", "jobs"), -1, NULL, NULL);
+	/* Apart: a daemon without the inbox refuses the topic alone. */
+	conn_call(t->conn, "subscribe", json_pack("{s:[s]}", "topics",
+	    "replies"), -1, NULL, NULL);
 	for (v = 0; v < V_NVIEWS; v++)
 		if (t->lists[v].cmd != NULL)
 			list_reset(&t->lists[v]);
