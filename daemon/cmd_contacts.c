@@ -212,7 +212,7 @@ trigram_spellings(char *o, const char *const *c)
 }
 
 /*
- * FTS5 query for a substring S, already folded (fold_text): its trigrams,
+ * FTS5 query for a substring S, already folded (fold_name): its trigrams,
  * each with the accented spellings the index may hold ("one" also "oné",
  * "ône"...), all required; NULL under three characters. With detail=none
  * the index cannot tell that they are adjacent, so unless the text is one
@@ -351,7 +351,7 @@ cmd_contacts_list(struct ctl_req *r)
 			v = prefix_wide(s, lo, hi) || prefix_wide(s, lo2, hi2) ?
 			    4 : 3;
 		} else if (!text_utf8_valid(search, n) ||
-		    (folded = fold_text(xstrdup(search))) == NULL ||
+		    (folded = fold_name(xstrdup(search))) == NULL ||
 		    (phrase = fts_query(folded, &exact)) == NULL) {
 			free(folded);
 			json_decref(items);

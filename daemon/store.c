@@ -113,7 +113,7 @@ sql_lower_name(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_text(ctx, t, -1, free);
 }
 
-/* fold_name(x): fold_text() for SQL, names without case or accents. */
+/* fold_name(x) in SQL: names without case or accents (shared/fold.c). */
 static void
 sql_fold_name(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
@@ -125,7 +125,7 @@ sql_fold_name(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		sqlite3_result_null(ctx);
 		return;
 	}
-	t = fold_text(xstrdup(s));
+	t = fold_name(xstrdup(s));
 	sqlite3_result_text(ctx, t, -1, free);
 }
 

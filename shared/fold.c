@@ -16,7 +16,7 @@ static const char latin_ext_a[] =
     "ssssssss" "tttttt" "uuuuuuuuuuuu" "ww" "yyy" "zzzzzz" "s";
 
 char *
-fold_text(char *s)
+fold_name(char *s)
 {
 	unsigned char	*r = (unsigned char *)s, *w = r;
 	unsigned	 cp;
