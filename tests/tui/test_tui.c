@@ -1593,6 +1593,22 @@ test_inbox(void **state)
 	assert_true(wait_text(" 0 (1)", 5, 1));
 	assert_true(wait_text("Inbox (1)", 1, 1));
 	assert_true(wait_text("2 replies, newest first", 5, 0));
+	/* Messages (6): / searches text and errors in the daemon. */
+	kit_sql(&A, "UPDATE messages SET state = 'failed', error = 'phone: "
+	    "not on WhatsApp' WHERE contact_id = 2");
+	keys("6");
+	assert_true(wait_text("+22890000002", 10, 0));
+	keys("/");
+	assert_true(wait_text("Search messages", 5, 0));
+	type("WHATSAPP");
+	keys("Enter");
+	assert_true(wait_text("Search: WHATSAPP", 10, 0));
+	assert_true(wait_text("not on WhatsApp", 10, 0));
+	assert_true(wait_text("+22890000001", 5, 1));
+	keys("/ C-u");
+	type("no such text");
+	keys("Enter");
+	assert_true(wait_text("No messages.", 10, 0));
 }
 
 int
