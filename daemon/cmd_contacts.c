@@ -41,9 +41,11 @@
 #define NAME_HAS "(instr(fold_name(c.first_name), ?8) > 0 OR " \
 	"instr(fold_name(c.last_name), ?8) > 0)"
 
-/* Numbers in either range: as typed, and in the default country. */
-/* Two prefix ranges are nested or apart; number_ranges() keeps the outer
- * one of nested ones (both the same), so the counts add up. */
+/*
+ * Numbers in either range: as typed, and in the default country. Two
+ * prefix ranges are nested or apart; number_ranges() keeps the outer one
+ * of nested ones (both the same), so the counts add up.
+ */
 #define NUMBER_COUNT "SELECT (SELECT count(*) FROM contacts c WHERE " \
 	"c.full_number >= ?4 AND c.full_number < ?5 AND ?1 = ?1 AND " \
 	"?2 = ?2" FILTERS IN_CAT ") + (SELECT count(*) FROM contacts c " \
