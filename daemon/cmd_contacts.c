@@ -13,6 +13,7 @@
 #include "daemon.h"
 #include "campaign.h"
 #include "import.h"
+#include "fold.h"
 #include "log.h"
 #include "notify.h"
 #include "outbox.h"
@@ -36,16 +37,35 @@
 
 /* Rows above this mark are not in the trigram index yet (daemon/search.c). */
 #define UPTO "(SELECT upto FROM contacts_fts_state)"
-/* The name holds the search text ?8, lowercased as the index folds case. */
-#define NAME_HAS "(instr(lower_name(c.first_name), ?8) > 0 OR " \
-	"instr(lower_name(c.last_name), ?8) > 0)"
+/* The name holds the search text ?8, both folded (no case, no accents). */
+#define NAME_HAS "(instr(fold_name(c.first_name), ?8) > 0 OR " \
+	"instr(fold_name(c.last_name), ?8) > 0)"
+
+/*
+ * Numbers in either range: as typed, and in the default country. Two
+ * prefix ranges are nested or apart; number_ranges() keeps the outer one
+ * of nested ones (both the same), so the counts add up.
+ */
+#define NUMBER_COUNT "SELECT (SELECT count(*) FROM contacts c WHERE " \
+	"c.full_number >= ?4 AND c.full_number < ?5 AND ?1 = ?1 AND " \
+	"?2 = ?2" FILTERS IN_CAT ") + (SELECT count(*) FROM contacts c " \
+	"WHERE ?11 <> ?4 AND c.full_number >= ?11 AND c.full_number < ?12" \
+	FILTERS IN_CAT ")"
+/* A prefix shared by many numbers counts to SEARCH_COUNT_MAX (?10). */
+#define NUMBER_COUNT_WIDE "SELECT (SELECT count(*) FROM (SELECT 1 FROM " \
+	"contacts c WHERE c.full_number >= ?4 AND c.full_number < ?5 AND " \
+	"?1 = ?1 AND ?2 = ?2" FILTERS IN_CAT "LIMIT ?10)) + (SELECT count(*) " \
+	"FROM (SELECT 1 FROM contacts c WHERE ?11 <> ?4 AND " \
+	"c.full_number >= ?11 AND c.full_number < ?12" FILTERS IN_CAT \
+	"LIMIT ?10))"
 
 /*
  * The four shapes of a page, each walking an index in id order so a page
  * costs its own rows, not the table: all contacts, one category (its
  * primary key), a name search (the trigram index in rowid order, then a scan
  * of the few rows not indexed yet, all above the index's) and a number
- * prefix (the full_number index).
+ * prefix (the full_number index, two ranges: the digits as an
+ * international number, and as a national one of the default country).
  */
 static const char *const list_sql[5] = {
 	"SELECT " CONTACT_COLS " FROM contacts c WHERE c.id > ?1" FILTERS
@@ -60,12 +80,16 @@ static const char *const list_sql[5] = {
 	    "UNION ALL SELECT * FROM (SELECT " CONTACT_COLS " FROM contacts c "
 	    "WHERE c.id > max(?1, " UPTO ") AND " NAME_HAS FILTERS IN_CAT
 	    "ORDER BY c.id LIMIT ?2)",
-	"SELECT " CONTACT_COLS " FROM contacts c WHERE c.full_number >= ?4 AND "
-	    "c.full_number < ?5 AND c.id > ?1" FILTERS IN_CAT
-	    "ORDER BY c.id LIMIT ?2",
+	"SELECT * FROM (SELECT " CONTACT_COLS " FROM contacts c WHERE "
+	    "c.full_number >= ?4 AND c.full_number < ?5 AND c.id > ?1" FILTERS
+	    IN_CAT "ORDER BY c.id LIMIT ?2) UNION SELECT * FROM (SELECT "
+	    CONTACT_COLS " FROM contacts c WHERE c.full_number >= ?11 AND "
+	    "c.full_number < ?12 AND c.id > ?1" FILTERS IN_CAT
+	    "ORDER BY c.id LIMIT ?2) ORDER BY 1 LIMIT ?2",
 	/* A prefix shared by many numbers: walk ids, test each number. */
-	"SELECT " CONTACT_COLS " FROM contacts c WHERE +c.full_number >= ?4 "
-	    "AND +c.full_number < ?5 AND c.id > ?1" FILTERS IN_CAT
+	"SELECT " CONTACT_COLS " FROM contacts c WHERE (+c.full_number >= ?4 "
+	    "AND +c.full_number < ?5 OR +c.full_number >= ?11 AND "
+	    "+c.full_number < ?12) AND c.id > ?1" FILTERS IN_CAT
 	    "ORDER BY c.id LIMIT ?2",
 };
 static const char *const count_sql[5] = {
@@ -78,10 +102,8 @@ static const char *const count_sql[5] = {
 	    "?1 = ?1 AND ?2 = ?2 AND (?9 OR " NAME_HAS ")" FILTERS IN_CAT
 	    "LIMIT ?10)) + (SELECT count(*) FROM (SELECT 1 FROM contacts c "
 	    "WHERE c.id > " UPTO " AND " NAME_HAS FILTERS IN_CAT "LIMIT ?10))",
-	"SELECT count(*) FROM contacts c WHERE c.full_number >= ?4 AND "
-	    "c.full_number < ?5 AND ?1 = ?1 AND ?2 = ?2" FILTERS IN_CAT,
-	"SELECT count(*) FROM contacts c WHERE c.full_number >= ?4 AND "
-	    "c.full_number < ?5 AND ?1 = ?1 AND ?2 = ?2" FILTERS IN_CAT,
+	NUMBER_COUNT,
+	NUMBER_COUNT_WIDE,
 };
 
 /* Most messages and interactions contacts.get gives of one contact. */
@@ -122,19 +144,90 @@ contact_row(sqlite3_stmt *st)
 	return j;
 }
 
+/* A trigram with more spellings than this is left to the NAME_HAS check. */
+#define TRIGRAM_VARIANTS_MAX	64
+#define TRIGRAMS_MAX		8
+
+/* Append one character C (C..E) to O, a quote doubled. */
+static char *
+fts_char(char *o, const char *c, const char *e)
+{
+	for (; c < e; c++) {
+		if (*c == '"')
+			*o++ = '"';
+		*o++ = *c;
+	}
+	return o;
+}
+
+/* How many spellings trigram C[0..3] has with its accented forms. */
+static size_t
+trigram_count(const char *const *c)
+{
+	const char *const	*v;
+	size_t			 n = 1, k, j;
+
+	for (j = 0; j < 3; j++) {
+		k = 1;
+		if (c[j + 1] - c[j] == 1 && (v = fold_variants(*c[j])) != NULL)
+			for (; *v != NULL; v++)
+				k++;
+		n *= k;
+	}
+	return n;
+}
+
+/* Write every spelling of trigram C[0..3], quoted, " OR " between. */
+static char *
+trigram_spellings(char *o, const char *const *c)
+{
+	const char *const	*v[3];
+	const char		*pick[3][8];
+	size_t			 n[3], i[3], j;
+	int			 first = 1;
+
+	for (j = 0; j < 3; j++) {
+		pick[j][0] = NULL;	/* the character as typed */
+		n[j] = 1;
+		if (c[j + 1] - c[j] == 1 && (v[j] = fold_variants(*c[j])) !=
+		    NULL)
+			for (; *v[j] != NULL && n[j] < 8; v[j]++)
+				pick[j][n[j]++] = *v[j];
+	}
+	for (i[0] = 0; i[0] < n[0]; i[0]++)
+		for (i[1] = 0; i[1] < n[1]; i[1]++)
+			for (i[2] = 0; i[2] < n[2]; i[2]++) {
+				if (!first) {
+					memcpy(o, " OR ", 4);
+					o += 4;
+				}
+				first = 0;
+				*o++ = '"';
+				for (j = 0; j < 3; j++)
+					o = pick[j][i[j]] == NULL ?
+					    fts_char(o, c[j], c[j + 1]) :
+					    fts_char(o, pick[j][i[j]],
+					    pick[j][i[j]] + 2);
+				*o++ = '"';
+			}
+	return o;
+}
+
 /*
- * FTS5 query for a substring: its trigrams, each quoted (quotes doubled),
- * all required; NULL under three characters. With detail=none the index
- * cannot tell that they are adjacent, so unless the text is one trigram
- * (*EXACT) the rows found are checked again (NAME_HAS). At most 17 trigrams:
- * the check does the rest.
+ * FTS5 query for a substring S, already folded (fold_name): its trigrams,
+ * each with the accented spellings the index may hold ("one" also "oné",
+ * "ône"...), all required; NULL under three characters. With detail=none
+ * the index cannot tell that they are adjacent, so unless the text is one
+ * trigram of one spelling (*EXACT) the rows found are checked again
+ * (NAME_HAS). Trigrams with too many spellings, and any past
+ * TRIGRAMS_MAX, are left to that check; the narrowest is always kept.
  */
 static char *
 fts_query(const char *s, int *exact)
 {
-	const char	*c[20], *p, *e;
+	const char	*c[20], *p;
 	char		*out, *o;
-	size_t		 n = 0, i;
+	size_t		 n = 0, i, cnt, best = 0, bestn = SIZE_MAX, used = 0;
 
 	for (p = s; *p != '\0' && n < 19;) {
 		c[n++] = p++;
@@ -144,21 +237,70 @@ fts_query(const char *s, int *exact)
 	c[n] = p;
 	if (n < 3)
 		return NULL;
-	*exact = n == 3 && *p == '\0';
-	out = o = xmalloc(6 * (size_t)(p - s) + 64);
-	for (i = 0; i + 3 <= n; i++) {
-		if (i > 0)
-			*o++ = ' ';
-		*o++ = '"';
-		for (e = c[i]; e < c[i + 3]; e++) {
-			if (*e == '"')
-				*o++ = '"';
-			*o++ = *e;
+	for (i = 0; i + 3 <= n; i++)
+		if ((cnt = trigram_count(c + i)) < bestn) {
+			bestn = cnt;
+			best = i;
 		}
-		*o++ = '"';
+	*exact = n == 3 && *p == '\0' && bestn == 1;
+	/* A spelling takes at most 3 * 4 bytes and 6 more around it. */
+	out = o = xmalloc((TRIGRAMS_MAX * TRIGRAM_VARIANTS_MAX + 7 * 7 * 7) *
+	    (6 + 2 * 3 * 4) + 8 * TRIGRAMS_MAX + 1);
+	for (i = 0; i + 3 <= n && used < TRIGRAMS_MAX; i++) {
+		cnt = trigram_count(c + i);
+		/* The narrowest always; others while they stay cheap. */
+		if (i != best && cnt > TRIGRAM_VARIANTS_MAX)
+			continue;
+		if (used++ > 0) {
+			memcpy(o, " AND ", 5);
+			o += 5;
+		}
+		*o++ = '(';
+		o = trigram_spellings(o, c + i);
+		*o++ = ')';
 	}
 	*o = '\0';
 	return out;
+}
+
+/*
+ * The number prefixes a search of digits means (DESIGN §10), into LO and
+ * LO2: with "+" or "00" the international number only (both the same);
+ * otherwise the digits as an international number ("22890123") and as
+ * typed locally in default country DEFCC, a trunk 0 dropped ("90 12 34
+ * 56", "9012" -> +2289012...).
+ */
+static void
+number_ranges(const char *search, const char *defcc, char lo[40],
+    char lo2[40])
+{
+	const char	*p;
+	char		 d[20];
+	size_t		 n = 0;
+	int		 plus;
+
+	for (p = search; *p == ' '; p++)
+		;
+	plus = *p == '+';
+	for (; *p != '\0' && n < sizeof d - 1; p++)
+		if (isdigit((unsigned char)*p))
+			d[n++] = *p;
+	d[n] = '\0';
+	p = d;
+	if (!plus && strncmp(d, "00", 2) == 0) {
+		p = d + 2;
+		plus = 1;
+	}
+	snprintf(lo, 40, "+%s", p);
+	if (plus || defcc == NULL || *defcc == '\0')
+		snprintf(lo2, 40, "%s", lo);
+	else
+		snprintf(lo2, 40, "+%s%s", defcc, d[0] == '0' ? d + 1 : d);
+	/* One inside the other: the outer one finds both. */
+	if (strncmp(lo2, lo, strlen(lo)) == 0)
+		snprintf(lo2, 40, "%s", lo);
+	else if (strncmp(lo, lo2, strlen(lo2)) == 0)
+		snprintf(lo, 40, "%s", lo2);
 }
 
 static int
@@ -187,7 +329,8 @@ cmd_contacts_list(struct ctl_req *r)
 	json_t		*items = json_array(), *ver, *opt;
 	int64_t		 after = ctl_arg_int(r, "after", 0), catid = 0, last = 0;
 	int64_t		 limit, total = 0;
-	char		*phrase = NULL, *like = NULL, lo[32], hi[40];
+	char		*phrase = NULL, *like = NULL, *folded = NULL;
+	char		 lo[40], hi[48], lo2[40], hi2[48];
 	size_t		 i, n;
 	int		 v = 0, more = 0, exact = 0, rc = SQLITE_DONE;
 
@@ -203,22 +346,22 @@ cmd_contacts_list(struct ctl_req *r)
 	if (search != NULL && *search != '\0') {
 		n = strlen(search);
 		if (strspn(search, "+0123456789 -().") == n) {
-			snprintf(lo, sizeof lo, "+");
-			for (i = 0; i < n && strlen(lo) < 20; i++)
-				if (isdigit((unsigned char)search[i]))
-					strncat(lo, search + i, 1);
-			if (strncmp(lo, "+00", 3) == 0)
-				memmove(lo + 1, lo + 3, strlen(lo + 3) + 1);
+			number_ranges(search, r->d->conf->default_country, lo,
+			    lo2);
 			snprintf(hi, sizeof hi, "%s:", lo);
-			v = prefix_wide(s, lo, hi) ? 4 : 3;
+			snprintf(hi2, sizeof hi2, "%s:", lo2);
+			v = prefix_wide(s, lo, hi) || prefix_wide(s, lo2, hi2) ?
+			    4 : 3;
 		} else if (!text_utf8_valid(search, n) ||
-		    (phrase = fts_query(search, &exact)) == NULL) {
+		    (folded = fold_name(xstrdup(search))) == NULL ||
+		    (phrase = fts_query(folded, &exact)) == NULL) {
+			free(folded);
 			json_decref(items);
 			ctl_error(r, "bad_request", "search needs at least 3 "
 			    "characters of a name, or digits of a number");
 			return CMD_DONE;
 		} else {
-			like = text_lower(xstrdup(search));
+			like = folded;
 			v = 2;
 		}
 	} else if (catid > 0)
@@ -247,6 +390,11 @@ cmd_contacts_list(struct ctl_req *r)
 			if (v >= 3) {
 				sqlite3_bind_text(st, 4, lo, -1, SQLITE_STATIC);
 				sqlite3_bind_text(st, 5, hi, -1, SQLITE_STATIC);
+				sqlite3_bind_text(st, 11, lo2, -1,
+				    SQLITE_STATIC);
+				sqlite3_bind_text(st, 12, hi2, -1,
+				    SQLITE_STATIC);
+				sqlite3_bind_int(st, 10, SEARCH_COUNT_MAX);
 			}
 			if (ver != NULL)
 				sqlite3_bind_int(st, 6, json_is_true(ver));
@@ -277,11 +425,11 @@ cmd_contacts_list(struct ctl_req *r)
 		    store_errmsg(s));
 		return CMD_DONE;
 	}
-	if (v == 2 && total >= SEARCH_COUNT_MAX)
+	if ((v == 2 || v == 4) && total >= SEARCH_COUNT_MAX)
 		total = SEARCH_COUNT_MAX;
 	ctl_reply(r, json_pack("{s:o,s:I,s:o,s:b}", "items", items, "total",
 	    (json_int_t)total, "next", more ? json_integer(last) : json_null(),
-	    "total_capped", v == 2 && total == SEARCH_COUNT_MAX));
+	    "total_capped", (v == 2 || v == 4) && total == SEARCH_COUNT_MAX));
 	return CMD_DONE;
 }
 

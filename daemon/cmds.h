@@ -12,6 +12,12 @@ extern const struct ctl_cmd	verify_cmds[];
 extern const struct ctl_cmd	contacts_cmds[];
 extern const struct ctl_cmd	categories_cmds[];
 extern const struct ctl_cmd	webhook_cmds[];
+extern const struct ctl_cmd	messages_cmds[];
+extern const struct ctl_cmd	replies_cmds[];
+
+/* Interaction ID as the inbox and the reply.new event show it (NULL if
+ * it is not a reply, a reaction or an opt-out). */
+json_t	*replies_row(struct daemon *, int64_t);
 
 /* At shutdown, after ctl_shutdown told their clients: stop the number
  * checks and free the requests still parked on them. */

@@ -91,6 +91,8 @@ static const struct ctl_cmd *const ctl_tables[] = {
 	contacts_cmds,
 	categories_cmds,
 	webhook_cmds,
+	messages_cmds,
+	replies_cmds,
 };
 
 static void	ctl_client_free(struct ctl_client *);
@@ -935,14 +937,15 @@ ctl_session(struct ctl_req *r)
 }
 
 /* Subscriptions: topics are "monitoring", "campaigns", "campaign:<id>",
- * "jobs", "log". */
+ * "jobs", "log", "replies". */
 static int
 ctl_topic_valid(const char *t)
 {
 	char	*end;
 
 	if (strcmp(t, "monitoring") == 0 || strcmp(t, "jobs") == 0 ||
-	    strcmp(t, "log") == 0 || strcmp(t, "campaigns") == 0)
+	    strcmp(t, "log") == 0 || strcmp(t, "campaigns") == 0 ||
+	    strcmp(t, "replies") == 0)
 		return 1;
 	if (strncmp(t, "campaign:", 9) == 0) {
 		if (strtoll(t + 9, &end, 10) <= 0 || *end != '\0')
@@ -967,7 +970,8 @@ ctl_subscribe(struct ctl_req *r, json_t *topics, int on)
 	json_array_foreach(topics, i, t) {
 		if (!json_is_string(t) || !ctl_topic_valid(json_string_value(t))) {
 			ctl_error(r, "bad_request", "unknown topic %s (use "
-			    "monitoring, campaigns, campaign:<id>, jobs, log)",
+			    "monitoring, campaigns, campaign:<id>, jobs, log, "
+			    "replies)",
 			    json_is_string(t) ? json_string_value(t) : "?");
 			return;
 		}

@@ -19,6 +19,10 @@ struct notify {
 	struct event		*ev;
 	notify_campaign_fn	 campaign;
 	notify_monitor_fn	 monitor;
+	notify_reply_fn		 reply;
+	int64_t			 replies[NOTIFY_MAX];
+	int			 nreplies;
+	int			 replies_overflow;
 	int64_t			 dirty[NOTIFY_MAX];
 	int			 ndirty;
 	int			 overflow;	/* more changed than remembered */
@@ -46,6 +50,15 @@ notify_cb(evutil_socket_t fd, short what, void *arg)
 	if (n->monitor_dirty && ctl_listening(d, "monitoring"))
 		ctl_event(d, "monitoring", "monitoring.stats", n->monitor(d));
 	n->monitor_dirty = 0;
+	/* Rows of a rolled-back batch are gone: the builder finds none. */
+	for (i = 0; i < n->nreplies; i++)
+		if (n->reply != NULL && ctl_listening(d, "replies") &&
+		    (j = n->reply(d, n->replies[i])) != NULL)
+			ctl_event(d, "replies", "reply.new", j);
+	if (n->replies_overflow && ctl_listening(d, "replies"))
+		ctl_event(d, "replies", "replies.resync", json_object());
+	n->nreplies = 0;
+	n->replies_overflow = 0;
 }
 
 static void
@@ -110,5 +123,26 @@ notify_monitor(struct daemon *d)
 	if (n == NULL)
 		return;
 	n->monitor_dirty = 1;
+	schedule(n);
+}
+
+void
+notify_set_reply(struct daemon *d, notify_reply_fn fn)
+{
+	if (d->notify != NULL)
+		d->notify->reply = fn;
+}
+
+void
+notify_reply(struct daemon *d, int64_t id)
+{
+	struct notify	*n = d->notify;
+
+	if (n == NULL || id <= 0)
+		return;
+	if (n->nreplies < NOTIFY_MAX)
+		n->replies[n->nreplies++] = id;
+	else
+		n->replies_overflow = 1;
 	schedule(n);
 }

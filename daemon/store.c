@@ -17,6 +17,7 @@
 
 #include <sqlite3.h>
 
+#include "fold.h"
 #include "log.h"
 #include "migrations.h"
 #include "store.h"
@@ -109,6 +110,22 @@ sql_lower_name(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		return;
 	}
 	t = text_lower(xstrdup(s));
+	sqlite3_result_text(ctx, t, -1, free);
+}
+
+/* fold_name(x) in SQL: names without case or accents (shared/fold.c). */
+static void
+sql_fold_name(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const char	*s = (const char *)sqlite3_value_text(argv[0]);
+	char		*t;
+
+	(void)argc;
+	if (s == NULL) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	t = fold_name(xstrdup(s));
 	sqlite3_result_text(ctx, t, -1, free);
 }
 
@@ -299,6 +316,9 @@ store_open(const char *path, int create, int sync_full, struct store **out,
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_create_function(s->db, "lower_name", 1, SQLITE_UTF8 |
 	    SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL, sql_lower_name,
+	    NULL, NULL);
+	sqlite3_create_function(s->db, "fold_name", 1, SQLITE_UTF8 |
+	    SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL, sql_fold_name,
 	    NULL, NULL);
 	sqlite3_busy_handler(s->db, store_busy,
 	    (void *)(intptr_t)STORE_BUSY_MS);

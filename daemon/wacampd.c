@@ -380,6 +380,7 @@ main(int argc, char *argv[])
 	if ((d.base = event_base_new()) == NULL)
 		fatalx("event_base_new");
 	notify_init(&d, campaign_progress, monitor_stats);
+	notify_set_reply(&d, replies_row);
 	d.started = time(NULL);
 	d.ev_checkpoint = evtimer_new(d.base, checkpoint_cb, &d);
 	store_ballast(d.store);

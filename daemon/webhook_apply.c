@@ -16,6 +16,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
+#include "notify.h"
 #include "outbox.h"
 #include "store.h"
 #include "text.h"
@@ -216,7 +217,11 @@ interaction_add(struct daemon *d, int64_t contact, const struct wh_msg *m,
 	sqlite3_bind_int64(st, 7, store_now());
 	if (step_done(d, st, "interaction") == -1)
 		return -1;
-	return sqlite3_changes(store_db(d->store)) > 0;
+	if (sqlite3_changes(store_db(d->store)) == 0)
+		return 0;
+	/* The inbox hears of it once the batch is committed. */
+	notify_reply(d, sqlite3_last_insert_rowid(store_db(d->store)));
+	return 1;
 }
 
 static void

@@ -22,6 +22,7 @@ static const struct cli_cmd *const cli_tables[] = {
 	cli_webhook_cmds,
 	cli_verify_cmds,
 	cli_messages_cmds,
+	cli_replies_cmds,
 };
 
 static void

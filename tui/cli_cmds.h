@@ -10,6 +10,7 @@ extern const struct cli_cmd	cli_contacts_cmds[];
 extern const struct cli_cmd	cli_webhook_cmds[];
 extern const struct cli_cmd	cli_verify_cmds[];
 extern const struct cli_cmd	cli_messages_cmds[];
+extern const struct cli_cmd	cli_replies_cmds[];
 
 /* The webhook and plan lines of status, in words (DESIGN §7). */
 void	cli_webhook_lines(json_t *);

@@ -43,50 +43,15 @@ print_messages(json_t *d)
 		cli_puts_safe(jstr(m, "error"), 60);
 		printf("\n");
 	}
-	printf("%lld%s message(s)\n", jint(d, "total"),
-	    json_is_true(json_object_get(d, "total_capped")) ? "+" : "");
+	if (json_is_integer(json_object_get(d, "total")))
+		printf("%lld%s message(s)\n", jint(d, "total"),
+		    json_is_true(json_object_get(d, "total_capped")) ? "+" :
+		    "");
+	else	/* a search is not counted */
+		printf("%zu message(s) found\n", json_array_size(
+		    json_object_get(d, "items")));
 	if (json_is_integer(json_object_get(d, "next")))
 		printf("(more: --after %lld)\n", jint(d, "next"));
-}
-
-/*
- * One contact's messages come from contacts.get (a contact has at most
- * two a campaign), filtered here by campaign and state, in the shape of
- * messages.list.
- */
-static int
-contact_messages(struct cli *cl, json_t *opts)
-{
-	json_t		*c, *items, *m, *out;
-	const char	*state = json_string_value(json_object_get(opts,
-			    "status"));
-	json_int_t	 camp = json_integer_value(json_object_get(opts,
-			    "campaign"));
-	size_t		 i;
-	int		 rc;
-
-	c = cli_get(cl, "contacts.get", json_pack("{s:O}", "id",
-	    json_object_get(opts, "contact")), -1, &rc);
-	if (c == NULL)
-		return rc;
-	items = json_array();
-	json_array_foreach(json_object_get(c, "messages"), i, m) {
-		if (camp != 0 && json_integer_value(json_object_get(m,
-		    "campaign_id")) != camp)
-			continue;
-		if (state != NULL && strcmp(jstr(m, "state"), state) != 0)
-			continue;
-		json_array_append(items, m);
-	}
-	json_decref(c);
-	out = json_pack("{s:o,s:I,s:n,s:b}", "items", items, "total",
-	    (json_int_t)json_array_size(items), "next", "total_capped", 0);
-	if (cl->json)
-		cli_print_json(out);
-	else
-		print_messages(out);
-	json_decref(out);
-	return EXIT_OK;
 }
 
 static int
@@ -95,10 +60,9 @@ cmd_messages_list(struct cli *cl, int argc, char **argv)
 	json_t		*opts, *pos, *st;
 	const char	*s;
 	size_t		 i;
-	int		 rc;
 
 	if (cli_parse(argc, argv, "campaign=# status= state= contact=# "
-	    "limit=# after=#", &opts, &pos) == -1)
+	    "search= limit=# after=#", &opts, &pos) == -1)
 		return EXIT_USAGE;
 	if (json_array_size(pos) != 0) {
 		json_decref(opts);
@@ -129,24 +93,17 @@ cmd_messages_list(struct cli *cl, int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (json_object_get(opts, "contact") != NULL) {
-		if (json_integer_value(json_object_get(opts, "contact")) <= 0 ||
-		    json_object_get(opts, "after") != NULL) {
-			fprintf(stderr, "wacamp: --contact takes a contact id, "
-			    "and lists all its messages at once (no "
-			    "--after)\n");
-			json_decref(opts);
-			return EXIT_USAGE;
-		}
-		rc = contact_messages(cl, opts);
+	if (json_object_get(opts, "contact") != NULL &&
+	    json_integer_value(json_object_get(opts, "contact")) <= 0) {
+		fprintf(stderr, "wacamp: --contact takes a contact id\n");
 		json_decref(opts);
-		return rc;
+		return EXIT_USAGE;
 	}
 	return cli_call(cl, "messages.list", opts, -1, print_messages);
 }
 
 const struct cli_cmd cli_messages_cmds[] = {
 	{ "messages", "list", "[--campaign ID] [--state S] [--contact ID] "
-	    "[--limit N] [--after ID]", cmd_messages_list },
+	    "[--search S] [--limit N] [--after ID]", cmd_messages_list },
 	{ NULL, NULL, NULL, NULL }
 };

@@ -316,7 +316,21 @@ list_unmark_all(struct tui_list *l)
 static void
 cell(int y, int x, int w, json_t *row, const struct tui_col *c, int a)
 {
-	json_t		*v = json_object_get(row, c->key);
+	json_t		*v;
+	struct tui_col	 sub;
+	const char	*dot;
+	char		 k[32];
+
+	/* "contact.name": the key of an object in the row. */
+	if ((dot = strchr(c->key, '.')) != NULL &&
+	    (size_t)(dot - c->key) < sizeof k) {
+		snprintf(k, sizeof k, "%.*s", (int)(dot - c->key), c->key);
+		row = json_object_get(row, k);
+		sub = *c;
+		sub.key = dot + 1;
+		c = &sub;
+	}
+	v = json_object_get(row, c->key);
 	char		 buf[512];
 	json_int_t	 tot, done;
 	int		 utf8 = screen_utf8();

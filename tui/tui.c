@@ -40,12 +40,12 @@ static void	tui_after_auth(struct tui *);
 static const struct view *views[V_NVIEWS] = {
 	&view_dashboard, &view_contacts, &view_import, &view_categories,
 	&view_campaigns, &view_messages, &view_users, &view_stats,
-	&view_audit,
+	&view_audit, &view_inbox,
 };
 
 static const struct tui_key keys_common[] = {
 	{ "Tab/S-Tab", N_("next / previous screen") },
-	{ "1-9 F2-F9", N_("go to a screen") },
+	{ "1-9 0 F2-F9", N_("go to a screen (0: the inbox)") },
 	{ "? F1", N_("this help") },
 	{ "r", N_("refresh") },
 	{ "q Esc F10", N_("back, or quit") },
@@ -154,6 +154,8 @@ const char *
 tui_status_name(const char *s)
 {
 	static const char *names[][2] = {
+		{ "reply", N_("reply") }, { "reaction", N_("reaction") },
+		{ "optout", N_("opt-out") },
 		{ "draft", N_("draft") }, { "running", N_("running") },
 		{ "paused", N_("paused") }, { "stopped", N_("stopped") },
 		{ "done", N_("done") }, { "completed", N_("completed") },
@@ -495,6 +497,9 @@ tui_after_auth(struct tui *t)
 	t->authed = 1;
 	conn_call(t->conn, "subscribe", json_pack("{s:[sss]}", "topics",
 	    "monitoring", "campaigns", "jobs"), -1, NULL, NULL);
+	/* Apart: a daemon without the inbox refuses the topic alone. */
+	conn_call(t->conn, "subscribe", json_pack("{s:[s]}", "topics",
+	    "replies"), -1, NULL, NULL);
 	for (v = 0; v < V_NVIEWS; v++)
 		if (t->lists[v].cmd != NULL)
 			list_reset(&t->lists[v]);
@@ -608,8 +613,13 @@ key(struct tui *t, int ch)
 		tui_switch(t, ch - (KEY_FN | K_F(2)));
 		return;
 	}
-	if (ch >= '1' && ch <= '0' + V_NVIEWS) {
+	/* 1 to 9, then 0 for the tenth screen (the inbox). */
+	if (ch >= '1' && ch <= '9' && ch - '1' < V_NVIEWS) {
 		tui_switch(t, ch - '1');
+		return;
+	}
+	if (ch == '0' && V_NVIEWS >= 10) {
+		tui_switch(t, 9);
 		return;
 	}
 	switch (ch) {
@@ -659,12 +669,19 @@ draw_top(struct tui *t)
 	/* When the names do not fit, only the current one is spelled out. */
 	for (v = 0, w = x; v < V_NVIEWS; v++)
 		w += 4 + (int)mbstowcs(NULL, tui_view_name(v), 0);
+	if (t->inbox_unread > 0)
+		w += 6;
 	for (v = 0; v < V_NVIEWS && x < cols; v++) {
+		/* The tenth screen's key is 0. */
 		if (w > cols && v != (int)t->view)
-			snprintf(buf, sizeof buf, " %d ", v + 1);
+			snprintf(buf, sizeof buf, " %d ", (v + 1) % 10);
 		else
-			snprintf(buf, sizeof buf, " %d %s ", v + 1,
+			snprintf(buf, sizeof buf, " %d %s ", (v + 1) % 10,
 			    tui_view_name(v));
+		/* Replies not seen yet: their count on the inbox's tab. */
+		if (v == V_INBOX && t->inbox_unread > 0)
+			snprintf(buf + strlen(buf) - 1, sizeof buf -
+			    strlen(buf) + 1, " (%d) ", t->inbox_unread);
 		x += screen_put(0, x, cols - x, buf, v == (int)t->view ?
 		    (S_REV | S_BOLD) : bara, 0);
 	}

@@ -30,6 +30,7 @@ enum tui_view {
 	V_USERS,
 	V_STATS,
 	V_AUDIT,
+	V_INBOX,	/* key 0 */
 	V_NVIEWS
 };
 
@@ -211,6 +212,7 @@ struct tui {
 	int		 optout_filter;		/* 0 any, 1 opted out, 2 not */
 	int		 status_filter;		/* messages: index in a table */
 	char		 msg_campaign[128];	/* messages: campaign's name */
+	int		 inbox_unread;		/* replies since the inbox was shown */
 
 	json_t		*campaign;		/* detail view, or NULL */
 	json_int_t	 campaign_id;
@@ -266,7 +268,7 @@ struct view {
 
 extern const struct view view_dashboard, view_contacts, view_import,
 	    view_categories, view_campaigns, view_messages, view_users,
-	    view_stats, view_audit;
+	    view_stats, view_audit, view_inbox;
 
 /* tui.c: the loop, replies, modal routing. */
 extern struct tui	 T;

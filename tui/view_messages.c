@@ -21,6 +21,7 @@ static const struct tui_col message_cols[] = {
 static const struct tui_key keys_messages[] = {
 	{ "s", N_("filter: status") },
 	{ "c", N_("filter: campaign") },
+	{ "/", N_("search the text and the error") },
 	{ NULL, NULL }
 };
 
@@ -46,6 +47,21 @@ campaign_chosen(struct tui *t, json_t *item)
 	list_reload(t, l);
 }
 
+/* Text the daemon looks for in the body and the error (empty: none). */
+static char	msg_search[256];
+
+static void
+submit_msg_search(struct tui *t, struct tui_form *f)
+{
+	struct tui_list	*l = &t->lists[V_MESSAGES];
+
+	snprintf(msg_search, sizeof msg_search, "%s", form_get(f, "search"));
+	json_object_del(l->filter, "search");
+	set_str(l->filter, "search", msg_search);
+	f->active = 0;
+	list_reload(t, l);
+}
+
 static int
 messages_key(struct tui *t, int ch)
 {
@@ -61,7 +77,10 @@ messages_key(struct tui *t, int ch)
 		list_reload(t, l);
 	} else if (ch == 'c')
 		picker_open(t, PICK_CAMPAIGN, NULL, 1, campaign_chosen);
-	else
+	else if (ch == '/') {
+		form_open(t, N_("Search messages"), submit_msg_search, 0);
+		form_add(&t->form, N_("Search"), "search", 0, msg_search);
+	} else
 		return 0;
 	return 1;
 }
@@ -71,9 +90,10 @@ messages_draw(struct tui *t)
 {
 	const char	*st = msg_statuses[t->status_filter];
 
-	screen_putf(1, 1, screen_cols() - 2, 0, "%s: %s  %s: %s", _("Status"),
-	    st != NULL ? tui_status_name(st) : _("any"), _("Campaign"),
-	    t->msg_campaign[0] != '\0' ? t->msg_campaign : _("any"));
+	screen_putf(1, 1, screen_cols() - 2, 0, "%s: %s  %s: %s  %s: %s",
+	    _("Status"), st != NULL ? tui_status_name(st) : _("any"),
+	    _("Campaign"), t->msg_campaign[0] != '\0' ? t->msg_campaign :
+	    _("any"), _("Search"), msg_search[0] != '\0' ? msg_search : "-");
 	list_draw(t, &t->lists[V_MESSAGES], _("No messages."));
 }
 

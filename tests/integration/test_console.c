@@ -312,6 +312,37 @@ test_get(void **state)
 	    "failed", id), 0);
 	assert_non_null(strstr(out, "0 message(s)"));
 	free(out);
+	/* The daemon filters by contact and searches body and error text,
+	 * without regard to ASCII case. */
+	assert_int_equal(cli(&out, NULL, "messages list --contact %lld "
+	    "--search HELLO", id), 0);
+	assert_non_null(strstr(out, "+33610000600"));
+	assert_non_null(strstr(out, "\n1 message(s) found"));
+	free(out);
+	assert_int_equal(cli(&out, NULL, "messages list --campaign %lld "
+	    "--search no-such-words", camp), 0);
+	assert_non_null(strstr(out, "\n0 message(s) found"));
+	free(out);
+	kit_sql(&H, "UPDATE messages SET error = 'phone: Not On WhatsApp' "
+	    "WHERE id = (SELECT min(id) FROM messages WHERE contact_id <> "
+	    "(SELECT id FROM contacts WHERE full_number = '+33610000600'))");
+	m = kit_call_ok(fd, "messages.list", json_pack("{s:s}", "search",
+	    "not on whatsapp"));
+	assert_int_equal(json_array_size(json_object_get(m, "items")), 1);
+	assert_true(json_is_null(json_object_get(m, "total")));
+	assert_int_equal(geti(json_array_get(json_object_get(m, "items"), 0),
+	    "id"), sqlf("SELECT id FROM messages WHERE error LIKE "
+	    "'%%WhatsApp'"));
+	json_decref(m);
+	m = kit_call_ok(fd, "messages.list", json_pack("{s:I}", "contact",
+	    (json_int_t)id));
+	assert_int_equal(geti(m, "total"), sqlf("SELECT count(*) FROM messages "
+	    "WHERE contact_id = %lld", id));
+	assert_int_equal(geti(json_array_get(json_object_get(m, "items"), 0),
+	    "contact_id"), id);
+	json_decref(m);
+	assert_int_equal(cli(NULL, NULL, "messages list --contact 0 "
+	    "2>/dev/null"), 2);
 	assert_int_equal(cli(&out, NULL, "messages list --campaign %lld "
 	    "--state sent", camp), 0);
 	assert_non_null(strstr(out, "+33610000600"));

@@ -24,6 +24,7 @@
 #include <sqlite3.h>
 
 #include "harness.h"
+#include "kit.h"
 
 #define TOKEN	"t0ken-for-tests-0123456789abcdef"
 #define PATH	"/api/webhooks/wassenger"
@@ -516,6 +517,112 @@ test_reply_queues_one_m2(void **state)
 	    "+33612345678", "who?")), 200);
 	assert_int_equal(db_int("SELECT count(*) FROM interactions WHERE "
 	    "body = 'who?'"), 0);
+}
+
+/*
+ * The inbox: a reply posted to the webhook reaches a "replies" subscriber
+ * as reply.new without a request, and replies.list and `replies list`
+ * show it, newest first, filtered by campaign and by contact.
+ */
+static void
+test_replies_inbox(void **state)
+{
+	json_t		*d, *ev, *it, *c;
+	char		*out = NULL, want[64];
+	int		 fd, got = 0;
+
+	fd = harness_connect(&H);
+	assert_true(fd >= 0);
+	json_decref(kit_call_ok(fd, "subscribe", json_pack("{s:[s]}",
+	    "topics", "replies")));
+	assert_int_equal(post_json(make_reply("INBOX00000000000000000000001",
+	    "+447700900212", "Oui, merci \xc3\xa0 vous")), 200);
+	while (!got && (ev = harness_read(fd, 5000)) != NULL) {
+		if (json_is_string(json_object_get(ev, "event")) &&
+		    strcmp(json_string_value(json_object_get(ev, "event")),
+		    "reply.new") == 0 &&
+		    (d = json_object_get(ev, "data")) != NULL &&
+		    json_integer_value(json_object_get(json_object_get(d,
+		    "contact"), "id")) == 12) {
+			/* Events of the test before may come first. */
+			assert_string_equal(json_string_value(json_object_get(
+			    d, "body")), "Oui, merci \xc3\xa0 vous");
+			assert_string_equal(json_string_value(json_object_get(
+			    d, "kind")), "reply");
+			c = json_object_get(d, "contact");
+			assert_int_equal(json_integer_value(json_object_get(c,
+			    "id")), 12);
+			assert_string_equal(json_string_value(json_object_get(
+			    c, "name")), "Cat");
+			assert_string_equal(json_string_value(json_object_get(
+			    c, "number")), "+447700900212");
+			got = 1;
+		}
+		json_decref(ev);
+	}
+	assert_true(got);
+
+	/* Newest first, campaign and message it answers. */
+	d = kit_call_ok(fd, "replies.list", json_pack("{s:i}", "limit", 2));
+	it = json_array_get(json_object_get(d, "items"), 0);
+	assert_string_equal(json_string_value(json_object_get(it, "body")),
+	    "Oui, merci \xc3\xa0 vous");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(
+	    it, "campaign"), "id")), 2);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+	    it, "campaign"), "name")), "c2");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(
+	    it, "message"), "type")), 1);
+	assert_true(json_integer_value(json_object_get(it, "id")) >
+	    json_integer_value(json_object_get(json_array_get(
+	    json_object_get(d, "items"), 1), "id")));
+	assert_true(json_is_integer(json_object_get(d, "next")));
+	assert_int_equal(json_integer_value(json_object_get(d, "total")),
+	    db_int("SELECT count(*) FROM interactions WHERE kind IN "
+	    "('reply', 'reaction', 'optout')"));
+	json_decref(d);
+
+	/* By contact: contact 14's replies (test_reply_queues_one_m2). */
+	d = kit_call_ok(fd, "replies.list", json_pack("{s:i}", "contact", 14));
+	assert_int_equal(json_array_size(json_object_get(d, "items")),
+	    db_int("SELECT count(*) FROM interactions WHERE contact_id = 14"));
+	assert_true(json_array_size(json_object_get(d, "items")) >= 2);
+	json_decref(d);
+	/* By campaign and contact: contact 12 never had campaign 1's. */
+	d = kit_call_ok(fd, "replies.list", json_pack("{s:i,s:i}", "campaign",
+	    2, "contact", 12));
+	assert_int_equal(json_array_size(json_object_get(d, "items")),
+	    db_int("SELECT count(*) FROM interactions WHERE contact_id = 12 "
+	    "AND campaign_id = 2"));
+	json_decref(d);
+	d = kit_call_ok(fd, "replies.list", json_pack("{s:i,s:i}", "campaign",
+	    1, "contact", 12));
+	assert_int_equal(json_array_size(json_object_get(d, "items")), 0);
+	json_decref(d);
+	close(fd);
+
+	assert_int_equal(harness_cli(&H, "replies list --campaign 2", NULL,
+	    &out), 0);
+	assert_non_null(strstr(out, "Oui, merci \xc3\xa0 vous"));
+	assert_non_null(strstr(out, "+447700900212"));
+	assert_non_null(strstr(out, "2/M1"));
+	free(out);
+	assert_int_equal(harness_cli(&H, "replies list --contact 14", NULL,
+	    &out), 0);
+	assert_null(strstr(out, "Oui, merci"));
+	assert_non_null(strstr(out, "and again"));
+	snprintf(want, sizeof want, "\n%lld reply(ies)", db_int("SELECT "
+	    "count(*) FROM interactions WHERE contact_id = 14"));
+	assert_non_null(strstr(out, want));
+	free(out);
+	assert_int_equal(harness_cli(&H, "--json replies list --contact 12",
+	    NULL, &out), 0);
+	d = json_loads(out, 0, NULL);
+	assert_non_null(d);
+	assert_int_equal(json_array_size(json_object_get(d, "items")),
+	    db_int("SELECT count(*) FROM interactions WHERE contact_id = 12"));
+	json_decref(d);
+	free(out);
 }
 
 /* An ack before the send reply waits; replay applies it once known. */
@@ -1059,6 +1166,7 @@ main(void)
 		cmocka_unit_test(test_connection_cap),
 		cmocka_unit_test(test_trickle),
 		cmocka_unit_test(test_inbound_realities),
+		cmocka_unit_test(test_replies_inbox),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -17,6 +17,7 @@
 #include <sqlite3.h>
 
 #include "harness.h"
+#include "kit.h"
 
 #define EVIL_NAME	"\x1b]0;PWNED\x07" "Eve\x1b[31mRed"
 #define MANY		1000000
@@ -1084,6 +1085,23 @@ test_relaunch(void **state)
 	    "id = 1"), 2);
 }
 
+/* On the contacts list: search for Q; the count shown must be N/N. */
+static void
+contacts_search(const char *q, int n)
+{
+	char	 want[300];
+
+	keys("/");
+	assert_true(wait_text("Search contacts", 5, 0));
+	keys("C-u");
+	type(q);
+	keys("Enter Enter");
+	snprintf(want, sizeof want, "Search: %s ", q);
+	assert_true(wait_text(want, 10, 0));
+	snprintf(want, sizeof want, " %d/%d", n, n);
+	assert_true(wait_text(want, 10, 0));
+}
+
 /*
  * A new contact with a national number (the daemon applies its default
  * country, 228) and a category chosen in the picker.
@@ -1123,6 +1141,13 @@ test_add_contact(void **state)
 	    "g.id = cc.category_id WHERE c.full_number = '+22890123456' AND "
 	    "c.first_name = 'Kossi' AND c.last_name = 'Mensah' AND "
 	    "g.name = 'Lomé'"), 1);
+	/* The interface's search: numbers as typed locally, names without
+	 * case or accents (DESIGN §10). */
+	contacts_search("90 12 34 56", 1);
+	contacts_search("9012", 1);
+	contacts_search("0022890123456", 1);
+	contacts_search("M\xc3\xa9NSAH", 1);
+	contacts_search("9013", 0);
 }
 
 /* Space marks three contacts; c adds them to a category from a picker. */
@@ -1480,6 +1505,112 @@ test_verify_bulk(void **state)
 	assert_true(wait_text("0 not checked (of 5 contacts)", 10, 0));
 }
 
+#define INBOX_TOKEN	"t0ken-for-the-inbox-0123456789abcdef"
+
+/* Post a reply from PHONE saying TEXT to A's webhook on PORT. */
+static void
+post_reply(int port, const char *id, const char *phone, const char *text)
+{
+	json_t		*j, *data;
+	char		 path[600], from[64], *body, *resp;
+	const char	*f;
+	int		 status = 0;
+
+	if ((f = getenv("WASSENGER_FIXTURES")) != NULL)
+		snprintf(path, sizeof path, "%s/webhook-message-in-new-reply.json",
+		    f);
+	else
+		snprintf(path, sizeof path, "%s/wassenger/"
+		    "webhook-message-in-new-reply.json", env_or("WACAMP_FIXTURES",
+		    "tests/fixtures"));
+	assert_non_null(j = json_load_file(path, 0, NULL));
+	data = json_object_get(j, "data");
+	snprintf(from, sizeof from, "%s@c.us", phone + 1);
+	json_object_set_new(j, "id", json_string(id));
+	json_object_set_new(data, "id", json_string(id));
+	json_object_set_new(data, "fromNumber", json_string(phone));
+	json_object_set_new(data, "from", json_string(from));
+	json_object_set_new(data, "body", json_string(text));
+	json_object_del(data, "quoted");
+	json_object_set_new(json_object_get(json_object_get(data, "chat"),
+	    "contact"), "phone", json_string(phone));
+	body = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	resp = harness_http(port, "POST", "/api/webhooks/wassenger?token="
+	    INBOX_TOKEN, body, &status);
+	free(resp);
+	free(body);
+	assert_int_equal(status, 200);
+}
+
+/*
+ * The inbox (0): a reply posted to the webhook shows without a key press;
+ * Enter opens the contact; one that comes while another screen is shown
+ * counts on the inbox's tab.
+ */
+static void
+test_inbox(void **state)
+{
+	char	 extra[256];
+	int	 port = kit_free_port();
+
+	assert_true(port > 0);
+	snprintf(extra, sizeof extra, "[webhook]\nlisten = 127.0.0.1:%d\n"
+	    "token = " INBOX_TOKEN "\n", port);
+	a_start(extra, A_CONTACTS(2) "INSERT INTO campaigns (id, name, "
+	    "message_1, status, created_at, updated_at, total, sent) VALUES "
+	    "(1, 'Rentr\xc3\xa9" "e', 'Bonjour', 'running', 0, 0, 2, 2); "
+	    "INSERT INTO messages (campaign_id, contact_id, message_type, "
+	    "phone, body, state, created_at, updated_at, sent_at) VALUES "
+	    "(1, 1, 1, '+22890000001', 'Bonjour', 'sent', 0, 0, 1), "
+	    "(1, 2, 1, '+22890000002', 'Bonjour', 'sent', 0, 0, 1);");
+	session_start("C.UTF-8", 120, 30);
+	assert_true(wait_text("Today's usage", 10, 0));
+	keys("0");
+	assert_true(wait_text("No replies yet.", 10, 0));
+	post_reply(port, "INBOXTUI000000000000000000001", "+22890000001",
+	    "Merci, je viens samedi");
+	/* No key pressed: the event brings it. */
+	assert_true(wait_text("Merci, je viens samedi", 10, 0));
+	assert_true(wait_text("Ama1 Test", 5, 0));
+	assert_true(wait_text("Rentr\xc3\xa9" "e", 5, 0));
+	assert_true(wait_text("1 replies, newest first", 5, 0));
+	/* Enter: the contact's own screen. */
+	keys("Enter");
+	assert_true(wait_text("Opted out: no", 10, 0));
+	assert_true(wait_text("+22890000001", 5, 0));
+	/* Elsewhere, a new reply is counted on the tab, then read. */
+	keys("1");
+	assert_true(wait_text("Today's usage", 10, 0));
+	post_reply(port, "INBOXTUI000000000000000000002", "+22890000002",
+	    "Pas dispo");
+	/* Tabs too wide for the line show their numbers only. */
+	assert_true(wait_text(" 0 (1)", 10, 0) ||
+	    wait_text("Inbox (1)", 1, 0));
+	keys("0");
+	assert_true(wait_text("Pas dispo", 10, 0));
+	assert_true(wait_text(" 0 Inbox", 5, 0));
+	assert_true(wait_text(" 0 (1)", 5, 1));
+	assert_true(wait_text("Inbox (1)", 1, 1));
+	assert_true(wait_text("2 replies, newest first", 5, 0));
+	/* Messages (6): / searches text and errors in the daemon. */
+	kit_sql(&A, "UPDATE messages SET state = 'failed', error = 'phone: "
+	    "not on WhatsApp' WHERE contact_id = 2");
+	keys("6");
+	assert_true(wait_text("+22890000002", 10, 0));
+	keys("/");
+	assert_true(wait_text("Search messages", 5, 0));
+	type("WHATSAPP");
+	keys("Enter");
+	assert_true(wait_text("Search: WHATSAPP", 10, 0));
+	assert_true(wait_text("not on WhatsApp", 10, 0));
+	assert_true(wait_text("+22890000001", 5, 1));
+	keys("/ C-u");
+	type("no such text");
+	keys("Enter");
+	assert_true(wait_text("No messages.", 10, 0));
+}
+
 int
 main(void)
 {
@@ -1508,9 +1639,13 @@ main(void)
 		cmocka_unit_test_teardown(test_users_update, a_teardown),
 		cmocka_unit_test_teardown(test_test_send, a_teardown),
 		cmocka_unit_test_teardown(test_verify_bulk, a_teardown),
+		cmocka_unit_test_teardown(test_inbox, a_teardown),
 	};
 
 	setlocale(LC_ALL, "C.UTF-8");
+	/* WACAMP_TEST_FILTER=test_inbox runs the tests whose names match. */
+	if (getenv("WACAMP_TEST_FILTER") != NULL)
+		cmocka_set_test_filter(getenv("WACAMP_TEST_FILTER"));
 	if (system("tmux -V >/dev/null 2>&1") != 0) {
 		fprintf(stderr, "test_tui: tmux is missing (make deps)\n");
 		return 1;
