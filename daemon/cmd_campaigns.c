@@ -18,6 +18,7 @@
 #include "outbox.h"
 #include "pacer.h"
 #include "phone.h"
+#include "search.h"
 #include "store.h"
 #include "text.h"
 #include "xmalloc.h"
@@ -657,19 +658,25 @@ test_contact(struct ctl_req *r, int *made)
 		    (long long)ctl_arg_int(r, "contact", 0));
 		return 0;
 	}
+	/* As contacts.create adds one: above the search mark, counted. */
+	if (search_mark_lower(r->d->store) == -1)
+		goto fail;
 	st = store_stmt(r->d->store, "INSERT INTO contacts (full_number, "
 	    "raw_number, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)");
 	sqlite3_bind_text(st, 1, e164, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, phone, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 3, now);
-	if (sqlite3_step(st) == SQLITE_DONE) {
+	if (sqlite3_step(st) == SQLITE_DONE)
 		id = sqlite3_last_insert_rowid(store_db(r->d->store));
-		*made = 1;
-	}
 	sqlite3_reset(st);
-	if (id == 0)
-		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
+	if (id == 0 || store_exec(r->d->store, "UPDATE contacts_count SET "
+	    "n = n + 1") == -1)
+		goto fail;
+	*made = 1;
 	return id;
+fail:
+	ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
+	return 0;
 }
 
 /*
@@ -736,6 +743,8 @@ cmd_campaigns_test(struct ctl_req *r)
 		goto internal;
 	log_info("campaign %lld: test send queued as message %lld",
 	    (long long)id, (long long)msg);
+	if (made)
+		search_kick(r->d);
 	pacer_kick(r->d);
 	ctl_reply(r, json_pack("{s:I,s:I,s:I,s:I,s:s,s:s,s:s,s:b}",
 	    "id", (json_int_t)id, "message", (json_int_t)msg,

@@ -524,7 +524,7 @@ test_test_send(void **state)
 	json_t		*d, *posts;
 	const char	*text;
 	char		 q[512], *out, *msg;
-	long long	 c, bulk, tc, n;
+	long long	 c, bulk, tc, n, counted;
 	int		 fd, i;
 
 	(void)state;
@@ -539,6 +539,7 @@ test_test_send(void **state)
 	/* The first bulk message leaves; the test goes right after it. */
 	kit_wait_int(&h, "SELECT count(*) FROM messages WHERE state != "
 	    "'pending'", 1, 10);
+	counted = kit_sql_int(&h, "SELECT n FROM contacts_count");
 	d = kit_call_ok(fd, "campaigns.test", json_pack("{s:I,s:s}", "id",
 	    (json_int_t)c, "phone", "90 12 34 56"));
 	assert_string_equal(json_string_value(json_object_get(d, "phone")),
@@ -549,6 +550,12 @@ test_test_send(void **state)
 	tc = geti(d, "test_campaign");
 	assert_true(tc != c && tc != bulk);
 	json_decref(d);
+	/* The new number is a contact like any other, counted. */
+	assert_int_equal(kit_sql_int(&h, "SELECT count(*) FROM contacts WHERE "
+	    "full_number = '+22890123456' AND first_name = '' AND opted_out = "
+	    "0"), 1);
+	assert_int_equal(kit_sql_int(&h, "SELECT n FROM contacts_count"),
+	    counted + 1);
 	snprintf(q, sizeof q, "SELECT count(*) FROM messages WHERE "
 	    "campaign_id = %lld AND state IN ('sent', 'delivered', 'read')", tc);
 	assert_int_equal(kit_wait_int(&h, q, 1, 15), 1);
