@@ -624,7 +624,7 @@ test_campaign(struct ctl_req *r)
 /*
  * The contact a test send goes to: ARGS' contact, or the one with ARGS'
  * phone, made (no name, no category) when there is none. 0 after an
- * error reply; *MADE says it was made.
+ * error reply (R is freed then); *MADE says it was made.
  */
 static int64_t
 test_contact(struct ctl_req *r, int *made)
@@ -689,6 +689,7 @@ fail:
 static int
 cmd_campaigns_test(struct ctl_req *r)
 {
+	struct daemon	*d = r->d;
 	sqlite3_stmt	*st;
 	int64_t		 id = ctl_arg_int(r, "id", 0), contact, tc, msg;
 	json_t		*c;
@@ -704,7 +705,8 @@ cmd_campaigns_test(struct ctl_req *r)
 		return CMD_DONE;
 	}
 	if ((contact = test_contact(r, &made)) == 0) {
-		store_rollback(r->d->store);
+		/* R was answered, and freed with it. */
+		store_rollback(d->store);
 		return CMD_DONE;
 	}
 	ctl_target(r, "%lld contact %lld", (long long)id, (long long)contact);
