@@ -953,10 +953,7 @@ outbox_relaunch(struct daemon *d, int64_t campaign)
 	    "state, created_at, updated_at) "
 	    "SELECT ?1, c.id, 1, k.round, c.full_number, "
 	    PERSONALISE("k.message_1") ", 'pending', ?2, ?2 "
-	    "FROM campaigns k, contacts c WHERE k.id = ?1 AND "
-	    "c.opted_out = 0 AND c.id IN (SELECT cc.contact_id FROM "
-	    "category_contacts cc JOIN campaign_categories kc ON "
-	    "kc.category_id = cc.category_id WHERE kc.campaign_id = ?1)");
+	    "FROM campaigns k, contacts c WHERE k.id = ?1 AND " AUDIENCE);
 	sqlite3_bind_int64(st, 1, campaign);
 	sqlite3_bind_int64(st, 2, now);
 	if (step(d, st, "relaunch audience") == -1)
