@@ -645,7 +645,7 @@ test_contact(struct ctl_req *r, int *made)
 		return 0;
 	}
 	st = store_stmt(r->d->store, "SELECT id FROM contacts WHERE "
-	    "id = ?1 OR full_number = ?2");
+	    "(id = ?1 OR full_number = ?2) AND erased_at IS NULL");
 	sqlite3_bind_int64(st, 1, id);
 	if (phone != NULL)
 		sqlite3_bind_text(st, 2, e164, -1, SQLITE_TRANSIENT);
