@@ -13,11 +13,14 @@
 #include "notify.h"
 #include "outbox.h"
 #include "store.h"
+#include "text.h"
 
 #define CAMP_COLS "id, name, message_1, message_2, status, round, " \
 	"created_at, updated_at, started_at, finished_at, total, pending, " \
 	"sending, sent, delivered, read, failed, unknown, cancelled, " \
 	"interactions, m2_total"
+
+#define EDIT_NO	"only a draft can be edited (duplicate it for a new draft)"
 
 /*
  * Which status allows which action: a draft is edited and sent; a running
@@ -32,16 +35,16 @@ static const struct {
 	{ "draft", { NULL, NULL, "it was never sent",
 	    "it was never sent; use send", "it was never sent",
 	    "it was never sent; use send", NULL } },
-	{ "running", { "only a draft can be edited",
+	{ "running", { EDIT_NO,
 	    "only a draft can be sent", NULL, "it is not stopped", NULL, NULL,
 	    "stop it before deleting it" } },
-	{ "paused", { "only a draft can be edited",
+	{ "paused", { EDIT_NO,
 	    "only a draft can be sent", NULL, "it is not stopped", NULL, NULL,
 	    NULL } },
-	{ "stopped", { "only a draft can be edited",
+	{ "stopped", { EDIT_NO,
 	    "only a draft can be sent (see resume, retry and relaunch)",
 	    "it is already stopped", NULL, NULL, NULL, NULL } },
-	{ "completed", { "only a draft can be edited",
+	{ "completed", { EDIT_NO,
 	    "only a draft can be sent (see retry and relaunch)",
 	    "it is not running", "it is not stopped", NULL, NULL, NULL } },
 };
@@ -277,4 +280,99 @@ campaign_progress(struct daemon *d, int64_t id)
 	else
 		json_object_set_new(c, "eta_seconds", json_null());
 	return c;
+}
+
+/* The placeholders a campaign text may use (DESIGN §6). */
+static const char *const camp_placeholders[] = { "first_name", "last_name",
+    "phone", NULL };
+
+/*
+ * Names operators write for ours (French first: the texts are), offered
+ * as a suggestion and never taken silently: "{{nom}}" going out as a
+ * family name where a given name was meant is worse than a refusal.
+ */
+static const struct {
+	const char	*alias;
+	const char	*name;
+} camp_aliases[] = {
+	{ "prenom", "first_name" }, { "firstname", "first_name" },
+	{ "first", "first_name" }, { "name", "first_name" },
+	{ "nom", "last_name" }, { "lastname", "last_name" },
+	{ "last", "last_name" }, { "surname", "last_name" },
+	{ "nomdefamille", "last_name" }, { "famille", "last_name" },
+	{ "telephone", "phone" }, { "tel", "phone" }, { "numero", "phone" },
+	{ "number", "phone" }, { "mobile", "phone" }, { "portable", "phone" },
+	{ "phone_number", "phone" }, { "phonenumber", "phone" },
+};
+
+const char *const *
+campaign_placeholders(void)
+{
+	return camp_placeholders;
+}
+
+int
+campaign_check_text(const char *what, const char *text, char *err,
+    size_t errlen)
+{
+	const char	*near = NULL;
+	char		 bad[128], name[64], folded[64];
+	size_t		 off, i;
+	int		 r;
+
+	if (text == NULL || (r = text_placeholder_check(text,
+	    camp_placeholders, bad, sizeof bad, &off)) == 0)
+		return 0;
+	if (r == 2) {
+		snprintf(err, errlen, "unclosed placeholder \"%.40s\" in %s "
+		    "at byte %zu: write {{name}}", bad, what, off);
+		return -1;
+	}
+	text_placeholder_name(bad, name, sizeof name);
+	text_fold(name, folded, sizeof folded);
+	for (i = 0; i < sizeof camp_aliases / sizeof camp_aliases[0]; i++)
+		if (strcmp(folded, camp_aliases[i].alias) == 0)
+			near = camp_aliases[i].name;
+	if (near == NULL && *name != '\0')
+		near = text_nearest(name, camp_placeholders);
+	if (near != NULL)
+		snprintf(err, errlen, "unknown placeholder %s in %s; did you "
+		    "mean {{%s}}?", bad, what, near);
+	else
+		snprintf(err, errlen, "unknown placeholder %s in %s; known: "
+		    "{{first_name}}, {{last_name}}, {{phone}}", bad, what);
+	return -1;
+}
+
+int
+campaign_hidden(struct daemon *d, int64_t id)
+{
+	sqlite3_stmt	*st;
+	int		 hidden = 0;
+
+	st = store_stmt(d->store, "SELECT test_user IS NOT NULL FROM "
+	    "campaigns WHERE id = ?");
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		hidden = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	return hidden;
+}
+
+/*
+ * When PENDING more messages would all have left from now: the lane's
+ * pace (interval, half the jitter, batch pauses, the daily cap rolling
+ * over to the next days: lane_eta) after the wait for the sending
+ * window to open, if it is closed now.
+ */
+double
+campaign_eta_for(struct daemon *d, long pending)
+{
+	time_t	 now = clock_now();
+	long	 w;
+
+	if (pending <= 0)
+		return 0;
+	w = lane_window_wait(d->conf, now);
+	return campaign_eta(d, pending) + (w > 0 ? (double)w : 0);
 }

@@ -1,6 +1,7 @@
 #ifndef CAMPAIGN_H
 #define CAMPAIGN_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -28,5 +29,19 @@ json_t	*campaign_get(struct daemon *, int64_t);
 void	 campaign_finish_done(struct daemon *, int64_t);
 /* Progress of campaign ID for campaign.progress events. */
 json_t	*campaign_progress(struct daemon *, int64_t);
+
+/* NULL-ended names of the placeholders a campaign text may use. */
+const char *const *campaign_placeholders(void);
+/*
+ * 0 when TEXT (WHAT: "Message 1") uses known placeholders only; else -1
+ * and ERR names the first unknown one and the nearest known name:
+ * "unknown placeholder {{prenom}} in Message 1; did you mean
+ * {{first_name}}?".
+ */
+int	 campaign_check_text(const char *, const char *, char *, size_t);
+/* 1 if campaign ID is hidden (an operator's test sends). */
+int	 campaign_hidden(struct daemon *, int64_t);
+/* Seconds for PENDING more messages to leave, from now (see campaign.c). */
+double	 campaign_eta_for(struct daemon *, long);
 
 #endif

@@ -14,20 +14,24 @@
 #include "daemon.h"
 #include "log.h"
 #include "notify.h"
+#include "lane.h"
 #include "outbox.h"
 #include "pacer.h"
+#include "phone.h"
+#include "search.h"
 #include "store.h"
 #include "text.h"
+#include "xmalloc.h"
 
 #define BODY_MAX	6000
 
 /*
  * A message template with contact c's placeholders filled, as SQL: the one
- * rendering that launch, relaunch and the preview share.
+ * rendering (outbox.c's wacamp_render) that launch, relaunch, the preview
+ * and test sends share.
  */
-#define PERSONALISE(tmpl) "replace(replace(replace(" tmpl ", " \
-	"'{{first_name}}', c.first_name), '{{last_name}}', c.last_name), " \
-	"'{{phone}}', c.full_number)"
+#define PERSONALISE(tmpl) "wacamp_render(" tmpl ", c.first_name, " \
+	"c.last_name, c.full_number)"
 
 static int
 bad_text(struct ctl_req *r, const char *what, const char *s, size_t max)
@@ -41,6 +45,20 @@ bad_text(struct ctl_req *r, const char *what, const char *s, size_t max)
 	if (strlen(s) > max) {
 		ctl_error(r, "bad_request", "%s is longer than %zu bytes", what,
 		    max);
+		return 1;
+	}
+	return 0;
+}
+
+/* Refuse a text with an unknown placeholder, naming it (DESIGN §6). */
+static int
+bad_placeholders(struct ctl_req *r, const char *m1, const char *m2)
+{
+	char	 err[320];
+
+	if (campaign_check_text("Message 1", m1, err, sizeof err) == -1 ||
+	    campaign_check_text("Message 2", m2, err, sizeof err) == -1) {
+		ctl_error(r, "bad_request", "%s", err);
 		return 1;
 	}
 	return 0;
@@ -118,7 +136,8 @@ cmd_campaigns_list(struct ctl_req *r)
 		return CMD_DONE;
 	items = json_array();
 	st = store_stmt(r->d->store, "SELECT id FROM campaigns WHERE id > ?1 "
-	    "AND (?2 IS NULL OR status = ?2) ORDER BY id LIMIT ?3");
+	    "AND (?2 IS NULL OR status = ?2) AND test_user IS NULL "
+	    "ORDER BY id LIMIT ?3");
 	sqlite3_bind_int64(st, 1, after);
 	if (status != NULL)
 		sqlite3_bind_text(st, 2, status, -1, SQLITE_TRANSIENT);
@@ -135,7 +154,7 @@ cmd_campaigns_list(struct ctl_req *r)
 		json_array_set_new(items, i, c ? c : json_null());
 	}
 	st = store_stmt(r->d->store, "SELECT count(*) FROM campaigns WHERE "
-	    "?1 IS NULL OR status = ?1");
+	    "(?1 IS NULL OR status = ?1) AND test_user IS NULL");
 	if (status != NULL)
 		sqlite3_bind_text(st, 1, status, -1, SQLITE_TRANSIENT);
 	ctl_reply_page(r, items, store_int(st), limit, last);
@@ -147,8 +166,11 @@ get_or_404(struct ctl_req *r, int64_t id)
 {
 	json_t	*c;
 
-	if ((c = campaign_get(r->d, id)) == NULL)
+	/* Test sends' campaigns are no one's to see or change. */
+	if (campaign_hidden(r->d, id) || (c = campaign_get(r->d, id)) == NULL) {
 		ctl_error(r, "not_found", "no campaign %lld", (long long)id);
+		return NULL;
+	}
 	return c;
 }
 
@@ -202,7 +224,8 @@ cmd_campaigns_create(struct ctl_req *r)
 		return CMD_DONE;
 	}
 	if (bad_text(r, "name", name, 200) || bad_text(r, "message_1", m1,
-	    BODY_MAX) || bad_text(r, "message_2", m2, BODY_MAX))
+	    BODY_MAX) || bad_text(r, "message_2", m2, BODY_MAX) ||
+	    bad_placeholders(r, m1, m2))
 		return CMD_DONE;
 	if (m2 != NULL && *m2 == '\0')
 		m2 = NULL;
@@ -266,9 +289,13 @@ cmd_campaigns_update(struct ctl_req *r)
 		return CMD_DONE;
 	}
 	if (bad_text(r, "name", name, 200) || bad_text(r, "message_1", m1,
-	    BODY_MAX) || bad_text(r, "message_2", m2, BODY_MAX))
+	    BODY_MAX) || bad_text(r, "message_2", m2, BODY_MAX) ||
+	    bad_placeholders(r, m1, m2))
 		return CMD_DONE;
-	store_begin(r->d->store);
+	if (store_begin(r->d->store) == -1) {
+		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
+		return CMD_DONE;
+	}
 	st = store_stmt(r->d->store, "UPDATE campaigns SET "
 	    "name = coalesce(?2, name), message_1 = coalesce(?3, message_1), "
 	    "message_2 = CASE WHEN ?4 IS NULL THEN message_2 "
@@ -337,21 +364,106 @@ suppress_since(struct daemon *d)
 	return (int64_t)clock_now() - (int64_t)d->conf->suppress_days * 86400;
 }
 
+/* Today's claims (cap reservations) on the lane. */
+static long
+sent_today(struct daemon *d)
+{
+	char	 day[11];
+
+	clock_day(clock_now(), day);
+	return outbox_sent_on(d, day);
+}
+
+/* Pending Message 1s of running campaigns: they leave before a launch's. */
+static long
+queued_now(struct daemon *d)
+{
+	sqlite3_stmt	*st;
+
+	st = store_stmt(d->store, "SELECT count(*) FROM messages m JOIN "
+	    "campaigns k ON k.id = m.campaign_id WHERE m.state = 'pending' "
+	    "AND k.status = 'running'");
+	return (long)store_int(st);
+}
+
+/*
+ * What a launch of campaign ID would do, for the send confirmation: who
+ * gets Message 1, who is left out and why, today's capacity, and when
+ * the last of them would have left (after what is queued already).
+ */
+static json_t *
+send_plan(struct ctl_req *r, int64_t id, const struct ob_audience *a)
+{
+	struct daemon	*d = r->d;
+	long		 sent = sent_today(d), queued = queued_now(d);
+	double		 eta;
+
+	eta = campaign_eta_for(d, queued + (long)a->recipients);
+	return json_pack("{s:I,s:I,s:{s:I,s:I,s:I,s:I},s:I,s:I,s:i,s:i,s:I,"
+	    "s:I,s:I,s:I,s:I}",
+	    "id", (json_int_t)id,
+	    "recipients", (json_int_t)a->recipients,
+	    "left_out", "opted_out", (json_int_t)a->opted_out,
+	    "suppressed", (json_int_t)a->suppressed,
+	    "no_valid_number", (json_int_t)a->no_number,
+	    "total", (json_int_t)(a->opted_out + a->suppressed + a->no_number),
+	    "duplicates", (json_int_t)a->duplicates,
+	    "suppressed", (json_int_t)a->suppressed,
+	    "suppress_days", d->conf->suppress_days,
+	    "daily_limit", d->conf->daily_limit,
+	    "sent_today", (json_int_t)sent,
+	    "capacity_today", (json_int_t)lane_cap_left(d->conf, sent),
+	    "queued_before", (json_int_t)queued,
+	    "eta_seconds", (json_int_t)(eta + 0.5),
+	    "eta_at", (json_int_t)(clock_now() + (time_t)(eta + 0.5)));
+}
+
+/* Why a launch would reach no one, into ERR. */
+static void
+why_empty(struct ctl_req *r, int64_t id, char *err, size_t len)
+{
+	struct ob_audience	 a;
+	sqlite3_stmt		*st;
+
+	st = store_stmt(r->d->store, "SELECT count(*) FROM "
+	    "campaign_categories WHERE campaign_id = ?");
+	sqlite3_bind_int64(st, 1, id);
+	if (store_int(st) == 0) {
+		snprintf(err, len, "no recipients: the campaign has no "
+		    "category");
+		return;
+	}
+	if (outbox_audience_why(r->d, id, suppress_since(r->d), &a) == -1 ||
+	    a.opted_out + a.suppressed + a.no_number == 0) {
+		snprintf(err, len, "no recipients: its categories have no "
+		    "contact");
+		return;
+	}
+	snprintf(err, len, "no recipients: %lld opted out, %lld suppressed "
+	    "(suppress_days %d), %lld without a valid number",
+	    (long long)a.opted_out, (long long)a.suppressed,
+	    r->d->conf->suppress_days, (long long)a.no_number);
+}
+
 /*
  * Launch: one INSERT ... SELECT makes a pending Message 1 for each distinct
- * contact of the campaign's categories who has not opted out nor, with
- * suppress_days, been sent a Message 1 by another campaign in that many
- * days; personalised here; the counters and the status change in the same
- * transaction. With dry_run, only say who would get it and who not.
+ * contact of the campaign's categories who has not opted out, has a valid
+ * number, nor, with suppress_days, been sent a Message 1 by another
+ * campaign in that many days; personalised here; the counters and the
+ * status change in the same transaction. A launch that would reach no one
+ * is refused and the campaign stays a draft. With dry_run, only say what
+ * a launch would do (send_plan).
  */
 static int
 cmd_campaigns_send(struct ctl_req *r)
 {
-	sqlite3_stmt	*st;
-	int64_t		 id = ctl_arg_int(r, "id", 0), now = store_now(), n;
-	int64_t		 since = suppress_since(r->d), left = 0;
-	json_t		*c;
-	int		 rc;
+	struct ob_audience	 a;
+	sqlite3_stmt		*st;
+	int64_t			 id = ctl_arg_int(r, "id", 0), now = store_now();
+	int64_t			 since = suppress_since(r->d), left = 0, n;
+	json_t			*c;
+	char			 err[256];
+	int			 rc;
 
 	ctl_target(r, "%lld", (long long)id);
 	if ((c = get_or_404(r, id)) == NULL)
@@ -362,14 +474,12 @@ cmd_campaigns_send(struct ctl_req *r)
 	if (ctl_arg_bool(r, "dry_run", 0)) {
 		/* The audit row says nothing was launched. */
 		ctl_target(r, "%lld dry run", (long long)id);
-		if (outbox_audience(r->d, id, since, &n, &left) == -1) {
+		if (outbox_audience_why(r->d, id, since, &a) == -1) {
 			ctl_error(r, "internal", "%s",
 			    store_errmsg(r->d->store));
 			return CMD_DONE;
 		}
-		ctl_reply(r, json_pack("{s:I,s:I,s:I,s:i}", "id", (json_int_t)id,
-		    "recipients", (json_int_t)n, "suppressed", (json_int_t)left,
-		    "suppress_days", r->d->conf->suppress_days));
+		ctl_reply(r, send_plan(r, id, &a));
 		return CMD_DONE;
 	}
 	if (store_begin(r->d->store) == -1) {
@@ -379,6 +489,14 @@ cmd_campaigns_send(struct ctl_req *r)
 	if (outbox_launch_since(r->d, id, since, &n, &left) == -1) {
 		store_rollback(r->d->store);
 		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
+		return CMD_DONE;
+	}
+	if (n == 0) {
+		/* Nothing launched: "completed" at once would hide why. */
+		store_rollback(r->d->store);
+		why_empty(r, id, err, sizeof err);
+		ctl_error(r, "conflict", "%s; campaign %lld stays a draft", err,
+		    (long long)id);
 		return CMD_DONE;
 	}
 	st = store_stmt(r->d->store, "UPDATE campaigns SET status = "
@@ -405,6 +523,243 @@ cmd_campaigns_send(struct ctl_req *r)
 	c = campaign_get(r->d, id);
 	json_object_set_new(c, "recipients", json_integer(n));
 	ctl_reply(r, c);
+	return CMD_DONE;
+}
+
+/*
+ * Duplicate: a new draft with the campaign's texts and categories, named
+ * after it with " (copy)"; nothing of its sending is copied.
+ */
+static int
+cmd_campaigns_duplicate(struct ctl_req *r)
+{
+	sqlite3_stmt	*st;
+	int64_t		 id = ctl_arg_int(r, "id", 0), now = store_now(), nid;
+	json_t		*c;
+
+	ctl_target(r, "%lld", (long long)id);
+	if ((c = get_or_404(r, id)) == NULL)
+		return CMD_DONE;
+	json_decref(c);
+	if (store_begin(r->d->store) == -1)
+		goto fail;
+	st = store_stmt(r->d->store, "INSERT INTO campaigns (name, message_1, "
+	    "message_2, created_by, created_at, updated_at) SELECT name || "
+	    "' (copy)', message_1, message_2, ?2, ?3, ?3 FROM campaigns "
+	    "WHERE id = ?1");
+	sqlite3_bind_int64(st, 1, id);
+	if (r->user_id > 0)
+		sqlite3_bind_int64(st, 2, r->user_id);
+	sqlite3_bind_int64(st, 3, now);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		sqlite3_reset(st);
+		goto rollback;
+	}
+	sqlite3_reset(st);
+	nid = sqlite3_last_insert_rowid(store_db(r->d->store));
+	st = store_stmt(r->d->store, "INSERT INTO campaign_categories "
+	    "(campaign_id, category_id) SELECT ?2, category_id FROM "
+	    "campaign_categories WHERE campaign_id = ?1");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, nid);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		sqlite3_reset(st);
+		goto rollback;
+	}
+	sqlite3_reset(st);
+	if (store_commit(r->d->store) == -1)
+		goto rollback;
+	ctl_target(r, "%lld as %lld", (long long)id, (long long)nid);
+	c = campaign_get(r->d, nid);
+	json_object_set_new(c, "duplicate_of", json_integer(id));
+	ctl_reply(r, c);
+	return CMD_DONE;
+rollback:
+	store_rollback(r->d->store);
+fail:
+	ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
+	return CMD_DONE;
+}
+
+/* The operator's hidden test campaign, made on first use; 0 on error. */
+static int64_t
+test_campaign(struct ctl_req *r)
+{
+	sqlite3_stmt	*st;
+	int64_t		 id = 0, user = r->user_id > 0 ? r->user_id : 0;
+
+	st = store_stmt(r->d->store, "SELECT id FROM campaigns WHERE "
+	    "test_user = ?");
+	sqlite3_bind_int64(st, 1, user);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (id == 0) {
+		st = store_stmt(r->d->store, "INSERT INTO campaigns (name, "
+		    "message_1, status, created_by, created_at, updated_at, "
+		    "test_user) VALUES (?1, '(test sends)', 'running', ?2, "
+		    "?3, ?3, ?4)");
+		sqlite3_bind_text(st, 1, *r->login != '\0' ? r->login :
+		    r->unix_user, -1, SQLITE_TRANSIENT);
+		if (r->user_id > 0)
+			sqlite3_bind_int64(st, 2, r->user_id);
+		sqlite3_bind_int64(st, 3, store_now());
+		sqlite3_bind_int64(st, 4, user);
+		if (sqlite3_step(st) == SQLITE_DONE)
+			id = sqlite3_last_insert_rowid(store_db(r->d->store));
+		sqlite3_reset(st);
+		return id;
+	}
+	/* It completes after each test; a new test runs it again. */
+	st = store_stmt(r->d->store, "UPDATE campaigns SET status = "
+	    "'running', finished_at = NULL, updated_at = ?2 WHERE id = ?1");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, store_now());
+	if (sqlite3_step(st) != SQLITE_DONE)
+		id = 0;
+	sqlite3_reset(st);
+	return id;
+}
+
+/*
+ * The contact a test send goes to: ARGS' contact, or the one with ARGS'
+ * phone, made (no name, no category) when there is none. 0 after an
+ * error reply (R is freed then); *MADE says it was made.
+ */
+static int64_t
+test_contact(struct ctl_req *r, int *made)
+{
+	sqlite3_stmt	*st;
+	const char	*phone = ctl_arg_str(r, "phone", NULL), *why;
+	char		 e164[PHONE_MAX];
+	int64_t		 id = ctl_arg_int(r, "contact", 0), now = store_now();
+
+	*made = 0;
+	if ((id != 0) == (phone != NULL)) {
+		ctl_error(r, "bad_request", "give phone or contact, not both");
+		return 0;
+	}
+	if (phone != NULL && phone_normalize(phone,
+	    r->d->conf->default_country, e164, &why) == -1) {
+		ctl_error(r, "bad_request", "phone \"%.40s\": %s", phone, why);
+		return 0;
+	}
+	st = store_stmt(r->d->store, "SELECT id FROM contacts WHERE "
+	    "(id = ?1 OR full_number = ?2) AND erased_at IS NULL");
+	sqlite3_bind_int64(st, 1, id);
+	if (phone != NULL)
+		sqlite3_bind_text(st, 2, e164, -1, SQLITE_TRANSIENT);
+	id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	if (id != 0)
+		return id;
+	if (phone == NULL) {
+		ctl_error(r, "not_found", "no contact %lld",
+		    (long long)ctl_arg_int(r, "contact", 0));
+		return 0;
+	}
+	/* As contacts.create adds one: above the search mark, counted. */
+	if (search_mark_lower(r->d->store) == -1)
+		goto fail;
+	st = store_stmt(r->d->store, "INSERT INTO contacts (full_number, "
+	    "raw_number, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)");
+	sqlite3_bind_text(st, 1, e164, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, phone, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 3, now);
+	if (sqlite3_step(st) == SQLITE_DONE)
+		id = sqlite3_last_insert_rowid(store_db(r->d->store));
+	sqlite3_reset(st);
+	if (id == 0 || store_exec(r->d->store, "UPDATE contacts_count SET "
+	    "n = n + 1") == -1)
+		goto fail;
+	*made = 1;
+	return id;
+fail:
+	ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
+	return 0;
+}
+
+/*
+ * Test send (DESIGN §6): campaign ID's Message 1, rendered for one
+ * contact, as a Message 1 of the operator's hidden test campaign. It goes
+ * through the outbox like any message: it counts against the daily cap
+ * and waits for the lane's gap, but the pacer takes it first. Refused
+ * for a contact who opted out.
+ */
+static int
+cmd_campaigns_test(struct ctl_req *r)
+{
+	struct daemon	*d = r->d;
+	sqlite3_stmt	*st;
+	int64_t		 id = ctl_arg_int(r, "id", 0), contact, tc, msg;
+	json_t		*c;
+	char		*phone = NULL, *body = NULL;
+	int		 made, optout = 0, n;
+
+	ctl_target(r, "%lld", (long long)id);
+	if ((c = get_or_404(r, id)) == NULL)
+		return CMD_DONE;
+	json_decref(c);
+	if (store_begin(r->d->store) == -1) {
+		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
+		return CMD_DONE;
+	}
+	if ((contact = test_contact(r, &made)) == 0) {
+		/* R was answered, and freed with it. */
+		store_rollback(d->store);
+		return CMD_DONE;
+	}
+	ctl_target(r, "%lld contact %lld", (long long)id, (long long)contact);
+	st = store_stmt(r->d->store, "SELECT c.full_number, c.opted_out, "
+	    PERSONALISE("k.message_1") " FROM campaigns k, contacts c "
+	    "WHERE k.id = ?1 AND c.id = ?2");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, contact);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		phone = xstrdup((const char *)sqlite3_column_text(st, 0));
+		optout = sqlite3_column_int(st, 1);
+		body = xstrdup((const char *)sqlite3_column_text(st, 2));
+	}
+	sqlite3_reset(st);
+	if (phone == NULL)
+		goto internal;
+	if (optout) {
+		store_rollback(r->d->store);
+		ctl_error(r, "conflict", "contact %lld has opted out: no test "
+		    "send to them", (long long)contact);
+		goto out;
+	}
+	if ((tc = test_campaign(r)) == 0)
+		goto internal;
+	if ((n = outbox_test_send(r->d, tc, contact, phone, body,
+	    &msg)) == -1)
+		goto internal;
+	if (n == 0) {
+		store_rollback(r->d->store);
+		ctl_error(r, "conflict", "the last test send to contact %lld "
+		    "(message %lld) has not settled yet; wait for it",
+		    (long long)contact, (long long)msg);
+		goto out;
+	}
+	if (store_commit(r->d->store) == -1)
+		goto internal;
+	log_info("campaign %lld: test send queued as message %lld",
+	    (long long)id, (long long)msg);
+	if (made)
+		search_kick(r->d);
+	pacer_kick(r->d);
+	ctl_reply(r, json_pack("{s:I,s:I,s:I,s:I,s:s,s:s,s:s,s:b}",
+	    "id", (json_int_t)id, "message", (json_int_t)msg,
+	    "test_campaign", (json_int_t)tc, "contact", (json_int_t)contact,
+	    "phone", phone, "body", body, "state", "pending",
+	    "contact_created", made));
+	goto out;
+internal:
+	store_rollback(r->d->store);
+	ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
+out:
+	free(phone);
+	free(body);
 	return CMD_DONE;
 }
 
@@ -728,36 +1083,47 @@ cmd_campaigns_stats(struct ctl_req *r)
 	return CMD_DONE;
 }
 
-/* The contact a preview shows: ARGS' contact, else the first of its categories. */
+/*
+ * The contact a preview shows: ARGS' contact, else, of the contacts of its
+ * categories who may receive it, the one with the emptiest fields (the
+ * worst case for the text: a missing first name shows at once), the
+ * first such by id.
+ */
+#define EMPTIEST "ORDER BY (c.first_name = '') + (c.last_name = '') DESC, " \
+	"c.id LIMIT 1"
 static int64_t
 preview_contact(struct ctl_req *r, json_t *cats)
 {
 	sqlite3_stmt	*st;
 	json_t		*v;
 	size_t		 i;
-	int64_t		 id = 0, cid, first;
+	int64_t		 id = 0, cid, cand;
+	int		 empty, best = -1;
 
 	if (json_object_get(r->args, "contact") != NULL)
 		return ctl_arg_int(r, "contact", 0);
 	json_array_foreach(cats, i, v) {
 		if ((cid = category_id(r, v)) == -1)
 			continue;
-		st = store_stmt(r->d->store, "SELECT cc.contact_id FROM "
-		    "category_contacts cc JOIN contacts c ON c.id = "
-		    "cc.contact_id WHERE cc.category_id = ? AND "
-		    "c.opted_out = 0 ORDER BY cc.contact_id LIMIT 1");
+		st = store_stmt(r->d->store, "SELECT c.id, (c.first_name = '') "
+		    "+ (c.last_name = '') FROM category_contacts cc JOIN "
+		    "contacts c ON c.id = cc.contact_id WHERE cc.category_id = ? "
+		    "AND c.opted_out = 0 " EMPTIEST);
 		sqlite3_bind_int64(st, 1, cid);
 		if (sqlite3_step(st) == SQLITE_ROW) {
-			first = sqlite3_column_int64(st, 0);
-			if (id == 0 || first < id)
-				id = first;
+			cand = sqlite3_column_int64(st, 0);
+			empty = sqlite3_column_int(st, 1);
+			if (empty > best || (empty == best && cand < id)) {
+				id = cand;
+				best = empty;
+			}
 		}
 		sqlite3_reset(st);
 	}
 	if (id != 0 || json_array_size(cats) > 0)
 		return id;
-	st = store_stmt(r->d->store, "SELECT id FROM contacts WHERE "
-	    "opted_out = 0 ORDER BY id LIMIT 1");
+	st = store_stmt(r->d->store, "SELECT c.id FROM contacts c WHERE "
+	    "c.opted_out = 0 " EMPTIEST);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		id = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
@@ -777,10 +1143,16 @@ cmd_campaigns_preview(struct ctl_req *r)
 	json_t		*cats = json_object_get(r->args, "categories");
 	json_t		*data = NULL;
 	int64_t		 id;
+	char		 err[320];
 
 	if (bad_text(r, "message_1", m1, BODY_MAX) ||
 	    bad_text(r, "message_2", m2, BODY_MAX))
 		return CMD_DONE;
+	/* A preview is shown while typing: an unknown placeholder is said,
+	 * not refused (create and update refuse it). */
+	if (campaign_check_text("Message 1", m1, err, sizeof err) == 0 &&
+	    campaign_check_text("Message 2", m2, err, sizeof err) == 0)
+		*err = '\0';
 	if ((id = preview_contact(r, cats)) <= 0) {
 		ctl_reply(r, json_pack("{s:n,s:n,s:n}", "contact",
 		    "message_1", "message_2"));
@@ -806,6 +1178,8 @@ cmd_campaigns_preview(struct ctl_req *r)
 		ctl_error(r, "not_found", "no contact %lld", (long long)id);
 		return CMD_DONE;
 	}
+	if (*err != '\0')
+		json_object_set_new(data, "warning", json_string(err));
 	ctl_reply(r, data);
 	return CMD_DONE;
 }
@@ -824,6 +1198,10 @@ const struct ctl_cmd campaigns_cmds[] = {
 	    cmd_campaigns_delete },
 	{ "campaigns.send", ROLE_ADMIN, CMD_AUDIT, "id:i! dry_run:b",
 	    cmd_campaigns_send },
+	{ "campaigns.duplicate", ROLE_ADMIN, CMD_AUDIT, "id:i!",
+	    cmd_campaigns_duplicate },
+	{ "campaigns.test", ROLE_ADMIN, CMD_AUDIT, "id:i! phone:s contact:i",
+	    cmd_campaigns_test },
 	{ "campaigns.stop", ROLE_ADMIN, CMD_AUDIT, "id:i!", cmd_campaigns_stop },
 	{ "campaigns.resume", ROLE_ADMIN, CMD_AUDIT, "id:i!",
 	    cmd_campaigns_resume },

@@ -72,6 +72,7 @@ static const struct ckey keys[] = {
 	{ "auth", "login_timeout", C_DURATION, O(login_timeout_ms), 0, 0 },
 	{ "optout", "keywords", C_KEYWORDS, 0, 0, 0 },
 	{ "import", "default_country", C_CC, O(default_country), 0, 0 },
+	{ "simulator", "fail_percent", C_INT, O(sim_fail_percent), 0, 100 },
 };
 
 static const char *default_keywords[] = {

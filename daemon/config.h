@@ -70,6 +70,9 @@ struct config {
 
 	/* [import] */
 	char		*default_country;
+
+	/* [simulator] */
+	int		 sim_fail_percent;	/* sends the simulator fails */
 };
 
 /* Defaults for everything; paths from paths.c. */

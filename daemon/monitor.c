@@ -157,7 +157,7 @@ monitor_stats(struct daemon *d)
 	json_object_set_new(j, "interrupted_imports", camps);
 	camps = json_array();
 	st = store_stmt(d->store, "SELECT id FROM campaigns WHERE "
-	    "status = 'running' ORDER BY id LIMIT 50");
+	    "status = 'running' AND test_user IS NULL ORDER BY id LIMIT 50");
 	while (sqlite3_step(st) == SQLITE_ROW)
 		json_array_append_new(camps, json_integer(
 		    sqlite3_column_int64(st, 0)));

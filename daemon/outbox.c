@@ -18,6 +18,7 @@
 #include "log.h"
 #include "outbox.h"
 #include "store.h"
+#include "text.h"
 #include "xmalloc.h"
 
 static const char *const ob_states[OB_NSTATES] = { "pending", "sending",
@@ -38,9 +39,9 @@ struct ob_row {
 	int	 has_sent_at;
 };
 
-#define PERSONALISE(tmpl) "replace(replace(replace(" tmpl ", " \
-	"'{{first_name}}', c.first_name), '{{last_name}}', c.last_name), " \
-	"'{{phone}}', c.full_number)"
+/* A message template with contact c's placeholders filled (render_fn). */
+#define PERSONALISE(tmpl) "wacamp_render(" tmpl ", c.first_name, " \
+	"c.last_name, c.full_number)"
 
 const char *
 outbox_state_name(int s)
@@ -83,11 +84,43 @@ changes(struct daemon *d)
 	return sqlite3_changes(store_db(d->store));
 }
 
+/*
+ * SQL wacamp_render(template, first_name, last_name, phone): the one
+ * rendering of placeholders (text_render) that launch, relaunch, the
+ * preview and test sends share, callable inside an INSERT ... SELECT.
+ */
+static void
+render_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct text_field	 f[] = { { "first_name", NULL },
+	    { "last_name", NULL }, { "phone", NULL }, { NULL, NULL } };
+	const char		*tmpl;
+	char			*out;
+	int			 i;
+
+	if ((tmpl = (const char *)sqlite3_value_text(argv[0])) == NULL) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	for (i = 1; i < argc && i <= 3; i++)
+		f[i - 1].value = (const char *)sqlite3_value_text(argv[i]);
+	out = text_render(tmpl, f);
+	sqlite3_result_text(ctx, out, -1, free);
+}
+
 int
 outbox_init(struct daemon *d)
 {
 	sqlite3_stmt	*st;
 	int		 rc;
+
+	if (sqlite3_create_function(store_db(d->store), "wacamp_render", 4,
+	    SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, render_fn, NULL,
+	    NULL) != SQLITE_OK) {
+		log_warnx("outbox: cannot add wacamp_render: %s",
+		    store_errmsg(d->store));
+		return -1;
+	}
 
 	st = store_stmt(d->store, "SELECT value FROM meta WHERE key = 'nonce'");
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
@@ -336,40 +369,77 @@ usage_later(struct daemon *d, struct ob_batch *b, int failed, int delivered,
 
 /*
  * The audience of a launch: each distinct contact of the campaign's
- * categories who has not opted out. RECENT holds for one who got a
- * Message 1 of another campaign (one that may have reached them) claimed
+ * categories who has not opted out and has a number WhatsApp may take
+ * (VALID: not erased, and not found absent from WhatsApp by a
+ * verification). RECENT holds for one who got a Message 1 of another
+ * campaign (one that may have reached them, a test send aside) claimed
  * at or after ?3: suppress_days leaves them out (DESIGN §6).
  */
-#define AUDIENCE "c.opted_out = 0 AND c.id IN (SELECT cc.contact_id FROM " \
+#define MEMBERS "c.id IN (SELECT cc.contact_id FROM " \
 	"category_contacts cc JOIN campaign_categories kc ON " \
 	"kc.category_id = cc.category_id WHERE kc.campaign_id = ?1)"
+#define VALID "(c.full_number LIKE '+%' AND coalesce(c.verified, 1) != 0)"
+#define AUDIENCE "c.opted_out = 0 AND " VALID " AND " MEMBERS
 #define RECENT "EXISTS (SELECT 1 FROM messages p WHERE p.contact_id = " \
 	"c.id AND p.campaign_id != ?1 AND p.message_type = 1 AND p.state " \
 	"IN ('sending', 'sent', 'delivered', 'read', 'unknown') AND " \
-	"coalesce(p.claimed_at, p.sent_at, p.updated_at) >= ?3)"
+	"coalesce(p.claimed_at, p.sent_at, p.updated_at) >= ?3 AND " \
+	"p.campaign_id NOT IN (SELECT id FROM campaigns WHERE " \
+	"test_user IS NOT NULL))"
+
+int
+outbox_audience_why(struct daemon *d, int64_t campaign, int64_t since,
+    struct ob_audience *a)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+	int64_t		 contacts = 0;
+
+	memset(a, 0, sizeof *a);
+	st = store_stmt(d->store, "SELECT count(*), "
+	    "coalesce(sum(c.opted_out != 0), 0), "
+	    "coalesce(sum(c.opted_out = 0 AND NOT " VALID "), 0), "
+	    "coalesce(sum(c.opted_out = 0 AND " VALID " AND ?3 > 0 AND "
+	    RECENT "), 0) FROM contacts c WHERE " MEMBERS);
+	sqlite3_bind_int64(st, 1, campaign);
+	sqlite3_bind_int64(st, 3, since);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		contacts = sqlite3_column_int64(st, 0);
+		a->opted_out = sqlite3_column_int64(st, 1);
+		a->no_number = sqlite3_column_int64(st, 2);
+		a->suppressed = sqlite3_column_int64(st, 3);
+		a->recipients = contacts - a->opted_out - a->no_number -
+		    a->suppressed;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		goto fail;
+	st = store_stmt(d->store, "SELECT count(*) FROM category_contacts cc "
+	    "JOIN campaign_categories kc ON kc.category_id = cc.category_id "
+	    "WHERE kc.campaign_id = ?1");
+	sqlite3_bind_int64(st, 1, campaign);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		a->duplicates = sqlite3_column_int64(st, 0) - contacts;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		goto fail;
+	return 0;
+fail:
+	log_warnx("outbox: audience: %s", store_errmsg(d->store));
+	return -1;
+}
 
 int
 outbox_audience(struct daemon *d, int64_t campaign, int64_t since,
     int64_t *audience, int64_t *suppressed)
 {
-	sqlite3_stmt	*st;
-	int		 rc;
+	struct ob_audience	 a;
 
 	*audience = *suppressed = 0;
-	st = store_stmt(d->store, "SELECT count(*), coalesce(sum(CASE WHEN "
-	    "?3 > 0 AND " RECENT " THEN 1 ELSE 0 END), 0) FROM contacts c "
-	    "WHERE " AUDIENCE);
-	sqlite3_bind_int64(st, 1, campaign);
-	sqlite3_bind_int64(st, 3, since);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*suppressed = sqlite3_column_int64(st, 1);
-		*audience = sqlite3_column_int64(st, 0) - *suppressed;
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW) {
-		log_warnx("outbox: audience: %s", store_errmsg(d->store));
+	if (outbox_audience_why(d, campaign, since, &a) == -1)
 		return -1;
-	}
+	*audience = a.recipients;
+	*suppressed = a.suppressed;
 	return 0;
 }
 
@@ -883,10 +953,7 @@ outbox_relaunch(struct daemon *d, int64_t campaign)
 	    "state, created_at, updated_at) "
 	    "SELECT ?1, c.id, 1, k.round, c.full_number, "
 	    PERSONALISE("k.message_1") ", 'pending', ?2, ?2 "
-	    "FROM campaigns k, contacts c WHERE k.id = ?1 AND "
-	    "c.opted_out = 0 AND c.id IN (SELECT cc.contact_id FROM "
-	    "category_contacts cc JOIN campaign_categories kc ON "
-	    "kc.category_id = cc.category_id WHERE kc.campaign_id = ?1)");
+	    "FROM campaigns k, contacts c WHERE k.id = ?1 AND " AUDIENCE);
 	sqlite3_bind_int64(st, 1, campaign);
 	sqlite3_bind_int64(st, 2, now);
 	if (step(d, st, "relaunch audience") == -1)
@@ -907,6 +974,73 @@ outbox_relaunch(struct daemon *d, int64_t campaign)
 	    "relaunch opt-outs", OB_PENDING, OB_CANCELLED)) == -1)
 		return -1;
 	return (int)(total - n);
+}
+
+/*
+ * UNIQUE(campaign, contact, type) allows one Message 1 per contact in the
+ * test campaign: a later test to them is that message in a new round (a
+ * new reference), as a relaunch does, once the last one has settled.
+ */
+int
+outbox_test_send(struct daemon *d, int64_t campaign, int64_t contact,
+    const char *phone, const char *body, int64_t *id)
+{
+	struct ob_row	 m;
+	sqlite3_stmt	*st;
+	int64_t		 now = store_now();
+	int		 rc, r;
+
+	*id = 0;
+	st = store_stmt(d->store, "SELECT id FROM messages WHERE "
+	    "campaign_id = ? AND contact_id = ? AND message_type = 1");
+	sqlite3_bind_int64(st, 1, campaign);
+	sqlite3_bind_int64(st, 2, contact);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		log_warnx("outbox: test send: %s", store_errmsg(d->store));
+		return -1;
+	}
+	if (*id == 0) {
+		st = store_stmt(d->store, "INSERT INTO messages (campaign_id, "
+		    "contact_id, message_type, round, phone, body, state, "
+		    "created_at, updated_at) VALUES (?1, ?2, 1, 1, ?3, ?4, "
+		    "'pending', ?5, ?5)");
+		sqlite3_bind_int64(st, 1, campaign);
+		sqlite3_bind_int64(st, 2, contact);
+		sqlite3_bind_text(st, 3, phone, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 4, body, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 5, now);
+		if (step(d, st, "test send") == -1)
+			return -1;
+		*id = sqlite3_last_insert_rowid(store_db(d->store));
+		st = store_stmt(d->store, "UPDATE campaigns SET round = 1, "
+		    "total = total + 1 WHERE id = ?1");
+		sqlite3_bind_int64(st, 1, campaign);
+		if (step(d, st, "test send counters") == -1 ||
+		    counters(d, NULL, campaign, -1, OB_PENDING, 1, 0) == -1)
+			return -1;
+		return 1;
+	}
+	if ((r = load_in(d, *id, &m, OB_BIT(OB_SENT) | OB_BIT(OB_DELIVERED) |
+	    OB_BIT(OB_READ) | OB_BIT(OB_FAILED) | OB_BIT(OB_CANCELLED))) <= 0)
+		return r;
+	st = store_stmt(d->store, "UPDATE messages SET state = 'pending', "
+	    "round = round + 1, phone = ?2, body = ?3, attempts = 0, "
+	    "next_at = 0, reference = NULL, wass_id = NULL, wa_id = NULL, "
+	    "error = NULL, sent_at = NULL, delivered_at = NULL, read_at = "
+	    "NULL, claimed_at = NULL, device = NULL, cancel_reason = NULL, "
+	    "lookup_at = NULL, claim_day = NULL, updated_at = ?4 "
+	    "WHERE id = ?1");
+	sqlite3_bind_int64(st, 1, *id);
+	sqlite3_bind_text(st, 2, phone, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, body, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 4, now);
+	if (step(d, st, "test send again") == -1 ||
+	    counters(d, NULL, campaign, m.state, OB_PENDING, 1, 0) == -1)
+		return -1;
+	return 1;
 }
 
 int

@@ -93,6 +93,25 @@ int	 outbox_launch_since(struct daemon *, int64_t, int64_t, int64_t *,
  * writes nothing. 0 or -1. */
 int	 outbox_audience(struct daemon *, int64_t, int64_t, int64_t *,
 	    int64_t *);
+/* Who a launch would reach and who it leaves out, and why. */
+struct ob_audience {
+	int64_t	 recipients;	/* distinct contacts a launch makes a message for */
+	int64_t	 opted_out;
+	int64_t	 no_number;	/* erased, or verified not on WhatsApp */
+	int64_t	 suppressed;	/* suppress_days */
+	int64_t	 duplicates;	/* memberships of a contact already counted */
+};
+int	 outbox_audience_why(struct daemon *, int64_t, int64_t,
+	    struct ob_audience *);
+/*
+ * A test send: a pending Message 1 of the hidden test campaign CAMPAIGN to
+ * CONTACT (PHONE, BODY rendered), in the queue like any other. The first
+ * to that contact is new; a later one is the same message again in a new
+ * round once the last one settled; 0 while it is still pending, sending
+ * or unknown. *ID is the message.
+ */
+int	 outbox_test_send(struct daemon *, int64_t, int64_t, const char *,
+	    const char *, int64_t *);
 /* pending -> sending: attempt, reference, claim time, device, day reserved. */
 int	 outbox_claim(struct daemon *, int64_t, const char *, const char *,
 	    struct ob_claim *);

@@ -414,6 +414,7 @@ pacer_run(struct pacer *p)
 		return;
 	}
 	/*
+	 * A test send first (an operator waits for it on their phone), then
 	 * Message 2 before Message 1, then the oldest. A completed
 	 * campaign still sends the Message 2 its late replies queue: it
 	 * stays completed (DESIGN §6).
@@ -422,7 +423,7 @@ pacer_run(struct pacer *p)
 	    "k ON k.id = m.campaign_id WHERE m.state = 'pending' AND "
 	    "(k.status = 'running' OR (k.status = 'completed' AND "
 	    "m.message_type = 2)) AND m.next_at <= ? "
-	    "ORDER BY m.message_type DESC, m.id LIMIT 1");
+	    "ORDER BY k.test_user IS NULL, m.message_type DESC, m.id LIMIT 1");
 	sqlite3_bind_int64(st, 1, (int64_t)now);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		id = sqlite3_column_int64(st, 0);

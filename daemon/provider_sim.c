@@ -37,6 +37,8 @@ struct simev {
 struct sim {
 	struct provider		 pv;
 	LIST_HEAD(, simev)	 evs;
+	int			 fail_acc;	/* fail_percent spread evenly */
+	unsigned		 nfailed;
 };
 
 static uint32_t
@@ -149,6 +151,37 @@ sim_event(const char *event, const char *ack, const char *id,
 	return s;
 }
 
+/*
+ * [simulator] fail_percent: that share of sends fails, spread evenly (the
+ * first after half a period, so a demo shows one early), alternately as
+ * Wassenger's two everyday refusals: 503 (not taken; the pacer waits and
+ * posts it again) and 400 phone:invalid (the message fails). Both settle
+ * without the operator. 1 when this send fails, RES saying how.
+ */
+static int
+sim_fails(struct sim *s, struct provider_result *res)
+{
+	int	 pct = s->pv.d->conf->sim_fail_percent;
+
+	if (pct <= 0)
+		return 0;
+	if ((s->fail_acc += pct) < 100)
+		return 0;
+	s->fail_acc -= 100;
+	if (s->nfailed++ % 2 == 0) {
+		res->outcome = PROV_RATE_LIMITED;
+		res->http = 503;
+		snprintf(res->error, sizeof res->error, "HTTP 503 on send "
+		    "(simulator: fail_percent)");
+	} else {
+		res->outcome = PROV_REFUSED;
+		res->http = 400;
+		snprintf(res->error, sizeof res->error, "HTTP 400 on send "
+		    "(phone:invalid: simulator: fail_percent)");
+	}
+	return 1;
+}
+
 static int
 sim_send(struct provider *pv, const struct provider_msg *m,
     provider_send_cb cb)
@@ -166,6 +199,9 @@ sim_send(struct provider *pv, const struct provider_msg *m,
 	e = simev_at(s, t);
 	e->id = m->id;
 	e->send_cb = cb;
+	pv->inflight++;
+	if (sim_fails(s, &e->res))
+		return 0;
 	e->res.outcome = PROV_SENT;
 	e->res.http = 201;
 	snprintf(e->res.device, sizeof e->res.device, "%s", m->device != NULL ?
@@ -177,7 +213,6 @@ sim_send(struct provider *pv, const struct provider_msg *m,
 	memcpy(wa, "3EB0", 4);
 	hex(wa + 4, 16);
 	snprintf(e->res.wa_id, sizeof e->res.wa_id, "%s", wa);
-	pv->inflight++;
 
 	/* What the recipient's phone does, later. */
 	dl = t + between(1500, 6000);
@@ -263,6 +298,7 @@ provider_sim_new(struct daemon *d)
 	s->pv.verify = sim_verify;
 	s->pv.lookup = sim_lookup;
 	s->pv.free = sim_free;
+	s->fail_acc = 50;
 	LIST_INIT(&s->evs);
 	return &s->pv;
 }

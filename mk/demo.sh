@@ -27,6 +27,9 @@ batch_pause = 20s
 daily_limit = 1000
 [import]
 default_country = 228
+# A few sends fail (503 retried, 400 failed) so retries and errors show.
+[simulator]
+fail_percent = 8
 CONF
 chmod 600 "$CONF"
 
@@ -55,7 +58,7 @@ echo "demo: loading demo contacts and a campaign"
 	--message-2 "Merci {{first_name}} ! Votre code : NOEL20." \
 	--category "Clients Lomé" --category Abidjan --category Dakar \
 	--category Cotonou >"$DIR/campaign.json" 2>/dev/null &&
-"$B/wacamp" campaigns send "$(sed -n 's/^  "id": \([0-9]*\),*$/\1/p' "$DIR/campaign.json" | head -1)" ||
+"$B/wacamp" campaigns send --yes "$(sed -n 's/^  "id": \([0-9]*\),*$/\1/p' "$DIR/campaign.json" | head -1)" ||
 	echo "demo: (campaigns are not available in this build)"
 
 if [ -t 0 ] && [ -t 1 ]; then

@@ -21,4 +21,39 @@ char	*text_lower(char *);
  * characters count two; without a UTF-8 locale, one per character. */
 int	 text_columns(const char *);
 
+/* Byte offset of the first invalid UTF-8 sequence or NUL in S (LEN
+ * bytes), or -1 when S is valid. */
+long	 text_utf8_invalid_at(const char *, size_t);
+
+/*
+ * Placeholders in a message text (DESIGN §6): "{{name}}", spaces allowed
+ * inside the braces ("{{ first_name }}"), and "{{name|fallback}}" for a
+ * value that is empty. A name is letters, digits and '_'.
+ */
+struct text_field {
+	const char	*name;
+	const char	*value;		/* NULL is empty */
+};
+/*
+ * TMPL with its placeholders filled from FIELDS (ended by a NULL name).
+ * An empty value with no fallback is dropped with the space before it
+ * ("Bonjour {{first_name}}, offre" gives "Bonjour, offre"), or, at the
+ * start of a line, the space after it. A placeholder not in FIELDS, and
+ * an unclosed "{{", stay as written. Returns a new string (xmalloc).
+ */
+char	*text_render(const char *, const struct text_field *);
+/*
+ * The first placeholder of TMPL whose name is not in NAMES (ended by
+ * NULL): 1 with that placeholder as written in BAD, 2 for a "{{" with no
+ * "}}" on its line (BAD is the text from it); 0 when all are known.
+ * *OFF is its byte offset.
+ */
+int	 text_placeholder_check(const char *, const char *const *, char *,
+	    size_t, size_t *);
+/* The name inside placeholder S ("{{ Prenom|x }}" gives "Prenom"). */
+void	 text_placeholder_name(const char *, char *, size_t);
+/* Of NAMES, the one nearest WORD by edit distance on folded text, or
+ * NULL when none is near (more than a third of the letters differ). */
+const char *text_nearest(const char *, const char *const *);
+
 #endif

@@ -1,12 +1,15 @@
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
 #include "cli.h"
 #include "cli_cmds.h"
+#include "text.h"
 #include "xmalloc.h"
 
 static int
@@ -163,22 +166,79 @@ cmd_stats(struct cli *cl, int argc, char **argv)
 	return by_id(cl, argc, argv, "campaigns.stats");
 }
 
+/* Seconds as "45s", "12m", "3h05m", "2d04h" (never the locale's). */
+static const char *
+fmt_duration(char *buf, size_t len, json_int_t t)
+{
+	if (t < 0)
+		t = 0;
+	if (t < 60)
+		snprintf(buf, len, "%llds", (long long)t);
+	else if (t < 3600)
+		snprintf(buf, len, "%lldm", (long long)(t / 60));
+	else if (t < 86400)
+		snprintf(buf, len, "%lldh%02lldm", (long long)(t / 3600),
+		    (long long)(t % 3600 / 60));
+	else
+		snprintf(buf, len, "%lldd%02lldh", (long long)(t / 86400),
+		    (long long)(t % 86400 / 3600));
+	return buf;
+}
+
+/* What a launch would do (campaigns.send with dry_run), for the operator. */
+static void
+print_plan(json_t *p)
+{
+	json_t		*lo = json_object_get(p, "left_out");
+	json_int_t	 eta = geti(p, "eta_seconds");
+	time_t		 at = (time_t)geti(p, "eta_at");
+	struct tm	*tm;
+	char		 when[64] = "", dur[32];
+
+	printf("campaign %lld: Message 1 to %lld unique recipient(s)\n",
+	    (long long)geti(p, "id"), (long long)geti(p, "recipients"));
+	if (geti(lo, "total") > 0) {
+		printf("  left out %lld:", (long long)geti(lo, "total"));
+		printf(" %lld opted out,", (long long)geti(lo, "opted_out"));
+		printf(" %lld suppressed (messaged by another campaign in the "
+		    "last %lld day(s)),", (long long)geti(lo, "suppressed"),
+		    (long long)geti(p, "suppress_days"));
+		printf(" %lld without a valid number\n",
+		    (long long)geti(lo, "no_valid_number"));
+	}
+	if (geti(p, "duplicates") > 0)
+		printf("  %lld duplicate(s) across its categories, counted "
+		    "once\n", (long long)geti(p, "duplicates"));
+	printf("  capacity left today %lld of %lld (%lld sent today)\n",
+	    (long long)geti(p, "capacity_today"),
+	    (long long)geti(p, "daily_limit"),
+	    (long long)geti(p, "sent_today"));
+	if (geti(p, "queued_before") > 0)
+		printf("  %lld message(s) of running campaigns go first\n",
+		    (long long)geti(p, "queued_before"));
+	if ((tm = localtime(&at)) != NULL)
+		strftime(when, sizeof when, " (%Y-%m-%d %H:%M %Z)", tm);
+	printf("  all sent in about %s%s\n", fmt_duration(dur, sizeof dur,
+	    eta), when);
+}
+
 /*
- * Send: on a terminal, say who will get Message 1 and how many
- * suppress_days leaves out, and ask unless --yes; off a terminal, send
- * (the reply says how many were left out).
+ * Send: say who gets Message 1, who is left out and why, today's capacity
+ * and the ETA, and ask on a terminal; off a terminal, --yes is needed (a
+ * script says it means it). --dry-run only shows.
  */
 static int
 cmd_send(struct cli *cl, int argc, char **argv)
 {
 	json_t		*opts, *pos, *a;
 	json_int_t	 id;
-	char		*end, q[256];
-	int		 yes, rc;
+	char		*end, q[128];
+	int		 yes, dry, rc;
 
-	if (cli_parse(argc, argv, "yes", &opts, &pos) == -1)
+	if (cli_parse(argc, argv, "yes dry-run", &opts, &pos) == -1)
 		return EXIT_USAGE;
 	yes = json_is_true(json_object_get(opts, "yes"));
+	dry = json_is_true(json_object_get(opts, "dry_run"));
 	id = json_array_size(pos) == 1 ? strtoll(json_string_value(
 	    json_array_get(pos, 0)), &end, 10) : 0;
 	rc = id <= 0 || *end != '\0' ? EXIT_USAGE : EXIT_OK;
@@ -186,21 +246,22 @@ cmd_send(struct cli *cl, int argc, char **argv)
 	json_decref(pos);
 	if (rc != EXIT_OK)
 		return rc;
-	if (!yes && isatty(STDIN_FILENO)) {
+	if (dry)
+		return cli_call(cl, "campaigns.send", json_pack("{s:I,s:b}",
+		    "id", id, "dry_run", 1), -1, print_plan);
+	if (!yes) {
+		if (!isatty(STDIN_FILENO)) {
+			fprintf(stderr, "wacamp: campaigns send asks before "
+			    "sending; pass --yes (or --dry-run to see who "
+			    "would get it)\n");
+			return EXIT_USAGE;
+		}
 		if ((a = cli_get(cl, "campaigns.send", json_pack("{s:I,s:b}",
 		    "id", id, "dry_run", 1), -1, &rc)) == NULL)
 			return rc;
-		if (geti(a, "suppressed") > 0)
-			snprintf(q, sizeof q, "Send campaign %lld to %lld "
-			    "contact(s)? %lld left out: messaged by another "
-			    "campaign in the last %lld day(s)", (long long)id,
-			    (long long)geti(a, "recipients"),
-			    (long long)geti(a, "suppressed"),
-			    (long long)geti(a, "suppress_days"));
-		else
-			snprintf(q, sizeof q, "Send campaign %lld to %lld "
-			    "contact(s)?", (long long)id,
-			    (long long)geti(a, "recipients"));
+		print_plan(a);
+		snprintf(q, sizeof q, "Send campaign %lld to %lld contact(s)?",
+		    (long long)id, (long long)geti(a, "recipients"));
 		json_decref(a);
 		if (!cli_confirm(q)) {
 			fprintf(stderr, "wacamp: not sent\n");
@@ -209,6 +270,71 @@ cmd_send(struct cli *cl, int argc, char **argv)
 	}
 	return cli_call(cl, "campaigns.send", json_pack("{s:I}", "id", id), -1,
 	    print_campaign);
+}
+
+static void
+print_duplicate(json_t *c)
+{
+	printf("campaign %lld: ", (long long)geti(c, "id"));
+	cli_puts_safe(json_string_value(json_object_get(c, "name")), 0);
+	printf(" [draft], a copy of campaign %lld\n", (long long)geti(c,
+	    "duplicate_of"));
+}
+
+static int
+cmd_duplicate(struct cli *cl, int argc, char **argv)
+{
+	json_int_t	 id;
+
+	if (one_id(argc, argv, &id) == -1)
+		return EXIT_USAGE;
+	return cli_call(cl, "campaigns.duplicate", json_pack("{s:I}", "id",
+	    id), -1, print_duplicate);
+}
+
+static void
+print_test(json_t *t)
+{
+	printf("test send of campaign %lld queued as message %lld to %s%s\n",
+	    (long long)geti(t, "id"), (long long)geti(t, "message"),
+	    json_string_value(json_object_get(t, "phone")),
+	    json_is_true(json_object_get(t, "contact_created")) ?
+	    " (a new contact)" : "");
+	printf("  ");
+	cli_puts_safe(json_string_value(json_object_get(t, "body")), 0);
+	printf("\n  follow it with: wacamp messages list --campaign %lld\n",
+	    (long long)geti(t, "test_campaign"));
+}
+
+/* Test send: campaign ID's Message 1 to PHONE (or --contact C) only. */
+static int
+cmd_test(struct cli *cl, int argc, char **argv)
+{
+	json_t		*opts, *pos, *args;
+	json_int_t	 id;
+	char		*end;
+	size_t		 np;
+
+	if (cli_parse(argc, argv, "contact=#", &opts, &pos) == -1)
+		return EXIT_USAGE;
+	np = json_array_size(pos);
+	id = np >= 1 ? strtoll(json_string_value(json_array_get(pos, 0)), &end,
+	    10) : 0;
+	if (id <= 0 || *end != '\0' || np != (json_object_get(opts,
+	    "contact") != NULL ? 1u : 2u)) {
+		json_decref(opts);
+		json_decref(pos);
+		return EXIT_USAGE;
+	}
+	args = json_pack("{s:I}", "id", id);
+	if (np == 2)
+		json_object_set(args, "phone", json_array_get(pos, 1));
+	else
+		json_object_set(args, "contact", json_object_get(opts,
+		    "contact"));
+	json_decref(opts);
+	json_decref(pos);
+	return cli_call(cl, "campaigns.test", args, -1, print_test);
 }
 
 static int
@@ -391,46 +517,165 @@ cmd_relaunch(struct cli *cl, int argc, char **argv)
 	    id, "confirm", 1), -1, print_campaign);
 }
 
+#define TEXT_FILE_MAX	(1024 * 1024)
+
+/*
+ * The text of FILE ("-": stdin) into *OUT, for --message-N-file: UTF-8
+ * checked (the error names the file and the byte), the newlines that end
+ * the file dropped. -1 (message printed) on an error.
+ */
 static int
-cmd_create(struct cli *cl, int argc, char **argv)
+read_text(const char *file, char **out)
 {
-	json_t		*opts, *pos, *args, *cats, *v, *c2;
+	FILE	*fp;
+	char	*buf;
+	size_t	 len = 0, n;
+	long	 bad;
+
+	*out = NULL;
+	if (strcmp(file, "-") == 0)
+		fp = stdin;
+	else if ((fp = fopen(file, "r")) == NULL) {
+		fprintf(stderr, "wacamp: %s: %s\n", file, strerror(errno));
+		return -1;
+	}
+	buf = xmalloc(TEXT_FILE_MAX + 1);
+	while (len <= TEXT_FILE_MAX && (n = fread(buf + len, 1,
+	    TEXT_FILE_MAX + 1 - len, fp)) > 0)
+		len += n;
+	if (ferror(fp) || len > TEXT_FILE_MAX) {
+		fprintf(stderr, "wacamp: %s: %s\n", file, ferror(fp) ?
+		    strerror(errno) : "longer than 1 MiB");
+		goto fail;
+	}
+	if ((bad = text_utf8_invalid_at(buf, len)) != -1) {
+		fprintf(stderr, "wacamp: %s: invalid UTF-8 at byte %ld (the "
+		    "text must be UTF-8, with no NUL)\n", file, bad);
+		goto fail;
+	}
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+		len--;
+	buf[len] = '\0';
+	if (fp != stdin)
+		fclose(fp);
+	*out = buf;
+	return 0;
+fail:
+	if (fp != stdin)
+		fclose(fp);
+	free(buf);
+	return -1;
+}
+
+/* --message-N TEXT or --message-N-file FILE into ARGS' KEY; -1 on error. */
+static int
+message_arg(json_t *opts, json_t *args, const char *key)
+{
+	char		 fkey[32];
+	json_t		*t, *f;
+	char		*text;
+
+	snprintf(fkey, sizeof fkey, "%s_file", key);
+	t = json_object_get(opts, key);
+	f = json_object_get(opts, fkey);
+	if (t != NULL && f != NULL) {
+		fprintf(stderr, "wacamp: give --%s or --%s-file, not both\n",
+		    key[8] == '1' ? "message-1" : "message-2", key[8] == '1' ?
+		    "message-1" : "message-2");
+		return -1;
+	}
+	if (t != NULL)
+		json_object_set(args, key, t);
+	else if (f != NULL) {
+		if (read_text(json_string_value(f), &text) == -1)
+			return -1;
+		json_object_set_new(args, key, json_string(text));
+		free(text);
+	}
+	return 0;
+}
+
+#define CAMPAIGN_OPTS	"name= message-1= message-2= message-1-file= " \
+	"message-2-file= category=+"
+
+/* The campaign fields of OPTS (create and update) into ARGS; -1 on error. */
+static int
+campaign_args(json_t *opts, json_t *args)
+{
+	json_t		*cats, *v;
 	size_t		 i;
 	char		*end;
 	long long	 n;
 
-	if (cli_parse(argc, argv, "name= message-1= message-2= category=+",
-	    &opts, &pos) == -1)
-		return EXIT_USAGE;
-	if (json_array_size(pos) != 0 || !json_object_get(opts, "name") ||
-	    !json_object_get(opts, "message_1")) {
-		json_decref(opts);
-		json_decref(pos);
-		return EXIT_USAGE;
-	}
-	args = json_pack("{s:O,s:O}", "name", json_object_get(opts, "name"),
-	    "message_1", json_object_get(opts, "message_1"));
-	if (json_object_get(opts, "message_2") != NULL)
-		json_object_set(args, "message_2", json_object_get(opts,
-		    "message_2"));
+	if (json_object_get(opts, "name") != NULL)
+		json_object_set(args, "name", json_object_get(opts, "name"));
+	if (message_arg(opts, args, "message_1") == -1 ||
+	    message_arg(opts, args, "message_2") == -1)
+		return -1;
+	if (json_object_get(opts, "category") == NULL)
+		return 0;
 	cats = json_array();
-	c2 = json_object_get(opts, "category");
-	if (json_is_string(c2)) {
-		c2 = json_pack("[O]", c2);
-	} else
-		json_incref(c2);
-	json_array_foreach(c2, i, v) {
+	json_array_foreach(json_object_get(opts, "category"), i, v) {
 		n = strtoll(json_string_value(v), &end, 10);
 		if (*end == '\0' && n > 0)
 			json_array_append_new(cats, json_integer(n));
 		else
 			json_array_append(cats, v);
 	}
-	json_decref(c2);
 	json_object_set_new(args, "categories", cats);
+	return 0;
+}
+
+static int
+cmd_create(struct cli *cl, int argc, char **argv)
+{
+	json_t	*opts, *pos, *args;
+	int	 bad;
+
+	if (cli_parse(argc, argv, CAMPAIGN_OPTS, &opts, &pos) == -1)
+		return EXIT_USAGE;
+	args = json_object();
+	bad = json_array_size(pos) != 0 || !json_object_get(opts, "name") ||
+	    (!json_object_get(opts, "message_1") && !json_object_get(opts,
+	    "message_1_file")) || campaign_args(opts, args) == -1;
+	if (!bad && json_object_get(args, "categories") == NULL)
+		json_object_set_new(args, "categories", json_array());
 	json_decref(opts);
 	json_decref(pos);
+	if (bad) {
+		json_decref(args);
+		return EXIT_USAGE;
+	}
 	return cli_call(cl, "campaigns.create", args, -1, print_campaign);
+}
+
+/* Update a draft: only the options given change; --message-2 '' removes it. */
+static int
+cmd_update(struct cli *cl, int argc, char **argv)
+{
+	json_t		*opts, *pos, *args;
+	json_int_t	 id;
+	char		*end;
+	int		 bad;
+
+	if (cli_parse(argc, argv, CAMPAIGN_OPTS, &opts, &pos) == -1)
+		return EXIT_USAGE;
+	id = json_array_size(pos) == 1 ? strtoll(json_string_value(
+	    json_array_get(pos, 0)), &end, 10) : 0;
+	args = json_pack("{s:I}", "id", id);
+	bad = id <= 0 || *end != '\0' || campaign_args(opts, args) == -1;
+	if (!bad && json_object_size(args) == 1) {
+		fprintf(stderr, "wacamp: nothing to update: give --name, "
+		    "--message-1[-file], --message-2[-file] or --category\n");
+		bad = 1;
+	}
+	json_decref(opts);
+	json_decref(pos);
+	if (bad) {
+		json_decref(args);
+		return EXIT_USAGE;
+	}
+	return cli_call(cl, "campaigns.update", args, -1, print_campaign);
 }
 
 const struct cli_cmd cli_campaigns_cmds[] = {
@@ -438,9 +683,15 @@ const struct cli_cmd cli_campaigns_cmds[] = {
 	{ "campaigns", "get", "ID", cmd_get },
 	{ "campaigns", "stats", "ID", cmd_stats },
 	{ "campaigns", "delete", "ID", cmd_delete },
-	{ "campaigns", "create", "--name N --message-1 TEXT [--message-2 TEXT] "
-	    "--category C [--category C...]", cmd_create },
-	{ "campaigns", "send", "ID [--yes]", cmd_send },
+	{ "campaigns", "create", "--name N --message-1 TEXT | --message-1-file "
+	    "FILE [--message-2 TEXT | --message-2-file FILE] --category C "
+	    "[--category C...]", cmd_create },
+	{ "campaigns", "update", "ID [--name N] [--message-1 TEXT | "
+	    "--message-1-file FILE] [--message-2 TEXT | --message-2-file FILE] "
+	    "[--category C...]", cmd_update },
+	{ "campaigns", "duplicate", "ID", cmd_duplicate },
+	{ "campaigns", "send", "ID [--yes | --dry-run]", cmd_send },
+	{ "campaigns", "test", "ID PHONE | ID --contact C", cmd_test },
 	{ "campaigns", "stop", "ID", cmd_stop },
 	{ "campaigns", "resume", "ID", cmd_resume },
 	{ "campaigns", "retry", "ID [--include-unknown [--yes]]", cmd_retry },

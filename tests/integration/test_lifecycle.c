@@ -383,7 +383,7 @@ test_suppress(void **state)
 	assert_int_equal(geti(c, "recipients"), 2);
 	assert_int_equal(geti(c, "suppressed"), 1);
 	json_decref(c);
-	snprintf(args, sizeof args, "campaigns send %lld", b);
+	snprintf(args, sizeof args, "campaigns send %lld --yes", b);
 	assert_int_equal(harness_cli(&H, args, NULL, &out), 0);
 	assert_non_null(strstr(out, "left out at launch 1"));
 	free(out);

@@ -546,7 +546,7 @@ test_cli(void **state)
 	assert_int_equal(harness_cli(&h, "campaigns create --name x", NULL,
 	    &out), 2);
 	free(out);
-	assert_int_equal(harness_cli(&h, "campaigns send 1", NULL, &out), 0);
+	assert_int_equal(harness_cli(&h, "campaigns send 1 --yes", NULL, &out), 0);
 	assert_non_null(strstr(out, "pending 3"));
 	free(out);
 	assert_int_equal(harness_cli(&h, "campaigns list", NULL, &out), 0);
@@ -565,7 +565,7 @@ test_cli(void **state)
 	    &out), 0);
 	assert_non_null(strstr(out, "round 2"));
 	free(out);
-	assert_int_equal(harness_cli(&h, "campaigns send 99", NULL, &out), 1);
+	assert_int_equal(harness_cli(&h, "campaigns send 99 --yes", NULL, &out), 1);
 	free(out);
 	assert_int_equal(harness_cli(&h, "status", NULL, &out), 0);
 	assert_non_null(strstr(out, "lane"));

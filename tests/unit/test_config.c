@@ -203,7 +203,9 @@ test_every_key(void **state)
 	    "[optout]\n"
 	    "keywords = STOP, FIN\n"
 	    "[import]\n"
-	    "default_country = 228\n");
+	    "default_country = 228\n"
+	    "[simulator]\n"
+	    "fail_percent = 3\n");
 	assert_string_equal(c->socket, "/tmp/t.sock");
 	assert_string_equal(c->pidfile, "/tmp/t.pid");
 	assert_int_equal(c->log_level, LOG_LVL_DEBUG);
@@ -245,6 +247,7 @@ test_every_key(void **state)
 	assert_string_equal(c->keywords[0], "STOP");
 	assert_string_equal(c->keywords[1], "FIN");
 	assert_string_equal(c->default_country, "228");
+	assert_int_equal(c->sim_fail_percent, 3);
 	/* An explicit provider wins over the key. */
 	assert_string_equal(config_provider(c), "simulator");
 	config_free(c);
@@ -434,6 +437,7 @@ test_errors(void **state)
 	load_err("[import]\ndefault_country = 2289\n", 2, "default_country");
 	load_err("[import]\ndefault_country = +\n", 2, "default_country");
 	load_err("[import]\ndefault_country = FR\n", 2, "default_country");
+	load_err("[simulator]\nfail_percent = 101\n", 2, "fail_percent");
 	load_err("interval = 5s\n", 1, "interval");
 	load_err("interval = 5s\n", 1, "outside a section");
 	load_err("[pacing]\ninterval 5s\n", 2, "expected key = value");

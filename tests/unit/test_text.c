@@ -282,6 +282,132 @@ test_lower(void **state)
 	    "\xc5\x93uvre \xc3\xbf \xc3\x97 \xe6\x97\xa5");
 }
 
+static const char *const known_names[] = { "first_name", "last_name",
+    "phone", NULL };
+
+/* TMPL rendered for FIRST, LAST, PHONE must be exactly WANT. */
+static void
+render_is(const char *tmpl, const char *first, const char *last,
+    const char *want)
+{
+	struct text_field	 f[] = { { "first_name", first },
+	    { "last_name", last }, { "phone", "+22890123456" }, { NULL, NULL } };
+	char			*out;
+
+	out = text_render(tmpl, f);
+	if (strcmp(out, want) != 0)
+		fail_msg("render(\"%s\") gave \"%s\", want \"%s\"", tmpl,
+		    out, want);
+	free(out);
+}
+
+static void
+test_render_fields(void **state)
+{
+	(void)state;
+	render_is("Bonjour {{first_name}} {{last_name}} ({{phone}})", "Ama",
+	    "Koné", "Bonjour Ama Koné (+22890123456)");
+	render_is("{{ first_name }}|{{\tlast_name  }}", "Ama", "Koné",
+	    "Ama|Koné");
+	render_is("Twice {{first_name}}{{first_name}}", "A", "", "Twice AA");
+	render_is("no placeholder \xf0\x9f\x8e\x84\nline 2", "A", "B",
+	    "no placeholder \xf0\x9f\x8e\x84\nline 2");
+	render_is("", "A", "B", "");
+}
+
+/* A fallback stands in for an empty value only. */
+static void
+test_render_fallback(void **state)
+{
+	(void)state;
+	render_is("Bonjour {{first_name|ami}} !", "", "", "Bonjour ami !");
+	render_is("Bonjour {{first_name|ami}} !", "Ama", "", "Bonjour Ama !");
+	render_is("Bonjour {{ first_name | cher ami }} !", NULL, "",
+	    "Bonjour cher ami !");
+	render_is("{{last_name|}}x", "", "", "x");
+}
+
+/* An empty value without fallback leaves no dangling space. */
+static void
+test_render_empty(void **state)
+{
+	(void)state;
+	render_is("Bonjour {{first_name}}, offre !", "", "",
+	    "Bonjour, offre !");
+	render_is("Bonjour {{first_name}} {{last_name}}, offre", "", "Koné",
+	    "Bonjour Koné, offre");
+	render_is("Bonjour {{first_name}} {{last_name}}, offre", "Ama", "",
+	    "Bonjour Ama, offre");
+	render_is("{{first_name}} merci", "", "", "merci");
+	render_is("Salut\n{{first_name}} merci", "", "", "Salut\nmerci");
+	render_is("Salut {{first_name}}\nligne", "", "", "Salut\nligne");
+}
+
+/* What is not a known placeholder is left exactly as written. */
+static void
+test_render_literal(void **state)
+{
+	(void)state;
+	render_is("{{prenom}} {{first_name", "Ama", "", "{{prenom}} "
+	    "{{first_name");
+	render_is("{{first\nname}} {x} }} {{", "Ama", "", "{{first\nname}} "
+	    "{x} }} {{");
+	render_is("{{first name}}", "Ama", "", "{{first name}}");
+}
+
+static void
+test_placeholder_check(void **state)
+{
+	char	 bad[64], name[32];
+	size_t	 off = 99;
+
+	(void)state;
+	assert_int_equal(text_placeholder_check("Hi {{ first_name|x }} "
+	    "{{phone}}", known_names, bad, sizeof bad, &off), 0);
+	assert_int_equal(text_placeholder_check("Hi {{prenom}}!", known_names,
+	    bad, sizeof bad, &off), 1);
+	assert_string_equal(bad, "{{prenom}}");
+	assert_int_equal(off, 3);
+	text_placeholder_name(bad, name, sizeof name);
+	assert_string_equal(name, "prenom");
+	assert_int_equal(text_placeholder_check("{{phone}} {{ Nom | x }}",
+	    known_names, bad, sizeof bad, &off), 1);
+	assert_string_equal(bad, "{{ Nom | x }}");
+	text_placeholder_name(bad, name, sizeof name);
+	assert_string_equal(name, "Nom");
+	assert_int_equal(text_placeholder_check("a {{first_name\nb}}",
+	    known_names, bad, sizeof bad, &off), 2);
+	assert_string_equal(bad, "{{first_name");
+	assert_int_equal(off, 2);
+	assert_int_equal(text_placeholder_check("{{ }}", known_names, bad,
+	    sizeof bad, &off), 1);
+}
+
+static void
+test_nearest(void **state)
+{
+	(void)state;
+	assert_string_equal(text_nearest("firstname", known_names),
+	    "first_name");
+	assert_string_equal(text_nearest("First_Name", known_names),
+	    "first_name");
+	assert_string_equal(text_nearest("lastname", known_names),
+	    "last_name");
+	assert_string_equal(text_nearest("phon", known_names), "phone");
+	assert_null(text_nearest("prenom", known_names));
+	assert_null(text_nearest("x", known_names));
+}
+
+static void
+test_utf8_invalid_at(void **state)
+{
+	(void)state;
+	assert_int_equal(text_utf8_invalid_at("abc", 3), -1);
+	assert_int_equal(text_utf8_invalid_at("ab\xff", 3), 2);
+	assert_int_equal(text_utf8_invalid_at("\xc3\xa9\xc3", 3), 2);
+	assert_int_equal(text_utf8_invalid_at("a\0b", 3), 1);
+}
+
 int
 main(void)
 {
@@ -296,6 +422,13 @@ main(void)
 		cmocka_unit_test(test_utf8_valid),
 		cmocka_unit_test(test_columns),
 		cmocka_unit_test(test_lower),
+		cmocka_unit_test(test_render_fields),
+		cmocka_unit_test(test_render_fallback),
+		cmocka_unit_test(test_render_empty),
+		cmocka_unit_test(test_render_literal),
+		cmocka_unit_test(test_placeholder_check),
+		cmocka_unit_test(test_nearest),
+		cmocka_unit_test(test_utf8_invalid_at),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, NULL);
