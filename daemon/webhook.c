@@ -621,7 +621,7 @@ conn_evictable(struct webhook *w)
 static void
 conn_check(struct webhook *w)
 {
-	if (w->paused && (w->nconns < w->max_conns ||
+	if (w->paused && w->lev != NULL && (w->nconns < w->max_conns ||
 	    conn_evictable(w) != NULL)) {
 		evconnlistener_enable(w->lev);
 		w->paused = 0;
@@ -713,6 +713,7 @@ conn_adopt_cb(evutil_socket_t fd, short what, void *arg)
 	evhttp_connection_set_closecb(c->evcon, conn_closed, c);
 	event_assign(c->ev, w->d->base, -1, 0, conn_deadline_cb, c);
 	conn_arm(c);
+	conn_check(w);	/* paused at the cap: it may be closed for room */
 }
 
 /* A request arrived whole, or was answered: the clock starts again. */
@@ -960,6 +961,9 @@ webhook_shutdown(struct daemon *d)
 		return;
 	/* Queued requests are committed and answered before leaving. */
 	flush_cb(-1, 0, w);
+	/* Connections closed by evhttp_free must not wake the listener. */
+	w->paused = 0;
+	w->lev = NULL;
 	if (w->http != NULL)
 		evhttp_free(w->http);	/* closes every adopted connection */
 	while ((c = TAILQ_FIRST(&w->all)) != NULL)
