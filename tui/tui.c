@@ -48,7 +48,8 @@ static const struct tui_key keys_common[] = {
 	{ "1-9 0 F2-F9", N_("go to a screen (0: the inbox)") },
 	{ "? F1", N_("this help") },
 	{ "r", N_("refresh") },
-	{ "q Esc F10", N_("back, or quit") },
+	{ "q F10", N_("back, or quit") },
+	{ "Esc", N_("back, or ask to quit") },
 	{ NULL, NULL }
 };
 static const struct tui_key keys_list[] = {
@@ -628,7 +629,7 @@ key(struct tui *t, int ch)
 		t->help = 1;
 		return;
 	case KEY_FN | K_F(10):
-		confirm(t, tui_quit, 0, "%s", _("Quit wacamp?"));
+		tui_quit(t, 0);
 		return;
 	case KEY_FN | K_BTAB:
 		tui_switch(t, (int)t->view - 1);
@@ -637,7 +638,15 @@ key(struct tui *t, int ch)
 		tui_switch(t, (int)t->view + 1);
 		return;
 	case 'q':
+		/* Like htop and tig: back from a detail screen, else quit at
+		 * once (quitting the client stops nothing in the daemon). */
+		if (v->back != NULL && v->back(t))
+			tui_refresh(t);
+		else
+			tui_quit(t, 0);
+		return;
 	case ESC:
+		/* Esc is pressed by accident: it asks before quitting. */
 		if (v->back != NULL && v->back(t))
 			tui_refresh(t);
 		else
@@ -861,6 +870,7 @@ tui_main(int argc, char **argv)
 {
 	struct event	*stdin_ev, *winch_ev, *term_ev, *hup_ev;
 	char		*sockarg = NULL, *path, why[300];
+	const char	*term;
 	int		 i;
 
 	for (i = 0; i < argc; i++)
@@ -883,6 +893,15 @@ tui_main(int argc, char **argv)
 		list_reset(&T.lists[i]);
 	}
 
+	term = getenv("TERM");
+	if (term == NULL || *term == '\0' || strcmp(term, "dumb") == 0) {
+		fprintf(stderr, "wacamp: the terminal (TERM=%s) cannot show the "
+		    "full-screen interface; use a command, such as wacamp "
+		    "status, or set TERM (xterm-256color, screen-256color)\n",
+		    term != NULL ? term : "");
+		free(path);
+		return 2;
+	}
 	if (screen_init() == -1) {
 		fprintf(stderr, "wacamp: cannot start the terminal interface\n");
 		free(path);

@@ -266,6 +266,9 @@ test_import_preview(void **state)
 static void
 test_screens_and_help(void **state)
 {
+	char	 cmd[1200];
+	int	 i;
+
 	session_start("C.UTF-8", 100, 30);
 	assert_true(wait_text("Today's usage", 5, 0));
 	keys("2");
@@ -304,12 +307,23 @@ test_screens_and_help(void **state)
 	assert_true(wait_text("Login", 5, 0));
 	keys("1");
 	assert_true(wait_text("Today's usage", 5, 0));
-	/* q asks before quitting; n keeps the session. */
-	keys("q");
+	/* Esc asks before quitting; n keeps the session. */
+	keys("Escape");
 	assert_true(wait_text("Quit wacamp?", 5, 0));
 	keys("n");
 	assert_true(wait_text("Quit wacamp?", 5, 1));
 	assert_true(wait_text("Today's usage", 5, 0));
+	/* q quits at once, like htop and tig: the session ends. */
+	keys("q");
+	for (i = 0; i < 50 && tmux("has-session 2>/dev/null") == 0; i++)
+		usleep(100000);
+	assert_int_not_equal(tmux("has-session 2>/dev/null"), 0);
+	have_session = 0;
+	/* A terminal that cannot draw: a message and status 2. */
+	snprintf(cmd, sizeof cmd, "TERM=dumb script -qec \"'%s' -S '%s'\" "
+	    "/dev/null 2>&1; test $? -eq 2", env_or("WACAMP", "build/wacamp"),
+	    target->sock);
+	assert_int_equal(system(cmd), 0);
 }
 
 /* Every line fits, the top bar and the status line are drawn. */
@@ -408,7 +422,7 @@ test_french(void **state)
 	assert_true(wait_text("Choisir les catégories", 5, 0));
 	keys("Escape Escape");
 	assert_true(wait_text("Nouvelle campagne", 5, 1));
-	keys("q");
+	keys("Escape");
 	assert_true(wait_text("Quitter wacamp ?", 5, 0));
 	assert_true(wait_text("o : oui", 5, 0));
 	keys("n");
