@@ -31,6 +31,7 @@ static struct event_base	*base;
 static struct event		*render_ev;
 static struct event		*refresh_ev;
 static struct event		*preview_ev;
+static struct event		*flash_ev;	/* clears the status line */
 static unsigned			 preview_gen;
 struct tui			 T;
 
@@ -247,6 +248,19 @@ tui_flash(struct tui *t, int err, const char *fmt, ...)
 	vsnprintf(t->flash, sizeof t->flash, fmt, ap);
 	va_end(ap);
 	t->flash_err = err;
+	/* A message stays a few seconds, an error a little longer. */
+	if (flash_ev != NULL) {
+		struct timeval	 tv = { err ? 15 : 8, 0 };
+
+		evtimer_add(flash_ev, &tv);
+	}
+	tui_dirty();
+}
+
+static void
+flash_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	T.flash[0] = '\0';
 	tui_dirty();
 }
 
@@ -913,6 +927,7 @@ tui_main(int argc, char **argv)
 	event_priority_set(render_ev, 1);
 	refresh_ev = evtimer_new(base, refresh_cb, NULL);
 	preview_ev = evtimer_new(base, preview_cb, NULL);
+	flash_ev = evtimer_new(base, flash_cb, NULL);
 	stdin_ev = event_new(base, STDIN_FILENO, EV_READ | EV_PERSIST,
 	    stdin_cb, NULL);
 	event_add(stdin_ev, NULL);
@@ -939,6 +954,8 @@ tui_main(int argc, char **argv)
 	event_free(render_ev);
 	event_free(refresh_ev);
 	event_free(preview_ev);
+	event_free(flash_ev);
+	flash_ev = NULL;
 	event_base_free(base);
 	tui_free(&T);
 	free(path);

@@ -307,6 +307,10 @@ test_screens_and_help(void **state)
 	assert_true(wait_text("Login", 5, 0));
 	keys("1");
 	assert_true(wait_text("Today's usage", 5, 0));
+	/* A status message clears by itself after a few seconds. */
+	keys("r");
+	assert_true(wait_text("Refreshed", 5, 0));
+	assert_true(wait_text("Refreshed", 20, 1));
 	/* Esc asks before quitting; n keeps the session. */
 	keys("Escape");
 	assert_true(wait_text("Quit wacamp?", 5, 0));
