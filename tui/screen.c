@@ -229,6 +229,49 @@ utf8_next(const char **s)
 	return c;
 }
 
+/* What stands for C on a terminal that shows ASCII only. */
+static const char *
+ascii_for(wchar_t c)
+{
+	static const char	 latin1[] = "AAAAAAACEEEEIIIIDNOOOOOxOUUUUYPs"
+	    "aaaaaaaceeeeiiiidnooooo/ouuuuypy";
+	static char		 one[2];
+
+	switch (c) {
+	case 0x2026:
+		return "...";
+	case 0x2013:
+	case 0x2014:
+	case 0x2212:
+		return "-";
+	case 0x2018:
+	case 0x2019:
+		return "'";
+	case 0x201c:
+	case 0x201d:
+	case 0x00ab:
+	case 0x00bb:
+		return "\"";
+	case 0x00a0:
+	case 0x202f:
+		return " ";
+	case 0x2191:
+		return "^";
+	case 0x2193:
+		return "v";
+	case 0x0153:
+		return "oe";
+	case 0x20ac:
+		return "EUR";
+	}
+	if (c >= 0xc0 && c <= 0xff) {
+		one[0] = latin1[c - 0xc0];
+		one[1] = '\0';
+		return one;
+	}
+	return "?";
+}
+
 /*
  * Draw S at Y, X in at most W columns (wide characters counted by their
  * width) and pad to W with spaces when PAD. Returns the columns used.
@@ -249,10 +292,18 @@ screen_put(int y, int x, int w, const char *s, int a, int pad)
 	safe = text_sanitize(s != NULL ? s : "");
 	for (p = safe; *p != '\0' && n < (int)(sizeof buf / sizeof buf[0]) -
 	    1;) {
-		wchar_t	 c = utf8_next(&p);
+		wchar_t		 c = utf8_next(&p);
+		const char	*r;
 
-		if (!utf8 && c >= 0x80)
-			c = '?';
+		if (!utf8 && c >= 0x80) {
+			/* Plain letters and "..." where only ASCII shows. */
+			for (r = ascii_for(c); r[1] != '\0' && used + 1 < w &&
+			    n < (int)(sizeof buf / sizeof buf[0]) - 2; r++) {
+				buf[n++] = (unsigned char)*r;
+				used++;
+			}
+			c = (unsigned char)*r;
+		}
 		cw = wcwidth(c);
 		if (cw < 0)
 			cw = 1;

@@ -384,6 +384,17 @@ test_resize(void **state)
 	assert_clean(200, 60);
 }
 
+/* Outside UTF-8 (vt100, the C locale): plain letters, never "?". */
+static void
+test_ascii_terminal(void **state)
+{
+	session_start("C", 100, 30);
+	assert_true(wait_text("Today's usage", 5, 0));
+	keys("2");
+	assert_true(wait_text("Lea", 10, 0));
+	assert_true(wait_text("L?a", 1, 1));
+}
+
 static void
 test_french(void **state)
 {
@@ -1639,6 +1650,7 @@ main(void)
 		cmocka_unit_test_teardown(test_import_preview, test_teardown),
 		cmocka_unit_test_teardown(test_resize, test_teardown),
 		cmocka_unit_test_teardown(test_french, test_teardown),
+		cmocka_unit_test_teardown(test_ascii_terminal, test_teardown),
 		cmocka_unit_test_teardown(test_reconnect, test_teardown),
 		cmocka_unit_test_teardown(test_escape_inert, test_teardown),
 		cmocka_unit_test_teardown(test_memory_flat, test_teardown),
