@@ -444,8 +444,10 @@ list_draw(struct tui *t, struct tui_list *l, const char *what)
 		x += w + 1;
 	}
 	if (l->total == 0) {
-		screen_put(top + 2, 2, cols - 4, l->loading ?
-		    _("Loading\xe2\x80\xa6") : what, S_DIM, 0);
+		/* Nothing known is not "none": say why the list is empty. */
+		screen_put(top + 2, 2, cols - 4, !T.connected ?
+		    _("wacampd cannot be reached; trying again every second") :
+		    l->loading ? _("Loading\xe2\x80\xa6") : what, S_DIM, 0);
 		return;
 	}
 	for (i = l->top, y = top + 1; y < top + 1 + rows &&

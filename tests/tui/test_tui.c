@@ -446,7 +446,15 @@ test_french(void **state)
 static void
 test_reconnect(void **state)
 {
+	/* Started while the daemon is down: lists say why they are empty. */
+	harness_stop(&H);
 	session_start("C.UTF-8", 100, 30);
+	assert_true(wait_text("disconnected", 5, 0));
+	keys("2");
+	assert_true(wait_text("wacampd cannot be reached", 5, 0));
+	assert_int_equal(harness_start(&H), 0);
+	assert_true(wait_text("wacampd cannot be reached", 10, 1));
+	keys("1");
 	assert_true(wait_text("Today's usage", 5, 0));
 	assert_true(wait_text("@simulator", 5, 0));
 	harness_stop(&H);
