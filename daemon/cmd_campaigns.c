@@ -197,6 +197,42 @@ refused(struct ctl_req *r, json_t *c, int64_t id, enum campaign_action a)
 	return 1;
 }
 
+/*
+ * Whether campaign ID exists (and is not a hidden test campaign) and, for
+ * A >= 0, allows that action in its status; answers not_found or conflict
+ * when not. Its status alone is read: the full campaign_get() with its
+ * progress is for replies, not for this check.
+ */
+static int
+allowed(struct ctl_req *r, int64_t id, int a)
+{
+	sqlite3_stmt	*st;
+	const char	*why = NULL;
+	char		 status[32] = "";
+	int		 hidden = 0;
+
+	st = store_stmt(r->d->store, "SELECT status, test_user IS NOT NULL "
+	    "FROM campaigns WHERE id = ?");
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(status, sizeof status, "%s",
+		    (const char *)sqlite3_column_text(st, 0));
+		hidden = sqlite3_column_int(st, 1);
+	}
+	sqlite3_reset(st);
+	if (*status == '\0' || hidden) {
+		ctl_error(r, "not_found", "no campaign %lld", (long long)id);
+		return 0;
+	}
+	if (a >= 0 && (why = campaign_refusal(status,
+	    (enum campaign_action)a)) != NULL) {
+		ctl_error(r, "conflict", "campaign %lld is %s; %s",
+		    (long long)id, status, why);
+		return 0;
+	}
+	return 1;
+}
+
 static int
 cmd_campaigns_get(struct ctl_req *r)
 {
@@ -274,15 +310,12 @@ cmd_campaigns_update(struct ctl_req *r)
 	const char	*name = ctl_arg_str(r, "name", NULL);
 	const char	*m1 = ctl_arg_str(r, "message_1", NULL);
 	const char	*m2 = ctl_arg_str(r, "message_2", NULL);
-	json_t		*cats = json_object_get(r->args, "categories"), *c;
+	json_t		*cats = json_object_get(r->args, "categories");
 	char		 err[256];
 
 	ctl_target(r, "%lld", (long long)id);
-	if ((c = get_or_404(r, id)) == NULL)
+	if (!allowed(r, id, CA_EDIT))
 		return CMD_DONE;
-	if (refused(r, c, id, CA_EDIT))
-		return CMD_DONE;
-	json_decref(c);
 	if ((name != NULL && *name == '\0') || (m1 != NULL && *m1 == '\0')) {
 		ctl_error(r, "bad_request", "name and message_1 cannot be "
 		    "empty");
@@ -466,11 +499,8 @@ cmd_campaigns_send(struct ctl_req *r)
 	int			 rc;
 
 	ctl_target(r, "%lld", (long long)id);
-	if ((c = get_or_404(r, id)) == NULL)
+	if (!allowed(r, id, CA_SEND))
 		return CMD_DONE;
-	if (refused(r, c, id, CA_SEND))
-		return CMD_DONE;
-	json_decref(c);
 	if (ctl_arg_bool(r, "dry_run", 0)) {
 		/* The audit row says nothing was launched. */
 		ctl_target(r, "%lld dry run", (long long)id);
@@ -538,9 +568,8 @@ cmd_campaigns_duplicate(struct ctl_req *r)
 	json_t		*c;
 
 	ctl_target(r, "%lld", (long long)id);
-	if ((c = get_or_404(r, id)) == NULL)
+	if (!allowed(r, id, -1))
 		return CMD_DONE;
-	json_decref(c);
 	if (store_begin(r->d->store) == -1)
 		goto fail;
 	st = store_stmt(r->d->store, "INSERT INTO campaigns (name, message_1, "
@@ -692,14 +721,12 @@ cmd_campaigns_test(struct ctl_req *r)
 	struct daemon	*d = r->d;
 	sqlite3_stmt	*st;
 	int64_t		 id = ctl_arg_int(r, "id", 0), contact, tc, msg;
-	json_t		*c;
 	char		*phone = NULL, *body = NULL;
 	int		 made, optout = 0, n;
 
 	ctl_target(r, "%lld", (long long)id);
-	if ((c = get_or_404(r, id)) == NULL)
+	if (!allowed(r, id, -1))
 		return CMD_DONE;
-	json_decref(c);
 	if (store_begin(r->d->store) == -1) {
 		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
 		return CMD_DONE;
@@ -830,15 +857,11 @@ static int
 cmd_campaigns_stop(struct ctl_req *r)
 {
 	int64_t	 id = ctl_arg_int(r, "id", 0);
-	json_t	*c;
 	int	 n;
 
 	ctl_target(r, "%lld", (long long)id);
-	if ((c = get_or_404(r, id)) == NULL)
+	if (!allowed(r, id, CA_STOP))
 		return CMD_DONE;
-	if (refused(r, c, id, CA_STOP))
-		return CMD_DONE;
-	json_decref(c);
 	if ((n = bulk_change(r, id, stop_fn, 0, "stopped", 1)) == -1) {
 		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
 		return CMD_DONE;
@@ -851,15 +874,11 @@ cmd_campaigns_retry(struct ctl_req *r)
 {
 	int64_t	 id = ctl_arg_int(r, "id", 0);
 	int	 unknown = ctl_arg_bool(r, "include_unknown", 0), n;
-	json_t	*c;
 
 	ctl_target(r, "%lld%s", (long long)id, unknown ? " include_unknown" :
 	    "");
-	if ((c = get_or_404(r, id)) == NULL)
+	if (!allowed(r, id, CA_RETRY))
 		return CMD_DONE;
-	if (refused(r, c, id, CA_RETRY))
-		return CMD_DONE;
-	json_decref(c);
 	if ((n = bulk_change(r, id, outbox_retry, unknown, "running", 0)) == -1) {
 		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
 		return CMD_DONE;
@@ -891,15 +910,11 @@ static int
 cmd_campaigns_resume(struct ctl_req *r)
 {
 	int64_t	 id = ctl_arg_int(r, "id", 0);
-	json_t	*c;
 	int	 n;
 
 	ctl_target(r, "%lld", (long long)id);
-	if ((c = get_or_404(r, id)) == NULL)
+	if (!allowed(r, id, CA_RESUME))
 		return CMD_DONE;
-	if (refused(r, c, id, CA_RESUME))
-		return CMD_DONE;
-	json_decref(c);
 	if ((n = bulk_change(r, id, resume_fn, 0, "running", 0)) == -1) {
 		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
 		return CMD_DONE;
@@ -931,7 +946,6 @@ static int
 cmd_campaigns_relaunch(struct ctl_req *r)
 {
 	int64_t	 id = ctl_arg_int(r, "id", 0);
-	json_t	*c;
 	int	 n;
 
 	ctl_target(r, "%lld", (long long)id);
@@ -940,11 +954,8 @@ cmd_campaigns_relaunch(struct ctl_req *r)
 		    "audience again; pass confirm:true");
 		return CMD_DONE;
 	}
-	if ((c = get_or_404(r, id)) == NULL)
+	if (!allowed(r, id, CA_RELAUNCH))
 		return CMD_DONE;
-	if (refused(r, c, id, CA_RELAUNCH))
-		return CMD_DONE;
-	json_decref(c);
 	if ((n = bulk_change(r, id, relaunch_fn, 0, "running", 1)) == -1) {
 		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
 		return CMD_DONE;
@@ -975,9 +986,8 @@ cmd_campaigns_settle(struct ctl_req *r)
 		return CMD_DONE;
 	}
 	sent = strcmp(outcome, "sent") == 0;
-	if ((c = get_or_404(r, id)) == NULL)
+	if (!allowed(r, id, -1))
 		return CMD_DONE;
-	json_decref(c);
 	if (msg != 0) {
 		st = store_stmt(r->d->store, "SELECT state FROM messages "
 		    "WHERE id = ? AND campaign_id = ?");
