@@ -177,7 +177,7 @@ test_campaign_lifecycle(void **state)
  * recipients. The daemon's clock (WACAMP_TEST_CLOCK_OFFSET) is set a few
  * seconds before midnight UTC so the day changes during the test.
  */
-#define SLACK 25	/* ms a request may reach the fake late */
+#define SLACK 80	/* ms a request may reach the fake late */
 
 static void
 test_pacing_daily_limit(void **state)
@@ -191,7 +191,7 @@ test_pacing_daily_limit(void **state)
 	double		 t0;
 	size_t		 i;
 	int		 fd;
-	int64_t		 gap, prev = 0, first = 0;
+	int64_t		 ts[50];
 
 	offset = (long)((now / 86400 + 1) * 86400 - now) - 9;
 	snprintf(off, sizeof off, "%ld", offset);
@@ -229,32 +229,29 @@ test_pacing_daily_limit(void **state)
 	reqs = kit_fake_requests(&h, "/v1/messages");
 	assert_int_equal(json_array_size(reqs), 50);
 	/*
-	 * The fake stamps a request when its loop reads it, so one late
-	 * arrival shortens the next gap by as much as it was late. Each gap
-	 * gets SLACK for that; a batch's whole span, where only its two ends
-	 * can be late, must still hold nine intervals less SLACK. Sending
-	 * without pacing gives gaps of a millisecond or two and fails both.
+	 * Times are stamped where the fake reads a request, and a loaded
+	 * machine (ASan, two cores) can deliver one late by tens of
+	 * milliseconds while the next comes on time: a single gap can read
+	 * as 0. So no single gap is judged. Two gaps in a row, a batch's
+	 * span and the pause before a batch each lose at most SLACK to a
+	 * late end, and still fail a daemon that does not pace (gaps of a
+	 * millisecond or two, no pause).
 	 */
 	json_array_foreach(reqs, i, l) {
 		int64_t t = (int64_t)json_number_value(json_object_get(l, "t_ms"));
 
 		assert_int_equal(json_integer_value(json_object_get(l,
 		    "status")), 201);
-		if (i % 10 == 0)
-			first = t;
-		else if (i % 10 == 9 && t - first < 9 * 50 - SLACK)
+		ts[i] = t;
+		if (i % 10 == 9 && t - ts[i - 9] < 9 * 50 - SLACK)
 			fail_msg("batch ending at request %zu took %lld ms",
-			    i, (long long)(t - first));
-		if (i > 0) {
-			gap = t - prev;
-			if (gap < 50 - SLACK)
-				fail_msg("gap %lld ms before request %zu",
-				    (long long)gap, i);
-			if (i % 10 == 0 && gap < 300 - SLACK)
-				fail_msg("no batch pause before request %zu "
-				    "(%lld ms)", i, (long long)gap);
-		}
-		prev = t;
+			    i, (long long)(t - ts[i - 9]));
+		if (i % 10 >= 2 && t - ts[i - 2] < 2 * 50 - SLACK)
+			fail_msg("two gaps before request %zu: %lld ms", i,
+			    (long long)(t - ts[i - 2]));
+		if (i > 0 && i % 10 == 0 && t - ts[i - 1] < 300 - SLACK)
+			fail_msg("no batch pause before request %zu (%lld ms)",
+			    i, (long long)(t - ts[i - 1]));
 	}
 	json_decref(reqs);
 	assert_int_equal(kit_sql_int(&h, "SELECT count(*) FROM daily_usage"), 2);
