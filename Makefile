@@ -16,6 +16,10 @@ LIBS_PKG := libevent jansson libcurl sqlite3 ncursesw libcrypt libmd
 PKG_CFLAGS := $(shell pkg-config --cflags $(LIBS_PKG) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(LIBS_PKG) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+# The client alone draws PDF reports.
+TUI_PKG := pangocairo cairo-pdf
+TUI_CFLAGS := $(shell pkg-config --cflags $(TUI_PKG) 2>/dev/null)
+TUI_LIBS := $(shell pkg-config --libs $(TUI_PKG) 2>/dev/null)
 
 WARN	= -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes \
 	  -Wmissing-prototypes -Wno-unused-parameter
@@ -66,6 +70,11 @@ $(B)/locale/fr/LC_MESSAGES/wacamp.mo: po/fr.po
 pot:
 	xgettext --from-code=UTF-8 -k_ -kN_ -o po/wacamp.pot $(filter-out tui/cli%.c,$(wildcard tui/*.c))
 
+$(B)/tui/report.o: tui/report.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS_ALL) $(TUI_CFLAGS) -c -o $@ $<
+
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
@@ -98,7 +107,7 @@ $(B)/wacampd: $(B)/daemon/wacampd.o $(B)/daemon/libdaemon.a $(B)/shared/libshare
 
 $(B)/wacamp: $(B)/tui/wacamp.o $(B)/tui/libclient.a $(B)/shared/libshared.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lm
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) $(TUI_LIBS) -lm
 
 $(B)/tests/harness.o: tests/harness.c
 	@mkdir -p $(@D)
@@ -130,7 +139,7 @@ $(FAKEWASS): $(B)/tests/fakewass.o $(B)/shared/libshared.a
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lm
 
 TEST_LINK = $(B)/daemon/libdaemon.a $(B)/tui/libclient.a $(B)/shared/libshared.a \
-	$(CMOCKA_LIBS) $(PKG_LIBS) -lm
+	$(CMOCKA_LIBS) $(PKG_LIBS) $(TUI_LIBS) -lm
 
 $(UNIT_BINS) $(INTEG_BINS) $(TUI_TEST_BINS): $(B)/tests/%: $(B)/tests/%.o $(HARNESS_OBJS) \
     $(B)/daemon/libdaemon.a $(B)/tui/libclient.a $(B)/shared/libshared.a

@@ -34,6 +34,23 @@ clock_today(char out[11])
 	clock_day(clock_now(), out);
 }
 
+void
+clock_iso(time_t t, char out[32])
+{
+	struct tm	 tm;
+	size_t		 n;
+
+	localtime_r(&t, &tm);
+	n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S%z", &tm);
+	/* +0100 -> +01:00 */
+	if (n == 24) {
+		out[25] = '\0';
+		out[24] = out[23];
+		out[23] = out[22];
+		out[22] = ':';
+	}
+}
+
 uint64_t
 clock_mono_ms(void)
 {

@@ -50,6 +50,33 @@ bad_text(struct ctl_req *r, const char *what, const char *s, size_t max)
 	return 0;
 }
 
+/*
+ * A "template" argument (id or name) stands for Message 1's text; both
+ * together are refused rather than one silently winning. *M1 then points
+ * into *OWNED, which the caller frees. -1 once answered with an error.
+ */
+static int
+from_template(struct ctl_req *r, const char **m1, char **owned)
+{
+	json_t	*v = json_object_get(r->args, "template");
+	char	 err[160];
+
+	*owned = NULL;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (*m1 != NULL && **m1 != '\0') {
+		ctl_error(r, "bad_request", "give message_1 or a template, "
+		    "not both");
+		return -1;
+	}
+	if ((*owned = template_body(r->d, v, err, sizeof err)) == NULL) {
+		ctl_error(r, "not_found", "%s", err);
+		return -1;
+	}
+	*m1 = *owned;
+	return 0;
+}
+
 /* Refuse a text with an unknown placeholder, naming it (DESIGN §6). */
 static int
 bad_placeholders(struct ctl_req *r, const char *m1, const char *m2)
@@ -243,31 +270,29 @@ cmd_campaigns_get(struct ctl_req *r)
 	return CMD_DONE;
 }
 
-static int
-cmd_campaigns_create(struct ctl_req *r)
+/* Create the campaign; M1 may come from a template (from_template). */
+static void
+create(struct ctl_req *r, const char *name, const char *m1)
 {
 	sqlite3_stmt	*st;
-	const char	*name = ctl_arg_str(r, "name", "");
-	const char	*m1 = ctl_arg_str(r, "message_1", "");
 	const char	*m2 = ctl_arg_str(r, "message_2", NULL);
 	json_t		*cats = json_object_get(r->args, "categories");
 	int64_t		 now = store_now(), id;
 	char		 err[256];
 
-	ctl_target(r, "%s", name);
-	if (*name == '\0' || *m1 == '\0') {
+	if (*name == '\0' || m1 == NULL || *m1 == '\0') {
 		ctl_error(r, "bad_request", "name and message_1 are required");
-		return CMD_DONE;
+		return;
 	}
 	if (bad_text(r, "name", name, 200) || bad_text(r, "message_1", m1,
 	    BODY_MAX) || bad_text(r, "message_2", m2, BODY_MAX) ||
 	    bad_placeholders(r, m1, m2))
-		return CMD_DONE;
+		return;
 	if (m2 != NULL && *m2 == '\0')
 		m2 = NULL;
 	if (store_begin(r->d->store) == -1) {
 		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
-		return CMD_DONE;
+		return;
 	}
 	st = store_stmt(r->d->store, "INSERT INTO campaigns (name, message_1, "
 	    "message_2, created_by, created_at, updated_at) "
@@ -283,7 +308,7 @@ cmd_campaigns_create(struct ctl_req *r)
 		sqlite3_reset(st);
 		store_rollback(r->d->store);
 		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
-		return CMD_DONE;
+		return;
 	}
 	sqlite3_reset(st);
 	id = sqlite3_last_insert_rowid(store_db(r->d->store));
@@ -291,43 +316,55 @@ cmd_campaigns_create(struct ctl_req *r)
 	    sizeof err) == -1) {
 		store_rollback(r->d->store);
 		ctl_error(r, "not_found", "%s", err);
-		return CMD_DONE;
+		return;
 	}
 	if (store_commit(r->d->store) == -1) {
 		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
-		return CMD_DONE;
+		return;
 	}
 	ctl_target(r, "%lld %s", (long long)id, name);
 	ctl_reply(r, campaign_get(r->d, id));
-	return CMD_DONE;
 }
 
 static int
-cmd_campaigns_update(struct ctl_req *r)
+cmd_campaigns_create(struct ctl_req *r)
+{
+	const char	*name = ctl_arg_str(r, "name", "");
+	const char	*m1 = ctl_arg_str(r, "message_1", NULL);
+	char		*tmpl;
+
+	ctl_target(r, "%s", name);
+	if (from_template(r, &m1, &tmpl) == 0)
+		create(r, name, m1);
+	free(tmpl);
+	return CMD_DONE;
+}
+
+/* Update a draft; M1 may come from a template (from_template). */
+static void
+update(struct ctl_req *r, const char *m1)
 {
 	sqlite3_stmt	*st;
 	int64_t		 id = ctl_arg_int(r, "id", 0);
 	const char	*name = ctl_arg_str(r, "name", NULL);
-	const char	*m1 = ctl_arg_str(r, "message_1", NULL);
 	const char	*m2 = ctl_arg_str(r, "message_2", NULL);
 	json_t		*cats = json_object_get(r->args, "categories");
 	char		 err[256];
 
-	ctl_target(r, "%lld", (long long)id);
 	if (!allowed(r, id, CA_EDIT))
-		return CMD_DONE;
+		return;
 	if ((name != NULL && *name == '\0') || (m1 != NULL && *m1 == '\0')) {
 		ctl_error(r, "bad_request", "name and message_1 cannot be "
 		    "empty");
-		return CMD_DONE;
+		return;
 	}
 	if (bad_text(r, "name", name, 200) || bad_text(r, "message_1", m1,
 	    BODY_MAX) || bad_text(r, "message_2", m2, BODY_MAX) ||
 	    bad_placeholders(r, m1, m2))
-		return CMD_DONE;
+		return;
 	if (store_begin(r->d->store) == -1) {
 		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
-		return CMD_DONE;
+		return;
 	}
 	st = store_stmt(r->d->store, "UPDATE campaigns SET "
 	    "name = coalesce(?2, name), message_1 = coalesce(?3, message_1), "
@@ -348,13 +385,25 @@ cmd_campaigns_update(struct ctl_req *r)
 	    sizeof err) == -1) {
 		store_rollback(r->d->store);
 		ctl_error(r, "not_found", "%s", err);
-		return CMD_DONE;
+		return;
 	}
 	if (store_commit(r->d->store) == -1) {
 		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
-		return CMD_DONE;
+		return;
 	}
 	ctl_reply(r, campaign_get(r->d, id));
+}
+
+static int
+cmd_campaigns_update(struct ctl_req *r)
+{
+	const char	*m1 = ctl_arg_str(r, "message_1", NULL);
+	char		*tmpl;
+
+	ctl_target(r, "%lld", (long long)ctl_arg_int(r, "id", 0));
+	if (from_template(r, &m1, &tmpl) == 0)
+		update(r, m1);
+	free(tmpl);
 	return CMD_DONE;
 }
 
@@ -1199,10 +1248,10 @@ const struct ctl_cmd campaigns_cmds[] = {
 	    cmd_campaigns_list },
 	{ "campaigns.get", ROLE_ADMIN, 0, "id:i!", cmd_campaigns_get },
 	{ "campaigns.create", ROLE_ADMIN, CMD_AUDIT,
-	    "name:s! message_1:s! message_2:s categories:a",
+	    "name:s! message_1:s message_2:s template:* categories:a",
 	    cmd_campaigns_create },
 	{ "campaigns.update", ROLE_ADMIN, CMD_AUDIT,
-	    "id:i! name:s message_1:s message_2:s categories:a",
+	    "id:i! name:s message_1:s message_2:s template:* categories:a",
 	    cmd_campaigns_update },
 	{ "campaigns.delete", ROLE_ADMIN, CMD_AUDIT, "id:i!",
 	    cmd_campaigns_delete },

@@ -93,6 +93,8 @@ static const struct ctl_cmd *const ctl_tables[] = {
 	webhook_cmds,
 	messages_cmds,
 	replies_cmds,
+	templates_cmds,
+	reports_cmds,
 };
 
 static void	ctl_client_free(struct ctl_client *);

@@ -22,6 +22,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "daemon.h"
+#include "export.h"
 #include "import.h"
 #include "journal.h"
 #include "log.h"
@@ -422,6 +423,7 @@ main(int argc, char *argv[])
 	provider_stop(&d);
 	notify_free(&d);
 	import_shutdown(&d);
+	export_shutdown(&d);
 	search_stop(&d);
 	webhook_shutdown(&d);
 	ctl_shutdown(&d);

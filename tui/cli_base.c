@@ -118,6 +118,8 @@ cmd_status(struct cli *cl, int argc, char **argv)
 static int
 cmd_monitor(struct cli *cl, int argc, char **argv)
 {
+	if (argc >= 1 && strcmp(argv[0], "--report") == 0)
+		return cli_monitor_report(cl, argc - 1, argv + 1);
 	if (argc != 0)
 		return EXIT_USAGE;
 	return cli_call(cl, "monitoring.stats", NULL, -1, print_kv);
@@ -408,7 +410,7 @@ cmd_logout(struct cli *cl, int argc, char **argv)
 
 const struct cli_cmd cli_base_cmds[] = {
 	{ "status", NULL, "", cmd_status },
-	{ "monitor", NULL, "", cmd_monitor },
+	{ "monitor", NULL, "[--report FROM TO FILE.pdf]", cmd_monitor },
 	{ "users", "list", "", cmd_users_list },
 	{ "users", "add", "LOGIN --role R [--unix-user U] [--password-stdin]",
 	    cmd_users_add },

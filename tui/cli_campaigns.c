@@ -596,7 +596,7 @@ message_arg(json_t *opts, json_t *args, const char *key)
 }
 
 #define CAMPAIGN_OPTS	"name= message-1= message-2= message-1-file= " \
-	"message-2-file= category=+"
+	"message-2-file= category=+ template="
 
 /* The campaign fields of OPTS (create and update) into ARGS; -1 on error. */
 static int
@@ -612,6 +612,18 @@ campaign_args(json_t *opts, json_t *args)
 	if (message_arg(opts, args, "message_1") == -1 ||
 	    message_arg(opts, args, "message_2") == -1)
 		return -1;
+	if ((v = json_object_get(opts, "template")) != NULL) {
+		if (json_object_get(args, "message_1") != NULL) {
+			fprintf(stderr, "wacamp: give --message-1[-file] or "
+			    "--template, not both\n");
+			return -1;
+		}
+		n = strtoll(json_string_value(v), &end, 10);
+		if (*end == '\0' && n > 0)
+			json_object_set_new(args, "template", json_integer(n));
+		else
+			json_object_set(args, "template", v);
+	}
 	if (json_object_get(opts, "category") == NULL)
 		return 0;
 	cats = json_array();
@@ -637,7 +649,8 @@ cmd_create(struct cli *cl, int argc, char **argv)
 	args = json_object();
 	bad = json_array_size(pos) != 0 || !json_object_get(opts, "name") ||
 	    (!json_object_get(opts, "message_1") && !json_object_get(opts,
-	    "message_1_file")) || campaign_args(opts, args) == -1;
+	    "message_1_file") && !json_object_get(opts, "template")) ||
+	    campaign_args(opts, args) == -1;
 	if (!bad && json_object_get(args, "categories") == NULL)
 		json_object_set_new(args, "categories", json_array());
 	json_decref(opts);
@@ -666,7 +679,8 @@ cmd_update(struct cli *cl, int argc, char **argv)
 	bad = id <= 0 || *end != '\0' || campaign_args(opts, args) == -1;
 	if (!bad && json_object_size(args) == 1) {
 		fprintf(stderr, "wacamp: nothing to update: give --name, "
-		    "--message-1[-file], --message-2[-file] or --category\n");
+		    "--message-1[-file], --template, --message-2[-file] or "
+		    "--category\n");
 		bad = 1;
 	}
 	json_decref(opts);
@@ -684,11 +698,11 @@ const struct cli_cmd cli_campaigns_cmds[] = {
 	{ "campaigns", "stats", "ID", cmd_stats },
 	{ "campaigns", "delete", "ID", cmd_delete },
 	{ "campaigns", "create", "--name N --message-1 TEXT | --message-1-file "
-	    "FILE [--message-2 TEXT | --message-2-file FILE] --category C "
-	    "[--category C...]", cmd_create },
+	    "FILE | --template T [--message-2 TEXT | --message-2-file FILE] "
+	    "--category C [--category C...]", cmd_create },
 	{ "campaigns", "update", "ID [--name N] [--message-1 TEXT | "
-	    "--message-1-file FILE] [--message-2 TEXT | --message-2-file FILE] "
-	    "[--category C...]", cmd_update },
+	    "--message-1-file FILE | --template T] [--message-2 TEXT | "
+	    "--message-2-file FILE] [--category C...]", cmd_update },
 	{ "campaigns", "duplicate", "ID", cmd_duplicate },
 	{ "campaigns", "send", "ID [--yes | --dry-run]", cmd_send },
 	{ "campaigns", "test", "ID PHONE | ID --contact C", cmd_test },

@@ -11,6 +11,11 @@ extern const struct cli_cmd	cli_webhook_cmds[];
 extern const struct cli_cmd	cli_verify_cmds[];
 extern const struct cli_cmd	cli_messages_cmds[];
 extern const struct cli_cmd	cli_replies_cmds[];
+extern const struct cli_cmd	cli_templates_cmds[];
+extern const struct cli_cmd	cli_reports_cmds[];
+
+/* monitor --report FROM TO FILE.pdf (arguments after --report). */
+int	cli_monitor_report(struct cli *, int, char **);
 
 /* The webhook and plan lines of status, in words (DESIGN §7). */
 void	cli_webhook_lines(json_t *);
