@@ -23,7 +23,8 @@
 #define EDIT_NO	"only a draft can be edited (duplicate it for a new draft)"
 
 /*
- * Which status allows which action: a draft is edited and sent; a running
+ * Which status allows which action: a draft is edited and sent; a
+ * scheduled one is stopped (back to draft) or deleted; a running
  * (or paused) one is stopped; a stopped one is resumed; one that ran
  * (running, paused, stopped, completed) is retried and relaunched; any
  * but a running one is deleted.
@@ -35,6 +36,9 @@ static const struct {
 	{ "draft", { NULL, NULL, "it was never sent",
 	    "it was never sent; use send", "it was never sent",
 	    "it was never sent; use send", NULL } },
+	{ "scheduled", { "stop it first: it goes back to draft",
+	    "it is already scheduled", NULL, "it was never sent",
+	    "it was never sent", "it was never sent", NULL } },
 	{ "running", { EDIT_NO,
 	    "only a draft can be sent", NULL, "it is not stopped", NULL, NULL,
 	    "stop it before deleting it" } },
@@ -139,8 +143,8 @@ campaign_get(struct daemon *d, int64_t id)
 	json_int_t	 m2_total = 0, inter = 0, suppressed = 0, out;
 	size_t		 i;
 
-	st = store_stmt(d->store, "SELECT " CAMP_COLS ", suppressed FROM "
-	    "campaigns WHERE id = ?");
+	st = store_stmt(d->store, "SELECT " CAMP_COLS ", suppressed, "
+	    "start_at, send_window FROM campaigns WHERE id = ?");
 	sqlite3_bind_int64(st, 1, id);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		c = json_pack("{s:I,s:s,s:s,s:s?,s:s,s:I,s:I,s:I,s:o,s:o}",
@@ -160,6 +164,10 @@ campaign_get(struct daemon *d, int64_t id)
 		inter = sqlite3_column_int64(st, 19);
 		m2_total = sqlite3_column_int64(st, 20);
 		suppressed = sqlite3_column_int64(st, 21);
+		json_object_set_new(c, "start_at", int_or_null(st, 22));
+		json_object_set_new(c, "window", sqlite3_column_type(st, 23) ==
+		    SQLITE_NULL ? json_null() : json_string((const char *)
+		    sqlite3_column_text(st, 23)));
 	}
 	sqlite3_reset(st);
 	if (c == NULL)
@@ -375,4 +383,27 @@ campaign_eta_for(struct daemon *d, long pending)
 		return 0;
 	w = lane_window_wait(d->conf, now);
 	return campaign_eta(d, pending) + (w > 0 ? (double)w : 0);
+}
+
+/*
+ * Seconds from a start at T0 until PENDING messages would all have left:
+ * the window's wait at T0, then the lane's pace with the cap of T0's day
+ * (what was sent on that day if it is today, else nothing).
+ */
+double
+campaign_eta_from(struct daemon *d, long pending, time_t t0)
+{
+	char	 day[11], today[11];
+	long	 w, sent = 0;
+
+	if (pending <= 0)
+		return 0;
+	clock_day(t0, day);
+	clock_today(today);
+	if (strcmp(day, today) == 0)
+		sent = outbox_sent_on(d, day);
+	w = lane_window_wait(d->conf, t0);
+	if (w < 0)
+		w = 0;
+	return (double)w + lane_eta(d->conf, pending, sent, t0 + w);
 }

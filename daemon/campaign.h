@@ -3,6 +3,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -43,5 +44,7 @@ int	 campaign_check_text(const char *, const char *, char *, size_t);
 int	 campaign_hidden(struct daemon *, int64_t);
 /* Seconds for PENDING more messages to leave, from now (see campaign.c). */
 double	 campaign_eta_for(struct daemon *, long);
+/* The same from a start at a given time (a scheduled campaign). */
+double	 campaign_eta_from(struct daemon *, long, time_t);
 
 #endif

@@ -17,10 +17,12 @@
 #include "lane.h"
 #include "outbox.h"
 #include "pacer.h"
+#include "schedule.h"
 #include "phone.h"
 #include "search.h"
 #include "store.h"
 #include "text.h"
+#include "when.h"
 #include "xmalloc.h"
 
 #define BODY_MAX	6000
@@ -270,6 +272,39 @@ cmd_campaigns_get(struct ctl_req *r)
 	return CMD_DONE;
 }
 
+/*
+ * The schedule arguments: start_at ("" clears it; ISO 8601 in the
+ * configured zone or +DURATION from now, stored as Unix time) and window
+ * ("" clears it; HH:MM-HH:MM). *START is -1 when not given, 0 to clear;
+ * *WINDOW NULL when not given. -1 once answered with an error.
+ */
+static int
+schedule_args(struct ctl_req *r, int64_t *start, const char **window)
+{
+	const char	*s = ctl_arg_str(r, "start_at", NULL);
+	char		 err[200];
+	time_t		 t;
+	int		 a, b;
+
+	*start = -1;
+	*window = ctl_arg_str(r, "window", NULL);
+	if (s != NULL && *s == '\0')
+		*start = 0;
+	else if (s != NULL) {
+		if (when_parse(s, clock_now(), &t, err, sizeof err) == -1) {
+			ctl_error(r, "bad_request", "%s", err);
+			return -1;
+		}
+		*start = (int64_t)t;
+	}
+	if (*window != NULL && **window != '\0' && when_window(*window, &a,
+	    &b, err, sizeof err) == -1) {
+		ctl_error(r, "bad_request", "%s", err);
+		return -1;
+	}
+	return 0;
+}
+
 /* Create the campaign; M1 may come from a template (from_template). */
 static void
 create(struct ctl_req *r, const char *name, const char *m1)
@@ -277,7 +312,8 @@ create(struct ctl_req *r, const char *name, const char *m1)
 	sqlite3_stmt	*st;
 	const char	*m2 = ctl_arg_str(r, "message_2", NULL);
 	json_t		*cats = json_object_get(r->args, "categories");
-	int64_t		 now = store_now(), id;
+	int64_t		 now = store_now(), id, start;
+	const char	*window;
 	char		 err[256];
 
 	if (*name == '\0' || m1 == NULL || *m1 == '\0') {
@@ -286,7 +322,8 @@ create(struct ctl_req *r, const char *name, const char *m1)
 	}
 	if (bad_text(r, "name", name, 200) || bad_text(r, "message_1", m1,
 	    BODY_MAX) || bad_text(r, "message_2", m2, BODY_MAX) ||
-	    bad_placeholders(r, m1, m2))
+	    bad_placeholders(r, m1, m2) || schedule_args(r, &start,
+	    &window) == -1)
 		return;
 	if (m2 != NULL && *m2 == '\0')
 		m2 = NULL;
@@ -295,8 +332,9 @@ create(struct ctl_req *r, const char *name, const char *m1)
 		return;
 	}
 	st = store_stmt(r->d->store, "INSERT INTO campaigns (name, message_1, "
-	    "message_2, created_by, created_at, updated_at) "
-	    "VALUES (?, ?, ?, ?, ?, ?5)");
+	    "message_2, created_by, created_at, updated_at, start_at, "
+	    "send_window) VALUES (?, ?, ?, ?, ?, ?5, nullif(?6, 0), "
+	    "nullif(?7, ''))");
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, m1, -1, SQLITE_TRANSIENT);
 	if (m2 != NULL)
@@ -304,6 +342,9 @@ create(struct ctl_req *r, const char *name, const char *m1)
 	if (r->user_id > 0)
 		sqlite3_bind_int64(st, 4, r->user_id);
 	sqlite3_bind_int64(st, 5, now);
+	sqlite3_bind_int64(st, 6, start > 0 ? start : 0);
+	if (window != NULL)
+		sqlite3_bind_text(st, 7, window, -1, SQLITE_TRANSIENT);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		sqlite3_reset(st);
 		store_rollback(r->d->store);
@@ -349,6 +390,8 @@ update(struct ctl_req *r, const char *m1)
 	const char	*name = ctl_arg_str(r, "name", NULL);
 	const char	*m2 = ctl_arg_str(r, "message_2", NULL);
 	json_t		*cats = json_object_get(r->args, "categories");
+	const char	*window;
+	int64_t		 start;
 	char		 err[256];
 
 	if (!allowed(r, id, CA_EDIT))
@@ -360,7 +403,8 @@ update(struct ctl_req *r, const char *m1)
 	}
 	if (bad_text(r, "name", name, 200) || bad_text(r, "message_1", m1,
 	    BODY_MAX) || bad_text(r, "message_2", m2, BODY_MAX) ||
-	    bad_placeholders(r, m1, m2))
+	    bad_placeholders(r, m1, m2) || schedule_args(r, &start,
+	    &window) == -1)
 		return;
 	if (store_begin(r->d->store) == -1) {
 		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
@@ -369,7 +413,11 @@ update(struct ctl_req *r, const char *m1)
 	st = store_stmt(r->d->store, "UPDATE campaigns SET "
 	    "name = coalesce(?2, name), message_1 = coalesce(?3, message_1), "
 	    "message_2 = CASE WHEN ?4 IS NULL THEN message_2 "
-	    "  WHEN ?4 = '' THEN NULL ELSE ?4 END, updated_at = ?5 "
+	    "  WHEN ?4 = '' THEN NULL ELSE ?4 END, updated_at = ?5, "
+	    "start_at = CASE ?6 WHEN -1 THEN start_at WHEN 0 THEN NULL "
+	    "  ELSE ?6 END, "
+	    "send_window = CASE WHEN ?7 IS NULL THEN send_window "
+	    "  WHEN ?7 = '' THEN NULL ELSE ?7 END "
 	    "WHERE id = ?1");
 	sqlite3_bind_int64(st, 1, id);
 	if (name != NULL)
@@ -379,6 +427,9 @@ update(struct ctl_req *r, const char *m1)
 	if (m2 != NULL)
 		sqlite3_bind_text(st, 4, m2, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 5, store_now());
+	sqlite3_bind_int64(st, 6, start);
+	if (window != NULL)
+		sqlite3_bind_text(st, 7, window, -1, SQLITE_TRANSIENT);
 	sqlite3_step(st);
 	sqlite3_reset(st);
 	if (cats != NULL && set_categories(r, id, cats, err,
@@ -437,15 +488,6 @@ cmd_campaigns_delete(struct ctl_req *r)
 	return CMD_DONE;
 }
 
-/* The claim time from which suppress_days leaves a contact out (0: off). */
-static int64_t
-suppress_since(struct daemon *d)
-{
-	if (d->conf->suppress_days <= 0)
-		return 0;
-	return (int64_t)clock_now() - (int64_t)d->conf->suppress_days * 86400;
-}
-
 /* Today's claims (cap reservations) on the lane. */
 static long
 sent_today(struct daemon *d)
@@ -474,15 +516,19 @@ queued_now(struct daemon *d)
  * the last of them would have left (after what is queued already).
  */
 static json_t *
-send_plan(struct ctl_req *r, int64_t id, const struct ob_audience *a)
+send_plan(struct ctl_req *r, int64_t id, const struct ob_audience *a,
+    int64_t at)
 {
 	struct daemon	*d = r->d;
 	long		 sent = sent_today(d), queued = queued_now(d);
+	time_t		 t0 = at > 0 ? (time_t)at : clock_now();
 	double		 eta;
 
-	eta = campaign_eta_for(d, queued + (long)a->recipients);
+	/* From a scheduled start, what is queued now will have left. */
+	eta = at > 0 ? campaign_eta_from(d, (long)a->recipients, t0) :
+	    campaign_eta_for(d, queued + (long)a->recipients);
 	return json_pack("{s:I,s:I,s:{s:I,s:I,s:I,s:I},s:I,s:I,s:i,s:i,s:I,"
-	    "s:I,s:I,s:I,s:I}",
+	    "s:I,s:I,s:I,s:I,s:o}",
 	    "id", (json_int_t)id,
 	    "recipients", (json_int_t)a->recipients,
 	    "left_out", "opted_out", (json_int_t)a->opted_out,
@@ -497,34 +543,8 @@ send_plan(struct ctl_req *r, int64_t id, const struct ob_audience *a)
 	    "capacity_today", (json_int_t)lane_cap_left(d->conf, sent),
 	    "queued_before", (json_int_t)queued,
 	    "eta_seconds", (json_int_t)(eta + 0.5),
-	    "eta_at", (json_int_t)(clock_now() + (time_t)(eta + 0.5)));
-}
-
-/* Why a launch would reach no one, into ERR. */
-static void
-why_empty(struct ctl_req *r, int64_t id, char *err, size_t len)
-{
-	struct ob_audience	 a;
-	sqlite3_stmt		*st;
-
-	st = store_stmt(r->d->store, "SELECT count(*) FROM "
-	    "campaign_categories WHERE campaign_id = ?");
-	sqlite3_bind_int64(st, 1, id);
-	if (store_int(st) == 0) {
-		snprintf(err, len, "no recipients: the campaign has no "
-		    "category");
-		return;
-	}
-	if (outbox_audience_why(r->d, id, suppress_since(r->d), &a) == -1 ||
-	    a.opted_out + a.suppressed + a.no_number == 0) {
-		snprintf(err, len, "no recipients: its categories have no "
-		    "contact");
-		return;
-	}
-	snprintf(err, len, "no recipients: %lld opted out, %lld suppressed "
-	    "(suppress_days %d), %lld without a valid number",
-	    (long long)a.opted_out, (long long)a.suppressed,
-	    r->d->conf->suppress_days, (long long)a.no_number);
+	    "eta_at", (json_int_t)(t0 + (time_t)(eta + 0.5)),
+	    "start_at", at > 0 ? json_integer(at) : json_null());
 }
 
 /*
@@ -536,13 +556,26 @@ why_empty(struct ctl_req *r, int64_t id, char *err, size_t len)
  * is refused and the campaign stays a draft. With dry_run, only say what
  * a launch would do (send_plan).
  */
+/* Campaign ID's start time if it has one ahead of now, else 0. */
+static int64_t
+start_ahead(struct daemon *d, int64_t id)
+{
+	sqlite3_stmt	*st;
+	int64_t		 at;
+
+	st = store_stmt(d->store, "SELECT coalesce(start_at, 0) FROM "
+	    "campaigns WHERE id = ?");
+	sqlite3_bind_int64(st, 1, id);
+	at = store_int(st);
+	return at > (int64_t)clock_now() ? at : 0;
+}
+
 static int
 cmd_campaigns_send(struct ctl_req *r)
 {
 	struct ob_audience	 a;
 	sqlite3_stmt		*st;
-	int64_t			 id = ctl_arg_int(r, "id", 0), now = store_now();
-	int64_t			 since = suppress_since(r->d), left = 0, n;
+	int64_t			 id = ctl_arg_int(r, "id", 0), left = 0, n, at;
 	json_t			*c;
 	char			 err[256];
 	int			 rc;
@@ -550,55 +583,50 @@ cmd_campaigns_send(struct ctl_req *r)
 	ctl_target(r, "%lld", (long long)id);
 	if (!allowed(r, id, CA_SEND))
 		return CMD_DONE;
+	at = start_ahead(r->d, id);
 	if (ctl_arg_bool(r, "dry_run", 0)) {
 		/* The audit row says nothing was launched. */
 		ctl_target(r, "%lld dry run", (long long)id);
-		if (outbox_audience_why(r->d, id, since, &a) == -1) {
+		if (outbox_audience_why(r->d, id,
+		    schedule_suppress_since(r->d), &a) == -1) {
 			ctl_error(r, "internal", "%s",
 			    store_errmsg(r->d->store));
 			return CMD_DONE;
 		}
-		ctl_reply(r, send_plan(r, id, &a));
+		ctl_reply(r, send_plan(r, id, &a, at));
 		return CMD_DONE;
 	}
-	if (store_begin(r->d->store) == -1) {
-		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
+	if (at > 0) {
+		/* The audience is taken at the start, not now. */
+		st = store_stmt(r->d->store, "UPDATE campaigns SET status = "
+		    "'scheduled', updated_at = ?2 WHERE id = ?1 AND "
+		    "status = 'draft'");
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int64(st, 2, store_now());
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE) {
+			ctl_error(r, "internal", "%s",
+			    store_errmsg(r->d->store));
+			return CMD_DONE;
+		}
+		ctl_target(r, "%lld scheduled", (long long)id);
+		log_info("campaign %lld scheduled to start in %llds",
+		    (long long)id, (long long)(at - (int64_t)clock_now()));
+		schedule_arm(r->d);
+		ctl_reply(r, campaign_get(r->d, id));
 		return CMD_DONE;
 	}
-	if (outbox_launch_since(r->d, id, since, &n, &left) == -1) {
-		store_rollback(r->d->store);
-		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
-		return CMD_DONE;
-	}
-	if (n == 0) {
-		/* Nothing launched: "completed" at once would hide why. */
-		store_rollback(r->d->store);
-		why_empty(r, id, err, sizeof err);
+	rc = schedule_launch(r->d, id, &n, &left, err, sizeof err);
+	if (rc == 1) {
 		ctl_error(r, "conflict", "%s; campaign %lld stays a draft", err,
 		    (long long)id);
 		return CMD_DONE;
 	}
-	st = store_stmt(r->d->store, "UPDATE campaigns SET status = "
-	    "'running', started_at = ?2, updated_at = ?2, finished_at = NULL "
-	    "WHERE id = ?1");
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, now);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		store_rollback(r->d->store);
-		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
+	if (rc == -1) {
+		ctl_error(r, "internal", "%s", err);
 		return CMD_DONE;
 	}
-	campaign_finish_done(r->d, id);
-	if (store_commit(r->d->store) == -1) {
-		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
-		return CMD_DONE;
-	}
-	log_info("campaign %lld launched: %lld recipients, %lld left out "
-	    "(suppress_days %d)", (long long)id, (long long)n, (long long)left,
-	    r->d->conf->suppress_days);
-	pacer_kick(r->d);
 	c = campaign_get(r->d, id);
 	json_object_set_new(c, "recipients", json_integer(n));
 	ctl_reply(r, c);
@@ -905,12 +933,34 @@ stop_fn(struct daemon *d, int64_t id, int arg)
 static int
 cmd_campaigns_stop(struct ctl_req *r)
 {
-	int64_t	 id = ctl_arg_int(r, "id", 0);
-	int	 n;
+	sqlite3_stmt	*st;
+	int64_t		 id = ctl_arg_int(r, "id", 0);
+	int		 n, rc;
 
 	ctl_target(r, "%lld", (long long)id);
 	if (!allowed(r, id, CA_STOP))
 		return CMD_DONE;
+	/* A scheduled campaign has sent nothing: it is a draft again, its
+	 * start time kept (a draft never starts by itself). */
+	st = store_stmt(r->d->store, "UPDATE campaigns SET status = 'draft', "
+	    "updated_at = ?2 WHERE id = ?1 AND status = 'scheduled'");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, store_now());
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
+		return CMD_DONE;
+	}
+	if (sqlite3_changes(store_db(r->d->store)) > 0) {
+		ctl_target(r, "%lld unscheduled", (long long)id);
+		log_info("campaign %lld unscheduled: a draft again",
+		    (long long)id);
+		schedule_arm(r->d);
+		notify_campaign(r->d, id);
+		ctl_reply(r, campaign_get(r->d, id));
+		return CMD_DONE;
+	}
 	if ((n = bulk_change(r, id, stop_fn, 0, "stopped", 1)) == -1) {
 		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
 		return CMD_DONE;
@@ -1248,10 +1298,12 @@ const struct ctl_cmd campaigns_cmds[] = {
 	    cmd_campaigns_list },
 	{ "campaigns.get", ROLE_ADMIN, 0, "id:i!", cmd_campaigns_get },
 	{ "campaigns.create", ROLE_ADMIN, CMD_AUDIT,
-	    "name:s! message_1:s message_2:s template:* categories:a",
+	    "name:s! message_1:s message_2:s template:* categories:a "
+	    "start_at:s window:s",
 	    cmd_campaigns_create },
 	{ "campaigns.update", ROLE_ADMIN, CMD_AUDIT,
-	    "id:i! name:s message_1:s message_2:s template:* categories:a",
+	    "id:i! name:s message_1:s message_2:s template:* categories:a "
+	    "start_at:s window:s",
 	    cmd_campaigns_update },
 	{ "campaigns.delete", ROLE_ADMIN, CMD_AUDIT, "id:i!",
 	    cmd_campaigns_delete },

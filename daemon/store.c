@@ -196,11 +196,70 @@ store_version(struct store *s)
 	return v;
 }
 
+/* A foreign key broken by a table rebuild: how many rows break one. */
+static int
+store_fk_broken(struct store *s)
+{
+	sqlite3_stmt	*st;
+	int		 n = 0;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA foreign_key_check", -1, &st,
+	    NULL) != SQLITE_OK)
+		return -1;
+	while (sqlite3_step(st) == SQLITE_ROW)
+		n++;
+	sqlite3_finalize(st);
+	return n;
+}
+
+/*
+ * One migration in one transaction. A migration that rebuilds a table
+ * says "-- wacamp: rebuild" (DESIGN §3, SQLite's 12-step ALTER): foreign
+ * keys go off before BEGIN, since a DROP TABLE with them on cascades into
+ * every row that refers to the table, and the foreign keys are checked
+ * before COMMIT.
+ */
+static int
+store_migrate_one(struct store *s, const struct migration *m, char *err,
+    size_t errlen)
+{
+	char	*msg = NULL, pragma[64];
+	int	 rebuild = strstr(m->sql, "-- wacamp: rebuild") != NULL, bad = 0;
+
+	snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d",
+	    m->version);
+	if (rebuild)
+		sqlite3_exec(s->db, "PRAGMA foreign_keys = OFF", NULL, NULL,
+		    NULL);
+	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL,
+	    &msg) != SQLITE_OK ||
+	    sqlite3_exec(s->db, m->sql, NULL, NULL, &msg) != SQLITE_OK ||
+	    (rebuild && (bad = store_fk_broken(s)) != 0) ||
+	    sqlite3_exec(s->db, pragma, NULL, NULL, &msg) != SQLITE_OK ||
+	    sqlite3_exec(s->db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
+		if (bad != 0)
+			snprintf(err, errlen, "migration %s: %d row(s) would "
+			    "break a foreign key", m->name, bad);
+		else
+			snprintf(err, errlen, "migration %s: %s", m->name,
+			    msg ? msg : "failed");
+		sqlite3_free(msg);
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		if (rebuild)
+			sqlite3_exec(s->db, "PRAGMA foreign_keys = ON", NULL,
+			    NULL, NULL);
+		return -1;
+	}
+	if (rebuild)
+		sqlite3_exec(s->db, "PRAGMA foreign_keys = ON", NULL, NULL,
+		    NULL);
+	return 0;
+}
+
 /* Apply each migration newer than user_version in its own transaction. */
 static int
 store_migrate(struct store *s, char *err, size_t errlen)
 {
-	char	*msg = NULL, pragma[64];
 	size_t	 i;
 	int	 v;
 
@@ -217,20 +276,8 @@ store_migrate(struct store *s, char *err, size_t errlen)
 	for (i = 0; i < nmigrations; i++) {
 		if (migrations[i].version <= v)
 			continue;
-		snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d",
-		    migrations[i].version);
-		if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL,
-		    &msg) != SQLITE_OK ||
-		    sqlite3_exec(s->db, migrations[i].sql, NULL, NULL,
-		    &msg) != SQLITE_OK ||
-		    sqlite3_exec(s->db, pragma, NULL, NULL, &msg) != SQLITE_OK ||
-		    sqlite3_exec(s->db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
-			snprintf(err, errlen, "migration %s: %s",
-			    migrations[i].name, msg ? msg : "failed");
-			sqlite3_free(msg);
-			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		if (store_migrate_one(s, &migrations[i], err, errlen) == -1)
 			return -1;
-		}
 		log_info("store: applied migration %s", migrations[i].name);
 	}
 	return 0;

@@ -24,6 +24,7 @@
 #include "daemon.h"
 #include "export.h"
 #include "import.h"
+#include "schedule.h"
 #include "journal.h"
 #include "log.h"
 #include "monitor.h"
@@ -407,6 +408,7 @@ main(int argc, char *argv[])
 	}
 	d.provider->on_event = webhook_ingest;
 	pacer_start(&d);
+	schedule_arm(&d);
 	search_start(&d);
 	journal_start(&d);
 	for (i = 0; i < 3; i++) {
@@ -419,6 +421,7 @@ main(int argc, char *argv[])
 	event_base_dispatch(d.base);
 
 	journal_stop(&d);
+	schedule_shutdown(&d);
 	pacer_stop(&d);
 	provider_stop(&d);
 	notify_free(&d);

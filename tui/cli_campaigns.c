@@ -83,9 +83,24 @@ print_progress(json_t *c)
 		    "failed"));
 }
 
+/* Unix time T as local "2026-12-24 09:00 GMT" into BUF. */
+static const char *
+local_time(char *buf, size_t len, json_int_t t)
+{
+	time_t		 tt = (time_t)t;
+	struct tm	*tm;
+
+	if ((tm = localtime(&tt)) == NULL ||
+	    strftime(buf, len, "%Y-%m-%d %H:%M %Z", tm) == 0)
+		snprintf(buf, len, "%lld", (long long)t);
+	return buf;
+}
+
 static void
 print_campaign(json_t *c)
 {
+	char	 when[64];
+
 	printf("campaign %lld: ", (long long)geti(c, "id"));
 	cli_puts_safe(json_string_value(json_object_get(c, "name")), 0);
 	printf(" [%s, round %lld]\n", json_string_value(json_object_get(c,
@@ -111,6 +126,15 @@ print_campaign(json_t *c)
 		    "message_2")), 0);
 		printf("\n");
 	}
+	if (json_is_integer(json_object_get(c, "start_at"))) {
+		printf("  start%s %s\n", strcmp(json_string_value(
+		    json_object_get(c, "status")), "scheduled") == 0 ?
+		    "s" : " time", local_time(when, sizeof when,
+		    geti(c, "start_at")));
+	}
+	if (json_is_string(json_object_get(c, "window")))
+		printf("  sends only between %s\n", json_string_value(
+		    json_object_get(c, "window")));
 	if (json_is_integer(json_object_get(c, "eta_seconds")))
 		printf("  eta %llds\n", (long long)geti(c, "eta_seconds"));
 }
@@ -193,7 +217,7 @@ print_plan(json_t *p)
 	json_int_t	 eta = geti(p, "eta_seconds");
 	time_t		 at = (time_t)geti(p, "eta_at");
 	struct tm	*tm;
-	char		 when[64] = "", dur[32];
+	char		 when[64] = "", dur[32], start[64];
 
 	printf("campaign %lld: Message 1 to %lld unique recipient(s)\n",
 	    (long long)geti(p, "id"), (long long)geti(p, "recipients"));
@@ -218,8 +242,14 @@ print_plan(json_t *p)
 		    (long long)geti(p, "queued_before"));
 	if ((tm = localtime(&at)) != NULL)
 		strftime(when, sizeof when, " (%Y-%m-%d %H:%M %Z)", tm);
-	printf("  all sent in about %s%s\n", fmt_duration(dur, sizeof dur,
-	    eta), when);
+	if (json_is_integer(json_object_get(p, "start_at"))) {
+		printf("  starts %s; its audience is taken then\n",
+		    local_time(start, sizeof start, geti(p, "start_at")));
+		printf("  all sent about %s after the start%s\n",
+		    fmt_duration(dur, sizeof dur, eta), when);
+	} else
+		printf("  all sent in about %s%s\n", fmt_duration(dur,
+		    sizeof dur, eta), when);
 }
 
 /*
@@ -260,8 +290,14 @@ cmd_send(struct cli *cl, int argc, char **argv)
 		    "id", id, "dry_run", 1), -1, &rc)) == NULL)
 			return rc;
 		print_plan(a);
-		snprintf(q, sizeof q, "Send campaign %lld to %lld contact(s)?",
-		    (long long)id, (long long)geti(a, "recipients"));
+		if (json_is_integer(json_object_get(a, "start_at")))
+			snprintf(q, sizeof q, "Schedule campaign %lld for "
+			    "%lld contact(s) now?", (long long)id,
+			    (long long)geti(a, "recipients"));
+		else
+			snprintf(q, sizeof q, "Send campaign %lld to %lld "
+			    "contact(s)?", (long long)id,
+			    (long long)geti(a, "recipients"));
 		json_decref(a);
 		if (!cli_confirm(q)) {
 			fprintf(stderr, "wacamp: not sent\n");
@@ -596,7 +632,7 @@ message_arg(json_t *opts, json_t *args, const char *key)
 }
 
 #define CAMPAIGN_OPTS	"name= message-1= message-2= message-1-file= " \
-	"message-2-file= category=+ template="
+	"message-2-file= category=+ template= start-at= window="
 
 /* The campaign fields of OPTS (create and update) into ARGS; -1 on error. */
 static int
@@ -609,6 +645,12 @@ campaign_args(json_t *opts, json_t *args)
 
 	if (json_object_get(opts, "name") != NULL)
 		json_object_set(args, "name", json_object_get(opts, "name"));
+	if (json_object_get(opts, "start_at") != NULL)
+		json_object_set(args, "start_at", json_object_get(opts,
+		    "start_at"));
+	if (json_object_get(opts, "window") != NULL)
+		json_object_set(args, "window", json_object_get(opts,
+		    "window"));
 	if (message_arg(opts, args, "message_1") == -1 ||
 	    message_arg(opts, args, "message_2") == -1)
 		return -1;
@@ -679,8 +721,8 @@ cmd_update(struct cli *cl, int argc, char **argv)
 	bad = id <= 0 || *end != '\0' || campaign_args(opts, args) == -1;
 	if (!bad && json_object_size(args) == 1) {
 		fprintf(stderr, "wacamp: nothing to update: give --name, "
-		    "--message-1[-file], --template, --message-2[-file] or "
-		    "--category\n");
+		    "--message-1[-file], --template, --message-2[-file], "
+		    "--category, --start-at or --window\n");
 		bad = 1;
 	}
 	json_decref(opts);
@@ -699,10 +741,12 @@ const struct cli_cmd cli_campaigns_cmds[] = {
 	{ "campaigns", "delete", "ID", cmd_delete },
 	{ "campaigns", "create", "--name N --message-1 TEXT | --message-1-file "
 	    "FILE | --template T [--message-2 TEXT | --message-2-file FILE] "
-	    "--category C [--category C...]", cmd_create },
+	    "--category C [--category C...] [--start-at TIME] "
+	    "[--window HH:MM-HH:MM]", cmd_create },
 	{ "campaigns", "update", "ID [--name N] [--message-1 TEXT | "
 	    "--message-1-file FILE | --template T] [--message-2 TEXT | "
-	    "--message-2-file FILE] [--category C...]", cmd_update },
+	    "--message-2-file FILE] [--category C...] [--start-at TIME | "
+	    "--start-at ''] [--window HH:MM-HH:MM | --window '']", cmd_update },
 	{ "campaigns", "duplicate", "ID", cmd_duplicate },
 	{ "campaigns", "send", "ID [--yes | --dry-run]", cmd_send },
 	{ "campaigns", "test", "ID PHONE | ID --contact C", cmd_test },

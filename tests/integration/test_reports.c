@@ -268,6 +268,126 @@ test_report(void **state)
 	harness_cleanup(&h);
 }
 
+/* Posts the fake took so far. */
+static long long
+posts(struct harness *h)
+{
+	json_t		*r = kit_fake_requests(h, "/v1/messages");
+	long long	 n = (long long)json_array_size(r);
+
+	json_decref(r);
+	return n;
+}
+
+/*
+ * A campaign with --start-at +6s: nothing posted before; it starts by
+ * itself, also across a daemon restart; stop on a scheduled campaign
+ * makes it a draft that never starts by itself; a scheduled start whose
+ * audience is empty by then goes back to draft with the reason logged.
+ */
+static void
+test_schedule(void **state)
+{
+	struct harness	 h;
+	json_t		*d;
+	char		*out;
+	double		 t0;
+	int		 fd;
+
+	(void)state;
+	kit_start_with_fake(&h, PACING);
+	assert_true((fd = harness_connect(&h)) != -1);
+	kit_seed(&h, "s", 1, 3);
+	assert_int_equal(harness_cli(&h, "campaigns create --name later "
+	    "--message-1 'Hello {{first_name}}' --category s --start-at +6s",
+	    NULL, &out), 0);
+	free(out);
+	assert_int_equal(kit_sql_int(&h, "SELECT count(*) FROM campaigns WHERE "
+	    "start_at IS NOT NULL AND status = 'draft'"), 1);
+	/* The confirmation says when, and counts from the start. */
+	assert_int_equal(harness_cli(&h, "campaigns send 1 --dry-run", NULL,
+	    &out), 0);
+	assert_non_null(strstr(out, "Message 1 to 3 unique"));
+	assert_non_null(strstr(out, "after the start"));
+	free(out);
+	t0 = harness_now();
+	assert_int_equal(harness_cli(&h, "campaigns send 1 --yes", NULL, &out),
+	    0);
+	assert_non_null(strstr(out, "[scheduled"));
+	free(out);
+	assert_int_equal(kit_sql_int(&h, "SELECT count(*) FROM messages"), 0);
+	/* Not editable while scheduled. */
+	assert_string_equal(kit_call_err(fd, "campaigns.update", json_pack(
+	    "{s:I,s:s}", "id", (json_int_t)1, "name", "x")), "conflict");
+	/* A restart in between keeps the schedule. */
+	close(fd);
+	assert_int_equal(harness_stop(&h), 0);
+	assert_int_equal(harness_start(&h), 0);
+	assert_true((fd = harness_connect(&h)) != -1);
+	assert_int_equal(posts(&h), 0);
+	assert_int_equal(kit_wait_int(&h, "SELECT count(*) FROM campaigns "
+	    "WHERE status IN ('running', 'completed')", 1, 20), 1);
+	/* Not before its time (a second of rounding allowed). */
+	assert_true(harness_now() - t0 >= 5.0);
+	assert_int_equal(kit_wait_int(&h, "SELECT count(*) FROM messages WHERE "
+	    "state IN ('sent', 'delivered', 'read')", 3, 20), 3);
+	assert_int_equal(posts(&h), 3);
+
+	/* Stop on a scheduled campaign: a draft again, nothing sent. */
+	d = kit_call_ok(fd, "campaigns.create", json_pack("{s:s,s:s,s:[s],"
+	    "s:s}", "name", "stopped", "message_1", "Hi", "categories", "s",
+	    "start_at", "+3s"));
+	json_decref(d);
+	d = kit_call_ok(fd, "campaigns.send", json_pack("{s:I}", "id",
+	    (json_int_t)2));
+	assert_string_equal(json_string_value(json_object_get(d, "status")),
+	    "scheduled");
+	json_decref(d);
+	assert_int_equal(harness_cli(&h, "campaigns stop 2", NULL, &out), 0);
+	free(out);
+	assert_int_equal(kit_sql_int(&h, "SELECT count(*) FROM campaigns WHERE "
+	    "id = 2 AND status = 'draft' AND start_at IS NOT NULL"), 1);
+	/* Its start time passes: a draft never starts by itself. */
+	sleep(4);
+	assert_int_equal(kit_sql_int(&h, "SELECT count(*) FROM messages WHERE "
+	    "campaign_id = 2"), 0);
+	assert_int_equal(kit_sql_int(&h, "SELECT status = 'draft' FROM "
+	    "campaigns WHERE id = 2"), 1);
+
+	/* Scheduled, then everyone opts out: back to draft, said why. */
+	d = kit_call_ok(fd, "campaigns.create", json_pack("{s:s,s:s,s:[s],"
+	    "s:s}", "name", "empty", "message_1", "Hi", "categories", "s",
+	    "start_at", "+2s"));
+	json_decref(d);
+	json_decref(kit_call_ok(fd, "campaigns.send", json_pack("{s:I}", "id",
+	    (json_int_t)3)));
+	kit_sql(&h, "UPDATE contacts SET opted_out = 1");
+	assert_int_equal(kit_wait_int(&h, "SELECT count(*) FROM campaigns WHERE "
+	    "id = 3 AND status = 'draft'", 1, 15), 1);
+	assert_true(harness_file_has(h.log, "campaign 3: its scheduled start "
+	    "found no recipients"));
+	/* Bad times are refused with the accepted forms. */
+	assert_string_equal(kit_call_err(fd, "campaigns.create", json_pack(
+	    "{s:s,s:s,s:[s],s:s}", "name", "bad", "message_1", "Hi",
+	    "categories", "s", "start_at", "demain 9h")), "bad_request");
+	assert_string_equal(kit_call_err(fd, "campaigns.create", json_pack(
+	    "{s:s,s:s,s:[s],s:s}", "name", "bad", "message_1", "Hi",
+	    "categories", "s", "window", "9-18")), "bad_request");
+	/* A start in the past means now. */
+	d = kit_call_ok(fd, "campaigns.create", json_pack("{s:s,s:s,s:[s],"
+	    "s:s}", "name", "past", "message_1", "Hi", "categories", "s",
+	    "start_at", "2020-01-01T09:00"));
+	json_decref(d);
+	kit_sql(&h, "UPDATE contacts SET opted_out = 0");
+	d = kit_call_ok(fd, "campaigns.send", json_pack("{s:I}", "id",
+	    (json_int_t)4));
+	assert_string_equal(json_string_value(json_object_get(d, "status")),
+	    "running");
+	json_decref(d);
+	close(fd);
+	harness_cleanup(&h);
+}
+
 int
 main(void)
 {
@@ -275,6 +395,7 @@ main(void)
 		cmocka_unit_test(test_templates),
 		cmocka_unit_test(test_export),
 		cmocka_unit_test(test_report),
+		cmocka_unit_test(test_schedule),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -553,6 +553,80 @@ group_teardown(void **state)
 
 #define T(f)	cmocka_unit_test_setup_teardown(f, fix_setup, fix_teardown)
 
+/*
+ * Migration 021 rebuilds campaigns (DESIGN §3): a populated database of
+ * version 20 upgrades with every campaign, message, category link and
+ * interaction kept, no foreign key broken, and 'scheduled' allowed.
+ */
+static void
+test_upgrade_rebuild(void **state)
+{
+	struct store	*s = NULL;
+	sqlite3		*db;
+	char		 err[512] = "", *path, *dir, *v, pragma[64];
+	size_t		 i;
+
+	(void)state;
+	path = new_path();
+	dir = xstrdup(path);
+	*strrchr(dir, '/') = '\0';
+	assert_int_equal(mkdir(dir, 0700), 0);
+	free(dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	for (i = 0; i < nmigrations && migrations[i].version <= 20; i++) {
+		if (sqlite3_exec(db, migrations[i].sql, NULL, NULL,
+		    NULL) != SQLITE_OK)
+			fail_msg("migration %s: %s", migrations[i].name,
+			    sqlite3_errmsg(db));
+		snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d",
+		    migrations[i].version);
+		sqlite3_exec(db, pragma, NULL, NULL, NULL);
+	}
+	assert_int_equal(sqlite3_exec(db, "PRAGMA foreign_keys = ON;"
+	    "INSERT INTO contacts (id, full_number, created_at, updated_at) "
+	    "VALUES (1, '+22890123456', 0, 0), (2, '+22890123457', 0, 0);"
+	    "INSERT INTO categories (id, name, created_at, updated_at) "
+	    "VALUES (1, 'c', 0, 0);"
+	    "INSERT INTO campaigns (id, name, message_1, status, created_at, "
+	    "updated_at, sent, suppressed) VALUES (1, 'a', 'm', 'completed', "
+	    "0, 0, 2, 3), (2, 'b', 'm', 'draft', 0, 0, 0, 0);"
+	    "INSERT INTO campaign_categories VALUES (1, 1), (2, 1);"
+	    "INSERT INTO messages (campaign_id, contact_id, message_type, "
+	    "phone, body, state, created_at, updated_at) VALUES "
+	    "(1, 1, 1, '+22890123456', 'm', 'sent', 0, 0), "
+	    "(1, 2, 1, '+22890123457', 'm', 'sent', 0, 0);"
+	    "INSERT INTO interactions (contact_id, campaign_id, message_id, "
+	    "kind, body, created_at) VALUES (1, 1, 1, 'reply', 'ok', 0);",
+	    NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	assert_int_equal(store_open(path, 0, 0, &s, err, sizeof err), 0);
+	assert_int_equal(store_version(s), last_version());
+	assert_int_equal(count(s, "SELECT count(*) FROM campaigns"), 2);
+	assert_int_equal(count(s, "SELECT sent + suppressed FROM campaigns "
+	    "WHERE id = 1"), 5);
+	assert_int_equal(count(s, "SELECT count(*) FROM messages"), 2);
+	assert_int_equal(count(s, "SELECT count(*) FROM campaign_categories"),
+	    2);
+	assert_int_equal(count(s, "SELECT count(*) FROM interactions WHERE "
+	    "campaign_id = 1 AND message_id = 1"), 1);
+	assert_int_equal(count(s, "SELECT count(*) FROM pragma_foreign_key_check"),
+	    0);
+	assert_int_equal(count(s, "PRAGMA foreign_keys"), 1);
+	assert_int_equal(store_exec(s, "UPDATE campaigns SET status = "
+	    "'scheduled', start_at = 1 WHERE id = 2"), 0);
+	/* The foreign keys still cascade: the rebuilt table is the one
+	 * messages refer to. */
+	assert_int_equal(store_exec(s, "DELETE FROM campaigns WHERE id = 1"),
+	    0);
+	assert_int_equal(count(s, "SELECT count(*) FROM messages"), 0);
+	v = query1(s, "PRAGMA integrity_check");
+	assert_string_equal(v, "ok");
+	free(v);
+	store_close(s);
+	free(path);
+}
+
 int
 main(void)
 {
@@ -563,6 +637,7 @@ main(void)
 		cmocka_unit_test(test_missing),
 		cmocka_unit_test(test_not_a_database),
 		cmocka_unit_test(test_newer_schema),
+		cmocka_unit_test(test_upgrade_rebuild),
 		T(test_stmt_cache),
 		T(test_stmt_many),
 		T(test_transactions),
