@@ -5,7 +5,8 @@ set -eu
 
 PKGS="build-essential pkg-config libevent-dev libsqlite3-dev libjansson-dev
 libcurl4-openssl-dev libncurses-dev libcmocka-dev libcrypt-dev libmd-dev
-tmux faketime socat wrk sqlite3 curl clang groff-base man-db locales gettext"
+tmux faketime socat wrk sqlite3 curl clang groff-base man-db locales gettext
+libcairo2-dev libpango1.0-dev fonts-dejavu-core poppler-utils"
 
 missing=""
 for p in $PKGS; do
