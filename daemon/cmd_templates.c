@@ -66,17 +66,26 @@ template_body(struct daemon *d, json_t *v, char *err, size_t errlen)
 	return body;
 }
 
+/* By id, paged like every list (after, limit). */
 static int
 cmd_templates_list(struct ctl_req *r)
 {
 	sqlite3_stmt	*st;
-	json_t		*items = json_array();
+	json_t		*items;
+	json_int_t	 limit, last = 0;
 	int		 rc;
 
+	if ((limit = ctl_list_limit(r, 100)) == -1)
+		return CMD_DONE;
+	items = json_array();
 	st = store_stmt(r->d->store, "SELECT id, name, body, created_at "
-	    "FROM templates ORDER BY name COLLATE NOCASE, id");
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	    "FROM templates WHERE id > ? ORDER BY id LIMIT ?");
+	sqlite3_bind_int64(st, 1, ctl_arg_int(r, "after", 0));
+	sqlite3_bind_int64(st, 2, limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		last = sqlite3_column_int64(st, 0);
 		json_array_append_new(items, template_json(st));
+	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
 		json_decref(items);
@@ -84,8 +93,10 @@ cmd_templates_list(struct ctl_req *r)
 		    store_errmsg(r->d->store));
 		return CMD_DONE;
 	}
-	ctl_reply(r, json_pack("{s:o,s:I}", "items", items, "total",
-	    (json_int_t)json_array_size(items)));
+	st = store_stmt(r->d->store, "SELECT count(*) FROM templates");
+	ctl_reply(r, json_pack("{s:o,s:I,s:o}", "items", items, "total",
+	    (json_int_t)store_int(st), "next", (json_int_t)json_array_size(
+	    items) == limit ? json_integer(last) : json_null()));
 	return CMD_DONE;
 }
 
@@ -178,7 +189,8 @@ cmd_templates_delete(struct ctl_req *r)
 }
 
 const struct ctl_cmd templates_cmds[] = {
-	{ "templates.list", ROLE_ADMIN, 0, "", cmd_templates_list },
+	{ "templates.list", ROLE_ADMIN, 0, "after:i limit:i",
+	    cmd_templates_list },
 	{ "templates.create", ROLE_ADMIN, CMD_AUDIT, "name:s! body:s!",
 	    cmd_templates_create },
 	{ "templates.delete", ROLE_ADMIN, CMD_AUDIT, "id:i!",

@@ -28,6 +28,9 @@ print_templates(json_t *d)
 	}
 	printf("%lld template(s)\n", (long long)json_integer_value(
 	    json_object_get(d, "total")));
+	if (json_is_integer(json_object_get(d, "next")))
+		printf("(more: --after %lld)\n", (long long)json_integer_value(
+		    json_object_get(d, "next")));
 }
 
 static void
@@ -52,15 +55,15 @@ cmd_list(struct cli *cl, int argc, char **argv)
 	json_t	*opts, *pos;
 	size_t	 n;
 
-	if (cli_parse(argc, argv, "", &opts, &pos) == -1)
+	if (cli_parse(argc, argv, "limit=# after=#", &opts, &pos) == -1)
 		return EXIT_USAGE;
 	n = json_array_size(pos);
-	json_decref(opts);
 	json_decref(pos);
-	if (n != 0)
+	if (n != 0) {
+		json_decref(opts);
 		return EXIT_USAGE;
-	return cli_call(cl, "templates.list", json_object(), -1,
-	    print_templates);
+	}
+	return cli_call(cl, "templates.list", opts, -1, print_templates);
 }
 
 static int
@@ -105,7 +108,7 @@ cmd_delete(struct cli *cl, int argc, char **argv)
 }
 
 const struct cli_cmd cli_templates_cmds[] = {
-	{ "templates", "list", "", cmd_list },
+	{ "templates", "list", "[--limit N] [--after ID]", cmd_list },
 	{ "templates", "create", "NAME TEXT", cmd_create },
 	{ "templates", "delete", "ID", cmd_delete },
 	{ NULL, NULL, NULL, NULL }

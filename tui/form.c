@@ -61,6 +61,20 @@ form_add_pick(struct tui_form *f, const char *label, const char *key,
 	return fl;
 }
 
+void
+form_set(struct tui_form *f, const char *key, const char *value)
+{
+	int	 i;
+
+	for (i = 0; i < f->n; i++)
+		if (strcmp(f->f[i].key, key) == 0) {
+			snprintf(f->f[i].value, sizeof f->f[i].value, "%s",
+			    value);
+			f->f[i].cur = strlen(f->f[i].value);
+		}
+	tui_dirty();
+}
+
 const char *
 form_get(struct tui_form *f, const char *key)
 {

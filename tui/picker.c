@@ -27,6 +27,8 @@ pick_cmd(enum pick_kind k)
 		return "categories.list";
 	case PICK_CAMPAIGN:
 		return "campaigns.list";
+	case PICK_TEMPLATE:
+		return "templates.list";
 	default:
 		return NULL;
 	}
@@ -46,6 +48,8 @@ pick_title(enum pick_kind k)
 		return N_("Choose a role");
 	case PICK_COLOR:
 		return N_("Choose a colour");
+	case PICK_TEMPLATE:
+		return N_("Choose a template");
 	default:
 		return N_("Choose");
 	}
@@ -70,6 +74,9 @@ pick_add(struct tui_picker *p, json_t *items)
 		if (json_is_string(json_object_get(row, "status")))
 			json_object_set(it, "status", json_object_get(row,
 			    "status"));
+		if (json_is_string(json_object_get(row, "body")))
+			json_object_set(it, "body", json_object_get(row,
+			    "body"));
 		json_array_append_new(p->items, it);
 	}
 }
@@ -267,6 +274,10 @@ picker_choose(struct tui *t)
 			if (!json_is_null(id))
 				json_array_append(p->chosen, id);
 			field_fill(p, p->field);
+			/* A template's text becomes Message 1, to edit. */
+			if (p->kind == PICK_TEMPLATE)
+				form_set(&t->form, "message_1", row_str(row,
+				    "body"));
 			tui_preview_schedule(t);
 		} else if (p->done != NULL)
 			p->done(t, json_is_null(id) ? NULL : row);

@@ -158,7 +158,8 @@ tui_status_name(const char *s)
 	static const char *names[][2] = {
 		{ "reply", N_("reply") }, { "reaction", N_("reaction") },
 		{ "optout", N_("opt-out") },
-		{ "draft", N_("draft") }, { "running", N_("running") },
+		{ "draft", N_("draft") }, { "scheduled", N_("scheduled") },
+		{ "running", N_("running") },
 		{ "paused", N_("paused") }, { "stopped", N_("stopped") },
 		{ "done", N_("done") }, { "completed", N_("completed") },
 		{ "pending", N_("pending") }, { "sending", N_("sending") },

@@ -120,6 +120,7 @@ enum pick_kind {
 	PICK_ROLE,		/* one role */
 	PICK_ACTIVE,		/* enabled or disabled */
 	PICK_COLOR,		/* a category's colour */
+	PICK_TEMPLATE,		/* a template, whose text fills Message 1 */
 };
 
 #define FIELD_MAX	4096
@@ -323,6 +324,7 @@ struct tui_field *form_add_pick(struct tui_form *, const char *,
 		    const char *, int, enum pick_kind, const char *,
 		    const char *);
 const char	*form_get(struct tui_form *, const char *);
+void		 form_set(struct tui_form *, const char *, const char *);
 json_t		*form_list(const char *);
 void		 form_call(struct tui *, const char *, json_t *);
 void		 form_key(struct tui *, int);

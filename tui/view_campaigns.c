@@ -1,19 +1,24 @@
+#include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
 #include "conn.h"
+#include "report.h"
 #include "text.h"
 #include "tui.h"
 
 /*
  * Campaigns: the list, one campaign's details and live statistics, and
  * every action on them: create and edit a draft (texts in text areas),
- * duplicate, test send, send (after a dry run says to whom and when),
- * stop, resume, retry, settle unknown messages, relaunch, delete.
+ * duplicate, test send, send (after a dry run says to whom and when, or
+ * schedule it when its start is ahead), stop, resume, retry, settle
+ * unknown messages, relaunch, delete, export to CSV, a PDF report.
  */
 
 static const struct tui_col campaign_cols[] = {
@@ -38,6 +43,8 @@ static const struct tui_key keys_campaigns[] = {
 	{ "u", N_("settle unknown messages: sent or failed") },
 	{ "l", N_("relaunch") },
 	{ "d", N_("delete") },
+	{ "E", N_("export the recipients to a CSV file") },
+	{ "R", N_("write a PDF report") },
 	{ NULL, NULL }
 };
 
@@ -55,11 +62,38 @@ submit_campaign(struct tui *t, struct tui_form *f)
 		set_str(args, "message_2", form_get(f, "message_2"));
 	json_object_set_new(args, "categories",
 	    form_list(form_get(f, "categories")));
+	/* Empty clears a draft's start and window; a new one has none. */
+	if (f->target != 0) {
+		json_object_set_new(args, "start_at",
+		    json_string(form_get(f, "start_at")));
+		json_object_set_new(args, "window",
+		    json_string(form_get(f, "window")));
+	} else {
+		set_str(args, "start_at", form_get(f, "start_at"));
+		set_str(args, "window", form_get(f, "window"));
+	}
 	if (f->target != 0) {
 		json_object_set_new(args, "id", json_integer(f->target));
 		form_call(t, "campaigns.update", args);
 	} else
 		form_call(t, "campaigns.create", args);
+}
+
+/* A draft's start time as the form shows it: local ISO 8601, or NULL. */
+static const char *
+start_text(char *buf, size_t len, json_t *c)
+{
+	json_t		*v = json_object_get(c, "start_at");
+	time_t		 t;
+	struct tm	*tm;
+
+	if (!json_is_integer(v))
+		return NULL;
+	t = (time_t)json_integer_value(v);
+	if ((tm = localtime(&t)) == NULL ||
+	    strftime(buf, len, "%Y-%m-%dT%H:%M", tm) == 0)
+		return NULL;
+	return buf;
 }
 
 /* The campaign form, new (C NULL) or a draft's (C from campaigns.get). */
@@ -68,7 +102,7 @@ campaign_form(struct tui *t, json_t *c)
 {
 	json_t	*v;
 	size_t	 i, len;
-	char	 ids[1024] = "", names[1024] = "";
+	char	 ids[1024] = "", names[1024] = "", start[32];
 
 	json_array_foreach(json_object_get(c, "categories"), i, v) {
 		len = strlen(ids);
@@ -81,12 +115,18 @@ campaign_form(struct tui *t, json_t *c)
 	form_open(t, c != NULL ? N_("Edit campaign") : N_("New campaign"),
 	    submit_campaign, c != NULL ? row_id(c) : 0);
 	form_add(&t->form, N_("Name"), "name", F_REQUIRED, row_sn(c, "name"));
+	form_add_pick(&t->form, N_("Template"), "template", 0, PICK_TEMPLATE,
+	    NULL, NULL);
 	form_add(&t->form, N_("Message 1"), "message_1", F_REQUIRED | F_TEXT,
 	    row_sn(c, "message_1"));
 	form_add(&t->form, N_("Message 2"), "message_2", F_TEXT,
 	    row_sn(c, "message_2"));
 	form_add_pick(&t->form, N_("Categories"), "categories", F_REQUIRED,
 	    PICK_CATEGORIES, ids, names);
+	form_add(&t->form, N_("Start at"), "start_at", 0,
+	    start_text(start, sizeof start, c));
+	form_add(&t->form, N_("Window"), "window", 0,
+	    row_sn(c, "window"));
 	form_add(&t->form, N_("Preview contact ID"), "preview", F_INT, NULL);
 	t->form.preview = 1;
 	json_decref(t->preview);
@@ -219,9 +259,16 @@ send_ask_reply(json_t *data, json_t *err, void *arg)
 		confirm(&T, do_campaign_send, a->id, _("Send campaign %s now?"),
 		    a->name);
 	else {
-		snprintf(text, sizeof text, _("Send campaign %s now? %lld "
-		    "contact(s)"), a->name, (long long)row_num(data,
-		    "recipients"));
+		if (json_is_integer(json_object_get(data, "start_at")))
+			snprintf(text, sizeof text, _("Schedule campaign %s "
+			    "to start %s? %lld contact(s) today"), a->name,
+			    draw_time(when, sizeof when, json_object_get(data,
+			    "start_at")), (long long)row_num(data,
+			    "recipients"));
+		else
+			snprintf(text, sizeof text, _("Send campaign %s now? "
+			    "%lld contact(s)"), a->name, (long long)row_num(
+			    data, "recipients"));
 		lo = json_object_get(data, "left_out");
 		if (json_is_object(lo) && row_num(lo, "total") > 0)
 			left_out(text, sizeof text, lo, row_num(data,
@@ -306,6 +353,79 @@ do_campaign_settle(struct tui *t, json_int_t id, int ch)
 }
 
 static void
+export_reply(json_t *data, json_t *err, void *arg)
+{
+	char	*path = arg;
+
+	if (err != NULL)
+		tui_flash(&T, 1, "%s", tui_err_msg(err));
+	else
+		tui_flash(&T, 0, _("%lld recipient(s) written to %s"),
+		    (long long)row_num(data, "exported"), path);
+	free(path);
+}
+
+/* The file a form names, opened for writing (mode 0600), or -1 said. */
+static int
+open_out(struct tui_form *f, const char *path)
+{
+	int	 fd;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0600)) == -1)
+		snprintf(f->error, sizeof f->error, "%s: %s", path,
+		    strerror(errno));
+	return fd;
+}
+
+static void
+submit_export(struct tui *t, struct tui_form *f)
+{
+	const char	*path = form_get(f, "file");
+	char		*copy;
+	int		 fd;
+
+	if ((fd = open_out(f, path)) == -1)
+		return;
+	copy = strdup(path);
+	f->active = 0;
+	if (conn_call(t->conn, "campaigns.export", json_pack("{s:I}", "id",
+	    f->target), fd, export_reply, copy) == -1) {
+		free(copy);
+		tui_flash(t, 1, "%s", _("disconnected"));
+	}
+	tui_dirty();
+}
+
+static void
+report_reply(json_t *data, json_t *err, void *arg)
+{
+	char	*path = arg, why[512];
+
+	if (err != NULL)
+		tui_flash(&T, 1, "%s", tui_err_msg(err));
+	else if (report_campaign_pdf(path, data, why, sizeof why) == -1)
+		tui_flash(&T, 1, "%s", why);
+	else
+		tui_flash(&T, 0, _("Report written to %s"), path);
+	free(path);
+}
+
+static void
+submit_report(struct tui *t, struct tui_form *f)
+{
+	char	*copy = strdup(form_get(f, "file"));
+
+	f->active = 0;
+	if (copy == NULL || conn_call(t->conn, "campaigns.report", json_pack(
+	    "{s:I}", "id", f->target), -1, report_reply, copy) == -1) {
+		free(copy);
+		tui_flash(t, 1, "%s", _("disconnected"));
+	}
+	tui_dirty();
+}
+
+static void
 do_campaign_delete(struct tui *t, json_int_t id)
 {
 	tui_action(t, "campaigns.delete", json_pack("{s:I}", "id", id));
@@ -343,7 +463,7 @@ campaigns_key(struct tui *t, int ch)
 {
 	json_t		*row = list_selected(&t->lists[V_CAMPAIGNS]), *src;
 	json_int_t	 id = t->campaign_id, unknown;
-	char		*name;
+	char		*name, file[64];
 	int		 used = 1;
 
 	if (id == 0 && row != NULL)
@@ -412,6 +532,15 @@ campaigns_key(struct tui *t, int ch)
 	case 'd':
 		confirm(t, do_campaign_delete, id, _("Delete campaign %s?"),
 		    name);
+		break;
+	case 'E':
+	case 'R':
+		snprintf(file, sizeof file, "campaign-%lld.%s", (long long)id,
+		    ch == 'E' ? "csv" : "pdf");
+		form_open(t, ch == 'E' ? N_("Export the recipients") :
+		    N_("PDF report"), ch == 'E' ? submit_export :
+		    submit_report, id);
+		form_add(&t->form, N_("File"), "file", F_REQUIRED, file);
 		break;
 	default:
 		used = 0;

@@ -1649,6 +1649,96 @@ test_inbox(void **state)
 	assert_true(wait_text("No messages.", 10, 0));
 }
 
+/*
+ * Issue 21 from the interface: a template picked in the campaign form
+ * fills Message 1; a start time makes the send a schedule, stop makes it
+ * a draft again; E exports the recipients and R writes a PDF report.
+ */
+static void
+test_campaign_schedule_export(void **state)
+{
+	json_t	*rep;
+	char	 path[400], cmd[480];
+
+	a_start(NULL, A_CONTACTS(2) "INSERT INTO categories (name, "
+	    "created_at, updated_at) VALUES ('S', 1, 1); INSERT INTO "
+	    "category_contacts (category_id, contact_id) SELECT 1, id FROM "
+	    "contacts; INSERT INTO templates (name, body, created_at) VALUES "
+	    "('Promo', 'Bonjour {{first_name}}, -20 %', 1);");
+	if (a_lacks("templates.list", json_object())) {
+		fprintf(stderr, "skipped: this daemon has no templates\n");
+		skip();
+	}
+	session_start("C.UTF-8", 100, 30);
+	assert_true(wait_text("Today's usage", 10, 0));
+	keys("5");
+	assert_true(wait_text("No campaigns", 10, 0) ||
+	    wait_text("Campaigns", 1, 0));
+	keys("n");
+	assert_true(wait_text("New campaign", 5, 0));
+	type("Later");
+	/* Template: its picker, then its text in Message 1. */
+	keys("Tab Space");
+	assert_true(wait_text("Choose a template", 5, 0));
+	assert_true(wait_text("Promo", 10, 0));
+	keys("Enter");
+	assert_true(wait_text("Message 1 *           Bonjour {{first_name}}, "
+	    "-20 %", 5, 0));
+	/* Categories, then a start an hour ahead and a window. */
+	keys("Tab Tab Tab Space");
+	assert_true(wait_text("S", 10, 0));
+	keys("Space Enter Tab");
+	type("+1h");
+	keys("Tab");
+	type("09:00-18:00");
+	keys("C-s");
+	assert_true(wait_text("campaigns.create: done", 10, 0));
+	assert_int_equal(sql_int(&A, "SELECT count(*) FROM campaigns WHERE "
+	    "message_1 = 'Bonjour {{first_name}}, -20 %' AND start_at > "
+	    "strftime('%s') + 3000 AND send_window = '09:00-18:00'"), 1);
+	/* Send: the question says it is a schedule. */
+	keys("s");
+	assert_true(wait_text("Schedule campaign Later to start", 10, 0));
+	keys("y");
+	assert_int_equal(wait_sql(&A, "SELECT count(*) FROM campaigns WHERE "
+	    "status = 'scheduled'", 1, 10), 1);
+	assert_true(wait_text("scheduled", 10, 0));
+	assert_int_equal(sql_int(&A, "SELECT count(*) FROM messages"), 0);
+	/* Stop: a draft again, its start kept. */
+	keys("x");
+	assert_true(wait_text("Stop campaign Later?", 5, 0));
+	keys("y");
+	assert_int_equal(wait_sql(&A, "SELECT count(*) FROM campaigns WHERE "
+	    "status = 'draft' AND start_at IS NOT NULL", 1, 10), 1);
+
+	/* Sent now (its start removed), then exported and reported. */
+	rep = a_call("campaigns.update", json_pack("{s:i,s:s}", "id", 1,
+	    "start_at", ""));
+	json_decref(rep);
+	rep = a_call("campaigns.send", json_pack("{s:i}", "id", 1));
+	json_decref(rep);
+	assert_int_equal(wait_sql(&A, "SELECT count(*) FROM messages WHERE "
+	    "state IN ('sent', 'delivered', 'read')", 2, 20), 2);
+	keys("E");
+	assert_true(wait_text("Export the recipients", 5, 0));
+	snprintf(path, sizeof path, "%s/out.csv", A.dir);
+	keys("C-u");
+	type(path);
+	keys("C-s");
+	assert_true(wait_text("2 recipient(s) written to", 10, 0));
+	assert_true(harness_file_has(path, "phone,first_name,last_name"));
+	assert_true(harness_file_has(path, "+22890000001"));
+	keys("R");
+	assert_true(wait_text("PDF report", 5, 0));
+	snprintf(path, sizeof path, "%s/r.pdf", A.dir);
+	keys("C-u");
+	type(path);
+	keys("C-s");
+	assert_true(wait_text("Report written to", 10, 0));
+	snprintf(cmd, sizeof cmd, "pdftotext %s - | grep -q Later", path);
+	assert_int_equal(system(cmd), 0);
+}
+
 int
 main(void)
 {
@@ -1679,6 +1769,8 @@ main(void)
 		cmocka_unit_test_teardown(test_test_send, a_teardown),
 		cmocka_unit_test_teardown(test_verify_bulk, a_teardown),
 		cmocka_unit_test_teardown(test_inbox, a_teardown),
+		cmocka_unit_test_teardown(test_campaign_schedule_export,
+		    a_teardown),
 	};
 
 	setlocale(LC_ALL, "C.UTF-8");
