@@ -25,6 +25,7 @@
 #include "ctl.h"
 #include "ctl_args.h"
 #include "daemon.h"
+#include "i18n.h"
 #include "log.h"
 #include "paths.h"
 #include "proto.h"
@@ -157,16 +158,29 @@ ctl_send(struct ctl_client *c, json_t *msg)
 	ctl_flush(c);
 }
 
+/*
+ * An error for a person and for a program (wacamp-protocol.7): the
+ * English MSG, and KEY and ARGS (stolen; NULL for none) for a client to
+ * translate. KEY NULL makes MSG its own key.
+ */
+static void
+ctl_send_error_args(struct ctl_client *c, json_t *id, const char *code,
+    const char *msg, const char *key, json_t *args)
+{
+	json_t	*j;
+
+	j = json_pack("{s:O?,s:b,s:{s:s,s:s,s:s,s:o}}", "id", id, "ok", 0,
+	    "error", "code", code, "key", key != NULL ? key : msg, "message",
+	    msg, "args", args != NULL ? args : json_array());
+	ctl_send(c, j);
+	json_decref(j);
+}
+
 static void
 ctl_send_error(struct ctl_client *c, json_t *id, const char *code,
     const char *msg)
 {
-	json_t	*j;
-
-	j = json_pack("{s:O?,s:b,s:{s:s,s:s}}", "id", id, "ok", 0,
-	    "error", "code", code, "message", msg);
-	ctl_send(c, j);
-	json_decref(j);
+	ctl_send_error_args(c, id, code, msg, NULL, NULL);
 }
 
 static void
@@ -287,19 +301,51 @@ ctl_reply(struct ctl_req *r, json_t *data)
 	ctl_req_free(r);
 }
 
+/*
+ * The key is FMT, the args what each conversion printed: a client finds
+ * the translation of FMT and puts them in. A message made elsewhere
+ * ("%s" alone) is its own key, with any '%' doubled.
+ */
 void
 ctl_error(struct ctl_req *r, const char *code, const char *fmt, ...)
 {
-	va_list	 ap;
-	char	 msg[1024];
+	va_list		 ap;
+	char		 msg[1024], *argv[I18N_MAXARGS], *key = NULL;
+	json_t		*args;
+	const char	*s;
+	size_t		 i, n;
+	int		 argc;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	va_start(ap, fmt);
+	argc = i18n_args(fmt, ap, argv);
+	va_end(ap);
+	args = json_array();
+	if (strcmp(fmt, "%s") == 0 && argc == 1) {
+		s = argv[0];
+		key = xmalloc(2 * strlen(s) + 1);
+		for (i = n = 0; s[i] != '\0'; i++) {
+			if (s[i] == '%')
+				key[n++] = '%';
+			key[n++] = s[i];
+		}
+		key[n] = '\0';
+	} else if (argc == -1)
+		key = xstrdup(msg);	/* a format a client could not parse */
+	else {
+		key = xstrdup(fmt);
+		for (i = 0; i < (size_t)argc; i++)
+			json_array_append_new(args, json_string(argv[i]));
+	}
+	if (argc > 0)
+		i18n_free(argv, argc);
 	if (r->cmd != NULL && (r->cmd->flags & CMD_AUDIT) &&
 	    strcmp(code, "unauthorized") != 0 && strcmp(code, "bad_request") != 0)
 		ctl_audit_write(r->d, r, 0);
-	ctl_send_error(r->c, r->id, code, msg);
+	ctl_send_error_args(r->c, r->id, code, msg, key, args);
+	free(key);
 	ctl_req_free(r);
 }
 
@@ -376,13 +422,12 @@ ctl_dispatch(struct ctl_client *c, json_t *msg)
 		r->args = json_incref(args);
 
 	if (cmd->role > ROLE_NONE && c->user_id == 0) {
-		ctl_error(r, "unauthorized", "%s needs a login (wacamp login)",
-		    cmd->name);
+		ctl_error(r, "unauthorized", "this needs a login (wacamp "
+		    "login)");
 		return;
 	}
 	if (cmd->role > c->role && cmd->role > ROLE_NONE) {
-		ctl_error(r, "forbidden", "%s is for super_admin only",
-		    cmd->name);
+		ctl_error(r, "forbidden", "only a super_admin may do this");
 		return;
 	}
 	if (ctl_args_check(cmd->name, cmd->args, r->args, why, sizeof why) == -1) {
@@ -690,8 +735,9 @@ ctl_accept_cb(evutil_socket_t lfd, short ev, void *arg)
 	if ((why = ctl_refuse(ctl, c)) != NULL) {
 		log_debug("ctl: refusing a client of uid %u: %s",
 		    (unsigned)cred.uid, why);
-		j = json_pack("{s:n,s:b,s:{s:s,s:s}}", "id", "ok", 0, "error",
-		    "code", "unavailable", "message", why);
+		j = json_pack("{s:n,s:b,s:{s:s,s:s,s:s,s:[]}}", "id", "ok", 0,
+		    "error", "code", "unavailable", "key", why, "message", why,
+		    "args");
 		line = json_dumps(j, JSON_COMPACT);
 		if (line != NULL && write(fd, line, strlen(line)) == -1)
 			log_debug("ctl: refusing a client");

@@ -4,6 +4,8 @@
 
 #include <errno.h>
 #include <libgen.h>
+#include <libintl.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,11 +16,64 @@
 #include <jansson.h>
 
 #include "client.h"
+#include "i18n.h"
 #include "paths.h"
 #include "proto.h"
 #include "xmalloc.h"
 
 #define SYSTEM_SOCKET	"/run/wacamp/wacampd.sock"
+
+/*
+ * Where the catalogue is: $WACAMP_LOCALEDIR, else the install path when
+ * it holds ours, else build/locale beside the binary (run uninstalled).
+ */
+void
+client_i18n(void)
+{
+	const char	*env = getenv("WACAMP_LOCALEDIR");
+	char		 exe[PATH_MAX], dir[PATH_MAX + 16];
+	ssize_t		 n;
+	struct stat	 sb;
+
+	if (env != NULL && *env != '\0') {
+		bindtextdomain("wacamp", env);
+	} else if (stat(LOCALEDIR "/fr/LC_MESSAGES/wacamp.mo", &sb) == 0) {
+		bindtextdomain("wacamp", LOCALEDIR);
+	} else if ((n = readlink("/proc/self/exe", exe, sizeof exe - 1)) > 0) {
+		exe[n] = '\0';
+		snprintf(dir, sizeof dir, "%s/locale", dirname(exe));
+		bindtextdomain("wacamp", dir);
+	}
+	bind_textdomain_codeset("wacamp", "UTF-8");
+	textdomain("wacamp");
+}
+
+/*
+ * The daemon's error ERR for a person, in their language: its key and
+ * args through the catalogue (wacamp-protocol.7), else its message. An
+ * error made on this side has no key: its message is the key.
+ */
+char *
+client_err_text(json_t *err)
+{
+	const char	*key, *msg, *argv[I18N_MAXARGS];
+	json_t		*args, *v;
+	size_t		 i;
+
+	msg = json_string_value(json_object_get(err, "message"));
+	if ((key = json_string_value(json_object_get(err, "key"))) == NULL)
+		key = msg;
+	if (key == NULL)
+		return xstrdup("?");
+	args = json_object_get(err, "args");
+	if (json_array_size(args) > I18N_MAXARGS)
+		return xstrdup(msg != NULL ? msg : key);
+	json_array_foreach(args, i, v) {
+		if ((argv[i] = json_string_value(v)) == NULL)
+			return xstrdup(msg != NULL ? msg : key);
+	}
+	return i18n_text(key, argv, (int)json_array_size(args), msg);
+}
 
 char *
 client_socket_path(const char *opt)

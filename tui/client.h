@@ -16,6 +16,11 @@ struct client {
 	void		*arg;
 };
 
+/* Bind the "wacamp" catalogue (both the interface and the command line). */
+void	 client_i18n(void);
+/* ERR's text for a person, translated from its key and args (xmalloc). */
+char	*client_err_text(json_t *);
+
 /* The socket to use: -S, then $WACAMP_SOCKET, then the default. */
 char	*client_socket_path(const char *);
 int	 client_connect(struct client *, const char *, char *, size_t);

@@ -134,10 +134,10 @@ form_reply(json_t *data, json_t *err, void *arg)
 	(void)data;
 	if (err != NULL) {
 		if (!T.form.active)
-			tui_flash(&T, 1, "%s: %s", what, tui_err_msg(err));
+			tui_flash(&T, 1, "%s", tui_err_msg(err));
 		else if (tui_err_unknown(err))
-			snprintf(T.form.error, sizeof T.form.error,
-			    _("%s: not available on this daemon"), what);
+			snprintf(T.form.error, sizeof T.form.error, "%s",
+			    _("Not available on this daemon"));
 		else
 			snprintf(T.form.error, sizeof T.form.error, "%s",
 			    tui_err_msg(err));
@@ -145,7 +145,7 @@ form_reply(json_t *data, json_t *err, void *arg)
 		return;
 	}
 	T.form.active = 0;
-	tui_flash(&T, 0, _("%s: done"), what);
+	tui_flash(&T, 0, "%s", tui_done_text(what));
 	tui_refresh_soon();
 }
 

@@ -274,12 +274,71 @@ tui_err_unknown(json_t *err)
 	    msg != NULL && strncmp(msg, "unknown command", 15) == 0;
 }
 
+/*
+ * ERR's text in the user's language, kept in ERR itself so that it
+ * lives as long as the error does.
+ */
 const char *
 tui_err_msg(json_t *err)
 {
-	const char	*m = json_string_value(json_object_get(err, "message"));
+	json_t	*t;
+	char	*s;
 
-	return m != NULL ? m : "?";
+	if (err == NULL)
+		return "?";
+	if ((t = json_object_get(err, "text")) == NULL) {
+		s = client_err_text(err);
+		t = json_string(s);
+		free(s);
+		if (t == NULL)
+			return "?";
+		json_object_set_new(err, "text", t);
+	}
+	return json_string_value(t);
+}
+
+/*
+ * What a command did, for the status line: never the protocol's name
+ * for it (contacts.update) but words.
+ */
+const char *
+tui_done_text(const char *cmd)
+{
+	static const struct {
+		const char	*cmd;
+		const char	*text;
+	} done[] = {
+		{ "contacts.create", N_("Contact added") },
+		{ "contacts.update", N_("Contact saved") },
+		{ "contacts.delete", N_("Contact deleted") },
+		{ "categories.create", N_("Category created") },
+		{ "categories.update", N_("Category saved") },
+		{ "categories.delete", N_("Category deleted") },
+		{ "categories.add_contacts", N_("Contacts added to the "
+		    "category") },
+		{ "categories.remove_contacts", N_("Contacts removed from the "
+		    "category") },
+		{ "campaigns.create", N_("Campaign created") },
+		{ "campaigns.update", N_("Campaign saved") },
+		{ "campaigns.delete", N_("Campaign deleted") },
+		{ "campaigns.send", N_("Campaign launched") },
+		{ "campaigns.stop", N_("Campaign stopped") },
+		{ "campaigns.resume", N_("Campaign resumed") },
+		{ "campaigns.retry", N_("Failed messages queued again") },
+		{ "campaigns.relaunch", N_("Campaign relaunched") },
+		{ "campaigns.test", N_("Test message queued") },
+		{ "verify.contact", N_("Verification queued") },
+		{ "verify.bulk", N_("Verification queued") },
+		{ "users.create", N_("User created") },
+		{ "users.update", N_("User saved") },
+		{ "users.delete", N_("User deleted") },
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof done / sizeof done[0]; i++)
+		if (strcmp(done[i].cmd, cmd) == 0)
+			return _(done[i].text);
+	return _("Done");
 }
 
 const char *
@@ -299,12 +358,12 @@ action_reply(json_t *data, json_t *err, void *arg)
 	(void)data;
 	if (err != NULL) {
 		if (tui_err_unknown(err))
-			tui_flash(&T, 1, _("%s: not available on this daemon"),
-			    what);
+			tui_flash(&T, 1, "%s", _("Not available on this "
+			    "daemon"));
 		else
-			tui_flash(&T, 1, "%s: %s", what, tui_err_msg(err));
+			tui_flash(&T, 1, "%s", tui_err_msg(err));
 	} else
-		tui_flash(&T, 0, _("%s: done"), what);
+		tui_flash(&T, 0, "%s", tui_done_text(what));
 	tui_refresh_soon();
 }
 
@@ -827,31 +886,6 @@ winch_cb(evutil_socket_t fd, short what, void *arg)
 	tui_dirty();
 }
 
-/*
- * Where the catalogue is: $WACAMP_LOCALEDIR, else the install path when
- * it holds ours, else build/locale beside the binary (run uninstalled).
- */
-static void
-tui_i18n(void)
-{
-	const char	*env = getenv("WACAMP_LOCALEDIR");
-	char		 exe[PATH_MAX], dir[PATH_MAX + 16];
-	ssize_t		 n;
-	struct stat	 sb;
-
-	if (env != NULL && *env != '\0') {
-		bindtextdomain("wacamp", env);
-	} else if (stat(LOCALEDIR "/fr/LC_MESSAGES/wacamp.mo", &sb) == 0) {
-		bindtextdomain("wacamp", LOCALEDIR);
-	} else if ((n = readlink("/proc/self/exe", exe, sizeof exe - 1)) > 0) {
-		exe[n] = '\0';
-		snprintf(dir, sizeof dir, "%s/locale", dirname(exe));
-		bindtextdomain("wacamp", dir);
-	}
-	bind_textdomain_codeset("wacamp", "UTF-8");
-	textdomain("wacamp");
-}
-
 static void
 tui_free(struct tui *t)
 {
@@ -896,7 +930,7 @@ tui_main(int argc, char **argv)
 		free(path);
 		return 3;
 	}
-	tui_i18n();
+	client_i18n();
 
 	memset(&T, 0, sizeof T);
 	for (i = 0; i < V_NVIEWS; i++) {

@@ -282,6 +282,7 @@ void		 tui_switch(struct tui *, int);
 /* The daemon does not know the command (another branch, older daemon). */
 int		 tui_err_unknown(json_t *);
 const char	*tui_err_msg(json_t *);
+const char	*tui_done_text(const char *);
 const char	*tui_err_code(json_t *);
 /* Send CMD; the reply only flashes "done" or the error, then refreshes. */
 void		 tui_action(struct tui *, const char *, json_t *);

@@ -116,8 +116,7 @@ duplicate_reply(json_t *data, json_t *err, void *arg)
 {
 	(void)arg;
 	if (err != NULL && tui_err_unknown(err))
-		tui_flash(&T, 1, _("%s: not available on this daemon"),
-		    "campaigns.duplicate");
+		tui_flash(&T, 1, "%s", _("Not available on this daemon"));
 	else if (err != NULL)
 		tui_flash(&T, 1, "%s", tui_err_msg(err));
 	else
@@ -281,8 +280,7 @@ settle_reply(json_t *data, json_t *err, void *arg)
 {
 	if (err != NULL) {
 		if (tui_err_unknown(err))
-			tui_flash(&T, 1, _("%s: not available on this daemon"),
-			    "campaigns.settle");
+			tui_flash(&T, 1, "%s", _("Not available on this daemon"));
 		else
 			tui_flash(&T, 1, "%s", tui_err_msg(err));
 	} else

@@ -99,8 +99,7 @@ erase_reply(json_t *data, json_t *err, void *arg)
 	(void)data;
 	(void)arg;
 	if (err != NULL && tui_err_unknown(err))
-		tui_flash(&T, 1, _("%s: not available on this daemon"),
-		    "contacts.erase");
+		tui_flash(&T, 1, "%s", _("Not available on this daemon"));
 	else if (err != NULL)
 		tui_flash(&T, 1, "%s", tui_err_msg(err));
 	else {

@@ -116,15 +116,14 @@ verify_all_reply(json_t *data, json_t *err, void *arg)
 {
 	(void)arg;
 	if (err != NULL && tui_err_unknown(err))
-		tui_flash(&T, 1, _("%s: not available on this daemon"),
-		    "verify.bulk");
+		tui_flash(&T, 1, "%s", _("Not available on this daemon"));
 	else if (err != NULL)
-		tui_flash(&T, 1, "%s: %s", "verify.bulk", tui_err_msg(err));
+		tui_flash(&T, 1, "%s", tui_err_msg(err));
 	else if (json_is_integer(json_object_get(data, "queued")))
 		tui_flash(&T, 0, _("Verifying %lld contact(s): progress on the "
 		    "dashboard"), (long long)row_num(data, "queued"));
 	else
-		tui_flash(&T, 0, _("%s: done"), "verify.bulk");
+		tui_flash(&T, 0, "%s", tui_done_text("verify.bulk"));
 	tui_refresh_soon();
 }
 

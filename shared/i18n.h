@@ -1,0 +1,48 @@
+#ifndef I18N_H
+#define I18N_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+/*
+ * A message that crosses the socket in English and is shown translated
+ * (wacamp-protocol.7, "Errors"): its key is the printf format the daemon
+ * wrote it with, a gettext msgid; its args are what each conversion of
+ * the key printed, as strings, in order. The client looks the key up and
+ * puts the args into the translation, which may reorder them ("%2$s").
+ */
+#define I18N_MAXARGS	16
+
+/*
+ * What each conversion of FMT prints for the arguments AP, into ARGV
+ * (xmalloc'd strings, at most I18N_MAXARGS; free with i18n_free). A '*'
+ * width or precision takes its argument too, but the conversion gives
+ * one string. Returns how many, or -1 (nothing kept) when FMT has a
+ * conversion this does not know, a positional one, or too many.
+ */
+int	 i18n_args(const char *, va_list, char **);
+void	 i18n_free(char **, int);
+
+/*
+ * FMT (a translation of a key) with each conversion replaced by ARGV in
+ * order, or by position ("%1$s"); flags, width and precision are the
+ * key's business and ignored here. A new string (xmalloc), or NULL when
+ * FMT is malformed, mixes positional and ordered conversions, names an
+ * argument past ARGC, or leaves one out: the caller shows the English.
+ */
+char	*i18n_format(const char *, const char *const *, int);
+
+/*
+ * 1 if the conversion number N (from 0) of the key FMT is "%-s": an
+ * argument that is itself English text of the daemon's, translated too.
+ */
+int	 i18n_arg_is_text(const char *, int);
+
+/*
+ * KEY translated through the "wacamp" catalogue, with ARGV put in; the
+ * English MESSAGE when there is no translation or it does not fit.
+ * A new string (xmalloc).
+ */
+char	*i18n_text(const char *, const char *const *, int, const char *);
+
+#endif
