@@ -8,6 +8,7 @@
 #include "campaign.h"
 #include "daemon.h"
 #include "clock.h"
+#include "i18n.h"
 #include "lane.h"
 #include "log.h"
 #include "notify.h"
@@ -20,33 +21,36 @@
 	"sending, sent, delivered, read, failed, unknown, cancelled, " \
 	"interactions, m2_total"
 
-#define EDIT_NO	"only a draft can be edited (duplicate it for a new draft)"
+#define EDIT_NO	N_("only a draft can be edited (duplicate it for a new " \
+	"draft)")
 
 /*
  * Which status allows which action: a draft is edited and sent; a running
  * (or paused) one is stopped; a stopped one is resumed; one that ran
  * (running, paused, stopped, completed) is retried and relaunched; any
- * but a running one is deleted.
+ * but a running one is deleted. The reasons go to clients as %-s
+ * arguments of an error, translated there (wacamp-protocol.7).
  */
 static const struct {
 	const char	*status;
 	const char	*refusal[CA_NACTIONS];
 } camp_rules[] = {
-	{ "draft", { NULL, NULL, "it was never sent",
-	    "it was never sent; use send", "it was never sent",
-	    "it was never sent; use send", NULL } },
+	{ "draft", { NULL, NULL, N_("it was never sent"),
+	    N_("it was never sent; use send"), N_("it was never sent"),
+	    N_("it was never sent; use send"), NULL } },
 	{ "running", { EDIT_NO,
-	    "only a draft can be sent", NULL, "it is not stopped", NULL, NULL,
-	    "stop it before deleting it" } },
+	    N_("only a draft can be sent"), NULL, N_("it is not stopped"),
+	    NULL, NULL, N_("stop it before deleting it") } },
 	{ "paused", { EDIT_NO,
-	    "only a draft can be sent", NULL, "it is not stopped", NULL, NULL,
-	    NULL } },
+	    N_("only a draft can be sent"), NULL, N_("it is not stopped"),
+	    NULL, NULL, NULL } },
 	{ "stopped", { EDIT_NO,
-	    "only a draft can be sent (see resume, retry and relaunch)",
-	    "it is already stopped", NULL, NULL, NULL, NULL } },
+	    N_("only a draft can be sent (see resume, retry and relaunch)"),
+	    N_("it is already stopped"), NULL, NULL, NULL, NULL } },
 	{ "completed", { EDIT_NO,
-	    "only a draft can be sent (see retry and relaunch)",
-	    "it is not running", "it is not stopped", NULL, NULL, NULL } },
+	    N_("only a draft can be sent (see retry and relaunch)"),
+	    N_("it is not running"), N_("it is not stopped"), NULL, NULL,
+	    NULL } },
 };
 
 const char *
@@ -55,11 +59,11 @@ campaign_refusal(const char *status, enum campaign_action a)
 	size_t	 i;
 
 	if (status == NULL || (int)a < 0 || a >= CA_NACTIONS)
-		return "unknown action";
+		return N_("unknown action");
 	for (i = 0; i < sizeof camp_rules / sizeof camp_rules[0]; i++)
 		if (strcmp(camp_rules[i].status, status) == 0)
 			return camp_rules[i].refusal[a];
-	return "its status is unknown";
+	return N_("its status is unknown");
 }
 
 const char *

@@ -644,15 +644,15 @@ ctl_refuse(struct ctl *ctl, struct ctl_client *n)
 
 	if (n->user_id != 0)
 		return ctl->nclients - ctl->nanon >= d->conf->max_clients ?
-		    "too many clients" : NULL;
+		    N_("too many clients") : NULL;
 	if (ctl->nanon >= CTL_ANON_MAX)
-		return "too many clients that are not logged in";
+		return N_("too many clients that are not logged in");
 	TAILQ_FOREACH(c, &ctl->clients, entry) {
 		if (c->anon && c->uid == n->uid)
 			same++;
 	}
-	return same >= CTL_ANON_PER_UID ? "too many clients that are not "
-	    "logged in from this user" : NULL;
+	return same >= CTL_ANON_PER_UID ? N_("too many clients that are not "
+	    "logged in from this user") : NULL;
 }
 
 /* A client without an account has login_timeout to log in. */
@@ -684,8 +684,8 @@ ctl_login_cb(evutil_socket_t fd, short ev, void *arg)
 		return;
 	log_debug("ctl: client of uid %u did not log in in time",
 	    (unsigned)c->uid);
-	ctl_send_error(c, NULL, "unauthorized", "not logged in within the "
-	    "login timeout; connect again");
+	ctl_send_error(c, NULL, "unauthorized", N_("not logged in within the "
+	    "login timeout; connect again"));
 	c->closing = 1;
 	ctl_flush(c);
 	event_active(c->rev, EV_READ, 0);
@@ -882,11 +882,11 @@ ctl_shutdown(struct daemon *d)
 			log_info("ctl: %s not finished at shutdown; its client "
 			    "is told", r->cmd != NULL ? r->cmd->name : "?");
 			ctl_send_error(c, r->id, "unavailable", r->cmd != NULL ?
-			    (r->cmd->flags & CMD_AUDIT ? "wacampd is stopping; "
-			    "the command was interrupted, check what it did "
-			    "before running it again" : "wacampd is stopping; "
-			    "the command was interrupted") :
-			    "wacampd is stopping");
+			    (r->cmd->flags & CMD_AUDIT ? N_("wacampd is "
+			    "stopping; the command was interrupted, check what "
+			    "it did before running it again") : N_("wacampd "
+			    "is stopping; the command was interrupted")) :
+			    N_("wacampd is stopping"));
 		}
 		evbuffer_write(c->out, c->fd);
 		ctl_client_free(c);

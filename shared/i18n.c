@@ -21,7 +21,7 @@ struct i18n_conv {
 	int	 width;		/* a width was given */
 	int	 wstar;		/* width '*' */
 	int	 pstar;		/* precision '*' */
-	char	 len[3];	/* length modifier: "", "h", "hh", "l", "ll"... */
+	char	 len[3];	/* length modifier: "", "h", "hh", "ll"... */
 	char	 conv;		/* the conversion letter, or '%' */
 	size_t	 n;		/* bytes from the '%' to the letter, included */
 };

@@ -13,6 +13,11 @@
  */
 #define I18N_MAXARGS	16
 
+/* A string for the catalogue, translated where it is shown (xgettext -kN_). */
+#ifndef N_
+#define N_(s)	(s)
+#endif
+
 /*
  * What each conversion of FMT prints for the arguments AP, into ARGV
  * (xmalloc'd strings, at most I18N_MAXARGS; free with i18n_free). A '*'

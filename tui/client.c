@@ -205,7 +205,7 @@ client_call(struct client *c, const char *cmd, json_t *args, int fd,
 	json_decref(req);
 	if (line == NULL) {
 		*err = json_pack("{s:s,s:s}", "code", "internal", "message",
-		    "cannot encode the request");
+		    N_("cannot encode the request"));
 		return NULL;
 	}
 	/* The line goes out with the descriptor attached to its first byte. */
@@ -213,14 +213,14 @@ client_call(struct client *c, const char *cmd, json_t *args, int fd,
 	    proto_send_fd(c->fd, "\n", 1, -1) == -1) {
 		free(line);
 		*err = json_pack("{s:s,s:s}", "code", "unavailable", "message",
-		    "lost the connection to wacampd");
+		    N_("lost the connection to wacampd"));
 		return NULL;
 	}
 	free(line);
 	for (;;) {
 		if (client_read(c, &msg) == -1) {
 			*err = json_pack("{s:s,s:s}", "code", "unavailable",
-			    "message", "lost the connection to wacampd");
+			    "message", N_("lost the connection to wacampd"));
 			return NULL;
 		}
 		if ((ev = json_string_value(json_object_get(msg, "event")))

@@ -431,8 +431,8 @@ list_draw(struct tui *t, struct tui_list *l, const char *what)
 
 	(void)t;
 	if (l->unavailable) {
-		screen_putf(top + 1, 2, cols - 4, S_BOLD, _("Not available: "
-		    "this daemon does not know %s yet."), l->cmd);
+		screen_put(top + 1, 2, cols - 4, _("Not available on this "
+		    "daemon"), S_BOLD, 0);
 		return;
 	}
 	if (l->error[0] != '\0')

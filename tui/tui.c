@@ -274,6 +274,14 @@ tui_err_unknown(json_t *err)
 	    msg != NULL && strncmp(msg, "unknown command", 15) == 0;
 }
 
+const char *
+tui_pgettext(const char *ctxid, const char *msgid)
+{
+	const char	*t = gettext(ctxid);
+
+	return t == ctxid ? msgid : t;
+}
+
 /*
  * ERR's text in the user's language, kept in ERR itself so that it
  * lives as long as the error does.
@@ -412,7 +420,7 @@ preview_reply(json_t *data, json_t *err, void *arg)
 		snprintf(T.preview_error, sizeof T.preview_error, "%s",
 		    _("Preview: not available on this daemon"));
 	else if (err != NULL)
-		snprintf(T.preview_error, sizeof T.preview_error, "%s: %s",
+		snprintf(T.preview_error, sizeof T.preview_error, _("%s: %s"),
 		    _("Preview"), tui_err_msg(err));
 	else
 		T.preview = json_incref(data);

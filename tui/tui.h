@@ -17,6 +17,10 @@
 /* Messages are English msgids; N_ marks them for extraction only. */
 #define _(s)	gettext(s)
 #define N_(s)	(s)
+/* S in context CTX, for a word whose French depends on what it qualifies
+ * ("any" campaign: "toutes"); xgettext -kC_:1c,2. */
+#define C_(ctx, s)	tui_pgettext(ctx "\004" s, s)
+const char	*tui_pgettext(const char *, const char *);
 
 #define TUI_PAGE	100	/* rows asked of the daemon at a time */
 

@@ -489,7 +489,7 @@ draw_categories_of(json_t *c, int y)
 
 	if (!json_is_array(json_object_get(c, "categories")))
 		return y;
-	x = 2 + screen_putf(y, 2, screen_cols() - 4, S_BOLD, "%s: ",
+	x = 2 + screen_putf(y, 2, screen_cols() - 4, S_BOLD, _("%s: "),
 	    _("Categories"));
 	json_array_foreach(json_object_get(c, "categories"), i, v) {
 		snprintf(buf, sizeof buf, "%s%s", i > 0 ? ", " : "",
@@ -542,7 +542,7 @@ draw_campaign(struct tui *t)
 			x = 2;
 			y++;
 		}
-		screen_putf(y, x, 20, 0, "%s: %lld", _(counters[i][1]),
+		screen_putf(y, x, 20, 0, _("%s: %lld"), _(counters[i][1]),
 		    (long long)row_num(c, counters[i][0]));
 		x += 20;
 	}

@@ -220,7 +220,7 @@ contact_draw(struct tui *t)
 		screen_putf(y, x, cols - x, S_DIM, "  (%s)", when);
 	y++;
 	if (json_is_true(json_object_get(c, "opted_out")))
-		screen_putf(y++, 2, cols - 4, S_BAD | S_BOLD, "%s: %s %s",
+		screen_putf(y++, 2, cols - 4, S_BAD | S_BOLD, _("%s: %s %s"),
 		    _("Opted out"), _("yes, since"), draw_time(when,
 		    sizeof when, json_object_get(c, "opted_out_at")));
 	else

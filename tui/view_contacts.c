@@ -313,8 +313,8 @@ draw_contacts(struct tui *t)
 		contact_draw(t);
 		return;
 	}
-	x = 1 + screen_putf(1, 1, cols - 2, 0, "%s: %s  %s: %s  %s: %s  "
-	    "%s: %s   %lld/%lld%s", _("Search"), t->search[0] ? t->search :
+	x = 1 + screen_putf(1, 1, cols - 2, 0, _("%s: %s  %s: %s  %s: %s  "
+	    "%s: %s   %lld/%lld%s"), _("Search"), t->search[0] ? t->search :
 	    "-", _("Category"), t->search_cat_name[0] ? t->search_cat_name :
 	    t->search_cat[0] ? t->search_cat : "-",
 	    _("Verified"), _(vf[t->verified_filter]),

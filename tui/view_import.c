@@ -67,7 +67,7 @@ import_preview(struct tui *t)
 		t->imp_preview[i] = NULL;
 	}
 	if ((fp = fopen(t->imp_path, "r")) == NULL) {
-		tui_flash(t, 1, "%s: %s", t->imp_path, strerror(errno));
+		tui_flash(t, 1, _("%s: %s"), t->imp_path, strerror(errno));
 		return;
 	}
 	for (i = 0; i < 6 && fgets(line, sizeof line, fp) != NULL; i++) {
@@ -131,7 +131,7 @@ import_start(struct tui *t, json_int_t unused)
 	(void)unused;
 	/* The client opens the file; the daemon gets the descriptor. */
 	if ((fd = open(t->imp_path, O_RDONLY | O_CLOEXEC)) == -1) {
-		tui_flash(t, 1, "%s: %s", t->imp_path, strerror(errno));
+		tui_flash(t, 1, _("%s: %s"), t->imp_path, strerror(errno));
 		json_decref(args);
 		return;
 	}
@@ -202,8 +202,8 @@ draw_import_preview(json_t *p, int y)
 		    row_sn(r, "first_name") ? row_sn(r, "first_name") : "",
 		    row_sn(r, "last_name") ? row_sn(r, "last_name") : "",
 		    row_sn(r, "categories") ? row_sn(r, "categories") : "");
-	screen_putf(y++, 4, cols - 6, S_DIM, "%s: %lld  %s: %lld  %s: %lld  "
-	    "%s: %lld", _("New"), (long long)row_num(p, "imported"),
+	screen_putf(y++, 4, cols - 6, S_DIM, _("%s: %lld  %s: %lld  %s: %lld  "
+	    "%s: %lld"), _("New"), (long long)row_num(p, "imported"),
 	    _("Updated"), (long long)row_num(p, "updated"), _("Duplicates"),
 	    (long long)row_num(p, "duplicates"), _("Invalid"),
 	    (long long)row_num(p, "invalid"));
@@ -220,8 +220,8 @@ draw_import(struct tui *t)
 	size_t		 k;
 
 	if (t->imp_unavailable) {
-		screen_put(y++, 2, cols - 4, _("Not available: this daemon does not "
-		    "know contacts.import yet."), S_BOLD, 0);
+		screen_put(y++, 2, cols - 4, _("Not available on this daemon"),
+		    S_BOLD, 0);
 		y++;
 	}
 	screen_putf(y++, 2, cols - 4, 0, "%s: %s", _("File"), t->imp_path[0] ?
@@ -253,8 +253,8 @@ draw_import(struct tui *t)
 	}
 	if (r == NULL)
 		return;
-	screen_putf(y++, 2, cols - 4, S_BOLD, "%s: %lld  %s: %lld  %s: %lld  %s: %lld",
-	    _("Imported"), (long long)row_num(r, "imported"),
+	screen_putf(y++, 2, cols - 4, S_BOLD, _("%s: %lld  %s: %lld  %s: "
+	    "%lld  %s: %lld"), _("Imported"), (long long)row_num(r, "imported"),
 	    _("Updated"), (long long)row_num(r, "updated"),
 	    _("Duplicates"), (long long)row_num(r, "duplicates"),
 	    _("Invalid"), (long long)row_num(r, "invalid"));

@@ -1115,7 +1115,7 @@ test_relaunch(void **state)
 	keys("l");
 	assert_true(wait_text("Relaunch Again to its whole audience?", 5, 0));
 	keys("y");
-	assert_true(wait_text("campaigns.relaunch: done", 10, 0));
+	assert_true(wait_text("Campaign relaunched", 10, 0));
 	assert_int_equal(wait_sql(&A, "SELECT count(*) FROM messages WHERE "
 	    "campaign_id = 1 AND round = 2", 3, 10), 3);
 	assert_int_equal(sql_int(&A, "SELECT round FROM campaigns WHERE "
@@ -1171,7 +1171,7 @@ test_add_contact(void **state)
 	keys("Enter");
 	assert_true(wait_text("Lomé (0)", 5, 0));
 	keys("Enter");
-	assert_true(wait_text("contacts.create: done", 10, 0));
+	assert_true(wait_text("Contact added", 10, 0));
 	assert_true(wait_text("+22890123456", 10, 0));
 	assert_int_equal(sql_int(&A, "SELECT count(*) FROM contacts c JOIN "
 	    "category_contacts cc ON cc.contact_id = c.id JOIN categories g ON "
@@ -1289,7 +1289,7 @@ test_edit_draft(void **state)
 	assert_true(wait_text("[x] E", 10, 0));
 	keys("Down Space Enter");
 	keys("C-s");
-	assert_true(wait_text("campaigns.update: done", 10, 0));
+	assert_true(wait_text("Campaign saved", 10, 0));
 	assert_int_equal(sql_int(&A, "SELECT count(*) FROM campaigns WHERE "
 	    "name = 'Draft renamed' AND message_1 = 'Salut {{first_name}}' || "
 	    "char(10) || 'Ligne'"), 1);
@@ -1337,7 +1337,7 @@ test_editor(void **state)
 	keys("Tab Tab Space");
 	assert_true(wait_text("[ ] Ed", 10, 0));
 	keys("Space Enter C-s");
-	assert_true(wait_text("campaigns.create: done", 10, 0));
+	assert_true(wait_text("Campaign created", 10, 0));
 	assert_int_equal(sql_int(&A, "SELECT count(*) FROM campaigns WHERE "
 	    "message_1 = 'Bonjour {{first_name}},' || char(10) || 'une offre "
 	    "pour vous.'"), 1);
@@ -1455,7 +1455,7 @@ test_users_update(void **state)
 	keys("Space");
 	assert_true(wait_text("Choose a role", 5, 0));
 	keys("Down Enter C-s");
-	assert_true(wait_text("users.update: done", 10, 0));
+	assert_true(wait_text("User saved", 10, 0));
 	assert_int_equal(sql_int(&A, "SELECT count(*) FROM users WHERE login "
 	    "= 'bob' AND role = 'super_admin'"), 1);
 	/* A password reset: the new one logs in, the old one no more. */
@@ -1463,7 +1463,7 @@ test_users_update(void **state)
 	assert_true(wait_text("Reset the password", 5, 0));
 	type("Other-pass-4242");
 	keys("Enter");
-	assert_true(wait_text("users.update: done", 10, 0));
+	assert_true(wait_text("User saved", 10, 0));
 	rep = a_call("auth.login", json_pack("{s:s,s:s}", "login", "bob",
 	    "password", "Other-pass-4242"));
 	assert_true(json_is_true(json_object_get(rep, "ok")));
@@ -1475,7 +1475,7 @@ test_users_update(void **state)
 	keys("E");
 	assert_true(wait_text("Disable user bob?", 5, 0));
 	keys("y");
-	assert_true(wait_text("users.update: done", 10, 0));
+	assert_true(wait_text("User saved", 10, 0));
 	assert_int_equal(wait_sql(&A, "SELECT active FROM users WHERE login "
 	    "= 'bob'", 0, 5), 0);
 	keys("9");
@@ -1511,7 +1511,7 @@ test_test_send(void **state)
 	assert_true(wait_text("Test send", 5, 0));
 	type("90 00 00 09");
 	keys("Enter");
-	assert_true(wait_text("campaigns.test: done", 10, 0));
+	assert_true(wait_text("Test message queued", 10, 0));
 	assert_int_equal(wait_sql(&A, "SELECT count(*) FROM messages WHERE "
 	    "phone = '+22890000009' AND message_type = 1 AND state IN "
 	    "('sent', 'delivered', 'read')", 1, 20), 1);
@@ -1535,7 +1535,7 @@ test_verify_bulk(void **state)
 	assert_true(wait_text("Verify every contact with WhatsApp?", 5, 0));
 	keys("y");
 	assert_true(wait_text("Verifying 5 contact(s)", 10, 0) ||
-	    wait_text("verify.bulk: done", 1, 0));
+	    wait_text("Verification queued", 1, 0));
 	assert_int_equal(wait_sql(&A, "SELECT count(*) FROM contacts WHERE "
 	    "verified IS NOT NULL", 5, 20), 5);
 	keys("1");

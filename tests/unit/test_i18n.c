@@ -39,8 +39,8 @@ test_args(void **state)
 	assert_string_equal(a[0], "42");
 	i18n_free(a, 1);
 	/* Precision, as the whole message prints it. */
-	assert_int_equal(args_of(a, "phone \"%.4s\": %s", "+22890", "too short"),
-	    2);
+	assert_int_equal(args_of(a, "phone \"%.4s\": %s", "+22890",
+	    "too short"), 2);
 	assert_string_equal(a[0], "+228");
 	assert_string_equal(a[1], "too short");
 	i18n_free(a, 2);
@@ -180,7 +180,8 @@ static void
 test_text(void **state)
 {
 	static const char po[] =
-	    "msgid \"\"\nmsgstr \"Content-Type: text/plain; charset=UTF-8\\n\"\n\n"
+	    "msgid \"\"\n"
+	    "msgstr \"Content-Type: text/plain; charset=UTF-8\\n\"\n\n"
 	    "msgid \"no campaign %lld\"\nmsgstr \"aucune campagne %lld\"\n\n"
 	    "msgid \"campaign %lld is %-s; %-s\"\n"
 	    "msgstr \"%3$s : la campagne %1$lld est %2$s\"\n\n"
