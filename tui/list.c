@@ -381,6 +381,9 @@ cell(int y, int x, int w, json_t *row, const struct tui_col *c, int a)
 		screen_put(y, x, w, tui_status_name(json_string_value(v)), a,
 		    1);
 		break;
+	case COL_COMMAND:
+		screen_put(y, x, w, tui_cmd_text(json_string_value(v)), a, 1);
+		break;
 	case COL_OUT:
 	case COL_REACHED:
 		done = row_num(row, "delivered") + row_num(row, "read");

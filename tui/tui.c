@@ -16,6 +16,7 @@
 
 #include "client.h"
 #include "conn.h"
+#include "text.h"
 #include "tui.h"
 #include "xmalloc.h"
 
@@ -132,8 +133,19 @@ view_keys(struct tui *t, const struct view *v, const char **title)
 	if (list)
 		for (i = 0; i < sizeof keys_list / sizeof keys_list[0]; i++)
 			all[n++] = keys_list[i];
-	for (k = keys_common; k->key != NULL; k++)
-		all[n++] = *k;
+	/*
+	 * On a short terminal the keys every screen shares take one line
+	 * (the dashboard's help lists them), so the screen's own all show.
+	 */
+	for (k = keys_common, i = 0; k->key != NULL; k++)
+		i++;
+	if ((int)(n + i) > screen_lines() - 6 && t->view != V_DASH) {
+		all[n].key = "Tab 1-9 r q";
+		all[n++].what = N_("screens, refresh, quit: see the dashboard's "
+		    "help");
+	} else
+		for (k = keys_common; k->key != NULL; k++)
+			all[n++] = *k;
 	all[n].key = all[n].what = NULL;
 	return all;
 }
@@ -347,6 +359,60 @@ tui_done_text(const char *cmd)
 		if (strcmp(done[i].cmd, cmd) == 0)
 			return _(done[i].text);
 	return _("Done");
+}
+
+/*
+ * A command of the audit log in words (never "contacts.update" to a
+ * person); a command this client does not know, as the daemon wrote it.
+ */
+const char *
+tui_cmd_text(const char *cmd)
+{
+	static const struct {
+		const char	*cmd;
+		const char	*text;
+	} names[] = {
+		{ "init", N_("create the database") },
+		{ "auth.login", N_("log in") },
+		{ "campaigns.create", N_("create a campaign") },
+		{ "campaigns.update", N_("edit a campaign") },
+		{ "campaigns.delete", N_("delete a campaign") },
+		{ "campaigns.duplicate", N_("duplicate a campaign") },
+		{ "campaigns.send", N_("send a campaign") },
+		{ "campaigns.stop", N_("stop a campaign") },
+		{ "campaigns.resume", N_("resume a campaign") },
+		{ "campaigns.retry", N_("retry failed messages") },
+		{ "campaigns.relaunch", N_("relaunch a campaign") },
+		{ "campaigns.settle", N_("settle unknown messages") },
+		{ "campaigns.test", N_("test send") },
+		{ "categories.create", N_("create a category") },
+		{ "categories.update", N_("edit a category") },
+		{ "categories.delete", N_("delete a category") },
+		{ "categories.add_contacts", N_("add to a category") },
+		{ "categories.remove_contacts", N_("remove from a category") },
+		{ "contacts.create", N_("add a contact") },
+		{ "contacts.update", N_("edit a contact") },
+		{ "contacts.delete", N_("delete a contact") },
+		{ "contacts.erase", N_("erase a person") },
+		{ "contacts.export", N_("export contacts") },
+		{ "contacts.import", N_("import contacts") },
+		{ "contacts.import_undo", N_("undo an import") },
+		{ "users.create", N_("create a user") },
+		{ "users.update", N_("edit a user") },
+		{ "users.delete", N_("delete a user") },
+		{ "verify.bulk", N_("verify every contact") },
+		{ "verify.contact", N_("verify a contact") },
+		{ "webhook.register", N_("register the webhook") },
+		{ "webhooks.replay", N_("replay webhook events") },
+	};
+	size_t	 i;
+
+	if (cmd == NULL)
+		return "";
+	for (i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(names[i].cmd, cmd) == 0)
+			return _(names[i].text);
+	return cmd;
 }
 
 const char *
@@ -782,11 +848,17 @@ draw_top(struct tui *t)
 	}
 }
 
+#define STATUS_MAXLINES	4	/* an error may take this many lines */
+
 static void
 draw_status(struct tui *t)
 {
-	char	 right[160];
-	int	 y = screen_lines() - 1, w, cols = screen_cols();
+	char		 right[160], part[sizeof t->flash];
+	const char	*p;
+	size_t		 n, k;
+	int		 y = screen_lines() - 1, w, cols = screen_cols(), i;
+	int		 a;
+	size_t		 cut[STATUS_MAXLINES + 1];
 
 	screen_put(y, 0, cols, "", S_REV, 1);
 	if (!t->connected)
@@ -798,14 +870,41 @@ draw_status(struct tui *t)
 	w = (int)strlen(right);
 	if (w > cols / 2)
 		w = cols / 2;
-	if (t->flash[0] != '\0')
-		screen_put(y, 0, cols - w, t->flash, (t->flash_err ? S_BAD |
-		    S_BOLD : 0) | S_REV, 0);
-	else
+	if (t->flash[0] == '\0') {
 		screen_putf(y, 0, cols - w, S_REV, " %s  %s  %s",
 		    _("? help"), _("Tab screens"), _("q quit"));
-	screen_put(y, cols - w, w, right, S_REV | (!t->connected ? S_BAD |
-	    S_BOLD : 0), 0);
+		screen_put(y, cols - w, w, right, S_REV | (!t->connected ?
+		    S_BAD | S_BOLD : 0), 0);
+		return;
+	}
+	/*
+	 * A message is never cut: it takes the whole line when it needs
+	 * it, and lines above the status line when one is not enough.
+	 */
+	a = (t->flash_err ? S_BAD | S_BOLD : 0) | S_REV;
+	if (text_columns(t->flash) + 1 <= cols - w) {
+		screen_putf(y, 0, cols - w, a, " %s", t->flash);
+		screen_put(y, cols - w, w, right, S_REV | (!t->connected ?
+		    S_BAD | S_BOLD : 0), 0);
+		return;
+	}
+	cut[0] = 0;
+	for (i = 0, p = t->flash; *p != '\0' && i < STATUS_MAXLINES; i++) {
+		n = text_fit(p, cols - 1);
+		if (n == 0)
+			break;
+		p += n;
+		cut[i + 1] = (size_t)(p - t->flash);
+	}
+	if (i > y)
+		i = y;
+	for (k = 0; k < (size_t)i; k++) {
+		n = cut[k + 1] - cut[k];
+		memcpy(part, t->flash + cut[k], n);
+		part[n] = '\0';
+		screen_put(y - i + 1 + (int)k, 0, cols, "", a, 1);
+		screen_putf(y - i + 1 + (int)k, 0, cols, a, " %s", part);
+	}
 }
 
 static void
@@ -813,7 +912,7 @@ draw_help(struct tui *t)
 {
 	const struct tui_key	*k;
 	const char		*what;
-	int			 n = 0, h, w = 64, y, x, i;
+	int			 n = 0, h, w = 78, y, x, i;
 	int			 cols = screen_cols(), lines = screen_lines();
 	char			 title[128];
 

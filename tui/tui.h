@@ -75,6 +75,7 @@ enum col_kind {
 	COL_COLOR,	/* a category's name in its colour */
 	COL_TIME,	/* unix time as a local date and time */
 	COL_BOOL,	/* yes / no */
+	COL_COMMAND,	/* a protocol command, said in words */
 };
 
 struct tui_col {
@@ -148,7 +149,7 @@ struct tui_form {
 	int		 n;
 	int		 cur;
 	json_int_t	 target;	/* the object edited, 0 for a new one */
-	char		 error[256];
+	char		 error[1024];	/* shown whole, over several lines */
 	int		 preview;	/* shows t->preview below the fields */
 	void		(*submit)(struct tui *, struct tui_form *);
 };
@@ -287,6 +288,7 @@ void		 tui_switch(struct tui *, int);
 int		 tui_err_unknown(json_t *);
 const char	*tui_err_msg(json_t *);
 const char	*tui_done_text(const char *);
+const char	*tui_cmd_text(const char *);
 const char	*tui_err_code(json_t *);
 /* Send CMD; the reply only flashes "done" or the error, then refreshes. */
 void		 tui_action(struct tui *, const char *, json_t *);

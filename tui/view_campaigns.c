@@ -17,11 +17,12 @@
  */
 
 static const struct tui_col campaign_cols[] = {
-	{ N_("ID"), "id", 6, COL_INT },
-	{ N_("Name"), "name", 24, COL_TEXT },
-	{ N_("Status"), "status", 12, COL_STATUS },
-	{ N_("Progress"), "total", 22, COL_PROGRESS },
-	{ N_("Failed"), "failed", 8, COL_INT },
+	/* Every column fits 80 columns, in French too (issue 18). */
+	{ N_("ID"), "id", 5, COL_INT },
+	{ N_("Name"), "name", 20, COL_TEXT },
+	{ N_("Status"), "status", 10, COL_STATUS },
+	{ N_("Progress"), "total", 20, COL_PROGRESS },
+	{ N_("Failed"), "failed", 7, COL_INT },
 	{ N_("Replies"), "interactions", 8, COL_INT },
 	{ NULL, NULL, 0, 0 }
 };
@@ -559,7 +560,7 @@ draw_campaign(struct tui *t)
 			    _("Unknown: %lld: u to settle"),
 			    (long long)row_num(c, "unknown"));
 	} else
-		screen_putf(y, 2, cols - 4, 0, "%s: 0", _("Unknown"));
+		screen_putf(y, 2, cols - 4, 0, _("%s: 0"), _("Unknown"));
 	y++;
 	if (row_num(c, "cancelled") > 0 && why != NULL)
 		screen_putf(y++, 2, cols - 4, 0, _("Cancelled: %lld stopped, %lld "

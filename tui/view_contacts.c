@@ -138,8 +138,9 @@ static void
 members_reply(json_t *data, json_t *err, void *arg)
 {
 	if (err != NULL)
-		tui_flash(&T, 1, "%s: %s", arg != NULL ? _("Add to category") :
-		    _("Remove from category"), tui_err_msg(err));
+		tui_flash(&T, 1, _("%s: %s"), arg != NULL ?
+		    _("Add to category") : _("Remove from category"),
+		    tui_err_msg(err));
 	else {
 		if (arg != NULL)
 			tui_flash(&T, 0, _("Added %lld contact(s) to the "

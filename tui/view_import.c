@@ -42,7 +42,7 @@ import_preview_reply(json_t *data, json_t *err, void *arg)
 	}
 	if (err != NULL) {
 		if (!tui_err_unknown(err))
-			tui_flash(&T, 1, "%s: %s", _("Preview"),
+			tui_flash(&T, 1, _("%s: %s"), _("Preview"),
 			    tui_err_msg(err));
 	} else if (json_is_true(json_object_get(data, "preview")))
 		T.imp_pv = json_incref(data);
@@ -112,7 +112,7 @@ import_reply(json_t *data, json_t *err, void *arg)
 		if (tui_err_unknown(err))
 			T.imp_unavailable = 1;
 		else
-			tui_flash(&T, 1, "%s: %s", _("Import"),
+			tui_flash(&T, 1, _("%s: %s"), _("Import"),
 			    tui_err_msg(err));
 	} else if (json_object_get(data, "imported") != NULL) {
 		json_decref(T.imp_result);
@@ -191,10 +191,10 @@ draw_import_preview(json_t *p, int y)
 	json_t	*r;
 	size_t	 k;
 
-	screen_putf(y++, 4, cols - 6, 0, "%s: %s   %s: %s", _("Layout"),
+	screen_putf(y++, 4, cols - 6, 0, _("%s: %s   %s: %s"), _("Layout"),
 	    row_sn(p, "layout") ? row_sn(p, "layout") : "?", _("Encoding"),
 	    row_sn(p, "encoding") ? row_sn(p, "encoding") : "?");
-	screen_putf(y++, 4, cols - 6, S_DIM, "%s: %s", _("Columns"),
+	screen_putf(y++, 4, cols - 6, S_DIM, _("%s: %s"), _("Columns"),
 	    row_sn(p, "mapping") ? row_sn(p, "mapping") : "");
 	json_array_foreach(json_object_get(p, "sample"), k, r)
 		screen_putf(y++, 4, cols - 6, 0, "%-16s %-20s %-20s %s",
@@ -224,11 +224,11 @@ draw_import(struct tui *t)
 		    S_BOLD, 0);
 		y++;
 	}
-	screen_putf(y++, 2, cols - 4, 0, "%s: %s", _("File"), t->imp_path[0] ?
-	    t->imp_path : _("(none: press o)"));
+	screen_putf(y++, 2, cols - 4, 0, _("%s: %s"), _("File"),
+	    t->imp_path[0] ? t->imp_path : _("(none: press o)"));
 	if (t->imp_path[0] != '\0') {
-		screen_putf(y++, 2, cols - 4, 0, "%s: %s   %s: %s", _("Category"),
-		    t->imp_category[0] ? t->imp_category : "-",
+		screen_putf(y++, 2, cols - 4, 0, _("%s: %s   %s: %s"),
+		    _("Category"), t->imp_category[0] ? t->imp_category : "-",
 		    _("Default country code"), t->imp_country[0] ?
 		    t->imp_country : "-");
 		y++;

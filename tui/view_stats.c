@@ -13,17 +13,18 @@
 
 /* Rates before the read and reply counts: 80 columns show them first. */
 static const struct tui_col stats_cols[] = {
+	/* Every column fits 80 columns, in French too (issue 18). */
 	{ N_("ID"), "id", 4, COL_INT },
-	{ N_("Name"), "name", 14, COL_TEXT },
-	{ N_("Status"), "status", 10, COL_STATUS },
-	{ N_("Sent"), "sent", 6, COL_OUT },
-	{ N_("Delivered"), "delivered", 9, COL_REACHED },
+	{ N_("Name"), "name", 9, COL_TEXT },
+	{ N_("Status"), "status", 9, COL_STATUS },
+	{ N_("Sent"), "sent", 7, COL_OUT },
+	{ N_("Deliv."), "delivered", 6, COL_REACHED },
 	{ N_("Failed"), "failed", 6, COL_INT },
-	{ N_("Deliv.%"), "delivered", 7, COL_RATE },
+	{ N_("Dlv.%"), "delivered", 6, COL_RATE },
 	{ N_("Read%"), "read", 6, COL_RATE },
 	{ N_("Reply%"), "interactions", 6, COL_RATE },
-	{ N_("Read"), "read", 6, COL_INT },
-	{ N_("Replies"), "interactions", 7, COL_INT },
+	{ N_("Read"), "read", 5, COL_INT },
+	{ N_("Repl."), "interactions", 5, COL_INT },
 	{ NULL, NULL, 0, 0 }
 };
 

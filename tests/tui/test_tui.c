@@ -1649,6 +1649,345 @@ test_inbox(void **state)
 	assert_true(wait_text("No messages.", 10, 0));
 }
 
+/*
+ * Issue 18: every screen at 80x24 in French. The catalogue's pairs are
+ * read back from the built .mo; on each capture nothing is left in
+ * English (no msgid whose French differs), no French text of the
+ * catalogue is cut at a line's end, and the current tab's name is whole.
+ */
+struct fr_pair {
+	char	*id;
+	char	*str;
+	int	 ctx;		/* a msgctxt entry: its English is a word */
+};
+static struct fr_pair	*fr;
+static size_t		 nfr;
+
+/* The C string of a PO line's quoted part (allocated). */
+static char *
+po_unquote(const char *line)
+{
+	const char	*p = strchr(line, '"'), *e = strrchr(line, '"');
+	char		*out, *o;
+
+	if (p == NULL || e == NULL || e <= p)
+		return strdup("");
+	out = o = calloc(1, (size_t)(e - p) + 1);
+	for (p++; p < e; p++) {
+		if (*p == '\\' && p + 1 < e) {
+			p++;
+			*o++ = *p == 'n' ? '\n' : *p == 't' ? '\t' : *p;
+		} else
+			*o++ = *p;
+	}
+	return out;
+}
+
+static void
+fr_load(void)
+{
+	char	 cmd[600], *line = NULL;
+	size_t	 sz = 0;
+	FILE	*fp;
+	int	 ctx = 0;
+
+	snprintf(cmd, sizeof cmd, "msgunfmt --no-wrap "
+	    "'%s/fr/LC_MESSAGES/wacamp.mo' 2>/dev/null",
+	    env_or("WACAMP_LOCALEDIR", "build/locale"));
+	assert_non_null(fp = popen(cmd, "r"));
+	while (getline(&line, &sz, fp) > 0) {
+		if (strncmp(line, "msgctxt ", 8) == 0)
+			ctx = 1;
+		else if (strncmp(line, "msgid ", 6) == 0) {
+			fr = realloc(fr, (nfr + 1) * sizeof *fr);
+			fr[nfr].id = po_unquote(line);
+			fr[nfr].str = NULL;
+			fr[nfr].ctx = ctx;
+			ctx = 0;
+		} else if (strncmp(line, "msgstr ", 7) == 0 && fr != NULL &&
+		    fr[nfr].str == NULL && fr[nfr].id != NULL) {
+			fr[nfr].str = po_unquote(line);
+			if (*fr[nfr].id != '\0')
+				nfr++;
+			else
+				free(fr[nfr].id);
+		}
+	}
+	free(line);
+	pclose(fp);
+	assert_true(nfr > 100);
+}
+
+/*
+ * The literal pieces of S between printf conversions and line breaks,
+ * trimmed, into OUT (at most MAX); how many.
+ */
+static int
+fr_pieces(const char *s, char out[][256], int max)
+{
+	char	 buf[256];
+	size_t	 b = 0;
+	int	 n = 0;
+
+	for (;; s++) {
+		if (*s == '%' && s[1] == '%') {
+			if (b < sizeof buf - 1)
+				buf[b++] = '%';
+			s++;
+			continue;
+		}
+		if (*s == '\0' || *s == '\n' || *s == '%') {
+			buf[b] = '\0';
+			while (b > 0 && buf[b - 1] == ' ')
+				buf[--b] = '\0';
+			if (b > 0 && n < max)
+				snprintf(out[n++], 256, "%s", buf + strspn(buf,
+				    " "));
+			b = 0;
+			if (*s == '\0')
+				return n;
+			if (*s == '%')
+				s += strspn(s + 1, "0123456789$-+ #.*hlzjtLq")
+				    + 1;
+			continue;
+		}
+		if (b < sizeof buf - 1)
+			buf[b++] = *s;
+	}
+}
+
+static int
+word_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c >= 0x80 || c == '_';
+}
+
+/* NEEDLE in HAY as a whole word (or words). */
+static const char *
+find_word(const char *hay, const char *needle)
+{
+	const char	*p;
+	size_t		 n = strlen(needle);
+
+	for (p = hay; (p = strstr(p, needle)) != NULL; p++)
+		if ((p == hay || !word_char((unsigned char)p[-1]) ||
+		    !word_char((unsigned char)needle[0])) &&
+		    (!word_char((unsigned char)p[n]) ||
+		    !word_char((unsigned char)needle[n - 1])))
+			return p;
+	return NULL;
+}
+
+/* PIECE is French too: a piece of some msgstr, so it may show. */
+static int
+fr_is_french(const char *piece)
+{
+	size_t	 i;
+
+	for (i = 0; i < nfr; i++)
+		if (find_word(fr[i].str, piece) != NULL)
+			return 1;
+	return 0;
+}
+
+/*
+ * The text that ends at END (its line starts at LINE) ends with a whole
+ * piece of some msgstr: ending there is no cut.
+ */
+static int
+fr_ends_whole(const char *line, const char *end)
+{
+	char	 pieces[16][256];
+	size_t	 i, len;
+	int	 k, n;
+
+	for (i = 0; i < nfr; i++) {
+		n = fr_pieces(fr[i].str, pieces, 16);
+		for (k = 0; k < n; k++) {
+			len = strlen(pieces[k]);
+			if (len <= (size_t)(end - line) &&
+			    memcmp(end - len, pieces[k], len) == 0)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+static void
+fr_check(const char *what, int tab, const char *tabname)
+{
+	char		*s, *line, *nl, top[256], pieces[16][256], head[12];
+	char		 start[16];
+	const char	*p;
+	size_t		 i, m, len;
+	int		 k, n, lines = 0;
+
+	usleep(300000);
+	s = capture();
+	/* Every line fits, 24 of them. */
+	for (line = s; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
+		*nl = '\0';
+		if (mbstowcs(NULL, line, 0) > 80)
+			fail_msg("%s: a line wider than 80: %s", what, line);
+		if (lines == 0)
+			snprintf(top, sizeof top, "%s", line);
+		*nl = '\n';
+		lines++;
+	}
+	assert_int_equal(lines, 24);
+	/* The current screen's tab, number and name. */
+	snprintf(head, sizeof head, " %d ", tab % 10);
+	if ((p = strstr(top, head)) == NULL || strncmp(p + strlen(head),
+	    tabname, strlen(tabname)) != 0)
+		fail_msg("%s: tab %d \"%s\" not whole: %s", what, tab, tabname,
+		    top);
+	for (i = 0; i < nfr; i++) {
+		/* Nothing left in English. */
+		if (!fr[i].ctx && strcmp(fr[i].id, fr[i].str) != 0) {
+			n = fr_pieces(fr[i].id, pieces, 16);
+			for (k = 0; k < n; k++) {
+				if (strlen(pieces[k]) < 5 ||
+				    find_word(s, pieces[k]) == NULL ||
+				    fr_is_french(pieces[k]))
+					continue;
+				fail_msg("%s: \"%s\" left in English (msgid "
+				    "\"%s\"):\n%s", what, pieces[k], fr[i].id,
+				    s);
+			}
+		}
+		/* Nothing cut at a line's end: a long piece that starts on
+		 * the screen goes on to its end. */
+		n = fr_pieces(fr[i].str, pieces, 16);
+		for (k = 0; k < n; k++) {
+			len = strlen(pieces[k]);
+			if (len < 16)
+				continue;
+			snprintf(start, sizeof start, "%.10s", pieces[k]);
+			for (p = s; (p = strstr(p, start)) != NULL; p++) {
+				for (m = 0; m < len && p[m] == pieces[k][m]; m++)
+					;
+				if (m == len)
+					continue;
+				if (p[m + strspn(p + m, " ")] != '\n' &&
+				    p[m + strspn(p + m, " ")] != '\0')
+					continue;
+				/* Ended early: unless what shows ends with a
+				 * whole text of the catalogue, it was cut. */
+				while (m > 0 && p[m - 1] == ' ')
+					m--;
+				for (line = (char *)p; line > s &&
+				    line[-1] != '\n'; line--)
+					;
+				if (!fr_ends_whole(line, p + m))
+					fail_msg("%s: cut: \"%.*s\" of \"%s\":"
+					    "\n%s", what, (int)m, p, pieces[k],
+					    s);
+			}
+		}
+	}
+	free(s);
+}
+
+static void
+test_french_80x24(void **state)
+{
+	static const char *tabs[] = { NULL, "Tableau de bord", "Contacts",
+	    "Import", "Catégories", "Campagnes", "Messages", "Utilisateurs",
+	    "Statistiques", "Audit", "Réponses" };
+	/* Each step: keys, a text to wait for, its tab. */
+	static const struct {
+		const char	*keys;
+		const char	*wait;
+		int		 tab;
+	} steps[] = {
+		{ "1", "Envois du jour", 1 },
+		{ "'?'", "Touches : Tableau de bord", 1 },
+		{ "Space 2", "Recherche :", 2 },
+		{ "'?'", "Touches : Contacts", 2 },
+		{ "Space Enter", "Téléphone :", 2 },
+		{ "'?'", "Touches :", 2 },
+		{ "Space e", "Entrée : suivant/valider", 2 },
+		{ "F1", "Touches :", 2 },
+		{ "Space Escape Escape a", "Entrée : suivant/valider", 2 },
+		{ "Escape 3", "Fichier :", 3 },
+		{ "'?'", "Touches : Import", 3 },
+		{ "Space o", "Entrée : suivant/valider", 3 },
+		{ "Escape 4", "Clients", 4 },
+		{ "'?'", "Touches : Catégories", 4 },
+		{ "Space n", "Entrée : suivant/valider", 4 },
+		{ "Escape 5", "Promo", 5 },
+		{ "'?'", "Touches : Campagnes", 5 },
+		{ "Space n", "Nouvelle campagne", 5 },
+		{ "F1", "Touches : Nouvelle campagne", 5 },
+		{ "Space Tab Tab Tab Space", "Choisir les catégories", 5 },
+		{ "'?'", "Touches :", 5 },
+		{ "Space Escape Escape", "Promo", 5 },
+		{ "Enter", "Message 1", 5 },
+		{ "'?'", "Touches :", 5 },
+		{ "Space Escape x", "Arrêter la campagne", 5 },
+		{ "o", "elle n'a jamais été envoyée", 5 },
+		{ "6", "Aucun message", 6 },
+		{ "'?'", "Touches : Messages", 6 },
+		{ "Space 7", "root", 7 },
+		{ "'?'", "Touches : Utilisateurs", 7 },
+		{ "Space n", "Entrée : suivant/valider", 7 },
+		{ "Escape 8", "30 derniers jours", 8 },
+		{ "'?'", "Touches : Statistiques", 8 },
+		{ "Space 9", "Commande", 9 },
+		{ "'?'", "Touches : Audit", 9 },
+		{ "Space 0", "Aucune réponse", 10 },
+		{ "'?'", "Touches : Réponses", 10 },
+		{ "Space Escape", "Quitter wacamp ?", 10 },
+	};
+	char	 what[128], *s, *o, *q;
+	size_t	 i;
+	json_t	*rep;
+
+	if (setlocale(LC_ALL, "fr_FR.UTF-8") == NULL) {
+		fprintf(stderr, "skipped: no fr_FR.UTF-8 locale (make deps)\n");
+		skip();
+	}
+	setlocale(LC_ALL, "C.UTF-8");
+	fr_load();
+	a_start(NULL, A_CONTACTS(3));
+	rep = a_call("categories.create", json_pack("{s:s}", "name",
+	    "Clients"));
+	assert_true(json_is_true(json_object_get(rep, "ok")));
+	json_decref(rep);
+	rep = a_call("categories.add_contacts", json_pack("{s:i,s:[i,i,i]}",
+	    "id", 1, "contacts", 1, 2, 3));
+	json_decref(rep);
+	rep = a_call("campaigns.create", json_pack("{s:s,s:s,s:[s]}", "name",
+	    "Promo", "message_1", "Bonjour {{first_name}}", "categories",
+	    "Clients"));
+	assert_true(json_is_true(json_object_get(rep, "ok")));
+	json_decref(rep);
+	session_start("fr_FR.UTF-8", 80, 24);
+	for (i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+		keys(steps[i].keys);
+		snprintf(what, sizeof what, "step %zu (%s)", i, steps[i].keys);
+		if (!wait_text(steps[i].wait, 10, 0))
+			fail_msg("%s: no \"%s\"", what, steps[i].wait);
+		fr_check(what, steps[i].tab, tabs[steps[i].tab]);
+	}
+	/* The refusal of step "o" was whole: every word of it, in order,
+	 * across the lines it took. */
+	keys("n 5 x o");
+	assert_true(wait_text("elle n'a jamais été envoyée", 10, 0));
+	s = capture();
+	for (o = q = s; *q != '\0'; q++) {
+		if ((*q == ' ' || *q == '\n') && o > s && o[-1] == ' ')
+			continue;
+		*o++ = *q == '\n' ? ' ' : *q;
+	}
+	*o = '\0';
+	if (strstr(s, "la campagne 1 est brouillon ; elle n'a jamais été "
+	    "envoyée") == NULL)
+		fail_msg("the status line's error is not whole:\n%s", s);
+	free(s);
+}
+
 int
 main(void)
 {
@@ -1658,6 +1997,7 @@ main(void)
 		cmocka_unit_test_teardown(test_import_preview, test_teardown),
 		cmocka_unit_test_teardown(test_resize, test_teardown),
 		cmocka_unit_test_teardown(test_french, test_teardown),
+		cmocka_unit_test_teardown(test_french_80x24, a_teardown),
 		cmocka_unit_test_teardown(test_ascii_terminal, test_teardown),
 		cmocka_unit_test_teardown(test_reconnect, test_teardown),
 		cmocka_unit_test_teardown(test_escape_inert, test_teardown),
