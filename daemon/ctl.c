@@ -158,29 +158,17 @@ ctl_send(struct ctl_client *c, json_t *msg)
 	ctl_flush(c);
 }
 
-/*
- * An error for a person and for a program (wacamp-protocol.7): the
- * English MSG, and KEY and ARGS (stolen; NULL for none) for a client to
- * translate. KEY NULL makes MSG its own key.
- */
-static void
-ctl_send_error_args(struct ctl_client *c, json_t *id, const char *code,
-    const char *msg, const char *key, json_t *args)
-{
-	json_t	*j;
-
-	j = json_pack("{s:O?,s:b,s:{s:s,s:s,s:s,s:o}}", "id", id, "ok", 0,
-	    "error", "code", code, "key", key != NULL ? key : msg, "message",
-	    msg, "args", args != NULL ? args : json_array());
-	ctl_send(c, j);
-	json_decref(j);
-}
-
+/* An error made in one piece: its message is its key (wacamp-protocol.7). */
 static void
 ctl_send_error(struct ctl_client *c, json_t *id, const char *code,
     const char *msg)
 {
-	ctl_send_error_args(c, id, code, msg, NULL, NULL);
+	json_t	*j;
+
+	j = json_pack("{s:O?,s:b,s:{s:s,s:s,s:s,s:[]}}", "id", id, "ok", 0,
+	    "error", "code", code, "key", msg, "message", msg, "args");
+	ctl_send(c, j);
+	json_decref(j);
 }
 
 static void
@@ -303,49 +291,28 @@ ctl_reply(struct ctl_req *r, json_t *data)
 
 /*
  * The key is FMT, the args what each conversion printed: a client finds
- * the translation of FMT and puts them in. A message made elsewhere
- * ("%s" alone) is its own key, with any '%' doubled.
+ * the translation of FMT and puts them in (wacamp-protocol.7).
  */
 void
 ctl_error(struct ctl_req *r, const char *code, const char *fmt, ...)
 {
-	va_list		 ap;
-	char		 msg[1024], *argv[I18N_MAXARGS], *key = NULL;
-	json_t		*args;
-	const char	*s;
-	size_t		 i, n;
-	int		 argc;
+	va_list	 ap;
+	char	 msg[1024];
+	json_t	*e, *j;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	e = json_pack("{s:s,s:s}", "code", code, "message", msg);
 	va_start(ap, fmt);
-	argc = i18n_args(fmt, ap, argv);
+	i18n_json(e, fmt, ap, msg);
 	va_end(ap);
-	args = json_array();
-	if (strcmp(fmt, "%s") == 0 && argc == 1) {
-		s = argv[0];
-		key = xmalloc(2 * strlen(s) + 1);
-		for (i = n = 0; s[i] != '\0'; i++) {
-			if (s[i] == '%')
-				key[n++] = '%';
-			key[n++] = s[i];
-		}
-		key[n] = '\0';
-	} else if (argc == -1)
-		key = xstrdup(msg);	/* a format a client could not parse */
-	else {
-		key = xstrdup(fmt);
-		for (i = 0; i < (size_t)argc; i++)
-			json_array_append_new(args, json_string(argv[i]));
-	}
-	if (argc > 0)
-		i18n_free(argv, argc);
 	if (r->cmd != NULL && (r->cmd->flags & CMD_AUDIT) &&
 	    strcmp(code, "unauthorized") != 0 && strcmp(code, "bad_request") != 0)
 		ctl_audit_write(r->d, r, 0);
-	ctl_send_error_args(r->c, r->id, code, msg, key, args);
-	free(key);
+	j = json_pack("{s:O?,s:b,s:o}", "id", r->id, "ok", 0, "error", e);
+	ctl_send(r->c, j);
+	json_decref(j);
 	ctl_req_free(r);
 }
 

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "i18n.h"
 #include "xmalloc.h"
 
@@ -336,4 +338,36 @@ i18n_text(const char *key, const char *const *argv, int argc,
 	if ((s = i18n_format(key, argv, argc)) != NULL)
 		return s;
 	return xstrdup(message != NULL ? message : key);
+}
+
+void
+i18n_json(json_t *obj, const char *fmt, va_list ap, const char *msg)
+{
+	char	*argv[I18N_MAXARGS], *key;
+	json_t	*args = json_array();
+	size_t	 i, n;
+	int	 argc;
+
+	argc = i18n_args(fmt, ap, argv);
+	if (strcmp(fmt, "%s") == 0 && argc == 1) {
+		/* Made elsewhere: its own key, any '%' doubled. */
+		key = xmalloc(2 * strlen(argv[0]) + 1);
+		for (i = n = 0; argv[0][i] != '\0'; i++) {
+			if (argv[0][i] == '%')
+				key[n++] = '%';
+			key[n++] = argv[0][i];
+		}
+		key[n] = '\0';
+	} else if (argc == -1)
+		key = xstrdup(msg);
+	else {
+		key = xstrdup(fmt);
+		for (i = 0; i < (size_t)argc; i++)
+			json_array_append_new(args, json_string(argv[i]));
+	}
+	if (argc > 0)
+		i18n_free(argv, argc);
+	json_object_set_new(obj, "key", json_string(key));
+	json_object_set_new(obj, "args", args);
+	free(key);
 }

@@ -29,6 +29,15 @@ int	 i18n_args(const char *, va_list, char **);
 void	 i18n_free(char **, int);
 
 /*
+ * Set "key" and "args" in OBJ for the message MSG that FMT printed with
+ * AP (wacamp-protocol.7): FMT and what each conversion printed; a
+ * message made elsewhere ("%s" alone) is its own key, '%' doubled; a
+ * format this cannot take apart gives MSG as the key, args empty.
+ */
+struct json_t;
+void	 i18n_json(struct json_t *, const char *, va_list, const char *);
+
+/*
  * FMT (a translation of a key) with each conversion replaced by ARGV in
  * order, or by position ("%1$s"); flags, width and precision are the
  * key's business and ignored here. A new string (xmalloc), or NULL when

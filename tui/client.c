@@ -56,11 +56,17 @@ client_i18n(void)
 char *
 client_err_text(json_t *err)
 {
+	return client_msg_text(err, "message");
+}
+
+char *
+client_msg_text(json_t *err, const char *field)
+{
 	const char	*key, *msg, *argv[I18N_MAXARGS];
 	json_t		*args, *v;
 	size_t		 i;
 
-	msg = json_string_value(json_object_get(err, "message"));
+	msg = json_string_value(json_object_get(err, field));
 	if ((key = json_string_value(json_object_get(err, "key"))) == NULL)
 		key = msg;
 	if (key == NULL)

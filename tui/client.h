@@ -20,6 +20,9 @@ struct client {
 void	 client_i18n(void);
 /* ERR's text for a person, translated from its key and args (xmalloc). */
 char	*client_err_text(json_t *);
+/* The same for any object with key and args beside its English FIELD
+ * (an import's rejected line: "reason"). */
+char	*client_msg_text(json_t *, const char *);
 
 /* The socket to use: -S, then $WACAMP_SOCKET, then the default. */
 char	*client_socket_path(const char *);

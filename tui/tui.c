@@ -141,8 +141,8 @@ view_keys(struct tui *t, const struct view *v, const char **title)
 		i++;
 	if ((int)(n + i) > screen_lines() - 6 && t->view != V_DASH) {
 		all[n].key = "Tab 1-9 r q";
-		all[n++].what = N_("screens, refresh, quit: see the dashboard's "
-		    "help");
+		all[n++].what = N_("screens, refresh, quit: see the "
+		    "dashboard's help");
 	} else
 		for (k = keys_common; k->key != NULL; k++)
 			all[n++] = *k;

@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "client.h"
 #include "conn.h"
 #include "tui.h"
 
@@ -35,8 +36,9 @@ import_preview_reply(json_t *data, json_t *err, void *arg)
 	 * when another request of ours shares that read, the descriptor is
 	 * lost and it answers so. Ask again, twice at most.
 	 */
-	if (err != NULL && strstr(tui_err_msg(err), "passed as a descriptor")
-	    != NULL && preview_retries++ < 2) {
+	if (err != NULL && json_is_string(json_object_get(err, "message")) &&
+	    strstr(json_string_value(json_object_get(err, "message")),
+	    "passed as a descriptor") != NULL && preview_retries++ < 2) {
 		import_preview(&T);
 		return;
 	}
@@ -218,6 +220,7 @@ draw_import(struct tui *t)
 	json_int_t	 done, all;
 	int		 y = 2, i;
 	size_t		 k;
+	char		*why;
 
 	if (t->imp_unavailable) {
 		screen_put(y++, 2, cols - 4, _("Not available on this daemon"),
@@ -265,9 +268,11 @@ draw_import(struct tui *t)
 		json_array_foreach(rej, k, e) {
 			if (y >= lines - 2)
 				break;
-			screen_putf(y++, 4, cols - 6, 0, "%s %lld: %s", _("line"),
-			    (long long)row_num(e, "line"), row_sn(e, "reason") ?
-			    row_sn(e, "reason") : "");
+			/* The reason in the user's language, from its key. */
+			why = client_msg_text(e, "reason");
+			screen_putf(y++, 4, cols - 6, 0, _("%s %lld: %s"),
+			    _("line"), (long long)row_num(e, "line"), why);
+			free(why);
 		}
 	}
 }

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "i18n.h"
 
 static char	 tmpdir[] = "/tmp/wacamp-i18n-XXXXXX";
@@ -237,6 +239,49 @@ test_text(void **state)
 	unsetenv("LANGUAGE");
 }
 
+/* i18n_json of FMT and what follows: the object it fills. */
+static json_t *
+json_of(const char *fmt, ...)
+{
+	va_list	 ap;
+	char	 msg[256];
+	json_t	*o = json_object();
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	va_start(ap, fmt);
+	i18n_json(o, fmt, ap, msg);
+	va_end(ap);
+	return o;
+}
+
+static void
+test_json(void **state)
+{
+	json_t	*o;
+
+	o = json_of("campaign %lld is %-s; %-s", 7LL, "running", "stop it");
+	assert_string_equal(json_string_value(json_object_get(o, "key")),
+	    "campaign %lld is %-s; %-s");
+	assert_int_equal(json_array_size(json_object_get(o, "args")), 3);
+	assert_string_equal(json_string_value(json_array_get(
+	    json_object_get(o, "args"), 2)), "stop it");
+	json_decref(o);
+	/* Made elsewhere: its own key, a '%' in it doubled. */
+	o = json_of("%s", "100% sure");
+	assert_string_equal(json_string_value(json_object_get(o, "key")),
+	    "100%% sure");
+	assert_int_equal(json_array_size(json_object_get(o, "args")), 0);
+	json_decref(o);
+	/* A format no client could take apart: the message is the key. */
+	o = json_of("%1$s", "x");
+	assert_string_equal(json_string_value(json_object_get(o, "key")),
+	    "x");
+	assert_int_equal(json_array_size(json_object_get(o, "args")), 0);
+	json_decref(o);
+}
+
 static int
 group_setup(void **state)
 {
@@ -261,6 +306,7 @@ main(void)
 		cmocka_unit_test(test_arg_is_text),
 		cmocka_unit_test(test_format_random),
 		cmocka_unit_test(test_text),
+		cmocka_unit_test(test_json),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
