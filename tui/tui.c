@@ -853,7 +853,7 @@ draw_top(struct tui *t)
 static void
 draw_status(struct tui *t)
 {
-	char		 right[160], part[sizeof t->flash];
+	char		 right[160], left[160], part[sizeof t->flash];
 	const char	*p;
 	size_t		 n, k;
 	int		 y = screen_lines() - 1, w, cols = screen_cols(), i;
@@ -867,12 +867,15 @@ draw_status(struct tui *t)
 	else
 		snprintf(right, sizeof right, " %s@%s ", t->user[0] ? t->user :
 		    "-", t->provider);
-	w = (int)strlen(right);
-	if (w > cols / 2)
-		w = cols / 2;
+	w = text_columns(right);
+	if (w > cols)
+		w = cols;
 	if (t->flash[0] == '\0') {
-		screen_putf(y, 0, cols - w, S_REV, " %s  %s  %s",
-		    _("? help"), _("Tab screens"), _("q quit"));
+		/* The hints give way to the state on the right, never cut. */
+		snprintf(left, sizeof left, " %s  %s  %s", _("? help"),
+		    _("Tab screens"), _("q quit"));
+		if (text_columns(left) <= cols - w)
+			screen_put(y, 0, cols - w, left, S_REV, 0);
 		screen_put(y, cols - w, w, right, S_REV | (!t->connected ?
 		    S_BAD | S_BOLD : 0), 0);
 		return;

@@ -1906,18 +1906,24 @@ test_french_80x24(void **state)
 		{ "'?'", "Touches : Tableau de bord", 1 },
 		{ "Space 2", "Recherche :", 2 },
 		{ "'?'", "Touches : Contacts", 2 },
-		{ "Space Enter", "Téléphone :", 2 },
+		{ "Space /", "Entrée : suivant/valider", 2 },
+		{ "Escape Enter", "Téléphone :", 2 },
 		{ "'?'", "Touches :", 2 },
 		{ "Space e", "Entrée : suivant/valider", 2 },
 		{ "F1", "Touches :", 2 },
-		{ "Space Escape Escape a", "Entrée : suivant/valider", 2 },
+		{ "Space Escape X", "o : oui", 2 },
+		{ "n Escape a", "Entrée : suivant/valider", 2 },
 		{ "Escape 3", "Fichier :", 3 },
 		{ "'?'", "Touches : Import", 3 },
 		{ "Space o", "Entrée : suivant/valider", 3 },
 		{ "Escape 4", "Clients", 4 },
 		{ "'?'", "Touches : Catégories", 4 },
 		{ "Space n", "Entrée : suivant/valider", 4 },
+		{ "Escape e", "Entrée : suivant/valider", 4 },
 		{ "Escape 5", "Promo", 5 },
+		{ "T", "Entrée : suivant/valider", 5 },
+		{ "Escape s", "o : oui", 5 },
+		{ "n", "Promo", 5 },
 		{ "'?'", "Touches : Campagnes", 5 },
 		{ "Space n", "Nouvelle campagne", 5 },
 		{ "F1", "Touches : Nouvelle campagne", 5 },
@@ -1933,6 +1939,7 @@ test_french_80x24(void **state)
 		{ "Space 7", "root", 7 },
 		{ "'?'", "Touches : Utilisateurs", 7 },
 		{ "Space n", "Entrée : suivant/valider", 7 },
+		{ "Escape p", "Entrée : suivant/valider", 7 },
 		{ "Escape 8", "30 derniers jours", 8 },
 		{ "'?'", "Touches : Statistiques", 8 },
 		{ "Space 9", "Commande", 9 },
@@ -1987,6 +1994,12 @@ test_french_80x24(void **state)
 	    "envoyée") == NULL)
 		fail_msg("the status line's error is not whole:\n%s", s);
 	free(s);
+	/* The daemon gone: said in French, whole. */
+	keys("2");
+	assert_true(wait_text("Ama1", 10, 0));
+	assert_int_equal(harness_stop(&A), 0);
+	assert_true(wait_text("déconnecté", 10, 0));
+	fr_check("daemon stopped", 2, "Contacts");
 }
 
 int
