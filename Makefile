@@ -67,8 +67,9 @@ $(B)/locale/fr/LC_MESSAGES/wacamp.mo: po/fr.po
 # translate from their key (ctl_error's format, an import row's reason).
 POT_SRCS := $(sort $(wildcard tui/*.c shared/*.c daemon/*.c))
 XGETTEXT = xgettext --from-code=UTF-8 --no-location --sort-output \
-	-k_ -kN_ -kC_:1c,2 -kctl_error:3 -kreject:3 \
+	-k_ -kN_ -kC_:1c,2 -kctl_error:3 -kreject:3 -ki18n_snprintf:3 \
 	--flag=ctl_error:3:c-format --flag=reject:3:c-format \
+	--flag=i18n_snprintf:3:c-format \
 	--package-name=wacamp --package-version=$(VERSION)
 
 # Refresh the template after changing messages, and merge it into

@@ -328,8 +328,8 @@ campaign_check_text(const char *what, const char *text, char *err,
 	    camp_placeholders, bad, sizeof bad, &off)) == 0)
 		return 0;
 	if (r == 2) {
-		snprintf(err, errlen, "unclosed placeholder \"%.40s\" in %s "
-		    "at byte %zu: write {{name}}", bad, what, off);
+		i18n_snprintf(err, errlen, "unclosed placeholder \"%.40s\" in "
+		    "%s at byte %zu: write {{name}}", bad, what, off);
 		return -1;
 	}
 	text_placeholder_name(bad, name, sizeof name);
@@ -340,11 +340,12 @@ campaign_check_text(const char *what, const char *text, char *err,
 	if (near == NULL && *name != '\0')
 		near = text_nearest(name, camp_placeholders);
 	if (near != NULL)
-		snprintf(err, errlen, "unknown placeholder %s in %s; did you "
-		    "mean {{%s}}?", bad, what, near);
+		i18n_snprintf(err, errlen, "unknown placeholder %s in %s; did "
+		    "you mean {{%s}}?", bad, what, near);
 	else
-		snprintf(err, errlen, "unknown placeholder %s in %s; known: "
-		    "{{first_name}}, {{last_name}}, {{phone}}", bad, what);
+		i18n_snprintf(err, errlen, "unknown placeholder %s in %s; "
+		    "known: {{first_name}}, {{last_name}}, {{phone}}", bad,
+		    what);
 	return -1;
 }
 

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "daemon.h"
+#include "i18n.h"
 #include "log.h"
 #include "notify.h"
 #include "lane.h"
@@ -107,8 +108,8 @@ set_categories(struct ctl_req *r, int64_t id, json_t *cats, char *err,
 	json_array_foreach(cats, i, v) {
 		if ((cid = category_id(r, v)) == -1) {
 			s = json_dumps(v, JSON_ENCODE_ANY);
-			snprintf(err, errlen, "categories[%zu]: no category "
-			    "%s", i, s ? s : "?");
+			i18n_snprintf(err, errlen, "categories[%zu]: no "
+			    "category %s", i, s ? s : "?");
 			free(s);
 			return -1;
 		}
@@ -462,18 +463,18 @@ why_empty(struct ctl_req *r, int64_t id, char *err, size_t len)
 	    "campaign_categories WHERE campaign_id = ?");
 	sqlite3_bind_int64(st, 1, id);
 	if (store_int(st) == 0) {
-		snprintf(err, len, "no recipients: the campaign has no "
+		i18n_snprintf(err, len, "no recipients: the campaign has no "
 		    "category");
 		return;
 	}
 	if (outbox_audience_why(r->d, id, suppress_since(r->d), &a) == -1 ||
 	    a.opted_out + a.suppressed + a.no_number == 0) {
-		snprintf(err, len, "no recipients: its categories have no "
+		i18n_snprintf(err, len, "no recipients: its categories have no "
 		    "contact");
 		return;
 	}
-	snprintf(err, len, "no recipients: %lld opted out, %lld suppressed "
-	    "(suppress_days %d), %lld without a valid number",
+	i18n_snprintf(err, len, "no recipients: %lld opted out, %lld "
+	    "suppressed (suppress_days %d), %lld without a valid number",
 	    (long long)a.opted_out, (long long)a.suppressed,
 	    r->d->conf->suppress_days, (long long)a.no_number);
 }
@@ -525,8 +526,8 @@ cmd_campaigns_send(struct ctl_req *r)
 		/* Nothing launched: "completed" at once would hide why. */
 		store_rollback(r->d->store);
 		why_empty(r, id, err, sizeof err);
-		ctl_error(r, "conflict", "%s; campaign %lld stays a draft", err,
-		    (long long)id);
+		ctl_error(r, "conflict", "%-s; campaign %lld stays a draft",
+		    err, (long long)id);
 		return CMD_DONE;
 	}
 	st = store_stmt(r->d->store, "UPDATE campaigns SET status = "

@@ -450,7 +450,7 @@ check_lrow(struct importer *im, unsigned long line, char num[PHONE_MAX])
 			reject(im, line, "phone: no country code (give "
 			    "--default-country or [import] default_country)");
 		else
-			reject(im, line, "phone: %s", why);
+			reject(im, line, "phone: %-s", why);
 		return -1;
 	}
 	if (row->lfirst > IMPORT_MAX_NAME || row->llast > IMPORT_MAX_NAME) {

@@ -340,16 +340,93 @@ i18n_text(const char *key, const char *const *argv, int argc,
 	return xstrdup(message != NULL ? message : key);
 }
 
+/* What i18n_snprintf() wrote lately, newest at note_next - 1. */
+#define I18N_NOTES	8
+static struct i18n_note {
+	char	*text;
+	char	*fmt;
+	char	*argv[I18N_MAXARGS];
+	int	 argc;
+} notes[I18N_NOTES];
+static int	note_next;
+
+int
+i18n_snprintf(char *buf, size_t len, const char *fmt, ...)
+{
+	struct i18n_note	*no = &notes[note_next];
+	va_list			 ap;
+	int			 n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	note_next = (note_next + 1) % I18N_NOTES;
+	free(no->text);
+	free(no->fmt);
+	if (no->argc > 0)
+		i18n_free(no->argv, no->argc);
+	no->text = no->fmt = NULL;
+	va_start(ap, fmt);
+	no->argc = i18n_args(fmt, ap, no->argv);
+	va_end(ap);
+	if (no->argc >= 0 && len > 0) {
+		no->text = xstrdup(buf);
+		no->fmt = xstrdup(fmt);
+	}
+	return n;
+}
+
+/* The note that wrote TEXT, newest first, or NULL. */
+static struct i18n_note *
+i18n_note_find(const char *text)
+{
+	struct i18n_note	*no;
+	int			 i;
+
+	for (i = 1; i <= I18N_NOTES; i++) {
+		no = &notes[(note_next - i + I18N_NOTES) % I18N_NOTES];
+		if (no->text != NULL && strcmp(no->text, text) == 0)
+			return no;
+	}
+	return NULL;
+}
+
+/* ARGV[I] for the protocol: a nested message when a note made it. */
+static json_t *
+i18n_arg(const char *fmt, char *const *argv, int i)
+{
+	struct i18n_note	*no;
+	json_t			*o, *a;
+	int			 k;
+
+	if (!i18n_arg_is_text(fmt, i) || (no = i18n_note_find(argv[i])) ==
+	    NULL || no->argc == 0)
+		return json_string(argv[i]);
+	a = json_array();
+	for (k = 0; k < no->argc; k++)
+		json_array_append_new(a, json_string(no->argv[k]));
+	o = json_pack("{s:s,s:o}", "key", no->fmt, "args", a);
+	return o;
+}
+
 void
 i18n_json(json_t *obj, const char *fmt, va_list ap, const char *msg)
 {
-	char	*argv[I18N_MAXARGS], *key;
-	json_t	*args = json_array();
-	size_t	 i, n;
-	int	 argc;
+	struct i18n_note	*no;
+	char			*argv[I18N_MAXARGS], *key;
+	json_t			*args = json_array();
+	size_t			 i, n;
+	int			 argc;
 
 	argc = i18n_args(fmt, ap, argv);
-	if (strcmp(fmt, "%s") == 0 && argc == 1) {
+	if (strcmp(fmt, "%s") == 0 && argc == 1 &&
+	    (no = i18n_note_find(argv[0])) != NULL) {
+		/* A reason made lower down: the key it was made with. */
+		key = xstrdup(no->fmt);
+		for (i = 0; i < (size_t)no->argc; i++)
+			json_array_append_new(args, i18n_arg(no->fmt, no->argv,
+			    (int)i));
+	} else if (strcmp(fmt, "%s") == 0 && argc == 1) {
 		/* Made elsewhere: its own key, any '%' doubled. */
 		key = xmalloc(2 * strlen(argv[0]) + 1);
 		for (i = n = 0; argv[0][i] != '\0'; i++) {
@@ -363,7 +440,8 @@ i18n_json(json_t *obj, const char *fmt, va_list ap, const char *msg)
 	else {
 		key = xstrdup(fmt);
 		for (i = 0; i < (size_t)argc; i++)
-			json_array_append_new(args, json_string(argv[i]));
+			json_array_append_new(args, i18n_arg(fmt, argv,
+			    (int)i));
 	}
 	if (argc > 0)
 		i18n_free(argv, argc);

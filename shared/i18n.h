@@ -29,10 +29,21 @@ int	 i18n_args(const char *, va_list, char **);
 void	 i18n_free(char **, int);
 
 /*
+ * snprintf(), remembering FMT and its args for the text it wrote: a
+ * reason made by a lower layer (a phone number's, a placeholder's) that
+ * later goes out as an error, alone ("%s") or at a "%-s", keeps its key
+ * and args (xgettext -ki18n_snprintf:3). The last few are remembered.
+ */
+int	 i18n_snprintf(char *, size_t, const char *, ...)
+	    __attribute__((__format__(__printf__, 3, 4)));
+
+/*
  * Set "key" and "args" in OBJ for the message MSG that FMT printed with
  * AP (wacamp-protocol.7): FMT and what each conversion printed; a
- * message made elsewhere ("%s" alone) is its own key, '%' doubled; a
- * format this cannot take apart gives MSG as the key, args empty.
+ * message made elsewhere ("%s" alone) is its own key, '%' doubled, or
+ * the key and args i18n_snprintf() made it with; an argument at a "%-s"
+ * that i18n_snprintf() made is {"key":...,"args":[...]}; a format this
+ * cannot take apart gives MSG as the key, args empty.
  */
 struct json_t;
 void	 i18n_json(struct json_t *, const char *, va_list, const char *);

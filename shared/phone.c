@@ -770,8 +770,8 @@ plan_reason(const struct cc *c, const struct plan *p, const char *d,
 		return N_("too long");
 	if (!ok)
 		return N_("wrong length");
-	snprintf(phone_reason, sizeof phone_reason, "not a valid +%s number "
-	    "(no such prefix)", c->cc);
+	i18n_snprintf(phone_reason, sizeof phone_reason, "not a valid +%s "
+	    "number (no such prefix)", c->cc);
 	return phone_reason;
 }
 
@@ -907,7 +907,7 @@ phone_national(const char *d, size_t len, const struct cc *c, char *out,
 		if (strcmp(*reason, "too short") == 0 ||
 		    strcmp(*reason, "too long") == 0 ||
 		    strcmp(*reason, "wrong length") == 0) {
-			snprintf(phone_reason, sizeof phone_reason,
+			i18n_snprintf(phone_reason, sizeof phone_reason,
 			    "wrong length for +%s", c->cc);
 			*reason = phone_reason;
 		}
@@ -923,7 +923,7 @@ phone_national(const char *d, size_t len, const struct cc *c, char *out,
 		return phone_out(out, c, d, len);
 	if (phone_bare(d, len, out, 0) == 0)
 		return 0;
-	snprintf(phone_reason, sizeof phone_reason, "wrong length for +%s",
+	i18n_snprintf(phone_reason, sizeof phone_reason, "wrong length for +%s",
 	    c->cc);
 	*reason = phone_reason;
 	return -1;
@@ -934,10 +934,10 @@ static const char *
 bad_char(unsigned char ch)
 {
 	if (ch > 0x20 && ch < 0x7f)
-		snprintf(phone_reason, sizeof phone_reason,
+		i18n_snprintf(phone_reason, sizeof phone_reason,
 		    "invalid character '%c'", ch);
 	else
-		snprintf(phone_reason, sizeof phone_reason,
+		i18n_snprintf(phone_reason, sizeof phone_reason,
 		    "invalid character 0x%02X", ch);
 	return phone_reason;
 }

@@ -59,26 +59,47 @@ client_err_text(json_t *err)
 	return client_msg_text(err, "message");
 }
 
-char *
-client_msg_text(json_t *err, const char *field)
+/*
+ * OBJ's key with its args put in, translated; an arg may itself be a
+ * message ({"key","args"}, one level down). MSG is the English to fall
+ * back on (NULL for a nested one: its key with its args).
+ */
+static char *
+msg_text(json_t *obj, const char *msg, int depth)
 {
-	const char	*key, *msg, *argv[I18N_MAXARGS];
+	const char	*key, *argv[I18N_MAXARGS];
+	char		*own[I18N_MAXARGS], *s;
 	json_t		*args, *v;
-	size_t		 i;
+	size_t		 i, n;
 
-	msg = json_string_value(json_object_get(err, field));
-	if ((key = json_string_value(json_object_get(err, "key"))) == NULL)
+	if ((key = json_string_value(json_object_get(obj, "key"))) == NULL)
 		key = msg;
 	if (key == NULL)
 		return xstrdup("?");
-	args = json_object_get(err, "args");
-	if (json_array_size(args) > I18N_MAXARGS)
+	args = json_object_get(obj, "args");
+	if ((n = json_array_size(args)) > I18N_MAXARGS)
 		return xstrdup(msg != NULL ? msg : key);
+	memset(own, 0, sizeof own);
 	json_array_foreach(args, i, v) {
-		if ((argv[i] = json_string_value(v)) == NULL)
-			return xstrdup(msg != NULL ? msg : key);
+		if (json_is_object(v) && depth < 2)
+			argv[i] = own[i] = msg_text(v, NULL, depth + 1);
+		else if ((argv[i] = json_string_value(v)) == NULL)
+			break;
 	}
-	return i18n_text(key, argv, (int)json_array_size(args), msg);
+	if (i < n)
+		s = xstrdup(msg != NULL ? msg : key);
+	else
+		s = i18n_text(key, argv, (int)n, msg);
+	for (i = 0; i < n; i++)
+		free(own[i]);
+	return s;
+}
+
+char *
+client_msg_text(json_t *err, const char *field)
+{
+	return msg_text(err, json_string_value(json_object_get(err, field)),
+	    0);
 }
 
 char *

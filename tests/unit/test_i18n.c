@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "client.h"
 #include "i18n.h"
 
 static char	 tmpdir[] = "/tmp/wacamp-i18n-XXXXXX";
@@ -190,11 +191,15 @@ test_text(void **state)
 	    "msgid \"running\"\nmsgstr \"en cours\"\n\n"
 	    "msgid \"stop it first\"\nmsgstr \"arrêtez-la d'abord\"\n\n"
 	    "msgid \"broken %s\"\nmsgstr \"cassé %s %s\"\n\n"
-	    "msgid \"short %s %s\"\nmsgstr \"court %s\"\n";
+	    "msgid \"short %s %s\"\nmsgstr \"court %s\"\n\n"
+	    "msgid \"phone %s: %-s\"\nmsgstr \"numéro %s : %-s\"\n\n"
+	    "msgid \"wrong length for +%s\"\n"
+	    "msgstr \"mauvaise longueur pour +%s\"\n";
 	const char	*one[] = { "42" }, *three[] = { "7", "running",
 			    "stop it first" }, *two[] = { "a", "b" };
 	char		 path[512], cmd[1200], *s;
 	FILE		*fp;
+	json_t		*e;
 
 	if (setlocale(LC_ALL, "C.UTF-8") == NULL)
 		skip();
@@ -236,6 +241,21 @@ test_text(void **state)
 	s = i18n_text("no campaign %lld", two, 2, "as sent");
 	assert_string_equal(s, "as sent");
 	free(s);
+	/* An error as the clients get it, a message nested in it. */
+	e = json_loads("{\"code\":\"bad_request\",\"key\":\"phone %s: %-s\","
+	    "\"message\":\"phone 12: wrong length for +228\",\"args\":[\"12\","
+	    "{\"key\":\"wrong length for +%s\",\"args\":[\"228\"]}]}", 0,
+	    NULL);
+	assert_non_null(e);
+	s = client_err_text(e);
+	assert_string_equal(s, "numéro 12 : mauvaise longueur pour +228");
+	free(s);
+	/* A nested one that is not an object nor a string: the English. */
+	json_array_set_new(json_object_get(e, "args"), 1, json_integer(3));
+	s = client_err_text(e);
+	assert_string_equal(s, "phone 12: wrong length for +228");
+	free(s);
+	json_decref(e);
 	unsetenv("LANGUAGE");
 }
 
@@ -282,6 +302,43 @@ test_json(void **state)
 	json_decref(o);
 }
 
+/* A reason made lower down keeps its key and args, alone or at a %-s. */
+static void
+test_json_nested(void **state)
+{
+	char		 why[64], err[128];
+	json_t		*o, *a;
+
+	i18n_snprintf(why, sizeof why, "wrong length for +%s", "228");
+	assert_string_equal(why, "wrong length for +228");
+	o = json_of("phone %.40s: %-s", "9012", why);
+	a = json_array_get(json_object_get(o, "args"), 1);
+	assert_true(json_is_object(a));
+	assert_string_equal(json_string_value(json_object_get(a, "key")),
+	    "wrong length for +%s");
+	assert_string_equal(json_string_value(json_array_get(
+	    json_object_get(a, "args"), 0)), "228");
+	/* At a plain %s it stays a string. */
+	json_decref(o);
+	o = json_of("phone %.40s: %s", "9012", why);
+	assert_true(json_is_string(json_array_get(json_object_get(o, "args"),
+	    1)));
+	json_decref(o);
+	/* Alone, it is the error's own key. */
+	i18n_snprintf(err, sizeof err, "no recipients: %lld opted out", 3LL);
+	o = json_of("%s", err);
+	assert_string_equal(json_string_value(json_object_get(o, "key")),
+	    "no recipients: %lld opted out");
+	assert_string_equal(json_string_value(json_array_get(
+	    json_object_get(o, "args"), 0)), "3");
+	json_decref(o);
+	/* Text nobody noted: as before. */
+	o = json_of("%s", "made by hand");
+	assert_string_equal(json_string_value(json_object_get(o, "key")),
+	    "made by hand");
+	json_decref(o);
+}
+
 static int
 group_setup(void **state)
 {
@@ -307,6 +364,7 @@ main(void)
 		cmocka_unit_test(test_format_random),
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_json_nested),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
