@@ -66,9 +66,37 @@ $(B)/locale/fr/LC_MESSAGES/wacamp.mo: po/fr.po
 	@$(if $(Q),echo "  MSGFMT  $@")
 	$(Q)msgfmt -c -o $@ po/fr.po
 
-# Refresh the template after changing messages (then msgmerge po/fr.po).
+# The catalogue's template, from every source that shows words: the
+# interface's _() and N_(), and the daemon's errors, which clients
+# translate from their key (ctl_error's format, an import row's reason).
+POT_SRCS := $(sort $(wildcard tui/*.c shared/*.c daemon/*.c))
+XGETTEXT = xgettext --from-code=UTF-8 --no-location --sort-output \
+	-k_ -kN_ -kC_:1c,2 -kctl_error:3 -kreject:3 -ki18n_snprintf:3 \
+	--flag=ctl_error:3:c-format --flag=reject:3:c-format \
+	--flag=i18n_snprintf:3:c-format \
+	--package-name=wacamp --package-version=$(VERSION)
+
+# Refresh the template after changing messages, and merge it into
+# po/fr.po (then translate what msgfmt --statistics calls untranslated).
 pot:
-	xgettext --from-code=UTF-8 -k_ -kN_ -o po/wacamp.pot $(filter-out tui/cli%.c,$(wildcard tui/*.c))
+	$(XGETTEXT) -o po/wacamp.pot $(POT_SRCS)
+po: pot
+	msgmerge --quiet --update --backup=none --no-fuzzy-matching \
+	    po/fr.po po/wacamp.pot
+
+# Every message of a freshly extracted template is translated in
+# po/fr.po, none fuzzy: the French stays complete (issue 18).
+pocheck:
+	@mkdir -p $(B)/po
+	@$(XGETTEXT) -o $(B)/po/wacamp.pot $(POT_SRCS)
+	@msgmerge --quiet --no-fuzzy-matching -o $(B)/po/fr.po po/fr.po \
+	    $(B)/po/wacamp.pot
+	@ok=1; out=$$(LC_ALL=C msgfmt --check --statistics -o /dev/null \
+	    $(B)/po/fr.po 2>&1) || ok=0; echo "po/fr.po: $$out"; \
+	[ $$ok = 1 ] || exit 1; \
+	case "$$out" in *untranslated*|*fuzzy*) \
+	    echo "po/fr.po is behind the sources: make po, then translate"; \
+	    exit 1;; esac
 
 $(B)/tui/report.o: tui/report.c
 	@mkdir -p $(@D)
@@ -174,6 +202,7 @@ mancheck:
 
 check: deps
 	$(MAKE) mancheck
+	$(MAKE) pocheck
 	$(MAKE) runtests
 	sh tests/callgraph.sh $(B)
 	$(MAKE) runtests B=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
@@ -226,6 +255,6 @@ install: all
 clean:
 	rm -rf build build-asan
 
-.PHONY: pot all tests runtests mancheck deps check asan demo bench fuzz install clean
+.PHONY: pot po pocheck all tests runtests mancheck deps check asan demo bench fuzz install clean
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

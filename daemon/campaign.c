@@ -8,6 +8,7 @@
 #include "campaign.h"
 #include "daemon.h"
 #include "clock.h"
+#include "i18n.h"
 #include "lane.h"
 #include "log.h"
 #include "notify.h"
@@ -20,37 +21,40 @@
 	"sending, sent, delivered, read, failed, unknown, cancelled, " \
 	"interactions, m2_total"
 
-#define EDIT_NO	"only a draft can be edited (duplicate it for a new draft)"
+#define EDIT_NO	N_("only a draft can be edited (duplicate it for a new " \
+	"draft)")
 
 /*
  * Which status allows which action: a draft is edited and sent; a
  * scheduled one is stopped (back to draft) or deleted; a running
  * (or paused) one is stopped; a stopped one is resumed; one that ran
  * (running, paused, stopped, completed) is retried and relaunched; any
- * but a running one is deleted.
+ * but a running one is deleted. The reasons go to clients as %-s
+ * arguments of an error, translated there (wacamp-protocol.7).
  */
 static const struct {
 	const char	*status;
 	const char	*refusal[CA_NACTIONS];
 } camp_rules[] = {
-	{ "draft", { NULL, NULL, "it was never sent",
-	    "it was never sent; use send", "it was never sent",
-	    "it was never sent; use send", NULL } },
-	{ "scheduled", { "stop it first: it goes back to draft",
-	    "it is already scheduled", NULL, "it was never sent",
-	    "it was never sent", "it was never sent", NULL } },
+	{ "draft", { NULL, NULL, N_("it was never sent"),
+	    N_("it was never sent; use send"), N_("it was never sent"),
+	    N_("it was never sent; use send"), NULL } },
+	{ "scheduled", { N_("stop it first: it goes back to draft"),
+	    N_("it is already scheduled"), NULL, N_("it was never sent"),
+	    N_("it was never sent"), N_("it was never sent"), NULL } },
 	{ "running", { EDIT_NO,
-	    "only a draft can be sent", NULL, "it is not stopped", NULL, NULL,
-	    "stop it before deleting it" } },
+	    N_("only a draft can be sent"), NULL, N_("it is not stopped"),
+	    NULL, NULL, N_("stop it before deleting it") } },
 	{ "paused", { EDIT_NO,
-	    "only a draft can be sent", NULL, "it is not stopped", NULL, NULL,
-	    NULL } },
+	    N_("only a draft can be sent"), NULL, N_("it is not stopped"),
+	    NULL, NULL, NULL } },
 	{ "stopped", { EDIT_NO,
-	    "only a draft can be sent (see resume, retry and relaunch)",
-	    "it is already stopped", NULL, NULL, NULL, NULL } },
+	    N_("only a draft can be sent (see resume, retry and relaunch)"),
+	    N_("it is already stopped"), NULL, NULL, NULL, NULL } },
 	{ "completed", { EDIT_NO,
-	    "only a draft can be sent (see retry and relaunch)",
-	    "it is not running", "it is not stopped", NULL, NULL, NULL } },
+	    N_("only a draft can be sent (see retry and relaunch)"),
+	    N_("it is not running"), N_("it is not stopped"), NULL, NULL,
+	    NULL } },
 };
 
 const char *
@@ -59,11 +63,11 @@ campaign_refusal(const char *status, enum campaign_action a)
 	size_t	 i;
 
 	if (status == NULL || (int)a < 0 || a >= CA_NACTIONS)
-		return "unknown action";
+		return N_("unknown action");
 	for (i = 0; i < sizeof camp_rules / sizeof camp_rules[0]; i++)
 		if (strcmp(camp_rules[i].status, status) == 0)
 			return camp_rules[i].refusal[a];
-	return "its status is unknown";
+	return N_("its status is unknown");
 }
 
 const char *
@@ -332,8 +336,8 @@ campaign_check_text(const char *what, const char *text, char *err,
 	    camp_placeholders, bad, sizeof bad, &off)) == 0)
 		return 0;
 	if (r == 2) {
-		snprintf(err, errlen, "unclosed placeholder \"%.40s\" in %s "
-		    "at byte %zu: write {{name}}", bad, what, off);
+		i18n_snprintf(err, errlen, "unclosed placeholder \"%.40s\" in "
+		    "%s at byte %zu: write {{name}}", bad, what, off);
 		return -1;
 	}
 	text_placeholder_name(bad, name, sizeof name);
@@ -344,11 +348,12 @@ campaign_check_text(const char *what, const char *text, char *err,
 	if (near == NULL && *name != '\0')
 		near = text_nearest(name, camp_placeholders);
 	if (near != NULL)
-		snprintf(err, errlen, "unknown placeholder %s in %s; did you "
-		    "mean {{%s}}?", bad, what, near);
+		i18n_snprintf(err, errlen, "unknown placeholder %s in %s; did "
+		    "you mean {{%s}}?", bad, what, near);
 	else
-		snprintf(err, errlen, "unknown placeholder %s in %s; known: "
-		    "{{first_name}}, {{last_name}}, {{phone}}", bad, what);
+		i18n_snprintf(err, errlen, "unknown placeholder %s in %s; "
+		    "known: {{first_name}}, {{last_name}}, {{phone}}", bad,
+		    what);
 	return -1;
 }
 

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "daemon.h"
+#include "i18n.h"
 #include "log.h"
 #include "store.h"
 #include "xmalloc.h"
@@ -147,8 +148,8 @@ cmd_auth_login(struct ctl_req *r)
 		sqlite3_bind_int64(st, 2, store_now());
 		if (sqlite3_step(st) != SQLITE_ROW) {
 			sqlite3_reset(st);
-			login_failed(r, lkey, ukey, "the token is unknown or "
-			    "expired; log in again");
+			login_failed(r, lkey, ukey, N_("the token is unknown "
+			    "or expired; log in again"));
 			return CMD_PARKED;
 		}
 		sid = sqlite3_column_int64(st, 0);
@@ -186,7 +187,7 @@ cmd_auth_login(struct ctl_req *r)
 		/* Spend the same time as a real check. */
 		hash = auth_hash_password(password);
 		free(hash);
-		login_failed(r, lkey, ukey, "wrong login or password");
+		login_failed(r, lkey, ukey, N_("wrong login or password"));
 		return CMD_PARKED;
 	}
 	uid = sqlite3_column_int64(st, 0);
@@ -197,7 +198,7 @@ cmd_auth_login(struct ctl_req *r)
 	ok = auth_check_password(hash, password);
 	free(hash);
 	if (!ok) {
-		login_failed(r, lkey, ukey, "wrong login or password");
+		login_failed(r, lkey, ukey, N_("wrong login or password"));
 		return CMD_PARKED;
 	}
 	auth_fail_clear(lkey);
@@ -271,8 +272,8 @@ cmd_auth_refresh(struct ctl_req *r)
 	sqlite3_bind_int64(st, 2, store_now());
 	if (sqlite3_step(st) != SQLITE_ROW) {
 		sqlite3_reset(st);
-		login_failed(r, "refresh", ukey, "the refresh token is unknown "
-		    "or expired; log in again");
+		login_failed(r, "refresh", ukey, N_("the refresh token is "
+		    "unknown or expired; log in again"));
 		return CMD_PARKED;
 	}
 	sid = sqlite3_column_int64(st, 0);

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "daemon.h"
+#include "i18n.h"
 #include "log.h"
 #include "notify.h"
 #include "lane.h"
@@ -136,8 +137,8 @@ set_categories(struct ctl_req *r, int64_t id, json_t *cats, char *err,
 	json_array_foreach(cats, i, v) {
 		if ((cid = category_id(r, v)) == -1) {
 			s = json_dumps(v, JSON_ENCODE_ANY);
-			snprintf(err, errlen, "categories[%zu]: no category "
-			    "%s", i, s ? s : "?");
+			i18n_snprintf(err, errlen, "categories[%zu]: no "
+			    "category %s", i, s ? s : "?");
 			free(s);
 			return -1;
 		}
@@ -220,7 +221,7 @@ refused(struct ctl_req *r, json_t *c, int64_t id, enum campaign_action a)
 
 	if (why == NULL)
 		return 0;
-	ctl_error(r, "conflict", "campaign %lld is %s; %s", (long long)id,
+	ctl_error(r, "conflict", "campaign %lld is %-s; %-s", (long long)id,
 	    status_of(c), why);
 	json_decref(c);
 	return 1;
@@ -255,7 +256,7 @@ allowed(struct ctl_req *r, int64_t id, int a)
 	}
 	if (a >= 0 && (why = campaign_refusal(status,
 	    (enum campaign_action)a)) != NULL) {
-		ctl_error(r, "conflict", "campaign %lld is %s; %s",
+		ctl_error(r, "conflict", "campaign %lld is %-s; %-s",
 		    (long long)id, status, why);
 		return 0;
 	}
@@ -619,7 +620,7 @@ cmd_campaigns_send(struct ctl_req *r)
 	}
 	rc = schedule_launch(r->d, id, &n, &left, err, sizeof err);
 	if (rc == 1) {
-		ctl_error(r, "conflict", "%s; campaign %lld stays a draft", err,
+		ctl_error(r, "conflict", "%-s; campaign %lld stays a draft", err,
 		    (long long)id);
 		return CMD_DONE;
 	}
@@ -747,7 +748,7 @@ test_contact(struct ctl_req *r, int *made)
 	}
 	if (phone != NULL && phone_normalize(phone,
 	    r->d->conf->default_country, e164, &why) == -1) {
-		ctl_error(r, "bad_request", "phone \"%.40s\": %s", phone, why);
+		ctl_error(r, "bad_request", "phone \"%.40s\": %-s", phone, why);
 		return 0;
 	}
 	st = store_stmt(r->d->store, "SELECT id FROM contacts WHERE "
@@ -983,9 +984,12 @@ cmd_campaigns_retry(struct ctl_req *r)
 		return CMD_DONE;
 	}
 	if (n == 0) {
-		ctl_error(r, "conflict", "campaign %lld has no failed%s "
-		    "message to retry", (long long)id, unknown ? " or unknown" :
-		    "");
+		if (unknown)
+			ctl_error(r, "conflict", "campaign %lld has no failed "
+			    "or unknown message to retry", (long long)id);
+		else
+			ctl_error(r, "conflict", "campaign %lld has no failed "
+			    "message to retry", (long long)id);
 		return CMD_DONE;
 	}
 	if (unknown)
@@ -1095,7 +1099,7 @@ cmd_campaigns_settle(struct ctl_req *r)
 		rc = sqlite3_step(st);
 		if (rc == SQLITE_ROW && strcmp((const char *)
 		    sqlite3_column_text(st, 0), "unknown") != 0) {
-			ctl_error(r, "conflict", "message %lld is %s, not "
+			ctl_error(r, "conflict", "message %lld is %-s, not "
 			    "unknown", (long long)msg, (const char *)
 			    sqlite3_column_text(st, 0));
 			sqlite3_reset(st);

@@ -579,7 +579,7 @@ normalize_arg(struct ctl_req *r, const char *in, char out[PHONE_MAX])
 	if (cc != NULL && *cc == '+')
 		cc++;
 	if (phone_normalize(in, cc, out, &why) == -1) {
-		ctl_error(r, "bad_request", "phone %.40s: %s", in, why);
+		ctl_error(r, "bad_request", "phone %.40s: %-s", in, why);
 		return -1;
 	}
 	return 0;

@@ -17,6 +17,7 @@
 #include "cmds.h"
 #include "ctl.h"
 #include "daemon.h"
+#include "i18n.h"
 #include "store.h"
 #include "text.h"
 
@@ -49,7 +50,8 @@ template_body(struct daemon *d, json_t *v, char *err, size_t errlen)
 		sqlite3_bind_text(st, 1, json_string_value(v), -1,
 		    SQLITE_TRANSIENT);
 	} else {
-		snprintf(err, errlen, "template must be an id or a name");
+		i18n_snprintf(err, errlen, "template must be an id or a "
+		    "name");
 		return NULL;
 	}
 	if (sqlite3_step(st) == SQLITE_ROW)
@@ -57,10 +59,10 @@ template_body(struct daemon *d, json_t *v, char *err, size_t errlen)
 	sqlite3_reset(st);
 	if (body == NULL) {
 		if (json_is_integer(v))
-			snprintf(err, errlen, "no template %lld",
+			i18n_snprintf(err, errlen, "no template %lld",
 			    (long long)json_integer_value(v));
 		else
-			snprintf(err, errlen, "no template named %.100s",
+			i18n_snprintf(err, errlen, "no template named %.100s",
 			    json_string_value(v));
 	}
 	return body;

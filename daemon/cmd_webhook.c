@@ -10,6 +10,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "daemon.h"
+#include "i18n.h"
 #include "log.h"
 #include "provider.h"
 #include "webhook.h"
@@ -142,27 +143,28 @@ base_url(const char *s, char *why, size_t len)
 	host = strncmp(s, "https://", 8) == 0 ? 8 :
 	    strncmp(s, "http://", 7) == 0 ? 7 : 0;
 	if (host == 0) {
-		snprintf(why, len, "BASE_URL must start with https:// (or "
+		i18n_snprintf(why, len, "BASE_URL must start with https:// (or "
 		    "http://)");
 		return NULL;
 	}
 	if (n > 400) {
-		snprintf(why, len, "BASE_URL is longer than 400 characters");
+		i18n_snprintf(why, len, "BASE_URL is longer than 400 "
+		    "characters");
 		return NULL;
 	}
 	for (i = 0; i < n; i++)
 		if ((unsigned char)s[i] <= ' ' || s[i] == 0x7f || s[i] == '?' ||
 		    s[i] == '#' || s[i] == '"' || s[i] == '\\') {
-			snprintf(why, len, "BASE_URL may not hold a query, a "
-			    "fragment, spaces or control characters (at "
-			    "character %zu)", i + 1);
+			i18n_snprintf(why, len, "BASE_URL may not hold a "
+			    "query, a fragment, spaces or control characters "
+			    "(at character %zu)", i + 1);
 			return NULL;
 		}
 	b = xstrdup(s);
 	while (n > host && b[n - 1] == '/')
 		b[--n] = '\0';
 	if (n == host || b[host] == '/') {
-		snprintf(why, len, "BASE_URL has no host");
+		i18n_snprintf(why, len, "BASE_URL has no host");
 		free(b);
 		return NULL;
 	}

@@ -25,6 +25,7 @@
 #include "ctl.h"
 #include "ctl_args.h"
 #include "daemon.h"
+#include "i18n.h"
 #include "log.h"
 #include "paths.h"
 #include "proto.h"
@@ -159,14 +160,15 @@ ctl_send(struct ctl_client *c, json_t *msg)
 	ctl_flush(c);
 }
 
+/* An error made in one piece: its message is its key (wacamp-protocol.7). */
 static void
 ctl_send_error(struct ctl_client *c, json_t *id, const char *code,
     const char *msg)
 {
 	json_t	*j;
 
-	j = json_pack("{s:O?,s:b,s:{s:s,s:s}}", "id", id, "ok", 0,
-	    "error", "code", code, "message", msg);
+	j = json_pack("{s:O?,s:b,s:{s:s,s:s,s:s,s:[]}}", "id", id, "ok", 0,
+	    "error", "code", code, "key", msg, "message", msg, "args");
 	ctl_send(c, j);
 	json_decref(j);
 }
@@ -289,19 +291,30 @@ ctl_reply(struct ctl_req *r, json_t *data)
 	ctl_req_free(r);
 }
 
+/*
+ * The key is FMT, the args what each conversion printed: a client finds
+ * the translation of FMT and puts them in (wacamp-protocol.7).
+ */
 void
 ctl_error(struct ctl_req *r, const char *code, const char *fmt, ...)
 {
 	va_list	 ap;
 	char	 msg[1024];
+	json_t	*e, *j;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	e = json_pack("{s:s,s:s}", "code", code, "message", msg);
+	va_start(ap, fmt);
+	i18n_json(e, fmt, ap, msg);
+	va_end(ap);
 	if (r->cmd != NULL && (r->cmd->flags & CMD_AUDIT) &&
 	    strcmp(code, "unauthorized") != 0 && strcmp(code, "bad_request") != 0)
 		ctl_audit_write(r->d, r, 0);
-	ctl_send_error(r->c, r->id, code, msg);
+	j = json_pack("{s:O?,s:b,s:o}", "id", r->id, "ok", 0, "error", e);
+	ctl_send(r->c, j);
+	json_decref(j);
 	ctl_req_free(r);
 }
 
@@ -378,13 +391,12 @@ ctl_dispatch(struct ctl_client *c, json_t *msg)
 		r->args = json_incref(args);
 
 	if (cmd->role > ROLE_NONE && c->user_id == 0) {
-		ctl_error(r, "unauthorized", "%s needs a login (wacamp login)",
-		    cmd->name);
+		ctl_error(r, "unauthorized", "this needs a login (wacamp "
+		    "login)");
 		return;
 	}
 	if (cmd->role > c->role && cmd->role > ROLE_NONE) {
-		ctl_error(r, "forbidden", "%s is for super_admin only",
-		    cmd->name);
+		ctl_error(r, "forbidden", "only a super_admin may do this");
 		return;
 	}
 	if (ctl_args_check(cmd->name, cmd->args, r->args, why, sizeof why) == -1) {
@@ -601,15 +613,15 @@ ctl_refuse(struct ctl *ctl, struct ctl_client *n)
 
 	if (n->user_id != 0)
 		return ctl->nclients - ctl->nanon >= d->conf->max_clients ?
-		    "too many clients" : NULL;
+		    N_("too many clients") : NULL;
 	if (ctl->nanon >= CTL_ANON_MAX)
-		return "too many clients that are not logged in";
+		return N_("too many clients that are not logged in");
 	TAILQ_FOREACH(c, &ctl->clients, entry) {
 		if (c->anon && c->uid == n->uid)
 			same++;
 	}
-	return same >= CTL_ANON_PER_UID ? "too many clients that are not "
-	    "logged in from this user" : NULL;
+	return same >= CTL_ANON_PER_UID ? N_("too many clients that are not "
+	    "logged in from this user") : NULL;
 }
 
 /* A client without an account has login_timeout to log in. */
@@ -641,8 +653,8 @@ ctl_login_cb(evutil_socket_t fd, short ev, void *arg)
 		return;
 	log_debug("ctl: client of uid %u did not log in in time",
 	    (unsigned)c->uid);
-	ctl_send_error(c, NULL, "unauthorized", "not logged in within the "
-	    "login timeout; connect again");
+	ctl_send_error(c, NULL, "unauthorized", N_("not logged in within the "
+	    "login timeout; connect again"));
 	c->closing = 1;
 	ctl_flush(c);
 	event_active(c->rev, EV_READ, 0);
@@ -692,8 +704,9 @@ ctl_accept_cb(evutil_socket_t lfd, short ev, void *arg)
 	if ((why = ctl_refuse(ctl, c)) != NULL) {
 		log_debug("ctl: refusing a client of uid %u: %s",
 		    (unsigned)cred.uid, why);
-		j = json_pack("{s:n,s:b,s:{s:s,s:s}}", "id", "ok", 0, "error",
-		    "code", "unavailable", "message", why);
+		j = json_pack("{s:n,s:b,s:{s:s,s:s,s:s,s:[]}}", "id", "ok", 0,
+		    "error", "code", "unavailable", "key", why, "message", why,
+		    "args");
 		line = json_dumps(j, JSON_COMPACT);
 		if (line != NULL && write(fd, line, strlen(line)) == -1)
 			log_debug("ctl: refusing a client");
@@ -838,11 +851,11 @@ ctl_shutdown(struct daemon *d)
 			log_info("ctl: %s not finished at shutdown; its client "
 			    "is told", r->cmd != NULL ? r->cmd->name : "?");
 			ctl_send_error(c, r->id, "unavailable", r->cmd != NULL ?
-			    (r->cmd->flags & CMD_AUDIT ? "wacampd is stopping; "
-			    "the command was interrupted, check what it did "
-			    "before running it again" : "wacampd is stopping; "
-			    "the command was interrupted") :
-			    "wacampd is stopping");
+			    (r->cmd->flags & CMD_AUDIT ? N_("wacampd is "
+			    "stopping; the command was interrupted, check what "
+			    "it did before running it again") : N_("wacampd "
+			    "is stopping; the command was interrupted")) :
+			    N_("wacampd is stopping"));
 		}
 		evbuffer_write(c->out, c->fd);
 		ctl_client_free(c);

@@ -38,6 +38,7 @@
 #include "daemon.h"
 #include "decode.h"
 #include "duration.h"
+#include "i18n.h"
 #include "import.h"
 #include "layout.h"
 #include "log.h"
@@ -213,6 +214,7 @@ reject(struct importer *im, unsigned long line, const char *fmt, ...)
 {
 	va_list	 ap;
 	char	 why[256];
+	json_t	*r;
 
 	im->invalid++;
 	im->rejects_total++;
@@ -221,8 +223,12 @@ reject(struct importer *im, unsigned long line, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof why, fmt, ap);
 	va_end(ap);
-	json_array_append_new(im->rejects, json_pack("{s:I,s:s}", "line",
-	    (json_int_t)line, "reason", why));
+	r = json_pack("{s:I,s:s}", "line", (json_int_t)line, "reason", why);
+	/* Its key and args, for a client to translate (as an error's). */
+	va_start(ap, fmt);
+	i18n_json(r, fmt, ap, why);
+	va_end(ap);
+	json_array_append_new(im->rejects, r);
 }
 
 /* Category id for a name from a row, through a small cache. */
@@ -444,7 +450,7 @@ check_lrow(struct importer *im, unsigned long line, char num[PHONE_MAX])
 			reject(im, line, "phone: no country code (give "
 			    "--default-country or [import] default_country)");
 		else
-			reject(im, line, "phone: %s", why);
+			reject(im, line, "phone: %-s", why);
 		return -1;
 	}
 	if (row->lfirst > IMPORT_MAX_NAME || row->llast > IMPORT_MAX_NAME) {

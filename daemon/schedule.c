@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "config.h"
 #include "daemon.h"
+#include "i18n.h"
 #include "log.h"
 #include "notify.h"
 #include "outbox.h"
@@ -43,18 +44,18 @@ schedule_why_empty(struct daemon *d, int64_t id, char *err, size_t len)
 	    "campaign_categories WHERE campaign_id = ?");
 	sqlite3_bind_int64(st, 1, id);
 	if (store_int(st) == 0) {
-		snprintf(err, len, "no recipients: the campaign has no "
+		i18n_snprintf(err, len, "no recipients: the campaign has no "
 		    "category");
 		return;
 	}
 	if (outbox_audience_why(d, id, schedule_suppress_since(d), &a) == -1 ||
 	    a.opted_out + a.suppressed + a.no_number == 0) {
-		snprintf(err, len, "no recipients: its categories have no "
+		i18n_snprintf(err, len, "no recipients: its categories have no "
 		    "contact");
 		return;
 	}
-	snprintf(err, len, "no recipients: %lld opted out, %lld suppressed "
-	    "(suppress_days %d), %lld without a valid number",
+	i18n_snprintf(err, len, "no recipients: %lld opted out, %lld "
+	    "suppressed (suppress_days %d), %lld without a valid number",
 	    (long long)a.opted_out, (long long)a.suppressed,
 	    d->conf->suppress_days, (long long)a.no_number);
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "i18n.h"
 #include "phone.h"
 
 #define PHONE_DIGITS	15	/* E.164 maximum, country code included */
@@ -609,15 +610,15 @@ nsn_reason(enum nsn r)
 {
 	switch (r) {
 	case NSN_SHORT:
-		return "too short";
+		return N_("too short");
 	case NSN_LONG:
-		return "too long";
+		return N_("too long");
 	case NSN_GAP:
-		return "wrong length";
+		return N_("wrong length");
 	case NSN_ZERO:
-		return "national number starts with 0";
+		return N_("national number starts with 0");
 	default:
-		return "invalid number";
+		return N_("invalid number");
 	}
 }
 
@@ -764,13 +765,13 @@ plan_reason(const struct cc *c, const struct plan *p, const char *d,
 		ok = n == 8 || n == 10;
 	}
 	if (n < lo)
-		return "too short";
+		return N_("too short");
 	if (n > hi)
-		return "too long";
+		return N_("too long");
 	if (!ok)
-		return "wrong length";
-	snprintf(phone_reason, sizeof phone_reason, "not a valid +%s number "
-	    "(no such prefix)", c->cc);
+		return N_("wrong length");
+	i18n_snprintf(phone_reason, sizeof phone_reason, "not a valid +%s "
+	    "number (no such prefix)", c->cc);
 	return phone_reason;
 }
 
@@ -803,14 +804,14 @@ phone_intl(const char *d, size_t len, char *out, const char **reason,
 	enum nsn		 r;
 
 	if (len == 0) {
-		*reason = "too short";
+		*reason = N_("too short");
 		return -1;
 	}
 	if ((cclen = phone_cc_len(d)) == 0) {
 		if (len < 3 && d[0] != '0' && cc_prefix(d, len))
-			*reason = "too short";
+			*reason = N_("too short");
 		else
-			*reason = "unknown country code";
+			*reason = N_("unknown country code");
 		return -1;
 	}
 	c = cc_find(d, cclen);
@@ -906,7 +907,7 @@ phone_national(const char *d, size_t len, const struct cc *c, char *out,
 		if (strcmp(*reason, "too short") == 0 ||
 		    strcmp(*reason, "too long") == 0 ||
 		    strcmp(*reason, "wrong length") == 0) {
-			snprintf(phone_reason, sizeof phone_reason,
+			i18n_snprintf(phone_reason, sizeof phone_reason,
 			    "wrong length for +%s", c->cc);
 			*reason = phone_reason;
 		}
@@ -922,7 +923,7 @@ phone_national(const char *d, size_t len, const struct cc *c, char *out,
 		return phone_out(out, c, d, len);
 	if (phone_bare(d, len, out, 0) == 0)
 		return 0;
-	snprintf(phone_reason, sizeof phone_reason, "wrong length for +%s",
+	i18n_snprintf(phone_reason, sizeof phone_reason, "wrong length for +%s",
 	    c->cc);
 	*reason = phone_reason;
 	return -1;
@@ -933,10 +934,10 @@ static const char *
 bad_char(unsigned char ch)
 {
 	if (ch > 0x20 && ch < 0x7f)
-		snprintf(phone_reason, sizeof phone_reason,
+		i18n_snprintf(phone_reason, sizeof phone_reason,
 		    "invalid character '%c'", ch);
 	else
-		snprintf(phone_reason, sizeof phone_reason,
+		i18n_snprintf(phone_reason, sizeof phone_reason,
 		    "invalid character 0x%02X", ch);
 	return phone_reason;
 }
@@ -1019,12 +1020,12 @@ phone_normalize_flags(const char *in, const char *defcc,
 		defcc++;
 	if (defcc != NULL && defcc[0] != '\0') {
 		if ((c = cc_find(defcc, strlen(defcc))) == NULL) {
-			*reason = "invalid default country code";
+			*reason = N_("invalid default country code");
 			return -1;
 		}
 	}
 	if (in == NULL) {
-		*reason = "empty";
+		*reason = N_("empty");
 		return -1;
 	}
 	while (*in == ' ' || *in == '\t')
@@ -1088,11 +1089,11 @@ done:
 	d[len] = '\0';
 
 	if (total == 0) {
-		*reason = "empty";
+		*reason = N_("empty");
 		return -1;
 	}
 	if (total > PHONE_SCAN) {
-		*reason = "too long";
+		*reason = N_("too long");
 		return -1;
 	}
 	if (plus)
@@ -1103,7 +1104,7 @@ done:
 		return phone_national(d, len, c, out, reason, flags);
 	if (phone_bare(d, len, out, 1) == 0)
 		return 0;
-	*reason = "no country code";
+	*reason = N_("no country code");
 	return -1;
 }
 

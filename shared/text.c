@@ -175,6 +175,38 @@ text_columns(const char *s)
 	return cols;
 }
 
+/*
+ * Bytes of S that fit in COLS columns, ending after a space when the
+ * whole does not fit and a space is there to break at.
+ */
+size_t
+text_fit(const char *s, int cols)
+{
+	mbstate_t	 ps;
+	wchar_t		 wc;
+	size_t		 n, off = 0, space = 0;
+	int		 w = 0, cw;
+
+	memset(&ps, 0, sizeof ps);
+	while (s[off] != '\0') {
+		n = mbrtowc(&wc, s + off, MB_CUR_MAX, &ps);
+		if (n == (size_t)-1 || n == (size_t)-2) {
+			memset(&ps, 0, sizeof ps);
+			n = 1;
+			wc = L'?';
+		}
+		if ((cw = wcwidth(wc)) < 0)
+			cw = 1;
+		if (w + cw > cols)
+			break;
+		w += cw;
+		off += n;
+		if (wc == L' ')
+			space = off;
+	}
+	return s[off] != '\0' && space > 0 ? space : off;
+}
+
 char *
 text_lower(char *s)
 {

@@ -20,6 +20,9 @@ char	*text_lower(char *);
 /* Terminal columns a sanitised string takes in the current locale: wide
  * characters count two; without a UTF-8 locale, one per character. */
 int	 text_columns(const char *);
+/* Bytes of S that fit in COLS columns, ending after a space when the
+ * whole does not fit and there is one to break at (for wrapping). */
+size_t	 text_fit(const char *, int);
 
 /* Byte offset of the first invalid UTF-8 sequence or NUL in S (LEN
  * bytes), or -1 when S is valid. */

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "duration.h"
+#include "i18n.h"
 #include "when.h"
 
 /* N digits at S into *V; 0 or -1. */
@@ -32,12 +33,12 @@ when_parse(const char *s, time_t now, time_t *out, char *err, size_t errlen)
 	time_t		 t;
 
 	if (s == NULL || *s == '\0') {
-		snprintf(err, errlen, "an empty start time");
+		i18n_snprintf(err, errlen, "an empty start time");
 		return -1;
 	}
 	if (*s == '+') {
 		if (duration_parse(s + 1, &ms, &why) == -1) {
-			snprintf(err, errlen, "start time %.40s: %s", s, why);
+			i18n_snprintf(err, errlen, "start time %.40s: %s", s, why);
 			return -1;
 		}
 		*out = now + (time_t)(ms / 1000);
@@ -82,8 +83,9 @@ when_parse(const char *s, time_t now, time_t *out, char *err, size_t errlen)
 	*out = t;
 	return 0;
 bad:
-	snprintf(err, errlen, "start time %.40s: write 2026-12-24T09:00 (in "
-	    "the daemon's time zone) or +DURATION such as +2h", s);
+	i18n_snprintf(err, errlen, "start time %.40s: write "
+	    "2026-12-24T09:00 (in the daemon's time zone) or +DURATION such "
+	    "as +2h", s);
 	return -1;
 }
 
@@ -97,8 +99,8 @@ when_window(const char *s, int *start, int *end, char *err, size_t errlen)
 	    digits(s + 6, 2, &h2) == -1 || s[8] != ':' ||
 	    digits(s + 9, 2, &m2) == -1 || h1 > 23 || h2 > 24 || m1 > 59 ||
 	    m2 > 59 || (h2 == 24 && m2 != 0) || (h1 == h2 && m1 == m2)) {
-		snprintf(err, errlen, "window %.40s: write HH:MM-HH:MM such as "
-		    "09:00-18:00", s != NULL ? s : "");
+		i18n_snprintf(err, errlen, "window %.40s: write HH:MM-HH:MM "
+		    "such as 09:00-18:00", s != NULL ? s : "");
 		return -1;
 	}
 	*start = h1 * 60 + m1;

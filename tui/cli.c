@@ -136,7 +136,8 @@ fail:
 
 /*
  * An error for a person on stderr, or under --json one JSON object that a
- * script can parse: {"error":{"code":...,"message":...}} (DESIGN §10).
+ * script can parse: {"error":{"code":...,"key":...,"message":...}}
+ * (DESIGN §10). An error made here is its own key.
  */
 void
 cli_error(struct cli *cl, const char *code, const char *msg)
@@ -147,7 +148,8 @@ cli_error(struct cli *cl, const char *code, const char *msg)
 		fprintf(stderr, "wacamp: %s\n", msg);
 		return;
 	}
-	j = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg);
+	j = json_pack("{s:{s:s,s:s,s:s,s:[]}}", "error", "code", code, "key",
+	    msg, "message", msg, "args");
 	json_dumpf(j, stderr, JSON_COMPACT);
 	fputc('\n', stderr);
 	json_decref(j);
@@ -203,18 +205,30 @@ cli_get(struct cli *cl, const char *cmd, json_t *args, int fd, int *rc)
 		code = json_string_value(json_object_get(err, "code"));
 		msg = json_string_value(json_object_get(err, "message"));
 		if (cl->json) {
-			/* The daemon's error as it is, whatever it holds. */
-			json_t *j = json_pack("{s:O}", "error", err);
+			/* The daemon's error as it is; one made here has
+			 * its message as key, as the daemon's would. */
+			json_t *j;
+
+			if (json_object_get(err, "key") == NULL && msg != NULL)
+				json_object_set_new(err, "key",
+				    json_string(msg));
+			j = json_pack("{s:O}", "error", err);
 
 			json_dumpf(j, stderr, JSON_COMPACT);
 			fputc('\n', stderr);
 			json_decref(j);
-		} else if (code != NULL && strcmp(code, "unauthorized") == 0 &&
-		    (msg == NULL || strstr(msg, "wacamp login") == NULL))
-			fprintf(stderr, "wacamp: %s (log in with: wacamp "
-			    "login)\n", msg ? msg : "not logged in");
-		else
-			fprintf(stderr, "wacamp: %s\n", msg ? msg : "failed");
+		} else {
+			/* In the user's language (wacamp-protocol.7). */
+			char *text = client_err_text(err);
+
+			if (code != NULL && strcmp(code, "unauthorized") == 0 &&
+			    (msg == NULL || strstr(msg, "wacamp login") == NULL))
+				fprintf(stderr, "wacamp: %s (log in with: "
+				    "wacamp login)\n", text);
+			else
+				fprintf(stderr, "wacamp: %s\n", text);
+			free(text);
+		}
 		*rc = code != NULL && strcmp(code, "unavailable") == 0 &&
 		    msg != NULL && strstr(msg, "lost the connection") ?
 		    EXIT_UNREACHABLE : EXIT_REFUSED;
@@ -359,6 +373,8 @@ cli_main(int argc, char **argv)
 
 	memset(&cl, 0, sizeof cl);
 	cl.c.fd = -1;
+	/* The daemon's errors are shown in the user's language. */
+	client_i18n();
 	for (; argc > 0; argc--, argv++) {
 		if (strcmp(argv[0], "--json") == 0)
 			cl.json = 1;

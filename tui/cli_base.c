@@ -161,17 +161,6 @@ print_user(json_t *u)
 	    "login")), json_string_value(json_object_get(u, "role")));
 }
 
-/* The roles of DESIGN §5; 1 if ROLE is one, else 0 after saying so. */
-static int
-role_ok(const char *role)
-{
-	if (strcmp(role, "super_admin") == 0 || strcmp(role, "admin") == 0)
-		return 1;
-	fprintf(stderr, "wacamp: unknown role \"%s\"; a role is super_admin "
-	    "or admin\n", role);
-	return 0;
-}
-
 static int
 cmd_users_add(struct cli *cl, int argc, char **argv)
 {
@@ -182,9 +171,9 @@ cmd_users_add(struct cli *cl, int argc, char **argv)
 	if (cli_parse(argc, argv, "role= unix-user= password-stdin", &opts,
 	    &pos) == -1)
 		return EXIT_USAGE;
+	/* The daemon judges the role, and says why in the user's language. */
 	if (json_array_size(pos) != 1 ||
-	    json_object_get(opts, "role") == NULL ||
-	    !role_ok(json_string_value(json_object_get(opts, "role")))) {
+	    json_object_get(opts, "role") == NULL) {
 		json_decref(opts);
 		json_decref(pos);
 		return EXIT_USAGE;
@@ -265,8 +254,7 @@ cmd_users_update(struct cli *cl, int argc, char **argv)
 	v = json_object_get(opts, "role");
 	if (json_array_size(pos) != 1 || parse_id(json_string_value(
 	    json_array_get(pos, 0)), &id) == -1 || (en && dis) ||
-	    json_object_size(opts) == 0 || (v != NULL &&
-	    !role_ok(json_string_value(v)))) {
+	    json_object_size(opts) == 0) {
 		if (en && dis)
 			fprintf(stderr, "wacamp: --enable and --disable "
 			    "exclude each other\n");

@@ -184,10 +184,31 @@ cmd_get(struct cli *cl, int argc, char **argv)
 	return by_id(cl, argc, argv, "campaigns.get");
 }
 
+/* A rate as a percentage, always with a '.' (LC_NUMERIC is "C"). */
+static double
+pct(json_t *c, const char *key)
+{
+	return json_number_value(json_object_get(c, key)) * 100;
+}
+
+static void
+print_stats(json_t *c)
+{
+	print_campaign(c);
+	printf("  rates: delivered %.1f%%  read %.1f%%  replies %.1f%%  "
+	    "errors %.1f%%\n", pct(c, "delivery_rate"), pct(c, "read_rate"),
+	    pct(c, "interaction_rate"), pct(c, "error_rate"));
+}
+
 static int
 cmd_stats(struct cli *cl, int argc, char **argv)
 {
-	return by_id(cl, argc, argv, "campaigns.stats");
+	json_int_t	 id;
+
+	if (one_id(argc, argv, &id) == -1)
+		return EXIT_USAGE;
+	return cli_call(cl, "campaigns.stats", json_pack("{s:I}", "id", id),
+	    -1, print_stats);
 }
 
 /* Seconds as "45s", "12m", "3h05m", "2d04h" (never the locale's). */

@@ -4,6 +4,8 @@
 
 #include <errno.h>
 #include <libgen.h>
+#include <libintl.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,11 +16,91 @@
 #include <jansson.h>
 
 #include "client.h"
+#include "i18n.h"
 #include "paths.h"
 #include "proto.h"
 #include "xmalloc.h"
 
 #define SYSTEM_SOCKET	"/run/wacamp/wacampd.sock"
+
+/*
+ * Where the catalogue is: $WACAMP_LOCALEDIR, else the install path when
+ * it holds ours, else build/locale beside the binary (run uninstalled).
+ */
+void
+client_i18n(void)
+{
+	const char	*env = getenv("WACAMP_LOCALEDIR");
+	char		 exe[PATH_MAX], dir[PATH_MAX + 16];
+	ssize_t		 n;
+	struct stat	 sb;
+
+	if (env != NULL && *env != '\0') {
+		bindtextdomain("wacamp", env);
+	} else if (stat(LOCALEDIR "/fr/LC_MESSAGES/wacamp.mo", &sb) == 0) {
+		bindtextdomain("wacamp", LOCALEDIR);
+	} else if ((n = readlink("/proc/self/exe", exe, sizeof exe - 1)) > 0) {
+		exe[n] = '\0';
+		snprintf(dir, sizeof dir, "%s/locale", dirname(exe));
+		bindtextdomain("wacamp", dir);
+	}
+	bind_textdomain_codeset("wacamp", "UTF-8");
+	textdomain("wacamp");
+}
+
+/*
+ * The daemon's error ERR for a person, in their language: its key and
+ * args through the catalogue (wacamp-protocol.7), else its message. An
+ * error made on this side has no key: its message is the key.
+ */
+char *
+client_err_text(json_t *err)
+{
+	return client_msg_text(err, "message");
+}
+
+/*
+ * OBJ's key with its args put in, translated; an arg may itself be a
+ * message ({"key","args"}, one level down). MSG is the English to fall
+ * back on (NULL for a nested one: its key with its args).
+ */
+static char *
+msg_text(json_t *obj, const char *msg, int depth)
+{
+	const char	*key, *argv[I18N_MAXARGS];
+	char		*own[I18N_MAXARGS], *s;
+	json_t		*args, *v;
+	size_t		 i, n;
+
+	if ((key = json_string_value(json_object_get(obj, "key"))) == NULL)
+		key = msg;
+	if (key == NULL)
+		return xstrdup("?");
+	args = json_object_get(obj, "args");
+	if ((n = json_array_size(args)) > I18N_MAXARGS)
+		return xstrdup(msg != NULL ? msg : key);
+	memset(own, 0, sizeof own);
+	json_array_foreach(args, i, v) {
+		if (json_is_object(v) && depth < 2)
+			argv[i] = own[i] = msg_text(v, NULL, depth + 1);
+		else if ((argv[i] = json_string_value(v)) == NULL)
+			break;
+	}
+	if (i < n)
+		s = xstrdup(msg != NULL ? msg : key);
+	else
+		s = i18n_text(key, argv, (int)n, msg);
+	for (i = 0; i < n; i++)
+		free(own[i]);
+	return s;
+}
+
+char *
+client_msg_text(json_t *err, const char *field)
+{
+	return msg_text(err, json_string_value(json_object_get(err, field)),
+	    0);
+}
 
 char *
 client_socket_path(const char *opt)
@@ -150,7 +232,7 @@ client_call(struct client *c, const char *cmd, json_t *args, int fd,
 	json_decref(req);
 	if (line == NULL) {
 		*err = json_pack("{s:s,s:s}", "code", "internal", "message",
-		    "cannot encode the request");
+		    N_("cannot encode the request"));
 		return NULL;
 	}
 	/* The line goes out with the descriptor attached to its first byte. */
@@ -158,14 +240,14 @@ client_call(struct client *c, const char *cmd, json_t *args, int fd,
 	    proto_send_fd(c->fd, "\n", 1, -1) == -1) {
 		free(line);
 		*err = json_pack("{s:s,s:s}", "code", "unavailable", "message",
-		    "lost the connection to wacampd");
+		    N_("lost the connection to wacampd"));
 		return NULL;
 	}
 	free(line);
 	for (;;) {
 		if (client_read(c, &msg) == -1) {
 			*err = json_pack("{s:s,s:s}", "code", "unavailable",
-			    "message", "lost the connection to wacampd");
+			    "message", N_("lost the connection to wacampd"));
 			return NULL;
 		}
 		if ((ev = json_string_value(json_object_get(msg, "event")))

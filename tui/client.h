@@ -16,6 +16,14 @@ struct client {
 	void		*arg;
 };
 
+/* Bind the "wacamp" catalogue (both the interface and the command line). */
+void	 client_i18n(void);
+/* ERR's text for a person, translated from its key and args (xmalloc). */
+char	*client_err_text(json_t *);
+/* The same for any object with key and args beside its English FIELD
+ * (an import's rejected line: "reason"). */
+char	*client_msg_text(json_t *, const char *);
+
 /* The socket to use: -S, then $WACAMP_SOCKET, then the default. */
 char	*client_socket_path(const char *);
 int	 client_connect(struct client *, const char *, char *, size_t);

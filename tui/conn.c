@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "conn.h"
+#include "i18n.h"
 #include "proto.h"
 #include "xmalloc.h"
 
@@ -150,7 +151,7 @@ conn_dispatch(struct conn *c, json_t *msg)
 			err = json_object_get(msg, "error");
 			if (err == NULL)
 				err = json_pack("{s:s,s:s}", "code", "internal",
-				    "message", "malformed reply");
+				    "message", N_("malformed reply"));
 			else
 				json_incref(err);
 			r->cb(NULL, err, r->arg);
@@ -170,8 +171,8 @@ conn_read_cb(evutil_socket_t fd, short what, void *arg)
 
 	n = evbuffer_read(c->in, fd, 65536);
 	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR)) {
-		conn_drop(c, n == 0 ? "the daemon closed the connection" :
-		    strerror(errno));
+		conn_drop(c, n == 0 ? N_("the daemon closed the "
+		    "connection") : strerror(errno));
 		return;
 	}
 	for (;;) {
@@ -331,7 +332,7 @@ conn_free(struct conn *c)
 		close(c->sock);
 	/* Callbacks own their argument: let each one free it. */
 	err = json_pack("{s:s,s:s}", "code", "unavailable", "message",
-	    "closing");
+	    N_("closing"));
 	while ((r = TAILQ_FIRST(&c->reqs)) != NULL) {
 		TAILQ_REMOVE(&c->reqs, r, entry);
 		if (r->cb != NULL)

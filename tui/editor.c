@@ -178,7 +178,7 @@ editor_external(struct tui *t, struct tui_field *fl)
 	snprintf(path, sizeof path, "%s/wacamp-XXXXXX.txt", dir != NULL &&
 	    *dir != '\0' ? dir : "/tmp");
 	if ((fd = mkstemps(path, 4)) == -1) {
-		tui_flash(t, 1, "%s: %s", path, strerror(errno));
+		tui_flash(t, 1, _("%s: %s"), path, strerror(errno));
 		return -1;
 	}
 	if ((fp = fdopen(fd, "w")) == NULL) {

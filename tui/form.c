@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "conn.h"
+#include "text.h"
 #include "tui.h"
 #include "xmalloc.h"
 
@@ -148,10 +149,10 @@ form_reply(json_t *data, json_t *err, void *arg)
 	(void)data;
 	if (err != NULL) {
 		if (!T.form.active)
-			tui_flash(&T, 1, "%s: %s", what, tui_err_msg(err));
+			tui_flash(&T, 1, "%s", tui_err_msg(err));
 		else if (tui_err_unknown(err))
-			snprintf(T.form.error, sizeof T.form.error,
-			    _("%s: not available on this daemon"), what);
+			snprintf(T.form.error, sizeof T.form.error, "%s",
+			    _("Not available on this daemon"));
 		else
 			snprintf(T.form.error, sizeof T.form.error, "%s",
 			    tui_err_msg(err));
@@ -159,7 +160,7 @@ form_reply(json_t *data, json_t *err, void *arg)
 		return;
 	}
 	T.form.active = 0;
-	tui_flash(&T, 0, _("%s: done"), what);
+	tui_flash(&T, 0, "%s", tui_done_text(what));
 	tui_refresh_soon();
 }
 
@@ -299,18 +300,20 @@ draw_preview(struct tui *t, int y, int x, int w)
 	    row_str(c, "last_name"), row_str(c, "phone"));
 	n = screen_putf(y, x, w, S_REV | S_BOLD, "%s ", _("Preview for"));
 	screen_put(y++, x + n, w - n, who, S_REV | S_BOLD, 0);
-	n = screen_putf(y, x, w, S_REV, "%s: ", _("Message 1"));
+	n = screen_putf(y, x, w, S_REV, _("%s: "), _("Message 1"));
 	m = row_str(p, "message_1");
 	screen_put(y++, x + n, w - n, m, S_REV, 0);
-	n = screen_putf(y, x, w, S_REV, "%s: ", _("Message 2"));
+	n = screen_putf(y, x, w, S_REV, _("%s: "), _("Message 2"));
 	m = json_string_value(json_object_get(p, "message_2"));
 	screen_put(y, x + n, w - n, m ? m : _("(none)"), S_REV, 0);
 }
 
+static int	area_rows = AREA_ROWS;	/* fewer on a short terminal */
+
 static int
 field_rows(struct tui_field *fl)
 {
-	return (fl->flags & F_TEXT) ? AREA_ROWS : 1;
+	return (fl->flags & F_TEXT) ? area_rows : 1;
 }
 
 void
@@ -318,21 +321,50 @@ form_draw(struct tui *t)
 {
 	struct tui_form		*f = &t->form;
 	struct tui_field	*fl;
-	int			 h = 5 + (f->preview ? 4 : 0), w = 72, y, x;
-	int			 i, lw = 22, used, fy, a;
+	int			 h = 5 + (f->preview ? 4 : 0), w = 76, y, x;
+	int			 i, lw = 22, used, fy, a, elines, gap;
 	int			 cy = -1, cx = 0, cols = screen_cols();
-	char			 stars[256];
+	char			 stars[256], line[512];
 	const char		*v;
 	size_t			 n;
 
+	/* The form leaves the tab bar and the status line: at 80x24 a
+	 * text area shows a line less, and a long form drops the blank
+	 * lines between its fields before its text areas go below one. */
+	for (gap = 1; gap >= 0; gap--) {
+		for (area_rows = AREA_ROWS; area_rows > 1; area_rows--) {
+			for (i = 0, n = 0; i < f->n; i++)
+				n += (size_t)(field_rows(&f->f[i]) + gap);
+			if (h + (int)n <= screen_lines() - 2)
+				break;
+		}
+		if (h + (int)n <= screen_lines() - 2)
+			break;
+	}
+	if (gap < 0)
+		gap = 0;
 	for (i = 0; i < f->n; i++)
-		h += field_rows(&f->f[i]) + 1;
+		h += field_rows(&f->f[i]) + gap;
 	if (w > cols - 2)
 		w = cols - 2;
+	/* An error is never cut: it takes the lines it needs. */
+	for (elines = 0, v = f->error; *v != '\0' && elines < 6; elines++) {
+		if ((n = text_fit(v, w - 4)) == 0)
+			break;
+		v += n;
+	}
+	if (elines > 1)
+		h += elines - 1;
+	/* Labels are whole, in French too: the column grows to the longest. */
+	for (i = 0; i < f->n; i++)
+		if (text_columns(_(f->f[i].label)) + 3 > lw)
+			lw = text_columns(_(f->f[i].label)) + 3;
+	if (lw > w / 2)
+		lw = w / 2;
 	y = (screen_lines() - h) / 2;
 	x = (cols - w) / 2;
 	screen_panel(y, x, h, w, _(f->title));
-	for (i = 0, fy = y + 2; i < f->n; fy += field_rows(fl) + 1, i++) {
+	for (i = 0, fy = y + 2; i < f->n; fy += field_rows(fl) + gap, i++) {
 		fl = &f->f[i];
 		v = fl->value;
 		a = i == f->cur ? S_UNDER : S_UNDER | S_REV;
@@ -340,7 +372,7 @@ form_draw(struct tui *t)
 		    "%s%s", _(fl->label), (fl->flags & F_REQUIRED) ? " *" :
 		    "");
 		if (fl->flags & F_TEXT) {
-			editor_draw(fl, fy, x + 2 + lw, w - lw - 4, AREA_ROWS,
+			editor_draw(fl, fy, x + 2 + lw, w - lw - 4, area_rows,
 			    a, i == f->cur ? &cy : NULL, &cx);
 			continue;
 		}
@@ -368,12 +400,16 @@ form_draw(struct tui *t)
 	}
 	if (f->preview)
 		draw_preview(t, fy, x + 2, w - 4);
-	if (f->error[0] != '\0')
-		screen_put(y + h - 2, x + 2, w - 4, f->error, S_REV | S_BOLD |
-		    S_BAD, 0);
+	for (i = 0, v = f->error; i < elines; i++) {
+		n = text_fit(v, w - 4);
+		snprintf(line, sizeof line, "%.*s", (int)n, v);
+		screen_put(y + h - 1 - elines + i, x + 2, w - 4, line, S_REV |
+		    S_BOLD | S_BAD, 0);
+		v += n;
+	}
 	if (f->f[f->cur].flags & F_TEXT)
 		screen_put(y + h - 1, x + 2, w - 4, _("Enter: new line  "
-		    "Ctrl-S: submit  Ctrl-E: $EDITOR  Tab: next  Esc: cancel"),
+		    "Ctrl-S: submit  Ctrl-E: editor  Esc: cancel"),
 		    S_REV | S_DIM, 0);
 	else
 		screen_put(y + h - 1, x + 2, w - 4, _("Enter: next/submit  "

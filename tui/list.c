@@ -381,6 +381,9 @@ cell(int y, int x, int w, json_t *row, const struct tui_col *c, int a)
 		screen_put(y, x, w, tui_status_name(json_string_value(v)), a,
 		    1);
 		break;
+	case COL_COMMAND:
+		screen_put(y, x, w, tui_cmd_text(json_string_value(v)), a, 1);
+		break;
 	case COL_OUT:
 	case COL_REACHED:
 		done = row_num(row, "delivered") + row_num(row, "read");
@@ -431,8 +434,8 @@ list_draw(struct tui *t, struct tui_list *l, const char *what)
 
 	(void)t;
 	if (l->unavailable) {
-		screen_putf(top + 1, 2, cols - 4, S_BOLD, _("Not available: "
-		    "this daemon does not know %s yet."), l->cmd);
+		screen_put(top + 1, 2, cols - 4, _("Not available on this "
+		    "daemon"), S_BOLD, 0);
 		return;
 	}
 	if (l->error[0] != '\0')

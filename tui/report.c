@@ -273,7 +273,7 @@ report_campaign_pdf(const char *path, json_t *data, char *err, size_t errlen)
 	snprintf(title, sizeof title, _("Campaign report: %s"), str(c, "name"));
 	line(&p, title, 18, 1);
 	snprintf(title, sizeof title, _("Status: %s · generated %s"),
-	    str(c, "status"), str(data, "generated_at"));
+	    tui_status_name(str(c, "status")), str(data, "generated_at"));
 	line(&p, title, 9, 0);
 	p.y += 12;
 	line(&p, _("Totals"), 13, 1);

@@ -16,6 +16,7 @@
 
 #include "client.h"
 #include "conn.h"
+#include "text.h"
 #include "tui.h"
 #include "xmalloc.h"
 
@@ -132,8 +133,19 @@ view_keys(struct tui *t, const struct view *v, const char **title)
 	if (list)
 		for (i = 0; i < sizeof keys_list / sizeof keys_list[0]; i++)
 			all[n++] = keys_list[i];
-	for (k = keys_common; k->key != NULL; k++)
-		all[n++] = *k;
+	/*
+	 * On a short terminal the keys every screen shares take one line
+	 * (the dashboard's help lists them), so the screen's own all show.
+	 */
+	for (k = keys_common, i = 0; k->key != NULL; k++)
+		i++;
+	if ((int)(n + i) > screen_lines() - 6 && t->view != V_DASH) {
+		all[n].key = "Tab 1-9 r q";
+		all[n++].what = N_("screens, refresh, quit: see the "
+		    "dashboard's help");
+	} else
+		for (k = keys_common; k->key != NULL; k++)
+			all[n++] = *k;
 	all[n].key = all[n].what = NULL;
 	return all;
 }
@@ -276,11 +288,132 @@ tui_err_unknown(json_t *err)
 }
 
 const char *
+tui_pgettext(const char *ctxid, const char *msgid)
+{
+	const char	*t = gettext(ctxid);
+
+	return t == ctxid ? msgid : t;
+}
+
+/*
+ * ERR's text in the user's language, kept in ERR itself so that it
+ * lives as long as the error does.
+ */
+const char *
 tui_err_msg(json_t *err)
 {
-	const char	*m = json_string_value(json_object_get(err, "message"));
+	json_t	*t;
+	char	*s;
 
-	return m != NULL ? m : "?";
+	if (err == NULL)
+		return "?";
+	if ((t = json_object_get(err, "text")) == NULL) {
+		s = client_err_text(err);
+		t = json_string(s);
+		free(s);
+		if (t == NULL)
+			return "?";
+		json_object_set_new(err, "text", t);
+	}
+	return json_string_value(t);
+}
+
+/*
+ * What a command did, for the status line: never the protocol's name
+ * for it (contacts.update) but words.
+ */
+const char *
+tui_done_text(const char *cmd)
+{
+	static const struct {
+		const char	*cmd;
+		const char	*text;
+	} done[] = {
+		{ "contacts.create", N_("Contact added") },
+		{ "contacts.update", N_("Contact saved") },
+		{ "contacts.delete", N_("Contact deleted") },
+		{ "categories.create", N_("Category created") },
+		{ "categories.update", N_("Category saved") },
+		{ "categories.delete", N_("Category deleted") },
+		{ "categories.add_contacts", N_("Contacts added to the "
+		    "category") },
+		{ "categories.remove_contacts", N_("Contacts removed from the "
+		    "category") },
+		{ "campaigns.create", N_("Campaign created") },
+		{ "campaigns.update", N_("Campaign saved") },
+		{ "campaigns.delete", N_("Campaign deleted") },
+		{ "campaigns.send", N_("Campaign launched") },
+		{ "campaigns.stop", N_("Campaign stopped") },
+		{ "campaigns.resume", N_("Campaign resumed") },
+		{ "campaigns.retry", N_("Failed messages queued again") },
+		{ "campaigns.relaunch", N_("Campaign relaunched") },
+		{ "campaigns.test", N_("Test message queued") },
+		{ "verify.contact", N_("Verification queued") },
+		{ "verify.bulk", N_("Verification queued") },
+		{ "users.create", N_("User created") },
+		{ "users.update", N_("User saved") },
+		{ "users.delete", N_("User deleted") },
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof done / sizeof done[0]; i++)
+		if (strcmp(done[i].cmd, cmd) == 0)
+			return _(done[i].text);
+	return _("Done");
+}
+
+/*
+ * A command of the audit log in words (never "contacts.update" to a
+ * person); a command this client does not know, as the daemon wrote it.
+ */
+const char *
+tui_cmd_text(const char *cmd)
+{
+	static const struct {
+		const char	*cmd;
+		const char	*text;
+	} names[] = {
+		{ "init", N_("create the database") },
+		{ "auth.login", N_("log in") },
+		{ "campaigns.create", N_("create a campaign") },
+		{ "campaigns.update", N_("edit a campaign") },
+		{ "campaigns.delete", N_("delete a campaign") },
+		{ "campaigns.duplicate", N_("duplicate a campaign") },
+		{ "campaigns.send", N_("send a campaign") },
+		{ "campaigns.stop", N_("stop a campaign") },
+		{ "campaigns.resume", N_("resume a campaign") },
+		{ "campaigns.retry", N_("retry failed messages") },
+		{ "campaigns.relaunch", N_("relaunch a campaign") },
+		{ "campaigns.settle", N_("settle unknown messages") },
+		{ "campaigns.test", N_("test send") },
+		{ "categories.create", N_("create a category") },
+		{ "categories.update", N_("edit a category") },
+		{ "categories.delete", N_("delete a category") },
+		{ "categories.add_contacts", N_("add to a category") },
+		{ "categories.remove_contacts", N_("remove from a category") },
+		{ "contacts.create", N_("add a contact") },
+		{ "contacts.update", N_("edit a contact") },
+		{ "contacts.delete", N_("delete a contact") },
+		{ "contacts.erase", N_("erase a person") },
+		{ "contacts.export", N_("export contacts") },
+		{ "contacts.import", N_("import contacts") },
+		{ "contacts.import_undo", N_("undo an import") },
+		{ "users.create", N_("create a user") },
+		{ "users.update", N_("edit a user") },
+		{ "users.delete", N_("delete a user") },
+		{ "verify.bulk", N_("verify every contact") },
+		{ "verify.contact", N_("verify a contact") },
+		{ "webhook.register", N_("register the webhook") },
+		{ "webhooks.replay", N_("replay webhook events") },
+	};
+	size_t	 i;
+
+	if (cmd == NULL)
+		return "";
+	for (i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(names[i].cmd, cmd) == 0)
+			return _(names[i].text);
+	return cmd;
 }
 
 const char *
@@ -295,17 +428,23 @@ tui_err_code(json_t *err)
 static void
 action_reply(json_t *data, json_t *err, void *arg)
 {
-	const char	*what = arg;
+	const char	*what = arg, *status = row_str(data, "status");
 
-	(void)data;
 	if (err != NULL) {
 		if (tui_err_unknown(err))
-			tui_flash(&T, 1, _("%s: not available on this daemon"),
-			    what);
+			tui_flash(&T, 1, "%s", _("Not available on this "
+			    "daemon"));
 		else
-			tui_flash(&T, 1, "%s: %s", what, tui_err_msg(err));
-	} else
-		tui_flash(&T, 0, _("%s: done"), what);
+			tui_flash(&T, 1, "%s", tui_err_msg(err));
+	} else if (strcmp(what, "campaigns.send") == 0 &&
+	    strcmp(status, "scheduled") == 0)
+		tui_flash(&T, 0, "%s", _("Campaign scheduled"));
+	else if (strcmp(what, "campaigns.stop") == 0 &&
+	    strcmp(status, "draft") == 0)
+		tui_flash(&T, 0, "%s", _("Campaign unscheduled: a draft "
+		    "again"));
+	else
+		tui_flash(&T, 0, "%s", tui_done_text(what));
 	tui_refresh_soon();
 }
 
@@ -354,7 +493,7 @@ preview_reply(json_t *data, json_t *err, void *arg)
 		snprintf(T.preview_error, sizeof T.preview_error, "%s",
 		    _("Preview: not available on this daemon"));
 	else if (err != NULL)
-		snprintf(T.preview_error, sizeof T.preview_error, "%s: %s",
+		snprintf(T.preview_error, sizeof T.preview_error, _("%s: %s"),
 		    _("Preview"), tui_err_msg(err));
 	else
 		T.preview = json_incref(data);
@@ -716,11 +855,17 @@ draw_top(struct tui *t)
 	}
 }
 
+#define STATUS_MAXLINES	4	/* an error may take this many lines */
+
 static void
 draw_status(struct tui *t)
 {
-	char	 right[160];
-	int	 y = screen_lines() - 1, w, cols = screen_cols();
+	char		 right[160], left[160], part[sizeof t->flash];
+	const char	*p;
+	size_t		 n, k;
+	int		 y = screen_lines() - 1, w, cols = screen_cols(), i;
+	int		 a;
+	size_t		 cut[STATUS_MAXLINES + 1];
 
 	screen_put(y, 0, cols, "", S_REV, 1);
 	if (!t->connected)
@@ -729,17 +874,47 @@ draw_status(struct tui *t)
 	else
 		snprintf(right, sizeof right, " %s@%s ", t->user[0] ? t->user :
 		    "-", t->provider);
-	w = (int)strlen(right);
-	if (w > cols / 2)
-		w = cols / 2;
-	if (t->flash[0] != '\0')
-		screen_put(y, 0, cols - w, t->flash, (t->flash_err ? S_BAD |
-		    S_BOLD : 0) | S_REV, 0);
-	else
-		screen_putf(y, 0, cols - w, S_REV, " %s  %s  %s",
-		    _("? help"), _("Tab screens"), _("q quit"));
-	screen_put(y, cols - w, w, right, S_REV | (!t->connected ? S_BAD |
-	    S_BOLD : 0), 0);
+	w = text_columns(right);
+	if (w > cols)
+		w = cols;
+	if (t->flash[0] == '\0') {
+		/* The hints give way to the state on the right, never cut. */
+		snprintf(left, sizeof left, " %s  %s  %s", _("? help"),
+		    _("Tab screens"), _("q quit"));
+		if (text_columns(left) <= cols - w)
+			screen_put(y, 0, cols - w, left, S_REV, 0);
+		screen_put(y, cols - w, w, right, S_REV | (!t->connected ?
+		    S_BAD | S_BOLD : 0), 0);
+		return;
+	}
+	/*
+	 * A message is never cut: it takes the whole line when it needs
+	 * it, and lines above the status line when one is not enough.
+	 */
+	a = (t->flash_err ? S_BAD | S_BOLD : 0) | S_REV;
+	if (text_columns(t->flash) + 1 <= cols - w) {
+		screen_putf(y, 0, cols - w, a, " %s", t->flash);
+		screen_put(y, cols - w, w, right, S_REV | (!t->connected ?
+		    S_BAD | S_BOLD : 0), 0);
+		return;
+	}
+	cut[0] = 0;
+	for (i = 0, p = t->flash; *p != '\0' && i < STATUS_MAXLINES; i++) {
+		n = text_fit(p, cols - 1);
+		if (n == 0)
+			break;
+		p += n;
+		cut[i + 1] = (size_t)(p - t->flash);
+	}
+	if (i > y)
+		i = y;
+	for (k = 0; k < (size_t)i; k++) {
+		n = cut[k + 1] - cut[k];
+		memcpy(part, t->flash + cut[k], n);
+		part[n] = '\0';
+		screen_put(y - i + 1 + (int)k, 0, cols, "", a, 1);
+		screen_putf(y - i + 1 + (int)k, 0, cols, a, " %s", part);
+	}
 }
 
 static void
@@ -747,7 +922,7 @@ draw_help(struct tui *t)
 {
 	const struct tui_key	*k;
 	const char		*what;
-	int			 n = 0, h, w = 64, y, x, i;
+	int			 n = 0, h, w = 78, y, x, i;
 	int			 cols = screen_cols(), lines = screen_lines();
 	char			 title[128];
 
@@ -828,31 +1003,6 @@ winch_cb(evutil_socket_t fd, short what, void *arg)
 	tui_dirty();
 }
 
-/*
- * Where the catalogue is: $WACAMP_LOCALEDIR, else the install path when
- * it holds ours, else build/locale beside the binary (run uninstalled).
- */
-static void
-tui_i18n(void)
-{
-	const char	*env = getenv("WACAMP_LOCALEDIR");
-	char		 exe[PATH_MAX], dir[PATH_MAX + 16];
-	ssize_t		 n;
-	struct stat	 sb;
-
-	if (env != NULL && *env != '\0') {
-		bindtextdomain("wacamp", env);
-	} else if (stat(LOCALEDIR "/fr/LC_MESSAGES/wacamp.mo", &sb) == 0) {
-		bindtextdomain("wacamp", LOCALEDIR);
-	} else if ((n = readlink("/proc/self/exe", exe, sizeof exe - 1)) > 0) {
-		exe[n] = '\0';
-		snprintf(dir, sizeof dir, "%s/locale", dirname(exe));
-		bindtextdomain("wacamp", dir);
-	}
-	bind_textdomain_codeset("wacamp", "UTF-8");
-	textdomain("wacamp");
-}
-
 static void
 tui_free(struct tui *t)
 {
@@ -897,7 +1047,7 @@ tui_main(int argc, char **argv)
 		free(path);
 		return 3;
 	}
-	tui_i18n();
+	client_i18n();
 
 	memset(&T, 0, sizeof T);
 	for (i = 0; i < V_NVIEWS; i++) {

@@ -17,6 +17,10 @@
 /* Messages are English msgids; N_ marks them for extraction only. */
 #define _(s)	gettext(s)
 #define N_(s)	(s)
+/* S in context CTX, for a word whose French depends on what it qualifies
+ * ("any" campaign: "toutes"); xgettext -kC_:1c,2. */
+#define C_(ctx, s)	tui_pgettext(ctx "\004" s, s)
+const char	*tui_pgettext(const char *, const char *);
 
 #define TUI_PAGE	100	/* rows asked of the daemon at a time */
 
@@ -71,6 +75,7 @@ enum col_kind {
 	COL_COLOR,	/* a category's name in its colour */
 	COL_TIME,	/* unix time as a local date and time */
 	COL_BOOL,	/* yes / no */
+	COL_COMMAND,	/* a protocol command, said in words */
 };
 
 struct tui_col {
@@ -145,7 +150,7 @@ struct tui_form {
 	int		 n;
 	int		 cur;
 	json_int_t	 target;	/* the object edited, 0 for a new one */
-	char		 error[256];
+	char		 error[1024];	/* shown whole, over several lines */
 	int		 preview;	/* shows t->preview below the fields */
 	void		(*submit)(struct tui *, struct tui_form *);
 };
@@ -283,6 +288,8 @@ void		 tui_switch(struct tui *, int);
 /* The daemon does not know the command (another branch, older daemon). */
 int		 tui_err_unknown(json_t *);
 const char	*tui_err_msg(json_t *);
+const char	*tui_done_text(const char *);
+const char	*tui_cmd_text(const char *);
 const char	*tui_err_code(json_t *);
 /* Send CMD; the reply only flashes "done" or the error, then refreshes. */
 void		 tui_action(struct tui *, const char *, json_t *);

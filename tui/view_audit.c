@@ -7,12 +7,12 @@
 /* Audit (super_admin only): who did what, newest first, from audit.list. */
 
 static const struct tui_col audit_cols[] = {
-	{ N_("ID"), "id", 7, COL_INT },
+	{ N_("ID"), "id", 5, COL_INT },
 	{ N_("Time"), "at", 16, COL_TIME },
-	{ N_("Login"), "login", 12, COL_TEXT },
-	{ N_("Unix user"), "unix_user", 10, COL_TEXT },
-	{ N_("Command"), "command", 22, COL_TEXT },
-	{ N_("OK"), "ok", 4, COL_BOOL },
+	{ N_("Login"), "login", 11, COL_TEXT },
+	{ N_("Unix"), "unix_user", 8, COL_TEXT },
+	{ N_("Command"), "command", 23, COL_COMMAND },
+	{ N_("OK"), "ok", 3, COL_BOOL },
 	{ N_("Target"), "target", 0, COL_TEXT },
 	{ NULL, NULL, 0, 0 }
 };

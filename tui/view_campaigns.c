@@ -22,11 +22,12 @@
  */
 
 static const struct tui_col campaign_cols[] = {
-	{ N_("ID"), "id", 6, COL_INT },
-	{ N_("Name"), "name", 24, COL_TEXT },
-	{ N_("Status"), "status", 12, COL_STATUS },
-	{ N_("Progress"), "total", 22, COL_PROGRESS },
-	{ N_("Failed"), "failed", 8, COL_INT },
+	/* Every column fits 80 columns, in French too (issue 18). */
+	{ N_("ID"), "id", 5, COL_INT },
+	{ N_("Name"), "name", 20, COL_TEXT },
+	{ N_("Status"), "status", 10, COL_STATUS },
+	{ N_("Progress"), "total", 20, COL_PROGRESS },
+	{ N_("Failed"), "failed", 7, COL_INT },
 	{ N_("Replies"), "interactions", 8, COL_INT },
 	{ NULL, NULL, 0, 0 }
 };
@@ -156,8 +157,7 @@ duplicate_reply(json_t *data, json_t *err, void *arg)
 {
 	(void)arg;
 	if (err != NULL && tui_err_unknown(err))
-		tui_flash(&T, 1, _("%s: not available on this daemon"),
-		    "campaigns.duplicate");
+		tui_flash(&T, 1, "%s", _("Not available on this daemon"));
 	else if (err != NULL)
 		tui_flash(&T, 1, "%s", tui_err_msg(err));
 	else
@@ -261,7 +261,7 @@ send_ask_reply(json_t *data, json_t *err, void *arg)
 	else {
 		if (json_is_integer(json_object_get(data, "start_at")))
 			snprintf(text, sizeof text, _("Schedule campaign %s "
-			    "to start %s? %lld contact(s) today"), a->name,
+			    "to start %s? %lld contact(s) as of now"), a->name,
 			    draw_time(when, sizeof when, json_object_get(data,
 			    "start_at")), (long long)row_num(data,
 			    "recipients"));
@@ -328,8 +328,7 @@ settle_reply(json_t *data, json_t *err, void *arg)
 {
 	if (err != NULL) {
 		if (tui_err_unknown(err))
-			tui_flash(&T, 1, _("%s: not available on this daemon"),
-			    "campaigns.settle");
+			tui_flash(&T, 1, "%s", _("Not available on this daemon"));
 		else
 			tui_flash(&T, 1, "%s", tui_err_msg(err));
 	} else
@@ -620,7 +619,7 @@ draw_categories_of(json_t *c, int y)
 
 	if (!json_is_array(json_object_get(c, "categories")))
 		return y;
-	x = 2 + screen_putf(y, 2, screen_cols() - 4, S_BOLD, "%s: ",
+	x = 2 + screen_putf(y, 2, screen_cols() - 4, S_BOLD, _("%s: "),
 	    _("Categories"));
 	json_array_foreach(json_object_get(c, "categories"), i, v) {
 		snprintf(buf, sizeof buf, "%s%s", i > 0 ? ", " : "",
@@ -673,7 +672,7 @@ draw_campaign(struct tui *t)
 			x = 2;
 			y++;
 		}
-		screen_putf(y, x, 20, 0, "%s: %lld", _(counters[i][1]),
+		screen_putf(y, x, 20, 0, _("%s: %lld"), _(counters[i][1]),
 		    (long long)row_num(c, counters[i][0]));
 		x += 20;
 	}
@@ -690,7 +689,7 @@ draw_campaign(struct tui *t)
 			    _("Unknown: %lld: u to settle"),
 			    (long long)row_num(c, "unknown"));
 	} else
-		screen_putf(y, 2, cols - 4, 0, "%s: 0", _("Unknown"));
+		screen_putf(y, 2, cols - 4, 0, _("%s: 0"), _("Unknown"));
 	y++;
 	if (row_num(c, "cancelled") > 0 && why != NULL)
 		screen_putf(y++, 2, cols - 4, 0, _("Cancelled: %lld stopped, %lld "

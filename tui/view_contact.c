@@ -99,8 +99,7 @@ erase_reply(json_t *data, json_t *err, void *arg)
 	(void)data;
 	(void)arg;
 	if (err != NULL && tui_err_unknown(err))
-		tui_flash(&T, 1, _("%s: not available on this daemon"),
-		    "contacts.erase");
+		tui_flash(&T, 1, "%s", _("Not available on this daemon"));
 	else if (err != NULL)
 		tui_flash(&T, 1, "%s", tui_err_msg(err));
 	else {
@@ -204,13 +203,13 @@ contact_draw(struct tui *t)
 	    (long long)row_id(c));
 	s = row_str(c, "raw_number");
 	if (*s != '\0' && strcmp(s, row_str(c, "phone")) != 0)
-		screen_putf(y++, 2, cols - 4, 0, "%s: %s  (%s: %s)", _("Phone"),
-		    row_str(c, "phone"), _("as typed"), s);
+		screen_putf(y++, 2, cols - 4, 0, _("%s: %s  (%s: %s)"),
+		    _("Phone"), row_str(c, "phone"), _("as typed"), s);
 	else
-		screen_putf(y++, 2, cols - 4, 0, "%s: %s", _("Phone"),
+		screen_putf(y++, 2, cols - 4, 0, _("%s: %s"), _("Phone"),
 		    row_str(c, "phone"));
 	v = json_object_get(c, "verified");
-	x = 2 + screen_putf(y, 2, cols - 4, 0, "%s: ", _("WhatsApp"));
+	x = 2 + screen_putf(y, 2, cols - 4, 0, _("%s: "), _("WhatsApp"));
 	if (json_is_true(v))
 		x += screen_put(y, x, cols - x, _("on WhatsApp"), S_OK, 0);
 	else if (json_is_false(v))
@@ -221,13 +220,13 @@ contact_draw(struct tui *t)
 		screen_putf(y, x, cols - x, S_DIM, "  (%s)", when);
 	y++;
 	if (json_is_true(json_object_get(c, "opted_out")))
-		screen_putf(y++, 2, cols - 4, S_BAD | S_BOLD, "%s: %s %s",
+		screen_putf(y++, 2, cols - 4, S_BAD | S_BOLD, _("%s: %s %s"),
 		    _("Opted out"), _("yes, since"), draw_time(when,
 		    sizeof when, json_object_get(c, "opted_out_at")));
 	else
-		screen_putf(y++, 2, cols - 4, 0, "%s: %s", _("Opted out"),
+		screen_putf(y++, 2, cols - 4, 0, _("%s: %s"), _("Opted out"),
 		    _("no"));
-	x = 2 + screen_putf(y, 2, cols - 4, 0, "%s: ", _("Categories"));
+	x = 2 + screen_putf(y, 2, cols - 4, 0, _("%s: "), _("Categories"));
 	if (json_array_size(json_object_get(c, "categories")) == 0)
 		screen_put(y, x, cols - x, _("(none)"), S_DIM, 0);
 	json_array_foreach(json_object_get(c, "categories"), i, v) {
@@ -237,7 +236,7 @@ contact_draw(struct tui *t)
 		    "color")) | S_BOLD, 0);
 	}
 	y++;
-	screen_putf(y++, 2, cols - 4, S_DIM, "%s: %s  %s: %s", _("Added"),
+	screen_putf(y++, 2, cols - 4, S_DIM, _("%s: %s  %s: %s"), _("Added"),
 	    draw_time(when, sizeof when, json_object_get(c, "created_at")),
 	    _("Updated"), draw_time(when2, sizeof when2,
 	    json_object_get(c, "updated_at")));

@@ -116,15 +116,14 @@ verify_all_reply(json_t *data, json_t *err, void *arg)
 {
 	(void)arg;
 	if (err != NULL && tui_err_unknown(err))
-		tui_flash(&T, 1, _("%s: not available on this daemon"),
-		    "verify.bulk");
+		tui_flash(&T, 1, "%s", _("Not available on this daemon"));
 	else if (err != NULL)
-		tui_flash(&T, 1, "%s: %s", "verify.bulk", tui_err_msg(err));
+		tui_flash(&T, 1, "%s", tui_err_msg(err));
 	else if (json_is_integer(json_object_get(data, "queued")))
 		tui_flash(&T, 0, _("Verifying %lld contact(s): progress on the "
 		    "dashboard"), (long long)row_num(data, "queued"));
 	else
-		tui_flash(&T, 0, _("%s: done"), "verify.bulk");
+		tui_flash(&T, 0, "%s", tui_done_text("verify.bulk"));
 	tui_refresh_soon();
 }
 
@@ -139,8 +138,9 @@ static void
 members_reply(json_t *data, json_t *err, void *arg)
 {
 	if (err != NULL)
-		tui_flash(&T, 1, "%s: %s", arg != NULL ? _("Add to category") :
-		    _("Remove from category"), tui_err_msg(err));
+		tui_flash(&T, 1, _("%s: %s"), arg != NULL ?
+		    _("Add to category") : _("Remove from category"),
+		    tui_err_msg(err));
 	else {
 		if (arg != NULL)
 			tui_flash(&T, 0, _("Added %lld contact(s) to the "
@@ -314,8 +314,8 @@ draw_contacts(struct tui *t)
 		contact_draw(t);
 		return;
 	}
-	x = 1 + screen_putf(1, 1, cols - 2, 0, "%s: %s  %s: %s  %s: %s  "
-	    "%s: %s   %lld/%lld%s", _("Search"), t->search[0] ? t->search :
+	x = 1 + screen_putf(1, 1, cols - 2, 0, _("%s: %s  %s: %s  %s: %s  "
+	    "%s: %s   %lld/%lld%s"), _("Search"), t->search[0] ? t->search :
 	    "-", _("Category"), t->search_cat_name[0] ? t->search_cat_name :
 	    t->search_cat[0] ? t->search_cat : "-",
 	    _("Verified"), _(vf[t->verified_filter]),

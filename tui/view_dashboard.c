@@ -165,15 +165,15 @@ draw_dash(struct tui *t)
 	screen_putf(y, x, cols - x, draw_level(level), "%s",
 	    tui_level_name(level));
 	y += 2;
-	screen_putf(y++, 2, cols - 4, 0, "%s: %-8lld %s: %-8lld %s: %lld",
+	screen_putf(y++, 2, cols - 4, 0, _("%s: %-8lld %s: %-8lld %s: %lld"),
 	    _("Message 1"), (long long)row_num(s, "message_1"),
 	    _("Message 2"), (long long)row_num(s, "message_2"),
 	    _("Errors"), (long long)row_num(s, "failed"));
-	screen_putf(y++, 2, cols - 4, 0, "%s: %-8lld %s: %-8lld %s: %lld",
+	screen_putf(y++, 2, cols - 4, 0, _("%s: %-8lld %s: %-8lld %s: %lld"),
 	    _("Delivered"), (long long)row_num(s, "delivered"),
 	    _("Read"), (long long)row_num(s, "read"),
 	    _("Interactions"), (long long)row_num(s, "interactions"));
-	x = 2 + screen_putf(y, 2, cols - 4, 0, "%s: %-8lld %s: %.1f%% ",
+	x = 2 + screen_putf(y, 2, cols - 4, 0, _("%s: %-8lld %s: %.1f%% "),
 	    _("Remaining capacity"), (long long)row_num(s, "capacity"),
 	    _("Error rate"), json_number_value(json_object_get(s,
 	    "error_rate")) * 100);
@@ -194,7 +194,7 @@ draw_dash(struct tui *t)
 			    _("Unknown: %lld message(s): settle them "
 			    "(Campaigns, u)"), (long long)row_num(c, "count"));
 	}
-	screen_putf(y++, 2, cols - 4, 0, "%s: %s    %s: %s",
+	screen_putf(y++, 2, cols - 4, 0, _("%s: %s    %s: %s"),
 	    _("Provider"), row_sn(s, "provider") ? row_sn(s, "provider") :
 	    t->provider, _("Time zone"), row_sn(s, "timezone") ?
 	    row_sn(s, "timezone") : "-");

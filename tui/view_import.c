@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "client.h"
 #include "conn.h"
 #include "tui.h"
 
@@ -35,14 +36,15 @@ import_preview_reply(json_t *data, json_t *err, void *arg)
 	 * when another request of ours shares that read, the descriptor is
 	 * lost and it answers so. Ask again, twice at most.
 	 */
-	if (err != NULL && strstr(tui_err_msg(err), "passed as a descriptor")
-	    != NULL && preview_retries++ < 2) {
+	if (err != NULL && json_is_string(json_object_get(err, "message")) &&
+	    strstr(json_string_value(json_object_get(err, "message")),
+	    "passed as a descriptor") != NULL && preview_retries++ < 2) {
 		import_preview(&T);
 		return;
 	}
 	if (err != NULL) {
 		if (!tui_err_unknown(err))
-			tui_flash(&T, 1, "%s: %s", _("Preview"),
+			tui_flash(&T, 1, _("%s: %s"), _("Preview"),
 			    tui_err_msg(err));
 	} else if (json_is_true(json_object_get(data, "preview")))
 		T.imp_pv = json_incref(data);
@@ -67,7 +69,7 @@ import_preview(struct tui *t)
 		t->imp_preview[i] = NULL;
 	}
 	if ((fp = fopen(t->imp_path, "r")) == NULL) {
-		tui_flash(t, 1, "%s: %s", t->imp_path, strerror(errno));
+		tui_flash(t, 1, _("%s: %s"), t->imp_path, strerror(errno));
 		return;
 	}
 	for (i = 0; i < 6 && fgets(line, sizeof line, fp) != NULL; i++) {
@@ -112,7 +114,7 @@ import_reply(json_t *data, json_t *err, void *arg)
 		if (tui_err_unknown(err))
 			T.imp_unavailable = 1;
 		else
-			tui_flash(&T, 1, "%s: %s", _("Import"),
+			tui_flash(&T, 1, _("%s: %s"), _("Import"),
 			    tui_err_msg(err));
 	} else if (json_object_get(data, "imported") != NULL) {
 		json_decref(T.imp_result);
@@ -131,7 +133,7 @@ import_start(struct tui *t, json_int_t unused)
 	(void)unused;
 	/* The client opens the file; the daemon gets the descriptor. */
 	if ((fd = open(t->imp_path, O_RDONLY | O_CLOEXEC)) == -1) {
-		tui_flash(t, 1, "%s: %s", t->imp_path, strerror(errno));
+		tui_flash(t, 1, _("%s: %s"), t->imp_path, strerror(errno));
 		json_decref(args);
 		return;
 	}
@@ -191,10 +193,10 @@ draw_import_preview(json_t *p, int y)
 	json_t	*r;
 	size_t	 k;
 
-	screen_putf(y++, 4, cols - 6, 0, "%s: %s   %s: %s", _("Layout"),
+	screen_putf(y++, 4, cols - 6, 0, _("%s: %s   %s: %s"), _("Layout"),
 	    row_sn(p, "layout") ? row_sn(p, "layout") : "?", _("Encoding"),
 	    row_sn(p, "encoding") ? row_sn(p, "encoding") : "?");
-	screen_putf(y++, 4, cols - 6, S_DIM, "%s: %s", _("Columns"),
+	screen_putf(y++, 4, cols - 6, S_DIM, _("%s: %s"), _("Columns"),
 	    row_sn(p, "mapping") ? row_sn(p, "mapping") : "");
 	json_array_foreach(json_object_get(p, "sample"), k, r)
 		screen_putf(y++, 4, cols - 6, 0, "%-16s %-20s %-20s %s",
@@ -202,8 +204,8 @@ draw_import_preview(json_t *p, int y)
 		    row_sn(r, "first_name") ? row_sn(r, "first_name") : "",
 		    row_sn(r, "last_name") ? row_sn(r, "last_name") : "",
 		    row_sn(r, "categories") ? row_sn(r, "categories") : "");
-	screen_putf(y++, 4, cols - 6, S_DIM, "%s: %lld  %s: %lld  %s: %lld  "
-	    "%s: %lld", _("New"), (long long)row_num(p, "imported"),
+	screen_putf(y++, 4, cols - 6, S_DIM, _("%s: %lld  %s: %lld  %s: %lld  "
+	    "%s: %lld"), _("New"), (long long)row_num(p, "imported"),
 	    _("Updated"), (long long)row_num(p, "updated"), _("Duplicates"),
 	    (long long)row_num(p, "duplicates"), _("Invalid"),
 	    (long long)row_num(p, "invalid"));
@@ -218,17 +220,18 @@ draw_import(struct tui *t)
 	json_int_t	 done, all;
 	int		 y = 2, i;
 	size_t		 k;
+	char		*why;
 
 	if (t->imp_unavailable) {
-		screen_put(y++, 2, cols - 4, _("Not available: this daemon does not "
-		    "know contacts.import yet."), S_BOLD, 0);
+		screen_put(y++, 2, cols - 4, _("Not available on this daemon"),
+		    S_BOLD, 0);
 		y++;
 	}
-	screen_putf(y++, 2, cols - 4, 0, "%s: %s", _("File"), t->imp_path[0] ?
-	    t->imp_path : _("(none: press o)"));
+	screen_putf(y++, 2, cols - 4, 0, _("%s: %s"), _("File"),
+	    t->imp_path[0] ? t->imp_path : _("(none: press o)"));
 	if (t->imp_path[0] != '\0') {
-		screen_putf(y++, 2, cols - 4, 0, "%s: %s   %s: %s", _("Category"),
-		    t->imp_category[0] ? t->imp_category : "-",
+		screen_putf(y++, 2, cols - 4, 0, _("%s: %s   %s: %s"),
+		    _("Category"), t->imp_category[0] ? t->imp_category : "-",
 		    _("Default country code"), t->imp_country[0] ?
 		    t->imp_country : "-");
 		y++;
@@ -253,8 +256,8 @@ draw_import(struct tui *t)
 	}
 	if (r == NULL)
 		return;
-	screen_putf(y++, 2, cols - 4, S_BOLD, "%s: %lld  %s: %lld  %s: %lld  %s: %lld",
-	    _("Imported"), (long long)row_num(r, "imported"),
+	screen_putf(y++, 2, cols - 4, S_BOLD, _("%s: %lld  %s: %lld  %s: "
+	    "%lld  %s: %lld"), _("Imported"), (long long)row_num(r, "imported"),
 	    _("Updated"), (long long)row_num(r, "updated"),
 	    _("Duplicates"), (long long)row_num(r, "duplicates"),
 	    _("Invalid"), (long long)row_num(r, "invalid"));
@@ -265,9 +268,11 @@ draw_import(struct tui *t)
 		json_array_foreach(rej, k, e) {
 			if (y >= lines - 2)
 				break;
-			screen_putf(y++, 4, cols - 6, 0, "%s %lld: %s", _("line"),
-			    (long long)row_num(e, "line"), row_sn(e, "reason") ?
-			    row_sn(e, "reason") : "");
+			/* The reason in the user's language, from its key. */
+			why = client_msg_text(e, "reason");
+			screen_putf(y++, 4, cols - 6, 0, _("%s %lld: %s"),
+			    _("line"), (long long)row_num(e, "line"), why);
+			free(why);
 		}
 	}
 }

@@ -102,9 +102,9 @@ inbox_draw(struct tui *t)
 	struct tui_list	*l = &t->lists[V_INBOX];
 
 	t->inbox_unread = 0;
-	screen_putf(1, 1, screen_cols() - 2, 0, "%s: %s   %lld%s %s",
+	screen_putf(1, 1, screen_cols() - 2, 0, _("%s: %s   %lld%s %s"),
 	    _("Campaign"), inbox_campaign[0] != '\0' ? inbox_campaign :
-	    _("any"), (long long)l->total, l->capped ? "+" : "",
+	    C_("campaign", "any"), (long long)l->total, l->capped ? "+" : "",
 	    _("replies, newest first"));
 	list_draw(t, l, _("No replies yet."));
 }

@@ -90,10 +90,11 @@ messages_draw(struct tui *t)
 {
 	const char	*st = msg_statuses[t->status_filter];
 
-	screen_putf(1, 1, screen_cols() - 2, 0, "%s: %s  %s: %s  %s: %s",
+	screen_putf(1, 1, screen_cols() - 2, 0, _("%s: %s  %s: %s  %s: %s"),
 	    _("Status"), st != NULL ? tui_status_name(st) : _("any"),
 	    _("Campaign"), t->msg_campaign[0] != '\0' ? t->msg_campaign :
-	    _("any"), _("Search"), msg_search[0] != '\0' ? msg_search : "-");
+	    C_("campaign", "any"), _("Search"), msg_search[0] != '\0' ?
+	    msg_search : "-");
 	list_draw(t, &t->lists[V_MESSAGES], _("No messages."));
 }
 

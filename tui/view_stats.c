@@ -13,17 +13,18 @@
 
 /* Rates before the read and reply counts: 80 columns show them first. */
 static const struct tui_col stats_cols[] = {
+	/* Every column fits 80 columns, in French too (issue 18). */
 	{ N_("ID"), "id", 4, COL_INT },
-	{ N_("Name"), "name", 14, COL_TEXT },
-	{ N_("Status"), "status", 10, COL_STATUS },
-	{ N_("Sent"), "sent", 6, COL_OUT },
-	{ N_("Delivered"), "delivered", 9, COL_REACHED },
+	{ N_("Name"), "name", 9, COL_TEXT },
+	{ N_("Status"), "status", 9, COL_STATUS },
+	{ N_("Sent"), "sent", 7, COL_OUT },
+	{ N_("Deliv."), "delivered", 6, COL_REACHED },
 	{ N_("Failed"), "failed", 6, COL_INT },
-	{ N_("Deliv.%"), "delivered", 7, COL_RATE },
+	{ N_("Dlv.%"), "delivered", 6, COL_RATE },
 	{ N_("Read%"), "read", 6, COL_RATE },
 	{ N_("Reply%"), "interactions", 6, COL_RATE },
-	{ N_("Read"), "read", 6, COL_INT },
-	{ N_("Replies"), "interactions", 7, COL_INT },
+	{ N_("Read"), "read", 5, COL_INT },
+	{ N_("Repl."), "interactions", 5, COL_INT },
 	{ NULL, NULL, 0, 0 }
 };
 
@@ -71,12 +72,12 @@ stats_block(int y, const char *title, json_int_t sent, json_int_t m1,
 	draw_pct(r2, sizeof r2, rd, sent);
 	draw_pct(r3, sizeof r3, inter, m1);
 	draw_pct(r4, sizeof r4, failed, sent);
-	screen_putf(y++, 4, cols - 6, 0, "%s: %-7lld %s: %-7lld %s: %-7lld "
-	    "%s: %lld (%s)", _("Sent"), (long long)sent, _("Message 1"),
+	screen_putf(y++, 4, cols - 6, 0, _("%s: %-7lld %s: %-7lld %s: "
+	    "%-7lld %s: %lld (%s)"), _("Sent"), (long long)sent, _("Message 1"),
 	    (long long)m1, _("Message 2"), (long long)m2, _("Failed"),
 	    (long long)failed, r4);
-	screen_putf(y++, 4, cols - 6, 0, "%s: %lld (%s)  %s: %lld (%s)  "
-	    "%s: %lld (%s)", _("Delivered"), (long long)delivered, r1,
+	screen_putf(y++, 4, cols - 6, 0, _("%s: %lld (%s)  %s: %lld (%s)  "
+	    "%s: %lld (%s)"), _("Delivered"), (long long)delivered, r1,
 	    _("Read"), (long long)rd, r2, _("Replies"), (long long)inter, r3);
 	return y;
 }
@@ -127,7 +128,7 @@ draw_stats(struct tui *t)
 	screen_putf(y++, 2, cols - 4, S_BOLD | S_HEAD, _("Messages by "
 	    "status, %zu of %lld campaigns"), held, (long long)l->total);
 	for (k = 0, x = 4; k < 8; k++) {
-		snprintf(buf, sizeof buf, "%s: %lld  ", _(states[k][1]),
+		snprintf(buf, sizeof buf, _("%s: %lld  "), _(states[k][1]),
 		    (long long)by[k]);
 		if (x + (int)mbstowcs(NULL, buf, 0) > cols && x > 4) {
 			x = 4;

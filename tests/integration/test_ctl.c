@@ -11,6 +11,7 @@
 
 #include <sys/wait.h>
 
+#include <ctype.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -513,6 +514,129 @@ test_cli(void **state)
 	free(out);
 }
 
+/* No decimal comma anywhere in S: "0,37" would break a script. */
+static void
+assert_no_decimal_comma(const char *s)
+{
+	const char	*p;
+
+	for (p = s; *p != '\0'; p++)
+		if (p > s && isdigit((unsigned char)p[-1]) && *p == ',' &&
+		    isdigit((unsigned char)p[1]))
+			fail_msg("a decimal comma in: %s", s);
+}
+
+/*
+ * Issue 18: the daemon's errors in the user's language from their key
+ * and args, the key for scripts under --json, a short usage, and numbers
+ * that never follow the locale.
+ */
+static void
+test_cli_words(void **state)
+{
+	const char	*bin = getenv("WACAMP") ? getenv("WACAMP") :
+			    "build/wacamp";
+	char		 cmd[1400], o[8192], sql[300], *p;
+	json_t		*e, *err;
+	long long	 id;
+	int		 fd, lines, fr;
+
+	fr = system("locale -a 2>/dev/null | grep -qi '^fr_FR.utf-\\?8$'") ==
+	    0;
+	/* LANGUAGE=fr: the refusal in French, words from the catalogue. */
+	snprintf(cmd, sizeof cmd, "LANG=C.UTF-8 LC_ALL= LANGUAGE=fr '%s' -S "
+	    "'%s' users add x --role nope 2>&1", bin, H.sock);
+	assert_int_equal(sh_out(cmd, o, sizeof o), 1);
+	if (strstr(o, "le rôle doit être super_admin ou admin") == NULL)
+		fail_msg("not in French: %s", o);
+	/* A message with a value: the value put into the translation. */
+	snprintf(cmd, sizeof cmd, "LANG=C.UTF-8 LC_ALL= LANGUAGE=fr '%s' -S "
+	    "'%s' campaigns get 4242 2>&1", bin, H.sock);
+	assert_int_equal(sh_out(cmd, o, sizeof o), 1);
+	if (strstr(o, "aucune campagne 4242") == NULL)
+		fail_msg("not in French: %s", o);
+	/* Without a French locale or LANGUAGE: English, as sent. */
+	snprintf(cmd, sizeof cmd, "LANG=C.UTF-8 LC_ALL= LANGUAGE= '%s' -S "
+	    "'%s' campaigns get 4242 2>&1", bin, H.sock);
+	assert_int_equal(sh_out(cmd, o, sizeof o), 1);
+	assert_non_null(strstr(o, "no campaign 4242"));
+	if (fr) {
+		snprintf(cmd, sizeof cmd, "LANG=fr_FR.UTF-8 LC_ALL= "
+		    "LANGUAGE= '%s' -S '%s' users add x --role nope 2>&1",
+		    bin, H.sock);
+		assert_int_equal(sh_out(cmd, o, sizeof o), 1);
+		assert_non_null(strstr(o, "le rôle doit être"));
+	}
+	/* --json: code, key, args and the English message, for scripts. */
+	snprintf(cmd, sizeof cmd, "LANG=C.UTF-8 LC_ALL= LANGUAGE=fr '%s' -S "
+	    "'%s' users add x --role nope --json 2>&1 >/dev/null", bin,
+	    H.sock);
+	assert_int_equal(sh_out(cmd, o, sizeof o), 1);
+	assert_non_null(e = json_loads(o, 0, NULL));
+	err = json_object_get(e, "error");
+	assert_string_equal(json_string_value(json_object_get(err, "code")),
+	    "bad_request");
+	assert_string_equal(json_string_value(json_object_get(err, "key")),
+	    "role must be super_admin or admin");
+	assert_string_equal(json_string_value(json_object_get(err,
+	    "message")), "role must be super_admin or admin");
+	json_decref(e);
+	snprintf(cmd, sizeof cmd, "'%s' -S '%s' --json campaigns get 4242 "
+	    "2>&1 >/dev/null", bin, H.sock);
+	assert_int_equal(sh_out(cmd, o, sizeof o), 1);
+	assert_non_null(e = json_loads(o, 0, NULL));
+	err = json_object_get(e, "error");
+	assert_string_equal(json_string_value(json_object_get(err, "code")),
+	    "not_found");
+	assert_string_equal(json_string_value(json_object_get(err, "key")),
+	    "no campaign %lld");
+	assert_string_equal(json_string_value(json_array_get(
+	    json_object_get(err, "args"), 0)), "4242");
+	assert_string_equal(json_string_value(json_object_get(err,
+	    "message")), "no campaign 4242");
+	json_decref(e);
+	/* No phone: that verb's usage, a few lines. */
+	snprintf(cmd, sizeof cmd, "'%s' -S '%s' contacts add 2>&1", bin,
+	    H.sock);
+	assert_int_equal(sh_out(cmd, o, sizeof o), 2);
+	for (lines = 0, p = o; (p = strchr(p, '\n')) != NULL; p++)
+		lines++;
+	if (lines > 5)
+		fail_msg("%d lines for a missing phone:\n%s", lines, o);
+
+	/* Rates under a French locale: a '.', never "0,37". */
+	assert_true((fd = harness_connect(&H)) >= 0);
+	json_decref(kit_call_ok(fd, "categories.create", json_pack("{s:s}",
+	    "name", "words")));
+	id = kit_campaign(fd, "words", "Bonjour", 0);
+	close(fd);
+	snprintf(sql, sizeof sql, "UPDATE campaigns SET total = 100, "
+	    "sent = 20, delivered = 30, read = 37, failed = 3, "
+	    "interactions = 7 WHERE id = %lld", id);
+	kit_sql(&H, sql);
+	snprintf(cmd, sizeof cmd, "LANG=%s LC_ALL= '%s' -S '%s' campaigns "
+	    "stats %lld 2>&1", fr ? "fr_FR.UTF-8" : "C.UTF-8", bin, H.sock,
+	    id);
+	assert_int_equal(sh_out(cmd, o, sizeof o), 0);
+	if ((p = strstr(o, "rates: delivered ")) == NULL ||
+	    strchr(p, '.') == NULL)
+		fail_msg("no rates: %s", o);
+	assert_no_decimal_comma(o);
+	snprintf(cmd, sizeof cmd, "LANG=%s LC_ALL= '%s' -S '%s' campaigns "
+	    "stats %lld --json 2>&1", fr ? "fr_FR.UTF-8" : "C.UTF-8", bin,
+	    H.sock, id);
+	assert_int_equal(sh_out(cmd, o, sizeof o), 0);
+	assert_non_null(strstr(o, "\"read_rate\": 0."));
+	assert_no_decimal_comma(o);
+	snprintf(cmd, sizeof cmd, "LANG=%s LC_ALL= '%s' -S '%s' status 2>&1",
+	    fr ? "fr_FR.UTF-8" : "C.UTF-8", bin, H.sock);
+	assert_int_equal(sh_out(cmd, o, sizeof o), 0);
+	assert_no_decimal_comma(o);
+	if (!fr)
+		print_message("test_cli_words: no fr_FR.UTF-8 locale; the "
+		    "numbers were checked under C.UTF-8 (make deps)\n");
+}
+
 static void
 test_live_daemon_not_clobbered(void **state)
 {
@@ -727,6 +851,7 @@ main(void)
 		cmocka_unit_test(test_roles_and_passwords),
 		cmocka_unit_test(test_audit),
 		cmocka_unit_test(test_cli),
+		cmocka_unit_test(test_cli_words),
 		cmocka_unit_test(test_live_daemon_not_clobbered),
 		cmocka_unit_test(test_restart_stale_socket),
 		cmocka_unit_test(test_hostile_paths),

@@ -433,7 +433,7 @@ test_french(void **state)
 	assert_true(wait_text("Nouvelle campagne", 5, 0));
 	assert_true(wait_text("(Espace : choisir)", 5, 0));
 	assert_true(wait_text("Aperçu pour", 10, 0));
-	keys("Tab Tab Tab Space");
+	keys("Tab Tab Tab Tab Space");
 	assert_true(wait_text("Choisir les catégories", 5, 0));
 	keys("Escape Escape");
 	assert_true(wait_text("Nouvelle campagne", 5, 1));
@@ -567,7 +567,7 @@ test_statistics(void **state)
 	assert_true(wait_text("Failed: 12 (1.5%)", 5, 0));
 	assert_true(wait_text("Last 30 days", 5, 0));
 	assert_true(wait_text("Messages by status", 5, 0));
-	assert_true(wait_text("Deliv.%", 5, 0));
+	assert_true(wait_text("Dlv.%", 5, 0));
 	keys("'?'");
 	assert_true(wait_text("Keys: Statistics", 5, 0));
 	assert_true(wait_text("the campaign's details", 5, 0));
@@ -801,7 +801,8 @@ test_walk(void **state)
 	keys("n");
 	assert_true(wait_text("New campaign", 5, 0));
 	type("Walk test");
-	keys("Enter");
+	/* Past the template, to Message 1. */
+	keys("Enter Enter");
 	type("Bonjour {{first_name}}");
 	keys("Tab Tab");
 	/* Categories come from the picker, with their counts. */
@@ -824,7 +825,8 @@ test_walk(void **state)
 	assert_true(wait_text("Preview for Walker1 Dupont, +33620000001", 10,
 	    0));
 	assert_true(wait_text("Message 1: Bonjour Walker1", 5, 0));
-	keys("Enter");
+	/* Past the start and the window, to the preview's contact. */
+	keys("Enter Enter Enter");
 	type("100000");
 	assert_true(wait_text("Preview for Zénobie Walkowska", 10, 0));
 	assert_true(wait_text("Message 1: Bonjour Zénobie", 5, 0));
@@ -1115,7 +1117,7 @@ test_relaunch(void **state)
 	keys("l");
 	assert_true(wait_text("Relaunch Again to its whole audience?", 5, 0));
 	keys("y");
-	assert_true(wait_text("campaigns.relaunch: done", 10, 0));
+	assert_true(wait_text("Campaign relaunched", 10, 0));
 	assert_int_equal(wait_sql(&A, "SELECT count(*) FROM messages WHERE "
 	    "campaign_id = 1 AND round = 2", 3, 10), 3);
 	assert_int_equal(sql_int(&A, "SELECT round FROM campaigns WHERE "
@@ -1171,7 +1173,7 @@ test_add_contact(void **state)
 	keys("Enter");
 	assert_true(wait_text("Lomé (0)", 5, 0));
 	keys("Enter");
-	assert_true(wait_text("contacts.create: done", 10, 0));
+	assert_true(wait_text("Contact added", 10, 0));
 	assert_true(wait_text("+22890123456", 10, 0));
 	assert_int_equal(sql_int(&A, "SELECT count(*) FROM contacts c JOIN "
 	    "category_contacts cc ON cc.contact_id = c.id JOIN categories g ON "
@@ -1276,8 +1278,9 @@ test_edit_draft(void **state)
 	assert_true(wait_text("Message 1 *           Hello", 5, 0));
 	keys("C-u");
 	type("Draft renamed");
-	/* The text area: two lines, then edits in the middle of them. */
-	keys("Tab C-u");
+	/* The text area (past the template): two lines, then edits in the
+	 * middle of them. */
+	keys("Tab Tab C-u");
 	type("Salut");
 	keys("Enter");
 	type("ligne");
@@ -1289,7 +1292,7 @@ test_edit_draft(void **state)
 	assert_true(wait_text("[x] E", 10, 0));
 	keys("Down Space Enter");
 	keys("C-s");
-	assert_true(wait_text("campaigns.update: done", 10, 0));
+	assert_true(wait_text("Campaign saved", 10, 0));
 	assert_int_equal(sql_int(&A, "SELECT count(*) FROM campaigns WHERE "
 	    "name = 'Draft renamed' AND message_1 = 'Salut {{first_name}}' || "
 	    "char(10) || 'Ligne'"), 1);
@@ -1329,15 +1332,15 @@ test_editor(void **state)
 	keys("5 n");
 	assert_true(wait_text("New campaign", 5, 0));
 	type("Two lines");
-	keys("Tab");
-	assert_true(wait_text("Ctrl-E: $EDITOR", 5, 0));
+	keys("Tab Tab");
+	assert_true(wait_text("Ctrl-E: editor", 5, 0));
 	keys("C-e");
 	assert_true(wait_text("une offre pour vous.", 10, 0));
 	assert_true(wait_text("Bonjour {{first_name}},", 5, 0));
 	keys("Tab Tab Space");
 	assert_true(wait_text("[ ] Ed", 10, 0));
 	keys("Space Enter C-s");
-	assert_true(wait_text("campaigns.create: done", 10, 0));
+	assert_true(wait_text("Campaign created", 10, 0));
 	assert_int_equal(sql_int(&A, "SELECT count(*) FROM campaigns WHERE "
 	    "message_1 = 'Bonjour {{first_name}},' || char(10) || 'une offre "
 	    "pour vous.'"), 1);
@@ -1455,7 +1458,7 @@ test_users_update(void **state)
 	keys("Space");
 	assert_true(wait_text("Choose a role", 5, 0));
 	keys("Down Enter C-s");
-	assert_true(wait_text("users.update: done", 10, 0));
+	assert_true(wait_text("User saved", 10, 0));
 	assert_int_equal(sql_int(&A, "SELECT count(*) FROM users WHERE login "
 	    "= 'bob' AND role = 'super_admin'"), 1);
 	/* A password reset: the new one logs in, the old one no more. */
@@ -1463,7 +1466,7 @@ test_users_update(void **state)
 	assert_true(wait_text("Reset the password", 5, 0));
 	type("Other-pass-4242");
 	keys("Enter");
-	assert_true(wait_text("users.update: done", 10, 0));
+	assert_true(wait_text("User saved", 10, 0));
 	rep = a_call("auth.login", json_pack("{s:s,s:s}", "login", "bob",
 	    "password", "Other-pass-4242"));
 	assert_true(json_is_true(json_object_get(rep, "ok")));
@@ -1475,12 +1478,12 @@ test_users_update(void **state)
 	keys("E");
 	assert_true(wait_text("Disable user bob?", 5, 0));
 	keys("y");
-	assert_true(wait_text("users.update: done", 10, 0));
+	assert_true(wait_text("User saved", 10, 0));
 	assert_int_equal(wait_sql(&A, "SELECT active FROM users WHERE login "
 	    "= 'bob'", 0, 5), 0);
 	keys("9");
-	assert_true(wait_text("users.update", 10, 0));
-	assert_true(wait_text("users.create", 10, 0));
+	assert_true(wait_text("edit a user", 10, 0));
+	assert_true(wait_text("create a user", 10, 0));
 }
 
 /* T sends Message 1 of a campaign to one number typed in a form. */
@@ -1511,7 +1514,7 @@ test_test_send(void **state)
 	assert_true(wait_text("Test send", 5, 0));
 	type("90 00 00 09");
 	keys("Enter");
-	assert_true(wait_text("campaigns.test: done", 10, 0));
+	assert_true(wait_text("Test message queued", 10, 0));
 	assert_int_equal(wait_sql(&A, "SELECT count(*) FROM messages WHERE "
 	    "phone = '+22890000009' AND message_type = 1 AND state IN "
 	    "('sent', 'delivered', 'read')", 1, 20), 1);
@@ -1535,7 +1538,7 @@ test_verify_bulk(void **state)
 	assert_true(wait_text("Verify every contact with WhatsApp?", 5, 0));
 	keys("y");
 	assert_true(wait_text("Verifying 5 contact(s)", 10, 0) ||
-	    wait_text("verify.bulk: done", 1, 0));
+	    wait_text("Verification queued", 1, 0));
 	assert_int_equal(wait_sql(&A, "SELECT count(*) FROM contacts WHERE "
 	    "verified IS NOT NULL", 5, 20), 5);
 	keys("1");
@@ -1692,7 +1695,7 @@ test_campaign_schedule_export(void **state)
 	keys("Tab");
 	type("09:00-18:00");
 	keys("C-s");
-	assert_true(wait_text("campaigns.create: done", 10, 0));
+	assert_true(wait_text("Campaign created", 10, 0));
 	assert_int_equal(sql_int(&A, "SELECT count(*) FROM campaigns WHERE "
 	    "message_1 = 'Bonjour {{first_name}}, -20 %' AND start_at > "
 	    "strftime('%s') + 3000 AND send_window = '09:00-18:00'"), 1);
@@ -1700,6 +1703,7 @@ test_campaign_schedule_export(void **state)
 	keys("s");
 	assert_true(wait_text("Schedule campaign Later to start", 10, 0));
 	keys("y");
+	assert_true(wait_text("Campaign scheduled", 10, 0));
 	assert_int_equal(wait_sql(&A, "SELECT count(*) FROM campaigns WHERE "
 	    "status = 'scheduled'", 1, 10), 1);
 	assert_true(wait_text("scheduled", 10, 0));
@@ -1708,6 +1712,7 @@ test_campaign_schedule_export(void **state)
 	keys("x");
 	assert_true(wait_text("Stop campaign Later?", 5, 0));
 	keys("y");
+	assert_true(wait_text("Campaign unscheduled: a draft again", 10, 0));
 	assert_int_equal(wait_sql(&A, "SELECT count(*) FROM campaigns WHERE "
 	    "status = 'draft' AND start_at IS NOT NULL", 1, 10), 1);
 
@@ -1739,6 +1744,359 @@ test_campaign_schedule_export(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/*
+ * Issue 18: every screen at 80x24 in French. The catalogue's pairs are
+ * read back from the built .mo; on each capture nothing is left in
+ * English (no msgid whose French differs), no French text of the
+ * catalogue is cut at a line's end, and the current tab's name is whole.
+ */
+struct fr_pair {
+	char	*id;
+	char	*str;
+	int	 ctx;		/* a msgctxt entry: its English is a word */
+};
+static struct fr_pair	*fr;
+static size_t		 nfr;
+
+/* The C string of a PO line's quoted part (allocated). */
+static char *
+po_unquote(const char *line)
+{
+	const char	*p = strchr(line, '"'), *e = strrchr(line, '"');
+	char		*out, *o;
+
+	if (p == NULL || e == NULL || e <= p)
+		return strdup("");
+	out = o = calloc(1, (size_t)(e - p) + 1);
+	for (p++; p < e; p++) {
+		if (*p == '\\' && p + 1 < e) {
+			p++;
+			*o++ = *p == 'n' ? '\n' : *p == 't' ? '\t' : *p;
+		} else
+			*o++ = *p;
+	}
+	return out;
+}
+
+static void
+fr_load(void)
+{
+	char	 cmd[600], *line = NULL;
+	size_t	 sz = 0;
+	FILE	*fp;
+	int	 ctx = 0;
+
+	snprintf(cmd, sizeof cmd, "msgunfmt --no-wrap "
+	    "'%s/fr/LC_MESSAGES/wacamp.mo' 2>/dev/null",
+	    env_or("WACAMP_LOCALEDIR", "build/locale"));
+	assert_non_null(fp = popen(cmd, "r"));
+	while (getline(&line, &sz, fp) > 0) {
+		if (strncmp(line, "msgctxt ", 8) == 0)
+			ctx = 1;
+		else if (strncmp(line, "msgid ", 6) == 0) {
+			fr = realloc(fr, (nfr + 1) * sizeof *fr);
+			fr[nfr].id = po_unquote(line);
+			fr[nfr].str = NULL;
+			fr[nfr].ctx = ctx;
+			ctx = 0;
+		} else if (strncmp(line, "msgstr ", 7) == 0 && fr != NULL &&
+		    fr[nfr].str == NULL && fr[nfr].id != NULL) {
+			fr[nfr].str = po_unquote(line);
+			if (*fr[nfr].id != '\0')
+				nfr++;
+			else
+				free(fr[nfr].id);
+		}
+	}
+	free(line);
+	pclose(fp);
+	assert_true(nfr > 100);
+}
+
+/*
+ * The literal pieces of S between printf conversions and line breaks,
+ * trimmed, into OUT (at most MAX); how many.
+ */
+static int
+fr_pieces(const char *s, char out[][256], int max)
+{
+	char	 buf[256];
+	size_t	 b = 0;
+	int	 n = 0;
+
+	for (;; s++) {
+		if (*s == '%' && s[1] == '%') {
+			if (b < sizeof buf - 1)
+				buf[b++] = '%';
+			s++;
+			continue;
+		}
+		if (*s == '\0' || *s == '\n' || *s == '%') {
+			buf[b] = '\0';
+			while (b > 0 && buf[b - 1] == ' ')
+				buf[--b] = '\0';
+			if (b > 0 && n < max)
+				snprintf(out[n++], 256, "%s", buf + strspn(buf,
+				    " "));
+			b = 0;
+			if (*s == '\0')
+				return n;
+			if (*s == '%')
+				s += strspn(s + 1, "0123456789$-+ #.*hlzjtLq")
+				    + 1;
+			continue;
+		}
+		if (b < sizeof buf - 1)
+			buf[b++] = *s;
+	}
+}
+
+static int
+word_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c >= 0x80 || c == '_';
+}
+
+/* NEEDLE in HAY as a whole word (or words). */
+static const char *
+find_word(const char *hay, const char *needle)
+{
+	const char	*p;
+	size_t		 n = strlen(needle);
+
+	for (p = hay; (p = strstr(p, needle)) != NULL; p++)
+		if ((p == hay || !word_char((unsigned char)p[-1]) ||
+		    !word_char((unsigned char)needle[0])) &&
+		    (!word_char((unsigned char)p[n]) ||
+		    !word_char((unsigned char)needle[n - 1])))
+			return p;
+	return NULL;
+}
+
+/* PIECE is French too: a piece of some msgstr, so it may show. */
+static int
+fr_is_french(const char *piece)
+{
+	size_t	 i;
+
+	for (i = 0; i < nfr; i++)
+		if (find_word(fr[i].str, piece) != NULL)
+			return 1;
+	return 0;
+}
+
+/*
+ * The text that ends at END (its line starts at LINE) ends with a whole
+ * piece of some msgstr: ending there is no cut.
+ */
+static int
+fr_ends_whole(const char *line, const char *end)
+{
+	char	 pieces[16][256];
+	size_t	 i, len;
+	int	 k, n;
+
+	for (i = 0; i < nfr; i++) {
+		n = fr_pieces(fr[i].str, pieces, 16);
+		for (k = 0; k < n; k++) {
+			len = strlen(pieces[k]);
+			if (len <= (size_t)(end - line) &&
+			    memcmp(end - len, pieces[k], len) == 0)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+static void
+fr_check(const char *what, int tab, const char *tabname)
+{
+	char		*s, *line, *nl, top[256], pieces[16][256], head[12];
+	char		 start[16];
+	const char	*p;
+	size_t		 i, m, len;
+	int		 k, n, lines = 0;
+
+	usleep(300000);
+	s = capture();
+	/* Every line fits, 24 of them. */
+	for (line = s; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
+		*nl = '\0';
+		if (mbstowcs(NULL, line, 0) > 80)
+			fail_msg("%s: a line wider than 80: %s", what, line);
+		if (lines == 0)
+			snprintf(top, sizeof top, "%s", line);
+		*nl = '\n';
+		lines++;
+	}
+	assert_int_equal(lines, 24);
+	/* The current screen's tab, number and name. */
+	snprintf(head, sizeof head, " %d ", tab % 10);
+	if ((p = strstr(top, head)) == NULL || strncmp(p + strlen(head),
+	    tabname, strlen(tabname)) != 0)
+		fail_msg("%s: tab %d \"%s\" not whole: %s", what, tab, tabname,
+		    top);
+	for (i = 0; i < nfr; i++) {
+		/* Nothing left in English. */
+		if (!fr[i].ctx && strcmp(fr[i].id, fr[i].str) != 0) {
+			n = fr_pieces(fr[i].id, pieces, 16);
+			for (k = 0; k < n; k++) {
+				if (strlen(pieces[k]) < 5 ||
+				    find_word(s, pieces[k]) == NULL ||
+				    fr_is_french(pieces[k]))
+					continue;
+				fail_msg("%s: \"%s\" left in English (msgid "
+				    "\"%s\"):\n%s", what, pieces[k], fr[i].id,
+				    s);
+			}
+		}
+		/* Nothing cut at a line's end: a long piece that starts on
+		 * the screen goes on to its end. */
+		n = fr_pieces(fr[i].str, pieces, 16);
+		for (k = 0; k < n; k++) {
+			len = strlen(pieces[k]);
+			if (len < 16)
+				continue;
+			snprintf(start, sizeof start, "%.10s", pieces[k]);
+			for (p = s; (p = strstr(p, start)) != NULL; p++) {
+				for (m = 0; m < len && p[m] == pieces[k][m];
+				    m++)
+					;
+				if (m == len)
+					continue;
+				if (p[m + strspn(p + m, " ")] != '\n' &&
+				    p[m + strspn(p + m, " ")] != '\0')
+					continue;
+				/* Ended early: unless what shows ends with a
+				 * whole text of the catalogue, it was cut. */
+				while (m > 0 && p[m - 1] == ' ')
+					m--;
+				for (line = (char *)p; line > s &&
+				    line[-1] != '\n'; line--)
+					;
+				if (!fr_ends_whole(line, p + m))
+					fail_msg("%s: cut: \"%.*s\" of \"%s\":"
+					    "\n%s", what, (int)m, p, pieces[k],
+					    s);
+			}
+		}
+	}
+	free(s);
+}
+
+static void
+test_french_80x24(void **state)
+{
+	static const char *tabs[] = { NULL, "Tableau de bord", "Contacts",
+	    "Import", "Catégories", "Campagnes", "Messages", "Utilisateurs",
+	    "Statistiques", "Audit", "Réponses" };
+	/* Each step: keys, a text to wait for, its tab. */
+	static const struct {
+		const char	*keys;
+		const char	*wait;
+		int		 tab;
+	} steps[] = {
+		{ "1", "Envois du jour", 1 },
+		{ "'?'", "Touches : Tableau de bord", 1 },
+		{ "Space 2", "Recherche :", 2 },
+		{ "'?'", "Touches : Contacts", 2 },
+		{ "Space /", "Entrée : suivant/valider", 2 },
+		{ "Escape Enter", "Téléphone :", 2 },
+		{ "'?'", "Touches :", 2 },
+		{ "Space e", "Entrée : suivant/valider", 2 },
+		{ "F1", "Touches :", 2 },
+		{ "Space Escape X", "o : oui", 2 },
+		{ "n Escape a", "Entrée : suivant/valider", 2 },
+		{ "Escape 3", "Fichier :", 3 },
+		{ "'?'", "Touches : Import", 3 },
+		{ "Space o", "Entrée : suivant/valider", 3 },
+		{ "Escape 4", "Clients", 4 },
+		{ "'?'", "Touches : Catégories", 4 },
+		{ "Space n", "Entrée : suivant/valider", 4 },
+		{ "Escape e", "Entrée : suivant/valider", 4 },
+		{ "Escape 5", "Promo", 5 },
+		{ "T", "Entrée : suivant/valider", 5 },
+		{ "Escape s", "o : oui", 5 },
+		{ "n", "Promo", 5 },
+		{ "'?'", "Touches : Campagnes", 5 },
+		{ "Space n", "Nouvelle campagne", 5 },
+		{ "F1", "Touches : Nouvelle campagne", 5 },
+		{ "Space Tab Tab Tab Tab Space", "Choisir les catégories", 5 },
+		{ "'?'", "Touches :", 5 },
+		{ "Space Escape Escape", "Promo", 5 },
+		{ "Enter", "Message 1", 5 },
+		{ "'?'", "Touches :", 5 },
+		{ "Space Escape x", "Arrêter la campagne", 5 },
+		{ "o", "elle n'a jamais été envoyée", 5 },
+		{ "6", "Aucun message", 6 },
+		{ "'?'", "Touches : Messages", 6 },
+		{ "Space 7", "root", 7 },
+		{ "'?'", "Touches : Utilisateurs", 7 },
+		{ "Space n", "Entrée : suivant/valider", 7 },
+		{ "Escape p", "Entrée : suivant/valider", 7 },
+		{ "Escape 8", "30 derniers jours", 8 },
+		{ "'?'", "Touches : Statistiques", 8 },
+		{ "Space 9", "Commande", 9 },
+		{ "'?'", "Touches : Audit", 9 },
+		{ "Space 0", "Aucune réponse", 10 },
+		{ "'?'", "Touches : Réponses", 10 },
+		{ "Space Escape", "Quitter wacamp ?", 10 },
+	};
+	char	 what[128], *s, *o, *q;
+	size_t	 i;
+	json_t	*rep;
+
+	if (setlocale(LC_ALL, "fr_FR.UTF-8") == NULL) {
+		fprintf(stderr, "skipped: no fr_FR.UTF-8 locale (make deps)\n");
+		skip();
+	}
+	setlocale(LC_ALL, "C.UTF-8");
+	fr_load();
+	a_start(NULL, A_CONTACTS(3));
+	rep = a_call("categories.create", json_pack("{s:s}", "name",
+	    "Clients"));
+	assert_true(json_is_true(json_object_get(rep, "ok")));
+	json_decref(rep);
+	rep = a_call("categories.add_contacts", json_pack("{s:i,s:[i,i,i]}",
+	    "id", 1, "contacts", 1, 2, 3));
+	json_decref(rep);
+	rep = a_call("campaigns.create", json_pack("{s:s,s:s,s:[s]}", "name",
+	    "Promo", "message_1", "Bonjour {{first_name}}", "categories",
+	    "Clients"));
+	assert_true(json_is_true(json_object_get(rep, "ok")));
+	json_decref(rep);
+	session_start("fr_FR.UTF-8", 80, 24);
+	for (i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+		keys(steps[i].keys);
+		snprintf(what, sizeof what, "step %zu (%s)", i, steps[i].keys);
+		if (!wait_text(steps[i].wait, 10, 0))
+			fail_msg("%s: no \"%s\"", what, steps[i].wait);
+		fr_check(what, steps[i].tab, tabs[steps[i].tab]);
+	}
+	/* The refusal of step "o" was whole: every word of it, in order,
+	 * across the lines it took. */
+	keys("n 5 x o");
+	assert_true(wait_text("elle n'a jamais été envoyée", 10, 0));
+	s = capture();
+	for (o = q = s; *q != '\0'; q++) {
+		if ((*q == ' ' || *q == '\n') && o > s && o[-1] == ' ')
+			continue;
+		*o++ = *q == '\n' ? ' ' : *q;
+	}
+	*o = '\0';
+	if (strstr(s, "la campagne 1 est brouillon ; elle n'a jamais été "
+	    "envoyée") == NULL)
+		fail_msg("the status line's error is not whole:\n%s", s);
+	free(s);
+	/* The daemon gone: said in French, whole. */
+	keys("2");
+	assert_true(wait_text("Ama1", 10, 0));
+	assert_int_equal(harness_stop(&A), 0);
+	assert_true(wait_text("déconnecté", 10, 0));
+	fr_check("daemon stopped", 2, "Contacts");
+}
+
 int
 main(void)
 {
@@ -1748,6 +2106,7 @@ main(void)
 		cmocka_unit_test_teardown(test_import_preview, test_teardown),
 		cmocka_unit_test_teardown(test_resize, test_teardown),
 		cmocka_unit_test_teardown(test_french, test_teardown),
+		cmocka_unit_test_teardown(test_french_80x24, a_teardown),
 		cmocka_unit_test_teardown(test_ascii_terminal, test_teardown),
 		cmocka_unit_test_teardown(test_reconnect, test_teardown),
 		cmocka_unit_test_teardown(test_escape_inert, test_teardown),
