@@ -1,5 +1,6 @@
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -8,12 +9,14 @@
 #include "campaign.h"
 #include "daemon.h"
 #include "clock.h"
+#include "config.h"
 #include "lane.h"
 #include "log.h"
 #include "notify.h"
 #include "outbox.h"
 #include "store.h"
 #include "text.h"
+#include "xmalloc.h"
 
 #define CAMP_COLS "id, name, message_1, message_2, status, round, " \
 	"created_at, updated_at, started_at, finished_at, total, pending, " \
@@ -139,8 +142,8 @@ campaign_get(struct daemon *d, int64_t id)
 	json_int_t	 m2_total = 0, inter = 0, suppressed = 0, out;
 	size_t		 i;
 
-	st = store_stmt(d->store, "SELECT " CAMP_COLS ", suppressed FROM "
-	    "campaigns WHERE id = ?");
+	st = store_stmt(d->store, "SELECT " CAMP_COLS ", suppressed, devices "
+	    "FROM campaigns WHERE id = ?");
 	sqlite3_bind_int64(st, 1, id);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		c = json_pack("{s:I,s:s,s:s,s:s?,s:s,s:I,s:I,s:I,s:o,s:o}",
@@ -160,6 +163,19 @@ campaign_get(struct daemon *d, int64_t id)
 		inter = sqlite3_column_int64(st, 19);
 		m2_total = sqlite3_column_int64(st, 20);
 		suppressed = sqlite3_column_int64(st, 21);
+		/* The lanes it sends through; [] : every healthy one. */
+		cats = json_array();
+		if (sqlite3_column_type(st, 22) == SQLITE_TEXT) {
+			char	*l, *p, *tok;
+
+			l = xstrdup((const char *)sqlite3_column_text(st, 22));
+			for (p = l; (tok = strsep(&p, ",")) != NULL;)
+				if (*tok != '\0')
+					json_array_append_new(cats,
+					    json_string(tok));
+			free(l);
+		}
+		json_object_set_new(c, "devices", cats);
 	}
 	sqlite3_reset(st);
 	if (c == NULL)
@@ -251,7 +267,10 @@ campaign_finish_done(struct daemon *d, int64_t id)
 	notify_campaign(d, id);
 }
 
-/* Seconds to send PENDING messages at the lane's pace, from now. */
+/*
+ * Seconds to send PENDING messages at the lane's pace, from now: the
+ * lanes share the queue evenly at the default lane's pace.
+ */
 static double
 campaign_eta(struct daemon *d, long pending)
 {
@@ -259,7 +278,9 @@ campaign_eta(struct daemon *d, long pending)
 	time_t	 now = clock_now();
 
 	clock_day(now, day);
-	return lane_eta(d->conf, pending, outbox_sent_on(d, day), now);
+	return lane_eta(&d->conf->pacing, (pending + (long)d->conf->ndevices) /
+	    (long)(d->conf->ndevices + 1), outbox_sent_on_lane(d, day,
+	    CONFIG_DEFAULT_LANE), now);
 }
 
 json_t *
@@ -373,6 +394,6 @@ campaign_eta_for(struct daemon *d, long pending)
 
 	if (pending <= 0)
 		return 0;
-	w = lane_window_wait(d->conf, now);
+	w = lane_window_wait(&d->conf->pacing, now);
 	return campaign_eta(d, pending) + (w > 0 ? (double)w : 0);
 }

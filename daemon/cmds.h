@@ -14,6 +14,7 @@ extern const struct ctl_cmd	categories_cmds[];
 extern const struct ctl_cmd	webhook_cmds[];
 extern const struct ctl_cmd	messages_cmds[];
 extern const struct ctl_cmd	replies_cmds[];
+extern const struct ctl_cmd	devices_cmds[];
 
 /* Interaction ID as the inbox and the reply.new event show it (NULL if
  * it is not a reply, a reaction or an opt-out). */

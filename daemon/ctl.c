@@ -93,6 +93,7 @@ static const struct ctl_cmd *const ctl_tables[] = {
 	webhook_cmds,
 	messages_cmds,
 	replies_cmds,
+	devices_cmds,
 };
 
 static void	ctl_client_free(struct ctl_client *);

@@ -1317,7 +1317,9 @@ job_listed(struct whjob *j)
 		j->action = "created";
 		body = json_pack("{s:s,s:s,s:o}", "name", "wacamp", "url", url,
 		    "events", events_union(NULL));
-		if (w->pv.d->conf->device_id != NULL)
+		/* With several lanes, one webhook hears every device. */
+		if (w->pv.d->conf->device_id != NULL &&
+		    w->pv.d->conf->ndevices == 0)
 			json_object_set_new(body, "device",
 			    json_string(w->pv.d->conf->device_id));
 		if (job_write(j, WJ_CREATE, NULL, "/webhooks", body) == -1)
@@ -1668,11 +1670,116 @@ wass_free(struct provider *pv)
 	free(w);
 }
 
+/* The body of the one blocking request (GET /devices at start). */
+struct membuf {
+	char	*buf;
+	size_t	 len;
+};
+
+static size_t
+devices_write_cb(char *ptr, size_t size, size_t n, void *arg)
+{
+	struct membuf	*b = arg;
+
+	if (b->len + size * n > 1024 * 1024)
+		return 0;
+	b->buf = xrealloc(b->buf, b->len + size * n + 1);
+	memcpy(b->buf + b->len, ptr, size * n);
+	b->len += size * n;
+	b->buf[b->len] = '\0';
+	return size * n;
+}
+
+/*
+ * No [wassenger] device_id: the daemon refuses to start, and names the
+ * account's devices (GET /devices) so that the operator can pick one.
+ * A blocking request, made once before the loop runs.
+ */
+static void
+devices_name(const struct config *c, char *err, size_t errlen)
+{
+	struct membuf		 b = { NULL, 0 };
+	CURL			*easy;
+	struct curl_slist	*hdrs = NULL;
+	char			*url = NULL, *hdr = NULL, cerr[CURL_ERROR_SIZE] = "";
+	json_t			*j = NULL, *v;
+	size_t			 i, off;
+	long			 http = 0;
+	CURLcode		 cc;
+	const char		*id, *alias, *phone, *sess;
+
+	off = (size_t)snprintf(err, errlen, "%s: [wassenger] device_id is "
+	    "required with the wassenger provider (sends would go through "
+	    "whatever line Wassenger picks); ", c->path ? c->path : "config");
+	if (off >= errlen)
+		return;
+	if ((easy = curl_easy_init()) == NULL) {
+		snprintf(err + off, errlen - off, "the account's devices could "
+		    "not be listed");
+		return;
+	}
+	xasprintf(&url, "%s/devices", c->api_url);
+	xasprintf(&hdr, "Token: %s", c->api_key ? c->api_key : "");
+	hdrs = curl_slist_append(hdrs, hdr);
+	hdrs = curl_slist_append(hdrs, "Accept: application/json");
+	curl_easy_setopt(easy, CURLOPT_URL, url);
+	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, devices_write_cb);
+	curl_easy_setopt(easy, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, cerr);
+	curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, (long)(c->timeout_ms >
+	    10000 ? 10000 : c->timeout_ms));
+	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(easy, CURLOPT_USERAGENT, "wacampd/" WACAMP_VERSION);
+	cc = curl_easy_perform(easy);
+	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &http);
+	if (cc != CURLE_OK)
+		snprintf(err + off, errlen - off, "the account's devices could "
+		    "not be listed: %s", *cerr ? cerr : curl_easy_strerror(cc));
+	else if (http != 200 || b.buf == NULL ||
+	    (j = json_loads(b.buf, 0, NULL)) == NULL || !json_is_array(j))
+		snprintf(err + off, errlen - off, "the account's devices could "
+		    "not be listed: GET /devices answered HTTP %ld", http);
+	else if (json_array_size(j) == 0)
+		snprintf(err + off, errlen - off, "the account has no device: "
+		    "connect a WhatsApp number at Wassenger first");
+	else {
+		off += (size_t)snprintf(err + off, errlen - off, "set it to one "
+		    "of the account's devices:");
+		json_array_foreach(j, i, v) {
+			if (off >= errlen)
+				break;
+			id = json_string_value(json_object_get(v, "id"));
+			alias = json_string_value(json_object_get(v, "alias"));
+			phone = json_string_value(json_object_get(v, "phone"));
+			sess = json_string_value(json_object_get(
+			    json_object_get(v, "session"), "status"));
+			off += (size_t)snprintf(err + off, errlen - off,
+			    "%s %s (%s, %s, %s)", i > 0 ? "," : "",
+			    id ? id : "?", alias ? alias : "no alias",
+			    phone ? phone : "no phone", sess ? sess : "?");
+		}
+	}
+	json_decref(j);
+	free(b.buf);
+	curl_slist_free_all(hdrs);
+	explicit_bzero(hdr, strlen(hdr));
+	free(hdr);
+	free(url);
+	curl_easy_cleanup(easy);
+}
+
 struct provider *
 provider_wassenger_new(struct daemon *d, char *err, size_t errlen)
 {
 	struct wass	*w;
 	struct timeval	 tv = { 0, 0 };
+
+	if (d->conf->device_id == NULL || *d->conf->device_id == '\0') {
+		devices_name(d->conf, err, errlen);
+		return NULL;
+	}
 
 	w = xcalloc(1, sizeof *w);
 	w->pv.name = "wassenger";

@@ -196,6 +196,30 @@ store_version(struct store *s)
 	return v;
 }
 
+/* A migration left a dangling reference: 0, or -1 with *MSG. */
+static int
+fk_check(struct store *s, char **msg)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA foreign_key_check", -1, &st,
+	    NULL) != SQLITE_OK) {
+		*msg = sqlite3_mprintf("%s", sqlite3_errmsg(s->db));
+		return -1;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*msg = sqlite3_mprintf("foreign key check: a row of %s "
+		    "references a missing row of %s",
+		    (const char *)sqlite3_column_text(st, 0),
+		    (const char *)sqlite3_column_text(st, 2));
+	else if (rc != SQLITE_DONE)
+		*msg = sqlite3_mprintf("%s", sqlite3_errmsg(s->db));
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 /* Apply each migration newer than user_version in its own transaction. */
 static int
 store_migrate(struct store *s, char *err, size_t errlen)
@@ -219,16 +243,34 @@ store_migrate(struct store *s, char *err, size_t errlen)
 			continue;
 		snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d",
 		    migrations[i].version);
-		if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL,
+		/*
+		 * DESIGN §3: a migration may rebuild a table; with foreign
+		 * keys on, its DROP TABLE would cascade. They are off around
+		 * it (a no-op inside a transaction, so before BEGIN) and
+		 * checked before COMMIT.
+		 */
+		if (sqlite3_exec(s->db, "PRAGMA foreign_keys = OFF", NULL,
+		    NULL, &msg) != SQLITE_OK ||
+		    sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL,
 		    &msg) != SQLITE_OK ||
 		    sqlite3_exec(s->db, migrations[i].sql, NULL, NULL,
 		    &msg) != SQLITE_OK ||
+		    fk_check(s, &msg) == -1 ||
 		    sqlite3_exec(s->db, pragma, NULL, NULL, &msg) != SQLITE_OK ||
 		    sqlite3_exec(s->db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
 			snprintf(err, errlen, "migration %s: %s",
 			    migrations[i].name, msg ? msg : "failed");
 			sqlite3_free(msg);
 			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+			sqlite3_exec(s->db, "PRAGMA foreign_keys = ON", NULL,
+			    NULL, NULL);
+			return -1;
+		}
+		if (sqlite3_exec(s->db, "PRAGMA foreign_keys = ON", NULL,
+		    NULL, &msg) != SQLITE_OK) {
+			snprintf(err, errlen, "migration %s: %s",
+			    migrations[i].name, msg ? msg : "failed");
+			sqlite3_free(msg);
 			return -1;
 		}
 		log_info("store: applied migration %s", migrations[i].name);

@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "lane.h"
+#include "xmalloc.h"
 
 /* A local time in the zone set by setup: 2026-12-01 (a Tuesday) H:M:S. */
 static time_t
@@ -28,11 +29,14 @@ at(int mday, int h, int m, int s)
 	return mktime(&tm);
 }
 
-static struct config *
+static struct pacing *
 conf(void)
 {
-	struct config	*c = config_default();
+	struct config	*cf = config_default();
+	struct pacing	*c = xmalloc(sizeof *c);
 
+	*c = cf->pacing;
+	config_free(cf);
 	c->interval_ms = 25000;
 	c->jitter_ms = 5000;
 	c->batch_size = 25;
@@ -46,7 +50,7 @@ conf(void)
 static void
 test_gap(void **state)
 {
-	struct config	*c = conf();
+	struct pacing	*c = conf();
 	struct lane	 l;
 	int		 pause;
 
@@ -61,14 +65,14 @@ test_gap(void **state)
 	/* A draw over the configured jitter is capped. */
 	lane_posted(&l, c, 30000, 999999);
 	assert_int_equal(l.gap_ms, 30000);
-	config_free(c);
+	free(c);
 }
 
 /* After batch_size posts the batch pause applies, then a new batch. */
 static void
 test_batch(void **state)
 {
-	struct config	*c = conf();
+	struct pacing	*c = conf();
 	struct lane	 l;
 	uint64_t	 t = 1;
 	int		 i, pause;
@@ -89,14 +93,14 @@ test_batch(void **state)
 	assert_int_equal(l.batch_pos, 1);
 	assert_int_equal(lane_gap_wait(&l, c, t + 1, &pause), 24999);
 	assert_false(pause);
-	config_free(c);
+	free(c);
 }
 
 /* Windows: inside, before, after, across midnight, and sending days. */
 static void
 test_window(void **state)
 {
-	struct config	*c = conf();
+	struct pacing	*c = conf();
 
 	assert_int_equal(lane_window_wait(c, at(1, 3, 0, 0)), 0);
 	c->window_start = 8 * 60;
@@ -118,7 +122,7 @@ test_window(void **state)
 	    (long)(at(7, 0, 0, 0) - at(5, 12, 0, 0)));
 	c->days = 0;
 	assert_int_equal(lane_window_wait(c, at(1, 12, 0, 0)), -1);
-	config_free(c);
+	free(c);
 }
 
 /* Day change: to the next local midnight, also on a 23-hour day. */
@@ -150,7 +154,7 @@ test_midnight(void **state)
 static void
 test_cap_eta(void **state)
 {
-	struct config	*c = conf();
+	struct pacing	*c = conf();
 	time_t		 now = at(1, 12, 0, 0);
 	double		 e;
 
@@ -166,14 +170,14 @@ test_cap_eta(void **state)
 	e = lane_eta(c, 50, 990, now);
 	assert_true(e >= 12 * 3600);
 	assert_int_equal(lane_eta(c, 0, 0, now), 0);
-	config_free(c);
+	free(c);
 }
 
 /* The breaker: a run of failures, or over 10% of the last 20. */
 static void
 test_breaker(void **state)
 {
-	struct config	*c = conf();
+	struct pacing	*c = conf();
 	struct lane	 l;
 	char		 why[300];
 	int		 i;
@@ -213,7 +217,7 @@ test_breaker(void **state)
 	for (i = 0; i < 20; i++)
 		lane_result(&l, LANE_FAIL, "x");
 	assert_int_equal(lane_breaker(&l, c, 0, why, sizeof why), 0);
-	config_free(c);
+	free(c);
 }
 
 static int
