@@ -23,6 +23,7 @@ static const struct cli_cmd *const cli_tables[] = {
 	cli_verify_cmds,
 	cli_messages_cmds,
 	cli_replies_cmds,
+	cli_devices_cmds,
 };
 
 static void

@@ -91,19 +91,7 @@ print_status(json_t *d)
 	cli_webhook_lines(d);
 	json_array_foreach(json_object_get(d, "lanes"), i, l) {
 		printf("lane       ");
-		cli_puts_safe(json_string_value(json_object_get(l, "device")),
-		    0);
-		printf(": %s", json_string_value(json_object_get(l, "state")));
-		if (*json_string_value(json_object_get(l, "reason")) != '\0') {
-			printf(" (");
-			cli_puts_safe(json_string_value(json_object_get(l,
-			    "reason")), 0);
-			printf(")");
-		}
-		printf(", batch %lld/%lld\n", (long long)json_integer_value(
-		    json_object_get(l, "batch_position")),
-		    (long long)json_integer_value(json_object_get(l,
-		    "batch_size")));
+		cli_lane_line(l);
 	}
 }
 

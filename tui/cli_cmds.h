@@ -11,6 +11,10 @@ extern const struct cli_cmd	cli_webhook_cmds[];
 extern const struct cli_cmd	cli_verify_cmds[];
 extern const struct cli_cmd	cli_messages_cmds[];
 extern const struct cli_cmd	cli_replies_cmds[];
+extern const struct cli_cmd	cli_devices_cmds[];
+
+/* One lane of devices.list, in a row of devices list and status. */
+void	cli_lane_line(json_t *);
 
 /* The webhook and plan lines of status, in words (DESIGN §7). */
 void	cli_webhook_lines(json_t *);
