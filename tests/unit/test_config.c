@@ -732,6 +732,74 @@ group_teardown(void **state)
 	return rm_tree(tmpdir) == 0 ? 0 : -1;
 }
 
+/* [device NAME] sections: a lane each, overriding [pacing] keys. */
+static void
+test_devices(void **state)
+{
+	struct config		*c;
+	const struct device	*d;
+
+	(void)state;
+	c = load_ok("[wassenger]\ndevice_id = aaa\n"
+	    "[device second]\ndevice_id = bbb\ndaily_limit = 5\n"
+	    "window = 09:00-17:00\nwarmup_start = 2026-12-01\n"
+	    "warmup_steps = 20 40, 80\noptout_pause = 7.5%\n"
+	    "[pacing]\ninterval = 3s\ndaily_limit = 900\nbatch_size = 7\n"
+	    "[device third]\ndevice_id = ccc\ninterval = 9s\n");
+	assert_int_equal(c->ndevices, 2);
+	assert_int_equal(c->pacing.daily_limit, 900);
+	assert_int_equal(c->pacing.warmup_start, -1);
+	assert_int_equal(c->pacing.governor_window, 50);
+	d = config_device(c, "second");
+	assert_non_null(d);
+	assert_string_equal(d->device_id, "bbb");
+	assert_int_equal(d->pacing.daily_limit, 5);
+	/* [pacing] read after the section still applies to it. */
+	assert_int_equal(d->pacing.interval_ms, 3 * SEC);
+	assert_int_equal(d->pacing.batch_size, 7);
+	assert_int_equal(d->pacing.window_start, 9 * 60);
+	assert_int_equal(d->pacing.window_end, 17 * 60);
+	assert_int_equal(d->pacing.warmup_start, 20788);
+	assert_int_equal(d->pacing.nwarmup, 3);
+	assert_int_equal(d->pacing.warmup_steps[2], 80);
+	assert_true(d->pacing.optout_pause > 7.49 &&
+	    d->pacing.optout_pause < 7.51);
+	d = config_device(c, "third");
+	assert_non_null(d);
+	assert_int_equal(d->pacing.interval_ms, 9 * SEC);
+	assert_int_equal(d->pacing.daily_limit, 900);
+	assert_int_equal(d->pacing.window_start, -1);
+	assert_null(config_device(c, "default"));
+	config_free(c);
+}
+
+/* Errors in [device] sections name file, line and key. */
+static void
+test_device_errors(void **state)
+{
+	(void)state;
+	load_err("[device two]\ndevice_id = b\ntimezone = UTC\n", 3,
+	    "unknown key timezone in [device two]");
+	load_err("[device two]\ndevice_id = b\nnope = 1\n", 3, "nope");
+	load_err("[device two]\ndevice_id = b\ndaily_limit = -3\n", 3,
+	    "daily_limit");
+	load_err("[device two]\ndaily_limit = 3\n", 1, "device_id is "
+	    "missing");
+	load_err("[device two]\ndevice_id = b\n[device two]\n"
+	    "device_id = c\n", 3, "given twice");
+	load_err("[device default]\ndevice_id = b\n", 1, "device name");
+	load_err("[device a b]\ndevice_id = b\n", 1, "device name");
+	load_err("[wassenger]\ndevice_id = b\n[device two]\ndevice_id = b\n",
+	    3, "the [wassenger] one");
+	load_err("[device two]\ndevice_id = b\n[device three]\n"
+	    "device_id = b\n", 3, "also [device two]'s");
+	load_err("[pacing]\nwarmup_start = 2026-13-01\n", 2, "warmup_start");
+	load_err("[pacing]\nwarmup_steps = 20 x\n", 2, "warmup_steps");
+	load_err("[pacing]\noptout_slow = 120%\n", 2, "optout_slow");
+	load_err("[pacing]\nslow_factor = 0.5\n", 2, "slow_factor");
+	load_err("[pacing]\ngovernor_window = -1\n", 2, "governor_window");
+}
+
 int
 main(void)
 {
@@ -752,6 +820,8 @@ main(void)
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_nul_bytes),
 		cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_devices),
+		cmocka_unit_test(test_device_errors),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -228,6 +228,93 @@ setup(void **state)
 	return 0;
 }
 
+/* Warm-up: the step for the number's age, never above daily_limit. */
+static void
+test_warmup(void **state)
+{
+	struct pacing	*c = conf();
+	long		 day = lane_daynum(at(1, 12, 0, 0));
+	int		 age;
+
+	assert_int_equal(lane_today_cap(c, day, &age), 1000);
+	assert_int_equal(age, 0);
+	c->warmup_start = day;
+	c->warmup_steps[0] = 20;
+	c->warmup_steps[1] = 40;
+	c->warmup_steps[2] = 2000;
+	c->nwarmup = 3;
+	assert_int_equal(lane_today_cap(c, day, &age), 20);
+	assert_int_equal(age, 1);
+	assert_int_equal(lane_today_cap(c, day + 1, &age), 40);
+	assert_int_equal(age, 2);
+	/* A step above the daily limit is the limit. */
+	assert_int_equal(lane_today_cap(c, day + 2, &age), 1000);
+	assert_int_equal(age, 3);
+	/* Steps done: the daily limit, no warm-up day. */
+	assert_int_equal(lane_today_cap(c, day + 3, &age), 1000);
+	assert_int_equal(age, 0);
+	/* Before its start: the first step. */
+	assert_int_equal(lane_today_cap(c, day - 5, &age), 20);
+	assert_int_equal(age, 1);
+	/* Days count from the civil date, local midnight to midnight. */
+	assert_int_equal(day, 20788);	/* 2026-12-01 */
+	assert_int_equal(lane_daynum(at(1, 0, 0, 0)), day);
+	assert_int_equal(lane_daynum(at(1, 23, 59, 59)), day);
+	assert_int_equal(lane_daynum(at(2, 0, 0, 0)), day + 1);
+	assert_int_equal(lane_daynum(at(31, 12, 0, 0)), day + 30);
+	assert_int_equal(lane_daynum(at(32, 12, 0, 0)), day + 31);
+	free(c);
+}
+
+/* The governor: over a full window only; slow above one rate, pause
+ * above the other. */
+static void
+test_governor(void **state)
+{
+	struct pacing	*c = conf();
+	char		 why[200];
+
+	c->governor_window = 20;
+	c->optout_slow = 5;
+	c->optout_pause = 10;
+	c->slow_factor = 2;
+	/* Not a full window: not judged, even at 100 %. */
+	assert_int_equal(lane_governor(c, 19, 19, why, sizeof why),
+	    LANE_GOV_OK);
+	assert_int_equal(lane_governor(c, 20, 1, why, sizeof why),
+	    LANE_GOV_OK);
+	assert_int_equal(lane_governor(c, 20, 2, why, sizeof why),
+	    LANE_GOV_SLOW);
+	assert_non_null(strstr(why, "2 of the last 20"));
+	assert_int_equal(lane_governor(c, 20, 3, why, sizeof why),
+	    LANE_GOV_PAUSE);
+	assert_non_null(strstr(why, "opted out"));
+	c->optout_pause = 0;
+	assert_int_equal(lane_governor(c, 20, 20, why, sizeof why),
+	    LANE_GOV_SLOW);
+	c->governor_window = 0;
+	assert_int_equal(lane_governor(c, 20, 20, why, sizeof why),
+	    LANE_GOV_OK);
+	free(c);
+}
+
+/* A slowed lane waits its gap times slow_factor. */
+static void
+test_slow_gap(void **state)
+{
+	struct pacing	*c = conf();
+	struct lane	 l;
+	int		 pause;
+
+	memset(&l, 0, sizeof l);
+	lane_posted_slow(&l, c, 1000, 0, 3.0);
+	assert_int_equal(l.gap_ms, 75000);
+	assert_int_equal(lane_gap_wait(&l, c, 1000, &pause), 75000);
+	lane_posted_slow(&l, c, 100000, 0, 1.0);
+	assert_int_equal(l.gap_ms, 25000);
+	free(c);
+}
+
 int
 main(void)
 {
@@ -238,6 +325,9 @@ main(void)
 		cmocka_unit_test(test_midnight),
 		cmocka_unit_test(test_cap_eta),
 		cmocka_unit_test(test_breaker),
+		cmocka_unit_test(test_warmup),
+		cmocka_unit_test(test_governor),
+		cmocka_unit_test(test_slow_gap),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
