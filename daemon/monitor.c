@@ -135,6 +135,7 @@ monitor_stats(struct daemon *d)
 	json_object_set_new(j, "search_pending",
 	    json_integer(search_pending(d)));
 	json_object_set_new(j, "lanes", pacer_lanes(d));
+	json_object_set_new(j, "pacer", pacer_stats(d));
 	/* Unknown messages wait for reconciliation or the operator. */
 	st = store_stmt(d->store, "SELECT count(*), min(claimed_at) FROM "
 	    "messages WHERE state = 'unknown'");

@@ -15,6 +15,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "daemon.h"
+#include "duration.h"
 #include "lane.h"
 #include "log.h"
 #include "notify.h"
@@ -89,6 +90,9 @@ struct pacer {
 	const char	*key_hold_why;
 	struct event	*ev_lookup;	/* look unknown messages up */
 	int		 lookup_inflight;
+	/* What a lane's turn costs (it must not grow with the history). */
+	uint64_t	 ticks;
+	double		 tick_ms, tick_max_ms;
 };
 
 static void	lane_run(struct plane *);
@@ -453,6 +457,67 @@ pause_store(struct plane *p, const char *reason)
 	sqlite3_reset(st);
 }
 
+/*
+ * What this lane may send: the messages of campaigns that name it (or
+ * name none) and, of Message 2s, those pinned to its device (the default
+ * lane also those pinned to a device no other lane has).
+ */
+#define LANE_MAY \
+	"m.next_at <= ?1 AND (m.pin_device IS NULL OR m.pin_device = ?2 OR " \
+	"(?3 AND instr(?4, ',' || m.pin_device || ',') = 0)) AND " \
+	"(m.pin_device IS NOT NULL OR k.devices IS NULL OR " \
+	"instr(',' || k.devices || ',', ',' || ?5 || ',') > 0)"
+
+/*
+ * The next message for lane P: a test send first (an operator waits for
+ * it on their phone), then Message 2 before Message 1, then the oldest.
+ * A completed campaign still sends the Message 2 its late replies queue:
+ * it stays completed (DESIGN §6). Three walks of the queue's indexes,
+ * each stopping at its first match, instead of sorting the whole queue
+ * at each turn: the cost follows neither the history nor the queue's
+ * length. 0: nothing.
+ */
+static int64_t
+lane_pick(struct plane *p, time_t now)
+{
+	static const char *const sql[] = {
+		"SELECT m.id FROM campaigns k CROSS JOIN messages m "
+		"INDEXED BY messages_campaign_state ON m.campaign_id = k.id "
+		"WHERE k.test_user IS NOT NULL AND k.status = 'running' AND "
+		"m.state = 'pending' AND " LANE_MAY " ORDER BY m.id LIMIT 1",
+		"SELECT m.id FROM messages m INDEXED BY messages_queue JOIN "
+		"campaigns k ON k.id = m.campaign_id WHERE m.state IN "
+		"('pending', 'sending') AND m.state = 'pending' AND "
+		"m.message_type = 2 AND k.status IN ('running', "
+		"'completed') AND " LANE_MAY " ORDER BY m.id LIMIT 1",
+		"SELECT m.id FROM messages m INDEXED BY messages_state_id JOIN "
+		"campaigns k ON k.id = m.campaign_id WHERE m.state = "
+		"'pending' AND m.message_type = 1 AND k.status = 'running' AND "
+		"k.test_user IS NULL AND " LANE_MAY " ORDER BY m.id LIMIT 1",
+	};
+	struct pacer	*pc = p->p;
+	sqlite3_stmt	*st;
+	int64_t		 id = 0;
+	size_t		 i;
+
+	for (i = 0; i < sizeof sql / sizeof sql[0] && id == 0; i++) {
+		st = store_stmt(pc->d->store, sql[i]);
+		sqlite3_bind_int64(st, 1, (int64_t)now);
+		if (p->device_id != NULL)
+			sqlite3_bind_text(st, 2, p->device_id, -1,
+			    SQLITE_TRANSIENT);
+		else
+			sqlite3_bind_null(st, 2);
+		sqlite3_bind_int(st, 3, p->is_default);
+		sqlite3_bind_text(st, 4, pc->others, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 5, p->name, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			id = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+	}
+	return id;
+}
+
 /* Today's cap of the lane (warm-up included); *AGE its warm-up day. */
 static long
 lane_cap_today(const struct plane *p, time_t now, int *age)
@@ -460,8 +525,25 @@ lane_cap_today(const struct plane *p, time_t now, int *age)
 	return lane_today_cap(&p->pc, lane_daynum(now), age);
 }
 
+static void	lane_turn(struct plane *);
+
+/* One turn of a lane, timed for pacer_stats(). */
 static void
 lane_run(struct plane *p)
+{
+	struct pacer	*pc = p->p;
+	double		 t0 = mono_ms(), t;
+
+	lane_turn(p);
+	t = mono_ms() - t0;
+	pc->ticks++;
+	pc->tick_ms += t;
+	if (t > pc->tick_max_ms)
+		pc->tick_max_ms = t;
+}
+
+static void
+lane_turn(struct plane *p)
 {
 	struct pacer		*pc = p->p;
 	struct daemon		*d = pc->d;
@@ -523,36 +605,7 @@ lane_run(struct plane *p)
 		arm(p, (uint64_t)lane_to_midnight(now) * 1000);
 		return;
 	}
-	/*
-	 * A test send first (an operator waits for it on their phone), then
-	 * Message 2 before Message 1, then the oldest. A completed
-	 * campaign still sends the Message 2 its late replies queue: it
-	 * stays completed (DESIGN §6). This lane takes what its campaign
-	 * lets it send, and of Message 2s those pinned to its device (the
-	 * default lane also those pinned to a device no other lane has).
-	 * Only pending messages are read: the cost follows the queue,
-	 * never the history.
-	 */
-	st = store_stmt(d->store, "SELECT m.id FROM messages m JOIN campaigns "
-	    "k ON k.id = m.campaign_id WHERE m.state = 'pending' AND "
-	    "(k.status = 'running' OR (k.status = 'completed' AND "
-	    "m.message_type = 2)) AND m.next_at <= ?1 AND "
-	    "(m.pin_device IS NULL OR m.pin_device = ?2 OR (?3 AND "
-	    "instr(?4, ',' || m.pin_device || ',') = 0)) AND "
-	    "(m.pin_device IS NOT NULL OR k.devices IS NULL OR "
-	    "instr(',' || k.devices || ',', ',' || ?5 || ',') > 0) "
-	    "ORDER BY k.test_user IS NULL, m.message_type DESC, m.id LIMIT 1");
-	sqlite3_bind_int64(st, 1, (int64_t)now);
-	if (p->device_id != NULL)
-		sqlite3_bind_text(st, 2, p->device_id, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(st, 2);
-	sqlite3_bind_int(st, 3, p->is_default);
-	sqlite3_bind_text(st, 4, pc->others, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 5, p->name, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		id = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	id = lane_pick(p, now);
 	if (id == 0) {
 		st = store_stmt(d->store, "SELECT min(m.next_at) FROM messages "
 		    "m JOIN campaigns k ON k.id = m.campaign_id WHERE "
@@ -1101,4 +1154,17 @@ pacer_cap_today(struct daemon *d)
 	for (i = 0; i < pc->nlanes; i++)
 		cap += lane_cap_today(pc->lanes[i], now, &age);
 	return cap;
+}
+
+json_t *
+pacer_stats(struct daemon *d)
+{
+	struct pacer	*pc = d->pacer;
+
+	if (pc == NULL)
+		return json_null();
+	return json_pack("{s:I,s:I,s:f,s:f}", "lanes", (json_int_t)pc->nlanes,
+	    "turns", (json_int_t)pc->ticks, "turn_ms_avg", pc->ticks > 0 ?
+	    pc->tick_ms / (double)pc->ticks : 0.0, "turn_ms_max",
+	    pc->tick_max_ms);
 }

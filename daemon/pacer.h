@@ -19,6 +19,8 @@ void	 pacer_reload(struct daemon *);
 void	 pacer_health(struct daemon *);
 /* Lanes for monitoring.stats and devices.list. */
 json_t	*pacer_lanes(struct daemon *);
+/* The cost of the lanes' turns: {lanes, turns, turn_ms_avg, turn_ms_max}. */
+json_t	*pacer_stats(struct daemon *);
 /* Today's cap of every lane together (warm-up included). */
 long	 pacer_cap_today(struct daemon *);
 /* How many lanes send (at least 1). */
