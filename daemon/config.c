@@ -578,10 +578,11 @@ device_open(struct config *c, const char *path, unsigned lineno,
 {
 	struct device	*dv;
 
-	if (!lane_name_ok(name) || strcmp(name, CONFIG_DEFAULT_LANE) == 0) {
+	if (!lane_name_ok(name) || strcmp(name, CONFIG_DEFAULT_LANE) == 0 ||
+	    strcmp(name, "all") == 0) {
 		snprintf(err, errlen, "%s:%u: [device %s]: a device name is 1 "
-		    "to 32 letters, digits, '-', '_' or '.', and not \"%s\"",
-		    path, lineno, name, CONFIG_DEFAULT_LANE);
+		    "to 32 letters, digits, '-', '_' or '.', and neither \"%s\" "
+		    "nor \"all\"", path, lineno, name, CONFIG_DEFAULT_LANE);
 		return -1;
 	}
 	if (config_device(c, name) != NULL) {

@@ -103,12 +103,27 @@ cmd_status(struct cli *cl, int argc, char **argv)
 	return cli_call(cl, "monitoring.stats", NULL, -1, print_status);
 }
 
+/* monitor: the day's figures, then one line per device lane. */
+static void
+print_monitor(json_t *d)
+{
+	json_t	*l;
+	size_t	 i;
+
+	print_kv(d);
+	printf("per device:\n");
+	json_array_foreach(json_object_get(d, "lanes"), i, l) {
+		printf("  ");
+		cli_lane_line(l);
+	}
+}
+
 static int
 cmd_monitor(struct cli *cl, int argc, char **argv)
 {
 	if (argc != 0)
 		return EXIT_USAGE;
-	return cli_call(cl, "monitoring.stats", NULL, -1, print_kv);
+	return cli_call(cl, "monitoring.stats", NULL, -1, print_monitor);
 }
 
 static void

@@ -111,6 +111,17 @@ print_campaign(json_t *c)
 		    "message_2")), 0);
 		printf("\n");
 	}
+	if (json_array_size(json_object_get(c, "devices")) > 0) {
+		json_t	*v;
+		size_t	 i;
+
+		printf("  devices:");
+		json_array_foreach(json_object_get(c, "devices"), i, v) {
+			printf("%s ", i > 0 ? "," : "");
+			cli_puts_safe(json_string_value(v), 0);
+		}
+		printf("\n");
+	}
 	if (json_is_integer(json_object_get(c, "eta_seconds")))
 		printf("  eta %llds\n", (long long)geti(c, "eta_seconds"));
 }
@@ -596,7 +607,7 @@ message_arg(json_t *opts, json_t *args, const char *key)
 }
 
 #define CAMPAIGN_OPTS	"name= message-1= message-2= message-1-file= " \
-	"message-2-file= category=+"
+	"message-2-file= category=+ device=+"
 
 /* The campaign fields of OPTS (create and update) into ARGS; -1 on error. */
 static int
@@ -612,6 +623,14 @@ campaign_args(json_t *opts, json_t *args)
 	if (message_arg(opts, args, "message_1") == -1 ||
 	    message_arg(opts, args, "message_2") == -1)
 		return -1;
+	/* The lanes it sends through; "all": every healthy one again. */
+	if (json_object_get(opts, "device") != NULL) {
+		cats = json_array();
+		json_array_foreach(json_object_get(opts, "device"), i, v)
+			if (strcmp(json_string_value(v), "all") != 0)
+				json_array_append(cats, v);
+		json_object_set_new(args, "devices", cats);
+	}
 	if (json_object_get(opts, "category") == NULL)
 		return 0;
 	cats = json_array();
@@ -666,7 +685,8 @@ cmd_update(struct cli *cl, int argc, char **argv)
 	bad = id <= 0 || *end != '\0' || campaign_args(opts, args) == -1;
 	if (!bad && json_object_size(args) == 1) {
 		fprintf(stderr, "wacamp: nothing to update: give --name, "
-		    "--message-1[-file], --message-2[-file] or --category\n");
+		    "--message-1[-file], --message-2[-file], --category or "
+		    "--device\n");
 		bad = 1;
 	}
 	json_decref(opts);
@@ -685,10 +705,10 @@ const struct cli_cmd cli_campaigns_cmds[] = {
 	{ "campaigns", "delete", "ID", cmd_delete },
 	{ "campaigns", "create", "--name N --message-1 TEXT | --message-1-file "
 	    "FILE [--message-2 TEXT | --message-2-file FILE] --category C "
-	    "[--category C...]", cmd_create },
+	    "[--category C...] [--device D...]", cmd_create },
 	{ "campaigns", "update", "ID [--name N] [--message-1 TEXT | "
 	    "--message-1-file FILE] [--message-2 TEXT | --message-2-file FILE] "
-	    "[--category C...]", cmd_update },
+	    "[--category C...] [--device D... | --device all]", cmd_update },
 	{ "campaigns", "duplicate", "ID", cmd_duplicate },
 	{ "campaigns", "send", "ID [--yes | --dry-run]", cmd_send },
 	{ "campaigns", "test", "ID PHONE | ID --contact C", cmd_test },
