@@ -10,11 +10,17 @@
 #include "daemon.h"
 #include "pacer.h"
 
-/* devices.list: every lane, its device, state, today's usage and cap. */
+/*
+ * devices.list: every lane, its device, state, today's usage and cap;
+ * also as a one-page list ("items", "total") for the interface.
+ */
 static int
 cmd_devices_list(struct ctl_req *r)
 {
-	ctl_reply(r, json_pack("{s:o}", "devices", pacer_lanes(r->d)));
+	json_t	*lanes = pacer_lanes(r->d);
+
+	ctl_reply(r, json_pack("{s:O,s:o,s:I,s:n}", "devices", lanes, "items",
+	    lanes, "total", (json_int_t)json_array_size(lanes), "next"));
 	return CMD_DONE;
 }
 
@@ -40,7 +46,7 @@ cmd_devices_resume(struct ctl_req *r)
 }
 
 const struct ctl_cmd devices_cmds[] = {
-	{ "devices.list", ROLE_ADMIN, 0, "", cmd_devices_list },
+	{ "devices.list", ROLE_ADMIN, 0, "after:i limit:i", cmd_devices_list },
 	{ "devices.resume", ROLE_ADMIN, CMD_AUDIT, "name:s!",
 	    cmd_devices_resume },
 	{ NULL, 0, 0, NULL, NULL }
