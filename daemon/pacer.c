@@ -877,7 +877,8 @@ plane_find(struct pacer *pc, const char *name)
 	size_t	 i;
 
 	for (i = 0; i < pc->nlanes; i++)
-		if (strcmp(pc->lanes[i]->name, name) == 0)
+		if (pc->lanes[i] != NULL && strcmp(pc->lanes[i]->name,
+		    name) == 0)
 			return pc->lanes[i];
 	return NULL;
 }

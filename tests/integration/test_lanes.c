@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -471,6 +472,57 @@ test_warmup(void **state)
 	harness_cleanup(&h);
 }
 
+/* How many lanes devices.list gives, waiting up to 5 s for WANT. */
+static long long
+nlanes(int fd, long long want)
+{
+	json_t		*d;
+	long long	 n = -1;
+	double		 t0 = harness_now();
+
+	while (harness_now() - t0 < 5) {
+		d = kit_call_ok(fd, "devices.list", NULL);
+		n = (long long)json_array_size(json_object_get(d, "devices"));
+		json_decref(d);
+		if (n == want)
+			break;
+		usleep(100000);
+	}
+	return n;
+}
+
+/*
+ * SIGHUP: a new [device] section is a new lane, a changed key applies to
+ * its lane; a config with a bad [device] section is refused and the
+ * running one kept.
+ */
+static void
+test_reload(void **state)
+{
+	struct harness	 h;
+	json_t		*l;
+	int		 fd;
+
+	start(&h, "daily_limit = 1000\n", "daily_limit = 5\n");
+	fd = harness_connect(&h);
+	assert_int_equal(nlanes(fd, 2), 2);
+	kit_append_conf(&h, "[device third]\ndevice_id = "
+	    "6643f2a1b7c9d40012e5c3f2\ndaily_limit = 9\n");
+	kill(h.daemon, SIGHUP);
+	assert_int_equal(nlanes(fd, 3), 3);
+	l = lane(fd, "third");
+	assert_int_equal(geti(l, "cap_today"), 9);
+	json_decref(l);
+	/* A section without its device id: refused, three lanes still. */
+	kit_append_conf(&h, "[device fourth]\ndaily_limit = 3\n");
+	kill(h.daemon, SIGHUP);
+	usleep(500000);
+	assert_int_equal(nlanes(fd, 3), 3);
+	assert_true(harness_file_has(h.log, "device_id is missing"));
+	close(fd);
+	harness_cleanup(&h);
+}
+
 /* With the Wassenger provider and no device id, the daemon refuses to
  * start and names the account's devices. */
 static void
@@ -500,6 +552,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_device_required),
 		cmocka_unit_test(test_warmup),
+		cmocka_unit_test(test_reload),
 		cmocka_unit_test(test_two_lanes),
 		cmocka_unit_test(test_governor),
 	};
