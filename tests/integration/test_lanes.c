@@ -398,7 +398,7 @@ test_warmup(void **state)
 {
 	struct harness	 h;
 	json_t		*l, *c;
-	char		 today[16], second[128];
+	char		 today[16], second[128], *out;
 	time_t		 now = time(NULL);
 	struct tm	 tm;
 	long long	 id;
@@ -438,6 +438,24 @@ test_warmup(void **state)
 	assert_string_equal(json_string_value(json_array_get(json_object_get(c,
 	    "devices"), 0)), "second");
 	json_decref(c);
+	/* The same by the command line, and back to every lane. */
+	out = NULL;
+	assert_int_equal(harness_cli(&h, "campaigns create --name cli "
+	    "--message-1 Hi --category warm --device second --device default",
+	    NULL, &out), 0);
+	if (strstr(out, "devices: second, default") == NULL)
+		fail_msg("campaigns create --device: %s", out);
+	free(out);
+	out = NULL;
+	assert_int_equal(harness_cli(&h, "campaigns create --name bad "
+	    "--message-1 Hi --category warm --device nosuch", NULL, NULL), 1);
+	assert_int_equal(harness_cli(&h, "--json campaigns update 2 "
+	    "--device all", NULL, &out), 0);
+	c = json_loads(out, 0, NULL);
+	assert_non_null(c);
+	assert_int_equal(json_array_size(json_object_get(c, "devices")), 0);
+	json_decref(c);
+	free(out);
 	json_decref(kit_call_ok(fd, "campaigns.send", json_pack("{s:I}", "id",
 	    (json_int_t)id)));
 	assert_int_equal(kit_wait_int(&h, "SELECT count(*) FROM messages WHERE "
