@@ -14,7 +14,6 @@
 #include "daemon.h"
 #include "log.h"
 #include "notify.h"
-#include "lane.h"
 #include "outbox.h"
 #include "pacer.h"
 #include "phone.h"
@@ -499,6 +498,7 @@ send_plan(struct ctl_req *r, int64_t id, const struct ob_audience *a)
 {
 	struct daemon	*d = r->d;
 	long		 sent = sent_today(d), queued = queued_now(d);
+	long		 cap = pacer_cap_today(d);	/* every lane's */
 	double		 eta;
 
 	eta = campaign_eta_for(d, queued + (long)a->recipients);
@@ -513,9 +513,9 @@ send_plan(struct ctl_req *r, int64_t id, const struct ob_audience *a)
 	    "duplicates", (json_int_t)a->duplicates,
 	    "suppressed", (json_int_t)a->suppressed,
 	    "suppress_days", d->conf->suppress_days,
-	    "daily_limit", d->conf->pacing.daily_limit,
+	    "daily_limit", (int)cap,
 	    "sent_today", (json_int_t)sent,
-	    "capacity_today", (json_int_t)lane_cap_left(&d->conf->pacing, sent),
+	    "capacity_today", (json_int_t)(cap > sent ? cap - sent : 0),
 	    "queued_before", (json_int_t)queued,
 	    "eta_seconds", (json_int_t)(eta + 0.5),
 	    "eta_at", (json_int_t)(clock_now() + (time_t)(eta + 0.5)));

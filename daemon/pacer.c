@@ -56,6 +56,7 @@ struct plane {
 	char		*device_id;	/* NULL: the provider's own (simulator) */
 	struct pacing	 pc;		/* its pacing, a copy of the config's */
 	int		 is_default;
+	int		 gone;		/* no longer configured: claims nothing */
 	struct event	*ev;		/* the next due time */
 	int		 inflight;
 	int64_t		 cur_id;	/* the message in flight */
@@ -557,7 +558,7 @@ lane_turn(struct plane *p)
 	int			 r, in_pause, age;
 
 	p->next_at = 0;
-	if (p->inflight || d->provider == NULL)
+	if (p->inflight || d->provider == NULL || p->gone)
 		return;
 	if (p->pause == PAUSE_BREAKER && nowms >= p->lane.breaker_until)
 		p->pause = PAUSE_NONE;
@@ -921,9 +922,12 @@ lanes_sync(struct pacer *pc)
 		if ((p = pc->lanes[j]) == NULL)
 			continue;
 		if (p->inflight) {
-			/* Its answer is awaited: it goes at the next reload. */
-			log_warnx("lane %s is no longer configured: it goes "
-			    "once its send in flight is answered", p->name);
+			/* Its answer is awaited: it claims nothing more and
+			 * goes at the next reload. */
+			log_warnx("lane %s is no longer configured: it claims "
+			    "nothing more", p->name);
+			p->gone = 1;
+			set_state(p, "paused", "no longer configured");
 			nl[n++] = p;
 		} else {
 			log_info("lane %s is no longer configured", p->name);
