@@ -519,6 +519,17 @@ lane_pick(struct plane *p, time_t now)
 	return id;
 }
 
+/* The health check's word on a [device] lane's device (NULL: none). */
+static json_t *
+lane_device(struct plane *p)
+{
+	struct provider	*pv = p->p->d->provider;
+
+	if (pv == NULL || pv->devices == NULL || p->device_id == NULL)
+		return NULL;
+	return json_object_get(pv->devices, p->device_id);
+}
+
 /* Today's cap of the lane (warm-up included); *AGE its warm-up day. */
 static long
 lane_cap_today(const struct plane *p, time_t now, int *age)
@@ -556,6 +567,7 @@ lane_turn(struct plane *p)
 	int64_t			 id = 0, next = 0;
 	long			 w, cap;
 	int			 r, in_pause, age;
+	json_t			*dv;
 
 	p->next_at = 0;
 	if (p->inflight || d->provider == NULL || p->gone)
@@ -567,9 +579,15 @@ lane_turn(struct plane *p)
 			arm(p, p->lane.breaker_until - nowms);
 		return;
 	}
-	/* The health check watches the [wassenger] device: lane default. */
+	/* The health check: the [wassenger] device is lane default's. */
 	if (p->is_default && d->provider->online == 0) {
 		set_state(p, "paused", "device offline: %s", d->provider->health);
+		return;
+	}
+	if (!p->is_default && (dv = lane_device(p)) != NULL &&
+	    json_is_false(json_object_get(dv, "online"))) {
+		set_state(p, "paused", "device offline: %s",
+		    json_string_value(json_object_get(dv, "health")));
 		return;
 	}
 	if (pc->key_hold_until > nowms) {
@@ -1087,6 +1105,7 @@ plane_json(struct plane *p)
 	time_t		 now = clock_now();
 	long		 cap, sent;
 	int		 age;
+	json_t		*dv = lane_device(p);
 
 	clock_day(now, day);
 	cap = lane_cap_today(p, now, &age);
@@ -1120,9 +1139,13 @@ plane_json(struct plane *p)
 		"optout_pause", p->pc.optout_pause,
 		"slow_factor", p->pc.slow_factor,
 	    "provider", pv ? pv->name : "none",
-	    "provider_online", pv == NULL || pv->online < 0 || !p->is_default ?
-	    json_null() : json_boolean(pv->online),
-	    "provider_health", pv && p->is_default ? pv->health : "");
+	    "provider_online", !p->is_default ? (dv != NULL ?
+	    json_incref(json_object_get(dv, "online")) : json_null()) :
+	    pv == NULL || pv->online < 0 ? json_null() :
+	    json_boolean(pv->online),
+	    "provider_health", p->is_default ? (pv ? pv->health : "") :
+	    dv != NULL ? json_string_value(json_object_get(dv, "health")) :
+	    "");
 }
 
 json_t *

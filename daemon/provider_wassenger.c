@@ -33,7 +33,7 @@
 #define WH_PAGES	40
 
 enum xfer_kind { X_SEND, X_DEVCHECK, X_HEALTH, X_VERIFY, X_LOOKUP, X_WHLIST,
-	X_WHWRITE };
+	X_WHWRITE, X_DEVICES };
 
 /* The events wacamp needs from its webhook (DESIGN §7). */
 static const char *const wh_needed[] = {
@@ -616,6 +616,68 @@ set_wh(struct wass *w, json_t *wh)
 	/* Whoever watches health hears of it (the dashboard, through it). */
 	if (changed && w->pv.on_health != NULL)
 		w->pv.on_health(w->pv.d);
+}
+
+/*
+ * GET /devices of the health check, with [device NAME] lanes: each
+ * lane's session into pv->devices ({"<id>":{"online":bool,"health":..}}),
+ * a device the key does not list being offline. The [wassenger] one
+ * keeps its own check (done_health).
+ */
+static void
+done_devices(struct xfer *x, CURLcode cc, long http)
+{
+	struct wass		*w = x->w;
+	struct provider		*pv = &w->pv;
+	const struct config	*c = pv->d->conf;
+	json_t			*j = NULL, *v, *all, *old = pv->devices;
+	const char		*id, *st;
+	char			 health[160];
+	size_t			 i, k, online = 0;
+	int			 changed = 0;
+
+	w->hc_busy--;
+	if (cc != CURLE_OK || http != 200 ||
+	    !json_is_array(j = xfer_json(x))) {
+		/* Not the devices: the sends will tell. */
+		json_decref(j);
+		return;
+	}
+	all = json_object();
+	for (k = 0; k < c->ndevices; k++) {
+		st = NULL;
+		json_array_foreach(j, i, v) {
+			id = json_string_value(json_object_get(v, "id"));
+			if (id != NULL && strcmp(id, c->devices[k].device_id) ==
+			    0) {
+				st = json_string_value(json_object_get(
+				    json_object_get(v, "session"), "status"));
+				if (st == NULL)
+					st = "unknown";
+				break;
+			}
+		}
+		if (st != NULL)
+			snprintf(health, sizeof health, "device session %s", st);
+		else
+			snprintf(health, sizeof health, "device %.64s is not "
+			    "among this API key's devices",
+			    c->devices[k].device_id);
+		json_object_set_new(all, c->devices[k].device_id, json_pack(
+		    "{s:b,s:s}", "online", st != NULL && strcmp(st, "online") ==
+		    0, "health", health));
+		online += st != NULL && strcmp(st, "online") == 0;
+	}
+	json_decref(j);
+	changed = old == NULL || !json_equal(old, all);
+	pv->devices = all;
+	json_decref(old);
+	if (changed) {
+		log_info("provider: %zu of the %zu [device] lanes' devices "
+		    "online", online, c->ndevices);
+		if (pv->on_health != NULL)
+			pv->on_health(pv->d);
+	}
 }
 
 /*
@@ -1522,6 +1584,9 @@ wass_check(struct wass *w)
 		case X_WHWRITE:
 			done_whwrite(x, m->data.result, http);
 			break;
+		case X_DEVICES:
+			done_devices(x, m->data.result, http);
+			break;
 		}
 		xfer_free(x);
 	}
@@ -1623,6 +1688,8 @@ health_ev(evutil_socket_t fd, short what, void *arg)
 			w->hc_busy++;
 		free(path);
 	}
+	if (c->ndevices > 0 && xfer_new(w, X_DEVICES, "/devices", NULL) != NULL)
+		w->hc_busy++;
 	if (c->token == NULL || *c->token == '\0')
 		set_wh(w, wh_unknown("no [webhook] token is configured: "
 		    "wacamp cannot tell its webhook"));
@@ -1664,6 +1731,7 @@ wass_free(struct provider *pv)
 		    "the daemon is stopping");
 	json_decref(w->pv.wh_health);
 	json_decref(w->pv.wh_plan);
+	json_decref(w->pv.devices);
 	curl_multi_cleanup(w->multi);
 	event_free(w->timer);
 	event_free(w->ev_health);

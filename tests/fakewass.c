@@ -142,9 +142,11 @@
  *				  "plan":"io-professional"} or null,
  *				"unknown_devices":"ok"|"404",
  *				"devices":[{"id":24hex,"phone":"+E164",
- *				  "alias":...}, ...] (several numbers: each
- *				  message's events carry its device's phone
- *				  and alias; [] or null: the one default),
+ *				  "alias":...,"online":false}, ...] (several
+ *				  numbers: each message's events carry its
+ *				  device's phone and alias; "online":false
+ *				  makes that one's session offline; [] or
+ *				  null: the one default),
  *				"stop_device":{"device":id,"url":...,
  *				  "delay_ms":N,"every":K} or null (every
  *				  Kth message (default 1: each) taken
@@ -1840,6 +1842,9 @@ api_devices(struct call *c)
 		o = device_json(c->fw, json_incref(json_object_get(d, "id")));
 		json_object_set(o, "phone", json_object_get(d, "phone"));
 		json_object_set(o, "alias", json_object_get(d, "alias"));
+		if (json_is_false(json_object_get(d, "online")))
+			json_object_set_new(o, "session", jcheck(json_pack(
+			    "{s:s}", "status", "offline")));
 		json_array_append_new(a, o);
 	}
 	reply_json(c->reply, 200, a);

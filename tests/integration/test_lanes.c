@@ -490,6 +490,52 @@ test_warmup(void **state)
 	harness_cleanup(&h);
 }
 
+/*
+ * A [device] lane whose device the health check finds offline pauses and
+ * says so; the default lane sends the whole campaign.
+ */
+static void
+test_offline_lane(void **state)
+{
+	struct harness	 h;
+	json_t		*l = NULL;
+	const char	*reason;
+	int		 fd, i;
+
+	start(&h, "interval = 20ms\njitter = 0\nbatch_size = 1000\n"
+	    "daily_limit = 1000\ntimezone = UTC\n", "");
+	kit_fake_ctl(&h, "POST", "/_ctl/config", "{\"devices\":[{\"id\":\""
+	    FW_DEVICE "\",\"phone\":\"+22890000000\",\"alias\":\"one\"},"
+	    "{\"id\":\"" DEV_B "\",\"phone\":\"" PHONE_B "\",\"alias\":"
+	    "\"two\",\"online\":false}]}");
+	kill(h.daemon, SIGHUP);	/* a health check at once */
+	fd = harness_connect(&h);
+	for (i = 0; i < 100; i++) {
+		l = lane(fd, "second");
+		if (json_is_false(json_object_get(l, "provider_online")))
+			break;
+		json_decref(l);
+		l = NULL;
+		usleep(100000);
+	}
+	assert_non_null(l);
+	json_decref(l);
+	kit_seed(&h, "off", 1, 8);
+	kit_campaign(fd, "off", "Hello", 1);
+	assert_int_equal(kit_wait_int(&h, "SELECT count(*) FROM messages WHERE "
+	    "state IN ('sent', 'delivered', 'read') AND lane = 'default'", 8,
+	    10), 8);
+	l = lane(fd, "second");
+	assert_string_equal(json_string_value(json_object_get(l, "state")),
+	    "paused");
+	reason = json_string_value(json_object_get(l, "reason"));
+	if (strstr(reason, "device offline: device session offline") == NULL)
+		fail_msg("reason: %s", reason);
+	json_decref(l);
+	close(fd);
+	harness_cleanup(&h);
+}
+
 /* How many lanes devices.list gives, waiting up to 5 s for WANT. */
 static long long
 nlanes(int fd, long long want)
@@ -571,6 +617,7 @@ main(void)
 		cmocka_unit_test(test_device_required),
 		cmocka_unit_test(test_warmup),
 		cmocka_unit_test(test_reload),
+		cmocka_unit_test(test_offline_lane),
 		cmocka_unit_test(test_two_lanes),
 		cmocka_unit_test(test_governor),
 	};
