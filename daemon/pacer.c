@@ -912,21 +912,20 @@ static void
 lanes_sync(struct pacer *pc)
 {
 	const struct config	*c = pc->d->conf;
+	const struct pacing	*pac;
 	struct plane		**nl, *p;
 	size_t			 n = 0, i, j, len = 2;
+	const char		*name, *dev;
 	char			*o;
 
 	nl = xcalloc(c->ndevices + 1 + pc->nlanes, sizeof *nl);
 	for (i = 0; i <= c->ndevices; i++) {
-		const char *name = i == 0 ? CONFIG_DEFAULT_LANE :
-		    c->devices[i - 1].name;
-		const char *dev = i == 0 ? c->device_id :
-		    c->devices[i - 1].device_id;
-		const struct pacing *pac = i == 0 ? &c->pacing :
-		    &c->devices[i - 1].pacing;
-
+		name = i == 0 ? CONFIG_DEFAULT_LANE : c->devices[i - 1].name;
+		dev = i == 0 ? c->device_id : c->devices[i - 1].device_id;
+		pac = i == 0 ? &c->pacing : &c->devices[i - 1].pacing;
 		if ((p = plane_find(pc, name)) != NULL) {
 			p->pc = *pac;
+			p->gone = 0;
 			free(p->device_id);
 			p->device_id = dev != NULL ? xstrdup(dev) : NULL;
 			for (j = 0; j < pc->nlanes; j++)
@@ -955,6 +954,7 @@ lanes_sync(struct pacer *pc)
 	free(pc->lanes);
 	pc->lanes = nl;
 	pc->nlanes = n;
+	/* The devices Message 2s may be pinned to, but not the default's. */
 	for (i = 1; i < n; i++)
 		len += (nl[i]->device_id ? strlen(nl[i]->device_id) : 0) + 1;
 	free(pc->others);
@@ -962,7 +962,7 @@ lanes_sync(struct pacer *pc)
 	*o++ = ',';
 	*o = '\0';
 	for (i = 1; i < n; i++)
-		if (nl[i]->device_id != NULL) {
+		if (nl[i]->device_id != NULL && !nl[i]->gone) {
 			o = stpcpy(o, nl[i]->device_id);
 			*o++ = ',';
 			*o = '\0';
