@@ -35,6 +35,8 @@
 enum xfer_kind { X_SEND, X_DEVCHECK, X_HEALTH, X_VERIFY, X_LOOKUP, X_WHLIST,
 	X_WHWRITE, X_DEVICES };
 
+static json_t	*devices_array(json_t *);
+
 /* The events wacamp needs from its webhook (DESIGN §7). */
 static const char *const wh_needed[] = {
 	"message:out:ack", "message:out:failed", "message:in:new",
@@ -638,7 +640,7 @@ done_devices(struct xfer *x, CURLcode cc, long http)
 
 	w->hc_busy--;
 	if (cc != CURLE_OK || http != 200 ||
-	    !json_is_array(j = xfer_json(x))) {
+	    (j = devices_array(xfer_json(x))) == NULL) {
 		/* Not the devices: the sends will tell. */
 		json_decref(j);
 		return;
@@ -1759,6 +1761,28 @@ devices_write_cb(char *ptr, size_t size, size_t n, void *arg)
 }
 
 /*
+ * The device list of a GET /devices body J (taken): an array (API.md §1
+ * does not show the envelope: an array is a guess, as for the webhooks),
+ * or an object holding one under "data" or "items". NULL if none.
+ */
+static json_t *
+devices_array(json_t *j)
+{
+	json_t	*a;
+
+	if (j == NULL || json_is_array(j))
+		return j;
+	if ((a = json_object_get(j, "data")) == NULL || !json_is_array(a))
+		a = json_object_get(j, "items");
+	if (a != NULL && json_is_array(a))
+		json_incref(a);
+	else
+		a = NULL;
+	json_decref(j);
+	return a;
+}
+
+/*
  * No [wassenger] device_id: the daemon refuses to start, and names the
  * account's devices (GET /devices) so that the operator can pick one.
  * A blocking request, made once before the loop runs.
@@ -1806,7 +1830,7 @@ devices_name(const struct config *c, char *err, size_t errlen)
 		snprintf(err + off, errlen - off, "the account's devices could "
 		    "not be listed: %s", *cerr ? cerr : curl_easy_strerror(cc));
 	else if (http != 200 || b.buf == NULL ||
-	    (j = json_loads(b.buf, 0, NULL)) == NULL || !json_is_array(j))
+	    (j = devices_array(json_loads(b.buf, 0, NULL))) == NULL)
 		snprintf(err + off, errlen - off, "the account's devices could "
 		    "not be listed: GET /devices answered HTTP %ld", http);
 	else if (json_array_size(j) == 0)

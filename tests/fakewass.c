@@ -49,7 +49,14 @@
  *	POST /v1/numbers/exists		in the "missing" list: then 200
  *					exists:false, or 404 (exists_mode).
  *	GET  /v1/devices[/{id}]		the fake devices (one, FW_DEVICE_ID,
- *					unless "devices" lists several);
+ *					unless "devices" lists several), a
+ *					JSON array of {id, status
+ *					"operative", session{status}, phone,
+ *					alias}: id, status and session.status
+ *					are confirmed (API.md §1), the array
+ *					envelope and phone/alias on the list
+ *					are guesses (G, from the webhook's
+ *					device object);
  *					session status
  *					online or offline (device_status);
  *					billing.subscription is
