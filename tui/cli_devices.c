@@ -51,10 +51,14 @@ cli_lane_line(json_t *l)
 	else
 		snprintf(cap, sizeof cap, "%lld/%lld", jint(l, "sent_today"),
 		    jint(l, "cap_today"));
-	printf("%-12s %-24s %-14s %-28s %-8s ", jstr(l, "name"),
+	printf("%-12s %-24s %-14s %-28s %s", jstr(l, "name"),
 	    *jstr(l, "device_id") ? jstr(l, "device_id") : "-",
 	    jstr(l, "state"), cap, next_send(l, next, sizeof next));
-	cli_puts_safe(jstr(l, "reason"), 0);
+	if (*jstr(l, "reason") != '\0') {
+		printf("%*s", 9 - (int)strlen(next_send(l, next, sizeof next)),
+		    "");
+		cli_puts_safe(jstr(l, "reason"), 0);
+	}
 	printf("\n");
 }
 
