@@ -1,5 +1,6 @@
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -8,6 +9,7 @@
 #include "campaign.h"
 #include "daemon.h"
 #include "clock.h"
+#include "config.h"
 #include "i18n.h"
 #include "lane.h"
 #include "log.h"
@@ -15,6 +17,7 @@
 #include "outbox.h"
 #include "store.h"
 #include "text.h"
+#include "xmalloc.h"
 
 #define CAMP_COLS "id, name, message_1, message_2, status, round, " \
 	"created_at, updated_at, started_at, finished_at, total, pending, " \
@@ -147,7 +150,7 @@ campaign_get(struct daemon *d, int64_t id)
 	json_int_t	 m2_total = 0, inter = 0, suppressed = 0, out;
 	size_t		 i;
 
-	st = store_stmt(d->store, "SELECT " CAMP_COLS ", suppressed, "
+	st = store_stmt(d->store, "SELECT " CAMP_COLS ", suppressed, devices, "
 	    "start_at, send_window FROM campaigns WHERE id = ?");
 	sqlite3_bind_int64(st, 1, id);
 	if (sqlite3_step(st) == SQLITE_ROW) {
@@ -168,10 +171,23 @@ campaign_get(struct daemon *d, int64_t id)
 		inter = sqlite3_column_int64(st, 19);
 		m2_total = sqlite3_column_int64(st, 20);
 		suppressed = sqlite3_column_int64(st, 21);
-		json_object_set_new(c, "start_at", int_or_null(st, 22));
-		json_object_set_new(c, "window", sqlite3_column_type(st, 23) ==
+		/* The lanes it sends through; [] : every healthy one. */
+		cats = json_array();
+		if (sqlite3_column_type(st, 22) == SQLITE_TEXT) {
+			char	*l, *p, *tok;
+
+			l = xstrdup((const char *)sqlite3_column_text(st, 22));
+			for (p = l; (tok = strsep(&p, ",")) != NULL;)
+				if (*tok != '\0')
+					json_array_append_new(cats,
+					    json_string(tok));
+			free(l);
+		}
+		json_object_set_new(c, "devices", cats);
+		json_object_set_new(c, "start_at", int_or_null(st, 23));
+		json_object_set_new(c, "window", sqlite3_column_type(st, 24) ==
 		    SQLITE_NULL ? json_null() : json_string((const char *)
-		    sqlite3_column_text(st, 23)));
+		    sqlite3_column_text(st, 24)));
 	}
 	sqlite3_reset(st);
 	if (c == NULL)
@@ -263,7 +279,10 @@ campaign_finish_done(struct daemon *d, int64_t id)
 	notify_campaign(d, id);
 }
 
-/* Seconds to send PENDING messages at the lane's pace, from now. */
+/*
+ * Seconds to send PENDING messages at the lane's pace, from now: the
+ * lanes share the queue evenly at the default lane's pace.
+ */
 static double
 campaign_eta(struct daemon *d, long pending)
 {
@@ -271,7 +290,9 @@ campaign_eta(struct daemon *d, long pending)
 	time_t	 now = clock_now();
 
 	clock_day(now, day);
-	return lane_eta(d->conf, pending, outbox_sent_on(d, day), now);
+	return lane_eta(&d->conf->pacing, (pending + (long)d->conf->ndevices) /
+	    (long)(d->conf->ndevices + 1), outbox_sent_on_lane(d, day,
+	    CONFIG_DEFAULT_LANE), now);
 }
 
 json_t *
@@ -386,7 +407,7 @@ campaign_eta_for(struct daemon *d, long pending)
 
 	if (pending <= 0)
 		return 0;
-	w = lane_window_wait(d->conf, now);
+	w = lane_window_wait(&d->conf->pacing, now);
 	return campaign_eta(d, pending) + (w > 0 ? (double)w : 0);
 }
 
@@ -406,9 +427,12 @@ campaign_eta_from(struct daemon *d, long pending, time_t t0)
 	clock_day(t0, day);
 	clock_today(today);
 	if (strcmp(day, today) == 0)
-		sent = outbox_sent_on(d, day);
-	w = lane_window_wait(d->conf, t0);
+		sent = outbox_sent_on_lane(d, day, CONFIG_DEFAULT_LANE);
+	w = lane_window_wait(&d->conf->pacing, t0);
 	if (w < 0)
 		w = 0;
-	return (double)w + lane_eta(d->conf, pending, sent, t0 + w);
+	/* Shared by the lanes as campaign_eta() shares them. */
+	return (double)w + lane_eta(&d->conf->pacing, (pending +
+	    (long)d->conf->ndevices) / (long)(d->conf->ndevices + 1), sent,
+	    t0 + w);
 }

@@ -15,7 +15,6 @@
 #include "i18n.h"
 #include "log.h"
 #include "notify.h"
-#include "lane.h"
 #include "outbox.h"
 #include "pacer.h"
 #include "schedule.h"
@@ -274,6 +273,64 @@ cmd_campaigns_get(struct ctl_req *r)
 }
 
 /*
+ * The lanes campaign ID sends through (DESIGN §6), from DEVS (an array of
+ * lane names; empty: every healthy one), inside the caller's
+ * transaction. 0, or -1 with ERR.
+ */
+static int
+set_devices(struct ctl_req *r, int64_t id, json_t *devs, char *err,
+    size_t errlen)
+{
+	const struct config *c = r->d->conf;
+	sqlite3_stmt	*st;
+	json_t		*v;
+	char		 list[64 * 40] = "";
+	const char	*name;
+	size_t		 i, j, off = 0;
+
+	if (!json_is_array(devs)) {
+		snprintf(err, errlen, "devices: an array of device names");
+		return -1;
+	}
+	json_array_foreach(devs, i, v) {
+		if ((name = json_string_value(v)) == NULL ||
+		    (strcmp(name, CONFIG_DEFAULT_LANE) != 0 &&
+		    config_device(c, name) == NULL)) {
+			off = (size_t)snprintf(err, errlen, "devices[%zu]: no "
+			    "device named %s; the devices are: %s", i,
+			    name ? name : "(not a string)", CONFIG_DEFAULT_LANE);
+			for (j = 0; j < c->ndevices && off < errlen; j++)
+				off += (size_t)snprintf(err + off, errlen - off,
+				    ", %s", c->devices[j].name);
+			return -1;
+		}
+		for (j = 0; j < i; j++)
+			if (json_equal(json_array_get(devs, j), v))
+				break;
+		if (j < i)
+			continue;
+		off += (size_t)snprintf(list + off, sizeof list - off, "%s%s",
+		    off > 0 ? "," : "", name);
+		if (off >= sizeof list) {
+			snprintf(err, errlen, "devices: too many");
+			return -1;
+		}
+	}
+	st = store_stmt(r->d->store, "UPDATE campaigns SET devices = ?2 WHERE "
+	    "id = ?1");
+	sqlite3_bind_int64(st, 1, id);
+	if (*list != '\0')
+		sqlite3_bind_text(st, 2, list, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		snprintf(err, errlen, "%s", store_errmsg(r->d->store));
+		sqlite3_reset(st);
+		return -1;
+	}
+	sqlite3_reset(st);
+	return 0;
+}
+
+/*
  * The schedule arguments: start_at ("" clears it; ISO 8601 in the
  * configured zone or +DURATION from now, stored as Unix time) and window
  * ("" clears it; HH:MM-HH:MM). *START is -1 when not given, 0 to clear;
@@ -313,9 +370,10 @@ create(struct ctl_req *r, const char *name, const char *m1)
 	sqlite3_stmt	*st;
 	const char	*m2 = ctl_arg_str(r, "message_2", NULL);
 	json_t		*cats = json_object_get(r->args, "categories");
+	json_t		*devs = json_object_get(r->args, "devices");
 	int64_t		 now = store_now(), id, start;
 	const char	*window;
-	char		 err[256];
+	char		 err[512];
 
 	if (*name == '\0' || m1 == NULL || *m1 == '\0') {
 		ctl_error(r, "bad_request", "name and message_1 are required");
@@ -360,6 +418,11 @@ create(struct ctl_req *r, const char *name, const char *m1)
 		ctl_error(r, "not_found", "%s", err);
 		return;
 	}
+	if (devs != NULL && set_devices(r, id, devs, err, sizeof err) == -1) {
+		store_rollback(r->d->store);
+		ctl_error(r, "bad_request", "%s", err);
+		return;
+	}
 	if (store_commit(r->d->store) == -1) {
 		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
 		return;
@@ -391,9 +454,10 @@ update(struct ctl_req *r, const char *m1)
 	const char	*name = ctl_arg_str(r, "name", NULL);
 	const char	*m2 = ctl_arg_str(r, "message_2", NULL);
 	json_t		*cats = json_object_get(r->args, "categories");
+	json_t		*devs = json_object_get(r->args, "devices");
 	const char	*window;
 	int64_t		 start;
-	char		 err[256];
+	char		 err[512];
 
 	if (!allowed(r, id, CA_EDIT))
 		return;
@@ -437,6 +501,11 @@ update(struct ctl_req *r, const char *m1)
 	    sizeof err) == -1) {
 		store_rollback(r->d->store);
 		ctl_error(r, "not_found", "%s", err);
+		return;
+	}
+	if (devs != NULL && set_devices(r, id, devs, err, sizeof err) == -1) {
+		store_rollback(r->d->store);
+		ctl_error(r, "bad_request", "%s", err);
 		return;
 	}
 	if (store_commit(r->d->store) == -1) {
@@ -522,6 +591,7 @@ send_plan(struct ctl_req *r, int64_t id, const struct ob_audience *a,
 {
 	struct daemon	*d = r->d;
 	long		 sent = sent_today(d), queued = queued_now(d);
+	long		 cap = pacer_cap_today(d);	/* every lane's */
 	time_t		 t0 = at > 0 ? (time_t)at : clock_now();
 	double		 eta;
 
@@ -539,9 +609,9 @@ send_plan(struct ctl_req *r, int64_t id, const struct ob_audience *a,
 	    "duplicates", (json_int_t)a->duplicates,
 	    "suppressed", (json_int_t)a->suppressed,
 	    "suppress_days", d->conf->suppress_days,
-	    "daily_limit", d->conf->daily_limit,
+	    "daily_limit", (int)cap,
 	    "sent_today", (json_int_t)sent,
-	    "capacity_today", (json_int_t)lane_cap_left(d->conf, sent),
+	    "capacity_today", (json_int_t)(cap > sent ? cap - sent : 0),
 	    "queued_before", (json_int_t)queued,
 	    "eta_seconds", (json_int_t)(eta + 0.5),
 	    "eta_at", (json_int_t)(t0 + (time_t)(eta + 0.5)),
@@ -1303,11 +1373,11 @@ const struct ctl_cmd campaigns_cmds[] = {
 	{ "campaigns.get", ROLE_ADMIN, 0, "id:i!", cmd_campaigns_get },
 	{ "campaigns.create", ROLE_ADMIN, CMD_AUDIT,
 	    "name:s! message_1:s message_2:s template:* categories:a "
-	    "start_at:s window:s",
+	    "devices:a start_at:s window:s",
 	    cmd_campaigns_create },
 	{ "campaigns.update", ROLE_ADMIN, CMD_AUDIT,
 	    "id:i! name:s message_1:s message_2:s template:* categories:a "
-	    "start_at:s window:s",
+	    "devices:a start_at:s window:s",
 	    cmd_campaigns_update },
 	{ "campaigns.delete", ROLE_ADMIN, CMD_AUDIT, "id:i!",
 	    cmd_campaigns_delete },

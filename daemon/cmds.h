@@ -16,6 +16,7 @@ extern const struct ctl_cmd	messages_cmds[];
 extern const struct ctl_cmd	replies_cmds[];
 extern const struct ctl_cmd	templates_cmds[];
 extern const struct ctl_cmd	reports_cmds[];
+extern const struct ctl_cmd	devices_cmds[];
 
 /* Interaction ID as the inbox and the reply.new event show it (NULL if
  * it is not a reply, a reaction or an opt-out). */

@@ -19,7 +19,8 @@
 #include "xmalloc.h"
 
 enum ctype { C_STR, C_SECRET, C_DURATION, C_INT, C_BOOL, C_LEVEL, C_WINDOW,
-    C_DAYS, C_KEYWORDS, C_PROVIDER, C_CC };
+    C_DAYS, C_KEYWORDS, C_PROVIDER, C_CC, C_DATE, C_STEPS, C_PERCENT,
+    C_FACTOR };
 
 struct ckey {
 	const char	*section;
@@ -27,53 +28,65 @@ struct ckey {
 	enum ctype	 type;
 	size_t		 off;
 	long		 min, max;	/* C_INT bounds */
+	int		 lane;		/* off is in struct pacing; a [device
+					   NAME] section may set it */
 };
 
 #define O(f)	offsetof(struct config, f)
+#define P(f)	offsetof(struct pacing, f)
 
 static const struct ckey keys[] = {
-	{ "daemon", "socket", C_STR, O(socket), 0, 0 },
-	{ "daemon", "pidfile", C_STR, O(pidfile), 0, 0 },
-	{ "daemon", "log_level", C_LEVEL, O(log_level), 0, 0 },
-	{ "daemon", "max_clients", C_INT, O(max_clients), 1, 100000 },
-	{ "daemon", "socket_group", C_STR, O(socket_group), 0, 0 },
-	{ "store", "path", C_STR, O(store_path), 0, 0 },
-	{ "store", "synchronous_full", C_BOOL, O(sync_full), 0, 0 },
-	{ "wassenger", "provider", C_PROVIDER, O(provider), 0, 0 },
-	{ "wassenger", "api_url", C_STR, O(api_url), 0, 0 },
-	{ "wassenger", "api_key", C_SECRET, O(api_key), 0, 0 },
-	{ "wassenger", "api_key_file", C_STR, O(api_key_file), 0, 0 },
-	{ "wassenger", "device_id", C_STR, O(device_id), 0, 0 },
-	{ "wassenger", "timeout", C_DURATION, O(timeout_ms), 0, 0 },
-	{ "wassenger", "health_interval", C_DURATION, O(health_interval_ms), 0, 0 },
-	{ "webhook", "listen", C_STR, O(listen), 0, 0 },
-	{ "webhook", "path", C_STR, O(wh_path), 0, 0 },
-	{ "webhook", "token", C_SECRET, O(token), 0, 0 },
-	{ "webhook", "max_connections", C_INT, O(wh_max_conns), 1, 100000 },
-	{ "webhook", "keep", C_DURATION, O(wh_keep_ms), 0, 0 },
-	{ "pacing", "interval", C_DURATION, O(interval_ms), 0, 0 },
-	{ "pacing", "jitter", C_DURATION, O(jitter_ms), 0, 0 },
-	{ "pacing", "batch_size", C_INT, O(batch_size), 1, 100000 },
-	{ "pacing", "batch_pause", C_DURATION, O(batch_pause_ms), 0, 0 },
-	{ "pacing", "daily_limit", C_INT, O(daily_limit), 0, 1000000 },
-	{ "pacing", "timezone", C_STR, O(timezone), 0, 0 },
-	{ "pacing", "window", C_WINDOW, 0, 0, 0 },
-	{ "pacing", "days", C_DAYS, O(days), 0, 0 },
-	{ "pacing", "breaker_failures", C_INT, O(breaker_failures), 0, 10000 },
-	{ "pacing", "suppress_days", C_INT, O(suppress_days), 0, 3650 },
-	{ "retry", "max_attempts", C_INT, O(max_attempts), 1, 100 },
-	{ "retry", "backoff", C_DURATION, O(backoff_ms), 0, 0 },
-	{ "retry", "lookup_after", C_DURATION, O(lookup_after_ms), 0, 0 },
-	{ "verify", "interval", C_DURATION, O(verify_interval_ms), 0, 0 },
-	{ "verify", "ttl", C_DURATION, O(verify_ttl_ms), 0, 0 },
-	{ "auth", "access_ttl", C_DURATION, O(access_ttl_ms), 0, 0 },
-	{ "auth", "refresh_ttl", C_DURATION, O(refresh_ttl_ms), 0, 0 },
-	{ "auth", "max_failures", C_INT, O(max_failures), 1, 1000 },
-	{ "auth", "login_timeout", C_DURATION, O(login_timeout_ms), 0, 0 },
-	{ "optout", "keywords", C_KEYWORDS, 0, 0, 0 },
-	{ "import", "default_country", C_CC, O(default_country), 0, 0 },
-	{ "simulator", "fail_percent", C_INT, O(sim_fail_percent), 0, 100 },
+	{ "daemon", "socket", C_STR, O(socket), 0, 0, 0 },
+	{ "daemon", "pidfile", C_STR, O(pidfile), 0, 0, 0 },
+	{ "daemon", "log_level", C_LEVEL, O(log_level), 0, 0, 0 },
+	{ "daemon", "max_clients", C_INT, O(max_clients), 1, 100000, 0 },
+	{ "daemon", "socket_group", C_STR, O(socket_group), 0, 0, 0 },
+	{ "store", "path", C_STR, O(store_path), 0, 0, 0 },
+	{ "store", "synchronous_full", C_BOOL, O(sync_full), 0, 0, 0 },
+	{ "wassenger", "provider", C_PROVIDER, O(provider), 0, 0, 0 },
+	{ "wassenger", "api_url", C_STR, O(api_url), 0, 0, 0 },
+	{ "wassenger", "api_key", C_SECRET, O(api_key), 0, 0, 0 },
+	{ "wassenger", "api_key_file", C_STR, O(api_key_file), 0, 0, 0 },
+	{ "wassenger", "device_id", C_STR, O(device_id), 0, 0, 0 },
+	{ "wassenger", "timeout", C_DURATION, O(timeout_ms), 0, 0, 0 },
+	{ "wassenger", "health_interval", C_DURATION, O(health_interval_ms), 0, 0,
+	    0 },
+	{ "webhook", "listen", C_STR, O(listen), 0, 0, 0 },
+	{ "webhook", "path", C_STR, O(wh_path), 0, 0, 0 },
+	{ "webhook", "token", C_SECRET, O(token), 0, 0, 0 },
+	{ "webhook", "max_connections", C_INT, O(wh_max_conns), 1, 100000, 0 },
+	{ "webhook", "keep", C_DURATION, O(wh_keep_ms), 0, 0, 0 },
+	{ "pacing", "interval", C_DURATION, P(interval_ms), 0, 0, 1 },
+	{ "pacing", "jitter", C_DURATION, P(jitter_ms), 0, 0, 1 },
+	{ "pacing", "batch_size", C_INT, P(batch_size), 1, 100000, 1 },
+	{ "pacing", "batch_pause", C_DURATION, P(batch_pause_ms), 0, 0, 1 },
+	{ "pacing", "daily_limit", C_INT, P(daily_limit), 0, 1000000, 1 },
+	{ "pacing", "window", C_WINDOW, 0, 0, 0, 1 },
+	{ "pacing", "days", C_DAYS, P(days), 0, 0, 1 },
+	{ "pacing", "breaker_failures", C_INT, P(breaker_failures), 0, 10000,
+	    1 },
+	{ "pacing", "warmup_start", C_DATE, P(warmup_start), 0, 0, 1 },
+	{ "pacing", "warmup_steps", C_STEPS, 0, 0, 0, 1 },
+	{ "pacing", "governor_window", C_INT, P(governor_window), 0, 10000, 1 },
+	{ "pacing", "optout_slow", C_PERCENT, P(optout_slow), 0, 0, 1 },
+	{ "pacing", "optout_pause", C_PERCENT, P(optout_pause), 0, 0, 1 },
+	{ "pacing", "slow_factor", C_FACTOR, P(slow_factor), 0, 0, 1 },
+	{ "pacing", "timezone", C_STR, O(timezone), 0, 0, 0 },
+	{ "pacing", "suppress_days", C_INT, O(suppress_days), 0, 3650, 0 },
+	{ "retry", "max_attempts", C_INT, O(max_attempts), 1, 100, 0 },
+	{ "retry", "backoff", C_DURATION, O(backoff_ms), 0, 0, 0 },
+	{ "retry", "lookup_after", C_DURATION, O(lookup_after_ms), 0, 0, 0 },
+	{ "verify", "interval", C_DURATION, O(verify_interval_ms), 0, 0, 0 },
+	{ "verify", "ttl", C_DURATION, O(verify_ttl_ms), 0, 0, 0 },
+	{ "auth", "access_ttl", C_DURATION, O(access_ttl_ms), 0, 0, 0 },
+	{ "auth", "refresh_ttl", C_DURATION, O(refresh_ttl_ms), 0, 0, 0 },
+	{ "auth", "max_failures", C_INT, O(max_failures), 1, 1000, 0 },
+	{ "auth", "login_timeout", C_DURATION, O(login_timeout_ms), 0, 0, 0 },
+	{ "optout", "keywords", C_KEYWORDS, 0, 0, 0, 0 },
+	{ "import", "default_country", C_CC, O(default_country), 0, 0, 0 },
+	{ "simulator", "fail_percent", C_INT, O(sim_fail_percent), 0, 100, 0 },
 };
+_Static_assert(sizeof keys / sizeof keys[0] <= 64, "device set: 64 bits");
 
 static const char *default_keywords[] = {
 	"STOP", "ARRET", "ARRÊT", "STOPP", "DESABONNER", "UNSUBSCRIBE"
@@ -98,15 +111,20 @@ config_default(void)
 	c->listen = xstrdup("127.0.0.1:8080");
 	c->wh_path = xstrdup("/api/webhooks/wassenger");
 	c->wh_max_conns = 512;
-	c->interval_ms = 25 * 1000;
-	c->jitter_ms = 5 * 1000;
-	c->batch_size = 25;
-	c->batch_pause_ms = 300 * 1000;
-	c->daily_limit = 1000;
+	c->pacing.interval_ms = 25 * 1000;
+	c->pacing.jitter_ms = 5 * 1000;
+	c->pacing.batch_size = 25;
+	c->pacing.batch_pause_ms = 300 * 1000;
+	c->pacing.daily_limit = 1000;
 	c->timezone = xstrdup("UTC");
-	c->window_start = c->window_end = -1;
-	c->days = 0x7f;
-	c->breaker_failures = 10;
+	c->pacing.window_start = c->pacing.window_end = -1;
+	c->pacing.days = 0x7f;
+	c->pacing.breaker_failures = 10;
+	c->pacing.warmup_start = -1;
+	c->pacing.governor_window = 50;
+	c->pacing.optout_slow = 3;
+	c->pacing.optout_pause = 6;
+	c->pacing.slow_factor = 2;
 	c->suppress_days = 0;
 	c->max_attempts = 3;
 	c->backoff_ms = 30 * 1000;
@@ -135,7 +153,14 @@ config_free(struct config *c)
 		explicit_bzero(c->api_key, strlen(c->api_key));
 	if (c->token != NULL)
 		explicit_bzero(c->token, strlen(c->token));
+	for (i = 0; i < c->ndevices; i++) {
+		free(c->devices[i].name);
+		free(c->devices[i].device_id);
+	}
+	free(c->devices);
 	for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		if (keys[i].lane)
+			continue;
 		switch (keys[i].type) {
 		case C_STR:
 		case C_SECRET:
@@ -160,6 +185,17 @@ config_provider(const struct config *c)
 		return c->provider;
 	return (c->api_key != NULL && *c->api_key != '\0') ?
 	    "wassenger" : "simulator";
+}
+
+const struct device *
+config_device(const struct config *c, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < c->ndevices; i++)
+		if (strcmp(c->devices[i].name, name) == 0)
+			return &c->devices[i];
+	return NULL;
 }
 
 static char *
@@ -231,14 +267,55 @@ parse_days(const char *s, int *out)
 	return 0;
 }
 
-static int
-set_value(struct config *c, const struct ckey *k, char *val, const char **why)
+/* Days since 1970-01-01 of a civil date "YYYY-MM-DD"; -1 if it is none. */
+static long
+parse_date(const char *s)
 {
-	void		*p = (char *)c + k->off;
+	int	 y, m, dd, n = 0;
+	long	 era, yoe, doy, doe;
+
+	if (sscanf(s, "%4d-%2d-%2d%n", &y, &m, &dd, &n) != 3 ||
+	    s[n] != '\0' || n != 10 || m < 1 || m > 12 || dd < 1 || dd > 31 ||
+	    y < 1970)
+		return -1;
+	/* Howard Hinnant's days_from_civil. */
+	y -= m <= 2;
+	era = y / 400;
+	yoe = y - era * 400;
+	doy = (153L * (m + (m > 2 ? -3 : 9)) + 2) / 5 + dd - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/* A percentage: "3", "3%", "2.5%"; 0 to 100. */
+static int
+parse_number(const char *s, double *out, int percent)
+{
+	char	*end;
+	double	 v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || end == s || v != v)
+		return -1;
+	if (percent && *end == '%')
+		end++;
+	if (*end != '\0')
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int
+set_value(struct config *c, struct pacing *lp, const struct ckey *k,
+    char *val, const char **why)
+{
+	void		*p = k->lane ? (char *)lp + k->off : (char *)c + k->off;
 	char		*end, *tok, *s;
 	long		 l;
 	uint64_t	 ms;
 	size_t		 i;
+	double		 v;
 
 	switch (k->type) {
 	case C_STR:
@@ -303,7 +380,7 @@ set_value(struct config *c, const struct ckey *k, char *val, const char **why)
 		break;
 	case C_WINDOW:
 		if (strcasecmp(val, "none") == 0 || *val == '\0') {
-			c->window_start = c->window_end = -1;
+			lp->window_start = lp->window_end = -1;
 			break;
 		}
 		if ((s = strchr(val, '-')) == NULL) {
@@ -311,9 +388,9 @@ set_value(struct config *c, const struct ckey *k, char *val, const char **why)
 			return -1;
 		}
 		*s++ = '\0';
-		if (parse_hhmm(trim(val), &c->window_start) == -1 ||
-		    parse_hhmm(trim(s), &c->window_end) == -1 ||
-		    c->window_start == c->window_end) {
+		if (parse_hhmm(trim(val), &lp->window_start) == -1 ||
+		    parse_hhmm(trim(s), &lp->window_end) == -1 ||
+		    lp->window_start == lp->window_end) {
 			*why = "must be HH:MM-HH:MM or none";
 			return -1;
 		}
@@ -323,6 +400,48 @@ set_value(struct config *c, const struct ckey *k, char *val, const char **why)
 			*why = "must be a list of days like mon-fri,sun";
 			return -1;
 		}
+		break;
+	case C_DATE:
+		if (strcasecmp(val, "none") == 0 || *val == '\0')
+			l = -1;
+		else if ((l = parse_date(val)) == -1) {
+			*why = "must be a date like 2026-12-01, or none";
+			return -1;
+		}
+		*(long *)p = l;
+		break;
+	case C_STEPS:
+		lp->nwarmup = 0;
+		for (s = val; (tok = strsep(&s, ", \t")) != NULL;) {
+			if (*tok == '\0')
+				continue;
+			errno = 0;
+			l = strtol(tok, &end, 10);
+			if (errno != 0 || end == tok || *end != '\0' ||
+			    l < 0 || l > 1000000) {
+				*why = "must be caps like 20 40 80 160";
+				return -1;
+			}
+			if (lp->nwarmup == CONFIG_MAX_STEPS) {
+				*why = "at most 16 steps";
+				return -1;
+			}
+			lp->warmup_steps[lp->nwarmup++] = (int)l;
+		}
+		break;
+	case C_PERCENT:
+		if (parse_number(val, &v, 1) == -1 || v < 0 || v > 100) {
+			*why = "must be a percentage from 0 to 100, like 3%";
+			return -1;
+		}
+		*(double *)p = v;
+		break;
+	case C_FACTOR:
+		if (parse_number(val, &v, 0) == -1 || v < 1 || v > 100) {
+			*why = "must be a number from 1 to 100, like 2";
+			return -1;
+		}
+		*(double *)p = v;
 		break;
 	case C_KEYWORDS:
 		for (i = 0; i < c->nkeywords; i++)
@@ -405,6 +524,127 @@ read_secret_file(const char *path, char **out, char *err, size_t errlen)
 	return 0;
 }
 
+/* Copy the field of lane key K from SRC to DST. */
+static void
+pacing_copy(struct pacing *dst, const struct pacing *src, const struct ckey *k)
+{
+	switch (k->type) {
+	case C_WINDOW:
+		dst->window_start = src->window_start;
+		dst->window_end = src->window_end;
+		break;
+	case C_STEPS:
+		memcpy(dst->warmup_steps, src->warmup_steps,
+		    sizeof dst->warmup_steps);
+		dst->nwarmup = src->nwarmup;
+		break;
+	case C_DURATION:
+		memcpy((char *)dst + k->off, (const char *)src + k->off,
+		    sizeof(uint64_t));
+		break;
+	case C_DATE:
+		memcpy((char *)dst + k->off, (const char *)src + k->off,
+		    sizeof(long));
+		break;
+	case C_PERCENT:
+	case C_FACTOR:
+		memcpy((char *)dst + k->off, (const char *)src + k->off,
+		    sizeof(double));
+		break;
+	default:
+		memcpy((char *)dst + k->off, (const char *)src + k->off,
+		    sizeof(int));
+		break;
+	}
+}
+
+/* A lane name: letters, digits, - _ . (at most 32). */
+static int
+lane_name_ok(const char *s)
+{
+	size_t	 n = strlen(s);
+
+	return n > 0 && n <= 32 && strspn(s, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") == n;
+}
+
+/*
+ * Open a [device NAME] section (NAME after "device"): a new lane.
+ * 0, or -1 with ERR.
+ */
+static int
+device_open(struct config *c, const char *path, unsigned lineno,
+    const char *name, char *err, size_t errlen)
+{
+	struct device	*dv;
+
+	if (!lane_name_ok(name) || strcmp(name, CONFIG_DEFAULT_LANE) == 0 ||
+	    strcmp(name, "all") == 0) {
+		snprintf(err, errlen, "%s:%u: [device %s]: a device name is 1 "
+		    "to 32 letters, digits, '-', '_' or '.', and neither \"%s\" "
+		    "nor \"all\"", path, lineno, name, CONFIG_DEFAULT_LANE);
+		return -1;
+	}
+	if (config_device(c, name) != NULL) {
+		snprintf(err, errlen, "%s:%u: [device %s] is given twice",
+		    path, lineno, name);
+		return -1;
+	}
+	if (c->ndevices == CONFIG_MAX_DEVICES) {
+		snprintf(err, errlen, "%s:%u: at most %d [device] sections",
+		    path, lineno, CONFIG_MAX_DEVICES);
+		return -1;
+	}
+	c->devices = xreallocarray(c->devices, c->ndevices + 1,
+	    sizeof *c->devices);
+	dv = &c->devices[c->ndevices++];
+	memset(dv, 0, sizeof *dv);
+	dv->name = xstrdup(name);
+	dv->line = lineno;
+	dv->pacing = c->pacing;
+	return 0;
+}
+
+/*
+ * Every [device] section: a device_id of its own, and the [pacing] keys
+ * it does not set taken from [pacing] (wherever [pacing] sits in the
+ * file). 0, or -1 with ERR.
+ */
+static int
+devices_resolve(struct config *c, const char *path, char *err, size_t errlen)
+{
+	struct device	*dv;
+	size_t		 i, j, k;
+
+	for (i = 0; i < c->ndevices; i++) {
+		dv = &c->devices[i];
+		if (dv->device_id == NULL || *dv->device_id == '\0') {
+			snprintf(err, errlen, "%s:%u: [device %s]: device_id "
+			    "is missing", path, dv->line, dv->name);
+			return -1;
+		}
+		if (c->device_id != NULL &&
+		    strcmp(c->device_id, dv->device_id) == 0) {
+			snprintf(err, errlen, "%s:%u: [device %s]: device_id "
+			    "is the [wassenger] one (lane %s)", path, dv->line,
+			    dv->name, CONFIG_DEFAULT_LANE);
+			return -1;
+		}
+		for (j = 0; j < i; j++)
+			if (strcmp(c->devices[j].device_id,
+			    dv->device_id) == 0) {
+				snprintf(err, errlen, "%s:%u: [device %s]: "
+				    "device_id is also [device %s]'s", path,
+				    dv->line, dv->name, c->devices[j].name);
+				return -1;
+			}
+		for (k = 0; k < sizeof keys / sizeof keys[0]; k++)
+			if (keys[k].lane && !(dv->set & (UINT64_C(1) << k)))
+				pacing_copy(&dv->pacing, &c->pacing, &keys[k]);
+	}
+	return 0;
+}
+
 int
 config_load(const char *path, struct config **out, char *err, size_t errlen)
 {
@@ -417,6 +657,8 @@ config_load(const char *path, struct config **out, char *err, size_t errlen)
 	unsigned	 lineno = 0;
 	int		 has_secret = 0;
 	const char	*why, *env;
+	struct device	*dv;
+	struct pacing	*lp;
 
 	c = config_default();
 	if (path != NULL) {
@@ -439,6 +681,15 @@ config_load(const char *path, struct config **out, char *err, size_t errlen)
 				}
 				s[strlen(s) - 1] = '\0';
 				snprintf(section, sizeof section, "%s", trim(s + 1));
+				if (strncmp(section, "device", 6) == 0 &&
+				    isspace((unsigned char)section[6])) {
+					if (device_open(c, path, lineno,
+					    trim(section + 7), err, errlen) == -1)
+						goto fail;
+					snprintf(section, sizeof section,
+					    "device");
+					continue;
+				}
 				for (i = 0; i < sizeof keys / sizeof keys[0]; i++)
 					if (strcmp(keys[i].section, section) == 0)
 						break;
@@ -488,18 +739,32 @@ config_load(const char *path, struct config **out, char *err, size_t errlen)
 				    "section", path, lineno, key);
 				goto fail;
 			}
+			dv = strcmp(section, "device") == 0 ?
+			    &c->devices[c->ndevices - 1] : NULL;
+			if (dv != NULL && strcmp(key, "device_id") == 0) {
+				free(dv->device_id);
+				dv->device_id = xstrdup(val);
+				continue;
+			}
 			for (i = 0; i < sizeof keys / sizeof keys[0]; i++)
-				if (strcmp(keys[i].section, section) == 0 &&
-				    strcmp(keys[i].key, key) == 0)
+				if (strcmp(keys[i].section, dv != NULL ?
+				    "pacing" : section) == 0 &&
+				    strcmp(keys[i].key, key) == 0 &&
+				    (dv == NULL || keys[i].lane))
 					break;
 			if (i == sizeof keys / sizeof keys[0]) {
 				snprintf(err, errlen, "%s:%u: unknown key %s in "
-				    "[%s]", path, lineno, key, section);
+				    "[%s%s%s]", path, lineno, key, section,
+				    dv != NULL ? " " : "",
+				    dv != NULL ? dv->name : "");
 				goto fail;
 			}
 			if (keys[i].type == C_SECRET && *val != '\0')
 				has_secret = 1;
-			if (set_value(c, &keys[i], val, &why) == -1) {
+			lp = dv != NULL ? &dv->pacing : &c->pacing;
+			if (dv != NULL)
+				dv->set |= UINT64_C(1) << i;
+			if (set_value(c, lp, &keys[i], val, &why) == -1) {
 				snprintf(err, errlen, "%s:%u: %s: %s", path,
 				    lineno, key, why);
 				goto fail;
@@ -509,6 +774,8 @@ config_load(const char *path, struct config **out, char *err, size_t errlen)
 			snprintf(err, errlen, "%s: %s", path, strerror(errno));
 			goto fail;
 		}
+		if (devices_resolve(c, path, err, errlen) == -1)
+			goto fail;
 		if (fstat(fileno(fp), &st) == -1 ||
 		    unsafe_file(path, &st, err, errlen))
 			goto fail;

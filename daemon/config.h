@@ -5,6 +5,43 @@
 #include <stdint.h>
 
 #define CONFIG_MAX_KEYWORDS	32
+#define CONFIG_MAX_STEPS	16	/* warmup_steps */
+#define CONFIG_MAX_DEVICES	64	/* [device NAME] sections */
+#define CONFIG_DEFAULT_LANE	"default"
+
+/*
+ * One lane's pacing (DESIGN §6): the [pacing] keys a [device NAME]
+ * section may override.
+ */
+struct pacing {
+	uint64_t	 interval_ms;
+	uint64_t	 jitter_ms;
+	int		 batch_size;
+	uint64_t	 batch_pause_ms;
+	int		 daily_limit;
+	int		 window_start;	/* minutes after midnight, -1: none */
+	int		 window_end;
+	int		 days;		/* bit 0 Sunday .. bit 6 Saturday */
+	int		 breaker_failures;
+	/* Warm-up: a new number's cap grows with its age. */
+	long		 warmup_start;	/* days since 1970-01-01, -1: none */
+	int		 warmup_steps[CONFIG_MAX_STEPS];
+	int		 nwarmup;
+	/* The governor: opt-outs over the last governor_window Message 1s. */
+	int		 governor_window;	/* 0: off */
+	double		 optout_slow;	/* percent: the gap grows above it */
+	double		 optout_pause;	/* percent: the lane pauses above it */
+	double		 slow_factor;	/* the gap's multiplier when slowed */
+};
+
+/* A [device NAME] section: one more lane. */
+struct device {
+	char		*name;
+	char		*device_id;
+	struct pacing	 pacing;
+	uint64_t	 set;		/* bit per key (config.c's table) given here */
+	unsigned	 line;		/* of its section header */
+};
 
 struct config {
 	char		*path;
@@ -35,18 +72,14 @@ struct config {
 	char		*token;		/* secret */
 	int		 wh_max_conns;
 
-	/* [pacing] */
-	uint64_t	 interval_ms;
-	uint64_t	 jitter_ms;
-	int		 batch_size;
-	uint64_t	 batch_pause_ms;
-	int		 daily_limit;
+	/* [pacing]: the default lane's, and what [device] sections start from */
+	struct pacing	 pacing;
 	char		*timezone;
-	int		 window_start;	/* minutes after midnight, -1: none */
-	int		 window_end;
-	int		 days;		/* bit 0 Sunday .. bit 6 Saturday */
-	int		 breaker_failures;
 	int		 suppress_days;
+
+	/* [device NAME] sections, in file order */
+	struct device	*devices;
+	size_t		 ndevices;
 
 	/* [retry] */
 	int		 max_attempts;
@@ -85,5 +118,7 @@ int		 config_load(const char *, struct config **, char *, size_t);
 void		 config_free(struct config *);
 /* Resolve the provider: "simulator" unless an API key is present. */
 const char	*config_provider(const struct config *);
+/* The device NAME (NULL: not configured). */
+const struct device *config_device(const struct config *, const char *);
 
 #endif

@@ -96,6 +96,7 @@ static const struct ctl_cmd *const ctl_tables[] = {
 	replies_cmds,
 	templates_cmds,
 	reports_cmds,
+	devices_cmds,
 };
 
 static void	ctl_client_free(struct ctl_client *);

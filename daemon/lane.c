@@ -8,7 +8,7 @@
 #include "lane.h"
 
 static int
-in_window(const struct config *c, const struct tm *tm)
+in_window(const struct pacing *c, const struct tm *tm)
 {
 	int	 m = tm->tm_hour * 60 + tm->tm_min;
 
@@ -22,7 +22,7 @@ in_window(const struct config *c, const struct tm *tm)
 }
 
 long
-lane_window_wait(const struct config *c, time_t now)
+lane_window_wait(const struct pacing *c, time_t now)
 {
 	struct tm	 tm;
 	time_t		 t;
@@ -55,7 +55,7 @@ lane_to_midnight(time_t now)
 }
 
 uint64_t
-lane_gap_wait(const struct lane *l, const struct config *c, uint64_t now_ms,
+lane_gap_wait(const struct lane *l, const struct pacing *c, uint64_t now_ms,
     int *in_pause)
 {
 	uint64_t	 gap, earliest;
@@ -73,15 +73,26 @@ lane_gap_wait(const struct lane *l, const struct config *c, uint64_t now_ms,
 }
 
 void
-lane_posted(struct lane *l, const struct config *c, uint64_t now_ms,
+lane_posted(struct lane *l, const struct pacing *c, uint64_t now_ms,
     uint64_t jitter)
 {
+	lane_posted_slow(l, c, now_ms, jitter, 1.0);
+}
+
+void
+lane_posted_slow(struct lane *l, const struct pacing *c, uint64_t now_ms,
+    uint64_t jitter, double factor)
+{
+	uint64_t	 gap;
+
 	if (l->batch_pos >= c->batch_size)
 		l->batch_pos = 0;
 	l->last_post_ms = now_ms;
 	l->batch_pos++;
-	l->gap_ms = c->interval_ms + (jitter > c->jitter_ms ? c->jitter_ms :
-	    jitter);
+	gap = c->interval_ms + (jitter > c->jitter_ms ? c->jitter_ms : jitter);
+	if (factor > 1.0)
+		gap = (uint64_t)((double)gap * factor);
+	l->gap_ms = gap;
 }
 
 void
@@ -111,7 +122,7 @@ lane_result(struct lane *l, int kind, const char *error)
  * breaker_failures = 0 turns both rules off.
  */
 int
-lane_breaker(struct lane *l, const struct config *c, uint64_t now_ms,
+lane_breaker(struct lane *l, const struct pacing *c, uint64_t now_ms,
     char *why, size_t len)
 {
 	int	 run, rate;
@@ -137,13 +148,13 @@ lane_breaker(struct lane *l, const struct config *c, uint64_t now_ms,
 }
 
 long
-lane_cap_left(const struct config *c, long sent)
+lane_cap_left(const struct pacing *c, long sent)
 {
 	return sent >= c->daily_limit ? 0 : c->daily_limit - sent;
 }
 
 double
-lane_eta(const struct config *c, long pending, long sent, time_t now)
+lane_eta(const struct pacing *c, long pending, long sent, time_t now)
 {
 	double	 per, t;
 	long	 today;
@@ -161,4 +172,74 @@ lane_eta(const struct config *c, long pending, long sent, time_t now)
 		    floor((double)(pending - today - 1) /
 		    (double)c->daily_limit);
 	return t;
+}
+
+long
+lane_daynum(time_t t)
+{
+	struct tm	 tm;
+	long		 y, m, era, yoe, doy, doe;
+
+	localtime_r(&t, &tm);
+	y = tm.tm_year + 1900;
+	m = tm.tm_mon + 1;
+	y -= m <= 2;
+	era = y / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + tm.tm_mday - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/*
+ * A new number that sends a thousand messages on its first day is the
+ * easiest ban there is: its cap follows its age, one step a day.
+ */
+long
+lane_today_cap(const struct pacing *c, long day, int *age)
+{
+	long	 a, cap;
+
+	*age = 0;
+	if (c->warmup_start < 0 || c->nwarmup == 0)
+		return c->daily_limit;
+	a = day - c->warmup_start;
+	if (a < 0)
+		a = 0;
+	if (a >= c->nwarmup)
+		return c->daily_limit;
+	*age = (int)a + 1;
+	cap = c->warmup_steps[a];
+	return cap < c->daily_limit ? cap : c->daily_limit;
+}
+
+/*
+ * Recipients answering STOP is what gets a number reported and banned,
+ * well before send failures show it: over a full window of Message 1s,
+ * a rate above optout_slow widens the gap, above optout_pause stops the
+ * lane until the operator resumes it. 0 turns a threshold off.
+ */
+int
+lane_governor(const struct pacing *c, long n, long optouts, char *why,
+    size_t len)
+{
+	double	 rate;
+
+	if (c->governor_window <= 0 || n < c->governor_window || n <= 0)
+		return LANE_GOV_OK;
+	rate = 100.0 * (double)optouts / (double)n;
+	if (c->optout_pause > 0 && rate > c->optout_pause) {
+		snprintf(why, len, "governor: %ld of the last %ld recipients "
+		    "opted out (%.1f%%, over the %.1f%% that pauses)",
+		    optouts, n, rate,
+		    c->optout_pause);
+		return LANE_GOV_PAUSE;
+	}
+	if (c->optout_slow > 0 && rate > c->optout_slow) {
+		snprintf(why, len, "governor: %ld of the last %ld recipients "
+		    "opted out (%.1f%%, over %.1f%%): gap times %.3g", optouts,
+		    n, rate, c->optout_slow, c->slow_factor);
+		return LANE_GOV_SLOW;
+	}
+	return LANE_GOV_OK;
 }

@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <time.h>
 
-struct config;
+struct pacing;
 
 #define LANE_RATE_WINDOW	20	/* sends the error rate is taken over */
 #define LANE_RATE_ALERT		10	/* percent: the breaker opens above it */
@@ -29,7 +29,7 @@ struct lane {
 
 /* Seconds from NOW until the window and days allow a send (0: now; -1:
  * never, no day is set). Minutes are local time in the configured zone. */
-long	 lane_window_wait(const struct config *, time_t);
+long	 lane_window_wait(const struct pacing *, time_t);
 /* Seconds from NOW to the next local midnight (at least 1). */
 long	 lane_to_midnight(time_t);
 /*
@@ -37,11 +37,14 @@ long	 lane_to_midnight(time_t);
  * drawn at the last post, or the batch pause once batch_size posts were
  * made. *IN_PAUSE says the wait is a batch pause.
  */
-uint64_t lane_gap_wait(const struct lane *, const struct config *, uint64_t,
+uint64_t lane_gap_wait(const struct lane *, const struct pacing *, uint64_t,
 	    int *);
 /* A post went out at NOW_MS; JITTER is the random part of the next gap
  * (0..jitter_ms). */
-void	 lane_posted(struct lane *, const struct config *, uint64_t, uint64_t);
+void	 lane_posted(struct lane *, const struct pacing *, uint64_t, uint64_t);
+/* The same with the gap multiplied by FACTOR (the governor's slow-down). */
+void	 lane_posted_slow(struct lane *, const struct pacing *, uint64_t,
+	    uint64_t, double);
 /*
  * Count a send's outcome in the error rate: LANE_OK (ends a failure run),
  * LANE_FAIL (a failure, in the run too: not taken, unknown), LANE_REFUSED
@@ -55,11 +58,27 @@ void	 lane_result(struct lane *, int, const char *);
  * a batch_pause from NOW_MS. Returns 0 (closed), 1 (opened by the run), 2
  * (opened by the rate), with WHY saying so.
  */
-int	 lane_breaker(struct lane *, const struct config *, uint64_t, char *,
+int	 lane_breaker(struct lane *, const struct pacing *, uint64_t, char *,
 	    size_t);
 /* Posts still allowed today after SENT of them (never negative). */
-long	 lane_cap_left(const struct config *, long);
+long	 lane_cap_left(const struct pacing *, long);
+/*
+ * Warm-up: the cap of DAY (days since 1970-01-01) for a number whose
+ * warm-up started on warmup_start: the step for its age, never above
+ * daily_limit; daily_limit once the steps are done or without warm-up.
+ * *AGE is the warm-up day (1 the first), 0 when none applies.
+ */
+long	 lane_today_cap(const struct pacing *, long, int *);
+/* Days since 1970-01-01 of the local day of T. */
+long	 lane_daynum(time_t);
+/*
+ * The governor: OPTOUTS among the last N Message 1s of the lane. Judged
+ * only over a full governor_window: 0 as usual, 1 slow down (the gap
+ * times slow_factor), 2 pause; WHY says it in words.
+ */
+enum { LANE_GOV_OK = 0, LANE_GOV_SLOW, LANE_GOV_PAUSE };
+int	 lane_governor(const struct pacing *, long, long, char *, size_t);
 /* Seconds to send PENDING messages from NOW, SENT already sent today. */
-double	 lane_eta(const struct config *, long, long, time_t);
+double	 lane_eta(const struct pacing *, long, long, time_t);
 
 #endif

@@ -95,15 +95,17 @@ monitor_stats(struct daemon *d)
 	sqlite3_stmt	*st;
 	char		 today[11], since[11];
 	long		 sent = 0, m1 = 0, m2 = 0, failed = 0, delivered = 0;
-	long		 rd = 0, inter = 0, limit = d->conf->daily_limit;
+	long		 rd = 0, inter = 0, limit = pacer_cap_today(d);
 	double		 rate, err_rate;
 	time_t		 now = clock_now();
 	json_t		*j, *camps;
 
 	clock_day(now, today);
 	clock_day(now - 6 * 86400, since);
-	st = store_stmt(d->store, "SELECT sent, m1, m2, failed, delivered, "
-	    "read, interactions FROM daily_usage WHERE day = ?");
+	st = store_stmt(d->store, "SELECT coalesce(sum(sent), 0), "
+	    "coalesce(sum(m1), 0), coalesce(sum(m2), 0), coalesce(sum(failed), "
+	    "0), coalesce(sum(delivered), 0), coalesce(sum(read), 0), "
+	    "coalesce(sum(interactions), 0) FROM daily_usage WHERE day = ?");
 	sqlite3_bind_text(st, 1, today, -1, SQLITE_TRANSIENT);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		sent = sqlite3_column_int(st, 0);
@@ -133,6 +135,7 @@ monitor_stats(struct daemon *d)
 	json_object_set_new(j, "search_pending",
 	    json_integer(search_pending(d)));
 	json_object_set_new(j, "lanes", pacer_lanes(d));
+	json_object_set_new(j, "pacer", pacer_stats(d));
 	/* Unknown messages wait for reconciliation or the operator. */
 	st = store_stmt(d->store, "SELECT count(*), min(claimed_at) FROM "
 	    "messages WHERE state = 'unknown'");
@@ -179,16 +182,16 @@ monitor_capacity_json(struct daemon *d, int days)
 	sqlite3_stmt	*st;
 	char		 today[11], since[11], from[11];
 	time_t		 now = clock_now();
-	long		 sent = 0, limit = d->conf->daily_limit;
+	long		 sent = 0, limit = pacer_cap_today(d);
 	double		 rate;
 	json_t		*hist = json_array();
 
 	clock_day(now, today);
 	clock_day(now - 6 * 86400, since);
 	clock_day(now - (time_t)(days - 1) * 86400, from);
-	st = store_stmt(d->store, "SELECT day, sent, m1, m2, failed, "
-	    "delivered, read, interactions FROM daily_usage WHERE day >= ? "
-	    "ORDER BY day");
+	st = store_stmt(d->store, "SELECT day, sum(sent), sum(m1), sum(m2), "
+	    "sum(failed), sum(delivered), sum(read), sum(interactions) FROM "
+	    "daily_usage WHERE day >= ? GROUP BY day ORDER BY day");
 	sqlite3_bind_text(st, 1, from, -1, SQLITE_TRANSIENT);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		if (strcmp((const char *)sqlite3_column_text(st, 0), today) == 0)

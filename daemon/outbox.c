@@ -30,6 +30,7 @@ static char	 ob_nonce[32];
 /* One message as a transition sees it. */
 struct ob_row {
 	char	 day[11];	/* the day its reservation counts on */
+	char	 lane[40];	/* the lane it was claimed through */
 	int64_t	 id;
 	int64_t	 campaign;
 	int64_t	 round;
@@ -180,7 +181,7 @@ load(struct daemon *d, int64_t id, struct ob_row *m)
 
 	st = store_stmt(d->store, "SELECT campaign_id, round, "
 	    "coalesce(claimed_at, 0), message_type, state, sent_at IS NOT NULL, "
-	    "claim_day FROM messages WHERE id = ?");
+	    "claim_day, coalesce(lane, 'default') FROM messages WHERE id = ?");
 	sqlite3_bind_int64(st, 1, id);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		m->id = id;
@@ -196,6 +197,8 @@ load(struct daemon *d, int64_t id, struct ob_row *m)
 			    (const char *)sqlite3_column_text(st, 6));
 		else
 			clock_day((time_t)m->claimed_at, m->day);
+		snprintf(m->lane, sizeof m->lane, "%s",
+		    (const char *)sqlite3_column_text(st, 7));
 	}
 	sqlite3_reset(st);
 	if (rc == SQLITE_ROW)
@@ -295,10 +298,15 @@ counters(struct daemon *d, struct ob_batch *b, int64_t campaign, int from,
 	return counters_write(d, campaign, delta, inter);
 }
 
-/* Move the day's usage of DAY (NULL: today) by these deltas. */
+/*
+ * Move the usage of DAY (NULL: today) on LANE (NULL: default) by these
+ * deltas. Day counters of events (delivered, read, interactions) that
+ * come in webhook batches count under the default lane; claims, and the
+ * failures that give one back, under their own lane.
+ */
 static int
-usage(struct daemon *d, const char *day, int sent, int type, int failed,
-    int delivered, int rd, int inter)
+usage(struct daemon *d, const char *day, const char *lane, int sent,
+    int type, int failed, int delivered, int rd, int inter)
 {
 	sqlite3_stmt	*st;
 	char		 today[11];
@@ -307,9 +315,10 @@ usage(struct daemon *d, const char *day, int sent, int type, int failed,
 		clock_today(today);
 		day = today;
 	}
-	st = store_stmt(d->store, "INSERT INTO daily_usage (day, sent, m1, m2, "
-	    "failed, delivered, read, interactions) VALUES (?1, ?2, ?3, ?4, "
-	    "?5, ?6, ?7, ?8) ON CONFLICT (day) DO UPDATE SET "
+	st = store_stmt(d->store, "INSERT INTO daily_usage (day, device, sent, "
+	    "m1, m2, failed, delivered, read, interactions) VALUES (?1, ?9, "
+	    "?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (day, device) DO UPDATE "
+	    "SET "
 	    "sent = sent + excluded.sent, m1 = m1 + excluded.m1, "
 	    "m2 = m2 + excluded.m2, failed = failed + excluded.failed, "
 	    "delivered = delivered + excluded.delivered, "
@@ -323,6 +332,8 @@ usage(struct daemon *d, const char *day, int sent, int type, int failed,
 	sqlite3_bind_int(st, 6, delivered);
 	sqlite3_bind_int(st, 7, rd);
 	sqlite3_bind_int(st, 8, inter);
+	sqlite3_bind_text(st, 9, lane != NULL ? lane : "default", -1,
+	    SQLITE_TRANSIENT);
 	return step(d, st, "daily usage");
 }
 
@@ -330,7 +341,7 @@ usage(struct daemon *d, const char *day, int sent, int type, int failed,
 static int
 release(struct daemon *d, const struct ob_row *m, int failed)
 {
-	return usage(d, m->day, -1, m->type, failed, 0, 0, 0);
+	return usage(d, m->day, m->lane, -1, m->type, failed, 0, 0, 0);
 }
 
 int
@@ -345,7 +356,7 @@ outbox_flush(struct daemon *d, struct ob_batch *b)
 	b->n = 0;
 	if (b->delivered != 0 || b->read != 0 || b->interactions != 0 ||
 	    b->failed != 0) {
-		if (usage(d, NULL, 0, 0, b->failed, b->delivered, b->read,
+		if (usage(d, NULL, NULL, 0, 0, b->failed, b->delivered, b->read,
 		    b->interactions) == -1)
 			return -1;
 	}
@@ -359,7 +370,8 @@ usage_later(struct daemon *d, struct ob_batch *b, int failed, int delivered,
     int rd, int inter)
 {
 	if (b == NULL)
-		return usage(d, NULL, 0, 0, failed, delivered, rd, inter);
+		return usage(d, NULL, NULL, 0, 0, failed, delivered, rd,
+		    inter);
 	b->failed += failed;
 	b->delivered += delivered;
 	b->read += rd;
@@ -487,7 +499,7 @@ outbox_launch_since(struct daemon *d, int64_t campaign, int64_t since,
 
 int
 outbox_claim(struct daemon *d, int64_t id, const char *day,
-    const char *device, struct ob_claim *c)
+    const char *lane, const char *device, struct ob_claim *c)
 {
 	struct ob_row	 m;
 	sqlite3_stmt	*st;
@@ -500,8 +512,8 @@ outbox_claim(struct daemon *d, int64_t id, const char *day,
 	outbox_reference(d, id, m.round, ref, sizeof ref);
 	st = store_stmt(d->store, "UPDATE messages SET state = 'sending', "
 	    "attempts = attempts + 1, reference = ?2, claimed_at = ?3, "
-	    "device = ?4, updated_at = ?5, claim_day = ?6 WHERE id = ?1 AND "
-	    "state = 'pending' RETURNING phone, body, attempts");
+	    "device = ?4, updated_at = ?5, claim_day = ?6, lane = ?7 WHERE "
+	    "id = ?1 AND state = 'pending' RETURNING phone, body, attempts");
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_text(st, 2, ref, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 3, store_now());
@@ -509,6 +521,8 @@ outbox_claim(struct daemon *d, int64_t id, const char *day,
 		sqlite3_bind_text(st, 4, device, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 5, store_now());
 	sqlite3_bind_text(st, 6, day, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 7, lane != NULL ? lane : "default", -1,
+	    SQLITE_TRANSIENT);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		c->phone = xstrdup((const char *)sqlite3_column_text(st, 0));
 		c->body = xstrdup((const char *)sqlite3_column_text(st, 1));
@@ -528,7 +542,7 @@ outbox_claim(struct daemon *d, int64_t id, const char *day,
 	c->reference = xstrdup(ref);
 	snprintf(c->day, sizeof c->day, "%s", day);
 	if (counters(d, NULL, m.campaign, OB_PENDING, OB_SENDING, 1, 0) == -1 ||
-	    usage(d, day, 1, m.type, 0, 0, 0, 0) == -1) {
+	    usage(d, day, lane, 1, m.type, 0, 0, 0, 0) == -1) {
 		outbox_claim_free(c);
 		return -1;
 	}
@@ -1050,9 +1064,12 @@ outbox_queue_m2(struct daemon *d, int64_t campaign, int64_t contact,
 	sqlite3_stmt	*st;
 	int64_t		 now = store_now();
 
+	/* Pinned to the device Message 1's 201 named (DESIGN §6). */
 	st = store_stmt(d->store, "INSERT OR IGNORE INTO messages (campaign_id, "
 	    "contact_id, message_type, round, phone, body, state, created_at, "
-	    "updated_at) VALUES (?1, ?2, 2, ?3, ?4, ?5, 'pending', ?6, ?6)");
+	    "updated_at, pin_device) VALUES (?1, ?2, 2, ?3, ?4, ?5, 'pending', "
+	    "?6, ?6, (SELECT device FROM messages WHERE campaign_id = ?1 AND "
+	    "contact_id = ?2 AND message_type = 1))");
 	sqlite3_bind_int64(st, 1, campaign);
 	sqlite3_bind_int64(st, 2, contact);
 	sqlite3_bind_int64(st, 3, round);
@@ -1149,8 +1166,25 @@ outbox_sent_on(struct daemon *d, const char *day)
 	sqlite3_stmt	*st;
 	long		 n = 0;
 
-	st = store_stmt(d->store, "SELECT sent FROM daily_usage WHERE day = ?");
+	st = store_stmt(d->store, "SELECT coalesce(sum(sent), 0) FROM "
+	    "daily_usage WHERE day = ?");
 	sqlite3_bind_text(st, 1, day, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	return n;
+}
+
+long
+outbox_sent_on_lane(struct daemon *d, const char *day, const char *lane)
+{
+	sqlite3_stmt	*st;
+	long		 n = 0;
+
+	st = store_stmt(d->store, "SELECT sent FROM daily_usage WHERE day = ? "
+	    "AND device = ?");
+	sqlite3_bind_text(st, 1, day, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, lane, -1, SQLITE_TRANSIENT);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int(st, 0);
 	sqlite3_reset(st);

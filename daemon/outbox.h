@@ -112,9 +112,10 @@ int	 outbox_audience_why(struct daemon *, int64_t, int64_t,
  */
 int	 outbox_test_send(struct daemon *, int64_t, int64_t, const char *,
 	    const char *, int64_t *);
-/* pending -> sending: attempt, reference, claim time, device, day reserved. */
+/* pending -> sending: attempt, reference, claim time, day reserved on
+ * LANE (NULL: default), DEVICE (the lane's id). */
 int	 outbox_claim(struct daemon *, int64_t, const char *, const char *,
-	    struct ob_claim *);
+	    const char *, struct ob_claim *);
 void	 outbox_claim_free(struct ob_claim *);
 /* sending|unknown -> sent with Wassenger's ids (and the device). */
 int	 outbox_sent(struct daemon *, int64_t, const char *, const char *,
@@ -156,8 +157,10 @@ int	 outbox_looked_up(struct daemon *, int64_t, const char *);
 int64_t	 outbox_campaign_of(struct daemon *, int64_t);
 /* After a crash: sending -> sent when ids were stored, else unknown. */
 int	 outbox_recover(struct daemon *);
-/* Messages claimed (cap reservations) on DAY. */
+/* Messages claimed (cap reservations) on DAY, every lane. */
 long	 outbox_sent_on(struct daemon *, const char *);
+/* The same on one LANE. */
+long	 outbox_sent_on_lane(struct daemon *, const char *, const char *);
 /* Write a batch's counters (inside its transaction). */
 int	 outbox_flush(struct daemon *, struct ob_batch *);
 void	 outbox_touch(struct ob_batch *, int64_t);

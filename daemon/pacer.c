@@ -15,6 +15,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "daemon.h"
+#include "duration.h"
 #include "lane.h"
 #include "log.h"
 #include "notify.h"
@@ -36,13 +37,26 @@
 
 enum pause_kind {
 	PAUSE_NONE = 0,
-	PAUSE_UNUSABLE,		/* 401/403/402, a device unknown: until SIGHUP */
+	PAUSE_UNUSABLE,		/* 401/403/402, a device unknown: until SIGHUP
+				   or devices.resume */
 	PAUSE_BREAKER,		/* failure run: until breaker_until */
+	PAUSE_GOVERNOR,		/* opt-outs: until devices.resume (kept in
+				   lane_pauses across restarts) */
 };
 
-/* One lane: the configured device. */
-struct pacer {
-	struct daemon	*d;
+/*
+ * One lane: one device, with its own clock of gap, batch, pause, daily
+ * cap, window and warm-up (DESIGN §6). A message is bound to a lane when
+ * the lane claims it, so a lane that is paused or capped never holds the
+ * others back.
+ */
+struct plane {
+	struct pacer	*p;
+	char		 name[40];
+	char		*device_id;	/* NULL: the provider's own (simulator) */
+	struct pacing	 pc;		/* its pacing, a copy of the config's */
+	int		 is_default;
+	int		 gone;		/* no longer configured: claims nothing */
 	struct event	*ev;		/* the next due time */
 	int		 inflight;
 	int64_t		 cur_id;	/* the message in flight */
@@ -53,27 +67,45 @@ struct pacer {
 	struct lane	 lane;		/* gap, batch, breaker, holds */
 	int		 pause;
 	char		 state[24];
-	char		 reason[200];
+	char		 reason[240];
 	time_t		 next_at;	/* wall clock of the next send, 0: none */
 	struct provider_result held;	/* the outcome being stored */
 	const char	*hold_why;	/* why lane.hold_until holds it */
 	struct event	*ev_store;	/* retry storing it */
 	int		 store_failures;
 	uint64_t	 store_backoff_ms;
-	struct event	*ev_lookup;	/* look unknown messages up */
-	int		 lookup_inflight;
+	int		 gov;		/* LANE_GOV_* at the last claim */
+	char		 gov_why[200];
+	long		 gov_n, gov_optouts;
+	int64_t		 gov_since;	/* the governor judges Message 1s
+					   claimed after (the last resume) */
 };
 
-static void	pacer_run(struct pacer *);
-static void	result_settle(struct pacer *);
+struct pacer {
+	struct daemon	*d;
+	struct plane	**lanes;	/* [0] is the default lane */
+	size_t		 nlanes;
+	char		*others;	/* ",id,id," the non-default lanes' ids */
+	/* 429/503: every lane on the API key waits (monotonic ms). */
+	uint64_t	 key_hold_until;
+	const char	*key_hold_why;
+	struct event	*ev_lookup;	/* look unknown messages up */
+	int		 lookup_inflight;
+	/* What a lane's turn costs (it must not grow with the history). */
+	uint64_t	 ticks;
+	double		 tick_ms, tick_max_ms;
+};
+
+static void	lane_run(struct plane *);
+static void	result_settle(struct plane *);
 static void	lookup_arm(struct pacer *, uint64_t);
 
 static void
-set_state(struct pacer *p, const char *state, const char *fmt, ...)
+set_state(struct plane *p, const char *state, const char *fmt, ...)
     __attribute__((__format__(__printf__, 3, 4)));
 
 static void
-set_state(struct pacer *p, const char *state, const char *fmt, ...)
+set_state(struct plane *p, const char *state, const char *fmt, ...)
 {
 	va_list	 ap;
 	char	 reason[sizeof p->reason];
@@ -90,13 +122,13 @@ set_state(struct pacer *p, const char *state, const char *fmt, ...)
 	memcpy(p->reason, reason, sizeof reason);
 	if (changed) {
 		if (*reason != '\0')
-			log_info("lane %s: %s", state, reason);
-		notify_monitor(p->d);
+			log_info("lane %s %s: %s", p->name, state, reason);
+		notify_monitor(p->p->d);
 	}
 }
 
 static void
-arm(struct pacer *p, uint64_t ms)
+arm(struct plane *p, uint64_t ms)
 {
 	struct timeval	 tv;
 
@@ -110,7 +142,7 @@ arm(struct pacer *p, uint64_t ms)
 static void
 timer_cb(evutil_socket_t fd, short ev, void *arg)
 {
-	pacer_run(arg);
+	lane_run(arg);
 }
 
 static void	send_done(struct daemon *, int64_t, struct provider_result *);
@@ -121,9 +153,9 @@ static void	send_done(struct daemon *, int64_t, struct provider_result *);
  * refused.
  */
 static int
-claim_and_post(struct pacer *p, int64_t id, const char *day)
+claim_and_post(struct plane *p, int64_t id, const char *day)
 {
-	struct daemon		*d = p->d;
+	struct daemon		*d = p->p->d;
 	struct provider_msg	 pm;
 	struct provider_result	 res;
 	struct ob_claim		 c;
@@ -131,7 +163,7 @@ claim_and_post(struct pacer *p, int64_t id, const char *day)
 
 	if (store_begin(d->store) == -1)
 		return -1;
-	if ((r = outbox_claim(d, id, day, d->conf->device_id, &c)) != 1) {
+	if ((r = outbox_claim(d, id, day, p->name, p->device_id, &c)) != 1) {
 		store_rollback(d->store);
 		return r;
 	}
@@ -150,8 +182,9 @@ claim_and_post(struct pacer *p, int64_t id, const char *day)
 	pm.phone = c.phone;
 	pm.body = c.body;
 	pm.reference = c.reference;
-	pm.device = d->conf->device_id;
-	log_debug("posting message %lld (%s)", (long long)id, c.reference);
+	pm.device = p->device_id;
+	log_debug("lane %s: posting message %lld (%s)", p->name, (long long)id,
+	    c.reference);
 	if (d->provider->send(d->provider, &pm, send_done) == -1) {
 		memset(&res, 0, sizeof res);
 		res.outcome = PROV_NOT_TAKEN;
@@ -180,9 +213,9 @@ backoff_ms(const struct config *c, int attempts)
  * only outcomes that prove Wassenger did not take it go back to pending).
  */
 static int
-store_result(struct pacer *p, struct provider_result *res)
+store_result(struct plane *p, struct provider_result *res)
 {
-	struct daemon	*d = p->d;
+	struct daemon	*d = p->p->d;
 	const struct config *c = d->conf;
 	char		 why[320];
 	uint64_t	 backoff;
@@ -239,10 +272,11 @@ store_result(struct pacer *p, struct provider_result *res)
 
 /* The lane's reaction to a stored outcome: breaker, holds, pauses. */
 static void
-lane_outcome(struct pacer *p, struct provider_result *res)
+lane_outcome(struct plane *p, struct provider_result *res)
 {
-	struct daemon	*d = p->d;
+	struct daemon	*d = p->p->d;
 	const struct config *c = d->conf;
+	struct pacer	*pc = p->p;
 	int64_t		 id = p->cur_id;
 	uint64_t	 hold;
 	char		 why[sizeof p->reason];
@@ -260,8 +294,8 @@ lane_outcome(struct pacer *p, struct provider_result *res)
 		    "itself", (long long)id, res->error);
 		webhook_reconcile_waiting(d, store_now() - 120 -
 		    (int64_t)(c->timeout_ms / 1000));
-		if (!evtimer_pending(p->ev_lookup, NULL))
-			lookup_arm(p, c->lookup_after_ms);
+		if (!evtimer_pending(pc->ev_lookup, NULL))
+			lookup_arm(pc, c->lookup_after_ms);
 		break;
 	case PROV_NOT_TAKEN:
 		/* The API is unreachable: the next message would fare no
@@ -275,12 +309,14 @@ lane_outcome(struct pacer *p, struct provider_result *res)
 		    (long long)id, res->error, (unsigned long long)hold);
 		break;
 	case PROV_RATE_LIMITED:
-		/* No attempt spent; every send on the key waits. */
+		/* No attempt spent; every lane on the key waits. */
 		hold = res->retry_after_ms > 0 ?
 		    (uint64_t)res->retry_after_ms : c->backoff_ms;
-		p->lane.hold_until = clock_mono_ms() + hold;
-		p->hold_why = "Wassenger asked to wait (rate limit)";
-		log_info("message %lld: %s; sending waits %llu ms",
+		if (clock_mono_ms() + hold > pc->key_hold_until)
+			pc->key_hold_until = clock_mono_ms() + hold;
+		pc->key_hold_why = "Wassenger asked to wait (rate limit); "
+		    "every lane on the API key waits";
+		log_info("message %lld: %s; every lane waits %llu ms",
 		    (long long)id, res->error, (unsigned long long)hold);
 		break;
 	case PROV_REFUSED:
@@ -291,15 +327,15 @@ lane_outcome(struct pacer *p, struct provider_result *res)
 		p->pause = PAUSE_UNUSABLE;
 		set_state(p, "paused", "%s; fix it and reload (SIGHUP)",
 		    res->error);
-		log_warnx("sending paused: %s", res->error);
+		log_warnx("lane %s paused: %s", p->name, res->error);
 		break;
 	}
-	if (p->pause == PAUSE_NONE && lane_breaker(&p->lane, c,
+	if (p->pause == PAUSE_NONE && lane_breaker(&p->lane, &p->pc,
 	    clock_mono_ms(), why, sizeof why) != 0) {
 		p->pause = PAUSE_BREAKER;
 		set_state(p, "paused", "%s", why);
-		log_warnx("sending paused for %llu s: %s",
-		    (unsigned long long)(c->batch_pause_ms / 1000), why);
+		log_warnx("lane %s paused for %llu s: %s", p->name,
+		    (unsigned long long)(p->pc.batch_pause_ms / 1000), why);
 	}
 }
 
@@ -316,9 +352,9 @@ store_retry_cb(evutil_socket_t fd, short ev, void *arg)
  * Wassenger's ids is never dropped and nothing is claimed meanwhile.
  */
 static void
-result_settle(struct pacer *p)
+result_settle(struct plane *p)
 {
-	struct daemon	*d = p->d;
+	struct daemon	*d = p->p->d;
 	struct timeval	 tv;
 
 	if (store_result(p, &p->held) == -1) {
@@ -352,9 +388,14 @@ result_settle(struct pacer *p)
 static void
 send_done(struct daemon *d, int64_t id, struct provider_result *res)
 {
-	struct pacer	*p = d->pacer;
+	struct pacer	*pc = d->pacer;
+	struct plane	*p = NULL;
+	size_t		 i;
 
-	if (p == NULL || !p->inflight || id != p->cur_id) {
+	for (i = 0; pc != NULL && i < pc->nlanes; i++)
+		if (pc->lanes[i]->inflight && pc->lanes[i]->cur_id == id)
+			p = pc->lanes[i];
+	if (p == NULL) {
 		log_warnx("send result for message %lld nobody waits for",
 		    (long long)id);
 		return;
@@ -363,21 +404,173 @@ send_done(struct daemon *d, int64_t id, struct provider_result *res)
 	result_settle(p);
 }
 
+/* The lane's last Message 1s and their recipients who opted out since. */
 static void
-pacer_run(struct pacer *p)
+governor_read(struct plane *p)
 {
-	struct daemon		*d = p->d;
-	const struct config	*c = d->conf;
+	struct daemon	*d = p->p->d;
+	sqlite3_stmt	*st;
+
+	p->gov_n = p->gov_optouts = 0;
+	if (p->pc.governor_window <= 0)
+		return;
+	st = store_stmt(d->store, "SELECT count(*), coalesce(sum(c.opted_out "
+	    "= 1 AND c.opted_out_at >= m.claimed_at), 0) FROM (SELECT "
+	    "contact_id, claimed_at FROM messages INDEXED BY messages_lane_m1 "
+	    "WHERE lane = ?1 AND message_type = 1 AND lane IS NOT NULL AND "
+	    "claimed_at > ?3 AND "
+	    "state IN ('sent', 'delivered', 'read', 'unknown') ORDER BY "
+	    "claimed_at DESC LIMIT ?2) m JOIN contacts c ON c.id = "
+	    "m.contact_id");
+	sqlite3_bind_text(st, 1, p->name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 2, p->pc.governor_window);
+	sqlite3_bind_int64(st, 3, p->gov_since);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		p->gov_n = sqlite3_column_int(st, 0);
+		p->gov_optouts = sqlite3_column_int(st, 1);
+	}
+	sqlite3_reset(st);
+}
+
+/*
+ * Keep a lane's governor pause across restarts, or (REASON NULL) the
+ * time the operator resumed it: the governor then judges only the
+ * Message 1s claimed since.
+ */
+static void
+pause_store(struct plane *p, const char *reason)
+{
+	struct daemon	*d = p->p->d;
+	sqlite3_stmt	*st;
+
+	st = store_stmt(d->store, "INSERT INTO lane_pauses (lane, reason, at) "
+	    "VALUES (?1, ?2, ?3) ON CONFLICT (lane) DO UPDATE SET reason = "
+	    "excluded.reason, at = excluded.at");
+	if (reason != NULL)
+		sqlite3_bind_text(st, 2, reason, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, 2);
+	sqlite3_bind_int64(st, 3, p->gov_since);
+	sqlite3_bind_text(st, 1, p->name, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		log_warnx("lane %s: cannot record its pause: %s", p->name,
+		    store_errmsg(d->store));
+	sqlite3_reset(st);
+}
+
+/*
+ * What this lane may send: the messages of campaigns that name it (or
+ * name none) and, of Message 2s, those pinned to its device (the default
+ * lane also those pinned to a device no other lane has).
+ */
+#define LANE_MAY \
+	"m.next_at <= ?1 AND (m.pin_device IS NULL OR m.pin_device = ?2 OR " \
+	"(?3 AND instr(?4, ',' || m.pin_device || ',') = 0)) AND " \
+	"(m.pin_device IS NOT NULL OR k.devices IS NULL OR " \
+	"instr(',' || k.devices || ',', ',' || ?5 || ',') > 0)"
+
+/*
+ * The next message for lane P: a test send first (an operator waits for
+ * it on their phone), then Message 2 before Message 1, then the oldest.
+ * A completed campaign still sends the Message 2 its late replies queue:
+ * it stays completed (DESIGN §6). Three walks of the queue's indexes,
+ * each stopping at its first match, instead of sorting the whole queue
+ * at each turn: the cost follows neither the history nor the queue's
+ * length. 0: nothing.
+ */
+static int64_t
+lane_pick(struct plane *p, time_t now)
+{
+	static const char *const sql[] = {
+		"SELECT m.id FROM campaigns k CROSS JOIN messages m "
+		"INDEXED BY messages_campaign_state ON m.campaign_id = k.id "
+		"WHERE k.test_user IS NOT NULL AND k.status = 'running' AND "
+		"m.state = 'pending' AND " LANE_MAY " ORDER BY m.id LIMIT 1",
+		"SELECT m.id FROM messages m INDEXED BY messages_queue JOIN "
+		"campaigns k ON k.id = m.campaign_id WHERE m.state IN "
+		"('pending', 'sending') AND m.state = 'pending' AND "
+		"m.message_type = 2 AND k.status IN ('running', "
+		"'completed') AND " LANE_MAY " ORDER BY m.id LIMIT 1",
+		"SELECT m.id FROM messages m INDEXED BY messages_state_id JOIN "
+		"campaigns k ON k.id = m.campaign_id WHERE m.state = "
+		"'pending' AND m.message_type = 1 AND k.status = 'running' AND "
+		"k.test_user IS NULL AND " LANE_MAY " ORDER BY m.id LIMIT 1",
+	};
+	struct pacer	*pc = p->p;
+	sqlite3_stmt	*st;
+	int64_t		 id = 0;
+	size_t		 i;
+
+	for (i = 0; i < sizeof sql / sizeof sql[0] && id == 0; i++) {
+		st = store_stmt(pc->d->store, sql[i]);
+		sqlite3_bind_int64(st, 1, (int64_t)now);
+		if (p->device_id != NULL)
+			sqlite3_bind_text(st, 2, p->device_id, -1,
+			    SQLITE_TRANSIENT);
+		else
+			sqlite3_bind_null(st, 2);
+		sqlite3_bind_int(st, 3, p->is_default);
+		sqlite3_bind_text(st, 4, pc->others, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 5, p->name, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			id = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+	}
+	return id;
+}
+
+/* The health check's word on a [device] lane's device (NULL: none). */
+static json_t *
+lane_device(struct plane *p)
+{
+	struct provider	*pv = p->p->d->provider;
+
+	if (pv == NULL || pv->devices == NULL || p->device_id == NULL)
+		return NULL;
+	return json_object_get(pv->devices, p->device_id);
+}
+
+/* Today's cap of the lane (warm-up included); *AGE its warm-up day. */
+static long
+lane_cap_today(const struct plane *p, time_t now, int *age)
+{
+	return lane_today_cap(&p->pc, lane_daynum(now), age);
+}
+
+static void	lane_turn(struct plane *);
+
+/* One turn of a lane, timed for pacer_stats(). */
+static void
+lane_run(struct plane *p)
+{
+	struct pacer	*pc = p->p;
+	double		 t0 = mono_ms(), t;
+
+	lane_turn(p);
+	t = mono_ms() - t0;
+	pc->ticks++;
+	pc->tick_ms += t;
+	if (t > pc->tick_max_ms)
+		pc->tick_max_ms = t;
+}
+
+static void
+lane_turn(struct plane *p)
+{
+	struct pacer		*pc = p->p;
+	struct daemon		*d = pc->d;
+	const struct pacing	*c = &p->pc;
 	sqlite3_stmt		*st;
-	char			 day[11];
+	char			 day[11], why[200];
 	time_t			 now = clock_now();
 	uint64_t		 nowms = clock_mono_ms(), wait;
 	int64_t			 id = 0, next = 0;
-	long			 w;
-	int			 r, in_pause;
+	long			 w, cap;
+	int			 r, in_pause, age;
+	json_t			*dv;
 
 	p->next_at = 0;
-	if (p->inflight || d->provider == NULL)
+	if (p->inflight || d->provider == NULL || p->gone)
 		return;
 	if (p->pause == PAUSE_BREAKER && nowms >= p->lane.breaker_until)
 		p->pause = PAUSE_NONE;
@@ -386,8 +579,21 @@ pacer_run(struct pacer *p)
 			arm(p, p->lane.breaker_until - nowms);
 		return;
 	}
-	if (d->provider->online == 0) {
+	/* The health check: the [wassenger] device is lane default's. */
+	if (p->is_default && d->provider->online == 0) {
 		set_state(p, "paused", "device offline: %s", d->provider->health);
+		return;
+	}
+	if (!p->is_default && (dv = lane_device(p)) != NULL &&
+	    json_is_false(json_object_get(dv, "online"))) {
+		set_state(p, "paused", "device offline: %s",
+		    json_string_value(json_object_get(dv, "health")));
+		return;
+	}
+	if (pc->key_hold_until > nowms) {
+		set_state(p, "running", "%s", pc->key_hold_why ?
+		    pc->key_hold_why : "waiting");
+		arm(p, pc->key_hold_until - nowms);
 		return;
 	}
 	if (p->lane.hold_until > nowms) {
@@ -407,32 +613,25 @@ pacer_run(struct pacer *p)
 		return;
 	}
 	clock_day(now, day);
-	if (lane_cap_left(c, outbox_sent_on(d, day)) == 0) {
-		set_state(p, "blocked", "daily limit of %d reached for %s",
-		    c->daily_limit, day);
+	cap = lane_cap_today(p, now, &age);
+	if (outbox_sent_on_lane(d, day, p->name) >= cap) {
+		if (age > 0)
+			set_state(p, "blocked", "warm-up day %d: cap of %ld "
+			    "reached for %s", age, cap, day);
+		else
+			set_state(p, "blocked", "daily limit of %ld reached "
+			    "for %s", cap, day);
 		arm(p, (uint64_t)lane_to_midnight(now) * 1000);
 		return;
 	}
-	/*
-	 * A test send first (an operator waits for it on their phone), then
-	 * Message 2 before Message 1, then the oldest. A completed
-	 * campaign still sends the Message 2 its late replies queue: it
-	 * stays completed (DESIGN §6).
-	 */
-	st = store_stmt(d->store, "SELECT m.id FROM messages m JOIN campaigns "
-	    "k ON k.id = m.campaign_id WHERE m.state = 'pending' AND "
-	    "(k.status = 'running' OR (k.status = 'completed' AND "
-	    "m.message_type = 2)) AND m.next_at <= ? "
-	    "ORDER BY k.test_user IS NULL, m.message_type DESC, m.id LIMIT 1");
-	sqlite3_bind_int64(st, 1, (int64_t)now);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		id = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	id = lane_pick(p, now);
 	if (id == 0) {
 		st = store_stmt(d->store, "SELECT min(m.next_at) FROM messages "
 		    "m JOIN campaigns k ON k.id = m.campaign_id WHERE "
 		    "m.state = 'pending' AND (k.status = 'running' OR "
-		    "(k.status = 'completed' AND m.message_type = 2))");
+		    "(k.status = 'completed' AND m.message_type = 2)) AND "
+		    "m.next_at > ?1");
+		sqlite3_bind_int64(st, 1, (int64_t)now);
 		if (sqlite3_step(st) == SQLITE_ROW &&
 		    sqlite3_column_type(st, 0) != SQLITE_NULL)
 			next = sqlite3_column_int64(st, 0);
@@ -445,11 +644,31 @@ pacer_run(struct pacer *p)
 		return;
 	}
 	if ((wait = lane_gap_wait(&p->lane, c, nowms, &in_pause)) > 0) {
-		set_state(p, "running", in_pause ? "batch pause" : NULL);
+		if (in_pause)
+			set_state(p, "running", "batch pause");
+		else if (p->gov == LANE_GOV_SLOW)
+			set_state(p, "running", "%s", p->gov_why);
+		else
+			set_state(p, "running", NULL);
 		arm(p, wait);
 		return;
 	}
-	set_state(p, "running", NULL);
+	/* The governor looks at the lane's recipients before each post. */
+	governor_read(p);
+	p->gov = lane_governor(c, p->gov_n, p->gov_optouts, why, sizeof why);
+	snprintf(p->gov_why, sizeof p->gov_why, "%s", p->gov ? why : "");
+	if (p->gov == LANE_GOV_PAUSE) {
+		p->pause = PAUSE_GOVERNOR;
+		set_state(p, "paused", "%s; resume with: wacamp devices resume "
+		    "%s", why, p->name);
+		pause_store(p, p->reason);
+		log_warnx("lane %s paused: %s", p->name, why);
+		return;
+	}
+	if (p->gov == LANE_GOV_SLOW)
+		set_state(p, "running", "%s", p->gov_why);
+	else
+		set_state(p, "running", NULL);
 	if ((r = claim_and_post(p, id, day)) != 1) {
 		if (r == -1) {
 			/* The lane never stalls: try again after a while. */
@@ -461,20 +680,28 @@ pacer_run(struct pacer *p)
 		arm(p, r == -1 ? 5000 : 0);
 		return;
 	}
-	lane_posted(&p->lane, c, nowms, c->jitter_ms > 0 ?
-	    (uint64_t)arc4random_uniform((uint32_t)c->jitter_ms + 1) : 0);
+	lane_posted_slow(&p->lane, c, nowms, c->jitter_ms > 0 ?
+	    (uint64_t)arc4random_uniform((uint32_t)c->jitter_ms + 1) : 0,
+	    p->gov == LANE_GOV_SLOW ? c->slow_factor : 1.0);
+	/* Another lane may take the next one at once. */
+	pacer_kick(d);
 }
 
 void
 pacer_kick(struct daemon *d)
 {
-	struct pacer	*p = d->pacer;
+	struct pacer	*pc = d->pacer;
 	struct timeval	 tv = { 0, 0 };
+	size_t		 i;
 
-	if (p == NULL || p->inflight)
+	if (pc == NULL)
 		return;
-	evtimer_del(p->ev);
-	evtimer_add(p->ev, &tv);
+	for (i = 0; i < pc->nlanes; i++) {
+		if (pc->lanes[i]->inflight)
+			continue;
+		evtimer_del(pc->lanes[i]->ev);
+		evtimer_add(pc->lanes[i]->ev, &tv);
+	}
 }
 
 /*
@@ -636,23 +863,153 @@ lookup_cb_ev(evutil_socket_t fd, short ev, void *arg)
 	free(ref);
 }
 
+static struct plane *
+plane_new(struct pacer *pc, const char *name, const char *device_id,
+    const struct pacing *pacing, int is_default)
+{
+	struct plane	*p;
+
+	p = xcalloc(1, sizeof *p);
+	p->p = pc;
+	snprintf(p->name, sizeof p->name, "%s", name);
+	p->device_id = device_id != NULL ? xstrdup(device_id) : NULL;
+	p->pc = *pacing;
+	p->is_default = is_default;
+	p->ev = evtimer_new(pc->d->base, timer_cb, p);
+	p->ev_store = evtimer_new(pc->d->base, store_retry_cb, p);
+	snprintf(p->state, sizeof p->state, "idle");
+	return p;
+}
+
+static void
+plane_free(struct plane *p)
+{
+	event_free(p->ev);
+	event_free(p->ev_store);
+	free(p->device_id);
+	free(p);
+}
+
+static struct plane *
+plane_find(struct pacer *pc, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < pc->nlanes; i++)
+		if (pc->lanes[i] != NULL && strcmp(pc->lanes[i]->name,
+		    name) == 0)
+			return pc->lanes[i];
+	return NULL;
+}
+
+/*
+ * The lanes the config names: default ([wassenger] device_id), then one
+ * per [device NAME]. A lane that stays keeps its clock, its message in
+ * flight and its pause; a lane no longer configured goes once it has
+ * nothing in flight (its messages stay bound to nothing but their pin).
+ */
+static void
+lanes_sync(struct pacer *pc)
+{
+	const struct config	*c = pc->d->conf;
+	const struct pacing	*pac;
+	struct plane		**nl, *p;
+	size_t			 n = 0, i, j, len = 2;
+	const char		*name, *dev;
+	char			*o;
+
+	nl = xcalloc(c->ndevices + 1 + pc->nlanes, sizeof *nl);
+	for (i = 0; i <= c->ndevices; i++) {
+		name = i == 0 ? CONFIG_DEFAULT_LANE : c->devices[i - 1].name;
+		dev = i == 0 ? c->device_id : c->devices[i - 1].device_id;
+		pac = i == 0 ? &c->pacing : &c->devices[i - 1].pacing;
+		if ((p = plane_find(pc, name)) != NULL) {
+			p->pc = *pac;
+			p->gone = 0;
+			free(p->device_id);
+			p->device_id = dev != NULL ? xstrdup(dev) : NULL;
+			for (j = 0; j < pc->nlanes; j++)
+				if (pc->lanes[j] == p)
+					pc->lanes[j] = NULL;
+		} else
+			p = plane_new(pc, name, dev, pac, i == 0);
+		nl[n++] = p;
+	}
+	for (j = 0; j < pc->nlanes; j++) {
+		if ((p = pc->lanes[j]) == NULL)
+			continue;
+		if (p->inflight) {
+			/* Its answer is awaited: it claims nothing more and
+			 * goes at the next reload. */
+			log_warnx("lane %s is no longer configured: it claims "
+			    "nothing more", p->name);
+			p->gone = 1;
+			set_state(p, "paused", "no longer configured");
+			nl[n++] = p;
+		} else {
+			log_info("lane %s is no longer configured", p->name);
+			plane_free(p);
+		}
+	}
+	free(pc->lanes);
+	pc->lanes = nl;
+	pc->nlanes = n;
+	/* The devices Message 2s may be pinned to, but not the default's. */
+	for (i = 1; i < n; i++)
+		len += (nl[i]->device_id ? strlen(nl[i]->device_id) : 0) + 1;
+	free(pc->others);
+	pc->others = o = xmalloc(len + 1);
+	*o++ = ',';
+	*o = '\0';
+	for (i = 1; i < n; i++)
+		if (nl[i]->device_id != NULL && !nl[i]->gone) {
+			o = stpcpy(o, nl[i]->device_id);
+			*o++ = ',';
+			*o = '\0';
+		}
+}
+
+/* Pauses the governor left, from lane_pauses. */
+static void
+pauses_load(struct pacer *pc)
+{
+	sqlite3_stmt	*st;
+	struct plane	*p;
+
+	st = store_stmt(pc->d->store, "SELECT lane, reason, at FROM "
+	    "lane_pauses");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if ((p = plane_find(pc, (const char *)sqlite3_column_text(st,
+		    0))) == NULL)
+			continue;
+		p->gov_since = sqlite3_column_int64(st, 2);
+		if (sqlite3_column_type(st, 1) == SQLITE_NULL)
+			continue;
+		p->pause = PAUSE_GOVERNOR;
+		snprintf(p->state, sizeof p->state, "paused");
+		snprintf(p->reason, sizeof p->reason, "%s",
+		    (const char *)sqlite3_column_text(st, 1));
+		log_warnx("lane %s stays paused: %s", p->name, p->reason);
+	}
+	sqlite3_reset(st);
+}
+
 int
 pacer_start(struct daemon *d)
 {
-	struct pacer	*p;
+	struct pacer	*pc;
 
-	p = xcalloc(1, sizeof *p);
-	p->d = d;
-	p->ev = evtimer_new(d->base, timer_cb, p);
-	p->ev_store = evtimer_new(d->base, store_retry_cb, p);
-	p->ev_lookup = evtimer_new(d->base, lookup_cb_ev, p);
-	snprintf(p->state, sizeof p->state, "idle");
-	d->pacer = p;
+	pc = xcalloc(1, sizeof *pc);
+	pc->d = d;
+	pc->ev_lookup = evtimer_new(d->base, lookup_cb_ev, pc);
+	d->pacer = pc;
+	lanes_sync(pc);
+	pauses_load(pc);
 	if (d->provider != NULL)
 		d->provider->on_health = pacer_health;
 	d->wake_sender = pacer_kick;
 	recover(d);
-	lookup_arm(p, 0);	/* finds what is due, or sleeps */
+	lookup_arm(pc, 0);	/* finds what is due, or sleeps */
 	pacer_kick(d);
 	return 0;
 }
@@ -660,65 +1017,182 @@ pacer_start(struct daemon *d)
 void
 pacer_stop(struct daemon *d)
 {
-	struct pacer	*p = d->pacer;
+	struct pacer	*pc = d->pacer;
+	size_t		 i;
 
-	if (p == NULL)
+	if (pc == NULL)
 		return;
-	event_free(p->ev);
-	event_free(p->ev_store);
-	event_free(p->ev_lookup);
-	free(p);
+	for (i = 0; i < pc->nlanes; i++)
+		plane_free(pc->lanes[i]);
+	free(pc->lanes);
+	free(pc->others);
+	event_free(pc->ev_lookup);
+	free(pc);
 	d->pacer = NULL;
 }
 
 void
 pacer_reload(struct daemon *d)
 {
-	struct pacer	*p = d->pacer;
+	struct pacer	*pc = d->pacer;
+	struct plane	*p;
+	size_t		 i;
 
-	if (p == NULL)
+	if (pc == NULL)
 		return;
-	if (p->pause != PAUSE_NONE)
-		log_info("reload: sending resumes (%s)", p->reason);
+	lanes_sync(pc);
+	for (i = 0; i < pc->nlanes; i++) {
+		p = pc->lanes[i];
+		/* A governor pause waits for the operator, not a reload. */
+		if (p->pause == PAUSE_GOVERNOR)
+			continue;
+		if (p->pause != PAUSE_NONE)
+			log_info("reload: lane %s resumes (%s)", p->name,
+			    p->reason);
+		p->pause = PAUSE_NONE;
+		p->lane.failures = 0;
+		set_state(p, "idle", NULL);
+	}
+	pacer_kick(d);
+}
+
+int
+pacer_resume(struct daemon *d, const char *name, char *err, size_t errlen)
+{
+	struct pacer	*pc = d->pacer;
+	struct plane	*p;
+
+	if (pc == NULL || (p = plane_find(pc, name)) == NULL) {
+		snprintf(err, errlen, "no device lane named %s", name);
+		return -1;
+	}
+	if (p->pause == PAUSE_NONE) {
+		snprintf(err, errlen, "lane %s is not paused (%s)", name,
+		    p->state);
+		return 0;
+	}
+	log_info("lane %s resumed by the operator (was: %s)", name, p->reason);
+	/* Its last window stays as it was: judge only what comes next. */
+	if (p->pause == PAUSE_GOVERNOR) {
+		p->gov_since = store_now();
+		pause_store(p, NULL);
+	}
 	p->pause = PAUSE_NONE;
 	p->lane.failures = 0;
+	p->lane.breaker_until = 0;
+	p->gov = LANE_GOV_OK;
 	set_state(p, "idle", NULL);
 	pacer_kick(d);
+	return 1;
 }
 
 void
 pacer_health(struct daemon *d)
 {
-	struct pacer	*p = d->pacer;
-
-	if (p == NULL)
+	if (d->pacer == NULL)
 		return;
 	notify_monitor(d);
 	pacer_kick(d);
 }
 
-json_t *
-pacer_lanes(struct daemon *d)
+/* One lane for devices.list, monitoring.stats and status. */
+static json_t *
+plane_json(struct plane *p)
 {
-	struct pacer	*p = d->pacer;
+	struct daemon	*d = p->p->d;
 	struct provider	*pv = d->provider;
-	json_t		*lanes = json_array();
+	char		 day[11];
+	time_t		 now = clock_now();
+	long		 cap, sent;
+	int		 age;
+	json_t		*dv = lane_device(p);
 
-	if (p == NULL)
-		return lanes;
-	json_array_append_new(lanes, json_pack("{s:s,s:s,s:s,s:o,s:i,s:i,"
-	    "s:b,s:i,s:s,s:o,s:s}",
-	    "device", d->conf->device_id ? d->conf->device_id :
-	    (pv ? pv->name : "none"),
+	clock_day(now, day);
+	cap = lane_cap_today(p, now, &age);
+	sent = outbox_sent_on_lane(d, day, p->name);
+	return json_pack("{s:s,s:s?,s:s,s:s,s:o,s:I,s:I,s:I,s:I,s:o,s:I,"
+	    "s:i,s:i,s:b,s:i,s:{s:s,s:I,s:I,s:I,s:f,s:f,s:f},s:s,s:o,s:s}",
+	    "name", p->name,
+	    "device_id", p->device_id,
 	    "state", p->state, "reason", p->reason,
 	    "next_send_at", p->next_at ? json_integer(p->next_at) :
 	    json_null(),
-	    "batch_position", p->lane.batch_pos, "batch_size",
-	    d->conf->batch_size, "in_flight", p->inflight,
+	    "sent_today", (json_int_t)sent,
+	    "cap_today", (json_int_t)cap,
+	    "daily_limit", (json_int_t)p->pc.daily_limit,
+	    "remaining", (json_int_t)(cap > sent ? cap - sent : 0),
+	    "warmup_day", age > 0 ? json_integer(age) : json_null(),
+	    "gap_ms", (json_int_t)(p->gov == LANE_GOV_SLOW ?
+	    (uint64_t)((double)p->pc.interval_ms * p->pc.slow_factor) :
+	    p->pc.interval_ms),
+	    "batch_position", p->lane.batch_pos,
+	    "batch_size", p->pc.batch_size,
+	    "in_flight", p->inflight,
 	    "consecutive_failures", p->lane.failures,
+	    "governor",
+		"state", p->pause == PAUSE_GOVERNOR ? "paused" :
+		p->gov == LANE_GOV_SLOW ? "slow" : "ok",
+		"window", (json_int_t)p->pc.governor_window,
+		"messages", (json_int_t)p->gov_n,
+		"optouts", (json_int_t)p->gov_optouts,
+		"optout_slow", p->pc.optout_slow,
+		"optout_pause", p->pc.optout_pause,
+		"slow_factor", p->pc.slow_factor,
 	    "provider", pv ? pv->name : "none",
-	    "provider_online", pv == NULL || pv->online < 0 ? json_null() :
+	    "provider_online", !p->is_default ? (dv != NULL ?
+	    json_incref(json_object_get(dv, "online")) : json_null()) :
+	    pv == NULL || pv->online < 0 ? json_null() :
 	    json_boolean(pv->online),
-	    "provider_health", pv ? pv->health : ""));
+	    "provider_health", p->is_default ? (pv ? pv->health : "") :
+	    dv != NULL ? json_string_value(json_object_get(dv, "health")) :
+	    "");
+}
+
+json_t *
+pacer_lanes(struct daemon *d)
+{
+	struct pacer	*pc = d->pacer;
+	json_t		*lanes = json_array();
+	size_t		 i;
+
+	if (pc == NULL)
+		return lanes;
+	for (i = 0; i < pc->nlanes; i++)
+		json_array_append_new(lanes, plane_json(pc->lanes[i]));
 	return lanes;
+}
+
+size_t
+pacer_nlanes(struct daemon *d)
+{
+	return d->pacer != NULL && d->pacer->nlanes > 0 ? d->pacer->nlanes : 1;
+}
+
+long
+pacer_cap_today(struct daemon *d)
+{
+	struct pacer	*pc = d->pacer;
+	time_t		 now = clock_now();
+	long		 cap = 0;
+	size_t		 i;
+	int		 age;
+
+	if (pc == NULL || pc->nlanes == 0)
+		return d->conf->pacing.daily_limit;
+	for (i = 0; i < pc->nlanes; i++)
+		cap += lane_cap_today(pc->lanes[i], now, &age);
+	return cap;
+}
+
+json_t *
+pacer_stats(struct daemon *d)
+{
+	struct pacer	*pc = d->pacer;
+
+	if (pc == NULL)
+		return json_null();
+	return json_pack("{s:I,s:I,s:f,s:f}", "lanes", (json_int_t)pc->nlanes,
+	    "turns", (json_int_t)pc->ticks, "turn_ms_avg", pc->ticks > 0 ?
+	    pc->tick_ms / (double)pc->ticks : 0.0, "turn_ms_max",
+	    pc->tick_max_ms);
 }

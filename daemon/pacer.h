@@ -17,7 +17,16 @@ void	 pacer_kick(struct daemon *);
 void	 pacer_reload(struct daemon *);
 /* The provider's device came back or went away. */
 void	 pacer_health(struct daemon *);
-/* Lanes for monitoring.stats. */
+/* Lanes for monitoring.stats and devices.list. */
 json_t	*pacer_lanes(struct daemon *);
+/* The cost of the lanes' turns: {lanes, turns, turn_ms_avg, turn_ms_max}. */
+json_t	*pacer_stats(struct daemon *);
+/* Today's cap of every lane together (warm-up included). */
+long	 pacer_cap_today(struct daemon *);
+/* How many lanes send (at least 1). */
+size_t	 pacer_nlanes(struct daemon *);
+/* The operator resumes lane NAME: 1 resumed, 0 it was not paused, -1 no
+ * such lane (ERR says why). */
+int	 pacer_resume(struct daemon *, const char *, char *, size_t);
 
 #endif

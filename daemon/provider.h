@@ -109,6 +109,12 @@ struct provider {
 	json_t		*wh_health;
 	json_t		*wh_plan;
 	/*
+	 * The [device NAME] lanes' devices from the last health check:
+	 * {"<id>":{"online":bool,"health":"..."}}; NULL: not checked (the
+	 * simulator, or no check yet). The provider owns it.
+	 */
+	json_t		*devices;
+	/*
 	 * Read every page of the account's webhooks and, when BASE is not
 	 * NULL, register ours at BASE (update and re-enable it if it is
 	 * there, else create it). CB runs later on the loop, exactly once,

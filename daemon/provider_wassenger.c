@@ -33,7 +33,9 @@
 #define WH_PAGES	40
 
 enum xfer_kind { X_SEND, X_DEVCHECK, X_HEALTH, X_VERIFY, X_LOOKUP, X_WHLIST,
-	X_WHWRITE };
+	X_WHWRITE, X_DEVICES };
+
+static json_t	*devices_array(json_t *);
 
 /* The events wacamp needs from its webhook (DESIGN §7). */
 static const char *const wh_needed[] = {
@@ -616,6 +618,68 @@ set_wh(struct wass *w, json_t *wh)
 	/* Whoever watches health hears of it (the dashboard, through it). */
 	if (changed && w->pv.on_health != NULL)
 		w->pv.on_health(w->pv.d);
+}
+
+/*
+ * GET /devices of the health check, with [device NAME] lanes: each
+ * lane's session into pv->devices ({"<id>":{"online":bool,"health":..}}),
+ * a device the key does not list being offline. The [wassenger] one
+ * keeps its own check (done_health).
+ */
+static void
+done_devices(struct xfer *x, CURLcode cc, long http)
+{
+	struct wass		*w = x->w;
+	struct provider		*pv = &w->pv;
+	const struct config	*c = pv->d->conf;
+	json_t			*j = NULL, *v, *all, *old = pv->devices;
+	const char		*id, *st;
+	char			 health[160];
+	size_t			 i, k, online = 0;
+	int			 changed = 0;
+
+	w->hc_busy--;
+	if (cc != CURLE_OK || http != 200 ||
+	    (j = devices_array(xfer_json(x))) == NULL) {
+		/* Not the devices: the sends will tell. */
+		json_decref(j);
+		return;
+	}
+	all = json_object();
+	for (k = 0; k < c->ndevices; k++) {
+		st = NULL;
+		json_array_foreach(j, i, v) {
+			id = json_string_value(json_object_get(v, "id"));
+			if (id != NULL && strcmp(id, c->devices[k].device_id) ==
+			    0) {
+				st = json_string_value(json_object_get(
+				    json_object_get(v, "session"), "status"));
+				if (st == NULL)
+					st = "unknown";
+				break;
+			}
+		}
+		if (st != NULL)
+			snprintf(health, sizeof health, "device session %s", st);
+		else
+			snprintf(health, sizeof health, "device %.64s is not "
+			    "among this API key's devices",
+			    c->devices[k].device_id);
+		json_object_set_new(all, c->devices[k].device_id, json_pack(
+		    "{s:b,s:s}", "online", st != NULL && strcmp(st, "online") ==
+		    0, "health", health));
+		online += st != NULL && strcmp(st, "online") == 0;
+	}
+	json_decref(j);
+	changed = old == NULL || !json_equal(old, all);
+	pv->devices = all;
+	json_decref(old);
+	if (changed) {
+		log_info("provider: %zu of the %zu [device] lanes' devices "
+		    "online", online, c->ndevices);
+		if (pv->on_health != NULL)
+			pv->on_health(pv->d);
+	}
 }
 
 /*
@@ -1317,7 +1381,9 @@ job_listed(struct whjob *j)
 		j->action = "created";
 		body = json_pack("{s:s,s:s,s:o}", "name", "wacamp", "url", url,
 		    "events", events_union(NULL));
-		if (w->pv.d->conf->device_id != NULL)
+		/* With several lanes, one webhook hears every device. */
+		if (w->pv.d->conf->device_id != NULL &&
+		    w->pv.d->conf->ndevices == 0)
 			json_object_set_new(body, "device",
 			    json_string(w->pv.d->conf->device_id));
 		if (job_write(j, WJ_CREATE, NULL, "/webhooks", body) == -1)
@@ -1520,6 +1586,9 @@ wass_check(struct wass *w)
 		case X_WHWRITE:
 			done_whwrite(x, m->data.result, http);
 			break;
+		case X_DEVICES:
+			done_devices(x, m->data.result, http);
+			break;
 		}
 		xfer_free(x);
 	}
@@ -1621,6 +1690,8 @@ health_ev(evutil_socket_t fd, short what, void *arg)
 			w->hc_busy++;
 		free(path);
 	}
+	if (c->ndevices > 0 && xfer_new(w, X_DEVICES, "/devices", NULL) != NULL)
+		w->hc_busy++;
 	if (c->token == NULL || *c->token == '\0')
 		set_wh(w, wh_unknown("no [webhook] token is configured: "
 		    "wacamp cannot tell its webhook"));
@@ -1662,10 +1733,133 @@ wass_free(struct provider *pv)
 		    "the daemon is stopping");
 	json_decref(w->pv.wh_health);
 	json_decref(w->pv.wh_plan);
+	json_decref(w->pv.devices);
 	curl_multi_cleanup(w->multi);
 	event_free(w->timer);
 	event_free(w->ev_health);
 	free(w);
+}
+
+/* The body of the one blocking request (GET /devices at start). */
+struct membuf {
+	char	*buf;
+	size_t	 len;
+};
+
+static size_t
+devices_write_cb(char *ptr, size_t size, size_t n, void *arg)
+{
+	struct membuf	*b = arg;
+
+	if (b->len + size * n > 1024 * 1024)
+		return 0;
+	b->buf = xrealloc(b->buf, b->len + size * n + 1);
+	memcpy(b->buf + b->len, ptr, size * n);
+	b->len += size * n;
+	b->buf[b->len] = '\0';
+	return size * n;
+}
+
+/*
+ * The device list of a GET /devices body J (taken): an array (API.md §1
+ * does not show the envelope: an array is a guess, as for the webhooks),
+ * or an object holding one under "data" or "items". NULL if none.
+ */
+static json_t *
+devices_array(json_t *j)
+{
+	json_t	*a;
+
+	if (j == NULL || json_is_array(j))
+		return j;
+	if ((a = json_object_get(j, "data")) == NULL || !json_is_array(a))
+		a = json_object_get(j, "items");
+	if (a != NULL && json_is_array(a))
+		json_incref(a);
+	else
+		a = NULL;
+	json_decref(j);
+	return a;
+}
+
+/*
+ * No [wassenger] device_id: the daemon refuses to start, and names the
+ * account's devices (GET /devices) so that the operator can pick one.
+ * A blocking request, made once before the loop runs.
+ */
+static void
+devices_name(const struct config *c, char *err, size_t errlen)
+{
+	struct membuf		 b = { NULL, 0 };
+	CURL			*easy;
+	struct curl_slist	*hdrs = NULL;
+	char			*url = NULL, *hdr = NULL, cerr[CURL_ERROR_SIZE] = "";
+	json_t			*j = NULL, *v;
+	size_t			 i, off;
+	long			 http = 0;
+	CURLcode		 cc;
+	const char		*id, *alias, *phone, *sess;
+
+	off = (size_t)snprintf(err, errlen, "%s: [wassenger] device_id is "
+	    "required with the wassenger provider (sends would go through "
+	    "whatever line Wassenger picks); ", c->path ? c->path : "config");
+	if (off >= errlen)
+		return;
+	if ((easy = curl_easy_init()) == NULL) {
+		snprintf(err + off, errlen - off, "the account's devices could "
+		    "not be listed");
+		return;
+	}
+	xasprintf(&url, "%s/devices", c->api_url);
+	xasprintf(&hdr, "Token: %s", c->api_key ? c->api_key : "");
+	hdrs = curl_slist_append(hdrs, hdr);
+	hdrs = curl_slist_append(hdrs, "Accept: application/json");
+	curl_easy_setopt(easy, CURLOPT_URL, url);
+	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, devices_write_cb);
+	curl_easy_setopt(easy, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, cerr);
+	curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, (long)(c->timeout_ms >
+	    10000 ? 10000 : c->timeout_ms));
+	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(easy, CURLOPT_USERAGENT, "wacampd/" WACAMP_VERSION);
+	cc = curl_easy_perform(easy);
+	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &http);
+	if (cc != CURLE_OK)
+		snprintf(err + off, errlen - off, "the account's devices could "
+		    "not be listed: %s", *cerr ? cerr : curl_easy_strerror(cc));
+	else if (http != 200 || b.buf == NULL ||
+	    (j = devices_array(json_loads(b.buf, 0, NULL))) == NULL)
+		snprintf(err + off, errlen - off, "the account's devices could "
+		    "not be listed: GET /devices answered HTTP %ld", http);
+	else if (json_array_size(j) == 0)
+		snprintf(err + off, errlen - off, "the account has no device: "
+		    "connect a WhatsApp number at Wassenger first");
+	else {
+		off += (size_t)snprintf(err + off, errlen - off, "set it to one "
+		    "of the account's devices:");
+		json_array_foreach(j, i, v) {
+			if (off >= errlen)
+				break;
+			id = json_string_value(json_object_get(v, "id"));
+			alias = json_string_value(json_object_get(v, "alias"));
+			phone = json_string_value(json_object_get(v, "phone"));
+			sess = json_string_value(json_object_get(
+			    json_object_get(v, "session"), "status"));
+			off += (size_t)snprintf(err + off, errlen - off,
+			    "%s %s (%s, %s, %s)", i > 0 ? "," : "",
+			    id ? id : "?", alias ? alias : "no alias",
+			    phone ? phone : "no phone", sess ? sess : "?");
+		}
+	}
+	json_decref(j);
+	free(b.buf);
+	curl_slist_free_all(hdrs);
+	explicit_bzero(hdr, strlen(hdr));
+	free(hdr);
+	free(url);
+	curl_easy_cleanup(easy);
 }
 
 struct provider *
@@ -1673,6 +1867,11 @@ provider_wassenger_new(struct daemon *d, char *err, size_t errlen)
 {
 	struct wass	*w;
 	struct timeval	 tv = { 0, 0 };
+
+	if (d->conf->device_id == NULL || *d->conf->device_id == '\0') {
+		devices_name(d->conf, err, errlen);
+		return NULL;
+	}
 
 	w = xcalloc(1, sizeof *w);
 	w->pv.name = "wassenger";

@@ -196,27 +196,35 @@ store_version(struct store *s)
 	return v;
 }
 
-/* A foreign key broken by a table rebuild: how many rows break one. */
+/* A migration left a dangling reference: 0, or -1 with *MSG. */
 static int
-store_fk_broken(struct store *s)
+fk_check(struct store *s, char **msg)
 {
 	sqlite3_stmt	*st;
-	int		 n = 0;
+	int		 rc;
 
 	if (sqlite3_prepare_v2(s->db, "PRAGMA foreign_key_check", -1, &st,
-	    NULL) != SQLITE_OK)
+	    NULL) != SQLITE_OK) {
+		*msg = sqlite3_mprintf("%s", sqlite3_errmsg(s->db));
 		return -1;
-	while (sqlite3_step(st) == SQLITE_ROW)
-		n++;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*msg = sqlite3_mprintf("foreign key check: a row of %s "
+		    "references a missing row of %s",
+		    (const char *)sqlite3_column_text(st, 0),
+		    (const char *)sqlite3_column_text(st, 2));
+	else if (rc != SQLITE_DONE)
+		*msg = sqlite3_mprintf("%s", sqlite3_errmsg(s->db));
 	sqlite3_finalize(st);
-	return n;
+	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 /*
- * One migration in one transaction. A migration that rebuilds a table
- * says "-- wacamp: rebuild" (DESIGN §3, SQLite's 12-step ALTER): foreign
- * keys go off before BEGIN, since a DROP TABLE with them on cascades into
- * every row that refers to the table, and the foreign keys are checked
+ * One migration in one transaction. DESIGN §3: a migration may rebuild a
+ * table (SQLite's 12-step ALTER); with foreign keys on, its DROP TABLE
+ * would cascade into every row that refers to the table. They are off
+ * around it (a no-op inside a transaction, so before BEGIN) and checked
  * before COMMIT.
  */
 static int
@@ -224,35 +232,32 @@ store_migrate_one(struct store *s, const struct migration *m, char *err,
     size_t errlen)
 {
 	char	*msg = NULL, pragma[64];
-	int	 rebuild = strstr(m->sql, "-- wacamp: rebuild") != NULL, bad = 0;
 
 	snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d",
 	    m->version);
-	if (rebuild)
-		sqlite3_exec(s->db, "PRAGMA foreign_keys = OFF", NULL, NULL,
-		    NULL);
-	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL,
+	if (sqlite3_exec(s->db, "PRAGMA foreign_keys = OFF", NULL, NULL,
+	    &msg) != SQLITE_OK ||
+	    sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL,
 	    &msg) != SQLITE_OK ||
 	    sqlite3_exec(s->db, m->sql, NULL, NULL, &msg) != SQLITE_OK ||
-	    (rebuild && (bad = store_fk_broken(s)) != 0) ||
+	    fk_check(s, &msg) == -1 ||
 	    sqlite3_exec(s->db, pragma, NULL, NULL, &msg) != SQLITE_OK ||
 	    sqlite3_exec(s->db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
-		if (bad != 0)
-			snprintf(err, errlen, "migration %s: %d row(s) would "
-			    "break a foreign key", m->name, bad);
-		else
-			snprintf(err, errlen, "migration %s: %s", m->name,
-			    msg ? msg : "failed");
+		snprintf(err, errlen, "migration %s: %s", m->name,
+		    msg ? msg : "failed");
 		sqlite3_free(msg);
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-		if (rebuild)
-			sqlite3_exec(s->db, "PRAGMA foreign_keys = ON", NULL,
-			    NULL, NULL);
-		return -1;
-	}
-	if (rebuild)
 		sqlite3_exec(s->db, "PRAGMA foreign_keys = ON", NULL, NULL,
 		    NULL);
+		return -1;
+	}
+	if (sqlite3_exec(s->db, "PRAGMA foreign_keys = ON", NULL, NULL,
+	    &msg) != SQLITE_OK) {
+		snprintf(err, errlen, "migration %s: %s", m->name,
+		    msg ? msg : "failed");
+		sqlite3_free(msg);
+		return -1;
+	}
 	return 0;
 }
 

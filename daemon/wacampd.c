@@ -92,6 +92,13 @@ daemon_reload(struct daemon *d)
 		log_warnx("reload: %s; keeping the running config", err);
 		return;
 	}
+	if (strcmp(config_provider(nc), "wassenger") == 0 &&
+	    nc->device_id == NULL) {
+		log_warnx("reload: %s: [wassenger] device_id is required; "
+		    "keeping the running config", d->conf_path);
+		config_free(nc);
+		return;
+	}
 	/* The socket and the store stay as they are until a restart. */
 	if (strcmp(nc->socket, d->conf->socket) != 0 ||
 	    strcmp(nc->store_path, d->conf->store_path) != 0)

@@ -48,7 +48,16 @@
  *	GET  /v1/numbers/exists?phone=	200 exists:true, unless the number is
  *	POST /v1/numbers/exists		in the "missing" list: then 200
  *					exists:false, or 404 (exists_mode).
- *	GET  /v1/devices[/{id}]		the one fake device; session status
+ *	GET  /v1/devices[/{id}]		the fake devices (one, FW_DEVICE_ID,
+ *					unless "devices" lists several), a
+ *					JSON array of {id, status
+ *					"operative", session{status}, phone,
+ *					alias}: id, status and session.status
+ *					are confirmed (API.md §1), the array
+ *					envelope and phone/alias on the list
+ *					are guesses (G, from the webhook's
+ *					device object);
+ *					session status
  *					online or offline (device_status);
  *					billing.subscription is
  *					device_billing when set, absent
@@ -138,7 +147,19 @@
  *				"webhooks_page_max":N,
  *				"device_billing":{"product":"io",
  *				  "plan":"io-professional"} or null,
- *				"unknown_devices":"ok"|"404"}.  Lists
+ *				"unknown_devices":"ok"|"404",
+ *				"devices":[{"id":24hex,"phone":"+E164",
+ *				  "alias":...,"online":false}, ...] (several
+ *				  numbers: each message's events carry its
+ *				  device's phone and alias; "online":false
+ *				  makes that one's session offline; [] or
+ *				  null: the one default),
+ *				"stop_device":{"device":id,"url":...,
+ *				  "delay_ms":N,"every":K} or null (every
+ *				  Kth message (default 1: each) taken
+ *				  through that device gets a STOP reply,
+ *				  message:in:new from its recipient to
+ *				  that device, N ms later)}.  Lists
  *				replace the previous ones.  An event whose
  *				delay is absent is not sent; the delays
  *				count from when the message was taken.
@@ -170,7 +191,8 @@
  *				/_ctl/webhook does
  *	GET    /_ctl/requests[?path=PREFIX]	recorded API requests
  *	DELETE /_ctl/requests	forget them
- *	GET    /_ctl/processed	{"phones":{"+228...":N,...},"duplicates":K}
+ *	GET    /_ctl/processed	{"phones":{"+228...":N,...},"duplicates":K,
+ *				"devices":{"<id>":N,...}} (taken per device)
  *	GET    /_ctl/stats	{"requests", "messages_ok", "processed",
  *				"phones_duplicated", "references_duplicated",
  *				"records_dropped", "phones_dropped",
@@ -367,6 +389,12 @@ struct fw {
 	int			 wh_page_max;
 	json_t			*billing;	/* NULL: no billing fields */
 	int			 devices_404;
+	json_t			*devices;	/* [] : the one default device */
+	json_t			*by_device;	/* id -> times taken */
+	char			*stop_url;	/* NULL: no STOP replies */
+	char			*stop_device;
+	int			 stop_delay_ms;
+	int			 stop_every;	/* every Nth message of it */
 
 	json_t			*records;
 	json_t			*refs;		/* reference -> true */
@@ -871,6 +899,30 @@ msg_advance(json_t *m, const char *ack)
 	}
 }
 
+/* Phone and alias of device ID: one of "devices", else the default's. */
+static void
+device_of(struct fw *fw, const char *id, const char **phone,
+    const char **alias)
+{
+	json_t	*d;
+	size_t	 i;
+
+	*phone = FW_DEVICE_PHONE;
+	*alias = FW_DEVICE_ALIAS;
+	if (id == NULL)
+		return;
+	json_array_foreach(fw->devices, i, d) {
+		if (strcmp(json_string_value(json_object_get(d, "id")),
+		    id) != 0)
+			continue;
+		if (json_is_string(json_object_get(d, "phone")))
+			*phone = json_string_value(json_object_get(d, "phone"));
+		if (json_is_string(json_object_get(d, "alias")))
+			*alias = json_string_value(json_object_get(d, "alias"));
+		return;
+	}
+}
+
 /*
  * A message:out:ack or message:out:new for H's message, shaped like the
  * fixtures.  data.reference only in ack_reference mode: that Wassenger's
@@ -881,15 +933,16 @@ static char *
 event_body(struct fw *fw, struct hook *h)
 {
 	json_t		*m = h->msg, *o, *data, *events, *ref;
-	const char	*waid, *phone, *device, *created;
+	const char	*waid, *phone, *device, *created, *dphone, *dalias;
 	char		 to[64], from[64], now[64], date[64], *s;
 
 	waid = json_string_value(json_object_get(m, "waId"));
 	phone = json_string_value(json_object_get(m, "phone"));
 	device = json_string_value(json_object_get(m, "device"));
 	created = json_string_value(json_object_get(m, "createdAt"));
+	device_of(fw, device, &dphone, &dalias);
 	chat_id(fw, phone, to, sizeof to);
-	snprintf(from, sizeof from, "%s@c.us", &FW_DEVICE_PHONE[1]);
+	snprintf(from, sizeof from, "%s@c.us", &dphone[1]);
 	iso_now(now, sizeof now);
 	iso_sec(h->t_proc, date, sizeof date);
 
@@ -911,7 +964,7 @@ event_body(struct fw *fw, struct hook *h)
 	    "status", "active",
 	    "ack", h->ack,
 	    "from", from,
-	    "fromNumber", FW_DEVICE_PHONE,
+	    "fromNumber", dphone,
 	    "to", to,
 	    "toNumber", phone,
 	    "date", date,
@@ -929,7 +982,7 @@ event_body(struct fw *fw, struct hook *h)
 	    "meta",
 		"rtl", 0,
 		"isGroup", 0,
-		"notifyName", FW_DEVICE_ALIAS,
+		"notifyName", dalias,
 		"source", "api"));
 	ref = json_object_get(m, "reference");
 	if (fw->ack_reference && ref != NULL && !json_is_null(ref))
@@ -945,8 +998,8 @@ event_body(struct fw *fw, struct hook *h)
 	json_object_set_new(o, "device", jcheck(json_pack(
 	    "{s:s, s:s, s:s, s:s, s:i}",
 	    "id", device,
-	    "phone", FW_DEVICE_PHONE,
-	    "alias", FW_DEVICE_ALIAS,
+	    "phone", dphone,
+	    "alias", dalias,
 	    "plan", "io-business",
 	    "version", 1)));
 	json_object_set_new(o, "data", data);
@@ -1452,6 +1505,49 @@ ctl_http_cb(struct evhttp_request *req, void *arg)
 }
 
 /*
+ * A recipient answers STOP to a message taken through DEVICE: a
+ * message:in:new from PHONE to that device, stop_delay_ms later, posted
+ * and retried like any webhook.
+ */
+static void
+stop_reply(struct fw *fw, const char *phone, const char *device)
+{
+	struct hook	*h;
+	json_t		*ev;
+	const char	*why, *dphone, *dalias;
+	char		 from[64], to[64], now[64], id[32], waid[32];
+	time_t		 t = time(NULL);
+
+	device_of(fw, device, &dphone, &dalias);
+	snprintf(from, sizeof from, "%s@c.us", phone + 1);
+	snprintf(to, sizeof to, "%s@c.us", dphone + 1);
+	iso_sec(t, now, sizeof now);
+	id_new(fw, id, sizeof id, waid, sizeof waid);
+	ev = jcheck(json_pack("{s:s, s:s, s:s, s:I, s:{s:s, s:s, s:s},"
+	    " s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I,"
+	    " s:{s:s, s:s, s:s, s:{s:s, s:s}}, s:{s:b}}}",
+	    "id", waid, "object", "message", "event", "message:in:new",
+	    "created", (json_int_t)t,
+	    "device", "id", device, "phone", dphone, "alias", dalias,
+	    "data",
+		"id", waid, "type", "text", "flow", "inbound",
+		"status", "active", "from", from, "to", to,
+		"fromNumber", phone, "toNumber", dphone, "body", "STOP",
+		"date", now, "timestamp", (json_int_t)t,
+		"chat", "id", from, "type", "chat", "status", "active",
+		    "contact", "wid", from, "phone", phone,
+		"meta", "isGroup", 0));
+	if ((h = hook_new(fw, fw->stop_url, fw->stop_delay_ms, &why)) == NULL) {
+		log_warnx("stop_device: %s", why);
+		json_decref(ev);
+		return;
+	}
+	if ((h->body = json_dumps(ev, FW_JSON_FLAGS)) == NULL)
+		fatalx("json_dumps");
+	json_decref(ev);
+}
+
+/*
  * The message is taken: count it per phone and per reference, keep it
  * for GET /v1/messages and queue its webhooks.  This is the side effect
  * at-most-once is about, whatever the client hears afterwards.  A phone
@@ -1486,6 +1582,16 @@ msg_take(struct fw *fw, json_t *res)
 			fw->n_dup++;
 		else if (json_object_size(fw->refs) < FW_MAX_PHONES)
 			json_object_setn_new(fw->refs, key, klen, json_true());
+	}
+
+	if ((key = json_string_value(json_object_get(res, "device"))) != NULL) {
+		v = json_object_get(fw->by_device, key);
+		json_object_set_new(fw->by_device, key,
+		    json_integer(v != NULL ? json_integer_value(v) + 1 : 1));
+		if (fw->stop_url != NULL && strcmp(key, fw->stop_device) == 0 &&
+		    json_integer_value(json_object_get(fw->by_device, key)) %
+		    fw->stop_every == 0)
+			stop_reply(fw, phone, key);
 	}
 
 	json_decref(fw->msgs[fw->msg_next]);
@@ -1730,8 +1836,41 @@ device_json(struct fw *fw, json_t *id)
 static int
 api_devices(struct call *c)
 {
-	reply_json(c->reply, 200, jcheck(json_pack("[o]",
-	    device_json(c->fw, json_string(FW_DEVICE_ID)))));
+	json_t	*a, *d, *o;
+	size_t	 i;
+
+	if (json_array_size(c->fw->devices) == 0) {
+		reply_json(c->reply, 200, jcheck(json_pack("[o]",
+		    device_json(c->fw, json_string(FW_DEVICE_ID)))));
+		return 0;
+	}
+	a = json_array();
+	json_array_foreach(c->fw->devices, i, d) {
+		o = device_json(c->fw, json_incref(json_object_get(d, "id")));
+		json_object_set(o, "phone", json_object_get(d, "phone"));
+		json_object_set(o, "alias", json_object_get(d, "alias"));
+		if (json_is_false(json_object_get(d, "online")))
+			json_object_set_new(o, "session", jcheck(json_pack(
+			    "{s:s}", "status", "offline")));
+		json_array_append_new(a, o);
+	}
+	reply_json(c->reply, 200, a);
+	return 0;
+}
+
+/* Whether ID is one of the fake's devices. */
+static int
+device_known(struct fw *fw, const char *id)
+{
+	json_t	*d;
+	size_t	 i;
+
+	if (json_array_size(fw->devices) == 0)
+		return strcmp(id, FW_DEVICE_ID) == 0;
+	json_array_foreach(fw->devices, i, d)
+		if (strcmp(json_string_value(json_object_get(d, "id")),
+		    id) == 0)
+			return 1;
 	return 0;
 }
 
@@ -1745,7 +1884,7 @@ api_device(struct call *c)
 		    c->path);
 		return 0;
 	}
-	if (c->fw->devices_404 && strcmp(id, FW_DEVICE_ID) != 0) {
+	if (c->fw->devices_404 && !device_known(c->fw, id)) {
 		reply_error(c->reply, 404, "device:notfound",
 		    "Device not found: %s", id);
 		return 0;
@@ -2198,8 +2337,10 @@ ctl_config_set(struct call *c)
 	int		 timeout_s = fw->hook_timeout_s;
 	int		 page_max = fw->wh_page_max;
 	int		 dev404 = fw->devices_404, set_billing = 0;
-	json_t		*hooks = NULL, *billing = NULL, *h;
+	json_t		*hooks = NULL, *billing = NULL, *h, *devs = NULL;
 	const char	*wh_status = NULL;
+	char		*stop_url = NULL, *stop_dev = NULL;
+	int		 set_stop = 0, stop_ms = 0, stop_every = 1;
 	size_t		 i;
 	char		*ack_url = NULL;
 	const char	*k2;
@@ -2367,6 +2508,62 @@ ctl_config_set(struct call *c)
 				goto out;
 			}
 			page_max = (int)n;
+		} else if (strcmp(key, "devices") == 0) {
+			json_decref(devs);
+			devs = json_array();
+			if (!json_is_array(v) && !json_is_null(v)) {
+				snprintf(why, sizeof why, "devices must be an "
+				    "array");
+				goto out;
+			}
+			json_array_foreach(v, i, h) {
+				if (!json_is_string(json_object_get(h, "id"))) {
+					snprintf(why, sizeof why, "devices[%zu] "
+					    "needs an id", i);
+					goto out;
+				}
+				json_array_append(devs, h);
+			}
+		} else if (strcmp(key, "stop_device") == 0) {
+			set_stop = 1;
+			free(stop_url);
+			free(stop_dev);
+			stop_url = stop_dev = NULL;
+			if (json_is_null(v))
+				continue;
+			if (!json_is_string(json_object_get(v, "url")) ||
+			    !json_is_string(json_object_get(v, "device"))) {
+				snprintf(why, sizeof why, "stop_device needs "
+				    "url and device");
+				goto out;
+			}
+			if (url_loopback(json_string_value(json_object_get(v,
+			    "url")), &port, &uri, &uwhy) == -1) {
+				snprintf(why, sizeof why, "stop_device: %s",
+				    uwhy);
+				goto out;
+			}
+			free(uri);
+			uri = NULL;
+			stop_url = xstrdup(json_string_value(json_object_get(v,
+			    "url")));
+			stop_dev = xstrdup(json_string_value(json_object_get(v,
+			    "device")));
+			stop_ms = (int)json_integer_value(json_object_get(v,
+			    "delay_ms"));
+			if (stop_ms < 0 || stop_ms > FW_MAX_DELAY_MS) {
+				snprintf(why, sizeof why, "stop_device: "
+				    "delay_ms out of range");
+				goto out;
+			}
+			if (json_object_get(v, "every") != NULL)
+				stop_every = (int)json_integer_value(
+				    json_object_get(v, "every"));
+			if (stop_every < 1) {
+				snprintf(why, sizeof why, "stop_device: "
+				    "every must be 1 or more");
+				goto out;
+			}
 		} else if (strcmp(key, "unknown_devices") == 0) {
 			s = json_string_value(v);
 			if (s != NULL && strcmp(s, "404") == 0)
@@ -2403,6 +2600,20 @@ ctl_config_set(struct call *c)
 	fw->hook_timeout_s = timeout_s;
 	fw->wh_page_max = page_max;
 	fw->devices_404 = dev404;
+	if (devs != NULL) {
+		json_decref(fw->devices);
+		fw->devices = devs;	/* ownership moves */
+		devs = NULL;
+	}
+	if (set_stop) {
+		free(fw->stop_url);
+		free(fw->stop_device);
+		fw->stop_url = stop_url;	/* ownership moves */
+		fw->stop_device = stop_dev;
+		fw->stop_delay_ms = stop_ms;
+		fw->stop_every = stop_every;
+		stop_url = stop_dev = NULL;
+	}
 	if (hooks != NULL) {
 		json_decref(fw->webhooks);
 		fw->webhooks = hooks;	/* ownership moves */
@@ -2433,6 +2644,9 @@ out:
 	json_decref(invalid);
 	json_decref(hooks);
 	json_decref(billing);
+	json_decref(devs);
+	free(stop_url);
+	free(stop_dev);
 	free(ack_url);
 	if (why[0] != '\0') {
 		reply_error(c->reply, 400, "ctl:invalid", "%s", why);
@@ -2469,7 +2683,7 @@ ctl_config_get(struct call *c)
 	}
 	reply_json(c->reply, 200, jcheck(json_pack(
 	    "{s:o, s:o, s:s, s:s, s:o, s:b, s:b, s:s, s:i, s:i, s:i, s:i, "
-	    "s:O, s:O, s:i, s:s}",
+	    "s:O, s:O, s:i, s:s, s:O, s:o}",
 	    "missing", missing, "invalid", invalid,
 	    "exists_mode", fw->exists_404 ? "404" : "200",
 	    "device_status", fw->device_online ? "online" : "offline",
@@ -2484,7 +2698,12 @@ ctl_config_get(struct call *c)
 	    "webhooks", fw->webhooks,
 	    "device_billing", fw->billing ? fw->billing : json_null(),
 	    "webhooks_page_max", fw->wh_page_max,
-	    "unknown_devices", fw->devices_404 ? "404" : "ok")));
+	    "unknown_devices", fw->devices_404 ? "404" : "ok",
+	    "devices", fw->devices,
+	    "stop_device", fw->stop_url == NULL ? json_null() :
+	    jcheck(json_pack("{s:s, s:s, s:i, s:i}", "url", fw->stop_url,
+	    "device", fw->stop_device, "delay_ms", fw->stop_delay_ms,
+	    "every", fw->stop_every)))));
 	return 0;
 }
 
@@ -2675,9 +2894,10 @@ ctl_stats(struct call *c)
 static int
 ctl_processed(struct call *c)
 {
-	reply_json(c->reply, 200, jcheck(json_pack("{s:O, s:I}",
+	reply_json(c->reply, 200, jcheck(json_pack("{s:O, s:I, s:O}",
 	    "phones", c->fw->phones,
-	    "duplicates", (json_int_t)c->fw->n_phone_dup)));
+	    "duplicates", (json_int_t)c->fw->n_phone_dup,
+	    "devices", c->fw->by_device)));
 	return 0;
 }
 
@@ -2794,6 +3014,12 @@ fw_defaults(struct fw *fw)
 	json_decref(fw->billing);
 	fw->billing = NULL;
 	fw->devices_404 = 0;
+	json_array_clear(fw->devices);
+	free(fw->stop_url);
+	free(fw->stop_device);
+	fw->stop_url = fw->stop_device = NULL;
+	fw->stop_delay_ms = 0;
+	fw->stop_every = 1;
 }
 
 /*
@@ -2812,6 +3038,7 @@ fw_reset(struct fw *fw)
 	json_array_clear(fw->records);
 	json_object_clear(fw->refs);
 	json_object_clear(fw->phones);
+	json_object_clear(fw->by_device);
 	json_object_clear(fw->fault_counts);
 	for (i = 0; i < FW_MAX_MESSAGES; i++) {
 		json_decref(fw->msgs[i]);
@@ -2983,6 +3210,8 @@ main(int argc, char **argv)
 	fw.fault_counts = json_object();
 	fw.webhooks = json_array();
 	fw.wh_created = json_object();
+	fw.devices = json_array();
+	fw.by_device = json_object();
 	fw.msgs = xcalloc(FW_MAX_MESSAGES, sizeof *fw.msgs);
 	fw_defaults(&fw);
 	if (reqlog != NULL && (fw.reqlog = fopen(reqlog, "ae")) == NULL)
@@ -3046,6 +3275,10 @@ main(int argc, char **argv)
 	json_decref(fw.webhooks);
 	json_decref(fw.wh_created);
 	json_decref(fw.billing);
+	json_decref(fw.devices);
+	json_decref(fw.by_device);
+	free(fw.stop_url);
+	free(fw.stop_device);
 	event_free(fw.ev_up);
 	event_free(fw.ev_term);
 	event_free(fw.ev_int);

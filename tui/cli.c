@@ -25,6 +25,7 @@ static const struct cli_cmd *const cli_tables[] = {
 	cli_replies_cmds,
 	cli_templates_cmds,
 	cli_reports_cmds,
+	cli_devices_cmds,
 };
 
 static void

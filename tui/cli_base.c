@@ -91,19 +91,7 @@ print_status(json_t *d)
 	cli_webhook_lines(d);
 	json_array_foreach(json_object_get(d, "lanes"), i, l) {
 		printf("lane       ");
-		cli_puts_safe(json_string_value(json_object_get(l, "device")),
-		    0);
-		printf(": %s", json_string_value(json_object_get(l, "state")));
-		if (*json_string_value(json_object_get(l, "reason")) != '\0') {
-			printf(" (");
-			cli_puts_safe(json_string_value(json_object_get(l,
-			    "reason")), 0);
-			printf(")");
-		}
-		printf(", batch %lld/%lld\n", (long long)json_integer_value(
-		    json_object_get(l, "batch_position")),
-		    (long long)json_integer_value(json_object_get(l,
-		    "batch_size")));
+		cli_lane_line(l);
 	}
 }
 
@@ -115,6 +103,21 @@ cmd_status(struct cli *cl, int argc, char **argv)
 	return cli_call(cl, "monitoring.stats", NULL, -1, print_status);
 }
 
+/* monitor: the day's figures, then one line per device lane. */
+static void
+print_monitor(json_t *d)
+{
+	json_t	*l;
+	size_t	 i;
+
+	print_kv(d);
+	printf("per device:\n");
+	json_array_foreach(json_object_get(d, "lanes"), i, l) {
+		printf("  ");
+		cli_lane_line(l);
+	}
+}
+
 static int
 cmd_monitor(struct cli *cl, int argc, char **argv)
 {
@@ -122,7 +125,7 @@ cmd_monitor(struct cli *cl, int argc, char **argv)
 		return cli_monitor_report(cl, argc - 1, argv + 1);
 	if (argc != 0)
 		return EXIT_USAGE;
-	return cli_call(cl, "monitoring.stats", NULL, -1, print_kv);
+	return cli_call(cl, "monitoring.stats", NULL, -1, print_monitor);
 }
 
 static void

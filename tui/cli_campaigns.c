@@ -126,6 +126,17 @@ print_campaign(json_t *c)
 		    "message_2")), 0);
 		printf("\n");
 	}
+	if (json_array_size(json_object_get(c, "devices")) > 0) {
+		json_t	*v;
+		size_t	 i;
+
+		printf("  devices:");
+		json_array_foreach(json_object_get(c, "devices"), i, v) {
+			printf("%s ", i > 0 ? "," : "");
+			cli_puts_safe(json_string_value(v), 0);
+		}
+		printf("\n");
+	}
 	if (json_is_integer(json_object_get(c, "start_at"))) {
 		printf("  start%s %s\n", strcmp(json_string_value(
 		    json_object_get(c, "status")), "scheduled") == 0 ?
@@ -653,7 +664,7 @@ message_arg(json_t *opts, json_t *args, const char *key)
 }
 
 #define CAMPAIGN_OPTS	"name= message-1= message-2= message-1-file= " \
-	"message-2-file= category=+ template= start-at= window="
+	"message-2-file= category=+ template= start-at= window= device=+"
 
 /* The campaign fields of OPTS (create and update) into ARGS; -1 on error. */
 static int
@@ -686,6 +697,14 @@ campaign_args(json_t *opts, json_t *args)
 			json_object_set_new(args, "template", json_integer(n));
 		else
 			json_object_set(args, "template", v);
+	}
+	/* The lanes it sends through; "all": every healthy one again. */
+	if (json_object_get(opts, "device") != NULL) {
+		cats = json_array();
+		json_array_foreach(json_object_get(opts, "device"), i, v)
+			if (strcmp(json_string_value(v), "all") != 0)
+				json_array_append(cats, v);
+		json_object_set_new(args, "devices", cats);
 	}
 	if (json_object_get(opts, "category") == NULL)
 		return 0;
@@ -743,7 +762,7 @@ cmd_update(struct cli *cl, int argc, char **argv)
 	if (!bad && json_object_size(args) == 1) {
 		fprintf(stderr, "wacamp: nothing to update: give --name, "
 		    "--message-1[-file], --template, --message-2[-file], "
-		    "--category, --start-at or --window\n");
+		    "--category, --device, --start-at or --window\n");
 		bad = 1;
 	}
 	json_decref(opts);
@@ -762,12 +781,13 @@ const struct cli_cmd cli_campaigns_cmds[] = {
 	{ "campaigns", "delete", "ID", cmd_delete },
 	{ "campaigns", "create", "--name N --message-1 TEXT | --message-1-file "
 	    "FILE | --template T [--message-2 TEXT | --message-2-file FILE] "
-	    "--category C [--category C...] [--start-at TIME] "
-	    "[--window HH:MM-HH:MM]", cmd_create },
+	    "--category C [--category C...] [--device D...] "
+	    "[--start-at TIME] [--window HH:MM-HH:MM]", cmd_create },
 	{ "campaigns", "update", "ID [--name N] [--message-1 TEXT | "
 	    "--message-1-file FILE | --template T] [--message-2 TEXT | "
-	    "--message-2-file FILE] [--category C...] [--start-at TIME | "
-	    "--start-at ''] [--window HH:MM-HH:MM | --window '']", cmd_update },
+	    "--message-2-file FILE] [--category C...] [--device D... | "
+	    "--device all] [--start-at TIME | --start-at ''] "
+	    "[--window HH:MM-HH:MM | --window '']", cmd_update },
 	{ "campaigns", "duplicate", "ID", cmd_duplicate },
 	{ "campaigns", "send", "ID [--yes | --dry-run]", cmd_send },
 	{ "campaigns", "test", "ID PHONE | ID --contact C", cmd_test },

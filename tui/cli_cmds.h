@@ -17,6 +17,11 @@ extern const struct cli_cmd	cli_reports_cmds[];
 /* monitor --report FROM TO FILE.pdf (arguments after --report). */
 int	cli_monitor_report(struct cli *, int, char **);
 
+extern const struct cli_cmd	cli_devices_cmds[];
+
+/* One lane of devices.list, in a row of devices list and status. */
+void	cli_lane_line(json_t *);
+
 /* The webhook and plan lines of status, in words (DESIGN §7). */
 void	cli_webhook_lines(json_t *);
 

@@ -42,7 +42,7 @@ static void	tui_after_auth(struct tui *);
 static const struct view *views[V_NVIEWS] = {
 	&view_dashboard, &view_contacts, &view_import, &view_categories,
 	&view_campaigns, &view_messages, &view_users, &view_stats,
-	&view_audit, &view_inbox,
+	&view_audit, &view_inbox, &view_devices,
 };
 
 static const struct tui_key keys_common[] = {
@@ -835,8 +835,10 @@ draw_top(struct tui *t)
 	if (t->inbox_unread > 0)
 		w += 6;
 	for (v = 0; v < V_NVIEWS && x < cols; v++) {
-		/* The tenth screen's key is 0. */
-		if (w > cols && v != (int)t->view)
+		/* The tenth screen's key is 0; past it, Tab only. */
+		if (v >= 10)
+			snprintf(buf, sizeof buf, " %s ", tui_view_name(v));
+		else if (w > cols && v != (int)t->view)
 			snprintf(buf, sizeof buf, " %d ", (v + 1) % 10);
 		else
 			snprintf(buf, sizeof buf, " %d %s ", (v + 1) % 10,

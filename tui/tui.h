@@ -35,6 +35,7 @@ enum tui_view {
 	V_STATS,
 	V_AUDIT,
 	V_INBOX,	/* key 0 */
+	V_DEVICES,	/* Tab, or d on the dashboard */
 	V_NVIEWS
 };
 
@@ -274,7 +275,7 @@ struct view {
 
 extern const struct view view_dashboard, view_contacts, view_import,
 	    view_categories, view_campaigns, view_messages, view_users,
-	    view_stats, view_audit, view_inbox;
+	    view_stats, view_audit, view_inbox, view_devices;
 
 /* tui.c: the loop, replies, modal routing. */
 extern struct tui	 T;

@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -14,6 +15,7 @@
  */
 
 static const struct tui_key keys_dash[] = {
+	{ "d", N_("the Devices screen: every sending lane") },
 	{ NULL, NULL }
 };
 
@@ -131,11 +133,95 @@ draw_webhook_health(json_t *s, int y)
 	return y;
 }
 
+/* A lane's states, as the daemon names them (translated when shown). */
+static const char *const lane_states[] __attribute__((__unused__)) = {
+	N_("idle"), N_("running"), N_("waiting window"), N_("blocked"),
+	N_("paused"), NULL
+};
+
+/* The colour of a lane's state. */
+static int
+lane_attr(const char *state)
+{
+	if (state == NULL)
+		return 0;
+	if (strcmp(state, "paused") == 0)
+		return S_BAD | S_BOLD;
+	if (strcmp(state, "blocked") == 0 || strcmp(state, "waiting window") ==
+	    0)
+		return S_WARN;
+	if (strcmp(state, "running") == 0)
+		return S_OK;
+	return 0;
+}
+
+/*
+ * A row per lane (device): its name, state and reason, today's sends
+ * against its cap, the warm-up day, the next send. Returns the next line.
+ */
+static int
+draw_lanes(json_t *lanes, int y, int bottom)
+{
+	int		 cols = screen_cols(), x;
+	json_t		*l;
+	size_t		 i;
+	char		 cap[64], next[16];
+	const char	*reason;
+	time_t		 at;
+	struct tm	 tm;
+
+	if (!json_is_array(lanes) || json_array_size(lanes) == 0)
+		return y;
+	screen_putf(y++, 2, cols - 4, S_BOLD, "%-12s %-15s %-16s %-10s %-9s %s",
+	    _("Device"), _("State"), _("Today/cap"), _("Warm-up"), _("Next"),
+	    _("Reason"));
+	json_array_foreach(lanes, i, l) {
+		if (y >= bottom - 4) {
+			screen_putf(y++, 2, cols - 4, S_DIM, _("%zu more lanes: "
+			    "see the Devices screen"), json_array_size(lanes) - i);
+			break;
+		}
+		x = 2 + screen_put(y, 2, 12, row_sn(l, "name") ?
+		    row_sn(l, "name") : row_sn(l, "device") ?
+		    row_sn(l, "device") : "-", 0, 0);
+		x = 15;
+		screen_put(y, x, 15, row_sn(l, "state") ? _(row_sn(l,
+		    "state")) : "", lane_attr(row_sn(l, "state")), 0);
+		x += 16;
+		if (json_object_get(l, "cap_today") != NULL)
+			snprintf(cap, sizeof cap, "%lld/%lld",
+			    (long long)row_num(l, "sent_today"),
+			    (long long)row_num(l, "cap_today"));
+		else
+			snprintf(cap, sizeof cap, "-");
+		screen_put(y, x, 16, cap, 0, 0);
+		x += 17;
+		if (json_is_integer(json_object_get(l, "warmup_day")))
+			screen_putf(y, x, 10, S_WARN, _("day %lld"),
+			    (long long)row_num(l, "warmup_day"));
+		else
+			screen_put(y, x, 10, "-", S_DIM, 0);
+		x += 11;
+		if (json_is_integer(json_object_get(l, "next_send_at"))) {
+			at = (time_t)row_num(l, "next_send_at");
+			localtime_r(&at, &tm);
+			strftime(next, sizeof next, "%H:%M:%S", &tm);
+		} else
+			snprintf(next, sizeof next, "-");
+		screen_put(y, x, 9, next, 0, 0);
+		x += 10;
+		if ((reason = row_sn(l, "reason")) != NULL && x < cols - 2)
+			screen_put(y, x, cols - x - 2, reason, 0, 1);
+		y++;
+	}
+	return y;
+}
+
 static void
 draw_dash(struct tui *t)
 {
 	int		 cols = screen_cols(), lines = screen_lines();
-	json_t		*s = t->stats, *c, *lanes;
+	json_t		*s = t->stats, *c;
 	const char	*level, *name;
 	json_int_t	 sent, limit, max, v;
 	size_t		 i, n;
@@ -205,19 +291,7 @@ draw_dash(struct tui *t)
 	else
 		y = draw_webhook_health(s, y);
 	y = draw_verify(t, y);
-	lanes = json_object_get(s, "lanes");
-	if (json_is_array(lanes) && json_array_size(lanes) > 0) {
-		x = 2 + screen_put(y, 2, cols - 4, _("Lanes:"), S_BOLD, 0) + 1;
-		json_array_foreach(lanes, i, c) {
-			snprintf(buf, sizeof buf, "%s %s  ",
-			    row_sn(c, "device") ? row_sn(c, "device") :
-			    row_sn(c, "id") ? row_sn(c, "id") : "-",
-			    row_sn(c, "state") ? row_sn(c, "state") :
-			    row_sn(c, "status") ? row_sn(c, "status") : "");
-			x += screen_put(y, x, cols - x, buf, 0, 0);
-		}
-		y++;
-	}
+	y = draw_lanes(json_object_get(s, "lanes"), y, bottom);
 	y++;
 	screen_put(y++, 2, cols - 4, _("Running campaigns"), S_BOLD |
 	    S_HEAD, 0);
@@ -282,10 +356,20 @@ draw_dash(struct tui *t)
 	    (long long)max);
 }
 
+static int
+dash_key(struct tui *t, int ch)
+{
+	if (ch != 'd')
+		return 0;
+	tui_switch(t, V_DEVICES);
+	return 1;
+}
+
 const struct view view_dashboard = {
 	.name = N_("Dashboard"),
 	.keys = keys_dash,
 	.enter = dash_enter,
 	.draw = draw_dash,
+	.key = dash_key,
 	.event = dash_event,
 };

@@ -1,12 +1,12 @@
--- wacamp: rebuild
 -- Schedules (DESIGN §6): a campaign may start at a set time (start_at,
 -- Unix seconds) and send only within its own window (send_window,
 -- "HH:MM-HH:MM", inside the lane's). `campaigns send` on a campaign whose
 -- start is ahead makes it 'scheduled', a status the CHECK did not allow:
 -- the table is rebuilt by SQLite's 12-step procedure. The runner turns
--- foreign keys off around this migration (the marker on the first line)
--- so that dropping the old table cascades into nothing, and checks them
--- before COMMIT.
+-- foreign keys off around every migration, so that dropping the old table
+-- cascades into nothing, and checks them before COMMIT. Every column of
+-- the table as 016 left it is copied (devices, the lanes it sends
+-- through, included).
 CREATE TABLE campaigns_new (
 	id		INTEGER PRIMARY KEY,
 	name		TEXT NOT NULL,
@@ -35,17 +35,18 @@ CREATE TABLE campaigns_new (
 	m2_total	INTEGER NOT NULL DEFAULT 0,
 	suppressed	INTEGER NOT NULL DEFAULT 0,
 	test_user	INTEGER,
+	devices		TEXT,
 	start_at	INTEGER,
 	send_window	TEXT
 );
 INSERT INTO campaigns_new (id, name, message_1, message_2, status, round,
     created_by, created_at, updated_at, started_at, finished_at, total,
     pending, sending, sent, delivered, read, failed, unknown, cancelled,
-    interactions, m2_total, suppressed, test_user)
+    interactions, m2_total, suppressed, test_user, devices)
     SELECT id, name, message_1, message_2, status, round, created_by,
     created_at, updated_at, started_at, finished_at, total, pending, sending,
     sent, delivered, read, failed, unknown, cancelled, interactions,
-    m2_total, suppressed, test_user FROM campaigns;
+    m2_total, suppressed, test_user, devices FROM campaigns;
 DROP TABLE campaigns;
 ALTER TABLE campaigns_new RENAME TO campaigns;
 CREATE UNIQUE INDEX campaigns_test_user ON campaigns(test_user)

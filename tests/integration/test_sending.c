@@ -440,7 +440,7 @@ test_capacity(void **state)
 		for (j = 0; j < sizeof inter / sizeof inter[0]; j++) {
 			snprintf(q, sizeof q, "INSERT INTO daily_usage (day, "
 			    "sent, m1, interactions) VALUES ('%s', %ld, %ld, "
-			    "%ld) ON CONFLICT (day) DO UPDATE SET sent = "
+			    "%ld) ON CONFLICT (day, device) DO UPDATE SET sent = "
 			    "excluded.sent, m1 = excluded.m1, interactions = "
 			    "excluded.interactions", day, sents[i], sents[i],
 			    inter[j]);

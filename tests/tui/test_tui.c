@@ -2097,6 +2097,64 @@ test_french_80x24(void **state)
 	fr_check("daemon stopped", 2, "Contacts");
 }
 
+/*
+ * Issue 20: a row per lane on the dashboard, and the Devices screen,
+ * whose R resumes a lane the governor paused: the daemon forgets the
+ * pause (lane_pauses) and the lane no longer says paused.
+ */
+static void
+test_devices(void **state)
+{
+	json_t		*rep;
+	json_t		*l;
+	size_t		 i;
+	const char	*st = NULL;
+	double		 t0;
+
+	a_start("[device second]\ndevice_id = 6643f2a1b7c9d40012e5b2f1\n"
+	    "daily_limit = 40\n",
+	    "INSERT INTO lane_pauses (lane, reason, at) VALUES ('second', "
+	    "'governor: 4 of the last 50 recipients opted out (8.0%, over the "
+	    "6.0% that pauses); resume with: wacamp devices resume second', "
+	    "0);");
+	if (a_lacks("devices.list", NULL))
+		skip();
+	session_start("C.UTF-8", 120, 34);
+	assert_true(wait_text("Today/cap", 10, 0));
+	assert_true(wait_text("0/40", 10, 0));
+	assert_true(wait_text("governor: 4 of the last 50", 10, 0));
+	keys("d");
+	assert_true(wait_text("sending lanes", 10, 0));
+	assert_true(wait_text("second", 10, 0));
+	/* default is first: R there says it is not paused. */
+	keys("R");
+	assert_true(wait_text("Lane default is not paused.", 5, 0));
+	keys("j");
+	keys("R");
+	assert_true(wait_text("Resume lane second?", 5, 0));
+	keys("y");
+	assert_int_equal(wait_sql(&A, "SELECT count(*) FROM lane_pauses WHERE "
+	    "lane = 'second' AND reason IS NULL", 1, 10), 1);
+	assert_int_equal(sql_int(&A, "SELECT count(*) FROM audit_log WHERE "
+	    "command = 'devices.resume'"), 1);
+	for (t0 = harness_now(); harness_now() - t0 < 10; usleep(100000)) {
+		rep = a_call("devices.list", NULL);
+		json_array_foreach(json_object_get(json_object_get(rep, "data"),
+		    "devices"), i, l)
+			if (strcmp(json_string_value(json_object_get(l, "name")),
+			    "second") == 0)
+				st = json_string_value(json_object_get(l,
+				    "state"));
+		if (st != NULL && strcmp(st, "paused") != 0) {
+			json_decref(rep);
+			break;
+		}
+		json_decref(rep);
+		st = NULL;
+	}
+	assert_non_null(st);
+}
+
 int
 main(void)
 {
@@ -2130,6 +2188,7 @@ main(void)
 		cmocka_unit_test_teardown(test_inbox, a_teardown),
 		cmocka_unit_test_teardown(test_campaign_schedule_export,
 		    a_teardown),
+		cmocka_unit_test_teardown(test_devices, a_teardown),
 	};
 
 	setlocale(LC_ALL, "C.UTF-8");

@@ -174,7 +174,7 @@ deliver(struct fix *f, int64_t id, int ok)
 	char		 day[11];
 
 	clock_today(day);
-	assert_int_equal(outbox_claim(&f->d, id, day, "dev", &c), 1);
+	assert_int_equal(outbox_claim(&f->d, id, day, NULL, "dev", &c), 1);
 	outbox_claim_free(&c);
 	if (ok)
 		assert_int_equal(outbox_sent(&f->d, id, NULL, NULL, NULL,

@@ -113,16 +113,16 @@ test_defaults(void **state)
 	(void)state;
 	assert_int_equal(config_load(NULL, &c, err, sizeof err), 0);
 	assert_null(c->path);
-	assert_int_equal(c->interval_ms, 25 * SEC);
-	assert_int_equal(c->jitter_ms, 5 * SEC);
-	assert_int_equal(c->batch_size, 25);
-	assert_int_equal(c->batch_pause_ms, 300 * SEC);
-	assert_int_equal(c->daily_limit, 1000);
+	assert_int_equal(c->pacing.interval_ms, 25 * SEC);
+	assert_int_equal(c->pacing.jitter_ms, 5 * SEC);
+	assert_int_equal(c->pacing.batch_size, 25);
+	assert_int_equal(c->pacing.batch_pause_ms, 300 * SEC);
+	assert_int_equal(c->pacing.daily_limit, 1000);
 	assert_int_equal(c->max_attempts, 3);
 	assert_int_equal(c->backoff_ms, 30 * SEC);
-	assert_int_equal(c->window_start, -1);
-	assert_int_equal(c->window_end, -1);
-	assert_int_equal(c->days, 0x7f);
+	assert_int_equal(c->pacing.window_start, -1);
+	assert_int_equal(c->pacing.window_end, -1);
+	assert_int_equal(c->pacing.days, 0x7f);
 	assert_int_equal(c->max_failures, 3);
 	assert_int_equal(c->log_level, LOG_LVL_INFO);
 	assert_string_equal(c->timezone, "UTC");
@@ -141,11 +141,11 @@ test_defaults(void **state)
 
 	/* An empty file and a file of comments are the defaults too. */
 	c = load_ok("");
-	assert_int_equal(c->interval_ms, 25 * SEC);
+	assert_int_equal(c->pacing.interval_ms, 25 * SEC);
 	assert_string_equal(config_provider(c), "simulator");
 	config_free(c);
 	c = load_ok("# nothing\n; nothing\n\n   \n\t# indented\n");
-	assert_int_equal(c->batch_size, 25);
+	assert_int_equal(c->pacing.batch_size, 25);
 	config_free(c);
 }
 
@@ -225,16 +225,16 @@ test_every_key(void **state)
 	assert_string_equal(c->wh_path, "/hook");
 	assert_string_equal(c->token, "tok");
 	assert_int_equal(c->wh_max_conns, 12);
-	assert_int_equal(c->interval_ms, 30 * SEC);
-	assert_int_equal(c->jitter_ms, 250);
-	assert_int_equal(c->batch_size, 10);
-	assert_int_equal(c->batch_pause_ms, 10 * MIN);
-	assert_int_equal(c->daily_limit, 500);
+	assert_int_equal(c->pacing.interval_ms, 30 * SEC);
+	assert_int_equal(c->pacing.jitter_ms, 250);
+	assert_int_equal(c->pacing.batch_size, 10);
+	assert_int_equal(c->pacing.batch_pause_ms, 10 * MIN);
+	assert_int_equal(c->pacing.daily_limit, 500);
 	assert_string_equal(c->timezone, "Africa/Lome");
-	assert_int_equal(c->window_start, 480);
-	assert_int_equal(c->window_end, 1200);
-	assert_int_equal(c->days, 0x3e);
-	assert_int_equal(c->breaker_failures, 4);
+	assert_int_equal(c->pacing.window_start, 480);
+	assert_int_equal(c->pacing.window_end, 1200);
+	assert_int_equal(c->pacing.days, 0x3e);
+	assert_int_equal(c->pacing.breaker_failures, 4);
 	assert_int_equal(c->suppress_days, 7);
 	assert_int_equal(c->max_attempts, 5);
 	assert_int_equal(c->backoff_ms, MIN);
@@ -265,23 +265,23 @@ test_values(void **state)
 	assert_int_equal(c->sync_full, 0);
 	assert_int_equal(c->log_level, LOG_LVL_WARN);
 	assert_string_equal(c->default_country, "33");
-	assert_int_equal(c->daily_limit, 0);
-	assert_int_equal(c->window_start, -1);
-	assert_int_equal(c->window_end, -1);
-	assert_int_equal(c->batch_size, 100000);
+	assert_int_equal(c->pacing.daily_limit, 0);
+	assert_int_equal(c->pacing.window_start, -1);
+	assert_int_equal(c->pacing.window_end, -1);
+	assert_int_equal(c->pacing.batch_size, 100000);
 	config_free(c);
 
 	/* A later line wins; sections may come back. */
 	c = load_ok("[pacing]\ninterval = 1s\n[retry]\nmax_attempts = 1\n"
 	    "[pacing]\ninterval = 2s\n");
-	assert_int_equal(c->interval_ms, 2 * SEC);
+	assert_int_equal(c->pacing.interval_ms, 2 * SEC);
 	assert_int_equal(c->max_attempts, 1);
 	config_free(c);
 
 	/* Spaces around names, '=' and section names. */
 	c = load_ok("  [ pacing ]  \n\tbatch_size=3\n  daily_limit   =  9  \n");
-	assert_int_equal(c->batch_size, 3);
-	assert_int_equal(c->daily_limit, 9);
+	assert_int_equal(c->pacing.batch_size, 3);
+	assert_int_equal(c->pacing.daily_limit, 9);
 	config_free(c);
 }
 
@@ -292,17 +292,17 @@ test_window(void **state)
 
 	(void)state;
 	c = load_ok("[pacing]\nwindow = 08:00-20:00\n");
-	assert_int_equal(c->window_start, 480);
-	assert_int_equal(c->window_end, 1200);
+	assert_int_equal(c->pacing.window_start, 480);
+	assert_int_equal(c->pacing.window_end, 1200);
 	config_free(c);
 	/* Overnight windows and the end of the day. */
 	c = load_ok("[pacing]\nwindow = 22:30 - 06:15\n");
-	assert_int_equal(c->window_start, 22 * 60 + 30);
-	assert_int_equal(c->window_end, 6 * 60 + 15);
+	assert_int_equal(c->pacing.window_start, 22 * 60 + 30);
+	assert_int_equal(c->pacing.window_end, 6 * 60 + 15);
 	config_free(c);
 	c = load_ok("[pacing]\nwindow = 00:00-24:00\n");
-	assert_int_equal(c->window_start, 0);
-	assert_int_equal(c->window_end, 1440);
+	assert_int_equal(c->pacing.window_start, 0);
+	assert_int_equal(c->pacing.window_end, 1440);
 	config_free(c);
 
 	load_err("[pacing]\nwindow = 25:00-08:00\n", 2, "window");
@@ -322,23 +322,23 @@ test_days(void **state)
 
 	(void)state;
 	c = load_ok("[pacing]\ndays = mon-fri\n");
-	assert_int_equal(c->days, 0x3e);
+	assert_int_equal(c->pacing.days, 0x3e);
 	config_free(c);
 	/* A range wraps over the week's end: sun, mon and sat. */
 	c = load_ok("[pacing]\ndays = sat-mon\n");
-	assert_int_equal(c->days, (1 << 0) | (1 << 1) | (1 << 6));
+	assert_int_equal(c->pacing.days, (1 << 0) | (1 << 1) | (1 << 6));
 	config_free(c);
 	c = load_ok("[pacing]\ndays = Mon, wed ,SAT\n");
-	assert_int_equal(c->days, (1 << 1) | (1 << 3) | (1 << 6));
+	assert_int_equal(c->pacing.days, (1 << 1) | (1 << 3) | (1 << 6));
 	config_free(c);
 	c = load_ok("[pacing]\ndays = sun\n");
-	assert_int_equal(c->days, 1);
+	assert_int_equal(c->pacing.days, 1);
 	config_free(c);
 	c = load_ok("[pacing]\ndays = ALL\n");
-	assert_int_equal(c->days, 0x7f);
+	assert_int_equal(c->pacing.days, 0x7f);
 	config_free(c);
 	c = load_ok("[pacing]\ndays = mon-fri,sun\n");
-	assert_int_equal(c->days, 0x3f);
+	assert_int_equal(c->pacing.days, 0x3f);
 	config_free(c);
 
 	load_err("[pacing]\ndays = funday\n", 2, "days");
@@ -384,7 +384,7 @@ test_comments_quotes(void **state)
 	    "[webhook]\n"
 	    "path = \"/a\"\t# tab before the comment\n"
 	    "listen = \"\"\n");
-	assert_int_equal(c->interval_ms, 5 * SEC);
+	assert_int_equal(c->pacing.interval_ms, 5 * SEC);
 	assert_string_equal(c->timezone, "Europe/Paris");
 	/* A '#' not after a space is part of the value. */
 	assert_string_equal(c->api_url, "http://h/#frag");
@@ -486,7 +486,7 @@ test_secret_mode(void **state)
 	    0644);
 	c = NULL;
 	assert_int_equal(config_load(path, &c, err, sizeof err), 0);
-	assert_int_equal(c->batch_size, 2);
+	assert_int_equal(c->pacing.batch_size, 2);
 	assert_string_equal(config_provider(c), "simulator");
 	config_free(c);
 	free(path);
@@ -638,8 +638,8 @@ test_nul_bytes(void **state)
 	/* A NUL ends the line's text; a line starting with NUL is empty. */
 	path = write_bytes(data, sizeof data - 1, 0600);
 	assert_int_equal(config_load(path, &c, err, sizeof err), 0);
-	assert_int_equal(c->batch_size, 7);
-	assert_int_equal(c->daily_limit, 3);
+	assert_int_equal(c->pacing.batch_size, 7);
+	assert_int_equal(c->pacing.daily_limit, 3);
 	config_free(c);
 	free(path);
 }
@@ -732,6 +732,74 @@ group_teardown(void **state)
 	return rm_tree(tmpdir) == 0 ? 0 : -1;
 }
 
+/* [device NAME] sections: a lane each, overriding [pacing] keys. */
+static void
+test_devices(void **state)
+{
+	struct config		*c;
+	const struct device	*d;
+
+	(void)state;
+	c = load_ok("[wassenger]\ndevice_id = aaa\n"
+	    "[device second]\ndevice_id = bbb\ndaily_limit = 5\n"
+	    "window = 09:00-17:00\nwarmup_start = 2026-12-01\n"
+	    "warmup_steps = 20 40, 80\noptout_pause = 7.5%\n"
+	    "[pacing]\ninterval = 3s\ndaily_limit = 900\nbatch_size = 7\n"
+	    "[device third]\ndevice_id = ccc\ninterval = 9s\n");
+	assert_int_equal(c->ndevices, 2);
+	assert_int_equal(c->pacing.daily_limit, 900);
+	assert_int_equal(c->pacing.warmup_start, -1);
+	assert_int_equal(c->pacing.governor_window, 50);
+	d = config_device(c, "second");
+	assert_non_null(d);
+	assert_string_equal(d->device_id, "bbb");
+	assert_int_equal(d->pacing.daily_limit, 5);
+	/* [pacing] read after the section still applies to it. */
+	assert_int_equal(d->pacing.interval_ms, 3 * SEC);
+	assert_int_equal(d->pacing.batch_size, 7);
+	assert_int_equal(d->pacing.window_start, 9 * 60);
+	assert_int_equal(d->pacing.window_end, 17 * 60);
+	assert_int_equal(d->pacing.warmup_start, 20788);
+	assert_int_equal(d->pacing.nwarmup, 3);
+	assert_int_equal(d->pacing.warmup_steps[2], 80);
+	assert_true(d->pacing.optout_pause > 7.49 &&
+	    d->pacing.optout_pause < 7.51);
+	d = config_device(c, "third");
+	assert_non_null(d);
+	assert_int_equal(d->pacing.interval_ms, 9 * SEC);
+	assert_int_equal(d->pacing.daily_limit, 900);
+	assert_int_equal(d->pacing.window_start, -1);
+	assert_null(config_device(c, "default"));
+	config_free(c);
+}
+
+/* Errors in [device] sections name file, line and key. */
+static void
+test_device_errors(void **state)
+{
+	(void)state;
+	load_err("[device two]\ndevice_id = b\ntimezone = UTC\n", 3,
+	    "unknown key timezone in [device two]");
+	load_err("[device two]\ndevice_id = b\nnope = 1\n", 3, "nope");
+	load_err("[device two]\ndevice_id = b\ndaily_limit = -3\n", 3,
+	    "daily_limit");
+	load_err("[device two]\ndaily_limit = 3\n", 1, "device_id is "
+	    "missing");
+	load_err("[device two]\ndevice_id = b\n[device two]\n"
+	    "device_id = c\n", 3, "given twice");
+	load_err("[device default]\ndevice_id = b\n", 1, "device name");
+	load_err("[device a b]\ndevice_id = b\n", 1, "device name");
+	load_err("[wassenger]\ndevice_id = b\n[device two]\ndevice_id = b\n",
+	    3, "the [wassenger] one");
+	load_err("[device two]\ndevice_id = b\n[device three]\n"
+	    "device_id = b\n", 3, "also [device two]'s");
+	load_err("[pacing]\nwarmup_start = 2026-13-01\n", 2, "warmup_start");
+	load_err("[pacing]\nwarmup_steps = 20 x\n", 2, "warmup_steps");
+	load_err("[pacing]\noptout_slow = 120%\n", 2, "optout_slow");
+	load_err("[pacing]\nslow_factor = 0.5\n", 2, "slow_factor");
+	load_err("[pacing]\ngovernor_window = -1\n", 2, "governor_window");
+}
+
 int
 main(void)
 {
@@ -752,6 +820,8 @@ main(void)
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_nul_bytes),
 		cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_devices),
+		cmocka_unit_test(test_device_errors),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "lane.h"
+#include "xmalloc.h"
 
 /* A local time in the zone set by setup: 2026-12-01 (a Tuesday) H:M:S. */
 static time_t
@@ -28,11 +29,14 @@ at(int mday, int h, int m, int s)
 	return mktime(&tm);
 }
 
-static struct config *
+static struct pacing *
 conf(void)
 {
-	struct config	*c = config_default();
+	struct config	*cf = config_default();
+	struct pacing	*c = xmalloc(sizeof *c);
 
+	*c = cf->pacing;
+	config_free(cf);
 	c->interval_ms = 25000;
 	c->jitter_ms = 5000;
 	c->batch_size = 25;
@@ -46,7 +50,7 @@ conf(void)
 static void
 test_gap(void **state)
 {
-	struct config	*c = conf();
+	struct pacing	*c = conf();
 	struct lane	 l;
 	int		 pause;
 
@@ -61,14 +65,14 @@ test_gap(void **state)
 	/* A draw over the configured jitter is capped. */
 	lane_posted(&l, c, 30000, 999999);
 	assert_int_equal(l.gap_ms, 30000);
-	config_free(c);
+	free(c);
 }
 
 /* After batch_size posts the batch pause applies, then a new batch. */
 static void
 test_batch(void **state)
 {
-	struct config	*c = conf();
+	struct pacing	*c = conf();
 	struct lane	 l;
 	uint64_t	 t = 1;
 	int		 i, pause;
@@ -89,14 +93,14 @@ test_batch(void **state)
 	assert_int_equal(l.batch_pos, 1);
 	assert_int_equal(lane_gap_wait(&l, c, t + 1, &pause), 24999);
 	assert_false(pause);
-	config_free(c);
+	free(c);
 }
 
 /* Windows: inside, before, after, across midnight, and sending days. */
 static void
 test_window(void **state)
 {
-	struct config	*c = conf();
+	struct pacing	*c = conf();
 
 	assert_int_equal(lane_window_wait(c, at(1, 3, 0, 0)), 0);
 	c->window_start = 8 * 60;
@@ -118,7 +122,7 @@ test_window(void **state)
 	    (long)(at(7, 0, 0, 0) - at(5, 12, 0, 0)));
 	c->days = 0;
 	assert_int_equal(lane_window_wait(c, at(1, 12, 0, 0)), -1);
-	config_free(c);
+	free(c);
 }
 
 /* Day change: to the next local midnight, also on a 23-hour day. */
@@ -150,7 +154,7 @@ test_midnight(void **state)
 static void
 test_cap_eta(void **state)
 {
-	struct config	*c = conf();
+	struct pacing	*c = conf();
 	time_t		 now = at(1, 12, 0, 0);
 	double		 e;
 
@@ -166,14 +170,14 @@ test_cap_eta(void **state)
 	e = lane_eta(c, 50, 990, now);
 	assert_true(e >= 12 * 3600);
 	assert_int_equal(lane_eta(c, 0, 0, now), 0);
-	config_free(c);
+	free(c);
 }
 
 /* The breaker: a run of failures, or over 10% of the last 20. */
 static void
 test_breaker(void **state)
 {
-	struct config	*c = conf();
+	struct pacing	*c = conf();
 	struct lane	 l;
 	char		 why[300];
 	int		 i;
@@ -213,7 +217,7 @@ test_breaker(void **state)
 	for (i = 0; i < 20; i++)
 		lane_result(&l, LANE_FAIL, "x");
 	assert_int_equal(lane_breaker(&l, c, 0, why, sizeof why), 0);
-	config_free(c);
+	free(c);
 }
 
 static int
@@ -222,6 +226,93 @@ setup(void **state)
 	setenv("TZ", "UTC", 1);
 	tzset();
 	return 0;
+}
+
+/* Warm-up: the step for the number's age, never above daily_limit. */
+static void
+test_warmup(void **state)
+{
+	struct pacing	*c = conf();
+	long		 day = lane_daynum(at(1, 12, 0, 0));
+	int		 age;
+
+	assert_int_equal(lane_today_cap(c, day, &age), 1000);
+	assert_int_equal(age, 0);
+	c->warmup_start = day;
+	c->warmup_steps[0] = 20;
+	c->warmup_steps[1] = 40;
+	c->warmup_steps[2] = 2000;
+	c->nwarmup = 3;
+	assert_int_equal(lane_today_cap(c, day, &age), 20);
+	assert_int_equal(age, 1);
+	assert_int_equal(lane_today_cap(c, day + 1, &age), 40);
+	assert_int_equal(age, 2);
+	/* A step above the daily limit is the limit. */
+	assert_int_equal(lane_today_cap(c, day + 2, &age), 1000);
+	assert_int_equal(age, 3);
+	/* Steps done: the daily limit, no warm-up day. */
+	assert_int_equal(lane_today_cap(c, day + 3, &age), 1000);
+	assert_int_equal(age, 0);
+	/* Before its start: the first step. */
+	assert_int_equal(lane_today_cap(c, day - 5, &age), 20);
+	assert_int_equal(age, 1);
+	/* Days count from the civil date, local midnight to midnight. */
+	assert_int_equal(day, 20788);	/* 2026-12-01 */
+	assert_int_equal(lane_daynum(at(1, 0, 0, 0)), day);
+	assert_int_equal(lane_daynum(at(1, 23, 59, 59)), day);
+	assert_int_equal(lane_daynum(at(2, 0, 0, 0)), day + 1);
+	assert_int_equal(lane_daynum(at(31, 12, 0, 0)), day + 30);
+	assert_int_equal(lane_daynum(at(32, 12, 0, 0)), day + 31);
+	free(c);
+}
+
+/* The governor: over a full window only; slow above one rate, pause
+ * above the other. */
+static void
+test_governor(void **state)
+{
+	struct pacing	*c = conf();
+	char		 why[200];
+
+	c->governor_window = 20;
+	c->optout_slow = 5;
+	c->optout_pause = 10;
+	c->slow_factor = 2;
+	/* Not a full window: not judged, even at 100 %. */
+	assert_int_equal(lane_governor(c, 19, 19, why, sizeof why),
+	    LANE_GOV_OK);
+	assert_int_equal(lane_governor(c, 20, 1, why, sizeof why),
+	    LANE_GOV_OK);
+	assert_int_equal(lane_governor(c, 20, 2, why, sizeof why),
+	    LANE_GOV_SLOW);
+	assert_non_null(strstr(why, "2 of the last 20"));
+	assert_int_equal(lane_governor(c, 20, 3, why, sizeof why),
+	    LANE_GOV_PAUSE);
+	assert_non_null(strstr(why, "opted out"));
+	c->optout_pause = 0;
+	assert_int_equal(lane_governor(c, 20, 20, why, sizeof why),
+	    LANE_GOV_SLOW);
+	c->governor_window = 0;
+	assert_int_equal(lane_governor(c, 20, 20, why, sizeof why),
+	    LANE_GOV_OK);
+	free(c);
+}
+
+/* A slowed lane waits its gap times slow_factor. */
+static void
+test_slow_gap(void **state)
+{
+	struct pacing	*c = conf();
+	struct lane	 l;
+	int		 pause;
+
+	memset(&l, 0, sizeof l);
+	lane_posted_slow(&l, c, 1000, 0, 3.0);
+	assert_int_equal(l.gap_ms, 75000);
+	assert_int_equal(lane_gap_wait(&l, c, 1000, &pause), 75000);
+	lane_posted_slow(&l, c, 100000, 0, 1.0);
+	assert_int_equal(l.gap_ms, 25000);
+	free(c);
 }
 
 int
@@ -234,6 +325,9 @@ main(void)
 		cmocka_unit_test(test_midnight),
 		cmocka_unit_test(test_cap_eta),
 		cmocka_unit_test(test_breaker),
+		cmocka_unit_test(test_warmup),
+		cmocka_unit_test(test_governor),
+		cmocka_unit_test(test_slow_gap),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

@@ -309,7 +309,7 @@ claim(struct fix *f, int64_t id)
 {
 	struct ob_claim	 c;
 
-	moved(f, outbox_claim(&f->d, id, f->today, "dev1", &c));
+	moved(f, outbox_claim(&f->d, id, f->today, NULL, "dev1", &c));
 	assert_int_equal(c.id, id);
 	assert_non_null(c.phone);
 	assert_non_null(c.body);
@@ -446,7 +446,7 @@ test_claim_sent(void **state)
 	launch(f, C1, 4);
 	id = msg(f, C1, 2, 1);
 	t0 = (int64_t)clock_now();
-	assert_int_equal(outbox_claim(&f->d, id, f->today, "dev1", &c), 1);
+	assert_int_equal(outbox_claim(&f->d, id, f->today, NULL, "dev1", &c), 1);
 	t1 = (int64_t)clock_now();
 	invariant(f);
 	xasprintf(&ref, "wacamp-%s-%lld-r1", f->nonce, (long long)id);
@@ -475,10 +475,10 @@ test_claim_sent(void **state)
 	expect_usage(f, f->today, 1, 1, 0, 0, 0, 0, 0);
 
 	/* A message being sent is not claimed twice. */
-	refused(f, outbox_claim(&f->d, id, f->today, "dev1", &c));
+	refused(f, outbox_claim(&f->d, id, f->today, NULL, "dev1", &c));
 	assert_null(c.reference);
 	/* No such message. */
-	refused(f, outbox_claim(&f->d, 999, f->today, "dev1", &c));
+	refused(f, outbox_claim(&f->d, 999, f->today, NULL, "dev1", &c));
 
 	/* 201: the ids stored, the device the reply named. */
 	moved(f, outbox_sent(&f->d, id, "0123456789abcdef01234567",
@@ -495,7 +495,7 @@ test_claim_sent(void **state)
 	expect_usage(f, f->today, 1, 1, 0, 0, 0, 0, 0);
 
 	/* What a sent message may not do. */
-	refused(f, outbox_claim(&f->d, id, f->today, "dev1", &c));
+	refused(f, outbox_claim(&f->d, id, f->today, NULL, "dev1", &c));
 	refused(f, outbox_sent(&f->d, id, "ffffffffffffffffffffffff",
 	    "wamid.B", NULL, NULL));
 	refused(f, outbox_unknown(&f->d, id, "x"));
@@ -571,7 +571,7 @@ test_requeue(void **state)
 	refused(f, outbox_requeue(&f->d, id, "again", 0, 0));
 
 	/* Not taken, attempt spent: attempts kept; the same reference. */
-	assert_int_equal(outbox_claim(&f->d, id, f->today, "dev1", &c), 1);
+	assert_int_equal(outbox_claim(&f->d, id, f->today, NULL, "dev1", &c), 1);
 	invariant(f);
 	assert_int_equal(c.attempts, 1);
 	xasprintf(&ref, "wacamp-%s-%lld-r1", f->nonce, (long long)id);
@@ -582,7 +582,7 @@ test_requeue(void **state)
 	assert_int_equal(qi(f, "SELECT attempts FROM messages WHERE id = %lld",
 	    (long long)id), 1);
 	expect_usage(f, f->today, 0, 0, 0, 0, 0, 0, 0);
-	assert_int_equal(outbox_claim(&f->d, id, f->today, "dev1", &c), 1);
+	assert_int_equal(outbox_claim(&f->d, id, f->today, NULL, "dev1", &c), 1);
 	assert_int_equal(c.attempts, 2);
 	outbox_claim_free(&c);
 	expect_camp(f, C1, 3, 1, 0, 0, 0, 0, 0, 0, 4, 0, 0);
@@ -618,7 +618,7 @@ test_unknown_fail(void **state)
 	expect_camp(f, C1, 1, 2, 0, 0, 0, 0, 1, 0, 4, 0, 0);
 	expect_usage(f, f->today, 3, 3, 0, 0, 0, 0, 0);
 	refused(f, outbox_unknown(&f->d, a, "again"));
-	refused(f, outbox_claim(&f->d, a, f->today, "dev1", &c));
+	refused(f, outbox_claim(&f->d, a, f->today, NULL, "dev1", &c));
 
 	/* Refused from sending: failed, the day given back. */
 	moved(f, outbox_fail(&f->d, b, "phone: not on WhatsApp", NULL));
@@ -649,7 +649,7 @@ test_unknown_fail(void **state)
 	refused(f, outbox_ack(&f->d, s, 2, NULL));
 	refused(f, outbox_ack(&f->d, s, 3, NULL));
 	refused(f, outbox_settle(&f->d, s, 1, "x"));
-	refused(f, outbox_claim(&f->d, s, f->today, "dev1", &c));
+	refused(f, outbox_claim(&f->d, s, f->today, NULL, "dev1", &c));
 }
 
 static void
@@ -953,13 +953,13 @@ test_relaunch(void **state)
 	expect_usage(f, f->today, 3, 3, 0, 1, 1, 1, 0);
 
 	/* The new round's references say r2. */
-	assert_int_equal(outbox_claim(&f->d, r, f->today, "dev1", &c), 1);
+	assert_int_equal(outbox_claim(&f->d, r, f->today, NULL, "dev1", &c), 1);
 	invariant(f);
 	xasprintf(&ref, "wacamp-%s-%lld-r2", f->nonce, (long long)r);
 	assert_string_equal(c.reference, ref);
 	free(ref);
 	outbox_claim_free(&c);
-	assert_int_equal(outbox_claim(&f->d, late, f->today, "dev1", &c), 1);
+	assert_int_equal(outbox_claim(&f->d, late, f->today, NULL, "dev1", &c), 1);
 	invariant(f);
 	xasprintf(&ref, "wacamp-%s-%lld-r2", f->nonce, (long long)late);
 	assert_string_equal(c.reference, ref);
@@ -995,7 +995,7 @@ test_queue_m2(void **state)
 	    NULL));
 
 	/* Its send counts as Message 2 of the day. */
-	assert_int_equal(outbox_claim(&f->d, m, f->today, "dev1", &c), 1);
+	assert_int_equal(outbox_claim(&f->d, m, f->today, NULL, "dev1", &c), 1);
 	invariant(f);
 	assert_int_equal(c.type, 2);
 	outbox_claim_free(&c);

@@ -397,8 +397,8 @@ setup(void **state)
 	memset(&t, 0, sizeof t);
 	t.d.base = event_base_new();
 	t.d.conf = config_default();
-	free(t.d.conf->device_id);
-	t.d.conf->device_id = NULL;	/* no health checks */
+	/* Required to start; dropped once started: no health checks. */
+	t.d.conf->device_id = xstrdup(DEV);
 	t.d.conf->api_key = xstrdup("test-key");
 	t.d.conf->timeout_ms = 2000;
 	t.http = evhttp_new(t.d.base);
@@ -413,6 +413,8 @@ setup(void **state)
 	t.pv = provider_wassenger_new(&t.d, err, sizeof err);
 	assert_non_null(t.pv);
 	assert_non_null(t.pv->lookup);
+	free(t.d.conf->device_id);
+	t.d.conf->device_id = NULL;
 	return 0;
 }
 

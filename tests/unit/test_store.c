@@ -551,6 +551,109 @@ group_teardown(void **state)
 	return rc == 0 ? 0 : -1;
 }
 
+/*
+ * A database of the version before migration 016 (lanes), populated:
+ * daily counts, a campaign with categories, contacts, messages and their
+ * interactions. The upgrade keeps every row, every daily count under the
+ * lane 'default', and cascades nothing (DESIGN §3).
+ */
+static void
+test_upgrade_lanes(void **state)
+{
+	struct store	*s = NULL;
+	sqlite3		*db;
+	char		*path, err[512] = "", *sql, *v;
+	size_t		 i;
+	int		 before = 0;
+
+	(void)state;
+	path = new_path();
+	for (i = 0; i < nmigrations; i++)
+		if (migrations[i].version < 16)
+			before = migrations[i].version;
+	assert_true(before > 0);
+	/* The store makes the directory; the old schema is built by hand. */
+	assert_int_equal(store_open(path, 1, 0, &s, err, sizeof err), 0);
+	store_close(s);
+	s = NULL;
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL,
+	    NULL, NULL), SQLITE_OK);
+	for (i = 0; i < nmigrations && migrations[i].version <= before; i++)
+		if (sqlite3_exec(db, migrations[i].sql, NULL, NULL, NULL) !=
+		    SQLITE_OK)
+			fail_msg("migration %s: %s", migrations[i].name,
+			    sqlite3_errmsg(db));
+	xasprintf(&sql, "PRAGMA user_version = %d;"
+	    "INSERT INTO campaigns (id, name, message_1, created_at, "
+	    "updated_at) VALUES (1, 'c', 'hi', 0, 0);"
+	    "INSERT INTO categories (id, name, created_at, updated_at) VALUES "
+	    "(1, 'k', 0, 0);"
+	    "INSERT INTO campaign_categories (campaign_id, category_id) VALUES "
+	    "(1, 1);"
+	    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+	    "WHERE i < 200) INSERT INTO contacts (id, full_number, created_at, "
+	    "updated_at) SELECT i, printf('+2289%%07d', i), 0, 0 FROM n;"
+	    "INSERT INTO category_contacts (category_id, contact_id) SELECT 1, "
+	    "id FROM contacts;"
+	    "INSERT INTO messages (campaign_id, contact_id, message_type, "
+	    "phone, body, state, device, created_at, updated_at) SELECT 1, id, "
+	    "1, full_number, 'hi', 'sent', 'dev', 0, 0 FROM contacts;"
+	    "INSERT INTO interactions (contact_id, campaign_id, message_id, "
+	    "kind, created_at) SELECT contact_id, 1, id, 'reply', 0 FROM "
+	    "messages WHERE id %% 2 = 0;"
+	    "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n "
+	    "WHERE i < 29) INSERT INTO daily_usage (day, sent, m1, m2, failed, "
+	    "delivered, read, interactions) SELECT date('2026-01-01', '+' || i "
+	    "|| ' days'), 10 + i, 8 + i, 2, i %% 3, 7, 5, i FROM n;", before);
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		fail_msg("populate: %s", sqlite3_errmsg(db));
+	free(sql);
+	sqlite3_close(db);
+
+	if (store_open(path, 0, 0, &s, err, sizeof err) == -1)
+		fail_msg("upgrade: %s", err);
+	assert_int_equal(store_version(s), last_version());
+	assert_int_equal(count(s, "SELECT count(*) FROM daily_usage"), 30);
+	assert_int_equal(count(s, "SELECT count(*) FROM daily_usage WHERE "
+	    "device = 'default'"), 30);
+	assert_int_equal(count(s, "SELECT sum(sent) FROM daily_usage"),
+	    30 * 10 + 29 * 30 / 2);
+	assert_int_equal(count(s, "SELECT sum(m1) + sum(m2) + sum(failed) + "
+	    "sum(delivered) + sum(read) + sum(interactions) FROM daily_usage"),
+	    (30 * 8 + 435) + 60 + (10 * 0 + 10 * 1 + 10 * 2) + 210 + 150 + 435);
+	v = query1(s, "SELECT sent || '/' || m1 || '/' || interactions FROM "
+	    "daily_usage WHERE day = '2026-01-15' AND device = 'default'");
+	assert_string_equal(v, "24/22/14");
+	free(v);
+	/* Nothing cascaded, nothing dangles. */
+	assert_int_equal(count(s, "SELECT count(*) FROM messages"), 200);
+	assert_int_equal(count(s, "SELECT count(*) FROM interactions"), 100);
+	assert_int_equal(count(s, "SELECT count(*) FROM category_contacts"),
+	    200);
+	assert_int_equal(count(s, "SELECT count(*) FROM campaign_categories"),
+	    1);
+	assert_int_equal(count(s, "SELECT count(*) FROM pragma_foreign_key_"
+	    "check"), 0);
+	assert_int_equal(count(s, "PRAGMA foreign_keys"), 1);
+	/* The new columns: empty until a lane claims. */
+	assert_int_equal(count(s, "SELECT count(*) FROM messages WHERE lane "
+	    "IS NULL AND pin_device IS NULL AND device = 'dev'"), 200);
+	assert_int_equal(count(s, "SELECT count(*) FROM campaigns WHERE "
+	    "devices IS NULL"), 1);
+	/* The new key: one row per (day, device). */
+	assert_int_equal(store_exec(s, "INSERT INTO daily_usage (day, device, "
+	    "sent) VALUES ('2026-01-15', 'second', 3)"), 0);
+	assert_int_equal(count(s, "SELECT sum(sent) FROM daily_usage WHERE "
+	    "day = '2026-01-15'"), 27);
+	v = query1(s, "PRAGMA integrity_check");
+	assert_string_equal(v, "ok");
+	free(v);
+	store_close(s);
+	free(path);
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, fix_setup, fix_teardown)
 
 /*
@@ -588,8 +691,9 @@ test_upgrade_rebuild(void **state)
 	    "INSERT INTO categories (id, name, created_at, updated_at) "
 	    "VALUES (1, 'c', 0, 0);"
 	    "INSERT INTO campaigns (id, name, message_1, status, created_at, "
-	    "updated_at, sent, suppressed) VALUES (1, 'a', 'm', 'completed', "
-	    "0, 0, 2, 3), (2, 'b', 'm', 'draft', 0, 0, 0, 0);"
+	    "updated_at, sent, suppressed, devices) VALUES (1, 'a', 'm', "
+	    "'completed', 0, 0, 2, 3, 'second'), (2, 'b', 'm', 'draft', 0, 0, "
+	    "0, 0, NULL);"
 	    "INSERT INTO campaign_categories VALUES (1, 1), (2, 1);"
 	    "INSERT INTO messages (campaign_id, contact_id, message_type, "
 	    "phone, body, state, created_at, updated_at) VALUES "
@@ -604,7 +708,7 @@ test_upgrade_rebuild(void **state)
 	assert_int_equal(store_version(s), last_version());
 	assert_int_equal(count(s, "SELECT count(*) FROM campaigns"), 2);
 	assert_int_equal(count(s, "SELECT sent + suppressed FROM campaigns "
-	    "WHERE id = 1"), 5);
+	    "WHERE id = 1 AND devices = 'second'"), 5);
 	assert_int_equal(count(s, "SELECT count(*) FROM messages"), 2);
 	assert_int_equal(count(s, "SELECT count(*) FROM campaign_categories"),
 	    2);
@@ -646,6 +750,7 @@ main(void)
 		cmocka_unit_test(test_checkpoint_close),
 		T(test_checkpoint_thread),
 		T(test_checkpoint_truncate),
+		cmocka_unit_test(test_upgrade_lanes),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
