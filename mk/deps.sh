@@ -1,11 +1,20 @@
 #!/bin/sh
 # Install the Debian packages wacamp needs to build, test and run, if missing.
 # Runs apt-get update first; uses sudo when not root. Quiet when all is there.
+# `deps.sh deb`: what `make deb` needs instead (packaging tools).
 set -eu
 
 PKGS="build-essential pkg-config libevent-dev libsqlite3-dev libjansson-dev
 libcurl4-openssl-dev libncurses-dev libcmocka-dev libcrypt-dev libmd-dev
-tmux faketime socat wrk sqlite3 curl clang groff-base man-db locales gettext"
+tmux faketime socat wrk sqlite3 curl clang groff-base man-db locales gettext
+systemd sudo"
+# systemd: systemd-analyze, -sysusers and -tmpfiles for the install test;
+# sudo: INSTALL's way to start the daemon as its user, which it follows.
+if [ "${1:-}" = deb ]; then
+	PKGS="build-essential pkg-config debhelper dpkg-dev fakeroot git lintian
+libevent-dev libsqlite3-dev libjansson-dev libcurl4-openssl-dev
+libncurses-dev libcrypt-dev libmd-dev gettext"
+fi
 
 missing=""
 for p in $PKGS; do
@@ -24,7 +33,7 @@ if [ -n "$missing" ]; then
 fi
 
 # The interface has a French catalogue; make sure the locale exists.
-if command -v locale >/dev/null 2>&1 &&
+if [ "${1:-}" != deb ] && command -v locale >/dev/null 2>&1 &&
     ! locale -a 2>/dev/null | grep -qi '^fr_FR\.utf-\?8$'; then
 	SUDO=""
 	[ "$(id -u)" -eq 0 ] || SUDO="sudo"
