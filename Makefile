@@ -198,11 +198,17 @@ TEST_ENV = WACAMPD=$(abspath $(B)/wacampd) WACAMP=$(abspath $(B)/wacamp) \
 	WASSENGER_FIXTURES=$(abspath ../shared/wassenger/fixtures) \
 	WACAMP_LOCALEDIR=$(abspath $(B)/locale)
 
+# Shell tests of what is installed: the units, the completion, and (as
+# root, once: not again under the sanitizers) make install itself.
 runtests: tests
 	@fail=0; for t in $(UNIT_BINS) $(INTEG_BINS) $(TUI_TEST_BINS); do \
 		echo "== $$t"; \
 		$(TEST_ENV) $$t || fail=1; \
 	done; \
+	echo "== tests/units.sh"; sh tests/units.sh $(B) || fail=1; \
+	echo "== tests/completion.sh"; \
+	sh tests/completion.sh $(abspath $(B)/wacamp) || fail=1; \
+	$(if $(SAN),,echo "== tests/install.sh"; sh tests/install.sh || fail=1;) \
 	if [ $$fail -ne 0 ]; then echo "FAILED in $(B)"; exit 1; fi
 
 deps:
