@@ -23,9 +23,9 @@ static char	 tried[1024];
 static char	*searched;
 
 /*
- * The socket: -S, else $WACAMP_SOCKET, else the first that exists of
- * the user's own daemon's and the system daemon's (of the organisation
- * given by --org, if any).
+ * The socket: -S, else $WACAMP_SOCKET (unless --org is given), else the
+ * first that exists of the user's own daemon's and the system daemon's
+ * (of the organisation given by --org, if any).
  */
 char *
 client_socket_path(const char *opt)
@@ -40,12 +40,14 @@ client_socket_path(const char *opt)
 	searched = NULL;
 	if (opt != NULL)
 		return xstrdup(opt);
-	if ((env = getenv("WACAMP_SOCKET")) != NULL && *env != '\0')
+	/* --org, on the command line, wins over the environment. */
+	if (paths_org() == NULL && (env = getenv("WACAMP_SOCKET")) != NULL &&
+	    *env != '\0')
 		return xstrdup(env);
 	cand[0] = paths_user_socket();
 	cand[1] = paths_system_socket();
-	snprintf(tried, sizeof tried, "$WACAMP_SOCKET (unset), %s, %s",
-	    cand[0], cand[1]);
+	snprintf(tried, sizeof tried, "%s%s, %s", paths_org() != NULL ? "" :
+	    "$WACAMP_SOCKET (unset), ", cand[0], cand[1]);
 	for (i = 0; i < 2; i++)
 		if (stat(cand[i], &st) == 0 || errno != ENOENT)
 			break;
