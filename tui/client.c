@@ -51,8 +51,12 @@ client_socket_path(const char *opt)
 	for (i = 0; i < 2; i++)
 		if (stat(cand[i], &st) == 0 || errno != ENOENT)
 			break;
+	/*
+	 * None there: the user's own, whose directory is checked before the
+	 * connection, and whose error names them all.
+	 */
 	if (i == 2)
-		i = 1;	/* none there: the error names them all */
+		i = 0;
 	free(cand[1 - i]);
 	searched = xstrdup(cand[i]);
 	return cand[i];
