@@ -151,7 +151,7 @@ static void
 rows_kept(sqlite3 *db)
 {
 	sqlite3_stmt	*st;
-	char		 q[512];
+	char		 q[2048];
 	int		 tables = 0;
 
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT name FROM "
