@@ -12,7 +12,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <sys/wait.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,24 +28,12 @@
 static int
 backup(struct harness *h, const char *dest, char **out)
 {
-	char	 cmd[1024], buf[1024];
-	size_t	 n, len = 0;
-	FILE	*fp;
-	int	 st;
+	char	 cmd[1024];
 
 	snprintf(cmd, sizeof cmd, "'%s' backup -c '%s' '%s' 2>&1",
 	    getenv("WACAMPD") ? getenv("WACAMPD") : "build/wacampd", h->conf,
 	    dest);
-	assert_non_null(fp = popen(cmd, "r"));
-	*out = calloc(1, 1);
-	while ((n = fread(buf, 1, sizeof buf, fp)) > 0) {
-		*out = realloc(*out, len + n + 1);
-		memcpy(*out + len, buf, n);
-		len += n;
-		(*out)[len] = '\0';
-	}
-	st = pclose(fp);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return harness_sh(cmd, out);
 }
 
 static long long

@@ -56,26 +56,6 @@ env_for(char *buf, size_t len, int i)
 		    "XDG_DATA_HOME=%s/data HOME=%s", dir, dir, dir);
 }
 
-static int
-sh(const char *cmd, char **out)
-{
-	char	 buf[4096];
-	size_t	 n, len = 0;
-	FILE	*fp;
-	int	 st;
-
-	assert_non_null(fp = popen(cmd, "r"));
-	*out = calloc(1, 1);
-	while ((n = fread(buf, 1, sizeof buf, fp)) > 0) {
-		*out = realloc(*out, len + n + 1);
-		memcpy(*out + len, buf, n);
-		len += n;
-		(*out)[len] = '\0';
-	}
-	st = pclose(fp);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 /* `wacamp --org ORG ARGS`, as organisation I's operator. */
 static int
 cli(int i, const char *args, char **out)
@@ -89,7 +69,7 @@ cli(int i, const char *args, char **out)
 	else
 		snprintf(cmd, sizeof cmd, "%s '%s' %s 2>&1", env,
 		    bin("WACAMP", "build/wacamp"), args);
-	return sh(cmd, out);
+	return harness_sh(cmd, out);
 }
 
 static pid_t
@@ -245,7 +225,7 @@ test_systemd_dirs(void **state)
 	pids[2] = start(env, args, sock);
 	snprintf(args, sizeof args, "'%s' -S '%s' status 2>&1",
 	    bin("WACAMP", "build/wacamp"), sock);
-	assert_int_equal(sh(args, &out), 0);
+	assert_int_equal(harness_sh(args, &out), 0);
 	assert_non_null(strstr(out, "simulator"));
 	free(out);
 }

@@ -16,7 +16,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 
 #include <fcntl.h>
 #include <poll.h>
@@ -38,42 +37,21 @@ wacampd(void)
 	return b != NULL ? b : "build/wacampd";
 }
 
-/* Run the shell command CMD; its stdout and stderr into *OUT. */
-static int
-run(const char *cmd, char **out)
-{
-	char	 buf[4096];
-	size_t	 n, len = 0;
-	FILE	*fp;
-	int	 st;
-
-	assert_non_null(fp = popen(cmd, "r"));
-	*out = calloc(1, 1);
-	while ((n = fread(buf, 1, sizeof buf, fp)) > 0) {
-		*out = realloc(*out, len + n + 1);
-		memcpy(*out + len, buf, n);
-		len += n;
-		(*out)[len] = '\0';
-	}
-	st = pclose(fp);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 static void
 test_version_help(void **state)
 {
 	char	 cmd[512], *out;
 
 	snprintf(cmd, sizeof cmd, "'%s' --version 2>&1", wacampd());
-	assert_int_equal(run(cmd, &out), 0);
+	assert_int_equal(harness_sh(cmd, &out), 0);
 	assert_non_null(strstr(out, "wacampd "));
 	free(out);
 	snprintf(cmd, sizeof cmd, "'%s' --help 2>&1", wacampd());
-	assert_int_equal(run(cmd, &out), 0);
+	assert_int_equal(harness_sh(cmd, &out), 0);
 	assert_non_null(strstr(out, "wacampd backup"));
 	free(out);
 	snprintf(cmd, sizeof cmd, "'%s' --no-such-option 2>&1", wacampd());
-	assert_int_equal(run(cmd, &out), 2);
+	assert_int_equal(harness_sh(cmd, &out), 2);
 	free(out);
 }
 
@@ -95,7 +73,7 @@ test_detached_failure(void **state)
 	fclose(fp);
 	snprintf(cmd, sizeof cmd, "timeout 20 '%s' -c '%s' 2>&1 >/dev/null",
 	    wacampd(), h.conf);
-	assert_int_equal(run(cmd, &out), 1);
+	assert_int_equal(harness_sh(cmd, &out), 1);
 	assert_non_null(strstr(out, "missing/dir/x.db"));
 	assert_non_null(strstr(out, "no database"));
 	free(out);
@@ -106,7 +84,7 @@ test_detached_failure(void **state)
 	harness_init(&h, "[wassenger]\nprovider = simulator\n");
 	snprintf(cmd, sizeof cmd, "'%s' init -c '%s' >/dev/null 2>&1",
 	    wacampd(), h.conf);
-	assert_int_equal(run(cmd, &out), 0);
+	assert_int_equal(harness_sh(cmd, &out), 0);
 	free(out);
 	assert_int_equal(sqlite3_open(h.db, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 9999", NULL,
@@ -114,7 +92,7 @@ test_detached_failure(void **state)
 	sqlite3_close(db);
 	snprintf(cmd, sizeof cmd, "timeout 20 '%s' -c '%s' 2>&1 >/dev/null",
 	    wacampd(), h.conf);
-	assert_int_equal(run(cmd, &out), 1);
+	assert_int_equal(harness_sh(cmd, &out), 1);
 	assert_non_null(strstr(out, "database schema 9999 is newer than this "
 	    "program"));
 	free(out);
@@ -141,7 +119,7 @@ test_detached_success(void **state)
 	snprintf(cmd, sizeof cmd, "'%s' init -c '%s' >/dev/null 2>&1 && "
 	    "timeout 20 '%s' -c '%s' 2>&1", wacampd(), h.conf, wacampd(),
 	    h.conf);
-	assert_int_equal(run(cmd, &out), 0);
+	assert_int_equal(harness_sh(cmd, &out), 0);
 	free(out);
 	/* At once: no wait needed after a successful detached start. */
 	assert_true((fd = harness_connect(&h)) != -1);
@@ -272,7 +250,7 @@ test_journal_priorities(void **state)
 	unsetenv("JOURNAL_STREAM");
 	harness_stop(&h);
 	snprintf(cmd, sizeof cmd, "cat '%s'", h.log);
-	assert_int_equal(run(cmd, &out), 0);
+	assert_int_equal(harness_sh(cmd, &out), 0);
 	assert_non_null(strstr(out, "\n<4>ctl: cannot give"));
 	assert_non_null(strstr(out, "\n<6>wacampd "));
 	assert_non_null(strstr(out, "\n<6>stopped"));
@@ -287,7 +265,7 @@ test_journal_priorities(void **state)
 	unsetenv("JOURNAL_STREAM");
 	harness_stop(&h);
 	snprintf(cmd, sizeof cmd, "cat '%s'", h.log);
-	assert_int_equal(run(cmd, &out), 0);
+	assert_int_equal(harness_sh(cmd, &out), 0);
 	assert_non_null(strstr(out, " wacampd: stopped"));
 	assert_null(strstr(out, "<6>"));
 	free(out);
