@@ -48,7 +48,7 @@ paths_org(void)
  * whose home is the state directory (sysusers.d makes it so): then
  * `sudo -u wacamp wacampd` without systemd finds what the unit gives.
  */
-int
+static int
 paths_system(void)
 {
 	struct passwd	*pw;
@@ -84,23 +84,6 @@ paths_system_socket(void)
 }
 
 char *
-paths_runtime_dir(void)
-{
-	char	*s;
-
-	if ((s = systemd_dir("RUNTIME_DIRECTORY")) != NULL)
-		return s;
-	if (paths_system()) {
-		if (org != NULL)
-			xasprintf(&s, "%s/wacamp-%s", WACAMP_RUNDIR, org);
-		else
-			xasprintf(&s, "%s/wacamp", WACAMP_RUNDIR);
-		return s;
-	}
-	return paths_state_dir();
-}
-
-char *
 paths_user_socket(void)
 {
 	char	*dir, *s;
@@ -114,16 +97,15 @@ paths_user_socket(void)
 	return s;
 }
 
+/* The daemon's default socket: systemd's, the system's, or the user's. */
 char *
 paths_socket(void)
 {
 	char	*dir, *s;
 
-	if ((dir = systemd_dir("RUNTIME_DIRECTORY")) == NULL &&
-	    !paths_system())
-		return paths_user_socket();
-	if (dir == NULL)
-		dir = paths_runtime_dir();
+	if ((dir = systemd_dir("RUNTIME_DIRECTORY")) == NULL)
+		return paths_system() ? paths_system_socket() :
+		    paths_user_socket();
 	xasprintf(&s, "%s/wacampd.sock", dir);
 	free(dir);
 	return s;

@@ -15,14 +15,11 @@
  */
 int	 paths_set_org(const char *);	/* -1: not [a-z0-9_-]{1,32} */
 const char *paths_org(void);		/* NULL: the default one */
-int	 paths_system(void);		/* root or the service account */
 char	*paths_socket(void);		/* the daemon's default socket */
 char	*paths_store(void);
 char	*paths_system_socket(void);	/* /run/wacamp[-ORG]/wacampd.sock */
 char	*paths_user_socket(void);	/* in the per-user runtime dir */
 char	*paths_state_dir(void);	/* per-user runtime dir for the CLI's token */
-/* The directory of the daemon's default socket. */
-char	*paths_runtime_dir(void);
 /* mkdir -p of PATH's directory with MODE; -1 with ERR on failure. */
 int	 paths_mkparents(const char *, mode_t, char *, size_t);
 /* 0 if DIR is a directory of ours alone (made 0700 if CREATE and
