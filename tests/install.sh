@@ -121,8 +121,8 @@ sed -i -e "s/^provider = wassenger/provider = simulator/" \
 grep -q "^socket_group = $OPS" "$CONF" || fail "no socket_group in the example"
 
 cd /
-sudo -u $SVC "$SBIN/wacampd" init -c "$CONF" --admin $ADMIN ||
-    fail "wacampd init --admin failed"
+sudo -u $SVC "$SBIN/wacampd" init -c "$CONF" --admin $ADMIN >"$T/init.log" 2>&1 ||
+    { cat "$T/init.log"; fail "wacampd init --admin failed"; }
 [ "$(stat -c '%a %U' "$T/var/lib/wacamp/wacamp.db")" = "600 $SVC" ] ||
     fail "the database is not 0600 $SVC"
 # Detached: it returns once the socket answers, or fails saying why.
