@@ -258,7 +258,7 @@ fuzz: deps
 	done
 
 MANS	:= man/wacamp.1 man/wacampd.conf.5 man/wacamp-protocol.7 man/wacampd.8
-DOCS	:= README.md INSTALL $(wildcard docs/*.md)
+DOCS	?= README.md INSTALL $(wildcard docs/*.md)
 
 # Manual pages compressed the Debian way (gzip -9n: no name, no time).
 install: all
