@@ -1,11 +1,29 @@
 # wacamp: a plain GNU Makefile.  `make V=1` shows the commands.
+#
+# Paths are read when building and when installing: `make install
+# PREFIX=/usr` after a plain `make` rebuilds what embeds one (every
+# object depends on $(B)/gen/flags, which changes when a path or a flag
+# does). CPPFLAGS, CFLAGS and LDFLAGS from the environment are honoured
+# (dpkg-buildflags' hardening).
 
 PREFIX	?= /usr/local
 BINDIR	?= $(PREFIX)/bin
 SBINDIR	?= $(PREFIX)/sbin
 MANDIR	?= $(PREFIX)/share/man
 DATADIR	?= $(PREFIX)/share/wacamp
+DOCDIR	?= $(PREFIX)/share/doc/wacamp
 LOCALEDIR ?= $(PREFIX)/share/locale
+SYSCONFDIR ?= /etc
+LOCALSTATEDIR ?= /var
+RUNSTATEDIR ?= /run
+STATEDIR = $(LOCALSTATEDIR)/lib/wacamp
+UNITDIR	?= $(or $(shell pkg-config --variable=systemdsystemunitdir systemd \
+	    2>/dev/null),/lib/systemd/system)
+SYSUSERSDIR ?= $(or $(shell pkg-config --variable=sysusersdir systemd \
+	    2>/dev/null),/usr/lib/sysusers.d)
+TMPFILESDIR ?= $(or $(shell pkg-config --variable=tmpfilesdir systemd \
+	    2>/dev/null),/usr/lib/tmpfiles.d)
+COMPLETIONSDIR ?= $(PREFIX)/share/bash-completion/completions
 DESTDIR	?=
 
 B	?= build
@@ -29,10 +47,15 @@ endif
 WERROR	?=
 OPT	?= -O2 -g
 SAN	?=
+PATH_DEFS = -DLOCALEDIR='"$(LOCALEDIR)"' -DWACAMP_STATEDIR='"$(STATEDIR)"' \
+	  -DWACAMP_RUNDIR='"$(RUNSTATEDIR)"'
 CFLAGS_ALL = -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(WERROR) $(SAN) \
-	  -DWACAMP_VERSION='"$(VERSION)"' -DLOCALEDIR='"$(LOCALEDIR)"' \
-	  -Ishared -Idaemon -Itui -I$(B)/gen $(PKG_CFLAGS) -MMD -MP $(CFLAGS)
+	  -DWACAMP_VERSION='"$(VERSION)"' $(PATH_DEFS) \
+	  -Ishared -Idaemon -Itui -I$(B)/gen $(PKG_CFLAGS) -MMD -MP \
+	  $(CPPFLAGS) $(CFLAGS)
 LDFLAGS_ALL = $(SAN) $(LDFLAGS)
+# Everything a built file depends on besides its sources.
+FLAGS	:= $(B)/gen/flags
 
 ifeq ($(V),1)
 Q =
@@ -58,7 +81,36 @@ TUI_TEST_BINS := $(TUI_TEST_SRCS:tests/tui/%.c=$(B)/tests/%)
 HARNESS_OBJS := $(B)/tests/harness.o $(B)/tests/kit.o
 FAKEWASS := $(if $(wildcard tests/fakewass.c),$(B)/tests/fakewass)
 
-all: $(B)/wacampd $(B)/wacamp $(B)/locale/fr/LC_MESSAGES/wacamp.mo
+UNITS_IN := $(wildcard data/*.service.in)
+UNITS	:= $(UNITS_IN:data/%.in=$(B)/data/%) $(B)/data/wacampd-backup.timer
+SYSTEM_FILES := $(UNITS) $(B)/data/sysusers.conf $(B)/data/tmpfiles.conf
+
+all: $(B)/wacampd $(B)/wacamp $(B)/locale/fr/LC_MESSAGES/wacamp.mo \
+    $(SYSTEM_FILES)
+
+# Rewritten only when it changes, so that a new path or flag rebuilds.
+$(FLAGS): FORCE | $(B)/gen
+	$(file >$@.new,$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) $(SBINDIR) \
+	    $(SYSCONFDIR) $(LOCALSTATEDIR) $(RUNSTATEDIR))
+	@if cmp -s $@.new $@; then rm -f $@.new; else mv $@.new $@; fi
+
+$(B)/gen:
+	@mkdir -p $@
+
+# The units, sysusers.d and tmpfiles.d files, with the paths of this build.
+SUBST = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	    -e 's|@LOCALSTATEDIR@|$(LOCALSTATEDIR)|g' -e 's|@STATEDIR@|$(STATEDIR)|g' \
+	    -e 's|@RUNSTATEDIR@|$(RUNSTATEDIR)|g' \
+	    -e '/@HARDENING@/{r data/hardening.conf' -e 'd;}'
+
+$(B)/data/%: data/%.in data/hardening.conf $(FLAGS)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  GEN     $@")
+	$(Q)$(SUBST) $< > $@
+
+$(B)/data/wacampd-backup.timer: data/wacampd-backup.timer
+	@mkdir -p $(@D)
+	$(Q)cp $< $@
 
 # The French catalogue, found by the uninstalled client beside its binary.
 $(B)/locale/fr/LC_MESSAGES/wacamp.mo: po/fr.po
@@ -98,12 +150,12 @@ pocheck:
 	    echo "po/fr.po is behind the sources: make po, then translate"; \
 	    exit 1;; esac
 
-$(B)/tui/report.o: tui/report.c
+$(B)/tui/report.o: tui/report.c $(FLAGS)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS_ALL) $(TUI_CFLAGS) -c -o $@ $<
 
-$(B)/%.o: %.c
+$(B)/%.o: %.c $(FLAGS)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS_ALL) -c -o $@ $<
@@ -113,7 +165,7 @@ $(B)/gen/migrations.c: $(MIGRATIONS) mk/sql2c.sh
 	@$(if $(Q),echo "  GEN     $@")
 	$(Q)sh mk/sql2c.sh $@ $(MIGRATIONS)
 
-$(B)/gen/migrations.o: $(B)/gen/migrations.c
+$(B)/gen/migrations.o: $(B)/gen/migrations.c $(FLAGS)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
@@ -129,35 +181,36 @@ $(B)/tui/libclient.a: $(TUI_OBJS)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(B)/wacampd: $(B)/daemon/wacampd.o $(B)/daemon/libdaemon.a $(B)/shared/libshared.a
+$(B)/wacampd: $(B)/daemon/wacampd.o $(B)/daemon/libdaemon.a $(B)/shared/libshared.a \
+    $(FLAGS)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lm
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(filter-out $(FLAGS),$^) $(PKG_LIBS) -lm
 
-$(B)/wacamp: $(B)/tui/wacamp.o $(B)/tui/libclient.a $(B)/shared/libshared.a
+$(B)/wacamp: $(B)/tui/wacamp.o $(B)/tui/libclient.a $(B)/shared/libshared.a $(FLAGS)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) $(TUI_LIBS) -lm
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(filter-out $(FLAGS),$^) $(PKG_LIBS) $(TUI_LIBS) -lm
 
-$(B)/tests/harness.o: tests/harness.c
+$(B)/tests/harness.o: tests/harness.c $(FLAGS)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS_ALL) -Itests -c -o $@ $<
 
-$(B)/tests/%.o: tests/unit/%.c
+$(B)/tests/%.o: tests/unit/%.c $(FLAGS)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS_ALL) -Itests -c -o $@ $<
 
-$(B)/tests/%.o: tests/integration/%.c
+$(B)/tests/%.o: tests/integration/%.c $(FLAGS)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS_ALL) -Itests -c -o $@ $<
 
-$(B)/tests/%.o: tests/tui/%.c
+$(B)/tests/%.o: tests/tui/%.c $(FLAGS)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS_ALL) -Itests -c -o $@ $<
 
-$(B)/tests/fakewass.o: tests/fakewass.c
+$(B)/tests/fakewass.o: tests/fakewass.c $(FLAGS)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS_ALL) -Itests -c -o $@ $<
@@ -182,11 +235,17 @@ TEST_ENV = WACAMPD=$(abspath $(B)/wacampd) WACAMP=$(abspath $(B)/wacamp) \
 	WASSENGER_FIXTURES=$(abspath ../shared/wassenger/fixtures) \
 	WACAMP_LOCALEDIR=$(abspath $(B)/locale)
 
+# Shell tests of what is installed: the units, the completion, and (as
+# root, once: not again under the sanitizers) make install itself.
 runtests: tests
 	@fail=0; for t in $(UNIT_BINS) $(INTEG_BINS) $(TUI_TEST_BINS); do \
 		echo "== $$t"; \
 		$(TEST_ENV) $$t || fail=1; \
 	done; \
+	echo "== tests/units.sh"; sh tests/units.sh $(B) || fail=1; \
+	echo "== tests/completion.sh"; \
+	sh tests/completion.sh $(abspath $(B)/wacamp) || fail=1; \
+	$(if $(SAN),,echo "== tests/install.sh"; sh tests/install.sh || fail=1;) \
 	if [ $$fail -ne 0 ]; then echo "FAILED in $(B)"; exit 1; fi
 
 deps:
@@ -236,25 +295,65 @@ fuzz: deps
 		    $(B)/fuzz/corpus/$$n tests/fuzz/corpus/$$n 2>&1 | tail -3 || exit 1; \
 	done
 
+MANS	:= man/wacamp.1 man/wacampd.conf.5 man/wacamp-protocol.7 man/wacampd.8
+DOCS	?= README.md INSTALL $(wildcard docs/*.md)
+
+# Manual pages compressed the Debian way (gzip -9n: no name, no time).
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man1 \
-	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8 \
-	    $(DESTDIR)$(DATADIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR) \
+	    $(DESTDIR)$(DOCDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
+	    $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(COMPLETIONSDIR) \
+	    $(DESTDIR)$(LOCALEDIR)/fr/LC_MESSAGES
 	install -m 755 $(B)/wacamp $(DESTDIR)$(BINDIR)/wacamp
 	install -m 755 $(B)/wacampd $(DESTDIR)$(SBINDIR)/wacampd
-	install -m 644 man/wacamp.1 $(DESTDIR)$(MANDIR)/man1/
-	install -m 644 man/wacampd.conf.5 $(DESTDIR)$(MANDIR)/man5/
-	install -m 644 man/wacamp-protocol.7 $(DESTDIR)$(MANDIR)/man7/
-	install -m 644 man/wacampd.8 $(DESTDIR)$(MANDIR)/man8/
+	for m in $(MANS); do \
+		s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
+		gzip -9n < $$m > $(DESTDIR)$(MANDIR)/man$$s/$${m#man/}.gz; \
+		chmod 644 $(DESTDIR)$(MANDIR)/man$$s/$${m#man/}.gz; \
+	done
 	install -m 644 data/wacampd.conf.example $(DESTDIR)$(DATADIR)/
-	install -m 644 data/wacampd.service $(DESTDIR)$(DATADIR)/
-	install -d $(DESTDIR)$(LOCALEDIR)/fr/LC_MESSAGES
+	install -m 644 $(DOCS) $(DESTDIR)$(DOCDIR)/
+	install -m 644 $(UNITS) $(DESTDIR)$(UNITDIR)/
+	install -m 644 $(B)/data/sysusers.conf $(DESTDIR)$(SYSUSERSDIR)/wacamp.conf
+	install -m 644 $(B)/data/tmpfiles.conf $(DESTDIR)$(TMPFILESDIR)/wacamp.conf
+	install -m 644 completion/wacamp.bash $(DESTDIR)$(COMPLETIONSDIR)/wacamp
 	install -m 644 $(B)/locale/fr/LC_MESSAGES/wacamp.mo \
 	    $(DESTDIR)$(LOCALEDIR)/fr/LC_MESSAGES/wacamp.mo
+
+# What install put there; the configuration and the data stay.
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/wacamp $(DESTDIR)$(SBINDIR)/wacampd \
+	    $(DESTDIR)$(DATADIR)/wacampd.conf.example \
+	    $(DESTDIR)$(SYSUSERSDIR)/wacamp.conf $(DESTDIR)$(TMPFILESDIR)/wacamp.conf \
+	    $(DESTDIR)$(COMPLETIONSDIR)/wacamp \
+	    $(DESTDIR)$(LOCALEDIR)/fr/LC_MESSAGES/wacamp.mo \
+	    $(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(UNITS))) \
+	    $(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(DOCS)))
+	for m in $(MANS); do \
+		rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m#man/}.gz; done
+	-rmdir $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR) 2>/dev/null
+
+# A .deb in $(B)/deb from what git tracks (with uncommitted changes to
+# tracked files), built in a temporary copy; never into the checkout.
+deb:
+	@sh mk/deps.sh deb
+	@rm -rf $(B)/deb && mkdir -p $(B)/deb
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	rev=$$(git stash create) && \
+	git archive --format=tar --prefix=wacamp-$(VERSION)/ $${rev:-HEAD} | \
+	    tar -x -C "$$tmp" && \
+	(cd "$$tmp/wacamp-$(VERSION)" && DEB_BUILD_OPTIONS="nocheck $$DEB_BUILD_OPTIONS" \
+	    dpkg-buildpackage -us -uc -b) > $(B)/deb/build.log 2>&1 || \
+	    { tail -40 $(B)/deb/build.log; exit 1; }; \
+	mv "$$tmp"/*.deb "$$tmp"/*.buildinfo "$$tmp"/*.changes $(B)/deb/ && \
+	ls $(B)/deb/*.deb
 
 clean:
 	rm -rf build build-asan
 
-.PHONY: pot po pocheck all tests runtests mancheck deps check asan demo bench fuzz install clean
+FORCE:
+
+.PHONY: pot po pocheck all tests runtests mancheck deps check asan demo bench \
+	fuzz install uninstall deb clean FORCE
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -488,6 +489,24 @@ unsafe_file(const char *path, const struct stat *st, char *err,
 	return 0;
 }
 
+/*
+ * A secret is for its owner alone, or for a group of nobody else: root's
+ * file in the service account's own group (0640 root:wacamp, a group
+ * with no members), which the daemon reads and operators cannot.
+ */
+static int
+secret_private(const struct stat *st)
+{
+	struct group	*gr;
+
+	if ((st->st_mode & 077) == 0)
+		return 1;
+	if (st->st_uid != 0 || st->st_gid == 0 || (st->st_mode & 037) != 0)
+		return 0;
+	return (gr = getgrgid(st->st_gid)) != NULL && gr->gr_mem != NULL &&
+	    gr->gr_mem[0] == NULL;
+}
+
 static int
 read_secret_file(const char *path, char **out, char *err, size_t errlen)
 {
@@ -505,7 +524,7 @@ read_secret_file(const char *path, char **out, char *err, size_t errlen)
 		close(fd);
 		return -1;
 	}
-	if ((st.st_mode & 077) != 0) {
+	if (!secret_private(&st)) {
 		snprintf(err, errlen, "%s: group or others may access this "
 		    "secret file (chmod 600 it)", path);
 		close(fd);
@@ -779,7 +798,7 @@ config_load(const char *path, struct config **out, char *err, size_t errlen)
 		if (fstat(fileno(fp), &st) == -1 ||
 		    unsafe_file(path, &st, err, errlen))
 			goto fail;
-		if (has_secret && (st.st_mode & 077) != 0) {
+		if (has_secret && !secret_private(&st)) {
 			snprintf(err, errlen, "%s: holds a secret but group or "
 			    "others may read it (chmod 600 it, or use "
 			    "api_key_file)", path);

@@ -752,7 +752,7 @@ ctl_bind(struct daemon *d, const char *path, char *err, size_t errlen)
 
 	copy = xstrdup(path);
 	dir = dirname(copy);
-	rt = paths_runtime_dir();
+	rt = paths_state_dir();
 	if (getuid() != 0 && strcmp(dir, rt) == 0) {
 		/* The per-user default: ours alone, or refused. */
 		if (paths_private_dir(dir, 1, err, errlen) == -1) {

@@ -1,3 +1,5 @@
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,8 +11,31 @@
 #include "log.h"
 
 static int	 log_fg = 1;
+static int	 log_journal;	/* stderr is journald's: <N> prefixes */
 static int	 log_lvl = LOG_LVL_INFO;
 static const char *log_name = "wacamp";
+
+/*
+ * Under systemd, $JOURNAL_STREAM names the device and inode of the stream
+ * journald reads; when stderr is that stream, a line starts with its
+ * syslog priority, "<4>", and carries no time of its own (the journal
+ * stamps it), so that journalctl -p warning finds the warnings.
+ */
+static int
+journal_stream(void)
+{
+	struct stat		 st;
+	const char		*s;
+	unsigned long long	 dev, ino;
+
+	if ((s = getenv("JOURNAL_STREAM")) == NULL ||
+	    sscanf(s, "%llu:%llu", &dev, &ino) != 2)
+		return 0;
+	if (fstat(fileno(stderr), &st) == -1)
+		return 0;
+	return (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino;
+}
 
 void
 log_init(const char *name, int foreground, int level)
@@ -18,6 +43,7 @@ log_init(const char *name, int foreground, int level)
 	log_name = name;
 	log_fg = foreground;
 	log_lvl = level;
+	log_journal = foreground && journal_stream();
 	if (!foreground)
 		openlog(name, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	tzset();
@@ -60,7 +86,12 @@ vlog(int lvl, const char *fmt, va_list ap)
 
 	if (lvl > log_lvl)
 		return;
-	if (log_fg) {
+	if (log_journal) {
+		fprintf(stderr, "<%d>", prio[lvl]);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+		fflush(stderr);
+	} else if (log_fg) {
 		now = time(NULL);
 		localtime_r(&now, &tm);
 		strftime(buf, sizeof buf, "%H:%M:%S", &tm);
@@ -84,7 +115,10 @@ vlog_errno(int lvl, int saved, const char *fmt, va_list ap)
 		log_warnx("%s", buf);
 		return;
 	}
-	if (log_fg)
+	if (log_journal)
+		fprintf(stderr, "<%d>%s: %s\n", LOG_WARNING, buf,
+		    strerror(saved));
+	else if (log_fg)
 		fprintf(stderr, "%s: %s: %s\n", log_name, buf,
 		    strerror(saved));
 	else

@@ -312,6 +312,31 @@ harness_call(int fd, const char *cmd, json_t *args)
 }
 
 int
+harness_sh(const char *cmd, char **out)
+{
+	char	 buf[4096];
+	size_t	 n, len = 0;
+	FILE	*fp;
+	int	 st;
+
+	*out = calloc(1, 1);
+	if (*out == NULL || (fp = popen(cmd, "r")) == NULL)
+		return -1;
+	while ((n = fread(buf, 1, sizeof buf, fp)) > 0) {
+		char	*p = realloc(*out, len + n + 1);
+
+		if (p == NULL)
+			break;
+		*out = p;
+		memcpy(*out + len, buf, n);
+		len += n;
+		(*out)[len] = '\0';
+	}
+	st = pclose(fp);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+int
 harness_cli(struct harness *h, const char *args, const char *in, char **out)
 {
 	char	 cmd[4096], outpath[300], inpath[300];

@@ -44,6 +44,11 @@ int	 harness_fake_start(struct harness *);
 /* HTTP to the fake's control API; returns the body (allocated). */
 char	*harness_http(int, const char *, const char *, const char *, int *);
 
+/* Run the shell command CMD; its output (what it sends to stdout, with
+ * 2>&1 its errors too) into *OUT (allocated); the exit code, -1 if it
+ * did not exit. */
+int	 harness_sh(const char *, char **);
+
 double	 harness_now(void);
 /* Does the file at PATH contain NEEDLE anywhere (binary safe)? */
 int	 harness_file_has(const char *, const char *);

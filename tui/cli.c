@@ -34,8 +34,10 @@ cli_usage_all(FILE *fp)
 	const struct cli_cmd	*t;
 	size_t			 i;
 
-	fprintf(fp, "usage: wacamp [-S socket] [--json] noun verb [args]\n"
-	    "       wacamp [-S socket]          (full-screen interface)\n\n");
+	fprintf(fp, "usage: wacamp [-S socket | --org name] [--json] noun verb "
+	    "[args]\n"
+	    "       wacamp [-S socket | --org name]   (full-screen "
+	    "interface)\n\n");
 	for (i = 0; i < sizeof cli_tables / sizeof cli_tables[0]; i++)
 		for (t = cli_tables[i]; t->noun != NULL; t++)
 			fprintf(fp, "  %s %s%s%s\n", t->noun,

@@ -21,7 +21,9 @@
 #include "proto.h"
 #include "xmalloc.h"
 
-#define SYSTEM_SOCKET	"/run/wacamp/wacampd.sock"
+/* What the last search tried, for an error that says where it looked. */
+static char	 tried[1024];
+static char	*searched;
 
 /*
  * Where the catalogue is: $WACAMP_LOCALEDIR, else the install path when
@@ -102,23 +104,44 @@ client_msg_text(json_t *err, const char *field)
 	    0);
 }
 
+/*
+ * The socket: -S, else $WACAMP_SOCKET (unless --org is given), else the
+ * first that exists of the user's own daemon's and the system daemon's
+ * (of the organisation given by --org, if any).
+ */
 char *
 client_socket_path(const char *opt)
 {
+	struct stat	 st;
 	const char	*env;
-	char		*path;
+	char		*cand[2];
+	size_t		 i;
 
+	tried[0] = '\0';
+	free(searched);
+	searched = NULL;
 	if (opt != NULL)
 		return xstrdup(opt);
-	if ((env = getenv("WACAMP_SOCKET")) != NULL && *env != '\0')
+	/* --org, on the command line, wins over the environment. */
+	if (paths_org() == NULL && (env = getenv("WACAMP_SOCKET")) != NULL &&
+	    *env != '\0')
 		return xstrdup(env);
-	path = paths_socket();
-	/* No daemon of one's own: the system daemon, if there is one. */
-	if (access(path, F_OK) == -1 && access(SYSTEM_SOCKET, F_OK) == 0) {
-		free(path);
-		path = xstrdup(SYSTEM_SOCKET);
-	}
-	return path;
+	cand[0] = paths_user_socket();
+	cand[1] = paths_system_socket();
+	snprintf(tried, sizeof tried, "%s%s, %s", paths_org() != NULL ? "" :
+	    "$WACAMP_SOCKET (unset), ", cand[0], cand[1]);
+	for (i = 0; i < 2; i++)
+		if (stat(cand[i], &st) == 0 || errno != ENOENT)
+			break;
+	/*
+	 * None there: the user's own, whose directory is checked before the
+	 * connection, and whose error names them all.
+	 */
+	if (i == 2)
+		i = 0;
+	free(cand[1 - i]);
+	searched = xstrdup(cand[i]);
+	return cand[i];
 }
 
 /* Read until one whole message; 0 on success, -1 on EOF or error. */
@@ -158,7 +181,7 @@ client_path_safe(const char *path, char *err, size_t errlen)
 	if (getuid() == 0)
 		return 0;
 	copy = xstrdup(path);
-	rt = paths_runtime_dir();
+	rt = paths_state_dir();
 	if (strcmp(dirname(copy), rt) == 0 && access(rt, F_OK) == 0)
 		rv = paths_private_dir(rt, 0, err, errlen);
 	free(rt);
@@ -186,8 +209,14 @@ client_connect(struct client *c, const char *path, char *err, size_t errlen)
 		return -1;
 	if ((c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
 	    connect(c->fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
-		snprintf(err, errlen, "cannot reach wacampd at %s: %s", path,
-		    strerror(errno));
+		if (errno == ENOENT && searched != NULL &&
+		    strcmp(path, searched) == 0)
+			snprintf(err, errlen, "cannot reach wacampd: no socket "
+			    "(tried %s; is wacampd running? -S or --org "
+			    "choose another)", tried);
+		else
+			snprintf(err, errlen, "cannot reach wacampd at %s: %s",
+			    path, strerror(errno));
 		if (c->fd != -1)
 			close(c->fd);
 		c->fd = -1;
@@ -297,7 +326,10 @@ client_token_path(void)
 	char	*dir, *p;
 
 	dir = paths_state_dir();
-	xasprintf(&p, "%s/token", dir);
+	if (paths_org() != NULL)
+		xasprintf(&p, "%s/token-%s", dir, paths_org());
+	else
+		xasprintf(&p, "%s/token", dir);
 	free(dir);
 	return p;
 }
