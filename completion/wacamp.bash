@@ -15,7 +15,7 @@ _wacamp_help()
 _wacamp_files()
 {
 	if declare -F _filedir >/dev/null; then
-		_wacamp_files
+		_filedir
 	else
 		COMPREPLY=($(compgen -f -- "$cur"))
 	fi

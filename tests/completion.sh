@@ -16,6 +16,8 @@ c "$1" campaigns ""
 c "$1" --json campaigns send 3 --
 c "$1" contacts list --s
 c "$1" -
+_filedir() { COMPREPLY=(FILEDIR); }
+c "$1" contacts import ""
 ' sh "$W")
 expect()
 {
@@ -35,6 +37,10 @@ expect 4 --yes
 expect 5 --search
 expect 6 --org
 expect 6 --json
+expect 1 templates
+expect 1 devices
+# A file argument goes to bash-completion's _filedir when it is there.
+expect 7 FILEDIR
 [ "$(echo "$out" | sed -n 2p)" = contacts ] ||
     { echo "completion test: con gave $(echo "$out" | sed -n 2p)"; exit 1; }
 echo "completion test: passed"
