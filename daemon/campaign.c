@@ -141,6 +141,22 @@ campaign_cancel_reasons(struct daemon *d, int64_t id)
 	return o;
 }
 
+/* Columns COL, COL + 1 (minutes of the day) as "HH:MM-HH:MM", or null. */
+static json_t *
+window_json(sqlite3_stmt *st, int col)
+{
+	int	 a, b;
+	char	 buf[48];
+
+	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+		return json_null();
+	a = sqlite3_column_int(st, col);
+	b = sqlite3_column_int(st, col + 1);
+	snprintf(buf, sizeof buf, "%02d:%02d-%02d:%02d", a / 60 % 24, a % 60,
+	    b / 60, b % 60);
+	return json_string(buf);
+}
+
 json_t *
 campaign_get(struct daemon *d, int64_t id)
 {
@@ -151,7 +167,7 @@ campaign_get(struct daemon *d, int64_t id)
 	size_t		 i;
 
 	st = store_stmt(d->store, "SELECT " CAMP_COLS ", suppressed, devices, "
-	    "start_at, send_window FROM campaigns WHERE id = ?");
+	    "start_at, window_start, window_end FROM campaigns WHERE id = ?");
 	sqlite3_bind_int64(st, 1, id);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		c = json_pack("{s:I,s:s,s:s,s:s?,s:s,s:I,s:I,s:I,s:o,s:o}",
@@ -185,9 +201,7 @@ campaign_get(struct daemon *d, int64_t id)
 		}
 		json_object_set_new(c, "devices", cats);
 		json_object_set_new(c, "start_at", int_or_null(st, 23));
-		json_object_set_new(c, "window", sqlite3_column_type(st, 24) ==
-		    SQLITE_NULL ? json_null() : json_string((const char *)
-		    sqlite3_column_text(st, 24)));
+		json_object_set_new(c, "window", window_json(st, 24));
 	}
 	sqlite3_reset(st);
 	if (c == NULL)
@@ -279,20 +293,11 @@ campaign_finish_done(struct daemon *d, int64_t id)
 	notify_campaign(d, id);
 }
 
-/*
- * Seconds to send PENDING messages at the lane's pace, from now: the
- * lanes share the queue evenly at the default lane's pace.
- */
-static double
-campaign_eta(struct daemon *d, long pending)
+/* Seconds as JSON: null for never (windows that never open). */
+static json_t *
+eta_json(double eta)
 {
-	char	 day[11];
-	time_t	 now = clock_now();
-
-	clock_day(now, day);
-	return lane_eta(&d->conf->pacing, (pending + (long)d->conf->ndevices) /
-	    (long)(d->conf->ndevices + 1), outbox_sent_on_lane(d, day,
-	    CONFIG_DEFAULT_LANE), now);
+	return eta < 0 ? json_null() : json_integer((json_int_t)(eta + 0.5));
 }
 
 json_t *
@@ -308,8 +313,8 @@ campaign_progress(struct daemon *d, int64_t id)
 	pending = json_integer_value(json_object_get(c, "pending"));
 	if (strcmp(json_string_value(json_object_get(c, "status")),
 	    "running") == 0)
-		json_object_set_new(c, "eta_seconds", json_integer(
-		    (json_int_t)campaign_eta(d, (long)pending)));
+		json_object_set_new(c, "eta_seconds", eta_json(
+		    campaign_eta_from(d, id, (long)pending, clock_now())));
 	else
 		json_object_set_new(c, "eta_seconds", json_null());
 	return c;
@@ -394,45 +399,34 @@ campaign_hidden(struct daemon *d, int64_t id)
 }
 
 /*
- * When PENDING more messages would all have left from now: the lane's
- * pace (interval, half the jitter, batch pauses, the daily cap rolling
- * over to the next days: lane_eta) after the wait for the sending
- * window to open, if it is closed now.
+ * Seconds from T0 until PENDING messages of campaign ID would all have
+ * left: the lanes share them as campaign_eta() says, each at the default
+ * lane's pace, following its window and days, the campaign's own window
+ * (021), and the daily cap day after day, counted from what was sent on
+ * T0's day if that is today. -1: the windows never open.
  */
 double
-campaign_eta_for(struct daemon *d, long pending)
+campaign_eta_from(struct daemon *d, int64_t id, long pending, time_t t0)
 {
-	time_t	 now = clock_now();
-	long	 w;
+	sqlite3_stmt	*st;
+	char		 day[11], today[11];
+	long		 sent = 0;
+	int		 ws = -1, we = -1;
 
 	if (pending <= 0)
 		return 0;
-	w = lane_window_wait(&d->conf->pacing, now);
-	return campaign_eta(d, pending) + (w > 0 ? (double)w : 0);
-}
-
-/*
- * Seconds from a start at T0 until PENDING messages would all have left:
- * the window's wait at T0, then the lane's pace with the cap of T0's day
- * (what was sent on that day if it is today, else nothing).
- */
-double
-campaign_eta_from(struct daemon *d, long pending, time_t t0)
-{
-	char	 day[11], today[11];
-	long	 w, sent = 0;
-
-	if (pending <= 0)
-		return 0;
+	st = store_stmt(d->store, "SELECT window_start, window_end FROM "
+	    "campaigns WHERE id = ? AND window_start IS NOT NULL");
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		ws = sqlite3_column_int(st, 0);
+		we = sqlite3_column_int(st, 1);
+	}
+	sqlite3_reset(st);
 	clock_day(t0, day);
 	clock_today(today);
 	if (strcmp(day, today) == 0)
 		sent = outbox_sent_on_lane(d, day, CONFIG_DEFAULT_LANE);
-	w = lane_window_wait(&d->conf->pacing, t0);
-	if (w < 0)
-		w = 0;
-	/* Shared by the lanes as campaign_eta() shares them. */
-	return (double)w + lane_eta(&d->conf->pacing, (pending +
-	    (long)d->conf->ndevices) / (long)(d->conf->ndevices + 1), sent,
-	    t0 + w);
+	return lane_eta_in(&d->conf->pacing, ws, we, (pending +
+	    (long)d->conf->ndevices) / (long)(d->conf->ndevices + 1), sent, t0);
 }

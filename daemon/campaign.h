@@ -42,9 +42,11 @@ const char *const *campaign_placeholders(void);
 int	 campaign_check_text(const char *, const char *, char *, size_t);
 /* 1 if campaign ID is hidden (an operator's test sends). */
 int	 campaign_hidden(struct daemon *, int64_t);
-/* Seconds for PENDING more messages to leave, from now (see campaign.c). */
-double	 campaign_eta_for(struct daemon *, long);
-/* The same from a start at a given time (a scheduled campaign). */
-double	 campaign_eta_from(struct daemon *, long, time_t);
+/*
+ * Seconds for PENDING more messages of campaign ID to leave from a time
+ * (now, or a scheduled start), following pace, windows, days and caps
+ * (see campaign.c); -1 when the windows never open.
+ */
+double	 campaign_eta_from(struct daemon *, int64_t, long, time_t);
 
 #endif

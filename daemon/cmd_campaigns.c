@@ -333,19 +333,21 @@ set_devices(struct ctl_req *r, int64_t id, json_t *devs, char *err,
 /*
  * The schedule arguments: start_at ("" clears it; ISO 8601 in the
  * configured zone or +DURATION from now, stored as Unix time) and window
- * ("" clears it; HH:MM-HH:MM). *START is -1 when not given, 0 to clear;
- * *WINDOW NULL when not given. -1 once answered with an error.
+ * ("" clears it; HH:MM-HH:MM, stored as minutes of the day in W[0] and
+ * W[1]). *START is -1 when not given, 0 to clear; W[0] is -2 when the
+ * window is not given, -1 to clear. -1 once answered with an error.
  */
 static int
-schedule_args(struct ctl_req *r, int64_t *start, const char **window)
+schedule_args(struct ctl_req *r, int64_t *start, int w[2])
 {
 	const char	*s = ctl_arg_str(r, "start_at", NULL);
+	const char	*window = ctl_arg_str(r, "window", NULL);
 	char		 err[200];
 	time_t		 t;
-	int		 a, b;
 
 	*start = -1;
-	*window = ctl_arg_str(r, "window", NULL);
+	w[0] = window == NULL ? -2 : -1;
+	w[1] = -1;
 	if (s != NULL && *s == '\0')
 		*start = 0;
 	else if (s != NULL) {
@@ -355,8 +357,8 @@ schedule_args(struct ctl_req *r, int64_t *start, const char **window)
 		}
 		*start = (int64_t)t;
 	}
-	if (*window != NULL && **window != '\0' && when_window(*window, &a,
-	    &b, err, sizeof err) == -1) {
+	if (window != NULL && *window != '\0' && when_window(window, &w[0],
+	    &w[1], err, sizeof err) == -1) {
 		ctl_error(r, "bad_request", "%s", err);
 		return -1;
 	}
@@ -372,7 +374,7 @@ create(struct ctl_req *r, const char *name, const char *m1)
 	json_t		*cats = json_object_get(r->args, "categories");
 	json_t		*devs = json_object_get(r->args, "devices");
 	int64_t		 now = store_now(), id, start;
-	const char	*window;
+	int		 window[2];
 	char		 err[512];
 
 	if (*name == '\0' || m1 == NULL || *m1 == '\0') {
@@ -382,7 +384,7 @@ create(struct ctl_req *r, const char *name, const char *m1)
 	if (bad_text(r, "name", name, 200) || bad_text(r, "message_1", m1,
 	    BODY_MAX) || bad_text(r, "message_2", m2, BODY_MAX) ||
 	    bad_placeholders(r, m1, m2) || schedule_args(r, &start,
-	    &window) == -1)
+	    window) == -1)
 		return;
 	if (m2 != NULL && *m2 == '\0')
 		m2 = NULL;
@@ -392,8 +394,9 @@ create(struct ctl_req *r, const char *name, const char *m1)
 	}
 	st = store_stmt(r->d->store, "INSERT INTO campaigns (name, message_1, "
 	    "message_2, created_by, created_at, updated_at, start_at, "
-	    "send_window) VALUES (?, ?, ?, ?, ?, ?5, nullif(?6, 0), "
-	    "nullif(?7, ''))");
+	    "window_start, window_end) VALUES (?, ?, ?, ?, ?, ?5, "
+	    "nullif(?6, 0), CASE WHEN ?7 >= 0 THEN ?7 END, "
+	    "CASE WHEN ?7 >= 0 THEN ?8 END)");
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, m1, -1, SQLITE_TRANSIENT);
 	if (m2 != NULL)
@@ -402,8 +405,8 @@ create(struct ctl_req *r, const char *name, const char *m1)
 		sqlite3_bind_int64(st, 4, r->user_id);
 	sqlite3_bind_int64(st, 5, now);
 	sqlite3_bind_int64(st, 6, start > 0 ? start : 0);
-	if (window != NULL)
-		sqlite3_bind_text(st, 7, window, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 7, window[0]);
+	sqlite3_bind_int(st, 8, window[1]);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		sqlite3_reset(st);
 		store_rollback(r->d->store);
@@ -455,7 +458,7 @@ update(struct ctl_req *r, const char *m1)
 	const char	*m2 = ctl_arg_str(r, "message_2", NULL);
 	json_t		*cats = json_object_get(r->args, "categories");
 	json_t		*devs = json_object_get(r->args, "devices");
-	const char	*window;
+	int		 window[2];
 	int64_t		 start;
 	char		 err[512];
 
@@ -469,7 +472,7 @@ update(struct ctl_req *r, const char *m1)
 	if (bad_text(r, "name", name, 200) || bad_text(r, "message_1", m1,
 	    BODY_MAX) || bad_text(r, "message_2", m2, BODY_MAX) ||
 	    bad_placeholders(r, m1, m2) || schedule_args(r, &start,
-	    &window) == -1)
+	    window) == -1)
 		return;
 	if (store_begin(r->d->store) == -1) {
 		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
@@ -481,8 +484,10 @@ update(struct ctl_req *r, const char *m1)
 	    "  WHEN ?4 = '' THEN NULL ELSE ?4 END, updated_at = ?5, "
 	    "start_at = CASE ?6 WHEN -1 THEN start_at WHEN 0 THEN NULL "
 	    "  ELSE ?6 END, "
-	    "send_window = CASE WHEN ?7 IS NULL THEN send_window "
-	    "  WHEN ?7 = '' THEN NULL ELSE ?7 END "
+	    "window_start = CASE ?7 WHEN -2 THEN window_start WHEN -1 THEN "
+	    "  NULL ELSE ?7 END, "
+	    "window_end = CASE ?7 WHEN -2 THEN window_end WHEN -1 THEN NULL "
+	    "  ELSE ?8 END "
 	    "WHERE id = ?1");
 	sqlite3_bind_int64(st, 1, id);
 	if (name != NULL)
@@ -493,8 +498,8 @@ update(struct ctl_req *r, const char *m1)
 		sqlite3_bind_text(st, 4, m2, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 5, store_now());
 	sqlite3_bind_int64(st, 6, start);
-	if (window != NULL)
-		sqlite3_bind_text(st, 7, window, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 7, window[0]);
+	sqlite3_bind_int(st, 8, window[1]);
 	sqlite3_step(st);
 	sqlite3_reset(st);
 	if (cats != NULL && set_categories(r, id, cats, err,
@@ -596,10 +601,10 @@ send_plan(struct ctl_req *r, int64_t id, const struct ob_audience *a,
 	double		 eta;
 
 	/* From a scheduled start, what is queued now will have left. */
-	eta = at > 0 ? campaign_eta_from(d, (long)a->recipients, t0) :
-	    campaign_eta_for(d, queued + (long)a->recipients);
+	eta = at > 0 ? campaign_eta_from(d, id, (long)a->recipients, t0) :
+	    campaign_eta_from(d, id, queued + (long)a->recipients, t0);
 	return json_pack("{s:I,s:I,s:{s:I,s:I,s:I,s:I},s:I,s:I,s:i,s:i,s:I,"
-	    "s:I,s:I,s:I,s:I,s:o}",
+	    "s:I,s:I,s:o,s:o,s:o}",
 	    "id", (json_int_t)id,
 	    "recipients", (json_int_t)a->recipients,
 	    "left_out", "opted_out", (json_int_t)a->opted_out,
@@ -613,8 +618,10 @@ send_plan(struct ctl_req *r, int64_t id, const struct ob_audience *a,
 	    "sent_today", (json_int_t)sent,
 	    "capacity_today", (json_int_t)(cap > sent ? cap - sent : 0),
 	    "queued_before", (json_int_t)queued,
-	    "eta_seconds", (json_int_t)(eta + 0.5),
-	    "eta_at", (json_int_t)(t0 + (time_t)(eta + 0.5)),
+	    "eta_seconds", eta < 0 ? json_null() : json_integer((json_int_t)
+	    (eta + 0.5)),
+	    "eta_at", eta < 0 ? json_null() : json_integer((json_int_t)(t0 +
+	    (time_t)(eta + 0.5))),
 	    "start_at", at > 0 ? json_integer(at) : json_null());
 }
 

@@ -21,6 +21,115 @@ in_window(const struct pacing *c, const struct tm *tm)
 	return m >= c->window_start || m < c->window_end;
 }
 
+/* Minute M of the day inside the window START-END (END may be past
+ * midnight, before START); START < 0: no window. */
+static int
+in_span(int start, int end, int m)
+{
+	if (start < 0)
+		return 1;
+	if (start < end)
+		return m >= start && m < end;
+	return m >= start || m < end;
+}
+
+/* Both the lane's window and days and a campaign's window (CS < 0: none). */
+static int
+open_at(const struct pacing *c, int cs, int ce, time_t t)
+{
+	struct tm	 tm;
+
+	localtime_r(&t, &tm);
+	return in_window(c, &tm) &&
+	    in_span(cs, ce, tm.tm_hour * 60 + tm.tm_min);
+}
+
+long
+lane_window_wait_in(const struct pacing *c, int cs, int ce, time_t now)
+{
+	time_t	 t;
+
+	if (open_at(c, cs, ce, now))
+		return 0;
+	/* Minute steps over a week: cheap, and right across DST changes. */
+	t = now - now % 60 + 60;
+	for (; t < now + 8 * 86400; t += 60)
+		if (open_at(c, cs, ce, t))
+			return (long)(t - now);
+	return -1;
+}
+
+/* Seconds from NOW (open) until the windows close, at most a day. */
+static long
+open_for(const struct pacing *c, int cs, int ce, time_t now)
+{
+	time_t	 t = now - now % 60 + 60;
+
+	for (; t < now + 86400; t += 60)
+		if (!open_at(c, cs, ce, t))
+			return (long)(t - now);
+	return 86400;
+}
+
+/* Seconds N posts take at C's pace: N gaps and a pause after each batch. */
+static double
+pace_cost(const struct pacing *c, long n)
+{
+	double	 t;
+
+	t = (double)n * ((double)c->interval_ms / 1000.0 +
+	    (double)c->jitter_ms / 2000.0);
+	if (c->batch_size > 0)
+		t += (double)(n / c->batch_size) *
+		    (double)c->batch_pause_ms / 1000.0;
+	return t;
+}
+
+double
+lane_eta_in(const struct pacing *c, int cs, int ce, long pending, long sent,
+    time_t now)
+{
+	double	 t = (double)now;
+	long	 left = pending, cap, n, lo, hi, mid, w, span;
+	int	 i;
+
+	if (pending <= 0)
+		return 0;
+	cap = c->daily_limit > 0 ? lane_cap_left(c, sent) : pending;
+	/* One turn an opening of the windows or a day: bounded. */
+	for (i = 0; i < 4000; i++) {
+		if ((w = lane_window_wait_in(c, cs, ce, (time_t)t)) < 0)
+			return -1;
+		t += (double)w;
+		span = open_for(c, cs, ce, (time_t)t);
+		/* The day's cap ends at midnight too. */
+		if (span > lane_to_midnight((time_t)t))
+			span = lane_to_midnight((time_t)t);
+		/* The posts that start before the windows close: the Kth
+		 * (from 0) starts pace_cost(K) after the opening. */
+		lo = 1;
+		hi = left < cap ? left : cap;
+		while (lo < hi) {
+			mid = lo + (hi - lo + 1) / 2;
+			if (pace_cost(c, mid - 1) < (double)span)
+				lo = mid;
+			else
+				hi = mid - 1;
+		}
+		n = hi > 0 ? lo : 0;
+		if (n == left)
+			return t + pace_cost(c, n) - (double)now;
+		left -= n;
+		cap -= n;
+		if (cap <= 0) {
+			t += (double)lane_to_midnight((time_t)t);
+			cap = c->daily_limit > 0 ? c->daily_limit : left;
+		} else
+			t += (double)span;
+	}
+	return -1;
+}
+
 long
 lane_window_wait(const struct pacing *c, time_t now)
 {

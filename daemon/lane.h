@@ -30,6 +30,16 @@ struct lane {
 /* Seconds from NOW until the window and days allow a send (0: now; -1:
  * never, no day is set). Minutes are local time in the configured zone. */
 long	 lane_window_wait(const struct pacing *, time_t);
+/* The same with a campaign's own window as well (minutes START, END;
+ * START < 0: none). */
+long	 lane_window_wait_in(const struct pacing *, int, int, time_t);
+/*
+ * Seconds to send PENDING messages from NOW, SENT already sent today,
+ * following the pace, the lane's window and days and a campaign's window
+ * (START, END; START < 0: none) as they close and open, and the daily
+ * cap day after day. -1: the windows never open.
+ */
+double	 lane_eta_in(const struct pacing *, int, int, long, long, time_t);
 /* Seconds from NOW to the next local midnight (at least 1). */
 long	 lane_to_midnight(time_t);
 /*

@@ -467,7 +467,14 @@ pause_store(struct plane *p, const char *reason)
 	"m.next_at <= ?1 AND (m.pin_device IS NULL OR m.pin_device = ?2 OR " \
 	"(?3 AND instr(?4, ',' || m.pin_device || ',') = 0)) AND " \
 	"(m.pin_device IS NOT NULL OR k.devices IS NULL OR " \
-	"instr(',' || k.devices || ',', ',' || ?5 || ',') > 0)"
+	"instr(',' || k.devices || ',', ',' || ?5 || ',') > 0) AND " \
+	CAMPAIGN_OPEN
+
+/* The campaign's own window is open at minute ?6 of the day (021). */
+#define CAMPAIGN_OPEN \
+	"(k.window_start IS NULL OR CASE WHEN k.window_start < " \
+	"k.window_end THEN ?6 >= k.window_start AND ?6 < k.window_end " \
+	"ELSE ?6 >= k.window_start OR ?6 < k.window_end END)"
 
 /*
  * The next message for lane P: a test send first (an operator waits for
@@ -498,9 +505,11 @@ lane_pick(struct plane *p, time_t now)
 	};
 	struct pacer	*pc = p->p;
 	sqlite3_stmt	*st;
+	struct tm	 tm;
 	int64_t		 id = 0;
 	size_t		 i;
 
+	localtime_r(&now, &tm);
 	for (i = 0; i < sizeof sql / sizeof sql[0] && id == 0; i++) {
 		st = store_stmt(pc->d->store, sql[i]);
 		sqlite3_bind_int64(st, 1, (int64_t)now);
@@ -512,11 +521,37 @@ lane_pick(struct plane *p, time_t now)
 		sqlite3_bind_int(st, 3, p->is_default);
 		sqlite3_bind_text(st, 4, pc->others, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_text(st, 5, p->name, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int(st, 6, tm.tm_hour * 60 + tm.tm_min);
 		if (sqlite3_step(st) == SQLITE_ROW)
 			id = sqlite3_column_int64(st, 0);
 		sqlite3_reset(st);
 	}
 	return id;
+}
+
+/*
+ * Seconds until the first window opens of the running campaigns with
+ * pending messages that only their own window holds back (0: none).
+ */
+static long
+campaign_windows_wait(struct plane *p, time_t now)
+{
+	sqlite3_stmt	*st;
+	long		 w, best = 0;
+
+	st = store_stmt(p->p->d->store, "SELECT DISTINCT k.window_start, "
+	    "k.window_end FROM campaigns k WHERE k.status = 'running' AND "
+	    "k.window_start IS NOT NULL AND EXISTS (SELECT 1 FROM messages m "
+	    "INDEXED BY messages_campaign_state WHERE m.campaign_id = k.id AND "
+	    "m.state = 'pending') LIMIT 100");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		w = lane_window_wait_in(&p->pc, sqlite3_column_int(st, 0),
+		    sqlite3_column_int(st, 1), now);
+		if (w > 0 && (best == 0 || w < best))
+			best = w;
+	}
+	sqlite3_reset(st);
+	return best;
 }
 
 /* The health check's word on a [device] lane's device (NULL: none). */
@@ -639,6 +674,10 @@ lane_turn(struct plane *p)
 		if (next > 0) {
 			set_state(p, "running", "waiting for retries");
 			arm(p, (uint64_t)(next - (int64_t)now) * 1000);
+		} else if ((w = campaign_windows_wait(p, now)) > 0) {
+			set_state(p, "waiting window", "outside the "
+			    "campaigns' own windows");
+			arm(p, (uint64_t)w * 1000);
 		} else
 			set_state(p, "idle", NULL);
 		return;

@@ -274,7 +274,10 @@ print_plan(json_t *p)
 		    (long long)geti(p, "queued_before"));
 	if ((tm = localtime(&at)) != NULL)
 		strftime(when, sizeof when, " (%Y-%m-%d %H:%M %Z)", tm);
-	if (json_is_integer(json_object_get(p, "start_at"))) {
+	if (json_is_null(json_object_get(p, "eta_seconds")))
+		printf("  never sent: the sending windows and days never "
+		    "meet\n");
+	else if (json_is_integer(json_object_get(p, "start_at"))) {
 		printf("  starts %s; its audience is taken then\n",
 		    local_time(start, sizeof start, geti(p, "start_at")));
 		printf("  all sent about %s after the start%s\n",

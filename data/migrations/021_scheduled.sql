@@ -1,6 +1,7 @@
 -- Schedules (DESIGN §6): a campaign may start at a set time (start_at,
--- Unix seconds) and send only within its own window (send_window,
--- "HH:MM-HH:MM", inside the lane's). `campaigns send` on a campaign whose
+-- Unix seconds) and send only within its own window (window_start and
+-- window_end, minutes after midnight; the end may come before the start,
+-- for a window across midnight), inside the lane's. `campaigns send` on a campaign whose
 -- start is ahead makes it 'scheduled', a status the CHECK did not allow:
 -- the table is rebuilt by SQLite's 12-step procedure. The runner turns
 -- foreign keys off around every migration, so that dropping the old table
@@ -37,7 +38,8 @@ CREATE TABLE campaigns_new (
 	test_user	INTEGER,
 	devices		TEXT,
 	start_at	INTEGER,
-	send_window	TEXT
+	window_start	INTEGER,
+	window_end	INTEGER
 );
 INSERT INTO campaigns_new (id, name, message_1, message_2, status, round,
     created_by, created_at, updated_at, started_at, finished_at, total,

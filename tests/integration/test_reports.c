@@ -388,6 +388,89 @@ test_schedule(void **state)
 	harness_cleanup(&h);
 }
 
+/* "HH:MM-HH:MM" from minutes A and B after midnight (mod a day). */
+static void
+window_of(char *buf, size_t len, int a, int b)
+{
+	a = (a % 1440 + 1440) % 1440;
+	b = (b % 1440 + 1440) % 1440;
+	snprintf(buf, len, "%02d:%02d-%02d:%02d", a / 60, a % 60, b / 60,
+	    b % 60);
+}
+
+/*
+ * A campaign's own window (issue 21): closed now, its messages wait while
+ * another campaign's go out, and its ETA counts from the opening; one that
+ * closes mid-way puts the end of the campaign on a later day.
+ */
+static void
+test_window(void **state)
+{
+	struct harness	 h;
+	json_t		*d;
+	char		 w[32];
+	time_t		 now = time(NULL);
+	struct tm	 tm;
+	int		 fd, m;
+
+	(void)state;
+	localtime_r(&now, &tm);
+	m = tm.tm_hour * 60 + tm.tm_min;
+	kit_start_with_fake(&h, PACING);
+	assert_true((fd = harness_connect(&h)) != -1);
+	kit_seed(&h, "w", 1, 4);
+	/* Closed: it opens in two hours. */
+	window_of(w, sizeof w, m + 120, m + 180);
+	d = kit_call_ok(fd, "campaigns.create", json_pack("{s:s,s:s,s:[s],"
+	    "s:s}", "name", "later", "message_1", "Hi", "categories", "w",
+	    "window", w));
+	assert_string_equal(json_string_value(json_object_get(d, "window")),
+	    w);
+	json_decref(d);
+	d = kit_call_ok(fd, "campaigns.send", json_pack("{s:i,s:b}", "id", 1,
+	    "dry_run", 1));
+	assert_true(json_integer_value(json_object_get(d, "eta_seconds")) >=
+	    2 * 3600 - 60);
+	json_decref(d);
+	json_decref(kit_call_ok(fd, "campaigns.send", json_pack("{s:i}", "id",
+	    1)));
+	/* Another campaign, no window, to the same people: its messages go
+	 * out, the first one's wait in the queue. */
+	d = kit_call_ok(fd, "campaigns.create", json_pack("{s:s,s:s,s:[s]}",
+	    "name", "now", "message_1", "Now", "categories", "w"));
+	json_decref(d);
+	json_decref(kit_call_ok(fd, "campaigns.send", json_pack("{s:i}", "id",
+	    2)));
+	assert_int_equal(kit_wait_int(&h, "SELECT count(*) FROM messages WHERE "
+	    "campaign_id = 2 AND state IN ('sent', 'delivered', 'read')", 4,
+	    20), 4);
+	assert_int_equal(kit_sql_int(&h, "SELECT count(*) FROM messages WHERE "
+	    "campaign_id = 1 AND state = 'pending'"), 4);
+	assert_int_equal(posts(&h), 4);
+	close(fd);
+	harness_cleanup(&h);
+
+	/* At 20 s a message, 10 need over three minutes: a window open now
+	 * and closing within two leaves some for the next day. */
+	kit_start_with_fake(&h, "[pacing]\ninterval = 20s\njitter = 0\n"
+	    "batch_size = 1000\ndaily_limit = 100000\n");
+	assert_true((fd = harness_connect(&h)) != -1);
+	kit_seed(&h, "w", 1, 10);
+	window_of(w, sizeof w, m, m + 2);
+	d = kit_call_ok(fd, "campaigns.create", json_pack("{s:s,s:s,s:[s],"
+	    "s:s,s:s}", "name", "short", "message_1", "Hi", "categories", "w",
+	    "window", w, "start_at", "+6s"));
+	json_decref(d);
+	d = kit_call_ok(fd, "campaigns.send", json_pack("{s:i,s:b}", "id", 1,
+	    "dry_run", 1));
+	assert_true(json_integer_value(json_object_get(d, "eta_seconds")) >
+	    20 * 3600);
+	assert_true(json_is_integer(json_object_get(d, "start_at")));
+	json_decref(d);
+	close(fd);
+	harness_cleanup(&h);
+}
+
 int
 main(void)
 {
@@ -396,6 +479,7 @@ main(void)
 		cmocka_unit_test(test_export),
 		cmocka_unit_test(test_report),
 		cmocka_unit_test(test_schedule),
+		cmocka_unit_test(test_window),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1698,7 +1698,8 @@ test_campaign_schedule_export(void **state)
 	assert_true(wait_text("Campaign created", 10, 0));
 	assert_int_equal(sql_int(&A, "SELECT count(*) FROM campaigns WHERE "
 	    "message_1 = 'Bonjour {{first_name}}, -20 %' AND start_at > "
-	    "strftime('%s') + 3000 AND send_window = '09:00-18:00'"), 1);
+	    "strftime('%s') + 3000 AND window_start = 540 AND window_end = "
+	    "1080"), 1);
 	/* Send: the question says it is a schedule. */
 	keys("s");
 	assert_true(wait_text("Schedule campaign Later to start", 10, 0));

@@ -315,6 +315,52 @@ test_slow_gap(void **state)
 	free(c);
 }
 
+/*
+ * The ETA follows windows as they close and open (issue 21): a campaign
+ * window that closes mid-way sends the rest the next day; the cap rolls
+ * over; windows that never open give -1.
+ */
+static void
+test_eta_windows(void **state)
+{
+	struct pacing	*c = conf();
+	time_t		 now = at(1, 12, 0, 0);
+	double		 e;
+
+	c->jitter_ms = 0;
+	c->batch_size = 0;
+	c->interval_ms = 10000;
+	/* No window: 30 messages of 10 s, as lane_eta counts them. */
+	e = lane_eta_in(c, -1, -1, 30, 0, now);
+	assert_true(e >= 299 && e <= 301);
+	assert_true(e == lane_eta(c, 30, 0, now));
+	/* Open now, closing at 12:03: 18 today (12:00:00 to 12:02:50), the
+	 * other 12 from 12:00 the next day, done 120 s later. */
+	e = lane_eta_in(c, 12 * 60, 12 * 60 + 3, 30, 0, now);
+	assert_true(e >= 86400 + 115 && e <= 86400 + 125);
+	/* Closed now (14:00-15:00): from 14:00. */
+	e = lane_eta_in(c, 14 * 60, 15 * 60, 30, 0, now);
+	assert_true(e >= 2 * 3600 + 299 && e <= 2 * 3600 + 301);
+	assert_int_equal(lane_window_wait_in(c, 14 * 60, 15 * 60, now), 7200);
+	assert_int_equal(lane_window_wait_in(c, -1, -1, now), 0);
+	/* Across midnight (22:00-02:00). */
+	assert_int_equal(lane_window_wait_in(c, 22 * 60, 2 * 60, now),
+	    10 * 3600);
+	/* The lane's window and the campaign's must both be open: the lane
+	 * from 13:00, the campaign until 13:30. */
+	c->window_start = 13 * 60;
+	c->window_end = 18 * 60;
+	assert_int_equal(lane_window_wait_in(c, 12 * 60, 13 * 60 + 30, now),
+	    3600);
+	/* Windows that never meet. */
+	assert_true(lane_eta_in(c, 8 * 60, 9 * 60, 5, 0, now) < 0);
+	/* The cap: 1000 a day at 10 s fits in a day; 10 left today. */
+	c->window_start = c->window_end = -1;
+	e = lane_eta_in(c, -1, -1, 30, 990, now);
+	assert_true(e >= 12 * 3600 && e <= 12 * 3600 + 300);
+	free(c);
+}
+
 int
 main(void)
 {
@@ -328,6 +374,7 @@ main(void)
 		cmocka_unit_test(test_warmup),
 		cmocka_unit_test(test_governor),
 		cmocka_unit_test(test_slow_gap),
+		cmocka_unit_test(test_eta_windows),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
