@@ -262,27 +262,6 @@ lane_cap_left(const struct pacing *c, long sent)
 	return sent >= c->daily_limit ? 0 : c->daily_limit - sent;
 }
 
-double
-lane_eta(const struct pacing *c, long pending, long sent, time_t now)
-{
-	double	 per, t;
-	long	 today;
-
-	if (pending <= 0)
-		return 0;
-	per = (double)c->interval_ms / 1000.0 + (double)c->jitter_ms / 2000.0;
-	t = per * (double)pending;
-	if (c->batch_size > 0)
-		t += (double)(pending / c->batch_size) *
-		    (double)c->batch_pause_ms / 1000.0;
-	today = lane_cap_left(c, sent);
-	if (pending > today && c->daily_limit > 0)
-		t += (double)lane_to_midnight(now) + 86400.0 *
-		    floor((double)(pending - today - 1) /
-		    (double)c->daily_limit);
-	return t;
-}
-
 long
 lane_daynum(time_t t)
 {

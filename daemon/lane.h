@@ -88,7 +88,5 @@ long	 lane_daynum(time_t);
  */
 enum { LANE_GOV_OK = 0, LANE_GOV_SLOW, LANE_GOV_PAUSE };
 int	 lane_governor(const struct pacing *, long, long, char *, size_t);
-/* Seconds to send PENDING messages from NOW, SENT already sent today. */
-double	 lane_eta(const struct pacing *, long, long, time_t);
 
 #endif
