@@ -24,7 +24,8 @@
 /* The recipients of a campaign, by contact id: their Message 1 (which
  * every recipient has), their Message 2 if any and their last answer. */
 #define EXPORT_SQL \
-	"SELECT m.contact_id, m.phone, c.first_name, c.last_name, m.device, " \
+	"SELECT m.contact_id, m.phone, c.first_name, c.last_name, " \
+	"coalesce(m.lane, m.device), " \
 	"m.round, m.state, m.sent_at, m.delivered_at, m.read_at, m.error, " \
 	"m2.state, m2.sent_at, r.created_at, r.body " \
 	"FROM messages m JOIN contacts c ON c.id = m.contact_id " \
@@ -198,7 +199,8 @@ cmd_campaigns_report(struct ctl_req *r)
 	    ") GROUP BY d ORDER BY d");
 	sqlite3_bind_int64(st, 1, id);
 	days = rows(r, st, day_cols, 6);
-	st = store_stmt(r->d->store, "SELECT coalesce(device, ''), "
+	/* By lane (the device's name in the configuration). */
+	st = store_stmt(r->d->store, "SELECT coalesce(lane, device, ''), "
 	    "sum(sent_at IS NOT NULL), sum(state IN ('delivered', 'read')), "
 	    "sum(state = 'read'), sum(state = 'failed') FROM messages WHERE "
 	    "campaign_id = ?1 GROUP BY 1 ORDER BY 1");
@@ -257,7 +259,9 @@ cmd_monitoring_report(struct ctl_req *r)
 	    "failed", "delivered", "read", "interactions" };
 	static const char *const ccols[] = { "id", "name", "status", "total",
 	    "sent", "delivered", "read", "failed", "interactions" };
-	json_t		*days, *camps;
+	static const char *const dcols[] = { "device", "sent", "m1", "m2",
+	    "failed" };
+	json_t		*days, *camps, *devs;
 	char		 now[32];
 
 	if (!day_ok(from) || !day_ok(to) || strcmp(from, to) > 0) {
@@ -265,9 +269,10 @@ cmd_monitoring_report(struct ctl_req *r)
 		    "YYYY-MM-DD, the first not after the second");
 		return CMD_DONE;
 	}
-	st = store_stmt(r->d->store, "SELECT day, sent, m1, m2, failed, "
-	    "delivered, read, interactions FROM daily_usage WHERE day >= ? "
-	    "AND day <= ? ORDER BY day");
+	st = store_stmt(r->d->store, "SELECT day, sum(sent), sum(m1), sum(m2), "
+	    "sum(failed), sum(delivered), sum(read), sum(interactions) FROM "
+	    "daily_usage WHERE day >= ? AND day <= ? GROUP BY day ORDER BY "
+	    "day");
 	sqlite3_bind_text(st, 1, from, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, to, -1, SQLITE_TRANSIENT);
 	days = rows(r, st, cols, 8);
@@ -281,16 +286,26 @@ cmd_monitoring_report(struct ctl_req *r)
 	sqlite3_bind_text(st, 1, from, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, to, -1, SQLITE_TRANSIENT);
 	camps = rows(r, st, ccols, 9);
-	if (days == NULL || camps == NULL) {
+	/* Sends and failures per lane; deliveries and reads come by
+	 * webhook and are counted under the default lane (issue 20). */
+	st = store_stmt(r->d->store, "SELECT device, sum(sent), sum(m1), "
+	    "sum(m2), sum(failed) FROM daily_usage WHERE day >= ? AND "
+	    "day <= ? GROUP BY device ORDER BY device");
+	sqlite3_bind_text(st, 1, from, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, to, -1, SQLITE_TRANSIENT);
+	devs = rows(r, st, dcols, 5);
+	if (days == NULL || camps == NULL || devs == NULL) {
 		json_decref(days);
 		json_decref(camps);
+		json_decref(devs);
 		ctl_error(r, "internal", "reading the period's figures: %s",
 		    store_errmsg(r->d->store));
 		return CMD_DONE;
 	}
 	clock_iso(clock_now(), now);
-	ctl_reply(r, json_pack("{s:s,s:s,s:o,s:o,s:s}", "from", from, "to", to,
-	    "days", days, "campaigns", camps, "generated_at", now));
+	ctl_reply(r, json_pack("{s:s,s:s,s:o,s:o,s:o,s:s}", "from", from,
+	    "to", to, "days", days, "campaigns", camps, "devices", devs,
+	    "generated_at", now));
 	return CMD_DONE;
 }
 

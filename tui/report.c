@@ -101,6 +101,9 @@ table(struct page *p, const char *const *hdr, int ncol, char **cells,
 		for (c = 0; c < ncol; c++) {
 			const char *t = r < 0 ? hdr[c] : cells[r * ncol + c];
 
+			if (t == NULL)
+				t = "";
+
 			x = c == 0 ? MARGIN : MARGIN + colw * (c + 2);
 			text_at(p->cr, x, p->y, t, 9, r < 0, c == 0 ? 0 : 1);
 		}
@@ -339,6 +342,39 @@ report_campaign_pdf(const char *path, json_t *data, char *err, size_t errlen)
 	return finish(path, s, &p, err, errlen);
 }
 
+/* A period's lanes: what each sent and what failed. */
+static void
+period_devices(struct page *p, json_t *devs)
+{
+	const char	*hdr[5];
+	char		**cells;
+	json_t		*d;
+	size_t		 i, n = json_array_size(devs);
+
+	if (n == 0)
+		return;
+	line(p, _("By device"), 13, 1);
+	hdr[0] = _("Device");
+	hdr[1] = _("Sent");
+	hdr[2] = _("Message 1");
+	hdr[3] = _("Message 2");
+	hdr[4] = _("Failed");
+	if ((cells = calloc(n * 5 + 1, sizeof *cells)) == NULL)
+		return;
+	json_array_foreach(devs, i, d) {
+		cells[i * 5] = strdup(str(d, "device"));
+		if (asprintf(&cells[i * 5 + 1], "%lld", num(d, "sent")) < 0 ||
+		    asprintf(&cells[i * 5 + 2], "%lld", num(d, "m1")) < 0 ||
+		    asprintf(&cells[i * 5 + 3], "%lld", num(d, "m2")) < 0 ||
+		    asprintf(&cells[i * 5 + 4], "%lld", num(d, "failed")) < 0)
+			break;
+	}
+	table(p, hdr, 5, cells, (int)i);
+	for (i = 0; i < n * 5; i++)
+		free(cells[i]);
+	free(cells);
+}
+
 int
 report_period_pdf(const char *path, json_t *data, char *err, size_t errlen)
 {
@@ -395,6 +431,7 @@ report_period_pdf(const char *path, json_t *data, char *err, size_t errlen)
 	lk[2] = _("Read");
 	lk[3] = _("Interactions");
 	chart(&p, days, keys, lk, 4, 200);
+	period_devices(&p, json_object_get(data, "devices"));
 	line(&p, _("Campaigns"), 13, 1);
 	hdr[0] = _("Campaign");
 	hdr[1] = _("Recipients");

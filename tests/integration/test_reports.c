@@ -255,6 +255,9 @@ test_report(void **state)
 	assert_int_equal(system(cmd), 0);
 	snprintf(txt, sizeof txt, "%s/p.txt", h.dir);
 	assert_true(harness_file_has(txt, "Promo Noël à Lomé"));
+	/* The lanes' figures: the one lane, "default", sent the 6. */
+	assert_true(harness_file_has(txt, "By device"));
+	assert_true(harness_file_has(txt, "default"));
 	assert_int_equal(harness_cli(&h, "monitor --report 2026-02-01 "
 	    "2026-01-01 x.pdf", NULL, NULL), 1);
 	assert_int_equal(harness_cli(&h, "monitor --report 2026-02-01",
