@@ -276,8 +276,10 @@ cmd_monitoring_report(struct ctl_req *r)
 	sqlite3_bind_text(st, 1, from, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, to, -1, SQLITE_TRANSIENT);
 	days = rows(r, st, cols, 8);
-	st = store_stmt(r->d->store, "SELECT id, name, status, total, sent, "
-	    "delivered, read, failed, interactions FROM campaigns WHERE "
+	/* sent: every Message 1 that left (sent, delivered or read). */
+	st = store_stmt(r->d->store, "SELECT id, name, status, total, "
+	    "sent + delivered + read, delivered, read, failed, interactions "
+	    "FROM campaigns WHERE "
 	    "test_user IS NULL AND started_at IS NOT NULL AND "
 	    "date(started_at, 'unixepoch', 'localtime') <= ?2 AND "
 	    "(finished_at IS NULL OR "

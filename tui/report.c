@@ -87,23 +87,34 @@ pct(char *buf, size_t len, long long n, long long d)
 }
 
 /*
- * A table: a header row then rows of NCOL cells; the first column is
- * left-aligned, the others right-aligned to their column's edge.
+ * A table of ROWS (objects): a header row, then per row the string KEYS[0]
+ * (EMPTY when it is "") left-aligned and the integers KEYS[1..] right-
+ * aligned to their columns' edges. Rows past the page's end become "…".
  */
 static void
-table(struct page *p, const char *const *hdr, int ncol, char **cells,
-    int nrow)
+table(struct page *p, const char *const *hdr, const char *const *keys,
+    int ncol, json_t *rows, const char *empty)
 {
-	double	 colw = (PAGE_W - 2 * MARGIN) / (ncol + 1), x;
-	int	 r, c;
+	double		 colw = (PAGE_W - 2 * MARGIN) / (ncol + 1), x;
+	const char	*t;
+	char		 buf[32];
+	json_t		*row;
+	long		 r, nrow = (long)json_array_size(rows);
+	int		 c;
 
 	for (r = -1; r < nrow; r++) {
+		row = json_array_get(rows, (size_t)(r < 0 ? 0 : r));
 		for (c = 0; c < ncol; c++) {
-			const char *t = r < 0 ? hdr[c] : cells[r * ncol + c];
-
-			if (t == NULL)
-				t = "";
-
+			if (r < 0)
+				t = hdr[c];
+			else if (c == 0)
+				t = *str(row, keys[0]) != '\0' ?
+				    str(row, keys[0]) : empty;
+			else {
+				snprintf(buf, sizeof buf, "%lld",
+				    num(row, keys[c]));
+				t = buf;
+			}
 			x = c == 0 ? MARGIN : MARGIN + colw * (c + 2);
 			text_at(p->cr, x, p->y, t, 9, r < 0, c == 0 ? 0 : 1);
 		}
@@ -256,13 +267,14 @@ report_campaign_pdf(const char *path, json_t *data, char *err, size_t errlen)
 {
 	cairo_surface_t		*s;
 	struct page		 p;
-	json_t			*c = json_object_get(data, "campaign"), *dv;
+	json_t			*c = json_object_get(data, "campaign");
 	json_t			*devs = json_object_get(data, "devices");
-	char			 title[512], v[10][32], **cells;
+	char			 title[512], v[10][32];
 	long long		 total = num(c, "total"), sent, replies;
-	size_t			 i, nd = json_array_size(devs);
 	static const char *const keys[] = { "sent", "delivered", "read",
 	    "replies" };
+	static const char *const dkeys[] = { "device", "sent", "delivered",
+	    "read", "failed" };
 	const char		*labels[10], *lk[4], *hdr[5];
 
 	if (!json_is_object(c)) {
@@ -324,21 +336,7 @@ report_campaign_pdf(const char *path, json_t *data, char *err, size_t errlen)
 	hdr[2] = _("Delivered");
 	hdr[3] = _("Read");
 	hdr[4] = _("Failed");
-	cells = calloc(nd * 5 + 1, sizeof *cells);
-	json_array_foreach(devs, i, dv) {
-		cells[i * 5] = strdup(*str(dv, "device") != '\0' ?
-		    str(dv, "device") : _("(not sent)"));
-		if (asprintf(&cells[i * 5 + 1], "%lld", num(dv, "sent")) < 0 ||
-		    asprintf(&cells[i * 5 + 2], "%lld", num(dv, "delivered")) < 0 ||
-		    asprintf(&cells[i * 5 + 3], "%lld", num(dv, "read")) < 0 ||
-		    asprintf(&cells[i * 5 + 4], "%lld", num(dv, "failed")) < 0)
-			break;
-	}
-	if (cells != NULL)
-		table(&p, hdr, 5, cells, (int)i);
-	for (i = 0; cells != NULL && i < nd * 5; i++)
-		free(cells[i]);
-	free(cells);
+	table(&p, hdr, dkeys, 5, devs, _("(not sent)"));
 	return finish(path, s, &p, err, errlen);
 }
 
@@ -347,11 +345,10 @@ static void
 period_devices(struct page *p, json_t *devs)
 {
 	const char	*hdr[5];
-	char		**cells;
-	json_t		*d;
-	size_t		 i, n = json_array_size(devs);
+	static const char *const keys[] = { "device", "sent", "m1", "m2",
+	    "failed" };
 
-	if (n == 0)
+	if (json_array_size(devs) == 0)
 		return;
 	line(p, _("By device"), 13, 1);
 	hdr[0] = _("Device");
@@ -359,20 +356,7 @@ period_devices(struct page *p, json_t *devs)
 	hdr[2] = _("Message 1");
 	hdr[3] = _("Message 2");
 	hdr[4] = _("Failed");
-	if ((cells = calloc(n * 5 + 1, sizeof *cells)) == NULL)
-		return;
-	json_array_foreach(devs, i, d) {
-		cells[i * 5] = strdup(str(d, "device"));
-		if (asprintf(&cells[i * 5 + 1], "%lld", num(d, "sent")) < 0 ||
-		    asprintf(&cells[i * 5 + 2], "%lld", num(d, "m1")) < 0 ||
-		    asprintf(&cells[i * 5 + 3], "%lld", num(d, "m2")) < 0 ||
-		    asprintf(&cells[i * 5 + 4], "%lld", num(d, "failed")) < 0)
-			break;
-	}
-	table(p, hdr, 5, cells, (int)i);
-	for (i = 0; i < n * 5; i++)
-		free(cells[i]);
-	free(cells);
+	table(p, hdr, keys, 5, devs, "");
 }
 
 int
@@ -382,11 +366,13 @@ report_period_pdf(const char *path, json_t *data, char *err, size_t errlen)
 	struct page		 p;
 	json_t			*days = json_object_get(data, "days"), *d;
 	json_t			*camps = json_object_get(data, "campaigns");
-	char			 title[512], v[8][32], **cells;
+	char			 title[512], v[8][32];
 	long long		 t[6] = { 0 };
-	size_t			 i, nc = json_array_size(camps);
+	size_t			 i;
 	static const char *const keys[] = { "sent", "delivered", "read",
 	    "interactions" };
+	static const char *const ckeys[] = { "name", "total", "sent", "read",
+	    "failed" };
 	const char		*labels[8], *lk[4], *hdr[5];
 
 	if (begin(path, &s, &p, err, errlen) == -1)
@@ -438,20 +424,6 @@ report_period_pdf(const char *path, json_t *data, char *err, size_t errlen)
 	hdr[2] = _("Sent");
 	hdr[3] = _("Read");
 	hdr[4] = _("Failed");
-	cells = calloc(nc * 5 + 1, sizeof *cells);
-	json_array_foreach(camps, i, d) {
-		cells[i * 5] = strdup(str(d, "name"));
-		if (asprintf(&cells[i * 5 + 1], "%lld", num(d, "total")) < 0 ||
-		    asprintf(&cells[i * 5 + 2], "%lld", num(d, "sent") +
-		    num(d, "delivered") + num(d, "read")) < 0 ||
-		    asprintf(&cells[i * 5 + 3], "%lld", num(d, "read")) < 0 ||
-		    asprintf(&cells[i * 5 + 4], "%lld", num(d, "failed")) < 0)
-			break;
-	}
-	if (cells != NULL)
-		table(&p, hdr, 5, cells, (int)i);
-	for (i = 0; cells != NULL && i < nc * 5; i++)
-		free(cells[i]);
-	free(cells);
+	table(&p, hdr, ckeys, 5, camps, "");
 	return finish(path, s, &p, err, errlen);
 }
