@@ -14,7 +14,7 @@ time_t	 clock_now(void);
 void	 clock_day(time_t, char [11]);
 /* Today's key: clock_day(clock_now()). */
 void	 clock_today(char [11]);
-/* T as ISO 8601 with the configured zone's offset: 2026-12-24T09:00:00+01:00. */
+/* T as ISO 8601 with the zone's offset: 2026-12-24T09:00:00+01:00. */
 void	 clock_iso(time_t, char [32]);
 /* Milliseconds on the monotonic clock, for gaps and timeouts. */
 uint64_t clock_mono_ms(void);

@@ -652,7 +652,8 @@ outbox_fail(struct daemon *d, int64_t id, const char *error,
 	sqlite3_stmt	*st;
 	int		 r;
 
-	if ((r = load_in(d, id, &m, OB_BIT(OB_SENDING) | OB_BIT(OB_UNKNOWN) | OB_BIT(OB_SENT))) <= 0)
+	if ((r = load_in(d, id, &m, OB_BIT(OB_SENDING) | OB_BIT(OB_UNKNOWN) |
+	    OB_BIT(OB_SENT))) <= 0)
 		return r;
 	st = store_stmt(d->store, "UPDATE messages SET state = 'failed', "
 	    "error = ?2, updated_at = ?3 WHERE id = ?1");
