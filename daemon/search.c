@@ -65,6 +65,20 @@ struct gslot {
 	uint32_t	 len, cap;
 };
 
+/*
+ * A name seen lately and the slots of its trigrams: names repeat (a few
+ * hundred first names make most of a file), and a hit skips folding,
+ * decoding and hashing.
+ */
+#define NCACHE		4096
+#define NCACHE_NAME	24
+#define NCACHE_GRAMS	22
+struct ncache {
+	char		 name[NCACHE_NAME];	/* "" for an empty entry */
+	uint8_t		 n;
+	uint32_t	 slot[NCACHE_GRAMS];
+};
+
 /* Postings of a batch of contacts, added in ascending id order. */
 struct gbuild {
 	struct gslot	*slots;		/* open addressing */
@@ -74,6 +88,8 @@ struct gbuild {
 	size_t		 pos;
 	char		*scratch;
 	size_t		 scratchlen;
+	struct ncache	*cache;		/* slot numbers: emptied by a grow */
+	struct ncache	*filling;	/* the entry the name being added takes */
 };
 
 /* A growing array of ids. */
@@ -287,6 +303,7 @@ gb_free(struct gbuild *gb)
 	free(gb->slots);
 	free(gb->order);
 	free(gb->scratch);
+	free(gb->cache);
 	memset(gb, 0, sizeof *gb);
 }
 
@@ -305,6 +322,13 @@ gb_grow(struct gbuild *gb)
 
 	gb->nslots = n == 0 ? 4096 : n * 2;
 	gb->slots = xcalloc(gb->nslots, sizeof *gb->slots);
+	/* Slots move: the cached names point at old ones. */
+	if (gb->cache == NULL) {
+		gb->cache = xcalloc(NCACHE, sizeof *gb->cache);
+		gb->bytes += NCACHE * sizeof *gb->cache;
+	} else
+		memset(gb->cache, 0, NCACHE * sizeof *gb->cache);
+	gb->filling = NULL;
 	gb->bytes += (gb->nslots - n) * sizeof *gb->slots;
 	for (i = 0; i < n; i++) {
 		if (old[i].last == 0)
@@ -322,6 +346,23 @@ struct gb_add_arg {
 	int64_t		 id;
 };
 
+/* Append ID to slot S. */
+static void
+gb_append(struct gbuild *gb, struct gslot *s, int64_t id)
+{
+	if (s->last >= id)
+		return;		/* twice in the names, or read twice */
+	if (s->cap - s->len < 10) {
+		gb->bytes += s->cap < 16 ? 16 : s->cap;
+		s->cap = s->cap < 16 ? 16 : s->cap * 2;
+		s->buf = xrealloc(s->buf, s->cap);
+	}
+	/* An empty slot's last is 0: its first gap is the id itself. */
+	s->len += (uint32_t)varint_put(s->buf + s->len, (uint64_t)(id -
+	    s->last));
+	s->last = id;
+}
+
 /* Note that contact ID holds trigram G. */
 static void
 gb_gram(void *arg, uint64_t g)
@@ -329,6 +370,7 @@ gb_gram(void *arg, uint64_t g)
 	struct gb_add_arg	*a = arg;
 	struct gbuild		*gb = a->gb;
 	struct gslot		*s;
+	struct ncache		*c = gb->filling;
 	size_t			 h, mask = gb->nslots - 1;
 
 	h = gram_hash(g, mask);
@@ -338,17 +380,14 @@ gb_gram(void *arg, uint64_t g)
 		s->gram = g;
 		s->first = a->id;
 		gb->used++;
-	} else if (s->last >= a->id)
-		return;		/* twice in the names, or read twice */
-	if (s->cap - s->len < 10) {
-		gb->bytes += s->cap < 16 ? 16 : s->cap;
-		s->cap = s->cap < 16 ? 16 : s->cap * 2;
-		s->buf = xrealloc(s->buf, s->cap);
 	}
-	/* An empty slot's last is 0: its first gap is the id itself. */
-	s->len += (uint32_t)varint_put(s->buf + s->len,
-	    (uint64_t)(a->id - s->last));
-	s->last = a->id;
+	gb_append(gb, s, a->id);
+	if (c != NULL) {
+		if (c->n < NCACHE_GRAMS)
+			c->slot[c->n++] = (uint32_t)h;
+		else
+			c->name[0] = '\0';	/* too many: not kept */
+	}
 	if (gb->used * 2 > gb->nslots)
 		gb_grow(gb);
 }
@@ -358,16 +397,32 @@ static void
 gb_name(struct gbuild *gb, int64_t id, const char *name)
 {
 	struct gb_add_arg	 a = { gb, id };
-	size_t			 n;
+	struct ncache		*c = NULL;
+	size_t			 n, i;
+	uint32_t		 h = 2166136261u;
 
 	if (name == NULL || (n = strlen(name)) < 3)
 		return;
+	if (n < NCACHE_NAME) {
+		for (i = 0; i < n; i++)
+			h = (h ^ (uint8_t)name[i]) * 16777619u;
+		c = &gb->cache[h & (NCACHE - 1)];
+		if (memcmp(c->name, name, n + 1) == 0) {
+			for (i = 0; i < c->n; i++)
+				gb_append(gb, &gb->slots[c->slot[i]], id);
+			return;
+		}
+		memcpy(c->name, name, n + 1);
+		c->n = 0;
+		gb->filling = c;
+	}
 	if (n + 1 > gb->scratchlen) {
 		gb->scratchlen = n + 1 < 512 ? 512 : n + 1;
 		gb->scratch = xrealloc(gb->scratch, gb->scratchlen);
 	}
 	memcpy(gb->scratch, name, n + 1);
 	grams_each(fold_name(gb->scratch), gb_gram, &a);
+	gb->filling = NULL;
 }
 
 /* Add contact ID, above every id added before. */
@@ -417,11 +472,12 @@ seg_put(struct store *st, uint64_t g, struct idvec *iv)
 		sqlite3_bind_int64(s, 1, (int64_t)g);
 		sqlite3_bind_int64(s, 2, iv->v[iv->n - 1]);
 		sqlite3_bind_int64(s, 3, iv->v[0]);
-		if (sqlite3_step(s) == SQLITE_ROW)
+		if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 			idvec_decode(iv, sqlite3_column_blob(s, 0),
 			    (size_t)sqlite3_column_bytes(s, 0), INT64_MAX);
-		while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-			;
+			while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+				;
+		}
 		sqlite3_reset(s);
 		if (rc != SQLITE_DONE)
 			return -1;
@@ -609,13 +665,19 @@ purge_step(struct store *st, int64_t lo, int64_t hi, double t0)
 		sqlite3_reset(s);
 		end = n < SEARCH_PURGE_ROWS;
 		for (i = 0; rc == 0 && i < (size_t)n; i++) {
+			/* A segment can hold a million ids: look at the
+			 * clock after each. */
+			if (i > 0 && mono_ms() - t0 > SEARCH_SLICE_MS) {
+				end = 0;
+				break;
+			}
 			ix.pgram = key[i][0];
 			ix.phi = key[i][1];
 			ix.plo = key[i][2];
 			if (key[i][1] < lo || key[i][2] > hi)
 				continue;
-			s = store_stmt(st, "DELETE FROM contacts_grams WHERE "
-			    "gram = ? AND hi = ? AND lo = ? RETURNING ids");
+			s = store_stmt(st, "SELECT ids FROM contacts_grams "
+			    "WHERE gram = ? AND hi = ? AND lo = ?");
 			for (k = 0; k < 3; k++)
 				sqlite3_bind_int64(s, (int)k + 1, key[i][k]);
 			iv.n = keep.n = 0;
@@ -623,14 +685,18 @@ purge_step(struct store *st, int64_t lo, int64_t hi, double t0)
 				idvec_decode(&iv, sqlite3_column_blob(s, 0),
 				    (size_t)sqlite3_column_bytes(s, 0),
 				    INT64_MAX);
-			while (sqlite3_step(s) == SQLITE_ROW)
-				;
-			if (sqlite3_errcode(store_db(st)) != SQLITE_DONE)
-				rc = -1;
 			sqlite3_reset(s);
 			for (k = 0; k < iv.n; k++)
 				if (iv.v[k] < lo || iv.v[k] > hi)
 					idvec_push(&keep, iv.v[k]);
+			if (keep.n == iv.n)
+				continue;
+			if (exec_iii(st, "DELETE FROM contacts_grams WHERE "
+			    "gram = ? AND hi = ? AND lo = ?", key[i][0],
+			    key[i][1], key[i][2]) == -1) {
+				rc = -1;
+				break;
+			}
 			/* What is kept sorts at or before the cursor. */
 			if (rc == 0 && keep.n > 0 &&
 			    seg_put(st, (uint64_t)key[i][0], &keep) == -1)
@@ -808,6 +874,21 @@ search_kick(struct daemon *d)
 	 */
 	if (ix.ev != NULL)
 		event_active(ix.ev, EV_TIMEOUT, 1);
+}
+
+void
+search_take(struct daemon *d, int64_t id, const char *first,
+    const char *last)
+{
+	(void)d;
+	/* Only the next id of a batch being read: anything else is read
+	 * back from the store later, in order. */
+	if (ix.job != JOB_MARK || ix.flushing || id != ix.next + 1 ||
+	    ix.gb.bytes >= SEARCH_BATCH_BYTES)
+		return;
+	gb_add(&ix.gb, id, first, last);
+	ix.next = id;
+	ix.added++;
 }
 
 void

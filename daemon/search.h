@@ -20,6 +20,12 @@ void	 search_start(struct daemon *);
 int	 search_mark_lower(struct store *);
 /* Rows were added: index them soon. */
 void	 search_kick(struct daemon *);
+/*
+ * Contact ID was just added with these names (an import): the index takes
+ * them now when ID is the next it would read back. Should the transaction
+ * roll back, search_mark_lower() before the next insert forgets the batch.
+ */
+void	 search_take(struct daemon *, int64_t, const char *, const char *);
 /* Contacts LO..HI were removed (an undone import): drop them from the
  * index, in the background. */
 void	 search_purge(struct daemon *, int64_t, int64_t);
