@@ -23,7 +23,9 @@
 #include "text.h"
 #include "xmalloc.h"
 
-#define CONTACT_COLS "c.id, c.full_number, c.raw_number, c.first_name, " \
+/* raw_number is NULL when the number was typed as stored (an import). */
+#define CONTACT_COLS "c.id, c.full_number, coalesce(c.raw_number, CASE " \
+	"WHEN c.erased_at IS NULL THEN c.full_number END), c.first_name, " \
 	"c.last_name, c.verified, c.opted_out, c.opted_out_at, c.batch_id, " \
 	"c.created_at, c.updated_at, c.verified_at, c.erased_at"
 /* Erased contacts (tombstones) are in no list. */

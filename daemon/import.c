@@ -629,11 +629,13 @@ wrow_get(struct importer *im, const struct irow *row, struct wrow *w)
 	w->raw = w->last + w->ll + 1;
 	w->lr = (int)strlen(w->raw);
 	w->cats = w->raw + w->lr + 1;
-	/* The number as typed is the number itself when they are alike. */
-	if (w->lr == 0) {
-		w->raw = w->num;
-		w->lr = w->ln;
-	}
+	/*
+	 * Typed as stored: no copy of the number (a tenth of the row), and
+	 * contacts.get shows the number (CONTACT_COLS). Erasure also makes
+	 * it NULL, with the number.
+	 */
+	if (w->lr == 0)
+		w->raw = NULL;
 }
 
 /* After a row's INSERT: ID the contact it made, or 0 when the number was
@@ -671,7 +673,8 @@ write_row(struct importer *im, const struct wrow *w, int64_t now)
 	    "updated_at) VALUES (?, ?, ?, ?, ?, ?6, ?6) "
 	    "ON CONFLICT (full_number) DO NOTHING");
 	sqlite3_bind_text(st, 1, w->num, w->ln, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, w->raw, w->lr, SQLITE_STATIC);
+	if (w->raw != NULL)
+		sqlite3_bind_text(st, 2, w->raw, w->lr, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, w->first, w->lf, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, w->last, w->ll, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, im->batch);
@@ -733,7 +736,9 @@ write_rows(struct importer *im, const struct wrow *w, int64_t now)
 	for (i = 0; i < IMPORT_MULTI; i++) {
 		k = 4 * (int)i;
 		sqlite3_bind_text(st, k + 1, w[i].num, w[i].ln, SQLITE_STATIC);
-		sqlite3_bind_text(st, k + 2, w[i].raw, w[i].lr, SQLITE_STATIC);
+		if (w[i].raw != NULL)
+			sqlite3_bind_text(st, k + 2, w[i].raw, w[i].lr,
+			    SQLITE_STATIC);
 		sqlite3_bind_text(st, k + 3, w[i].first, w[i].lf,
 		    SQLITE_STATIC);
 		sqlite3_bind_text(st, k + 4, w[i].last, w[i].ll, SQLITE_STATIC);

@@ -48,7 +48,7 @@
 #define SEARCH_READ_ROWS	1000	/* rows a statement reads back */
 #define SEARCH_SLICE_MS		8
 #define SEARCH_CHECK_SEC	60	/* rows added behind the daemon's back */
-#define SEARCH_BATCH_BYTES	(8 << 20)	/* postings held, at most */
+#define SEARCH_BATCH_BYTES	(16 << 20)	/* postings held, at most */
 #define SEARCH_MERGE_BYTES	4096	/* a smaller last segment takes more */
 #define SEARCH_PURGE_ROWS	64	/* segments a purge statement reads */
 #define SEARCH_PURGES		8	/* ranges waiting to be purged */
