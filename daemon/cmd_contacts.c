@@ -855,6 +855,8 @@ cmd_contacts_update(struct ctl_req *r)
 		return CMD_DONE;
 	}
 	cancelled_done(r->d, &b);
+	/* A rename goes to the name index (contacts_grams_dirty). */
+	search_kick(r->d);
 	c = contact_get(r->d, id, 0);
 	json_object_set_new(c, "cancelled", json_integer(n));
 	ctl_reply(r, c);
@@ -1056,6 +1058,7 @@ cmd_contacts_erase(struct ctl_req *r)
 	free(phone);
 	free(raw);
 	cancelled_done(d, &b);
+	search_kick(d);
 	ctl_reply(r, json_pack("{s:I,s:i,s:i,s:i,s:i}", "erased",
 	    (json_int_t)id, "cancelled", cancelled, "messages", msgs,
 	    "interactions", inter, "journal", journal));

@@ -735,8 +735,9 @@ job_pick(struct store *st)
 	}
 	if (store_int(store_stmt(st, "SELECT EXISTS (SELECT 1 FROM "
 	    "contacts_grams_dirty)"))) {
+		/* Renames noted until now have a gen below the new one. */
 		ix.gen = store_int(store_stmt(st, "SELECT gen FROM "
-		    "contacts_grams_state"));
+		    "contacts_grams_state")) + 1;
 		if (store_exec(st, "UPDATE contacts_grams_state SET gen = "
 		    "gen + 1") == -1)
 			return -1;
