@@ -37,6 +37,7 @@
 #include <sys/types.h>
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,7 +156,7 @@ static struct {
 	pthread_cond_t	 work, idle;
 	struct takebuf	*head, *tail;	/* for the thread */
 	struct takebuf	*cur;		/* the loop's, filling */
-	size_t		 bytes;		/* the batch's, as the thread left it */
+	atomic_size_t	 bytes;		/* the batch's, as the thread left it */
 	int		 busy, quit, started;
 } tk;
 
@@ -198,7 +199,7 @@ take_main(void *arg)
 		free(b);
 		pthread_mutex_lock(&tk.mtx);
 		tk.busy = 0;
-		tk.bytes = ix.gb.bytes;
+		atomic_store(&tk.bytes, ix.gb.bytes);
 		if (tk.head == NULL)
 			pthread_cond_broadcast(&tk.idle);
 	}
@@ -218,7 +219,7 @@ take_submit(void)
 	if (!tk.started) {
 		take_run(b);
 		free(b);
-		tk.bytes = ix.gb.bytes;
+		atomic_store(&tk.bytes, ix.gb.bytes);
 		return;
 	}
 	pthread_mutex_lock(&tk.mtx);
@@ -243,7 +244,7 @@ take_drain(void)
 	pthread_mutex_lock(&tk.mtx);
 	while (tk.head != NULL || tk.busy)
 		pthread_cond_wait(&tk.idle, &tk.mtx);
-	tk.bytes = ix.gb.bytes;
+	atomic_store(&tk.bytes, ix.gb.bytes);
 	pthread_mutex_unlock(&tk.mtx);
 }
 
@@ -869,7 +870,8 @@ search_slice(evutil_socket_t fd, short ev, void *arg)
 			rc = 0;
 		}
 	} else if (rc == 0 && !ix.flushing && ix.job == JOB_MARK &&
-	    d->importer != NULL && tk.bytes < SEARCH_BATCH_BYTES &&
+	    d->importer != NULL &&
+	    atomic_load(&tk.bytes) < SEARCH_BATCH_BYTES &&
 	    store_int(store_stmt(st, "SELECT coalesce(max(id), 0) FROM "
 	    "contacts")) <= ix.next) {
 		/* An import hands its rows over as it writes them: nothing
@@ -970,7 +972,8 @@ search_take(struct daemon *d, int64_t id, const char *first,
 	/* Only the next id of a batch being read: anything else is read
 	 * back from the store later, in order. */
 	if (ix.job != JOB_MARK || ix.flushing || id != ix.next + 1 ||
-	    tk.bytes >= SEARCH_BATCH_BYTES)
+	    atomic_load_explicit(&tk.bytes, memory_order_relaxed) >=
+	    SEARCH_BATCH_BYTES)
 		return;
 	lf = strlen(first);
 	ll = strlen(last);
