@@ -709,28 +709,44 @@ multi_sql(void)
 		free(s);
 		s = t;
 	}
-	xasprintf(&sql, "%s ON CONFLICT (full_number) DO NOTHING RETURNING "
-	    "id, full_number", s);
+	xasprintf(&sql, "%s ON CONFLICT (full_number) DO NOTHING", s);
 	free(s);
 	return sql;
+}
+
+/* The id of the contact with number NUM, or 0. */
+static int64_t
+number_id(struct importer *im, const char *num)
+{
+	sqlite3_stmt	*st;
+	int64_t		 id = 0;
+
+	st = store_stmt(im->d->store, "SELECT id FROM contacts WHERE "
+	    "full_number = ?");
+	sqlite3_bind_text(st, 1, num, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return id;
 }
 
 /*
  * Write IMPORT_MULTI held rows with one statement: a statement a row spent
  * more on opening, positioning and closing its cursors than on the row.
- * The rows it made come back with their ids; the others were stored
- * already. On an error, each row alone, to reject just the bad one.
+ * The rows it makes take the ids above the highest, one after the other
+ * in the order of the rows (the loop is the only writer); a number stored
+ * already makes none. So when all are new their ids are known, and
+ * otherwise the new ones are those at most CHANGES below the last id. On
+ * an error, each row alone, to reject just the bad one.
  */
 static void
 write_rows(struct importer *im, const struct wrow *w, int64_t now)
 {
 	sqlite3_stmt	*st;
-	struct {
-		uint64_t	 key;
-		int64_t		 id;
-	}		 got[IMPORT_MULTI], t;
-	size_t		 i, j, n = 0;
-	int		 rc, k;
+	sqlite3		*db = store_db(im->d->store);
+	int64_t		 last, id;
+	size_t		 i;
+	int		 rc, k, made;
 
 	st = store_stmt(im->d->store, multi_sql());
 	for (i = 0; i < IMPORT_MULTI; i++) {
@@ -745,11 +761,7 @@ write_rows(struct importer *im, const struct wrow *w, int64_t now)
 	}
 	sqlite3_bind_int64(st, 4 * IMPORT_MULTI + 1, im->batch);
 	sqlite3_bind_int64(st, 4 * IMPORT_MULTI + 2, now);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < IMPORT_MULTI) {
-		got[n].id = sqlite3_column_int64(st, 0);
-		got[n++].key = phone_key((const char *)
-		    sqlite3_column_text(st, 1));
-	}
+	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
 		/* Nothing of it stays: the statement is undone whole. */
@@ -757,16 +769,17 @@ write_rows(struct importer *im, const struct wrow *w, int64_t now)
 			write_row(im, &w[i], now);
 		return;
 	}
-	/* In number order, as the rows (so in id order too). */
-	for (i = 1; i < n; i++)
-		for (j = i; j > 0 && got[j].key < got[j - 1].key; j--) {
-			t = got[j];
-			got[j] = got[j - 1];
-			got[j - 1] = t;
-		}
-	for (i = 0, j = 0; i < IMPORT_MULTI; i++)
-		wrow_done(im, &w[i], j < n && got[j].key == w[i].row->key ?
-		    got[j++].id : 0, now);
+	made = sqlite3_changes(db);
+	last = sqlite3_last_insert_rowid(db);
+	for (i = 0; i < IMPORT_MULTI; i++) {
+		if (made == IMPORT_MULTI)
+			id = last - (IMPORT_MULTI - 1) + (int64_t)i;
+		else if (made == 0)
+			id = 0;
+		else if ((id = number_id(im, w[i].num)) <= last - made)
+			id = 0;
+		wrow_done(im, &w[i], id, now);
+	}
 }
 
 /* The held row that comes next in number order, or NULL when all written. */
