@@ -355,26 +355,7 @@ idvec_decode(struct idvec *iv, const uint8_t *b, size_t len, int64_t upto)
 	return unordered;
 }
 
-static int
-cmp_id(const void *a, const void *b)
-{
-	int64_t	 x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Sort IV and drop repeats. */
-static void
-idvec_sort(struct idvec *iv)
-{
-	size_t	 i, o = 0;
-
-	qsort(iv->v, iv->n, sizeof *iv->v, cmp_id);
-	for (i = 0; i < iv->n; i++)
-		if (o == 0 || iv->v[i] != iv->v[o - 1])
-			iv->v[o++] = iv->v[i];
-	iv->n = o;
-}
+static void	idvec_merge_runs(struct idvec *, size_t *, size_t);
 
 /* IV as a segment blob (allocated), LEN its length. */
 static uint8_t *
@@ -519,7 +500,7 @@ seg_put(struct store *st, uint64_t g, struct idvec *iv)
 {
 	sqlite3_stmt	*s;
 	uint8_t		*b;
-	size_t		 len;
+	size_t		 len, run[2];
 	int		 rc;
 
 	for (;;) {
@@ -532,7 +513,7 @@ seg_put(struct store *st, uint64_t g, struct idvec *iv)
 		sqlite3_bind_blob(s, 4, b, (int)len, free);
 		rc = sqlite3_step(s);
 		sqlite3_reset(s);
-		if (rc != SQLITE_CONSTRAINT)
+		if ((rc & 0xff) != SQLITE_CONSTRAINT)
 			return rc == SQLITE_DONE ? 0 : -1;
 		/* The same bounds (ids indexed again): one segment of both. */
 		s = store_stmt(st, "DELETE FROM contacts_grams WHERE gram = ? "
@@ -540,6 +521,8 @@ seg_put(struct store *st, uint64_t g, struct idvec *iv)
 		sqlite3_bind_int64(s, 1, (int64_t)g);
 		sqlite3_bind_int64(s, 2, iv->v[iv->n - 1]);
 		sqlite3_bind_int64(s, 3, iv->v[0]);
+		run[0] = 0;
+		run[1] = iv->n;
 		if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 			idvec_decode(iv, sqlite3_column_blob(s, 0),
 			    (size_t)sqlite3_column_bytes(s, 0), INT64_MAX);
@@ -549,7 +532,8 @@ seg_put(struct store *st, uint64_t g, struct idvec *iv)
 		sqlite3_reset(s);
 		if (rc != SQLITE_DONE)
 			return -1;
-		idvec_sort(iv);
+		/* Two sorted runs: merged, repeats dropped. */
+		idvec_merge_runs(iv, run, 2);
 	}
 }
 
@@ -564,6 +548,7 @@ gb_write(struct store *st, struct gslot *sl)
 	sqlite3_stmt	*s;
 	struct idvec	 iv = { NULL, 0, 0 };
 	int64_t		 hi, lo;
+	size_t		 run[2];
 	int		 rc;
 
 	s = store_stmt(st, "SELECT hi, lo, ids FROM contacts_grams WHERE "
@@ -580,7 +565,7 @@ gb_write(struct store *st, struct gslot *sl)
 		sqlite3_bind_blob(s, 4, sl->buf, (int)sl->len, SQLITE_STATIC);
 		rc = sqlite3_step(s);
 		sqlite3_reset(s);
-		if (rc != SQLITE_CONSTRAINT)
+		if ((rc & 0xff) != SQLITE_CONSTRAINT)
 			return rc == SQLITE_DONE ? 0 : -1;
 		/* The same bounds as one already there. */
 		idvec_decode(&iv, sl->buf, sl->len, INT64_MAX);
@@ -598,8 +583,10 @@ gb_write(struct store *st, struct gslot *sl)
 		free(iv.v);
 		return -1;
 	}
+	run[0] = 0;
+	run[1] = iv.n;
 	if (idvec_decode(&iv, sl->buf, sl->len, INT64_MAX))
-		idvec_sort(&iv);
+		idvec_merge_runs(&iv, run, 2);
 	rc = seg_put(st, sl->gram, &iv);
 	free(iv.v);
 	return rc;
@@ -777,9 +764,14 @@ purge_step(struct store *st, int64_t lo, int64_t hi, double t0)
 	return rc == -1 ? -1 : end;
 }
 
-/* Pick the next job, in the transaction; JOB_NONE if there is none. */
+/*
+ * Pick the next job, in the transaction; JOB_NONE if there is none. While
+ * an import or an undo runs, only the rows above the mark: an import that
+ * renames thousands would otherwise start a job for each few slices of
+ * renames, and an undone batch is purged once it is all gone.
+ */
 static int
-job_pick(struct store *st)
+job_pick(struct daemon *d, struct store *st)
 {
 	int64_t	 upto, max;
 
@@ -790,6 +782,8 @@ job_pick(struct store *st)
 		ix.next = upto;
 		return JOB_MARK;
 	}
+	if (d->importer != NULL)
+		return JOB_NONE;
 	if (ix.npurges > 0) {
 		/* The contacts left in the range (of other batches) are
 		 * checked as renamed ones are, then indexed again. */
@@ -843,7 +837,7 @@ search_slice(evutil_socket_t fd, short ev, void *arg)
 		return;
 	}
 	if (ix.job == JOB_NONE) {
-		if ((ix.job = job_pick(st)) == -1) {
+		if ((ix.job = job_pick(d, st)) == -1) {
 			ix.job = JOB_NONE;
 			rc = -1;
 		} else if (ix.job == JOB_NONE) {
@@ -1155,7 +1149,7 @@ search_candidates(struct store *st, const char *folded, struct search_ids *out)
 	struct idvec	 dirty = { NULL, 0, 0 };
 	int64_t		 len[SEARCH_GRAMS_MAX], t;
 	uint64_t	 tg;
-	size_t		 i, j;
+	size_t		 i, j, run[2];
 	int		 rc;
 
 	memset(out, 0, sizeof *out);
@@ -1199,9 +1193,11 @@ search_candidates(struct store *st, const char *folded, struct search_ids *out)
 		return -1;
 	}
 	if (dirty.n > 0) {
+		run[0] = 0;
+		run[1] = cand.n;
 		for (i = 0; i < dirty.n; i++)
 			idvec_push(&cand, dirty.v[i]);
-		idvec_sort(&cand);
+		idvec_merge_runs(&cand, run, 2);
 	}
 	free(dirty.v);
 	out->v = cand.v;

@@ -1040,6 +1040,19 @@ test_search_index(void **state)
 			wait_indexed(&h);
 	}
 
+	/* A rename that keeps trigrams only this contact has: its segment
+	 * and the renamed one have the same bounds, and are merged. */
+	fd = harness_connect(&h);
+	json_decref(kit_call_ok(fd, "contacts.update", json_pack("{s:i,s:s}",
+	    "id", 3, "first_name", "\xc3\x89lo\xc3\xaf" "sa")));
+	close(fd);
+	for (i = 0; i < 2; i++) {
+		page_is(&h, json_pack("{s:s}", "search", "eloisa"), " 3 /1");
+		page_is(&h, json_pack("{s:s}", "search", "eloise"), " /0");
+		if (i == 0)
+			wait_indexed(&h);
+	}
+
 	/* Every match once across pages of 7. */
 	for (i = 0; i < 100; i++) {
 		fd = harness_connect(&h);
@@ -1091,6 +1104,43 @@ test_search_index(void **state)
 	harness_cleanup(&h);
 }
 
+/*
+ * An import that renames thousands: the renamed contacts' trigrams make
+ * segments with the same bounds as the big ones already there, which
+ * are merged (a failure there left the renames unindexed for good).
+ */
+static void
+test_search_renamed(void **state)
+{
+	struct harness	 h;
+	char		 path[400], args[600];
+	FILE		*fp;
+	int		 i, k;
+
+	harness_init(&h, NULL);
+	assert_int_equal(harness_start(&h), 0);
+	for (k = 0; k < 2; k++) {
+		snprintf(path, sizeof path, "%s/ren%d.csv", h.dir, k);
+		fp = fopen(path, "w");
+		assert_non_null(fp);
+		fprintf(fp, "phone,first_name,last_name\n");
+		for (i = 0; i < 5000; i++)
+			fprintf(fp, "+228911%05d,Filler,%s%d\n", i,
+			    k == 0 ? "Konan" : "Renamed", i);
+		fclose(fp);
+		snprintf(args, sizeof args, "contacts import '%s'", path);
+		assert_int_equal(harness_cli(&h, args, NULL, NULL), 0);
+		wait_indexed(&h);
+	}
+	page_is(&h, json_pack("{s:s}", "search", "konan"), " /0");
+	page_is(&h, json_pack("{s:s,s:i}", "search", "renamed", "limit", 1),
+	    " 1 /5000");
+	page_is(&h, json_pack("{s:s,s:i}", "search", "filler", "limit", 1),
+	    " 1 /5000");
+	page_is(&h, json_pack("{s:s}", "search", "renamed4999"), " 5000 /1");
+	harness_cleanup(&h);
+}
+
 int
 main(void)
 {
@@ -1108,6 +1158,7 @@ main(void)
 		cmocka_unit_test(test_rounds_and_search),
 		cmocka_unit_test(test_search_forms),
 		cmocka_unit_test(test_search_index),
+		cmocka_unit_test(test_search_renamed),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
