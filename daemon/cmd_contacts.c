@@ -23,7 +23,9 @@
 #include "text.h"
 #include "xmalloc.h"
 
-#define CONTACT_COLS "c.id, c.full_number, c.raw_number, c.first_name, " \
+/* raw_number is NULL when the number was typed as stored (an import). */
+#define CONTACT_COLS "c.id, c.full_number, coalesce(c.raw_number, CASE " \
+	"WHEN c.erased_at IS NULL THEN c.full_number END), c.first_name, " \
 	"c.last_name, c.verified, c.opted_out, c.opted_out_at, c.batch_id, " \
 	"c.created_at, c.updated_at, c.verified_at, c.erased_at"
 /* Erased contacts (tombstones) are in no list. */
@@ -35,8 +37,6 @@
 /* A name search counts its matches up to here: "10000+" is enough. */
 #define SEARCH_COUNT_MAX 10000
 
-/* Rows above this mark are not in the trigram index yet (daemon/search.c). */
-#define UPTO "(SELECT upto FROM contacts_fts_state)"
 /* The name holds the search text ?8, both folded (no case, no accents). */
 #define NAME_HAS "(instr(fold_name(c.first_name), ?8) > 0 OR " \
 	"instr(fold_name(c.last_name), ?8) > 0)"
@@ -62,10 +62,11 @@
 /*
  * The four shapes of a page, each walking an index in id order so a page
  * costs its own rows, not the table: all contacts, one category (its
- * primary key), a name search (the trigram index in rowid order, then a scan
- * of the few rows not indexed yet, all above the index's) and a number
- * prefix (the full_number index, two ranges: the digits as an
- * international number, and as a national one of the default country).
+ * primary key), a name search (the rows above the search mark, not yet
+ * indexed: the ids below it come from search_candidates(), see
+ * name_search()) and a number prefix (the full_number index, two ranges:
+ * the digits as an international number, and as a national one of the
+ * default country).
  */
 static const char *const list_sql[5] = {
 	"SELECT " CONTACT_COLS " FROM contacts c WHERE c.id > ?1" FILTERS
@@ -73,13 +74,8 @@ static const char *const list_sql[5] = {
 	"SELECT " CONTACT_COLS " FROM category_contacts cc CROSS JOIN "
 	    "contacts c ON c.id = cc.contact_id WHERE cc.category_id = ?3 AND "
 	    "cc.contact_id > ?1" FILTERS "ORDER BY cc.contact_id LIMIT ?2",
-	"SELECT * FROM (SELECT " CONTACT_COLS " FROM contacts_fts f CROSS "
-	    "JOIN contacts c ON c.id = f.rowid WHERE contacts_fts MATCH ?4 AND "
-	    "f.rowid > ?1 AND (?9 OR " NAME_HAS ")" FILTERS IN_CAT
-	    "ORDER BY f.rowid LIMIT ?2) "
-	    "UNION ALL SELECT * FROM (SELECT " CONTACT_COLS " FROM contacts c "
-	    "WHERE c.id > max(?1, " UPTO ") AND " NAME_HAS FILTERS IN_CAT
-	    "ORDER BY c.id LIMIT ?2)",
+	"SELECT " CONTACT_COLS " FROM contacts c WHERE c.id > max(?1, ?4) "
+	    "AND " NAME_HAS FILTERS IN_CAT "ORDER BY c.id LIMIT ?2",
 	"SELECT * FROM (SELECT " CONTACT_COLS " FROM contacts c WHERE "
 	    "c.full_number >= ?4 AND c.full_number < ?5 AND c.id > ?1" FILTERS
 	    IN_CAT "ORDER BY c.id LIMIT ?2) UNION SELECT * FROM (SELECT "
@@ -97,11 +93,8 @@ static const char *const count_sql[5] = {
 	"SELECT count(*) FROM category_contacts cc CROSS JOIN contacts c ON "
 	    "c.id = cc.contact_id WHERE cc.category_id = ?3 AND ?1 = ?1 AND "
 	    "?2 = ?2" FILTERS,
-	"SELECT (SELECT count(*) FROM (SELECT 1 FROM contacts_fts f CROSS "
-	    "JOIN contacts c ON c.id = f.rowid WHERE contacts_fts MATCH ?4 AND "
-	    "?1 = ?1 AND ?2 = ?2 AND (?9 OR " NAME_HAS ")" FILTERS IN_CAT
-	    "LIMIT ?10)) + (SELECT count(*) FROM (SELECT 1 FROM contacts c "
-	    "WHERE c.id > " UPTO " AND " NAME_HAS FILTERS IN_CAT "LIMIT ?10))",
+	"SELECT count(*) FROM (SELECT 1 FROM contacts c WHERE c.id > ?4 AND "
+	    "?1 = ?1 AND ?2 = ?2 AND " NAME_HAS FILTERS IN_CAT "LIMIT ?10)",
 	NUMBER_COUNT,
 	NUMBER_COUNT_WIDE,
 };
@@ -144,123 +137,166 @@ contact_row(sqlite3_stmt *st)
 	return j;
 }
 
-/* A trigram with more spellings than this is left to the NAME_HAS check. */
-#define TRIGRAM_VARIANTS_MAX	64
-#define TRIGRAMS_MAX		8
-
-/* Append one character C (C..E) to O, a quote doubled. */
-static char *
-fts_char(char *o, const char *c, const char *e)
-{
-	for (; c < e; c++) {
-		if (*c == '"')
-			*o++ = '"';
-		*o++ = *c;
-	}
-	return o;
-}
-
-/* How many spellings trigram C[0..3] has with its accented forms. */
+/* Characters in UTF-8 text S. */
 static size_t
-trigram_count(const char *const *c)
+utf8_chars(const char *s)
 {
-	const char *const	*v;
-	size_t			 n = 1, k, j;
+	size_t	 n = 0;
 
-	for (j = 0; j < 3; j++) {
-		k = 1;
-		if (c[j + 1] - c[j] == 1 && (v = fold_variants(*c[j])) != NULL)
-			for (; *v != NULL; v++)
-				k++;
-		n *= k;
-	}
+	for (; *s != '\0'; s++)
+		if ((*s & 0xc0) != 0x80)
+			n++;
 	return n;
 }
 
-/* Write every spelling of trigram C[0..3], quoted, " OR " between. */
-static char *
-trigram_spellings(char *o, const char *const *c)
-{
-	const char *const	*v[3];
-	const char		*pick[3][8];
-	size_t			 n[3], i[3], j;
-	int			 first = 1;
+/* An indexed contact that may match a name search, checked against its
+ * row: the name (?8), the filters. */
+#define NAME_CHECK "SELECT " CONTACT_COLS " FROM contacts c WHERE " \
+	"c.id = ?1 AND " NAME_HAS FILTERS IN_CAT
 
-	for (j = 0; j < 3; j++) {
-		pick[j][0] = NULL;	/* the character as typed */
-		n[j] = 1;
-		if (c[j + 1] - c[j] == 1 && (v[j] = fold_variants(*c[j])) !=
-		    NULL)
-			for (; *v[j] != NULL && n[j] < 8; v[j]++)
-				pick[j][n[j]++] = *v[j];
+/* Whether folded text Q is in name S, folded. */
+static int
+name_has(const char *q, const char *s)
+{
+	char	 buf[1024], *t;
+	size_t	 n;
+	int	 found;
+
+	if (s == NULL || (n = strlen(s)) < strlen(q))
+		return 0;
+	if (n < sizeof buf) {
+		memcpy(buf, s, n + 1);
+		return strstr(fold_name(buf), q) != NULL;
 	}
-	for (i[0] = 0; i[0] < n[0]; i[0]++)
-		for (i[1] = 0; i[1] < n[1]; i[1]++)
-			for (i[2] = 0; i[2] < n[2]; i[2]++) {
-				if (!first) {
-					memcpy(o, " OR ", 4);
-					o += 4;
-				}
-				first = 0;
-				*o++ = '"';
-				for (j = 0; j < 3; j++)
-					o = pick[j][i[j]] == NULL ?
-					    fts_char(o, c[j], c[j + 1]) :
-					    fts_char(o, pick[j][i[j]],
-					    pick[j][i[j]] + 2);
-				*o++ = '"';
-			}
-	return o;
+	t = fold_name(xstrdup(s));
+	found = strstr(t, q) != NULL;
+	free(t);
+	return found;
+}
+
+/* Whether contact ID (not erased) has FOLDED in a name: 1, 0, or -1. */
+static int
+name_check(struct store *s, int64_t id, const char *folded)
+{
+	sqlite3_stmt	*st;
+	int		 rc, found = 0;
+
+	st = store_stmt(s, "SELECT first_name, last_name FROM contacts "
+	    "WHERE id = ? AND erased_at IS NULL");
+	sqlite3_bind_int64(st, 1, id);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		found = name_has(folded, (const char *)sqlite3_column_text(st,
+		    0)) || name_has(folded, (const char *)
+		    sqlite3_column_text(st, 1));
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return -1;
+	return found;
 }
 
 /*
- * FTS5 query for a substring S, already folded (fold_name): its trigrams,
- * each with the accented spellings the index may hold ("one" also "oné",
- * "ône"...), all required; NULL under three characters. With detail=none
- * the index cannot tell that they are adjacent, so unless the text is one
- * trigram of one spelling (*EXACT) the rows found are checked again
- * (NAME_HAS). Trigrams with too many spellings, and any past
- * TRIGRAMS_MAX, are left to that check; the narrowest is always kept.
+ * A page of a name search into ITEMS and its total: first the indexed
+ * contacts search_candidates() gives, each checked against its row, then
+ * the rows above the mark (list_sql[2], count_sql[2]). Both count to
+ * SEARCH_COUNT_MAX. 0, or -1 with the store's error.
  */
-static char *
-fts_query(const char *s, int *exact)
+static int
+name_search(struct store *s, const char *folded, int64_t after,
+    int64_t limit, int64_t catid, json_t *ver, json_t *opt, json_t *items,
+    int64_t *total, int *more, int64_t *last)
 {
-	const char	*c[20], *p;
-	char		*out, *o;
-	size_t		 n = 0, i, cnt, best = 0, bestn = SIZE_MAX, used = 0;
+	struct search_ids	 c;
+	sqlite3_stmt		*st;
+	int64_t			 count = 0, id;
+	size_t			 i, k;
+	int			 rc = SQLITE_DONE, page, m;
 
-	for (p = s; *p != '\0' && n < 19;) {
-		c[n++] = p++;
-		while ((*p & 0xc0) == 0x80)
-			p++;
-	}
-	c[n] = p;
-	if (n < 3)
-		return NULL;
-	for (i = 0; i + 3 <= n; i++)
-		if ((cnt = trigram_count(c + i)) < bestn) {
-			bestn = cnt;
-			best = i;
-		}
-	*exact = n == 3 && *p == '\0' && bestn == 1;
-	/* A spelling takes at most 3 * 4 bytes and 6 more around it. */
-	out = o = xmalloc((TRIGRAMS_MAX * TRIGRAM_VARIANTS_MAX + 7 * 7 * 7) *
-	    (6 + 2 * 3 * 4) + 8 * TRIGRAMS_MAX + 1);
-	for (i = 0; i + 3 <= n && used < TRIGRAMS_MAX; i++) {
-		cnt = trigram_count(c + i);
-		/* The narrowest always; others while they stay cheap. */
-		if (i != best && cnt > TRIGRAM_VARIANTS_MAX)
+	if (search_candidates(s, folded, &c) == -1)
+		return -1;
+	for (i = 0; i < c.n && rc == SQLITE_DONE; i++) {
+		id = c.v[i];
+		if (count >= SEARCH_COUNT_MAX && (*more || id <= after)) {
+			if (*more)
+				break;
 			continue;
-		if (used++ > 0) {
-			memcpy(o, " AND ", 5);
-			o += 5;
 		}
-		*o++ = '(';
-		o = trigram_spellings(o, c + i);
-		*o++ = ')';
+		page = id > after && !*more;
+		/* Without filters the names are read and checked here, the
+		 * cheapest way: a count of 10000 checks 10000 rows. */
+		if (catid == 0 && ver == NULL && opt == NULL) {
+			if ((m = name_check(s, id, folded)) == -1) {
+				rc = SQLITE_ERROR;
+				break;
+			}
+			if (m == 0)
+				continue;
+			if (page && (int64_t)json_array_size(items) == limit) {
+				*more = 1;
+				page = 0;
+			}
+			if (!page) {
+				count++;
+				continue;
+			}
+		}
+		st = store_stmt(s, NAME_CHECK);
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_text(st, 8, folded, -1, SQLITE_STATIC);
+		if (catid > 0)
+			sqlite3_bind_int64(st, 3, catid);
+		if (ver != NULL)
+			sqlite3_bind_int(st, 6, json_is_true(ver));
+		if (opt != NULL)
+			sqlite3_bind_int(st, 7, json_is_true(opt));
+		if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			if (count < SEARCH_COUNT_MAX)
+				count++;
+			if (page && (int64_t)json_array_size(items) == limit)
+				*more = 1;
+			else if (page) {
+				*last = id;
+				json_array_append_new(items, contact_row(st));
+			}
+			rc = SQLITE_DONE;
+		}
+		sqlite3_reset(st);
 	}
-	*o = '\0';
-	return out;
+	/* The rows above the mark, all above every candidate. */
+	for (k = 0; rc == SQLITE_DONE && k < 2; k++) {
+		if (k == 0 && *more)
+			continue;
+		st = store_stmt(s, k == 0 ? list_sql[2] : count_sql[2]);
+		sqlite3_bind_int64(st, 1, after);
+		sqlite3_bind_int64(st, 2, limit + 1 -
+		    (int64_t)json_array_size(items));
+		if (catid > 0)
+			sqlite3_bind_int64(st, 3, catid);
+		sqlite3_bind_int64(st, 4, c.upto);
+		sqlite3_bind_text(st, 8, folded, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 10, SEARCH_COUNT_MAX);
+		if (ver != NULL)
+			sqlite3_bind_int(st, 6, json_is_true(ver));
+		if (opt != NULL)
+			sqlite3_bind_int(st, 7, json_is_true(opt));
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			if (k == 1) {
+				count += sqlite3_column_int64(st, 0);
+				continue;
+			}
+			if ((int64_t)json_array_size(items) == limit) {
+				*more = 1;
+				break;
+			}
+			*last = sqlite3_column_int64(st, 0);
+			json_array_append_new(items, contact_row(st));
+		}
+		sqlite3_reset(st);
+		if (rc == SQLITE_ROW)
+			rc = SQLITE_DONE;
+	}
+	search_ids_free(&c);
+	*total = count;
+	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 /*
@@ -329,10 +365,10 @@ cmd_contacts_list(struct ctl_req *r)
 	json_t		*items = json_array(), *ver, *opt;
 	int64_t		 after = ctl_arg_int(r, "after", 0), catid = 0, last = 0;
 	int64_t		 limit, total = 0;
-	char		*phrase = NULL, *like = NULL, *folded = NULL;
+	char		*folded = NULL;
 	char		 lo[40], hi[48], lo2[40], hi2[48];
 	size_t		 i, n;
-	int		 v = 0, more = 0, exact = 0, rc = SQLITE_DONE;
+	int		 v = 0, more = 0, tx, rc = SQLITE_DONE;
 
 	if ((limit = ctl_list_limit(r, 100)) == -1) {
 		json_decref(items);
@@ -353,23 +389,33 @@ cmd_contacts_list(struct ctl_req *r)
 			v = prefix_wide(s, lo, hi) || prefix_wide(s, lo2, hi2) ?
 			    4 : 3;
 		} else if (!text_utf8_valid(search, n) ||
-		    (folded = fold_name(xstrdup(search))) == NULL ||
-		    (phrase = fts_query(folded, &exact)) == NULL) {
+		    utf8_chars(folded = fold_name(xstrdup(search))) < 3) {
 			free(folded);
 			json_decref(items);
 			ctl_error(r, "bad_request", "search needs at least 3 "
 			    "characters of a name, or digits of a number");
 			return CMD_DONE;
-		} else {
-			like = folded;
+		} else
 			v = 2;
-		}
 	} else if (catid > 0)
 		v = 1;
 	ver = json_object_get(r->args, "verified");
 	opt = json_object_get(r->args, "opted_out");
 
-	for (i = 0; i < 2; i++) {
+	/*
+	 * One read transaction for the thousands of lookups a name search
+	 * makes: each statement on its own would take and drop the WAL read
+	 * lock (two fcntl calls), which cost more than the lookup.
+	 */
+	if (v == 2) {
+		tx = !store_in_tx(s) && store_exec(s, "BEGIN") == 0;
+		if (name_search(s, folded, after, limit, catid, ver, opt,
+		    items, &total, &more, &last) == -1)
+			rc = SQLITE_ERROR;
+		if (tx && store_exec(s, "COMMIT") == -1)
+			rc = SQLITE_ERROR;
+	}
+	for (i = 0; i < 2 && v != 2; i++) {
 		if (i == 1 && v == 0 && ver == NULL && opt == NULL) {
 			st = store_stmt(s, "SELECT n FROM contacts_count");
 		} else
@@ -379,14 +425,6 @@ cmd_contacts_list(struct ctl_req *r)
 			sqlite3_bind_int64(st, 2, limit + 1);
 			if (catid > 0)
 				sqlite3_bind_int64(st, 3, catid);
-			if (v == 2) {
-				sqlite3_bind_text(st, 4, phrase, -1,
-				    SQLITE_STATIC);
-				sqlite3_bind_text(st, 8, like, -1,
-				    SQLITE_STATIC);
-				sqlite3_bind_int(st, 9, exact);
-				sqlite3_bind_int(st, 10, SEARCH_COUNT_MAX);
-			}
 			if (v >= 3) {
 				sqlite3_bind_text(st, 4, lo, -1, SQLITE_STATIC);
 				sqlite3_bind_text(st, 5, hi, -1, SQLITE_STATIC);
@@ -417,8 +455,7 @@ cmd_contacts_list(struct ctl_req *r)
 		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 			break;
 	}
-	free(phrase);
-	free(like);
+	free(folded);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 		json_decref(items);
 		ctl_error(r, "internal", "listing contacts: %s",
@@ -818,6 +855,8 @@ cmd_contacts_update(struct ctl_req *r)
 		return CMD_DONE;
 	}
 	cancelled_done(r->d, &b);
+	/* A rename goes to the name index (contacts_grams_dirty). */
+	search_kick(r->d);
 	c = contact_get(r->d, id, 0);
 	json_object_set_new(c, "cancelled", json_integer(n));
 	ctl_reply(r, c);
@@ -1019,6 +1058,7 @@ cmd_contacts_erase(struct ctl_req *r)
 	free(phone);
 	free(raw);
 	cancelled_done(d, &b);
+	search_kick(d);
 	ctl_reply(r, json_pack("{s:I,s:i,s:i,s:i,s:i}", "erased",
 	    (json_int_t)id, "cancelled", cancelled, "messages", msgs,
 	    "interactions", inter, "journal", journal));

@@ -523,23 +523,43 @@ cc_cmp(const void *key, const void *elem)
 	return strcmp(key, c->cc);
 }
 
-/* Table entry for the first LEN characters of DIGITS, or NULL. */
+/*
+ * Table entry for the first LEN characters of DIGITS, or NULL. An import
+ * asks three times a row: the codes by length and value, in an array made
+ * from cc_table at the first call (both programs are single-threaded).
+ */
 static const struct cc *
 cc_find(const char *digits, size_t len)
 {
-	char	key[4];
-	size_t	i;
+	static const struct cc	*by[1110];	/* 1 + 10 + 100 + 1000 */
+	static int		 ready;
+	char			 key[4];
+	size_t			 i, k, v = 0;
 
+	if (!ready) {
+		for (i = 0; i < sizeof cc_table / sizeof cc_table[0]; i++) {
+			if (bsearch(cc_table[i].cc, cc_table, sizeof cc_table /
+			    sizeof cc_table[0], sizeof cc_table[0], cc_cmp) !=
+			    &cc_table[i])
+				continue;
+			for (v = 0, k = 0; k < 4 && cc_table[i].cc[k] != '\0';
+			    k++)
+				v = v * 10 + (size_t)(cc_table[i].cc[k] - '0');
+			if (k >= 1 && k <= 3)
+				by[(k == 1 ? 0 : k == 2 ? 10 : 110) + v] =
+				    &cc_table[i];
+		}
+		ready = 1;
+		return cc_find(digits, len);
+	}
 	if (len == 0 || len >= sizeof key)
 		return NULL;
 	for (i = 0; i < len; i++) {
 		if (digits[i] < '0' || digits[i] > '9')
 			return NULL;
-		key[i] = digits[i];
+		v = v * 10 + (size_t)(digits[i] - '0');
 	}
-	key[len] = '\0';
-	return bsearch(key, cc_table, sizeof cc_table / sizeof cc_table[0],
-	    sizeof cc_table[0], cc_cmp);
+	return by[(len == 1 ? 0 : len == 2 ? 10 : 110) + v];
 }
 
 size_t

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <sqlite3.h>
 
 #include "harness.h"
 #include "kit.h"
@@ -907,6 +908,239 @@ test_search_forms(void **state)
 	harness_cleanup(&h);
 }
 
+/* Segments in H's name index, read with sqlite3 beside the daemon. */
+static long long
+index_rows(struct harness *h)
+{
+	sqlite3		*db;
+	sqlite3_stmt	*st;
+	char		 path[400];
+	long long	 v = -1;
+
+	snprintf(path, sizeof path, "%s/wacamp.db", h->dir);
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY,
+	    NULL), SQLITE_OK);
+	sqlite3_busy_timeout(db, 2000);
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM contacts_grams", -1,
+	    &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+/* Ids and total of a name search with ARGS (taken) on H, as " 1 5 /2". */
+static char *
+search_page(struct harness *h, json_t *args)
+{
+	json_t	*rep, *c, *d;
+	size_t	 i;
+	char	*out = calloc(1, 4096), *o = out;
+	int	 fd = harness_connect(h);
+
+	rep = harness_call(fd, "contacts.list", args);
+	close(fd);
+	if (!json_is_true(json_object_get(rep, "ok")))
+		fail_msg("contacts.list: %s", json_dumps(rep, 0));
+	d = json_object_get(rep, "data");
+	*o++ = ' ';
+	json_array_foreach(json_object_get(d, "items"), i, c)
+		o += snprintf(o, 4096 - (size_t)(o - out) - 1, "%lld ",
+		    n(c, "id"));
+	snprintf(o, 4096 - (size_t)(o - out) - 1, "/%lld", n(d, "total"));
+	json_decref(rep);
+	return out;
+}
+
+static void
+page_is(struct harness *h, json_t *args, const char *want)
+{
+	char	*q = strdup(json_string_value(json_object_get(args,
+		    "search")));
+	char	*got = search_page(h, args);
+
+	if (strcmp(got, want) != 0)
+		fail_msg("search %s: got \"%s\", want \"%s\"", q, got, want);
+	free(got);
+	free(q);
+}
+
+/*
+ * The name index (issue 17, migration 015): what a search finds once the
+ * index has the rows, with filters, across pages, after a rename (before
+ * and after it is indexed again), a deletion and an undone import; and a
+ * number typed as stored shows as the number.
+ */
+static void
+test_search_index(void **state)
+{
+	struct harness	 h;
+	json_t		*c;
+	char		 path[400], args[600], want[64];
+	FILE		*fp;
+	long long	 seen = 0, after = 0, t = 0;
+	int		 i, fd;
+
+	harness_init(&h, "[import]\ndefault_country = 228\n");
+	assert_int_equal(harness_start(&h), 0);
+	snprintf(path, sizeof path, "%s/ix.csv", h.dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fprintf(fp, "phone,first_name,last_name,categories\n"
+	    "+22890000001,Ama,Kon\xc3\xa9,VIP\n"
+	    "90 00 00 02,Kofi,Mensah,\n"
+	    "+22890000003,\xc3\x89lo\xc3\xafse,Adjo,VIP\n"
+	    "+22890000004,Yao,KONE,\n");
+	for (i = 0; i < 300; i++)
+		fprintf(fp, "+228910%05d,Filler,Konan%d,\n", i, i);
+	fclose(fp);
+	snprintf(args, sizeof args, "contacts import '%s'", path);
+	assert_int_equal(harness_cli(&h, args, NULL, NULL), 0);
+	wait_indexed(&h);
+
+	/* Ids follow number order: 1..4, then the fillers. */
+	page_is(&h, json_pack("{s:s}", "search", "kone"), " 1 4 /2");
+	page_is(&h, json_pack("{s:s,s:s}", "search", "kone", "category",
+	    "VIP"), " 1 /1");
+	page_is(&h, json_pack("{s:s}", "search", "ELOI"), " 3 /1");
+	/* Konan12 and Konan120..129 (ids 17, 125..134). */
+	page_is(&h, json_pack("{s:s}", "search", "an12"),
+	    " 17 125 126 127 128 129 130 131 132 133 134 /11");
+	page_is(&h, json_pack("{s:s}", "search", "nan299"), " 304 /1");
+
+	/* Typed as stored: shown as the number; typed otherwise: kept. */
+	fd = harness_connect(&h);
+	c = kit_call_ok(fd, "contacts.get", json_pack("{s:i}", "id", 1));
+	assert_string_equal(json_string_value(json_object_get(c,
+	    "raw_number")), "+22890000001");
+	json_decref(c);
+	c = kit_call_ok(fd, "contacts.get", json_pack("{s:i}", "id", 2));
+	assert_string_equal(json_string_value(json_object_get(c,
+	    "raw_number")), "90 00 00 02");
+	json_decref(c);
+
+	/* Opted out: the filter sees it. */
+	json_decref(kit_call_ok(fd, "contacts.update", json_pack("{s:i,s:b}",
+	    "id", 4, "opted_out", 1)));
+	close(fd);
+	page_is(&h, json_pack("{s:s,s:b}", "search", "kone", "opted_out", 1),
+	    " 4 /1");
+
+	/* A rename is found at once, and once indexed again; the old name
+	 * no longer finds it. */
+	fd = harness_connect(&h);
+	json_decref(kit_call_ok(fd, "contacts.update", json_pack("{s:i,s:s}",
+	    "id", 2, "first_name", "Z\xc3\xa9" "bulon")));
+	close(fd);
+	for (i = 0; i < 2; i++) {
+		page_is(&h, json_pack("{s:s}", "search", "zebul"), " 2 /1");
+		page_is(&h, json_pack("{s:s}", "search", "kofi"), " /0");
+		page_is(&h, json_pack("{s:s}", "search", "mensah"), " 2 /1");
+		if (i == 0)
+			wait_indexed(&h);
+	}
+
+	/* A rename that keeps trigrams only this contact has: its segment
+	 * and the renamed one have the same bounds, and are merged. */
+	fd = harness_connect(&h);
+	json_decref(kit_call_ok(fd, "contacts.update", json_pack("{s:i,s:s}",
+	    "id", 3, "first_name", "\xc3\x89lo\xc3\xaf" "sa")));
+	close(fd);
+	for (i = 0; i < 2; i++) {
+		page_is(&h, json_pack("{s:s}", "search", "eloisa"), " 3 /1");
+		page_is(&h, json_pack("{s:s}", "search", "eloise"), " /0");
+		if (i == 0)
+			wait_indexed(&h);
+	}
+
+	/* Every match once across pages of 7. */
+	for (i = 0; i < 100; i++) {
+		fd = harness_connect(&h);
+		c = kit_call_ok(fd, "contacts.list", json_pack("{s:s,s:i,s:I}",
+		    "search", "konan", "limit", 7, "after", (json_int_t)after));
+		close(fd);
+		seen += (long long)json_array_size(json_object_get(c,
+		    "items"));
+		t = n(c, "total");
+		if (!json_is_integer(json_object_get(c, "next"))) {
+			json_decref(c);
+			break;
+		}
+		after = n(c, "next");
+		json_decref(c);
+	}
+	assert_int_equal(t, 300);
+	assert_int_equal(seen, 300);
+
+	/* Deleted: no longer found, though its id stays in the index. */
+	fd = harness_connect(&h);
+	json_decref(kit_call_ok(fd, "contacts.delete", json_pack("{s:i}",
+	    "id", 1)));
+	close(fd);
+	page_is(&h, json_pack("{s:s}", "search", "kone"), " 4 /1");
+
+	/* The import undone: none of its contacts is found, before and after
+	 * the purge; a contact added afterwards is. */
+	assert_int_equal(harness_cli(&h, "contacts undo-import 1", NULL, NULL),
+	    0);
+	page_is(&h, json_pack("{s:s}", "search", "konan"), " /0");
+	wait_indexed(&h);
+	page_is(&h, json_pack("{s:s}", "search", "konan"), " /0");
+	page_is(&h, json_pack("{s:s}", "search", "eloi"), " /0");
+	fd = harness_connect(&h);
+	c = kit_call_ok(fd, "contacts.create", json_pack("{s:s,s:s}",
+	    "phone", "+22892000001", "last_name", "Konan"));
+	snprintf(want, sizeof want, " %lld /1", n(c, "id"));
+	json_decref(c);
+	close(fd);
+	page_is(&h, json_pack("{s:s}", "search", "konan"), want);
+	wait_indexed(&h);
+	page_is(&h, json_pack("{s:s}", "search", "konan"), want);
+	/* The purge took the batch's ids out: what is left is the new
+	 * contact's three trigrams (kon, ona, nan). */
+	for (i = 0; i < 100 && index_rows(&h) != 3; i++)
+		usleep(20000);
+	assert_int_equal(index_rows(&h), 3);
+	harness_cleanup(&h);
+}
+
+/*
+ * An import that renames thousands: the renamed contacts' trigrams make
+ * segments with the same bounds as the big ones already there, which
+ * are merged (a failure there left the renames unindexed for good).
+ */
+static void
+test_search_renamed(void **state)
+{
+	struct harness	 h;
+	char		 path[400], args[600];
+	FILE		*fp;
+	int		 i, k;
+
+	harness_init(&h, NULL);
+	assert_int_equal(harness_start(&h), 0);
+	for (k = 0; k < 2; k++) {
+		snprintf(path, sizeof path, "%s/ren%d.csv", h.dir, k);
+		fp = fopen(path, "w");
+		assert_non_null(fp);
+		fprintf(fp, "phone,first_name,last_name\n");
+		for (i = 0; i < 5000; i++)
+			fprintf(fp, "+228911%05d,Filler,%s%d\n", i,
+			    k == 0 ? "Konan" : "Renamed", i);
+		fclose(fp);
+		snprintf(args, sizeof args, "contacts import '%s'", path);
+		assert_int_equal(harness_cli(&h, args, NULL, NULL), 0);
+		wait_indexed(&h);
+	}
+	page_is(&h, json_pack("{s:s}", "search", "konan"), " /0");
+	page_is(&h, json_pack("{s:s,s:i}", "search", "renamed", "limit", 1),
+	    " 1 /5000");
+	page_is(&h, json_pack("{s:s,s:i}", "search", "filler", "limit", 1),
+	    " 1 /5000");
+	page_is(&h, json_pack("{s:s}", "search", "renamed4999"), " 5000 /1");
+	harness_cleanup(&h);
+}
+
 int
 main(void)
 {
@@ -923,6 +1157,8 @@ main(void)
 		cmocka_unit_test(test_interrupted_import),
 		cmocka_unit_test(test_rounds_and_search),
 		cmocka_unit_test(test_search_forms),
+		cmocka_unit_test(test_search_index),
+		cmocka_unit_test(test_search_renamed),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

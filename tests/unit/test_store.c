@@ -414,6 +414,70 @@ test_foreign_keys(void **state)
 	assert_int_equal(count(f->s, "SELECT count(*) FROM messages"), 0);
 }
 
+/*
+ * Migration 015 on a store of version 14 holding contacts: every contact
+ * stays, FTS5 goes, the name index starts from nothing (mark 0, so the
+ * daemon builds it), and a rename is noted for the index.
+ */
+static void
+test_name_grams_upgrade(void **state)
+{
+	struct store	*s = NULL;
+	sqlite3		*db;
+	char		*path, err[512] = "", sql[96];
+	size_t		 i;
+
+	xasprintf(&path, "%s/v14.db", tmpdir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA journal_mode = WAL", NULL,
+	    NULL, NULL), SQLITE_OK);
+	for (i = 0; i < nmigrations && migrations[i].version <= 14; i++) {
+		snprintf(sql, sizeof sql, "PRAGMA user_version = %d",
+		    migrations[i].version);
+		assert_int_equal(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL),
+		    SQLITE_OK);
+		assert_int_equal(sqlite3_exec(db, migrations[i].sql, NULL, NULL,
+		    NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL),
+		    SQLITE_OK);
+		assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL),
+		    SQLITE_OK);
+	}
+	assert_int_equal(migrations[i - 1].version, 14);
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO contacts (full_number, "
+	    "raw_number, first_name, last_name, created_at, updated_at) "
+	    "VALUES ('+22890000001', '90000001', 'Ama', 'Kon\xc3\xa9', 1, 1), "
+	    "('+22890000002', NULL, 'Kofi', '', 1, 1), "
+	    "('+22890000003', NULL, '\xc3\x89lo\xc3\xafse', 'Y', 1, 1); "
+	    "INSERT INTO contacts_fts (rowid, first_name, last_name) SELECT id, "
+	    "first_name, last_name FROM contacts; UPDATE contacts_fts_state SET "
+	    "upto = 3", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	assert_int_equal(store_open(path, 0, 0, &s, err, sizeof err), 0);
+	assert_int_equal(count(s, "PRAGMA user_version"), last_version());
+	assert_int_equal(count(s, "SELECT count(*) FROM contacts"), 3);
+	assert_int_equal(count(s, "SELECT count(*) FROM contacts WHERE "
+	    "first_name = 'Ama' AND last_name = 'Kon\xc3\xa9' AND raw_number = "
+	    "'90000001'"), 1);
+	assert_int_equal(count(s, "SELECT count(*) FROM sqlite_master WHERE "
+	    "name LIKE 'contacts_fts%'"), 0);
+	assert_int_equal(count(s, "SELECT upto FROM contacts_grams_state"), 0);
+	assert_int_equal(count(s, "SELECT count(*) FROM contacts_grams"), 0);
+	/* A rename, with sqlite3 or the daemon, is noted; others are not. */
+	assert_int_equal(store_exec(s, "UPDATE contacts SET first_name = "
+	    "'Afi' WHERE id = 2"), 0);
+	assert_int_equal(store_exec(s, "UPDATE contacts SET opted_out = 1 "
+	    "WHERE id = 3"), 0);
+	assert_int_equal(count(s, "SELECT group_concat(id) FROM "
+	    "contacts_grams_dirty"), 2);
+	/* Deleting works without the FTS5 triggers. */
+	assert_int_equal(store_exec(s, "DELETE FROM contacts WHERE id = 1"), 0);
+	assert_int_equal(count(s, "SELECT count(*) FROM contacts"), 2);
+	store_close(s);
+	free(path);
+}
+
 static void
 test_checkpoint_close(void **state)
 {
@@ -747,6 +811,7 @@ main(void)
 		T(test_transactions),
 		T(test_messages_unique),
 		T(test_foreign_keys),
+		cmocka_unit_test(test_name_grams_upgrade),
 		cmocka_unit_test(test_checkpoint_close),
 		T(test_checkpoint_thread),
 		T(test_checkpoint_truncate),
