@@ -132,7 +132,11 @@ test_backup_while_sending(void **state)
 	harness_cleanup(&h);
 }
 
-/* Every user table of the attached OLD whose rows all are in main. */
+/*
+ * Every user table of the attached OLD whose rows all are in main. The
+ * old name index (contacts_fts*, derived from the names) is not data:
+ * migration 015 replaces it with contacts_grams, built anew.
+ */
 static void
 rows_kept(sqlite3 *db)
 {
@@ -143,9 +147,7 @@ rows_kept(sqlite3 *db)
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT name FROM "
 	    "old.sqlite_schema WHERE type = 'table' AND name NOT LIKE "
 	    "'sqlite_%' AND sql NOT LIKE 'CREATE VIRTUAL%' AND name NOT LIKE "
-	    "'%fts_data' AND name NOT LIKE '%fts_idx' AND name NOT LIKE "
-	    "'%fts_docsize' AND name NOT LIKE '%fts_config' AND name NOT LIKE "
-	    "'%fts_content'", -1, &st, NULL), SQLITE_OK);
+	    "'contacts_fts%'", -1, &st, NULL), SQLITE_OK);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *t = (const char *)sqlite3_column_text(st, 0);
 
@@ -172,7 +174,7 @@ rows_kept(sqlite3 *db)
 		tables++;
 	}
 	sqlite3_finalize(st);
-	assert_true(tables >= 15);
+	assert_true(tables >= 14);
 }
 
 static void
