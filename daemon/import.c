@@ -1,5 +1,5 @@
 /*
- * CSV import and export of contacts, in slices on the event loop.
+ * CSV import of contacts, in slices on the event loop.
  *
  * An import reads a descriptor the client opened and passed (the daemon never
  * opens a client's path). It reads and checks rows for IMPORT_SLICE_MS at a
@@ -59,7 +59,6 @@
 #define IMPORT_MAX_REJECTS	1000
 #define IMPORT_MAX_NAME		256
 #define IMPORT_NCACHE		64
-#define EXPORT_PAGE		2000
 
 #define IMPORT_SAMPLE		5		/* rows shown by a preview */
 #define IMPORT_MULTI		64		/* rows an INSERT writes */
@@ -128,21 +127,6 @@ struct importer {
 	int			 undo, phase;
 	int64_t			 at;
 };
-
-struct exporter {
-	TAILQ_ENTRY(exporter)	 entry;
-	struct daemon		*d;
-	struct ctl_req		*r;
-	int			 fd;
-	struct event		*ev, *wev;
-	struct csv_buf		 buf;
-	size_t			 pos;
-	char			 after[PHONE_MAX];	/* by number */
-	long long		 n;
-	int			 done;
-};
-
-static TAILQ_HEAD(, exporter)	 exporters = TAILQ_HEAD_INITIALIZER(exporters);
 
 static int
 category_name_ok(const char *s)
@@ -1535,139 +1519,10 @@ import_recover(struct daemon *d)
 	return n;
 }
 
-static void
-export_free(struct exporter *ex)
-{
-	TAILQ_REMOVE(&exporters, ex, entry);
-	event_free(ex->ev);
-	event_free(ex->wev);
-	close(ex->fd);
-	csv_buf_free(&ex->buf);
-	free(ex);
-}
-
-/* Append the next page of contacts to the buffer. */
-static void
-export_fill(struct exporter *ex)
-{
-	sqlite3_stmt	*st;
-	const char	*f[4];
-	int		 n = 0;
-
-	csv_buf_reset(&ex->buf);
-	ex->pos = 0;
-	/* By number, categories by name: the same contacts export the
-	 * same, whatever order they were added in. */
-	st = store_stmt(ex->d->store, "SELECT c.id, c.full_number, "
-	    "c.first_name, c.last_name, (SELECT group_concat(name, '|') FROM "
-	    "(SELECT g.name FROM category_contacts cc JOIN categories g ON "
-	    "g.id = cc.category_id WHERE cc.contact_id = c.id ORDER BY "
-	    "g.name)) FROM contacts c WHERE c.full_number > ? AND "
-	    "c.erased_at IS NULL ORDER BY "
-	    "c.full_number LIMIT ?");
-	sqlite3_bind_text(st, 1, ex->after, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int(st, 2, EXPORT_PAGE);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		snprintf(ex->after, sizeof ex->after, "%s",
-		    (const char *)sqlite3_column_text(st, 1));
-		f[0] = (const char *)sqlite3_column_text(st, 1);
-		f[1] = (const char *)sqlite3_column_text(st, 2);
-		f[2] = (const char *)sqlite3_column_text(st, 3);
-		f[3] = (const char *)sqlite3_column_text(st, 4);
-		if (f[3] == NULL)
-			f[3] = "";
-		csv_buf_append_record(&ex->buf, ',', f, 4);
-		n++;
-	}
-	sqlite3_reset(st);
-	ex->n += n;
-	if (n < EXPORT_PAGE)
-		ex->done = 1;
-}
-
-static void
-export_slice(evutil_socket_t fd, short ev, void *arg)
-{
-	struct exporter	*ex = arg;
-	struct timeval	 tv = { 0, 0 };
-	struct ctl_req	*r;
-	ssize_t		 n;
-	int		 pages = 0;
-
-	for (;;) {
-		while (ex->pos < ex->buf.len) {
-			n = write(ex->fd, ex->buf.data + ex->pos,
-			    ex->buf.len - ex->pos);
-			if (n == -1 && errno == EINTR)
-				continue;
-			if (n == -1 && errno == EAGAIN) {
-				event_add(ex->wev, NULL);
-				return;
-			}
-			if (n == -1) {
-				r = ex->r;
-				ctl_error(r, "bad_request", "writing the export: "
-				    "%s", strerror(errno));
-				export_free(ex);
-				return;
-			}
-			ex->pos += (size_t)n;
-		}
-		if (ex->done) {
-			r = ex->r;
-			ctl_reply(r, json_pack("{s:I}", "exported",
-			    (json_int_t)ex->n));
-			export_free(ex);
-			return;
-		}
-		if (pages++ == 2) {
-			evtimer_add(ex->ev, &tv);
-			return;
-		}
-		export_fill(ex);
-	}
-}
-
-int
-export_start(struct ctl_req *r)
-{
-	struct exporter	*ex;
-	struct stat	 sb;
-	int		 fl;
-	static const char *const hdr[] = { "phone", "first_name",
-	    "last_name", "categories" };
-
-	if (r->fd == -1 || fstat(r->fd, &sb) == -1) {
-		ctl_error(r, "bad_request", "contacts.export needs a descriptor "
-		    "to write to");
-		return CMD_DONE;
-	}
-	if ((fl = fcntl(r->fd, F_GETFL)) == -1 || (fl & O_ACCMODE) == O_RDONLY) {
-		ctl_error(r, "bad_request", "the passed descriptor is not open "
-		    "for writing");
-		return CMD_DONE;
-	}
-	fcntl(r->fd, F_SETFL, fl | O_NONBLOCK);
-	ex = xcalloc(1, sizeof *ex);
-	ex->d = r->d;
-	ex->r = r;
-	ex->fd = r->fd;
-	r->fd = -1;
-	ex->ev = evtimer_new(r->d->base, export_slice, ex);
-	ex->wev = event_new(r->d->base, ex->fd, EV_WRITE, export_slice, ex);
-	if (ex->wev == NULL)	/* a regular file: always writable */
-		ex->wev = evtimer_new(r->d->base, export_slice, ex);
-	TAILQ_INSERT_TAIL(&exporters, ex, entry);
-	csv_buf_append_record(&ex->buf, ',', hdr, 4);
-	export_slice(-1, 0, ex);
-	return CMD_PARKED;
-}
-
 void
 import_shutdown(struct daemon *d)
 {
 	struct importer	*im = d->importer;
-	struct exporter	*ex;
 
 	if (im != NULL && im->undo) {
 		ctl_error(im->r, "unavailable", "the daemon is stopping; run "
@@ -1683,9 +1538,5 @@ import_shutdown(struct daemon *d)
 		ctl_error(im->r, "unavailable", "the daemon is stopping");
 		im->r = NULL;
 		import_free(im);
-	}
-	while ((ex = TAILQ_FIRST(&exporters)) != NULL) {
-		ctl_error(ex->r, "unavailable", "the daemon is stopping");
-		export_free(ex);
 	}
 }

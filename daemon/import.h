@@ -13,8 +13,6 @@ struct ctl_req;
  * on the loop. The request is parked and answered when the import ends.
  */
 int	 import_start(struct ctl_req *);
-/* Stream every contact as CSV into R->fd (contacts.export), in slices. */
-int	 export_start(struct ctl_req *);
 /*
  * Undo import batch ID for request R (contacts.import_undo), in slices on
  * the loop; the request is parked and answered at the end.

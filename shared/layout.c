@@ -448,6 +448,17 @@ label_rank(struct layout *l, char *const *fields, size_t n, int i)
 	return HAS(f, mobile_words) ? 0 : 1;
 }
 
+/* "'=x" (and '+', '-', '@', a tab, a CR) back to "=x". */
+static void
+undefuse(const char **s, size_t *len)
+{
+	if (*len >= 2 && (*s)[0] == '\'' &&
+	    strchr("=+-@\t\r", (*s)[1]) != NULL) {
+		(*s)++;
+		(*len)--;
+	}
+}
+
 void
 layout_row(struct layout *l, char *const *fields, const size_t *lens,
     size_t n, struct lrow *row)
@@ -539,6 +550,10 @@ others:
 		row->lfirst = strlen(l->first_s);
 		row->llast = strlen(l->last_s);
 	}
+	/* Our exports defuse a name a spreadsheet would run ("=..." written
+	 * "'=..."); reading one back takes the quote off again. */
+	undefuse(&row->first, &row->lfirst);
+	undefuse(&row->last, &row->llast);
 	/* A name that is itself a number says nothing. */
 	if (layout_is_number(row->first) || layout_is_number(row->last)) {
 		row->first = row->last = "";

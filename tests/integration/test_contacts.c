@@ -331,10 +331,15 @@ test_roundtrip(void **state)
 	json_decref(call_ok("contacts.create", json_pack("{s:s,s:s,s:s,s:s}",
 	    "phone", "+22879000001", "first_name", "Zoé", "last_name",
 	    "N'Guessan, \"Jr\"", "category", "Clients été")));
+	/* A name a spreadsheet would run as a formula goes out defused,
+	 * and comes back as it was. */
+	json_decref(call_ok("contacts.create", json_pack("{s:s,s:s}",
+	    "phone", "+22879000002", "first_name", "=HYPERLINK(\"x\")")));
 	snprintf(args, sizeof args, "contacts export '%s/out.csv'", H.dir);
 	assert_int_equal(harness_cli(&H, args, NULL, NULL), 0);
 	assert_int_equal(harness_cli(&H, "contacts export", NULL, &a), 0);
 	assert_non_null(strstr(a, "Clients été"));
+	assert_non_null(strstr(a, "\"'=HYPERLINK(\"\"x\"\")\""));
 
 	harness_init(&h2, NULL);
 	assert_int_equal(harness_start(&h2), 0);
