@@ -891,6 +891,49 @@ read_slice(struct importer *im, double t0)
 }
 
 /* Write held rows in number order for a slice; 1 to go on, 0 at the end. */
+/* 1 if category ID is still there. */
+static int
+category_exists(struct importer *im, int64_t id)
+{
+	sqlite3_stmt	*st;
+	int		 ok;
+
+	st = store_stmt(im->d->store, "SELECT 1 FROM categories WHERE id = ?");
+	sqlite3_bind_int64(st, 1, id);
+	ok = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
+	return ok;
+}
+
+/*
+ * A writing slice runs without foreign keys: the categories it links to
+ * must still be there. One an operator deleted between slices is found
+ * again by name (made anew, as a name in the file is) or, if it was the
+ * --category one, no longer linked; never a link to a missing or reused
+ * id.
+ */
+static void
+check_categories(struct importer *im)
+{
+	size_t	 i;
+
+	if (im->category > 0 && !category_exists(im, im->category)) {
+		log_warnx("import batch %lld: its category %lld was deleted; "
+		    "the rest is not put in it", (long long)im->batch,
+		    (long long)im->category);
+		im->category = 0;
+	}
+	for (i = 0; i < im->ncache; ) {
+		if (im->cache[i].id <= 0 ||
+		    category_exists(im, im->cache[i].id)) {
+			i++;
+			continue;
+		}
+		free(im->cache[i].name);
+		im->cache[i] = im->cache[--im->ncache];
+	}
+}
+
 static int
 write_slice(struct importer *im, double t0, int64_t now)
 {
@@ -901,6 +944,7 @@ write_slice(struct importer *im, double t0, int64_t now)
 	size_t		 nw = 0, i;
 	int		 n;
 
+	check_categories(im);
 	for (n = 0;; n++) {
 		if ((n & 255) == 255 && mono_ms() - t0 > IMPORT_SLICE_MS)
 			break;

@@ -1146,6 +1146,57 @@ test_search_renamed(void **state)
 	harness_cleanup(&h);
 }
 
+/*
+ * Categories deleted while an import runs (its writes skip the foreign
+ * key checks): never a link to a missing category, whenever the delete
+ * lands.
+ */
+static void
+test_category_deleted_mid_import(void **state)
+{
+	char		 path[400], cmd[600];
+	FILE		*fp;
+	pid_t		 pid;
+	int		 i, st, fd;
+	json_t		*rep;
+
+	(void)state;
+	json_decref(call_ok("categories.create", json_pack("{s:s}", "name",
+	    "Passing")));
+	snprintf(path, sizeof path, "%s/cats60k.csv", H.dir);
+	assert_non_null(fp = fopen(path, "w"));
+	fprintf(fp, "phone,first_name,last_name,categories\n");
+	for (i = 0; i < 60000; i++)
+		fprintf(fp, "+2290196%06d,F%d,L,Brief%d\n", i, i, i % 3);
+	fclose(fp);
+	snprintf(cmd, sizeof cmd, "contacts import '%s' --category Passing",
+	    path);
+	if ((pid = fork()) == 0)
+		_exit(harness_cli(&H, cmd, NULL, NULL));
+	/* Delete them as soon as the daemon knows them. */
+	fd = harness_connect(&H);
+	for (i = 0; i < 400; i++) {
+		rep = harness_call(fd, "categories.delete", json_pack("{s:s}",
+		    "id", "Brief1"));
+		json_decref(rep);
+		rep = harness_call(fd, "categories.delete", json_pack("{s:s}",
+		    "id", "Passing"));
+		json_decref(rep);
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			break;
+		usleep(5000);
+	}
+	close(fd);
+	if (i == 400)
+		waitpid(pid, &st, 0);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_int_equal(kit_sql_int(&H, "SELECT count(*) FROM "
+	    "pragma_foreign_key_check('category_contacts')"), 0);
+	assert_int_equal(kit_sql_int(&H, "SELECT count(*) FROM "
+	    "category_contacts WHERE category_id NOT IN (SELECT id FROM "
+	    "categories)"), 0);
+}
+
 int
 main(void)
 {
@@ -1155,6 +1206,7 @@ main(void)
 		cmocka_unit_test(test_optout_and_undo),
 		cmocka_unit_test(test_preview),
 		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_category_deleted_mid_import),
 		cmocka_unit_test(test_unreadable),
 		cmocka_unit_test(test_paging),
 		cmocka_unit_test(test_responsive),
