@@ -267,8 +267,10 @@ check: deps
 	$(MAKE) runtests B=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
 	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 
+# tests/lsan.supp: the font caches the PDF report's libraries keep.
 asan:
-	$(MAKE) runtests B=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
+	LSAN_OPTIONS="suppressions=$(abspath tests/lsan.supp) $$LSAN_OPTIONS" \
+	    $(MAKE) runtests B=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
 	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 
 demo: deps all
