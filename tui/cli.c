@@ -453,3 +453,17 @@ cli_main(int argc, char **argv)
 	free(cl.sock);
 	return rc;
 }
+
+long long
+cli_int(json_t *o, const char *k)
+{
+	return (long long)json_integer_value(json_object_get(o, k));
+}
+
+const char *
+cli_str(json_t *o, const char *k)
+{
+	const char	*s = json_string_value(json_object_get(o, k));
+
+	return s != NULL ? s : "";
+}

@@ -41,6 +41,9 @@ int	 cli_call(struct cli *, const char *, json_t *, int,
 	    void (*)(json_t *));
 /* Same, but hand back the data (NULL on error, exit code in *RC). */
 json_t	*cli_get(struct cli *, const char *, json_t *, int, int *);
+/* Member K of O as an integer (0 if not one) or a string ("" if not). */
+long long	 cli_int(json_t *, const char *);
+const char	*cli_str(json_t *, const char *);
 /* Print a JSON value for --json. */
 void	 cli_print_json(json_t *);
 /* Print text from outside with controls made inert. */

@@ -22,20 +22,6 @@ parse_id(const char *s, long long *id)
 	return (*end == '\0' && end != s && *id > 0) ? 0 : -1;
 }
 
-static const char *
-jstr(json_t *o, const char *k)
-{
-	const char	*s = json_string_value(json_object_get(o, k));
-
-	return s ? s : "";
-}
-
-static long long
-jint(json_t *o, const char *k)
-{
-	return (long long)json_integer_value(json_object_get(o, k));
-}
-
 /* A category option: an id as a number, else the name. */
 static json_t *
 category_value(const char *s)
@@ -104,19 +90,19 @@ print_contacts(json_t *d)
 	printf("%-8s %-17s %-20s %-20s %s\n", "ID", "PHONE", "FIRST NAME",
 	    "LAST NAME", "FLAGS");
 	json_array_foreach(json_object_get(d, "items"), i, c) {
-		printf("%-8lld %-17s ", jint(c, "id"), jstr(c, "phone"));
-		cli_puts_safe(jstr(c, "first_name"), 20);
+		printf("%-8lld %-17s ", cli_int(c, "id"), cli_str(c, "phone"));
+		cli_puts_safe(cli_str(c, "first_name"), 20);
 		fputc(' ', stdout);
-		cli_puts_safe(jstr(c, "last_name"), 20);
+		cli_puts_safe(cli_str(c, "last_name"), 20);
 		printf(" %s%s\n", json_is_true(json_object_get(c, "opted_out")) ?
 		    "opted-out " : "", json_is_true(json_object_get(c,
 		    "verified")) ? "verified" : "");
 	}
 	printf("%zu of %lld%s", json_array_size(json_object_get(d, "items")),
-	    jint(d, "total"), json_is_true(json_object_get(d, "total_capped")) ?
+	    cli_int(d, "total"), json_is_true(json_object_get(d, "total_capped")) ?
 	    "+" : "");
 	if (json_is_integer(json_object_get(d, "next")))
-		printf(" (more: --after %lld)", jint(d, "next"));
+		printf(" (more: --after %lld)", cli_int(d, "next"));
 	printf("\n");
 }
 
@@ -155,10 +141,10 @@ cmd_contacts_list(struct cli *cl, int argc, char **argv)
 static void
 print_contact(json_t *c)
 {
-	printf("contact %lld: %s ", jint(c, "id"), jstr(c, "phone"));
-	cli_puts_safe(jstr(c, "first_name"), 0);
+	printf("contact %lld: %s ", cli_int(c, "id"), cli_str(c, "phone"));
+	cli_puts_safe(cli_str(c, "first_name"), 0);
 	fputc(' ', stdout);
-	cli_puts_safe(jstr(c, "last_name"), 0);
+	cli_puts_safe(cli_str(c, "last_name"), 0);
 	fputc('\n', stdout);
 }
 
@@ -172,20 +158,20 @@ print_detail(json_t *c)
 
 	if (json_is_true(json_object_get(c, "erased"))) {
 		printf("contact %lld: erased (a tombstone that keeps its "
-		    "history counted)\n", jint(c, "id"));
+		    "history counted)\n", cli_int(c, "id"));
 	} else {
-		printf("contact %lld\n", jint(c, "id"));
-		printf("  phone       %s", jstr(c, "phone"));
-		if (*jstr(c, "raw_number") != '\0' &&
-		    strcmp(jstr(c, "raw_number"), jstr(c, "phone")) != 0) {
+		printf("contact %lld\n", cli_int(c, "id"));
+		printf("  phone       %s", cli_str(c, "phone"));
+		if (*cli_str(c, "raw_number") != '\0' &&
+		    strcmp(cli_str(c, "raw_number"), cli_str(c, "phone")) != 0) {
 			printf(" (typed ");
-			cli_puts_safe(jstr(c, "raw_number"), 0);
+			cli_puts_safe(cli_str(c, "raw_number"), 0);
 			printf(")");
 		}
 		printf("\n  name        ");
-		cli_puts_safe(jstr(c, "first_name"), 0);
+		cli_puts_safe(cli_str(c, "first_name"), 0);
 		fputc(' ', stdout);
-		cli_puts_safe(jstr(c, "last_name"), 0);
+		cli_puts_safe(cli_str(c, "last_name"), 0);
 		fputc('\n', stdout);
 	}
 	v = json_object_get(c, "verified");
@@ -202,8 +188,8 @@ print_detail(json_t *c)
 		    "opted_out_at")));
 	printf("\n  categories  ");
 	json_array_foreach(json_object_get(c, "categories"), i, v) {
-		printf("%s%lld ", i > 0 ? ", " : "", jint(v, "id"));
-		cli_puts_safe(jstr(v, "name"), 0);
+		printf("%s%lld ", i > 0 ? ", " : "", cli_int(v, "id"));
+		cli_puts_safe(cli_str(v, "name"), 0);
 		if ((s = json_string_value(json_object_get(v, "color"))) !=
 		    NULL)
 			printf(" (%s)", s);
@@ -219,15 +205,15 @@ print_detail(json_t *c)
 		printf("  %-8s %-24s %-3s %-10s %-16s %-16s %s\n", "ID",
 		    "CAMPAIGN", "MSG", "STATE", "QUEUED", "SENT", "ERROR");
 	json_array_foreach(m, i, v) {
-		printf("  %-8lld ", jint(v, "id"));
+		printf("  %-8lld ", cli_int(v, "id"));
 		x = json_object_get(v, "campaign");
-		printf("%-5lld ", jint(v, "campaign_id"));
+		printf("%-5lld ", cli_int(v, "campaign_id"));
 		cli_puts_safe(json_string_value(x), 18);
-		printf(" %-3lld %-10s %-16s %-16s ", jint(v, "message_type"),
-		    jstr(v, "state"), when(t1, sizeof t1, json_object_get(v,
+		printf(" %-3lld %-10s %-16s %-16s ", cli_int(v, "message_type"),
+		    cli_str(v, "state"), when(t1, sizeof t1, json_object_get(v,
 		    "created_at")), when(t2, sizeof t2, json_object_get(v,
 		    "sent_at")));
-		cli_puts_safe(jstr(v, "error"), 0);
+		cli_puts_safe(cli_str(v, "error"), 0);
 		if (json_is_integer(json_object_get(v, "read_at")))
 			printf(" read %s", when(t1, sizeof t1,
 			    json_object_get(v, "read_at")));
@@ -240,10 +226,10 @@ print_detail(json_t *c)
 	printf("\nreplies and interactions (%zu)\n", json_array_size(m));
 	json_array_foreach(m, i, v) {
 		printf("  %s %-8s ", when(t1, sizeof t1, json_object_get(v,
-		    "created_at")), jstr(v, "kind"));
+		    "created_at")), cli_str(v, "kind"));
 		if (json_is_integer(json_object_get(v, "campaign_id")))
-			printf("campaign %lld: ", jint(v, "campaign_id"));
-		cli_puts_safe(jstr(v, "body"), 0);
+			printf("campaign %lld: ", cli_int(v, "campaign_id"));
+		cli_puts_safe(cli_str(v, "body"), 0);
 		fputc('\n', stdout);
 	}
 }
@@ -265,7 +251,7 @@ print_updated(json_t *c)
 	print_contact(c);
 	if (json_is_true(json_object_get(c, "opted_out")))
 		printf("opted out; %lld pending message(s) cancelled\n",
-		    jint(c, "cancelled"));
+		    cli_int(c, "cancelled"));
 }
 
 static int
@@ -313,8 +299,8 @@ print_erased(json_t *d)
 {
 	printf("contact %lld erased: %lld message(s) and %lld interaction(s) "
 	    "anonymised, %lld pending cancelled, %lld journal row(s) "
-	    "deleted\n", jint(d, "erased"), jint(d, "messages"),
-	    jint(d, "interactions"), jint(d, "cancelled"), jint(d, "journal"));
+	    "deleted\n", cli_int(d, "erased"), cli_int(d, "messages"),
+	    cli_int(d, "interactions"), cli_int(d, "cancelled"), cli_int(d, "journal"));
 }
 
 static int
@@ -374,15 +360,15 @@ cmd_contacts_add(struct cli *cl, int argc, char **argv)
 static void
 import_event(const char *event, json_t *data, void *arg)
 {
-	long long	 size = jint(data, "size"), bytes = jint(data, "bytes");
+	long long	 size = cli_int(data, "size"), bytes = cli_int(data, "bytes");
 
 	if (strcmp(event, "import.progress") != 0)
 		return;
 	fprintf(stderr, "\rimport: %lld rows (%lld new, %lld duplicates, "
-	    "%lld invalid) %3lld%%", jint(data, "rows"), jint(data, "imported"),
-	    jint(data, "duplicates"), jint(data, "invalid"),
+	    "%lld invalid) %3lld%%", cli_int(data, "rows"), cli_int(data, "imported"),
+	    cli_int(data, "duplicates"), cli_int(data, "invalid"),
 	    json_is_integer(json_object_get(data, "percent")) ?
-	    jint(data, "percent") : size > 0 ? bytes * 100 / size : 100);
+	    cli_int(data, "percent") : size > 0 ? bytes * 100 / size : 100);
 	fflush(stderr);
 }
 
@@ -393,50 +379,50 @@ print_import(json_t *d)
 	size_t	 i;
 
 	json_array_foreach(json_object_get(d, "rejects"), i, r) {
-		printf("line %lld: ", jint(r, "line"));
-		cli_puts_safe(jstr(r, "reason"), 0);
+		printf("line %lld: ", cli_int(r, "line"));
+		cli_puts_safe(cli_str(r, "reason"), 0);
 		fputc('\n', stdout);
 	}
-	if (jint(d, "rejects_total") > (long long)json_array_size(
+	if (cli_int(d, "rejects_total") > (long long)json_array_size(
 	    json_object_get(d, "rejects")))
-		printf("(%lld more rejects not shown)\n", jint(d,
+		printf("(%lld more rejects not shown)\n", cli_int(d,
 		    "rejects_total") - (long long)json_array_size(
 		    json_object_get(d, "rejects")));
-	if (jstr(d, "layout") != NULL) {
+	if (cli_str(d, "layout") != NULL) {
 		printf("layout: ");
-		cli_puts_safe(jstr(d, "layout"), 0);
+		cli_puts_safe(cli_str(d, "layout"), 0);
 		printf("; encoding: ");
-		cli_puts_safe(jstr(d, "encoding"), 0);
+		cli_puts_safe(cli_str(d, "encoding"), 0);
 		fputc('\n', stdout);
 	}
 	if (json_is_true(json_object_get(d, "preview"))) {
 		printf("columns: ");
-		cli_puts_safe(jstr(d, "mapping"), 0);
+		cli_puts_safe(cli_str(d, "mapping"), 0);
 		fputc('\n', stdout);
 		json_array_foreach(json_object_get(d, "sample"), i, r) {
-			printf("  %s  ", jstr(r, "phone"));
-			cli_puts_safe(jstr(r, "first_name"), 0);
+			printf("  %s  ", cli_str(r, "phone"));
+			cli_puts_safe(cli_str(r, "first_name"), 0);
 			printf(" | ");
-			cli_puts_safe(jstr(r, "last_name"), 0);
+			cli_puts_safe(cli_str(r, "last_name"), 0);
 			printf(" | ");
-			cli_puts_safe(jstr(r, "categories"), 0);
+			cli_puts_safe(cli_str(r, "categories"), 0);
 			fputc('\n', stdout);
 		}
 	}
-	if (jint(d, "other_numbers") > 0)
+	if (cli_int(d, "other_numbers") > 0)
 		printf("%lld further numbers in cells or columns left (the first"
-		    " of each row taken)\n", jint(d, "other_numbers"));
-	if (jint(d, "renumbered") > 0)
+		    " of each row taken)\n", cli_int(d, "other_numbers"));
+	if (cli_int(d, "renumbered") > 0)
 		printf("%lld numbers moved to their country's new numbering "
-		    "plan (Benin 2024, Cote d'Ivoire 2021)\n", jint(d,
+		    "plan (Benin 2024, Cote d'Ivoire 2021)\n", cli_int(d,
 		    "renumbered"));
 	if (json_is_true(json_object_get(d, "preview")))
 		printf("preview, nothing written: ");
 	else
-		printf("batch %lld: ", jint(d, "batch"));
+		printf("batch %lld: ", cli_int(d, "batch"));
 	printf("%lld imported, %lld updated, %lld duplicates, %lld invalid\n",
-	    jint(d, "imported"), jint(d, "updated"), jint(d, "duplicates"),
-	    jint(d, "invalid"));
+	    cli_int(d, "imported"), cli_int(d, "updated"), cli_int(d, "duplicates"),
+	    cli_int(d, "invalid"));
 }
 
 static int
@@ -494,7 +480,7 @@ cmd_contacts_import(struct cli *cl, int argc, char **argv)
 static void
 print_exported(json_t *d)
 {
-	fprintf(stderr, "%lld contacts exported\n", jint(d, "exported"));
+	fprintf(stderr, "%lld contacts exported\n", cli_int(d, "exported"));
 }
 
 static int
@@ -538,7 +524,7 @@ static void
 print_undo(json_t *d)
 {
 	printf("batch %lld undone: %lld contacts removed, %lld restored\n",
-	    jint(d, "batch"), jint(d, "removed"), jint(d, "restored"));
+	    cli_int(d, "batch"), cli_int(d, "removed"), cli_int(d, "restored"));
 }
 
 static int
@@ -560,10 +546,10 @@ print_categories(json_t *d)
 
 	printf("%-6s %-30s %-8s %s\n", "ID", "NAME", "COLOR", "CONTACTS");
 	json_array_foreach(json_object_get(d, "items"), i, g) {
-		printf("%-6lld ", jint(g, "id"));
-		cli_puts_safe(jstr(g, "name"), 30);
-		printf(" %-8s %lld\n", *jstr(g, "color") ? jstr(g, "color") :
-		    "-", jint(g, "contacts"));
+		printf("%-6lld ", cli_int(g, "id"));
+		cli_puts_safe(cli_str(g, "name"), 30);
+		printf(" %-8s %lld\n", *cli_str(g, "color") ? cli_str(g, "color") :
+		    "-", cli_int(g, "contacts"));
 	}
 }
 
@@ -578,10 +564,10 @@ cmd_categories_list(struct cli *cl, int argc, char **argv)
 static void
 print_category(json_t *g)
 {
-	printf("category %lld: ", jint(g, "id"));
-	cli_puts_safe(jstr(g, "name"), 0);
-	if (*jstr(g, "color") != '\0')
-		printf(" (%s)", jstr(g, "color"));
+	printf("category %lld: ", cli_int(g, "id"));
+	cli_puts_safe(cli_str(g, "name"), 0);
+	if (*cli_str(g, "color") != '\0')
+		printf(" (%s)", cli_str(g, "color"));
 	fputc('\n', stdout);
 }
 
@@ -631,18 +617,18 @@ print_category_detail(json_t *g)
 	size_t	 i;
 
 	print_category(g);
-	printf("  %lld member(s)\n", jint(g, "contacts"));
+	printf("  %lld member(s)\n", cli_int(g, "contacts"));
 	json_array_foreach(json_object_get(g, "members"), i, m) {
-		printf("  %-8lld %-17s ", jint(m, "id"), jstr(m, "phone"));
-		cli_puts_safe(jstr(m, "first_name"), 0);
+		printf("  %-8lld %-17s ", cli_int(m, "id"), cli_str(m, "phone"));
+		cli_puts_safe(cli_str(m, "first_name"), 0);
 		fputc(' ', stdout);
-		cli_puts_safe(jstr(m, "last_name"), 0);
+		cli_puts_safe(cli_str(m, "last_name"), 0);
 		printf("%s\n", json_is_true(json_object_get(m, "opted_out")) ?
 		    "  (opted out)" : "");
 	}
 	if (json_is_true(json_object_get(g, "members_more")))
 		printf("  (more: wacamp contacts list --category %lld)\n",
-		    jint(g, "id"));
+		    cli_int(g, "id"));
 }
 
 static int
@@ -667,10 +653,10 @@ static void
 print_members(json_t *d)
 {
 	if (json_object_get(d, "added") != NULL)
-		printf("%lld added", jint(d, "added"));
+		printf("%lld added", cli_int(d, "added"));
 	else
-		printf("%lld removed", jint(d, "removed"));
-	printf(", %lld unchanged\n", jint(d, "unchanged"));
+		printf("%lld removed", cli_int(d, "removed"));
+	printf(", %lld unchanged\n", cli_int(d, "unchanged"));
 }
 
 static int

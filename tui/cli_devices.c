@@ -10,20 +10,6 @@
 
 /* devices list | resume NAME: the sending lanes (DESIGN §10). */
 
-static long long
-jint(json_t *o, const char *k)
-{
-	return (long long)json_integer_value(json_object_get(o, k));
-}
-
-static const char *
-jstr(json_t *o, const char *k)
-{
-	const char	*s = json_string_value(json_object_get(o, k));
-
-	return s ? s : "";
-}
-
 /* "HH:MM" of the lane's next send, "-" if none is due. */
 static const char *
 next_send(json_t *l, char *buf, size_t len)
@@ -33,7 +19,7 @@ next_send(json_t *l, char *buf, size_t len)
 
 	if (!json_is_integer(json_object_get(l, "next_send_at")))
 		return "-";
-	t = (time_t)jint(l, "next_send_at");
+	t = (time_t)cli_int(l, "next_send_at");
 	localtime_r(&t, &tm);
 	strftime(buf, len, "%H:%M:%S", &tm);
 	return buf;
@@ -46,18 +32,18 @@ cli_lane_line(json_t *l)
 
 	if (json_is_integer(json_object_get(l, "warmup_day")))
 		snprintf(cap, sizeof cap, "%lld/%lld (warm-up day %lld)",
-		    jint(l, "sent_today"), jint(l, "cap_today"),
-		    jint(l, "warmup_day"));
+		    cli_int(l, "sent_today"), cli_int(l, "cap_today"),
+		    cli_int(l, "warmup_day"));
 	else
-		snprintf(cap, sizeof cap, "%lld/%lld", jint(l, "sent_today"),
-		    jint(l, "cap_today"));
-	printf("%-12s %-24s %-14s %-28s %s", jstr(l, "name"),
-	    *jstr(l, "device_id") ? jstr(l, "device_id") : "-",
-	    jstr(l, "state"), cap, next_send(l, next, sizeof next));
-	if (*jstr(l, "reason") != '\0') {
+		snprintf(cap, sizeof cap, "%lld/%lld", cli_int(l, "sent_today"),
+		    cli_int(l, "cap_today"));
+	printf("%-12s %-24s %-14s %-28s %s", cli_str(l, "name"),
+	    *cli_str(l, "device_id") ? cli_str(l, "device_id") : "-",
+	    cli_str(l, "state"), cap, next_send(l, next, sizeof next));
+	if (*cli_str(l, "reason") != '\0') {
 		printf("%*s", 9 - (int)strlen(next_send(l, next, sizeof next)),
 		    "");
-		cli_puts_safe(jstr(l, "reason"), 0);
+		cli_puts_safe(cli_str(l, "reason"), 0);
 	}
 	printf("\n");
 }
@@ -85,7 +71,7 @@ cmd_devices_list(struct cli *cl, int argc, char **argv)
 static void
 print_resumed(json_t *d)
 {
-	printf("lane %s resumed\n", jstr(d, "name"));
+	printf("lane %s resumed\n", cli_str(d, "name"));
 }
 
 static int

@@ -13,20 +13,6 @@ static const char *const states[] = {
 	"unknown", "cancelled"
 };
 
-static long long
-jint(json_t *o, const char *k)
-{
-	return (long long)json_integer_value(json_object_get(o, k));
-}
-
-static const char *
-jstr(json_t *o, const char *k)
-{
-	const char	*s = json_string_value(json_object_get(o, k));
-
-	return s ? s : "";
-}
-
 static void
 print_messages(json_t *d)
 {
@@ -37,21 +23,21 @@ print_messages(json_t *d)
 	    "PHONE", "STATE", "TRY", "ERROR");
 	json_array_foreach(json_object_get(d, "items"), i, m) {
 		printf("%-8lld %-6lld %-2lld %-16s %-10s %-4lld ",
-		    jint(m, "id"), jint(m, "campaign_id"),
-		    jint(m, "message_type"), jstr(m, "phone"), jstr(m, "state"),
-		    jint(m, "attempts"));
-		cli_puts_safe(jstr(m, "error"), 60);
+		    cli_int(m, "id"), cli_int(m, "campaign_id"),
+		    cli_int(m, "message_type"), cli_str(m, "phone"), cli_str(m, "state"),
+		    cli_int(m, "attempts"));
+		cli_puts_safe(cli_str(m, "error"), 60);
 		printf("\n");
 	}
 	if (json_is_integer(json_object_get(d, "total")))
-		printf("%lld%s message(s)\n", jint(d, "total"),
+		printf("%lld%s message(s)\n", cli_int(d, "total"),
 		    json_is_true(json_object_get(d, "total_capped")) ? "+" :
 		    "");
 	else	/* a search is not counted */
 		printf("%zu message(s) found\n", json_array_size(
 		    json_object_get(d, "items")));
 	if (json_is_integer(json_object_get(d, "next")))
-		printf("(more: --after %lld)\n", jint(d, "next"));
+		printf("(more: --after %lld)\n", cli_int(d, "next"));
 }
 
 static int

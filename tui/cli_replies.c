@@ -9,20 +9,6 @@
 
 /* replies list: the inbox, newest first (DESIGN §10). */
 
-static long long
-jint(json_t *o, const char *k)
-{
-	return (long long)json_integer_value(json_object_get(o, k));
-}
-
-static const char *
-jstr(json_t *o, const char *k)
-{
-	const char	*s = json_string_value(json_object_get(o, k));
-
-	return s ? s : "";
-}
-
 static void
 print_replies(json_t *d)
 {
@@ -36,24 +22,24 @@ print_replies(json_t *d)
 		c = json_object_get(m, "contact");
 		cp = json_object_get(m, "campaign");
 		msg = json_object_get(m, "message");
-		printf("%-8lld %-6s %-9s %-16s ", jint(m, "id"),
+		printf("%-8lld %-6s %-9s %-16s ", cli_int(m, "id"),
 		    cli_age(age, sizeof age, json_object_get(m, "created_at")),
-		    jstr(m, "kind"), jstr(c, "number"));
-		cli_puts_safe(jstr(c, "name"), 20);
+		    cli_str(m, "kind"), cli_str(c, "number"));
+		cli_puts_safe(cli_str(c, "name"), 20);
 		putchar(' ');
 		if (json_is_object(cp)) {
-			snprintf(ref, sizeof ref, "%lld/M%lld", jint(cp, "id"),
-			    json_is_object(msg) ? jint(msg, "type") : 0);
+			snprintf(ref, sizeof ref, "%lld/M%lld", cli_int(cp, "id"),
+			    json_is_object(msg) ? cli_int(msg, "type") : 0);
 			printf("%-12s ", ref);
 		} else
 			printf("%-12s ", "-");
-		cli_puts_safe(jstr(m, "body"), 60);
+		cli_puts_safe(cli_str(m, "body"), 60);
 		printf("\n");
 	}
-	printf("%lld%s reply(ies)\n", jint(d, "total"),
+	printf("%lld%s reply(ies)\n", cli_int(d, "total"),
 	    json_is_true(json_object_get(d, "total_capped")) ? "+" : "");
 	if (json_is_integer(json_object_get(d, "next")))
-		printf("(more: --after %lld)\n", jint(d, "next"));
+		printf("(more: --after %lld)\n", cli_int(d, "next"));
 }
 
 static int

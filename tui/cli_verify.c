@@ -9,16 +9,10 @@
 #include "cli_cmds.h"
 #include "client.h"
 
-static long long
-jint(json_t *o, const char *k)
-{
-	return (long long)json_integer_value(json_object_get(o, k));
-}
-
 static void
 print_verify(json_t *d)
 {
-	printf("contact %lld:%s on WhatsApp%s\n", jint(d, "id"),
+	printf("contact %lld:%s on WhatsApp%s\n", cli_int(d, "id"),
 	    json_is_true(json_object_get(d, "on_whatsapp")) ? "" : " not",
 	    json_is_true(json_object_get(d, "cached")) ? " (cached)" : "");
 }
@@ -45,8 +39,8 @@ bulk_event(const char *event, json_t *data, void *arg)
 	if (strcmp(event, "verify.progress") != 0)
 		return;
 	fprintf(stderr, "\rverify: %lld of %lld checked (%lld on WhatsApp, "
-	    "%lld not, %lld unanswered)", jint(data, "done"), jint(data,
-	    "total"), jint(data, "valid"), jint(data, "invalid"), jint(data,
+	    "%lld not, %lld unanswered)", cli_int(data, "done"), cli_int(data,
+	    "total"), cli_int(data, "valid"), cli_int(data, "invalid"), cli_int(data,
 	    "unavailable"));
 	fflush(stderr);
 }
@@ -54,14 +48,14 @@ bulk_event(const char *event, json_t *data, void *arg)
 static void
 print_bulk(json_t *d)
 {
-	if (jint(d, "total") == 0) {
+	if (cli_int(d, "total") == 0) {
 		printf("nothing to verify: every contact was checked within "
 		    "the cache time\n");
 		return;
 	}
 	printf("verified %lld of %lld: %lld on WhatsApp, %lld not, %lld "
-	    "unanswered (try again later)\n", jint(d, "done"), jint(d, "total"),
-	    jint(d, "valid"), jint(d, "invalid"), jint(d, "unavailable"));
+	    "unanswered (try again later)\n", cli_int(d, "done"), cli_int(d, "total"),
+	    cli_int(d, "valid"), cli_int(d, "invalid"), cli_int(d, "unavailable"));
 }
 
 /*
@@ -114,14 +108,14 @@ print_stats(json_t *d)
 {
 	json_t	*b = json_object_get(d, "bulk");
 
-	printf("contacts         %lld\n", jint(d, "contacts"));
-	printf("on WhatsApp      %lld\n", jint(d, "on_whatsapp"));
-	printf("not on WhatsApp  %lld\n", jint(d, "not_on_whatsapp"));
-	printf("not checked      %lld\n", jint(d, "unverified"));
-	printf("queued           %lld\n", jint(d, "queued"));
+	printf("contacts         %lld\n", cli_int(d, "contacts"));
+	printf("on WhatsApp      %lld\n", cli_int(d, "on_whatsapp"));
+	printf("not on WhatsApp  %lld\n", cli_int(d, "not_on_whatsapp"));
+	printf("not checked      %lld\n", cli_int(d, "unverified"));
+	printf("queued           %lld\n", cli_int(d, "queued"));
 	if (json_is_object(b))
 		printf("bulk job %lld     %lld of %lld checked\n",
-		    jint(b, "job"), jint(b, "done"), jint(b, "total"));
+		    cli_int(b, "job"), cli_int(b, "done"), cli_int(b, "total"));
 }
 
 static int
