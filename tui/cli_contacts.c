@@ -300,7 +300,8 @@ print_erased(json_t *d)
 	printf("contact %lld erased: %lld message(s) and %lld interaction(s) "
 	    "anonymised, %lld pending cancelled, %lld journal row(s) "
 	    "deleted\n", cli_int(d, "erased"), cli_int(d, "messages"),
-	    cli_int(d, "interactions"), cli_int(d, "cancelled"), cli_int(d, "journal"));
+	    cli_int(d, "interactions"), cli_int(d, "cancelled"),
+	    cli_int(d, "journal"));
 }
 
 static int
