@@ -229,11 +229,14 @@ $(UNIT_BINS) $(INTEG_BINS) $(TUI_TEST_BINS): $(B)/tests/%: $(B)/tests/%.o $(HARN
 
 tests: all $(UNIT_BINS) $(INTEG_BINS) $(TUI_TEST_BINS) $(FAKEWASS)
 
-# Every test binary runs; the run fails at the end if any failed.
+# Every test binary runs; the run fails at the end if any failed. Under
+# ASan, tests/lsan.supp leaves out the font caches the PDF report's
+# libraries keep for the life of the process.
 TEST_ENV = WACAMPD=$(abspath $(B)/wacampd) WACAMP=$(abspath $(B)/wacamp) \
 	FAKEWASS=$(abspath $(FAKEWASS)) WACAMP_FIXTURES=$(abspath tests/fixtures) \
 	WASSENGER_FIXTURES=$(abspath ../shared/wassenger/fixtures) \
-	WACAMP_LOCALEDIR=$(abspath $(B)/locale)
+	WACAMP_LOCALEDIR=$(abspath $(B)/locale) \
+	LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp)
 
 # Shell tests of what is installed: the units, the completion, and (as
 # root, once: not again under the sanitizers) make install itself.
@@ -267,10 +270,8 @@ check: deps
 	$(MAKE) runtests B=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
 	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 
-# tests/lsan.supp: the font caches the PDF report's libraries keep.
 asan:
-	LSAN_OPTIONS="suppressions=$(abspath tests/lsan.supp) $$LSAN_OPTIONS" \
-	    $(MAKE) runtests B=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
+	$(MAKE) runtests B=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
 	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 
 demo: deps all
