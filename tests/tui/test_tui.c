@@ -1786,7 +1786,7 @@ fr_load(void)
 	char	 cmd[600], *line = NULL;
 	size_t	 sz = 0;
 	FILE	*fp;
-	int	 ctx = 0;
+	int	 ctx = 0, pending = 0;
 
 	snprintf(cmd, sizeof cmd, "msgunfmt --no-wrap "
 	    "'%s/fr/LC_MESSAGES/wacamp.mo' 2>/dev/null",
@@ -1797,6 +1797,10 @@ fr_load(void)
 			ctx = 1;
 		else if (strncmp(line, "msgid ", 6) == 0) {
 			fr = realloc(fr, (nfr + 1) * sizeof *fr);
+			/* A msgid with no "msgstr " (a plural) is dropped. */
+			if (pending)
+				free(fr[nfr].id);
+			pending = 1;
 			fr[nfr].id = po_unquote(line);
 			fr[nfr].str = NULL;
 			fr[nfr].ctx = ctx;
@@ -1804,12 +1808,18 @@ fr_load(void)
 		} else if (strncmp(line, "msgstr ", 7) == 0 && fr != NULL &&
 		    fr[nfr].str == NULL && fr[nfr].id != NULL) {
 			fr[nfr].str = po_unquote(line);
+			pending = 0;
 			if (*fr[nfr].id != '\0')
 				nfr++;
-			else
+			else {
 				free(fr[nfr].id);
+				free(fr[nfr].str);
+				fr[nfr].id = fr[nfr].str = NULL;
+			}
 		}
 	}
+	if (pending)
+		free(fr[nfr].id);
 	free(line);
 	pclose(fp);
 	assert_true(nfr > 100);
