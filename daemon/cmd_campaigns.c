@@ -289,19 +289,22 @@ set_devices(struct ctl_req *r, int64_t id, json_t *devs, char *err,
 	size_t		 i, j, off = 0;
 
 	if (!json_is_array(devs)) {
-		snprintf(err, errlen, "devices: an array of device names");
+		i18n_snprintf(err, errlen, "devices: an array of device names");
 		return -1;
 	}
 	json_array_foreach(devs, i, v) {
 		if ((name = json_string_value(v)) == NULL ||
 		    (strcmp(name, CONFIG_DEFAULT_LANE) != 0 &&
 		    config_device(c, name) == NULL)) {
-			off = (size_t)snprintf(err, errlen, "devices[%zu]: no "
-			    "device named %s; the devices are: %s", i,
-			    name ? name : "(not a string)", CONFIG_DEFAULT_LANE);
-			for (j = 0; j < c->ndevices && off < errlen; j++)
-				off += (size_t)snprintf(err + off, errlen - off,
-				    ", %s", c->devices[j].name);
+			off = (size_t)snprintf(list, sizeof list, "%s",
+			    CONFIG_DEFAULT_LANE);
+			for (j = 0; j < c->ndevices && off < sizeof list; j++)
+				off += (size_t)snprintf(list + off,
+				    sizeof list - off, ", %s",
+				    c->devices[j].name);
+			i18n_snprintf(err, errlen, "devices[%zu]: no device "
+			    "named %s; the devices are: %s", i, name ? name :
+			    "(not a string)", list);
 			return -1;
 		}
 		for (j = 0; j < i; j++)
@@ -312,7 +315,7 @@ set_devices(struct ctl_req *r, int64_t id, json_t *devs, char *err,
 		off += (size_t)snprintf(list + off, sizeof list - off, "%s%s",
 		    off > 0 ? "," : "", name);
 		if (off >= sizeof list) {
-			snprintf(err, errlen, "devices: too many");
+			i18n_snprintf(err, errlen, "devices: too many");
 			return -1;
 		}
 	}

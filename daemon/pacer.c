@@ -15,6 +15,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "daemon.h"
+#include "i18n.h"
 #include "duration.h"
 #include "lane.h"
 #include "log.h"
@@ -1102,11 +1103,11 @@ pacer_resume(struct daemon *d, const char *name, char *err, size_t errlen)
 	struct plane	*p;
 
 	if (pc == NULL || (p = plane_find(pc, name)) == NULL) {
-		snprintf(err, errlen, "no device lane named %s", name);
+		i18n_snprintf(err, errlen, "no device lane named %s", name);
 		return -1;
 	}
 	if (p->pause == PAUSE_NONE) {
-		snprintf(err, errlen, "lane %s is not paused (%s)", name,
+		i18n_snprintf(err, errlen, "lane %s is not paused (%-s)", name,
 		    p->state);
 		return 0;
 	}
