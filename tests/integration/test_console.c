@@ -101,10 +101,12 @@ setup(void **state)
 {
 	char	 extra[512];
 
-	if ((hook_port = kit_free_port()) <= 0)
-		return -1;
 	harness_init(&H, "[import]\ndefault_country = 228\n");
 	if (harness_fake_start(&H) <= 0)
+		return -1;
+	/* After the fake has its ports: a port just released may be the
+	 * next one the kernel hands out. */
+	if ((hook_port = kit_free_port()) <= 0)
 		return -1;
 	snprintf(extra, sizeof extra, "[pacing]\ninterval = 300ms\n"
 	    "jitter = 0\ndaily_limit = 1000\nbreaker_failures = 50\n"

@@ -39,9 +39,11 @@ start(struct harness *h, const char *pacing, const char *second)
 {
 	char	 body[512];
 
-	assert_true((hook_port = kit_free_port()) > 0);
 	harness_init(h, NULL);
 	assert_true(harness_fake_start(h) > 0);
+	/* After the fake has its ports: a port just released may be the
+	 * next one the kernel hands out. */
+	assert_true((hook_port = kit_free_port()) > 0);
 	kit_fake_ctl(h, "POST", "/_ctl/config", "{\"devices\":[{\"id\":\""
 	    FW_DEVICE "\",\"phone\":\"+22890000000\",\"alias\":\"one\"},"
 	    "{\"id\":\"" DEV_B "\",\"phone\":\"" PHONE_B "\",\"alias\":"

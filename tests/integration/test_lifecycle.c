@@ -107,10 +107,11 @@ start(void)
 {
 	char	 extra[512];
 
-	if ((hook_port = kit_free_port()) <= 0)
-		return -1;
 	harness_init(&H, NULL);
 	if (harness_fake_start(&H) <= 0)
+		return -1;
+	/* After the fake has its ports (see test_console.c). */
+	if ((hook_port = kit_free_port()) <= 0)
 		return -1;
 	snprintf(extra, sizeof extra, "[pacing]\ninterval = 400ms\n"
 	    "jitter = 0\ndaily_limit = 1000\nbreaker_failures = 50\n"
