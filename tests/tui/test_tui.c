@@ -1943,8 +1943,12 @@ fr_check(const char *what, int tab, const char *tabname)
 		lines++;
 	}
 	assert_int_equal(lines, 24);
-	/* The current screen's tab, number and name. */
-	snprintf(head, sizeof head, " %d ", tab % 10);
+	/* The current screen's tab, number and name (past the tenth, its
+	 * name alone, after the tenth's " 0 "). */
+	if (tab > 10)
+		snprintf(head, sizeof head, " 0  ");
+	else
+		snprintf(head, sizeof head, " %d ", tab % 10);
 	if ((p = strstr(top, head)) == NULL || strncmp(p + strlen(head),
 	    tabname, strlen(tabname)) != 0)
 		fail_msg("%s: tab %d \"%s\" not whole: %s", what, tab, tabname,
@@ -2002,7 +2006,7 @@ test_french_80x24(void **state)
 {
 	static const char *tabs[] = { NULL, "Tableau de bord", "Contacts",
 	    "Import", "Catégories", "Campagnes", "Messages", "Utilisateurs",
-	    "Statistiques", "Audit", "Réponses" };
+	    "Statistiques", "Audit", "Réponses", "Numéros" };
 	/* Each step: keys, a text to wait for, its tab. */
 	static const struct {
 		const char	*keys;
@@ -2053,7 +2057,15 @@ test_french_80x24(void **state)
 		{ "'?'", "Touches : Audit", 9 },
 		{ "Space 0", "Aucune réponse", 10 },
 		{ "'?'", "Touches : Réponses", 10 },
-		{ "Space Escape", "Quitter wacamp ?", 10 },
+		/* Issue 20's Devices screen, past the digits (d, or Tab). */
+		{ "Space 1 d", "Prochain envoi", 11 },
+		{ "'?'", "Touches : Numéros", 11 },
+		/* Issue 21's forms: export and report. */
+		{ "Space 5", "Promo", 5 },
+		{ "E", "Exporter les destinataires", 5 },
+		{ "Escape R", "Rapport PDF", 5 },
+		{ "Escape 0", "Aucune réponse", 10 },
+		{ "Escape", "Quitter wacamp ?", 10 },
 	};
 	char	 what[128], *s, *o, *q;
 	size_t	 i;
