@@ -320,9 +320,12 @@ campaign_progress(struct daemon *d, int64_t id)
 	return c;
 }
 
-/* The placeholders a campaign text may use (DESIGN §6). */
+/* Our own placeholders (DESIGN §6); contact_fields adds the columns an
+ * import kept. */
 static const char *const camp_placeholders[] = { "first_name", "last_name",
-    "phone", NULL };
+    "phone" };
+
+#define CAMP_MAX_FIELDS	512	/* names a check reads from contact_fields */
 
 /*
  * Names operators write for ours (French first: the texts are), offered
@@ -343,27 +346,82 @@ static const struct {
 	{ "phone_number", "phone" }, { "phonenumber", "phone" },
 };
 
-const char *const *
-campaign_placeholders(void)
+char **
+campaign_fields(struct daemon *d)
 {
-	return camp_placeholders;
+	sqlite3_stmt	*st;
+	char		**v;
+	size_t		 n = 0, i;
+
+	v = xcalloc(CAMP_MAX_FIELDS + 4, sizeof *v);
+	for (i = 0; i < sizeof camp_placeholders / sizeof *camp_placeholders;
+	    i++)
+		v[n++] = xstrdup(camp_placeholders[i]);
+	st = store_stmt(d->store, "SELECT name FROM contact_fields ORDER BY "
+	    "name LIMIT ?");
+	sqlite3_bind_int(st, 1, CAMP_MAX_FIELDS);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		v[n++] = xstrdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	return v;
+}
+
+void
+campaign_fields_free(char **v)
+{
+	size_t	 i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; v[i] != NULL; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* "{{a}}, {{b}}" of the names in V, at most LEN bytes in OUT. */
+static void
+fields_list(char *const *v, char *out, size_t len)
+{
+	size_t	 i, o = 0;
+	int	 w;
+
+	*out = '\0';
+	for (i = 0; v[i] != NULL && o < len; i++) {
+		w = snprintf(out + o, len - o, "%s{{%s}}", i > 0 ? ", " : "",
+		    v[i]);
+		if (w < 0 || (size_t)w >= len - o) {
+			/* Cut at a whole name. */
+			out[o] = '\0';
+			if (o + 5 < len)
+				memcpy(out + o, ", ...", 6);
+			break;
+		}
+		o += (size_t)w;
+	}
 }
 
 int
-campaign_check_text(const char *what, const char *text, char *err,
-    size_t errlen)
+campaign_check_text(struct daemon *d, const char *what, const char *text,
+    char *err, size_t errlen)
 {
 	const char	*near = NULL;
-	char		 bad[128], name[64], folded[64];
+	char		 bad[128], name[64], folded[64], known[192];
+	char		**names;
 	size_t		 off, i;
 	int		 r;
 
-	if (text == NULL || (r = text_placeholder_check(text,
-	    camp_placeholders, bad, sizeof bad, &off)) == 0)
+	if (text == NULL || strstr(text, "{{") == NULL)
 		return 0;
+	names = campaign_fields(d);
+	if ((r = text_placeholder_check(text, (const char *const *)names,
+	    bad, sizeof bad, &off)) == 0) {
+		campaign_fields_free(names);
+		return 0;
+	}
 	if (r == 2) {
 		i18n_snprintf(err, errlen, "unclosed placeholder \"%.40s\" in "
 		    "%s at byte %zu: write {{name}}", bad, what, off);
+		campaign_fields_free(names);
 		return -1;
 	}
 	text_placeholder_name(bad, name, sizeof name);
@@ -372,14 +430,16 @@ campaign_check_text(const char *what, const char *text, char *err,
 		if (strcmp(folded, camp_aliases[i].alias) == 0)
 			near = camp_aliases[i].name;
 	if (near == NULL && *name != '\0')
-		near = text_nearest(name, camp_placeholders);
+		near = text_nearest(name, (const char *const *)names);
 	if (near != NULL)
 		i18n_snprintf(err, errlen, "unknown placeholder %s in %s; did "
 		    "you mean {{%s}}?", bad, what, near);
-	else
+	else {
+		fields_list(names, known, sizeof known);
 		i18n_snprintf(err, errlen, "unknown placeholder %s in %s; "
-		    "known: {{first_name}}, {{last_name}}, {{phone}}", bad,
-		    what);
+		    "known: %s", bad, what, known);
+	}
+	campaign_fields_free(names);
 	return -1;
 }
 

@@ -31,15 +31,21 @@ void	 campaign_finish_done(struct daemon *, int64_t);
 /* Progress of campaign ID for campaign.progress events. */
 json_t	*campaign_progress(struct daemon *, int64_t);
 
-/* NULL-ended names of the placeholders a campaign text may use. */
-const char *const *campaign_placeholders(void);
+/*
+ * The placeholders a campaign text may use, NULL-ended: ours, then the
+ * columns imports kept (contact_fields), by name. Free with
+ * campaign_fields_free().
+ */
+char	**campaign_fields(struct daemon *);
+void	  campaign_fields_free(char **);
 /*
  * 0 when TEXT (WHAT: "Message 1") uses known placeholders only; else -1
  * and ERR names the first unknown one and the nearest known name:
  * "unknown placeholder {{prenom}} in Message 1; did you mean
  * {{first_name}}?".
  */
-int	 campaign_check_text(const char *, const char *, char *, size_t);
+int	 campaign_check_text(struct daemon *, const char *, const char *,
+	    char *, size_t);
 /* 1 if campaign ID is hidden (an operator's test sends). */
 int	 campaign_hidden(struct daemon *, int64_t);
 /*

@@ -27,14 +27,6 @@
 
 #define BODY_MAX	6000
 
-/*
- * A message template with contact c's placeholders filled, as SQL: the one
- * rendering (outbox.c's wacamp_render) that launch, relaunch, the preview
- * and test sends share.
- */
-#define PERSONALISE(tmpl) "wacamp_render(" tmpl ", c.first_name, " \
-	"c.last_name, c.full_number)"
-
 static int
 bad_text(struct ctl_req *r, const char *what, const char *s, size_t max)
 {
@@ -85,8 +77,9 @@ bad_placeholders(struct ctl_req *r, const char *m1, const char *m2)
 {
 	char	 err[320];
 
-	if (campaign_check_text("Message 1", m1, err, sizeof err) == -1 ||
-	    campaign_check_text("Message 2", m2, err, sizeof err) == -1) {
+	if (campaign_check_text(r->d, "Message 1", m1, err,
+	    sizeof err) == -1 || campaign_check_text(r->d, "Message 2", m2,
+	    err, sizeof err) == -1) {
 		ctl_error(r, "bad_request", "%s", err);
 		return 1;
 	}
@@ -896,7 +889,7 @@ cmd_campaigns_test(struct ctl_req *r)
 	}
 	ctl_target(r, "%lld contact %lld", (long long)id, (long long)contact);
 	st = store_stmt(r->d->store, "SELECT c.full_number, c.opted_out, "
-	    PERSONALISE("k.message_1") " FROM campaigns k, contacts c "
+	    OUTBOX_RENDER("k.message_1") " FROM campaigns k, contacts c "
 	    "WHERE k.id = ?1 AND c.id = ?2");
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, contact);
@@ -1343,8 +1336,9 @@ cmd_campaigns_preview(struct ctl_req *r)
 		return CMD_DONE;
 	/* A preview is shown while typing: an unknown placeholder is said,
 	 * not refused (create and update refuse it). */
-	if (campaign_check_text("Message 1", m1, err, sizeof err) == 0 &&
-	    campaign_check_text("Message 2", m2, err, sizeof err) == 0)
+	if (campaign_check_text(r->d, "Message 1", m1, err,
+	    sizeof err) == 0 && campaign_check_text(r->d, "Message 2", m2,
+	    err, sizeof err) == 0)
 		*err = '\0';
 	if ((id = preview_contact(r, cats)) <= 0) {
 		ctl_reply(r, json_pack("{s:n,s:n,s:n}", "contact",
@@ -1352,8 +1346,8 @@ cmd_campaigns_preview(struct ctl_req *r)
 		return CMD_DONE;
 	}
 	st = store_stmt(r->d->store, "SELECT c.id, c.full_number, "
-	    "c.first_name, c.last_name, " PERSONALISE("?1") ", "
-	    PERSONALISE("?2") " FROM contacts c WHERE c.id = ?3");
+	    "c.first_name, c.last_name, " OUTBOX_RENDER("?1") ", "
+	    OUTBOX_RENDER("?2") " FROM contacts c WHERE c.id = ?3");
 	sqlite3_bind_text(st, 1, m1, -1, SQLITE_TRANSIENT);
 	if (m2 != NULL && *m2 != '\0')
 		sqlite3_bind_text(st, 2, m2, -1, SQLITE_TRANSIENT);

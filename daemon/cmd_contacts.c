@@ -28,7 +28,7 @@
 #define CONTACT_COLS "c.id, c.full_number, coalesce(c.raw_number, CASE " \
 	"WHEN c.erased_at IS NULL THEN c.full_number END), c.first_name, " \
 	"c.last_name, c.verified, c.opted_out, c.opted_out_at, c.batch_id, " \
-	"c.created_at, c.updated_at, c.verified_at, c.erased_at"
+	"c.created_at, c.updated_at, c.verified_at, c.erased_at, c.extra"
 /* Erased contacts (tombstones) are in no list. */
 #define FILTERS " AND (?6 IS NULL OR c.verified IS ?6) " \
 	"AND (?7 IS NULL OR c.opted_out = ?7) AND c.erased_at IS NULL "
@@ -114,7 +114,7 @@ int_or_null(sqlite3_stmt *st, int col)
 static json_t *
 contact_row(sqlite3_stmt *st)
 {
-	json_t	*j;
+	json_t	*j, *x;
 
 	j = json_pack("{s:I,s:s,s:s?,s:s,s:s,s:b,s:I}",
 	    "id", (json_int_t)sqlite3_column_int64(st, 0),
@@ -135,6 +135,11 @@ contact_row(sqlite3_stmt *st)
 	json_object_set_new(j, "verified_at", int_or_null(st, 11));
 	json_object_set_new(j, "erased", json_boolean(sqlite3_column_type(st,
 	    12) != SQLITE_NULL));
+	/* The columns an import kept ({"ville": "Lomé"}), when any. */
+	if (sqlite3_column_type(st, 13) != SQLITE_NULL &&
+	    (x = json_loads((const char *)sqlite3_column_text(st, 13), 0,
+	    NULL)) != NULL)
+		json_object_set_new(j, "extra", x);
 	return j;
 }
 
@@ -1043,6 +1048,7 @@ cmd_contacts_erase(struct ctl_req *r)
 	/* The number is UNIQUE: the tombstone's is "erased:<id>". */
 	st = store_stmt(d->store, "UPDATE contacts SET full_number = 'erased:' "
 	    "|| id, raw_number = NULL, first_name = '', last_name = '', "
+	    "extra = NULL, "
 	    "opted_out = 1, opted_out_at = coalesce(opted_out_at, ?2), "
 	    "verified = NULL, verified_at = NULL, batch_id = NULL, "
 	    "erased_at = ?2, updated_at = ?2 WHERE id = ?1");
@@ -1089,41 +1095,64 @@ cmd_contacts_import_undo(struct ctl_req *r)
 	return import_undo_start(r, batch);
 }
 
-/* contacts.export: where the last page ended, by number. */
+/* contacts.export: where the last page ended, by number, and the columns
+ * imports kept (campaign_fields(): ours first). */
 struct contacts_export {
 	char	 after[PHONE_MAX];
+	char	**fields;
+	size_t	 nfields;
 };
 
+static void
+contacts_export_free(void *arg)
+{
+	struct contacts_export	*ce = arg;
+
+	campaign_fields_free(ce->fields);
+	free(ce);
+}
+
 /* The next page of contacts: by number, categories by name, so the same
- * contacts export the same whatever order they were added in. */
+ * contacts export the same whatever order they were added in; then the
+ * kept columns, a cell each. */
 static int
 contacts_export_fill(struct daemon *d, void *arg, struct csv_buf *b,
     char *err, size_t errlen)
 {
 	struct contacts_export	*ce = arg;
 	sqlite3_stmt		*st;
-	const char		*f[4];
+	const char		**f;
+	json_t			*x;
+	size_t			 i;
 	int			 n = 0, rc;
 
+	f = xcalloc(4 + ce->nfields, sizeof *f);
 	st = store_stmt(d->store, "SELECT c.full_number, c.first_name, "
 	    "c.last_name, (SELECT group_concat(name, '|') FROM "
 	    "(SELECT g.name FROM category_contacts cc JOIN categories g ON "
 	    "g.id = cc.category_id WHERE cc.contact_id = c.id ORDER BY "
-	    "g.name)) FROM contacts c WHERE c.full_number > ? AND "
+	    "g.name)), c.extra FROM contacts c WHERE c.full_number > ? AND "
 	    "c.erased_at IS NULL ORDER BY c.full_number LIMIT ?");
 	sqlite3_bind_text(st, 1, ce->after, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int(st, 2, EXPORT_PAGE);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		snprintf(ce->after, sizeof ce->after, "%s",
 		    (const char *)sqlite3_column_text(st, 0));
-		f[0] = (const char *)sqlite3_column_text(st, 0);
-		f[1] = (const char *)sqlite3_column_text(st, 1);
-		f[2] = (const char *)sqlite3_column_text(st, 2);
-		f[3] = (const char *)sqlite3_column_text(st, 3);
-		export_append_safe(b, f, 4);
+		for (i = 0; i < 4; i++)
+			f[i] = (const char *)sqlite3_column_text(st, (int)i);
+		x = NULL;
+		if (ce->nfields > 0 && sqlite3_column_type(st, 4) != SQLITE_NULL)
+			x = json_loads((const char *)sqlite3_column_text(st, 4),
+			    0, NULL);
+		for (i = 0; i < ce->nfields; i++)
+			f[4 + i] = json_string_value(json_object_get(x,
+			    ce->fields[3 + i]));
+		export_append_safe(b, f, 4 + ce->nfields);
+		json_decref(x);
 		n++;
 	}
 	sqlite3_reset(st);
+	free(f);
 	if (rc != SQLITE_DONE) {
 		snprintf(err, errlen, "reading contacts: %s",
 		    store_errmsg(d->store));
@@ -1135,11 +1164,27 @@ contacts_export_fill(struct daemon *d, void *arg, struct csv_buf *b,
 static int
 cmd_contacts_export(struct ctl_req *r)
 {
-	static const char *const hdr[] = { "phone", "first_name",
-	    "last_name", "categories" };
+	struct contacts_export	*ce;
+	const char		**hdr;
+	size_t			 i;
+	int			 rc;
 
-	return export_csv(r, hdr, 4, contacts_export_fill,
-	    xcalloc(1, sizeof(struct contacts_export)), free);
+	ce = xcalloc(1, sizeof *ce);
+	/* Ours are the first three: phone, first_name, last_name. */
+	ce->fields = campaign_fields(r->d);
+	while (ce->fields[3 + ce->nfields] != NULL)
+		ce->nfields++;
+	hdr = xcalloc(4 + ce->nfields, sizeof *hdr);
+	hdr[0] = "phone";
+	hdr[1] = "first_name";
+	hdr[2] = "last_name";
+	hdr[3] = "categories";
+	for (i = 0; i < ce->nfields; i++)
+		hdr[4 + i] = ce->fields[3 + i];
+	rc = export_csv(r, hdr, 4 + ce->nfields, contacts_export_fill, ce,
+	    contacts_export_free);
+	free(hdr);
+	return rc;
 }
 
 const struct ctl_cmd contacts_cmds[] = {

@@ -130,7 +130,7 @@ cmd_templates_create(struct ctl_req *r)
 		    TEMPLATE_BODY_MAX);
 		return CMD_DONE;
 	}
-	if (campaign_check_text("the template", body, err,
+	if (campaign_check_text(r->d, "the template", body, err,
 	    sizeof err) == -1) {
 		ctl_error(r, "bad_request", "%s", err);
 		return CMD_DONE;

@@ -168,22 +168,23 @@ is_e164(const char *s)
 void
 export_append_safe(struct csv_buf *b, const char *const *f, size_t n)
 {
-	const char	*safe[32] = { NULL };
-	char		*own[32];
+	const char	**safe;
+	char		**own;
 	size_t		 i, k = 0;
 
-	if (n > 32)
-		n = 32;
+	safe = xcalloc(n + 1, sizeof *safe);
+	own = xcalloc(n + 1, sizeof *own);
 	for (i = 0; i < n; i++) {
 		safe[i] = f[i] != NULL ? f[i] : "";
 		if (safe[i][0] != '\0' && strchr("=+-@\t\r",
 		    safe[i][0]) != NULL && !is_e164(safe[i])) {
-			if (asprintf(&own[k], "'%s", safe[i]) == -1)
-				continue;
+			xasprintf(&own[k], "'%s", safe[i]);
 			safe[i] = own[k++];
 		}
 	}
 	csv_buf_append_record(b, ',', safe, n);
 	while (k > 0)
 		free(own[--k]);
+	free(own);
+	free(safe);
 }

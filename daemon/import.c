@@ -72,7 +72,7 @@ struct catcache {
 struct irow {
 	uint64_t	 key;	/* the number's digits: see phone_key() */
 	uint32_t	 line;
-	uint32_t	 off;	/* first, last, raw and categories in the arena */
+	uint32_t	 off;	/* first, last, raw, categories, extra in the arena */
 };
 
 struct run {
@@ -101,6 +101,8 @@ struct importer {
 	long long		 rows, imported, updated, duplicates, invalid;
 	long long		 others;	/* numbers left in rows */
 	long long		 renumbered;	/* moved to a new plan */
+	long long		 cut;		/* extra values cut */
+	unsigned int		 registered;	/* extra fields in contact_fields */
 	json_t			*rejects;
 	json_t			*sample;	/* preview: first rows as stored */
 	long long		 rejects_total;
@@ -281,18 +283,55 @@ row_categories(struct importer *im, const char *cell, int64_t contact)
 	return 0;
 }
 
+/*
+ * Contact extras OLD (JSON text or NULL) with the row's NEW (LEN bytes)
+ * laid over them: a value a row leaves empty keeps the stored one, as a
+ * name does. The merged object as text (free it), or NULL when nothing
+ * changes.
+ */
+static char *
+merge_extra(const char *old, const char *new, size_t len)
+{
+	json_t	*o = NULL, *n, *m;
+	char	*s = NULL;
+
+	if (len == 0 || (n = json_loadb(new, len, 0, NULL)) == NULL)
+		return NULL;
+	if (old != NULL)
+		o = json_loads(old, 0, NULL);
+	if (!json_is_object(o)) {
+		json_decref(o);
+		o = json_object();
+	}
+	m = json_copy(o);
+	json_object_update(m, n);
+	if (!json_equal(m, o))
+		s = json_dumps(m, JSON_COMPACT);
+	json_decref(m);
+	json_decref(o);
+	json_decref(n);
+	return s;
+}
+
 /* Preview: classify the row against the store and the rows seen so far. */
 static void
 preview_row(struct importer *im, const char *num)
 {
 	sqlite3_stmt	*st;
 	const char	*first = im->row.first, *last = im->row.last;
+	size_t		 le = im->row.extra != NULL ? im->row.lextra : 0;
+	char		*ne;
+	json_t		*s;
 	int		 rc;
 
-	if (json_array_size(im->sample) < IMPORT_SAMPLE)
-		json_array_append_new(im->sample, json_pack("{s:s,s:s,s:s,"
-		    "s:s}", "phone", num, "first_name", first, "last_name",
-		    last, "categories", im->row.cats));
+	if (json_array_size(im->sample) < IMPORT_SAMPLE) {
+		s = json_pack("{s:s,s:s,s:s,s:s}", "phone", num, "first_name",
+		    first, "last_name", last, "categories", im->row.cats);
+		if (le > 0)
+			json_object_set_new(s, "extra", json_loadb(im->row.extra,
+			    le, 0, NULL));
+		json_array_append_new(im->sample, s);
+	}
 
 	st = store_stmt(im->d->store, "INSERT INTO temp.import_seen (n) "
 	    "VALUES (?) ON CONFLICT DO NOTHING");
@@ -303,34 +342,40 @@ preview_row(struct importer *im, const char *num)
 		im->duplicates++;
 		return;
 	}
-	st = store_stmt(im->d->store, "SELECT first_name, last_name FROM "
-	    "contacts WHERE full_number = ?");
+	st = store_stmt(im->d->store, "SELECT first_name, last_name, extra "
+	    "FROM contacts WHERE full_number = ?");
 	sqlite3_bind_text(st, 1, num, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		im->duplicates++;
+		ne = merge_extra((const char *)sqlite3_column_text(st, 2),
+		    im->row.extra, le);
 		if ((*first != '\0' && strcmp(first,
 		    (const char *)sqlite3_column_text(st, 0)) != 0) ||
 		    (*last != '\0' && strcmp(last,
-		    (const char *)sqlite3_column_text(st, 1)) != 0))
+		    (const char *)sqlite3_column_text(st, 1)) != 0) ||
+		    ne != NULL)
 			im->updated++;
+		free(ne);
 	} else
 		im->imported++;
 	sqlite3_reset(st);
 }
 
-/* An existing contact: update names (remembering the old ones once). */
+/* An existing contact: update names and extras (remembering the old ones
+ * once). */
 static int64_t
 update_row(struct importer *im, const char *num, const char *first,
-    const char *last, int64_t now)
+    const char *last, const char *extra, size_t le, int64_t now)
 {
 	sqlite3_stmt	*st;
 	sqlite3		*db = store_db(im->d->store);
 	int64_t		 id, batch;
 	int		 rc;
 	char		 of[IMPORT_MAX_NAME + 1], ol[IMPORT_MAX_NAME + 1];
+	char		*oe = NULL, *ne;
 
 	st = store_stmt(im->d->store, "SELECT id, first_name, last_name, "
-	    "batch_id FROM contacts WHERE full_number = ?");
+	    "batch_id, extra FROM contacts WHERE full_number = ?");
 	sqlite3_bind_text(st, 1, num, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_ROW) {
 		sqlite3_reset(st);
@@ -340,12 +385,14 @@ update_row(struct importer *im, const char *num, const char *first,
 	snprintf(of, sizeof of, "%s", sqlite3_column_text(st, 1));
 	snprintf(ol, sizeof ol, "%s", sqlite3_column_text(st, 2));
 	batch = sqlite3_column_int64(st, 3);
+	if (sqlite3_column_type(st, 4) != SQLITE_NULL)
+		oe = xstrdup((const char *)sqlite3_column_text(st, 4));
 	sqlite3_reset(st);
 	im->duplicates++;
 	/* Created or renamed by an earlier row of this file (a file written
 	 * in several rounds): its first row wins. */
 	if (batch == im->batch)
-		return id;
+		goto out;
 	st = store_stmt(im->d->store, "SELECT 1 FROM import_changes WHERE "
 	    "batch_id = ? AND contact_id = ?");
 	sqlite3_bind_int64(st, 1, im->batch);
@@ -353,35 +400,44 @@ update_row(struct importer *im, const char *num, const char *first,
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc == SQLITE_ROW)
-		return id;
+		goto out;
 	if (*first == '\0')
 		first = of;
 	if (*last == '\0')
 		last = ol;
-	if (strcmp(first, of) == 0 && strcmp(last, ol) == 0)
-		return id;
-	if (batch != im->batch) {
-		st = store_stmt(im->d->store, "INSERT INTO import_changes "
-		    "(batch_id, contact_id, old_first_name, old_last_name) "
-		    "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING");
-		sqlite3_bind_int64(st, 1, im->batch);
-		sqlite3_bind_int64(st, 2, id);
-		sqlite3_bind_text(st, 3, of, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 4, ol, -1, SQLITE_STATIC);
-		sqlite3_step(st);
-		sqlite3_reset(st);
-		if (sqlite3_changes(db) == 1)
-			im->updated++;
-	}
-	/* Names only: opted_out and verification are never touched. */
-	st = store_stmt(im->d->store, "UPDATE contacts SET first_name = ?, "
-	    "last_name = ?, updated_at = ? WHERE id = ?");
-	sqlite3_bind_text(st, 1, first, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, last, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, now);
-	sqlite3_bind_int64(st, 4, id);
+	ne = merge_extra(oe, extra, le);
+	if (strcmp(first, of) == 0 && strcmp(last, ol) == 0 && ne == NULL)
+		goto out;
+	st = store_stmt(im->d->store, "INSERT INTO import_changes "
+	    "(batch_id, contact_id, old_first_name, old_last_name, old_extra, "
+	    "extra_changed) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING");
+	sqlite3_bind_int64(st, 1, im->batch);
+	sqlite3_bind_int64(st, 2, id);
+	sqlite3_bind_text(st, 3, of, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, ol, -1, SQLITE_STATIC);
+	if (oe != NULL)
+		sqlite3_bind_text(st, 5, oe, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 6, ne != NULL);
 	sqlite3_step(st);
 	sqlite3_reset(st);
+	if (sqlite3_changes(db) == 1)
+		im->updated++;
+	/* Names and extras only: opted_out and verification are never
+	 * touched. */
+	st = store_stmt(im->d->store, "UPDATE contacts SET first_name = ?, "
+	    "last_name = ?, extra = coalesce(?, extra), updated_at = ? "
+	    "WHERE id = ?");
+	sqlite3_bind_text(st, 1, first, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, last, -1, SQLITE_STATIC);
+	if (ne != NULL)
+		sqlite3_bind_text(st, 3, ne, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, now);
+	sqlite3_bind_int64(st, 5, id);
+	sqlite3_step(st);
+	sqlite3_reset(st);
+	free(ne);
+out:
+	free(oe);
 	return id;
 }
 
@@ -451,6 +507,7 @@ check_lrow(struct importer *im, unsigned long line, char num[PHONE_MAX])
 		return -1;
 	}
 	im->others += row->others;
+	im->cut += row->cut;
 	if (flags & PHONE_RENUMBERED)
 		im->renumbered++;
 	return 0;
@@ -547,12 +604,14 @@ hold_row(struct importer *im, unsigned long line, const char *num)
 	const char	*first = im->row.first;
 	const char	*last = im->row.last;
 	const char	*cats = im->row.cats;
+	const char	*extra = im->row.extra != NULL ? im->row.extra : "";
 	struct run	*run;
 	struct irow	*row;
 	size_t		 lr = im->row.lphone;
 	size_t		 lf = im->row.lfirst;
 	size_t		 ll = im->row.llast;
 	size_t		 lc = im->row.lcats;
+	size_t		 le = im->row.extra != NULL ? im->row.lextra : 0;
 
 	if (strcmp(raw, num) == 0) {
 		raw = "";
@@ -570,7 +629,7 @@ hold_row(struct importer *im, unsigned long line, const char *num)
 		im->held += im->run_rows * sizeof *run->rows;
 	}
 	if (im->nblocks == 0 ||
-	    im->used + lf + ll + lr + lc + 4 > ARENA_BLOCK) {
+	    im->used + lf + ll + lr + lc + le + 5 > ARENA_BLOCK) {
 		im->blocks[im->nblocks++] = xmalloc(ARENA_BLOCK);
 		im->used = 0;
 		im->held += ARENA_BLOCK;
@@ -584,6 +643,7 @@ hold_row(struct importer *im, unsigned long line, const char *num)
 	arena_put(im, last, ll);
 	arena_put(im, raw, lr);
 	arena_put(im, cats, lc);
+	arena_put(im, extra, le);
 }
 
 /* Forget the rows held, once written. */
@@ -602,8 +662,8 @@ drop_rows(struct importer *im)
 /* A held row's fields, out of the arena. */
 struct wrow {
 	const struct irow	*row;
-	const char		*first, *last, *raw, *cats;
-	int			 lf, ll, lr, ln;
+	const char		*first, *last, *raw, *cats, *extra;
+	int			 lf, ll, lr, ln, le;
 	char			 num[PHONE_MAX];
 };
 
@@ -619,6 +679,8 @@ wrow_get(struct importer *im, const struct irow *row, struct wrow *w)
 	w->raw = w->last + w->ll + 1;
 	w->lr = (int)strlen(w->raw);
 	w->cats = w->raw + w->lr + 1;
+	w->extra = w->cats + strlen(w->cats) + 1;
+	w->le = (int)strlen(w->extra);
 	/*
 	 * Typed as stored: no copy of the number (a tenth of the row), and
 	 * contacts.get shows the number (CONTACT_COLS). Erasure also makes
@@ -641,7 +703,8 @@ wrow_done(struct importer *im, const struct wrow *w, int64_t id, int64_t now)
 			im->first_id = id;
 		if (id > im->last_id)
 			im->last_id = id;
-	} else if ((id = update_row(im, w->num, w->first, w->last, now)) == 0) {
+	} else if ((id = update_row(im, w->num, w->first, w->last, w->extra,
+	    (size_t)w->le, now)) == 0) {
 		reject(im, w->row->line, "store: contact vanished");
 		return;
 	}
@@ -659,16 +722,18 @@ write_row(struct importer *im, const struct wrow *w, int64_t now)
 	sqlite3		*db = store_db(im->d->store);
 
 	st = store_stmt(im->d->store, "INSERT INTO contacts (full_number, "
-	    "raw_number, first_name, last_name, batch_id, created_at, "
-	    "updated_at) VALUES (?, ?, ?, ?, ?, ?6, ?6) "
+	    "raw_number, first_name, last_name, extra, batch_id, created_at, "
+	    "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?7, ?7) "
 	    "ON CONFLICT (full_number) DO NOTHING");
 	sqlite3_bind_text(st, 1, w->num, w->ln, SQLITE_STATIC);
 	if (w->raw != NULL)
 		sqlite3_bind_text(st, 2, w->raw, w->lr, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, w->first, w->lf, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, w->last, w->ll, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, im->batch);
-	sqlite3_bind_int64(st, 6, now);
+	if (w->le > 0)
+		sqlite3_bind_text(st, 5, w->extra, w->le, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, im->batch);
+	sqlite3_bind_int64(st, 7, now);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		sqlite3_reset(st);
 		reject(im, w->row->line, "store: %s", store_errmsg(im->d->store));
@@ -690,12 +755,13 @@ multi_sql(void)
 	if (sql != NULL)
 		return sql;
 	s = xstrdup("INSERT INTO contacts (full_number, raw_number, "
-	    "first_name, last_name, batch_id, created_at, updated_at) VALUES ");
+	    "first_name, last_name, extra, batch_id, created_at, updated_at) "
+	    "VALUES ");
 	for (i = 0; i < IMPORT_MULTI; i++) {
-		xasprintf(&t, "%s%s(?%d, ?%d, ?%d, ?%d, ?%d, ?%d, ?%d)", s,
-		    i > 0 ? ", " : "", 4 * i + 1, 4 * i + 2, 4 * i + 3,
-		    4 * i + 4, 4 * IMPORT_MULTI + 1, 4 * IMPORT_MULTI + 2,
-		    4 * IMPORT_MULTI + 2);
+		xasprintf(&t, "%s%s(?%d, ?%d, ?%d, ?%d, ?%d, ?%d, ?%d, ?%d)",
+		    s, i > 0 ? ", " : "", 5 * i + 1, 5 * i + 2, 5 * i + 3,
+		    5 * i + 4, 5 * i + 5, 5 * IMPORT_MULTI + 1,
+		    5 * IMPORT_MULTI + 2, 5 * IMPORT_MULTI + 2);
 		free(s);
 		s = t;
 	}
@@ -740,7 +806,7 @@ write_rows(struct importer *im, const struct wrow *w, int64_t now)
 
 	st = store_stmt(im->d->store, multi_sql());
 	for (i = 0; i < IMPORT_MULTI; i++) {
-		k = 4 * (int)i;
+		k = 5 * (int)i;
 		sqlite3_bind_text(st, k + 1, w[i].num, w[i].ln, SQLITE_STATIC);
 		if (w[i].raw != NULL)
 			sqlite3_bind_text(st, k + 2, w[i].raw, w[i].lr,
@@ -748,9 +814,12 @@ write_rows(struct importer *im, const struct wrow *w, int64_t now)
 		sqlite3_bind_text(st, k + 3, w[i].first, w[i].lf,
 		    SQLITE_STATIC);
 		sqlite3_bind_text(st, k + 4, w[i].last, w[i].ll, SQLITE_STATIC);
+		if (w[i].le > 0)
+			sqlite3_bind_text(st, k + 5, w[i].extra, w[i].le,
+			    SQLITE_STATIC);
 	}
-	sqlite3_bind_int64(st, 4 * IMPORT_MULTI + 1, im->batch);
-	sqlite3_bind_int64(st, 4 * IMPORT_MULTI + 2, now);
+	sqlite3_bind_int64(st, 5 * IMPORT_MULTI + 1, im->batch);
+	sqlite3_bind_int64(st, 5 * IMPORT_MULTI + 2, now);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
@@ -934,6 +1003,32 @@ check_categories(struct importer *im)
 	}
 }
 
+/*
+ * Name the extra columns rows have had values in, as placeholders a
+ * campaign may use (contact_fields), once an import writes them.
+ */
+static void
+register_fields(struct importer *im, int64_t now)
+{
+	sqlite3_stmt	*st;
+	int		 i;
+
+	for (i = 0; i < im->lay.nextra; i++) {
+		if ((im->lay.seen & ~im->registered & (1u << i)) == 0)
+			continue;
+		st = store_stmt(im->d->store, "INSERT INTO contact_fields "
+		    "(name, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING");
+		sqlite3_bind_text(st, 1, im->lay.extra_name[i], -1,
+		    SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, now);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			log_warnx("import: field %s: %s", im->lay.extra_name[i],
+			    store_errmsg(im->d->store));
+		sqlite3_reset(st);
+		im->registered |= 1u << i;
+	}
+}
+
 static int
 write_slice(struct importer *im, double t0, int64_t now)
 {
@@ -945,6 +1040,7 @@ write_slice(struct importer *im, double t0, int64_t now)
 	int		 n;
 
 	check_categories(im);
+	register_fields(im, now);
 	for (n = 0;; n++) {
 		if ((n & 255) == 255 && mono_ms() - t0 > IMPORT_SLICE_MS)
 			break;
@@ -982,7 +1078,8 @@ write_slice(struct importer *im, double t0, int64_t now)
 static json_t *
 import_summary(struct importer *im)
 {
-	json_t	*j;
+	json_t	*j, *f;
+	int	 i;
 
 	j = json_pack("{s:o,s:I,s:I,s:I,s:I,s:I,s:O,s:I,s:b,s:s,s:s,s:s,"
 	    "s:I,s:I}",
@@ -1002,6 +1099,14 @@ import_summary(struct importer *im)
 	    "renumbered", (json_int_t)im->renumbered);
 	if (im->preview)
 		json_object_set(j, "sample", im->sample);
+	/* The other columns kept, as placeholders: those with values. */
+	f = json_array();
+	for (i = 0; i < im->lay.nextra; i++)
+		if (im->lay.seen & (1u << i))
+			json_array_append_new(f,
+			    json_string(im->lay.extra_name[i]));
+	json_object_set_new(j, "fields", f);
+	json_object_set_new(j, "cut", json_integer(im->cut));
 	return j;
 }
 
@@ -1382,6 +1487,8 @@ undo_slice(evutil_socket_t fd, short ev, void *arg)
 			}
 			n = undo_step(im, "UPDATE contacts SET first_name = "
 			    "ic.old_first_name, last_name = ic.old_last_name, "
+			    "extra = CASE WHEN ic.extra_changed THEN "
+			    "ic.old_extra ELSE contacts.extra END, "
 			    "updated_at = ?4 FROM import_changes ic WHERE "
 			    "ic.batch_id = ?1 AND ic.contact_id > ?2 AND "
 			    "ic.contact_id <= ?3 AND ic.contact_id = contacts.id",

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
 #include <sqlite3.h>
 
 #include "clock.h"
@@ -39,10 +40,6 @@ struct ob_row {
 	int	 state;
 	int	 has_sent_at;
 };
-
-/* A message template with contact c's placeholders filled (render_fn). */
-#define PERSONALISE(tmpl) "wacamp_render(" tmpl ", c.first_name, " \
-	"c.last_name, c.full_number)"
 
 const char *
 outbox_state_name(int s)
@@ -85,19 +82,24 @@ changes(struct daemon *d)
 	return sqlite3_changes(store_db(d->store));
 }
 
+/* Fields a rendering fills: ours and the most an import keeps. */
+#define RENDER_FIELDS	48
+
 /*
- * SQL wacamp_render(template, first_name, last_name, phone): the one
- * rendering of placeholders (text_render) that launch, relaunch, the
- * preview and test sends share, callable inside an INSERT ... SELECT.
+ * SQL wacamp_render(template, first_name, last_name, phone, extra): the
+ * one rendering of placeholders (text_render; OUTBOX_RENDER), callable
+ * inside an INSERT ... SELECT. EXTRA is the contact's kept columns as a
+ * JSON object, read only when the template has a placeholder at all.
  */
 static void
 render_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-	struct text_field	 f[] = { { "first_name", NULL },
-	    { "last_name", NULL }, { "phone", NULL }, { NULL, NULL } };
-	const char		*tmpl;
+	struct text_field	 f[RENDER_FIELDS + 2] = { { "first_name", NULL },
+	    { "last_name", NULL }, { "phone", NULL } };
+	const char		*tmpl, *extra, *k;
+	json_t			*x = NULL, *v;
 	char			*out;
-	int			 i;
+	int			 i, n = 3;
 
 	if ((tmpl = (const char *)sqlite3_value_text(argv[0])) == NULL) {
 		sqlite3_result_null(ctx);
@@ -105,7 +107,23 @@ render_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	}
 	for (i = 1; i < argc && i <= 3; i++)
 		f[i - 1].value = (const char *)sqlite3_value_text(argv[i]);
+	if (argc > 4 && strstr(tmpl, "{{") != NULL &&
+	    (extra = (const char *)sqlite3_value_text(argv[4])) != NULL &&
+	    (x = json_loads(extra, 0, NULL)) != NULL)
+		json_object_foreach(x, k, v) {
+			if (n == RENDER_FIELDS)
+				break;
+			if (json_is_string(v)) {
+				f[n].name = k;
+				f[n++].value = json_string_value(v);
+			}
+		}
+	/* A name the contact has no value for is empty (its fallback, if
+	 * any): campaign_check_text() let only known names in. */
+	f[n].name = "*";
+	f[n + 1].name = NULL;
 	out = text_render(tmpl, f);
+	json_decref(x);
 	sqlite3_result_text(ctx, out, -1, free);
 }
 
@@ -115,7 +133,7 @@ outbox_init(struct daemon *d)
 	sqlite3_stmt	*st;
 	int		 rc;
 
-	if (sqlite3_create_function(store_db(d->store), "wacamp_render", 4,
+	if (sqlite3_create_function(store_db(d->store), "wacamp_render", 5,
 	    SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, render_fn, NULL,
 	    NULL) != SQLITE_OK) {
 		log_warnx("outbox: cannot add wacamp_render: %s",
@@ -477,7 +495,7 @@ outbox_launch_since(struct daemon *d, int64_t campaign, int64_t since,
 	    "(campaign_id, contact_id, message_type, round, phone, body, "
 	    "state, created_at, updated_at) "
 	    "SELECT ?1, c.id, 1, 1, c.full_number, "
-	    PERSONALISE("k.message_1") ", 'pending', ?2, ?2 "
+	    OUTBOX_RENDER("k.message_1") ", 'pending', ?2, ?2 "
 	    "FROM campaigns k, contacts c WHERE k.id = ?1 AND " AUDIENCE
 	    " AND NOT (?3 > 0 AND " RECENT ") ORDER BY c.id");
 	sqlite3_bind_int64(st, 1, campaign);
@@ -967,7 +985,7 @@ outbox_relaunch(struct daemon *d, int64_t campaign)
 	    "(campaign_id, contact_id, message_type, round, phone, body, "
 	    "state, created_at, updated_at) "
 	    "SELECT ?1, c.id, 1, k.round, c.full_number, "
-	    PERSONALISE("k.message_1") ", 'pending', ?2, ?2 "
+	    OUTBOX_RENDER("k.message_1") ", 'pending', ?2, ?2 "
 	    "FROM campaigns k, contacts c WHERE k.id = ?1 AND " AUDIENCE);
 	sqlite3_bind_int64(st, 1, campaign);
 	sqlite3_bind_int64(st, 2, now);

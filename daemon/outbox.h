@@ -40,6 +40,16 @@ enum ob_state {
 #define OB_BATCH_CAMPAIGNS	32
 
 /*
+ * A message template with contact c's placeholders filled, as SQL: the one
+ * rendering (text_render, through the SQL function wacamp_render that
+ * outbox_init() adds) that launch, relaunch, Message 2, the preview and
+ * test sends share. c is the contacts row: its names, number and the
+ * columns an import kept (contacts.extra).
+ */
+#define OUTBOX_RENDER(tmpl) "wacamp_render(" tmpl ", c.first_name, " \
+	"c.last_name, c.full_number, c.extra)"
+
+/*
  * Counter deltas gathered over many transitions (a webhook batch) and
  * written once by outbox_flush() before the commit. A transition given a
  * NULL batch writes its counters at once.

@@ -40,8 +40,6 @@ struct wh_msg {
 struct wh_contact {
 	int64_t		 id;
 	int		 opted_out;
-	char		*first;
-	char		*last;
 	char		*phone;
 };
 
@@ -227,8 +225,6 @@ interaction_add(struct daemon *d, int64_t contact, const struct wh_msg *m,
 static void
 contact_free(struct wh_contact *c)
 {
-	free(c->first);
-	free(c->last);
 	free(c->phone);
 }
 
@@ -240,15 +236,13 @@ contact_by_number(struct daemon *d, const char *phone, struct wh_contact *c)
 	int		 rc;
 
 	memset(c, 0, sizeof *c);
-	st = store_stmt(d->store, "SELECT id, opted_out, first_name, "
-	    "last_name, full_number FROM contacts WHERE full_number = ?");
+	st = store_stmt(d->store, "SELECT id, opted_out, full_number FROM "
+	    "contacts WHERE full_number = ?");
 	sqlite3_bind_text(st, 1, phone, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		c->id = sqlite3_column_int64(st, 0);
 		c->opted_out = sqlite3_column_int(st, 1);
-		c->first = xstrdup((const char *)sqlite3_column_text(st, 2));
-		c->last = xstrdup((const char *)sqlite3_column_text(st, 3));
-		c->phone = xstrdup((const char *)sqlite3_column_text(st, 4));
+		c->phone = xstrdup((const char *)sqlite3_column_text(st, 2));
 	}
 	sqlite3_reset(st);
 	if (rc == SQLITE_ROW)
@@ -373,37 +367,6 @@ is_optout(struct daemon *d, const char *text)
 	return 0;
 }
 
-/* Message 2 text for contact C: {{first_name}} {{last_name}} {{phone}}. */
-static char *
-personalise(const char *tmpl, const struct wh_contact *c)
-{
-	static const char *const keys[] = { "{{first_name}}", "{{last_name}}",
-	    "{{phone}}" };
-	const char	*vals[3] = { c->first, c->last, c->phone };
-	char		*out;
-	size_t		 len = 0, cap, i, kl;
-
-	cap = strlen(tmpl) + 1;
-	out = xmalloc(cap);
-	while (*tmpl != '\0') {
-		for (i = 0; i < 3; i++) {
-			kl = strlen(keys[i]);
-			if (strncmp(tmpl, keys[i], kl) == 0)
-				break;
-		}
-		if (i < 3) {
-			cap += strlen(vals[i]);
-			out = xrealloc(out, cap);
-			memcpy(out + len, vals[i], strlen(vals[i]));
-			len += strlen(vals[i]);
-			tmpl += kl;
-		} else
-			out[len++] = *tmpl++;
-	}
-	out[len] = '\0';
-	return out;
-}
-
 static int
 apply_ack(struct daemon *d, const struct wh_event *ev, int64_t event_id,
     struct ob_batch *t)
@@ -504,27 +467,29 @@ queue_m2(struct daemon *d, const struct wh_msg *m, struct wh_contact *c,
     struct ob_batch *t)
 {
 	sqlite3_stmt	*st;
-	char		*tmpl = NULL, *body = NULL;
+	char		*body = NULL;
 	int		 rc, ret = -1;
 
 	if (m->type != 1 || c->opted_out || strcmp(m->state, "pending") == 0 ||
 	    strcmp(m->state, "failed") == 0 ||
 	    strcmp(m->state, "cancelled") == 0)
 		return 0;
-	st = store_stmt(d->store, "SELECT message_2 FROM campaigns WHERE "
-	    "id = ? AND status IN ('running', 'paused', 'completed')");
+	/* Rendered as Message 1 was (OUTBOX_RENDER): fallbacks, the
+	 * columns an import kept. */
+	st = store_stmt(d->store, "SELECT " OUTBOX_RENDER("k.message_2")
+	    " FROM campaigns k, contacts c WHERE k.id = ?1 AND c.id = ?2 AND "
+	    "k.status IN ('running', 'paused', 'completed') AND "
+	    "k.message_2 != ''");
 	sqlite3_bind_int64(st, 1, m->campaign);
+	sqlite3_bind_int64(st, 2, c->id);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW &&
 	    sqlite3_column_text(st, 0) != NULL)
-		tmpl = xstrdup((const char *)sqlite3_column_text(st, 0));
+		body = xstrdup((const char *)sqlite3_column_text(st, 0));
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return -1;
-	if (tmpl == NULL || *tmpl == '\0') {
-		free(tmpl);
+	if (body == NULL)
 		return 0;
-	}
-	body = personalise(tmpl, c);
 	if ((rc = outbox_queue_m2(d, m->campaign, c->id, m->round, c->phone,
 	    body, t)) == -1)
 		goto out;
@@ -540,7 +505,6 @@ queue_m2(struct daemon *d, const struct wh_msg *m, struct wh_contact *c,
 	}
 	ret = 0;
 out:
-	free(tmpl);
 	free(body);
 	return ret;
 }

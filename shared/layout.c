@@ -94,6 +94,7 @@ layout_clear(struct layout *l)
 {
 	memset(l, 0, offsetof(struct layout, phone_s));
 	l->mapping[0] = '\0';
+	l->extra_s[0] = '\0';
 	l->first = l->last = l->full = l->cc = l->cats = -1;
 }
 
@@ -119,6 +120,89 @@ map_add(struct layout *l, const char *what, const char *hdr)
 
 	snprintf(l->mapping + n, sizeof l->mapping - n, "%s%s: %s",
 	    n > 0 ? "; " : "", what, hdr);
+}
+
+void
+layout_field_name(const char *hdr, char *out)
+{
+	char	 f[4 * LAYOUT_EXTRA_NAME], sep[4 * LAYOUT_EXTRA_NAME];
+	size_t	 i, j = 0;
+
+	/* Spaces mark words: text_fold() would drop them. */
+	for (i = 0; hdr[i] != '\0' && i + 1 < sizeof sep; i++)
+		sep[i] = hdr[i] == ' ' || hdr[i] == '\t' ? '_' : hdr[i];
+	sep[i] = '\0';
+	text_fold(sep, f, sizeof f);
+	for (i = 0; f[i] != '\0' && j + 1 < LAYOUT_EXTRA_NAME; i++) {
+		if ((f[i] >= 'a' && f[i] <= 'z') || (f[i] >= '0' && f[i] <= '9'))
+			out[j++] = f[i];
+		else if (j > 0 && out[j - 1] != '_')
+			out[j++] = '_';
+	}
+	while (j > 0 && out[j - 1] == '_')
+		j--;
+	out[j] = '\0';
+}
+
+int
+layout_field_reserved(const char *name)
+{
+	static const char *const own[] = { "first_name", "last_name", "phone",
+	    "categories", "full_number", "raw_number" };
+	size_t	 i;
+
+	for (i = 0; i < sizeof own / sizeof own[0]; i++)
+		if (strcmp(name, own[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* Is column C one a field of the layout reads? */
+static int
+column_used(const struct layout *l, int c, int nom)
+{
+	int	 i;
+
+	if (c == l->first || c == l->last || c == l->full || c == l->cc ||
+	    c == l->cats || c == nom)
+		return 1;
+	for (i = 0; i < l->nphone; i++)
+		if (c == l->phone[i] || c == l->label[i])
+			return 1;
+	return 0;
+}
+
+/*
+ * Keep the columns no field reads, up to LAYOUT_MAX_EXTRA in header order,
+ * each under a name of its own: one left without a usable name (a header
+ * in another script), taken by a contact field or by an earlier column is
+ * not kept. Google's phone labels and types are fields' own.
+ */
+static void
+keep_extras(struct layout *l, char *const *fields, size_t n, int nom)
+{
+	char	 name[LAYOUT_EXTRA_NAME], f[64];
+	enum kind k;
+	size_t	 c;
+	int	 i, dup;
+
+	for (c = 0; c < n && c < 4096 && l->nextra < LAYOUT_MAX_EXTRA; c++) {
+		if (column_used(l, (int)c, nom))
+			continue;
+		text_fold(fields[c], f, sizeof f);
+		if (google_slot(f, &k) != -1)
+			continue;
+		layout_field_name(fields[c], name);
+		if (*name == '\0' || layout_field_reserved(name))
+			continue;
+		for (i = 0, dup = 0; i < l->nextra; i++)
+			if (strcmp(l->extra_name[i], name) == 0)
+				dup = 1;
+		if (dup)
+			continue;
+		l->extra[l->nextra] = (int)c;
+		memcpy(l->extra_name[l->nextra++], name, sizeof name);
+	}
 }
 
 int
@@ -260,6 +344,7 @@ layout_detect(struct layout *l, char *const *fields, size_t n)
 		    "full name (if no first or last name)", fields[l->full]);
 	if (l->cats != -1)
 		map_add(l, "categories", fields[l->cats]);
+	keep_extras(l, fields, n, nom);
 	return 0;
 }
 
@@ -459,6 +544,86 @@ undefuse(const char **s, size_t *len)
 	}
 }
 
+/* Append S (LEN bytes) to B as a JSON string's content; 0, or -1 when
+ * B (SIZE bytes, *OFF used) is full. */
+static int
+json_put(char *b, size_t size, size_t *off, const char *s, size_t len)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	unsigned char		 ch;
+	size_t			 i, o = *off;
+
+	for (i = 0; i < len; i++) {
+		ch = (unsigned char)s[i];
+		if (o + 7 >= size)
+			return -1;
+		if (ch == '"' || ch == '\\') {
+			b[o++] = '\\';
+			b[o++] = (char)ch;
+		} else if (ch < 0x20) {
+			memcpy(b + o, "\\u00", 4);
+			b[o + 4] = hex[ch >> 4];
+			b[o + 5] = hex[ch & 15];
+			o += 6;
+		} else
+			b[o++] = (char)ch;
+	}
+	*off = o;
+	return 0;
+}
+
+/* The kept columns' non-empty values as one JSON object in l->extra_s. */
+static void
+row_extras(struct layout *l, char *const *fields, const size_t *lens,
+    size_t n, struct lrow *row)
+{
+	char		 buf[LAYOUT_SCRATCH];
+	const char	*v;
+	size_t		 len, off = 0, mark;
+	int		 i, any = 0;
+
+	row->extra = l->extra_s;
+	l->extra_s[0] = '\0';
+	for (i = 0; i < l->nextra; i++) {
+		v = cell_trim(fields, lens, n, l->extra[i], buf, sizeof buf,
+		    &len);
+		undefuse(&v, &len);
+		if (len == 0)
+			continue;
+		if (len > LAYOUT_EXTRA_VALUE) {
+			/* Cut at a character's start, not inside one. */
+			len = LAYOUT_EXTRA_VALUE;
+			while (len > 0 && ((unsigned char)v[len] & 0xc0) == 0x80)
+				len--;
+			row->cut++;
+		}
+		mark = off;
+		if (off + 4 + strlen(l->extra_name[i]) >= sizeof l->extra_s)
+			break;
+		l->extra_s[off++] = any ? ',' : '{';
+		l->extra_s[off++] = '"';
+		json_put(l->extra_s, sizeof l->extra_s, &off, l->extra_name[i],
+		    strlen(l->extra_name[i]));
+		l->extra_s[off++] = '"';
+		l->extra_s[off++] = ':';
+		l->extra_s[off++] = '"';
+		if (json_put(l->extra_s, sizeof l->extra_s, &off, v, len) == -1 ||
+		    off + 3 >= sizeof l->extra_s) {
+			off = mark;
+			break;
+		}
+		l->extra_s[off++] = '"';
+		any = 1;
+		l->seen |= 1u << i;
+	}
+	if (any) {
+		l->extra_s[off++] = '}';
+		l->extra_s[off] = '\0';
+	} else
+		l->extra_s[0] = '\0';
+	row->lextra = any ? off : 0;
+}
+
 void
 layout_row(struct layout *l, char *const *fields, const size_t *lens,
     size_t n, struct lrow *row)
@@ -562,15 +727,15 @@ others:
 
 	l->cats_s[0] = '\0';
 	row->cats = l->cats_s;
-	if (l->cats == -1)
-		return;
-	v = cell(fields, n, l->cats);
-	if (l->google)
-		split_cats(l, v, " ::: ");
-	else if (l->outlook)
-		split_cats(l, v, ";");
-	else
-		split_cats(l, v, "|");
-	row->cats = l->cats_s;
-	row->lcats = strlen(l->cats_s);
+	if (l->cats != -1) {
+		v = cell(fields, n, l->cats);
+		if (l->google)
+			split_cats(l, v, " ::: ");
+		else if (l->outlook)
+			split_cats(l, v, ";");
+		else
+			split_cats(l, v, "|");
+		row->lcats = strlen(l->cats_s);
+	}
+	row_extras(l, fields, lens, n, row);
 }

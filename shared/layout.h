@@ -13,13 +13,18 @@
 
 #define LAYOUT_MAX_PHONES	16
 #define LAYOUT_SCRATCH		1024
+#define LAYOUT_MAX_EXTRA	32	/* other columns kept, in header order */
+#define LAYOUT_EXTRA_NAME	33	/* a kept column's name, with its NUL */
+#define LAYOUT_EXTRA_VALUE	256	/* bytes of a kept value, cut beyond */
 
 /* A contact as the importer stores it; strings valid until the next row.
- * cats is a '|'-separated list of category names. */
+ * cats is a '|'-separated list of category names; extra the other
+ * columns' non-empty values as one JSON object ("" or NULL: none). */
 struct lrow {
-	const char	*phone, *first, *last, *cats;
-	size_t		 lphone, lfirst, llast, lcats;
+	const char	*phone, *first, *last, *cats, *extra;
+	size_t		 lphone, lfirst, llast, lcats, lextra;
 	int		 others;	/* further numbers the row held, left */
+	int		 cut;		/* extra values cut at their limit */
 };
 
 struct layout {
@@ -30,9 +35,20 @@ struct layout {
 	int		 first, last, full, cc, cats;	/* -1: absent */
 	int		 google;	/* labels " ::: "-separated, "* " dropped */
 	int		 outlook;	/* categories ';'-separated */
+	/*
+	 * Columns no field takes, kept per contact under a placeholder
+	 * name made from their header ("Ville" {{ville}}, "Date de
+	 * naissance" {{date_de_naissance}}); seen has bit I set once a row
+	 * had a value in extra[I].
+	 */
+	int		 extra[LAYOUT_MAX_EXTRA];
+	char		 extra_name[LAYOUT_MAX_EXTRA][LAYOUT_EXTRA_NAME];
+	int		 nextra;
+	unsigned int	 seen;
 	char		 phone_s[LAYOUT_SCRATCH], first_s[LAYOUT_SCRATCH];
 	char		 last_s[LAYOUT_SCRATCH], cats_s[LAYOUT_SCRATCH];
-	char		 mapping[512];	/* for the preview */
+	char		 extra_s[8 * LAYOUT_SCRATCH];
+	char		 mapping[1024];	/* for the preview */
 };
 
 /* Fill L from header FIELDS; 0, or -1 if they do not look like a header. */
@@ -54,6 +70,14 @@ int	 layout_is_number(const char *);
 /* Append category NAME (LEN bytes, trimmed, system labels dropped) to the
  * '|'-list in BUF (SIZE bytes). */
 void	 layout_add_category(char *, size_t, const char *, size_t);
+/*
+ * The placeholder name for header HDR into OUT (LAYOUT_EXTRA_NAME bytes):
+ * folded as text_fold() does, lowercase letters, digits and '_' for any
+ * run of others; "" when nothing is left.
+ */
+void	 layout_field_name(const char *, char *);
+/* 1 if NAME is one a column cannot take: a contact's own field. */
+int	 layout_field_reserved(const char *);
 /* Split a full name at its first space into FIRST and LAST. */
 void	 layout_split_name(const char *, char *, char *, size_t);
 

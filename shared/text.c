@@ -324,8 +324,9 @@ tph_field(const struct tph *ph, const struct text_field *fields)
 	if (!ph->valid)
 		return NULL;
 	for (; fields->name != NULL; fields++)
-		if (strlen(fields->name) == ph->namelen &&
-		    memcmp(fields->name, ph->name, ph->namelen) == 0)
+		if ((strlen(fields->name) == ph->namelen &&
+		    memcmp(fields->name, ph->name, ph->namelen) == 0) ||
+		    strcmp(fields->name, "*") == 0)
 			return fields;
 	return NULL;
 }

@@ -41,8 +41,9 @@ struct text_field {
  * TMPL with its placeholders filled from FIELDS (ended by a NULL name).
  * An empty value with no fallback is dropped with the space before it
  * ("Bonjour {{first_name}}, offre" gives "Bonjour, offre"), or, at the
- * start of a line, the space after it. A placeholder not in FIELDS, and
- * an unclosed "{{", stay as written. Returns a new string (xmalloc).
+ * start of a line, the space after it. A field named "*" matches any
+ * name (one the contact has no value for). A placeholder not in FIELDS,
+ * and an unclosed "{{", stay as written. Returns a new string (xmalloc).
  */
 char	*text_render(const char *, const struct text_field *);
 /*

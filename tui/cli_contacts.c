@@ -173,6 +173,11 @@ print_detail(json_t *c)
 		fputc(' ', stdout);
 		cli_puts_safe(cli_str(c, "last_name"), 0);
 		fputc('\n', stdout);
+		json_object_foreach(json_object_get(c, "extra"), s, v) {
+			printf("  %-11s ", s);
+			cli_puts_safe(json_string_value(v), 0);
+			fputc('\n', stdout);
+		}
 	}
 	v = json_object_get(c, "verified");
 	printf("  verified    %s", json_is_true(v) ? "on WhatsApp" :
@@ -376,8 +381,9 @@ import_event(const char *event, json_t *data, void *arg)
 static void
 print_import(json_t *d)
 {
-	json_t	*r;
-	size_t	 i;
+	json_t		*r, *v;
+	const char	*k;
+	size_t		 i;
 
 	json_array_foreach(json_object_get(d, "rejects"), i, r) {
 		printf("line %lld: ", cli_int(r, "line"));
@@ -407,9 +413,25 @@ print_import(json_t *d)
 			cli_puts_safe(cli_str(r, "last_name"), 0);
 			printf(" | ");
 			cli_puts_safe(cli_str(r, "categories"), 0);
+			json_object_foreach(json_object_get(r, "extra"), k, v) {
+				printf(" | %s=", k);
+				cli_puts_safe(json_string_value(v), 0);
+			}
 			fputc('\n', stdout);
 		}
 	}
+	if (json_array_size(json_object_get(d, "fields")) > 0) {
+		printf("kept as placeholders:");
+		json_array_foreach(json_object_get(d, "fields"), i, r) {
+			printf(" {{");
+			cli_puts_safe(json_string_value(r), 0);
+			printf("}}");
+		}
+		fputc('\n', stdout);
+	}
+	if (cli_int(d, "cut") > 0)
+		printf("%lld values of other columns cut at %d bytes\n",
+		    cli_int(d, "cut"), 256);
 	if (cli_int(d, "other_numbers") > 0)
 		printf("%lld further numbers in cells or columns left (the first"
 		    " of each row taken)\n", cli_int(d, "other_numbers"));

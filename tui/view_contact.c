@@ -187,7 +187,7 @@ contact_draw(struct tui *t)
 {
 	json_t		*c = t->contact, *v, *m;
 	int		 cols = screen_cols(), bottom = screen_lines() - 3;
-	int		 y = 2, x, n = 0;
+	int		 y = 2, x, n = 0, e;
 	size_t		 i;
 	char		 buf[1024], when[32], when2[32];
 	const char	*s;
@@ -236,6 +236,19 @@ contact_draw(struct tui *t)
 		    "color")) | S_BOLD, 0);
 	}
 	y++;
+	/* The columns an import kept, on one line: "ville: Lomé, ...". */
+	if (json_object_size(json_object_get(c, "extra")) > 0) {
+		x = 2 + screen_putf(y, 2, cols - 4, 0, _("%s: "),
+		    _("Other columns"));
+		e = 0;
+		json_object_foreach(json_object_get(c, "extra"), s, v) {
+			snprintf(buf, sizeof buf, "%s%s: %s", e++ > 0 ? ", " :
+			    "", s, json_string_value(v) != NULL ?
+			    json_string_value(v) : "");
+			x += screen_put(y, x, cols - x, buf, 0, 0);
+		}
+		y++;
+	}
 	screen_putf(y++, 2, cols - 4, S_DIM, _("%s: %s  %s: %s"), _("Added"),
 	    draw_time(when, sizeof when, json_object_get(c, "created_at")),
 	    _("Updated"), draw_time(when2, sizeof when2,

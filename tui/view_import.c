@@ -184,6 +184,26 @@ import_event(struct tui *t, const char *name, json_t *data)
 	return 1;
 }
 
+/* "{{ville}}, {{quartier}}" of the names in FIELDS (the columns an import
+ * keeps) into BUF; how many. */
+static size_t
+fields_list(json_t *fields, char *buf, size_t len)
+{
+	json_t	*v;
+	size_t	 k, o = 0;
+	int	 w;
+
+	*buf = '\0';
+	json_array_foreach(fields, k, v) {
+		w = snprintf(buf + o, len - o, "%s{{%s}}", k > 0 ? ", " : "",
+		    json_string_value(v) != NULL ? json_string_value(v) : "");
+		if (w < 0 || (size_t)w >= len - o)
+			break;
+		o += (size_t)w;
+	}
+	return json_array_size(fields);
+}
+
 /* The daemon's preview of an import: what it recognised and the first
  * rows as they will be stored. Returns the next line. */
 static int
@@ -192,12 +212,16 @@ draw_import_preview(json_t *p, int y)
 	int		 cols = screen_cols();
 	json_t	*r;
 	size_t	 k;
+	char	 list[256];
 
 	screen_putf(y++, 4, cols - 6, 0, _("%s: %s   %s: %s"), _("Layout"),
 	    row_sn(p, "layout") ? row_sn(p, "layout") : "?", _("Encoding"),
 	    row_sn(p, "encoding") ? row_sn(p, "encoding") : "?");
 	screen_putf(y++, 4, cols - 6, S_DIM, _("%s: %s"), _("Columns"),
 	    row_sn(p, "mapping") ? row_sn(p, "mapping") : "");
+	if (fields_list(json_object_get(p, "fields"), list, sizeof list) > 0)
+		screen_putf(y++, 4, cols - 6, S_DIM, _("%s: %s"),
+		    _("Kept as fields"), list);
 	json_array_foreach(json_object_get(p, "sample"), k, r)
 		screen_putf(y++, 4, cols - 6, 0, "%-16s %-20s %-20s %s",
 		    row_sn(r, "phone") ? row_sn(r, "phone") : "",
