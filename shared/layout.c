@@ -176,7 +176,8 @@ column_used(const struct layout *l, int c, int nom)
  * Keep the columns no field reads, up to LAYOUT_MAX_EXTRA in header order,
  * each under a name of its own: one left without a usable name (a header
  * in another script), taken by a contact field or by an earlier column is
- * not kept. Google's phone labels and types are fields' own.
+ * not kept. Google's phone labels and types are fields' own, and its
+ * other labels and types are left.
  */
 static void
 keep_extras(struct layout *l, char *const *fields, size_t n, int nom)
@@ -191,6 +192,12 @@ keep_extras(struct layout *l, char *const *fields, size_t n, int nom)
 			continue;
 		text_fold(fields[c], f, sizeof f);
 		if (google_slot(f, &k) != -1)
+			continue;
+		/* Google's labels of its other values ("E-mail 1 - Label":
+		 * "* Home") say nothing to a contact. */
+		if (l->google && ((strlen(f) > 6 && strcmp(f + strlen(f) - 6,
+		    "-label") == 0) || (strlen(f) > 5 &&
+		    strcmp(f + strlen(f) - 5, "-type") == 0)))
 			continue;
 		layout_field_name(fields[c], name);
 		if (*name == '\0' || layout_field_reserved(name))
@@ -560,6 +567,9 @@ json_put(char *b, size_t size, size_t *off, const char *s, size_t len)
 		if (ch == '"' || ch == '\\') {
 			b[o++] = '\\';
 			b[o++] = (char)ch;
+		} else if (ch == '\n' || ch == '\t' || ch == '\r') {
+			b[o++] = '\\';
+			b[o++] = ch == '\n' ? 'n' : ch == '\t' ? 't' : 'r';
 		} else if (ch < 0x20) {
 			memcpy(b + o, "\\u00", 4);
 			b[o + 4] = hex[ch >> 4];

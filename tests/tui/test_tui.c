@@ -259,6 +259,8 @@ test_import_preview(void **state)
 	assert_true(wait_text("Layout: Google Contacts   Encoding: UTF-8", 5,
 	    0));
 	assert_true(wait_text("Columns: phone: Phone 1 - Value", 5, 0));
+	/* The other columns with a value, as the placeholders they make. */
+	assert_true(wait_text("Kept as fields: {{e_mail_1_value}}", 5, 0));
 	assert_true(wait_text("+22890100501", 5, 0));
 	assert_true(wait_text("New: 3", 5, 0));
 }

@@ -171,6 +171,69 @@ test_helpers(void **state)
 	assert_string_equal(buf, "Église");
 }
 
+/* Header names as placeholders: lowercase, no accents, '_' for the rest. */
+static void
+test_field_names(void **state)
+{
+	static const char *const c[][2] = {
+		{ "Ville", "ville" }, { "Date de naissance", "date_de_naissance" },
+		{ "  Quartier / Zone ", "quartier_zone" }, { "N° client", "n_client" },
+		{ "Âge", "age" }, { "E-mail 1 - Value", "e_mail_1_value" },
+		{ "مدينة", "" }, { "---", "" }, { "Œuvre", "oeuvre" },
+	};
+	char	 out[LAYOUT_EXTRA_NAME];
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof c / sizeof c[0]; i++) {
+		layout_field_name(c[i][0], out);
+		assert_string_equal(out, c[i][1]);
+	}
+	/* Never longer than a name may be. */
+	layout_field_name("a very long header that goes on and on and on", out);
+	assert_true(strlen(out) < LAYOUT_EXTRA_NAME);
+	assert_true(layout_field_reserved("first_name"));
+	assert_false(layout_field_reserved("ville"));
+}
+
+/* The columns no field reads, as one JSON object per row: empty cells
+ * left out, quotes and line breaks escaped, a defused cell undone, a
+ * name given twice kept once. */
+static void
+test_extras(void **state)
+{
+	static struct layout	 l;
+	struct lrow		 row;
+	char			 buf[512], *f[64];
+	size_t			 lens[64], n;
+
+	(void)state;
+	snprintf(buf, sizeof buf, "phone,Prénom,Ville,ville,Notes,categories");
+	n = split(buf, f, lens);
+	assert_int_equal(layout_detect(&l, f, n), 0);
+	assert_int_equal(l.nextra, 2);
+	assert_string_equal(l.extra_name[0], "ville");
+	assert_string_equal(l.extra_name[1], "notes");
+
+	snprintf(buf, sizeof buf, "+22890000001,Afi, Lomé ,Kara,'=1 \"x\",VIP");
+	n = split(buf, f, lens);
+	layout_row(&l, f, lens, n, &row);
+	assert_string_equal(row.extra, "{\"ville\":\"Lomé\",\"notes\":"
+	    "\"=1 \\\"x\\\"\"}");
+	assert_int_equal(row.lextra, strlen(row.extra));
+	assert_int_equal(l.seen, 3);
+
+	snprintf(buf, sizeof buf, "+22890000002,Kofi,,,,");
+	n = split(buf, f, lens);
+	layout_row(&l, f, lens, n, &row);
+	assert_string_equal(row.extra, "");
+	assert_int_equal(row.lextra, 0);
+
+	/* No header: nothing beyond the four columns is kept. */
+	layout_default(&l);
+	assert_int_equal(l.nextra, 0);
+}
+
 int
 main(void)
 {
@@ -181,6 +244,8 @@ main(void)
 		cmocka_unit_test(test_country_code),
 		cmocka_unit_test(test_ours),
 		cmocka_unit_test(test_helpers),
+		cmocka_unit_test(test_field_names),
+		cmocka_unit_test(test_extras),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

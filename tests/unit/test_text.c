@@ -315,6 +315,26 @@ test_render_fields(void **state)
 	render_is("", "A", "B", "");
 }
 
+/* A field "*" stands for any name: a column kept for other contacts,
+ * empty for this one. Without it such a name stays as written. */
+static void
+test_render_any(void **state)
+{
+	struct text_field	 f[] = { { "first_name", "Ama" },
+	    { "ville", "Lomé" }, { "*", NULL }, { NULL, NULL } };
+	char			*out;
+
+	(void)state;
+	out = text_render("{{first_name}} de {{ville}}, {{quartier|Bè}} "
+	    "{{age}}!", f);
+	assert_string_equal(out, "Ama de Lomé, Bè!");
+	free(out);
+	f[2].name = NULL;
+	out = text_render("{{ville}} {{age}}", f);
+	assert_string_equal(out, "Lomé {{age}}");
+	free(out);
+}
+
 /* A fallback stands in for an empty value only. */
 static void
 test_render_fallback(void **state)
@@ -424,6 +444,7 @@ main(void)
 		cmocka_unit_test(test_lower),
 		cmocka_unit_test(test_render_fields),
 		cmocka_unit_test(test_render_fallback),
+		cmocka_unit_test(test_render_any),
 		cmocka_unit_test(test_render_empty),
 		cmocka_unit_test(test_render_literal),
 		cmocka_unit_test(test_placeholder_check),
