@@ -18,8 +18,9 @@ static const char *log_name = "wacamp";
 /*
  * Under systemd, $JOURNAL_STREAM names the device and inode of the stream
  * journald reads; when stderr is that stream, a line starts with its
- * syslog priority, "<4>", and carries no time of its own (the journal
- * stamps it), so that journalctl -p warning finds the warnings.
+ * syslog priority, "<4>" (a fatal error's "<3>"), and carries no time of
+ * its own (the journal stamps it), so that journalctl -p warning finds the
+ * warnings and -p err what stopped the daemon.
  */
 static int
 journal_stream(void)
@@ -76,53 +77,43 @@ log_parse_level(const char *s, int *level)
 	return 0;
 }
 
+/* One line at syslog priority PRIO, with strerror(SAVED) unless 0. */
+static void
+logv(int prio, int saved, const char *fmt, va_list ap)
+{
+	char		 buf[32], msg[1024];
+	struct tm	 tm;
+	time_t		 now;
+
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	if (log_journal)
+		fprintf(stderr, "<%d>%s", prio, msg);
+	else if (log_fg) {
+		now = time(NULL);
+		localtime_r(&now, &tm);
+		strftime(buf, sizeof buf, "%H:%M:%S", &tm);
+		fprintf(stderr, "%s %s: %s", buf, log_name, msg);
+	} else if (saved != 0) {
+		syslog(prio, "%s: %s", msg, strerror(saved));
+		return;
+	} else {
+		syslog(prio, "%s", msg);
+		return;
+	}
+	if (saved != 0)
+		fprintf(stderr, ": %s", strerror(saved));
+	fputc('\n', stderr);
+	fflush(stderr);
+}
+
 void
 vlog(int lvl, const char *fmt, va_list ap)
 {
 	static const int prio[] = { LOG_WARNING, LOG_INFO, LOG_DEBUG };
-	char		 buf[32];
-	struct tm	 tm;
-	time_t		 now;
 
 	if (lvl > log_lvl)
 		return;
-	if (log_journal) {
-		fprintf(stderr, "<%d>", prio[lvl]);
-		vfprintf(stderr, fmt, ap);
-		fputc('\n', stderr);
-		fflush(stderr);
-	} else if (log_fg) {
-		now = time(NULL);
-		localtime_r(&now, &tm);
-		strftime(buf, sizeof buf, "%H:%M:%S", &tm);
-		fprintf(stderr, "%s %s: ", buf, log_name);
-		vfprintf(stderr, fmt, ap);
-		fputc('\n', stderr);
-		fflush(stderr);
-	} else
-		vsyslog(prio[lvl], fmt, ap);
-}
-
-static void
-vlog_errno(int lvl, int saved, const char *fmt, va_list ap)
-{
-	char	 buf[1024];
-
-	if (lvl > log_lvl)
-		return;
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	if (saved == 0) {
-		log_warnx("%s", buf);
-		return;
-	}
-	if (log_journal)
-		fprintf(stderr, "<%d>%s: %s\n", LOG_WARNING, buf,
-		    strerror(saved));
-	else if (log_fg)
-		fprintf(stderr, "%s: %s: %s\n", log_name, buf,
-		    strerror(saved));
-	else
-		syslog(LOG_WARNING, "%s: %s", buf, strerror(saved));
+	logv(prio[lvl], 0, fmt, ap);
 }
 
 void
@@ -132,7 +123,8 @@ log_warn(const char *fmt, ...)
 	int	saved = errno;
 
 	va_start(ap, fmt);
-	vlog_errno(LOG_LVL_WARN, saved, fmt, ap);
+	if (LOG_LVL_WARN <= log_lvl)
+		logv(LOG_WARNING, saved, fmt, ap);
 	va_end(ap);
 	errno = saved;
 }
@@ -173,8 +165,9 @@ fatal(const char *fmt, ...)
 	va_list	ap;
 	int	saved = errno;
 
+	/* The journal's "error": what stopped the daemon stands out. */
 	va_start(ap, fmt);
-	vlog_errno(LOG_LVL_WARN, saved, fmt, ap);
+	logv(LOG_ERR, saved, fmt, ap);
 	va_end(ap);
 	exit(1);
 }
@@ -185,7 +178,7 @@ fatalx(const char *fmt, ...)
 	va_list	ap;
 
 	va_start(ap, fmt);
-	vlog(LOG_LVL_WARN, fmt, ap);
+	logv(LOG_ERR, 0, fmt, ap);
 	va_end(ap);
 	exit(1);
 }

@@ -3,25 +3,31 @@
 # UNIQUE-phone table, the daemon's peak RSS, and contacts.list / search p99
 # once the name index (built in the background after the import) is ready.
 # usage: tests/bench/contacts.sh [BUILD_DIR]   (run from the top of the tree;
-# BENCH_ROWS=N for another size)
+# BENCH_ROWS=N for another size; BENCH_EXTRA=1 adds a ville column, kept
+# per contact as a placeholder, to both sides)
 set -eu
 B=${1:-build}
 rows=${BENCH_ROWS:-1000000}
 dir=$(mktemp -d /tmp/wacamp-bench.XXXXXX)
 trap 'kill $(cat "$dir/pid" 2>/dev/null) 2>/dev/null || true; rm -rf "$dir"' EXIT
-python3 - "$rows" >"$dir/c.csv" <<'PY'
+python3 - "$rows" "${BENCH_EXTRA:-0}" >"$dir/c.csv" <<'PY'
 import random, sys
 random.seed(1)
+extra = sys.argv[2] == "1"
+towns = ["Lomé", "Kara", "Sokodé", "Atakpamé", "Kpalimé", "Aného"]
 names = ["Jean", "Marie", "Kossi", "Afi", "Paul", "Eloise", "Ama", "Koffi",
     "Yao", "Akossiwa", "Pierre", "Sophie", "Komi", "Abla", "Mawuli"]
-print("phone,first_name,last_name")
+print("phone,first_name,last_name" + (",ville" if extra else ""))
 # Togo's mobile blocks 90-93 and 96-99 (94 and 95 are no numbers).
 for i in random.sample(range(8000000), int(sys.argv[1])):
     print("+2289%s%06d,%s,%s%d" % ("01236789"[i // 1000000], i % 1000000,
-        random.choice(names), random.choice(names), i % 997))
+        random.choice(names), random.choice(names), i % 997) +
+        ("," + random.choice(towns) if extra else ""))
 PY
 t0=$(date +%s.%N)
-printf 'CREATE TABLE t(phone TEXT UNIQUE, first_name, last_name);\n.mode csv\n.import --skip 1 %s/c.csv t\n' "$dir" |
+cols="phone TEXT UNIQUE, first_name, last_name"
+[ "${BENCH_EXTRA:-0}" = 1 ] && cols="$cols, ville"
+printf "CREATE TABLE t($cols);\n.mode csv\n.import --skip 1 %s/c.csv t\n" "$dir" |
     timeout 300 sqlite3 "$dir/ref.db"
 t1=$(date +%s.%N)
 printf '[daemon]\nsocket = %s/s.sock\npidfile = %s/pid\n[store]\npath = %s/db\n[import]\ndefault_country = 228\n' \
