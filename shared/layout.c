@@ -612,8 +612,12 @@ row_extras(struct layout *l, char *const *fields, const size_t *lens,
 			break;
 		l->extra_s[off++] = any ? ',' : '{';
 		l->extra_s[off++] = '"';
-		json_put(l->extra_s, sizeof l->extra_s, &off, l->extra_name[i],
-		    strlen(l->extra_name[i]));
+		if (json_put(l->extra_s, sizeof l->extra_s, &off,
+		    l->extra_name[i], strlen(l->extra_name[i])) == -1 ||
+		    off + 3 >= sizeof l->extra_s) {
+			off = mark;
+			break;
+		}
 		l->extra_s[off++] = '"';
 		l->extra_s[off++] = ':';
 		l->extra_s[off++] = '"';

@@ -47,7 +47,10 @@ struct layout {
 	unsigned int	 seen;
 	char		 phone_s[LAYOUT_SCRATCH], first_s[LAYOUT_SCRATCH];
 	char		 last_s[LAYOUT_SCRATCH], cats_s[LAYOUT_SCRATCH];
-	char		 extra_s[8 * LAYOUT_SCRATCH];
+	/* Room for every kept value escaped at worst ("\u0001": 6 bytes
+	 * a byte), so no value is ever left out for want of it. */
+	char		 extra_s[LAYOUT_MAX_EXTRA * (6 * LAYOUT_EXTRA_VALUE +
+			    LAYOUT_EXTRA_NAME + 8) + 2];
 	char		 mapping[1024];	/* for the preview */
 };
 
