@@ -7,14 +7,15 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include "campaign.h"
 #include "cmds.h"
 #include "config.h"
 #include "ctl.h"
 #include "daemon.h"
 #include "export.h"
-#include "campaign.h"
-#include "import.h"
 #include "fold.h"
+#include "import.h"
+#include "layout.h"
 #include "log.h"
 #include "notify.h"
 #include "outbox.h"
@@ -799,6 +800,99 @@ contact_live(struct ctl_req *r, int64_t id)
  * outbox in the same transaction; opting back in sends nothing again by
  * itself (resume or a new campaign does).
  */
+/* Kept columns a contact may have, at most (imports keep 32 a file). */
+#define CONTACT_MAX_EXTRA	64
+
+/*
+ * contacts.update's extra, {"ville": "Kara", "quartier": ""}, laid over
+ * contact ID's kept columns, "" removing one. A name must be one a column
+ * header could give (lowercase letters, digits, '_') and not a contact
+ * field's own; a new one becomes a placeholder (contact_fields). 0 with
+ * the merged object as text in *OUT (NULL: none left) and *SET when extra
+ * was given, or -1, answered.
+ */
+static int
+extra_arg(struct ctl_req *r, int64_t id, int *set, char **out)
+{
+	json_t		*x = json_object_get(r->args, "extra"), *cur = NULL, *v;
+	sqlite3_stmt	*st;
+	const char	*k, *s;
+	char		 norm[LAYOUT_EXTRA_NAME];
+
+	*set = 0;
+	*out = NULL;
+	if (x == NULL)
+		return 0;
+	json_object_foreach(x, k, v) {
+		layout_field_name(k, norm);
+		if (strcmp(norm, k) != 0 || layout_field_reserved(k)) {
+			ctl_error(r, "bad_request", "extra: %.40s is no field "
+			    "name: lowercase letters, digits and _, such as "
+			    "ville, and none of a contact's own", k);
+			return -1;
+		}
+		if (!json_is_string(v) || (s = json_string_value(v),
+		    strlen(s) > LAYOUT_EXTRA_VALUE) ||
+		    !text_utf8_valid(s, strlen(s))) {
+			ctl_error(r, "bad_request", "extra.%s must be text, "
+			    "valid UTF-8, at most %d bytes", k,
+			    LAYOUT_EXTRA_VALUE);
+			return -1;
+		}
+	}
+	st = store_stmt(r->d->store, "SELECT extra FROM contacts WHERE id = ?");
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_type(st, 0) != SQLITE_NULL)
+		cur = json_loads((const char *)sqlite3_column_text(st, 0), 0,
+		    NULL);
+	sqlite3_reset(st);
+	if (!json_is_object(cur)) {
+		json_decref(cur);
+		cur = json_object();
+	}
+	json_object_foreach(x, k, v) {
+		if (*json_string_value(v) == '\0')
+			json_object_del(cur, k);
+		else
+			json_object_set(cur, k, v);
+	}
+	if (json_object_size(cur) > CONTACT_MAX_EXTRA) {
+		json_decref(cur);
+		ctl_error(r, "bad_request", "a contact keeps at most %d other "
+		    "columns", CONTACT_MAX_EXTRA);
+		return -1;
+	}
+	*set = 1;
+	if (json_object_size(cur) > 0)
+		*out = json_dumps(cur, JSON_COMPACT);
+	json_decref(cur);
+	return 0;
+}
+
+/* Name the fields of contacts.update's extra as placeholders. */
+static int
+extra_register(struct ctl_req *r)
+{
+	sqlite3_stmt	*st;
+	json_t		*v;
+	const char	*k;
+	int		 rc = 0;
+
+	json_object_foreach(json_object_get(r->args, "extra"), k, v) {
+		if (*json_string_value(v) == '\0')
+			continue;
+		st = store_stmt(r->d->store, "INSERT INTO contact_fields (name, "
+		    "created_at) VALUES (?, ?) ON CONFLICT DO NOTHING");
+		sqlite3_bind_text(st, 1, k, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, store_now());
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = -1;
+		sqlite3_reset(st);
+	}
+	return rc;
+}
+
 static int
 cmd_contacts_update(struct ctl_req *r)
 {
@@ -807,7 +901,8 @@ cmd_contacts_update(struct ctl_req *r)
 	int64_t		 id = ctl_arg_int(r, "id", 0);
 	const char	*phone = ctl_arg_str(r, "phone", NULL);
 	int		 opt = ctl_arg_bool(r, "opted_out", -1), rc, n = 0;
-	char		 num[PHONE_MAX];
+	int		 set;
+	char		 num[PHONE_MAX], *extra;
 	json_t		*c;
 
 	ctl_target(r, "contact %lld", (long long)id);
@@ -822,6 +917,10 @@ cmd_contacts_update(struct ctl_req *r)
 		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
 		return CMD_DONE;
 	}
+	if (extra_arg(r, id, &set, &extra) == -1) {
+		store_rollback(r->d->store);
+		return CMD_DONE;
+	}
 	st = store_stmt(r->d->store, "UPDATE contacts SET "
 	    "full_number = coalesce(?1, full_number), "
 	    "raw_number = coalesce(?2, raw_number), "
@@ -830,6 +929,7 @@ cmd_contacts_update(struct ctl_req *r)
 	    "opted_out = coalesce(?5, opted_out), "
 	    "opted_out_at = CASE WHEN ?5 IS NULL THEN opted_out_at "
 	    "  WHEN ?5 = 1 THEN coalesce(opted_out_at, ?6) ELSE NULL END, "
+	    "extra = CASE WHEN ?8 THEN ?9 ELSE extra END, "
 	    "updated_at = ?6 WHERE id = ?7");
 	if (phone != NULL) {
 		sqlite3_bind_text(st, 1, num, -1, SQLITE_STATIC);
@@ -845,15 +945,19 @@ cmd_contacts_update(struct ctl_req *r)
 		sqlite3_bind_int(st, 5, opt);
 	sqlite3_bind_int64(st, 6, store_now());
 	sqlite3_bind_int64(st, 7, id);
+	sqlite3_bind_int(st, 8, set);
+	if (extra != NULL)
+		sqlite3_bind_text(st, 9, extra, -1, SQLITE_TRANSIENT);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
+	free(extra);
 	if (rc == SQLITE_CONSTRAINT_UNIQUE) {
 		store_rollback(r->d->store);
 		ctl_error(r, "conflict", "another contact has number %s", num);
 		return CMD_DONE;
 	}
 	memset(&b, 0, sizeof b);
-	if (rc != SQLITE_DONE || (opt == 1 && ((n = outbox_cancel_contact(
+	if (rc != SQLITE_DONE || extra_register(r) == -1 || (opt == 1 && ((n = outbox_cancel_contact(
 	    r->d, id, OB_CANCEL_OPTOUT, &b)) == -1 ||
 	    outbox_flush(r->d, &b) == -1)) || store_commit(r->d->store) == -1) {
 		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
@@ -1195,7 +1299,7 @@ const struct ctl_cmd contacts_cmds[] = {
 	    "last_name:s category:* categories:a default_country:s",
 	    cmd_contacts_create },
 	{ "contacts.update", ROLE_ADMIN, CMD_AUDIT, "id:i! phone:s "
-	    "first_name:s last_name:s opted_out:b default_country:s",
+	    "first_name:s last_name:s opted_out:b default_country:s extra:o",
 	    cmd_contacts_update },
 	{ "contacts.delete", ROLE_ADMIN, CMD_AUDIT, "id:i!",
 	    cmd_contacts_delete },

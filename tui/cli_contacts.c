@@ -262,13 +262,31 @@ print_updated(json_t *c)
 static int
 cmd_contacts_update(struct cli *cl, int argc, char **argv)
 {
-	json_t		*opts, *pos, *args, *v;
+	json_t		*opts, *pos, *args, *v, *extra = NULL;
 	long long	 id;
+	size_t		 i;
+	const char	*eq;
 	int		 out, in;
 
 	if (cli_parse(argc, argv, "first-name= last-name= phone= opt-out "
-	    "opt-in default-country=", &opts, &pos) == -1)
+	    "opt-in default-country= field=+", &opts, &pos) == -1)
 		return EXIT_USAGE;
+	/* --field ville=Kara (repeatable); ville= removes it. */
+	json_array_foreach(json_object_get(opts, "field"), i, v) {
+		if ((eq = strchr(json_string_value(v), '=')) == NULL ||
+		    eq == json_string_value(v)) {
+			fprintf(stderr, "wacamp: --field %s: write NAME=VALUE, "
+			    "such as ville=Kara\n", json_string_value(v));
+			json_decref(extra);
+			json_decref(opts);
+			json_decref(pos);
+			return EXIT_USAGE;
+		}
+		if (extra == NULL)
+			extra = json_object();
+		json_object_setn_new(extra, json_string_value(v),
+		    (size_t)(eq - json_string_value(v)), json_string(eq + 1));
+	}
 	out = json_is_true(json_object_get(opts, "opt_out"));
 	in = json_is_true(json_object_get(opts, "opt_in"));
 	if (json_array_size(pos) != 1 || parse_id(json_string_value(
@@ -279,6 +297,7 @@ cmd_contacts_update(struct cli *cl, int argc, char **argv)
 			    "exclude each other\n");
 		else if (json_object_size(opts) == 0)
 			fprintf(stderr, "wacamp: nothing to change\n");
+		json_decref(extra);
 		json_decref(opts);
 		json_decref(pos);
 		return EXIT_USAGE;
@@ -294,6 +313,8 @@ cmd_contacts_update(struct cli *cl, int argc, char **argv)
 		json_object_set(args, "default_country", v);
 	if (out || in)
 		json_object_set_new(args, "opted_out", json_boolean(out));
+	if (extra != NULL)
+		json_object_set_new(args, "extra", extra);
 	json_decref(opts);
 	json_decref(pos);
 	return cli_call(cl, "contacts.update", args, -1, print_updated);
@@ -724,8 +745,8 @@ const struct cli_cmd cli_contacts_cmds[] = {
 	{ "contacts", "add", "PHONE [--first-name F] [--last-name L] "
 	    "[--category C]... [--default-country CC]", cmd_contacts_add },
 	{ "contacts", "update", "ID [--first-name F] [--last-name L] "
-	    "[--phone P] [--opt-out | --opt-in] [--default-country CC]",
-	    cmd_contacts_update },
+	    "[--phone P] [--opt-out | --opt-in] [--default-country CC] "
+	    "[--field NAME=VALUE]...", cmd_contacts_update },
 	{ "contacts", "import", "FILE [--category C] [--default-country CC] "
 	    "[--preview]", cmd_contacts_import },
 	{ "contacts", "export", "[FILE]", cmd_contacts_export },

@@ -320,6 +320,52 @@ test_export_roundtrip_erase(void **state)
 	harness_cleanup(&h);
 }
 
+/* contacts update --field sets, changes and removes one; a new name
+ * becomes a placeholder; a bad name or value is refused and changes
+ * nothing. */
+static void
+test_update_field(void **state)
+{
+	struct harness	 h;
+	char		*out;
+	int		 fd;
+
+	(void)state;
+	harness_init(&h, PACING);
+	assert_int_equal(harness_start(&h), 0);
+	write_file(&h, "f.csv", FILE1);
+	json_decref(import(&h, "f.csv", ""));
+	assert_int_equal(harness_cli(&h, "contacts update 1 --field ville=Kara "
+	    "--field quartier=Bè --field notes=", NULL, &out), 0);
+	free(out);
+	assert_extra(&h, "+22890000001", "{\"ville\":\"Kara\","
+	    "\"date_de_naissance\":\"01/02/1990\",\"quartier\":\"Bè\"}");
+	assert_int_equal(kit_sql_int(&h, "SELECT count(*) FROM contact_fields "
+	    "WHERE name = 'quartier'"), 1);
+	/* Removing the last leaves none. */
+	assert_int_equal(harness_cli(&h, "contacts update 2 --field ville=X",
+	    NULL, NULL), 0);
+	assert_extra(&h, "+22890000002", "{\"ville\":\"X\"}");
+	assert_int_equal(harness_cli(&h, "contacts update 2 --field ville=",
+	    NULL, NULL), 0);
+	assert_extra(&h, "+22890000002", "");
+
+	/* Refused: a name no header gives, a contact's own, no '='. */
+	assert_int_equal(harness_cli(&h, "contacts update 1 --field Ville=Y",
+	    NULL, NULL), 1);
+	assert_int_equal(harness_cli(&h, "contacts update 1 "
+	    "--field first_name=Y", NULL, NULL), 1);
+	assert_int_equal(harness_cli(&h, "contacts update 1 --field ville",
+	    NULL, NULL), 2);
+	assert_true((fd = harness_connect(&h)) != -1);
+	assert_string_equal(kit_call_err(fd, "contacts.update", json_pack(
+	    "{s:i,s:{s:i}}", "id", 1, "extra", "ville", 3)), "bad_request");
+	close(fd);
+	assert_extra(&h, "+22890000001", "{\"ville\":\"Kara\","
+	    "\"date_de_naissance\":\"01/02/1990\",\"quartier\":\"Bè\"}");
+	harness_cleanup(&h);
+}
+
 /* Headers that cannot name a field, values past the limit, more columns
  * than are kept: said, never a crash, never a lost row. */
 static void
@@ -369,6 +415,7 @@ main(void)
 		cmocka_unit_test(test_placeholders),
 		cmocka_unit_test(test_update_and_undo),
 		cmocka_unit_test(test_export_roundtrip_erase),
+		cmocka_unit_test(test_update_field),
 		cmocka_unit_test(test_awkward_headers),
 	};
 
