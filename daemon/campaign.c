@@ -458,35 +458,106 @@ campaign_hidden(struct daemon *d, int64_t id)
 	return hidden;
 }
 
+/* Lanes a campaign may send through, at most (the default and devices). */
+#define CAMP_MAX_LANES	64
+
+/* The pace of lane NAME, NULL if no lane has that name. */
+static const struct pacing *
+lane_pacing(struct daemon *d, const char *name)
+{
+	size_t	 i;
+
+	if (strcmp(name, CONFIG_DEFAULT_LANE) == 0)
+		return &d->conf->pacing;
+	for (i = 0; i < d->conf->ndevices; i++)
+		if (strcmp(d->conf->devices[i].name, name) == 0)
+			return &d->conf->devices[i].pacing;
+	return NULL;
+}
+
 /*
  * Seconds from T0 until PENDING messages of campaign ID would all have
- * left: the lanes share them as campaign_eta() says, each at the default
- * lane's pace, following its window and days, the campaign's own window
- * (021), and the daily cap day after day, counted from what was sent on
- * T0's day if that is today. -1: the windows never open.
+ * left. The lanes it may use (its devices, or all) share them as they
+ * would take them, each in proportion to what it sends a day
+ * (lane_per_day(): its pace, window, days and today's cap, a warm-up's
+ * included); each share then takes lane_eta_in() of its lane, following
+ * its window and days, the campaign's own window (021) and its daily cap
+ * day after day, counted from what the lane sent on T0's day if that is
+ * today. The last share to leave is the ETA. -1: the windows never open.
  */
 double
 campaign_eta_from(struct daemon *d, int64_t id, long pending, time_t t0)
 {
-	sqlite3_stmt	*st;
-	char		 day[11], today[11];
-	long		 sent = 0;
-	int		 ws = -1, we = -1;
+	const struct pacing	*pc[CAMP_MAX_LANES];
+	struct pacing		 p;
+	sqlite3_stmt		*st;
+	const char		*name[CAMP_MAX_LANES];
+	char			 day[11], today[11], *list = NULL, *s, *tok;
+	double			 rate[CAMP_MAX_LANES], sum = 0, eta = 0, e;
+	long			 share[CAMP_MAX_LANES], left = pending, dn;
+	size_t			 n = 0, i, best = 0;
+	int			 ws = -1, we = -1, age;
 
 	if (pending <= 0)
 		return 0;
-	st = store_stmt(d->store, "SELECT window_start, window_end FROM "
-	    "campaigns WHERE id = ? AND window_start IS NOT NULL");
+	st = store_stmt(d->store, "SELECT window_start, window_end, devices "
+	    "FROM campaigns WHERE id = ?");
 	sqlite3_bind_int64(st, 1, id);
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		ws = sqlite3_column_int(st, 0);
-		we = sqlite3_column_int(st, 1);
+		if (sqlite3_column_type(st, 0) != SQLITE_NULL) {
+			ws = sqlite3_column_int(st, 0);
+			we = sqlite3_column_int(st, 1);
+		}
+		if (sqlite3_column_type(st, 2) == SQLITE_TEXT)
+			list = xstrdup((const char *)sqlite3_column_text(st,
+			    2));
 	}
 	sqlite3_reset(st);
+	for (s = list; s != NULL && (tok = strsep(&s, ",")) != NULL;)
+		if (*tok != '\0' && n < CAMP_MAX_LANES &&
+		    (pc[n] = lane_pacing(d, tok)) != NULL)
+			name[n++] = tok;
+	if (n == 0) {
+		pc[n] = &d->conf->pacing;
+		name[n++] = CONFIG_DEFAULT_LANE;
+		for (i = 0; i < d->conf->ndevices && n < CAMP_MAX_LANES; i++) {
+			pc[n] = &d->conf->devices[i].pacing;
+			name[n++] = d->conf->devices[i].name;
+		}
+	}
+	dn = lane_daynum(t0);
+	for (i = 0; i < n; i++) {
+		sum += rate[i] = lane_per_day(pc[i], ws, we, dn);
+		if (rate[i] > rate[best])
+			best = i;
+	}
+	if (sum <= 0) {
+		free(list);
+		return -1;
+	}
+	/* Shares in proportion; the fastest lane takes what rounding
+	 * leaves. */
+	for (i = 0; i < n; i++) {
+		share[i] = (long)((double)pending * rate[i] / sum);
+		left -= share[i];
+	}
+	share[best] += left;
 	clock_day(t0, day);
 	clock_today(today);
-	if (strcmp(day, today) == 0)
-		sent = outbox_sent_on_lane(d, day, CONFIG_DEFAULT_LANE);
-	return lane_eta_in(&d->conf->pacing, ws, we, (pending +
-	    (long)d->conf->ndevices) / (long)(d->conf->ndevices + 1), sent, t0);
+	for (i = 0; i < n; i++) {
+		if (share[i] <= 0)
+			continue;
+		p = *pc[i];
+		p.daily_limit = (int)lane_today_cap(pc[i], dn, &age);
+		e = lane_eta_in(&p, ws, we, share[i], strcmp(day, today) == 0 ?
+		    outbox_sent_on_lane(d, day, name[i]) : 0, t0);
+		if (e < 0) {
+			eta = -1;
+			break;
+		}
+		if (e > eta)
+			eta = e;
+	}
+	free(list);
+	return eta;
 }

@@ -130,6 +130,44 @@ lane_eta_in(const struct pacing *c, int cs, int ce, long pending, long sent,
 	return -1;
 }
 
+/* Minutes from START to END of a window, across midnight (24 h when
+ * they are equal). */
+static long
+window_minutes(int start, int end)
+{
+	long	 m = (long)end - (long)start;
+
+	return m > 0 ? m : m + 1440;
+}
+
+double
+lane_per_day(const struct pacing *c, int cs, int ce, long day)
+{
+	long	 span = 86400, cap, lo, hi, mid;
+	int	 age, i, ndays = 0;
+
+	if (c->window_start >= 0)
+		span = window_minutes(c->window_start, c->window_end) * 60;
+	if (cs >= 0 && window_minutes(cs, ce) * 60 < span)
+		span = window_minutes(cs, ce) * 60;
+	/* The posts that start within the span, as lane_eta_in() counts. */
+	lo = 0;
+	hi = 86400L * 1000;
+	while (lo < hi) {
+		mid = lo + (hi - lo + 1) / 2;
+		if (pace_cost(c, mid - 1) < (double)span)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	if ((cap = lane_today_cap(c, day, &age)) > 0 && cap < lo)
+		lo = cap;
+	for (i = 0; i < 7; i++)
+		if (c->days & (1 << i))
+			ndays++;
+	return (double)lo * ndays / 7.0;
+}
+
 long
 lane_window_wait(const struct pacing *c, time_t now)
 {

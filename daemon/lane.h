@@ -40,6 +40,13 @@ long	 lane_window_wait_in(const struct pacing *, int, int, time_t);
  * cap day after day. -1: the windows never open.
  */
 double	 lane_eta_in(const struct pacing *, int, int, long, long, time_t);
+/*
+ * Posts a day C makes at most, on average over the week (a closed day
+ * makes none), within a campaign's window too (START, END; START < 0:
+ * none), at day number DAY's cap (a warm-up's): how the lanes sending a
+ * campaign share it.
+ */
+double	 lane_per_day(const struct pacing *, int, int, long);
 /* Seconds from NOW to the next local midnight (at least 1). */
 long	 lane_to_midnight(time_t);
 /*
