@@ -403,9 +403,8 @@ dev_cmp(const void *a, const void *b)
 }
 
 /* The reply: the campaign as it is now, and the sums in key order. */
-static json_t *
-camp_report_finish(struct daemon *d, void *arg, const char **code,
-    char *err, size_t errlen)
+static void
+camp_report_finish(struct ctl_req *r, void *arg)
 {
 	struct camp_report	*cr = arg;
 	struct rep_day		*y;
@@ -414,11 +413,13 @@ camp_report_finish(struct daemon *d, void *arg, const char **code,
 	char			 now[32];
 	size_t			 i;
 
-	if ((c = campaign_get(d, cr->campaign)) == NULL) {
-		*code = "not_found";
-		snprintf(err, errlen, "no campaign %lld", (long long)
-		    cr->campaign);
-		return NULL;
+	/* Deleted meanwhile: not_found, as if it had never been. */
+	if (!shown_campaign(r, cr->campaign))
+		return;
+	if ((c = campaign_get(r->d, cr->campaign)) == NULL) {
+		ctl_error(r, "internal", "reading the campaign's figures: %s",
+		    store_errmsg(r->d->store));
+		return;
 	}
 	qsort(cr->days, cr->ndays, sizeof *cr->days, day_cmp);
 	qsort(cr->devs, cr->ndevs, sizeof *cr->devs, dev_cmp);
@@ -440,9 +441,10 @@ camp_report_finish(struct daemon *d, void *arg, const char **code,
 		    (json_int_t)v->read, "failed", (json_int_t)v->failed));
 	}
 	clock_iso(clock_now(), now);
-	return json_pack("{s:o,s:o,s:o,s:I,s:I,s:s}", "campaign", c, "days",
-	    days, "devices", devices, "replies", (json_int_t)cr->replies,
-	    "optouts", (json_int_t)cr->optouts, "generated_at", now);
+	ctl_reply(r, json_pack("{s:o,s:o,s:o,s:I,s:I,s:s}", "campaign", c,
+	    "days", days, "devices", devices, "replies",
+	    (json_int_t)cr->replies, "optouts", (json_int_t)cr->optouts,
+	    "generated_at", now));
 }
 
 static const struct job_ops camp_report_ops = {

@@ -46,23 +46,16 @@ job_free(struct job *j)
 	free(j);
 }
 
-/* Answer the request from FINISH, or with the step's error. */
+/* Answer the request through FINISH, or with the step's error. */
 static void
 job_end(struct job *j, int rc, const char *err)
 {
-	const char	*code = "internal";
-	char		 why[256];
-	json_t		*reply;
-
 	log_debug("job %s: %ld slices in %.0f ms, the longest %.1f ms",
 	    j->ops->name, j->slices, mono_ms() - j->t_start, j->longest);
 	if (rc == -1)
 		ctl_error(j->r, "internal", "%s", err);
-	else if ((reply = j->ops->finish(j->d, j->arg, &code, why,
-	    sizeof why)) == NULL)
-		ctl_error(j->r, code, "%s", why);
 	else
-		ctl_reply(j->r, reply);
+		j->ops->finish(j->r, j->arg);
 	job_free(j);
 }
 

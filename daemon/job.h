@@ -12,8 +12,8 @@ struct daemon;
  * A sliced background job (DESIGN §2): work that reads more than a turn
  * of the loop may hold runs as steps, as many as fit in JOB_SLICE_MS,
  * the loop free between slices (webhooks, the socket, the lanes). The
- * request that started it stays parked and is answered once: with what
- * FINISH gives, with an error, or at shutdown.
+ * request that started it stays parked and is answered once: by FINISH,
+ * with the error of a failed step, or at shutdown.
  */
 #define JOB_SLICE_MS	5
 
@@ -21,9 +21,8 @@ struct job_ops {
 	const char	*name;		/* for the log */
 	/* One bounded step: 1 done, 0 more to do, -1 failed (ERR why). */
 	int		(*step)(struct daemon *, void *, char *, size_t);
-	/* The reply once done, or NULL with ERR set (CODE: an error code). */
-	json_t		*(*finish)(struct daemon *, void *, const char **,
-			    char *, size_t);
+	/* Once done: answer the request (ctl_reply or ctl_error). */
+	void		(*finish)(struct ctl_req *, void *);
 	void		(*free)(void *);
 };
 

@@ -535,6 +535,8 @@ test_report_slices(void **state)
 	    "read", "failed", "replies" };
 	static const char *const vcols[] = { "device", "sent", "delivered",
 	    "read", "failed" };
+	static const char line[] = "{\"id\":7,\"cmd\":\"campaigns.report\","
+	    "\"args\":{\"id\":1}}\n";
 	struct harness	 h;
 	json_t		*d, *want;
 	json_int_t	 sum;
@@ -544,7 +546,7 @@ test_report_slices(void **state)
 	char		*oldtz = tz != NULL ? strdup(tz) : NULL;
 	long		 slices = 0;
 	FILE		*fp;
-	int		 fd;
+	int		 fd, fd2;
 
 	(void)state;
 	setenv("TZ", "UTC", 1);
@@ -557,8 +559,9 @@ test_report_slices(void **state)
 	    "WHERE i < 50000) INSERT INTO contacts (full_number, first_name, "
 	    "last_name, created_at, updated_at) SELECT printf('+2289%07d', i), "
 	    "'F' || i, 'L' || i, 0, 0 FROM s;"
-	    "INSERT INTO campaigns (name, message_1, status, total, created_at, "
-	    "updated_at) VALUES ('big', 'Hi', 'completed', 50000, 0, 0), "
+	    "INSERT INTO campaigns (name, message_1, status, total, "
+	    "created_at, updated_at) VALUES ('big', 'Hi', 'completed', 50000, "
+	    "0, 0), "
 	    "('other', 'Hi', 'completed', 100, 0, 0);"
 	    /* Spread over ten days, five lanes (one with no lane, one with
 	     * neither lane nor device), seven states. */
@@ -583,8 +586,8 @@ test_report_slices(void **state)
 	    "1600000000 FROM contacts WHERE id <= 100;"
 	    "INSERT INTO interactions (contact_id, campaign_id, message_id, "
 	    "kind, body, created_at) SELECT contact_id, campaign_id, id, "
-	    "CASE id % 4 WHEN 0 THEN 'reply' WHEN 1 THEN 'reaction' WHEN 2 THEN "
-	    "'optout' ELSE 'read' END, 'merci', 1700000000 + id * 19 FROM "
+	    "CASE id % 4 WHEN 0 THEN 'reply' WHEN 1 THEN 'reaction' WHEN 2 "
+	    "THEN 'optout' ELSE 'read' END, 'merci', 1700000000 + id * 19 FROM "
 	    "messages WHERE id % 5 = 0 OR campaign_id = 2;"
 	    "COMMIT;");
 	d = kit_call_ok(fd, "campaigns.report", json_pack("{s:i}", "id", 1));
@@ -643,6 +646,17 @@ test_report_slices(void **state)
 	    slices < 2)
 		fail_msg("the report ran in %ld slice(s)", slices);
 	free(log);
+	/* A client that leaves while its report is summed: the job ends
+	 * alone, and the daemon goes on answering. */
+	assert_true((fd2 = harness_connect(&h)) != -1);
+	assert_int_equal(harness_send(fd2, line, sizeof line - 1), 0);
+	close(fd2);
+	usleep(300000);
+	d = kit_call_ok(fd, "campaigns.report", json_pack("{s:i}", "id", 1));
+	assert_int_equal(json_integer_value(json_object_get(d, "optouts")),
+	    kit_sql_int(&h, "SELECT count(*) FROM interactions WHERE "
+	    "campaign_id = 1 AND kind = 'optout'"));
+	json_decref(d);
 	/* Still one answer for a campaign that is not there. */
 	assert_string_equal(kit_call_err(fd, "campaigns.report", json_pack(
 	    "{s:i}", "id", 99)), "not_found");
