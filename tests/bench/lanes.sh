@@ -129,7 +129,7 @@ PY
 	[ -z "${BENCH_KEEP:-}" ] || cp "$dir/db" "$BENCH_KEEP.$history"
 }
 
-# One lane, campaign "closed" (id 1: the lower message ids) with NCLOSED
+# Ten lanes, campaign "closed" (id 1: the lower message ids) with NCLOSED
 # messages and campaign "open" (id 2) with 2,000 pending. CASE "closed":
 # the first is running, its window closed now, its messages pending;
 # "ref": it finished long ago, its messages sent. The daemon sends for
@@ -140,6 +140,9 @@ closed_run() {
 	printf '[daemon]\nsocket = %s/s.sock\n[store]\npath = %s/db\n' "$dir" "$dir" >"$dir/conf"
 	printf '[wassenger]\nprovider = simulator\n[pacing]\ninterval = 20ms\n' >>"$dir/conf"
 	printf 'jitter = 0\nbatch_size = 100000\ndaily_limit = 1000000\ntimezone = UTC\n' >>"$dir/conf"
+	for i in $(seq 1 9); do
+		printf '[device d%02d]\ndevice_id = %024d\n' "$i" "$i" >>"$dir/conf"
+	done
 	chmod 600 "$dir/conf"
 	"$B/wacampd" init -c "$dir/conf" >/dev/null 2>&1
 	if [ "$case" = closed ]; then
@@ -190,9 +193,10 @@ def call(i, cmd, args):
 time.sleep(4)
 p = call(1, "monitoring.stats", {})["data"]["pacer"]
 sent = [call(2 + i, "campaigns.get", {"id": i + 1})["data"] for i in range(2)]
-print("  %-6s: %d lane turns, %.3f ms a turn on average (max %.2f ms); "
-    "sent: closed campaign %d, open one %d" % (sys.argv[2], p["turns"],
-    p["turn_ms_avg"], p["turn_ms_max"],
+print("  %-6s: %d lane turns, %.3f ms a turn on average (max %.2f ms, "
+    "%s SQLite steps at most in a pick); sent: closed campaign %d, open "
+    "one %d" % (sys.argv[2], p["turns"], p["turn_ms_avg"], p["turn_ms_max"],
+    p.get("pick_steps_max", "?"),
     sent[0]["sent"] + sent[0]["delivered"] + sent[0]["read"] if sys.argv[2] == "closed" else 0,
     sent[1]["sent"] + sent[1]["delivered"] + sent[1]["read"]))
 open(sys.argv[1] + ".turn", "w").write("%f\n" % p["turn_ms_avg"])
