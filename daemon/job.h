@@ -15,7 +15,7 @@ struct daemon;
  * request that started it stays parked and is answered once: by FINISH,
  * with the error of a failed step, or at shutdown.
  */
-#define JOB_SLICE_MS	5
+#define JOB_SLICE_MS	3
 
 struct job_ops {
 	const char	*name;		/* for the log */
