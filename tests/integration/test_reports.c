@@ -660,6 +660,20 @@ test_report_slices(void **state)
 	/* Still one answer for a campaign that is not there. */
 	assert_string_equal(kit_call_err(fd, "campaigns.report", json_pack(
 	    "{s:i}", "id", 99)), "not_found");
+	/* Stopped mid-report: its client is answered all the same (the
+	 * report if it was done, else "unavailable"), and the daemon stops
+	 * cleanly. */
+	assert_true((fd2 = harness_connect(&h)) != -1);
+	assert_int_equal(harness_send(fd2, line, sizeof line - 1), 0);
+	usleep(20000);
+	assert_int_equal(harness_stop(&h), 0);
+	assert_non_null(d = harness_read(fd2, 5000));
+	assert_int_equal(json_integer_value(json_object_get(d, "id")), 7);
+	if (!json_is_true(json_object_get(d, "ok")))
+		assert_string_equal(json_string_value(json_object_get(
+		    json_object_get(d, "error"), "code")), "unavailable");
+	json_decref(d);
+	close(fd2);
 	close(fd);
 	harness_cleanup(&h);
 	if (oldtz != NULL)
