@@ -18,6 +18,7 @@
 #include "ctl.h"
 #include "daemon.h"
 #include "export.h"
+#include "job.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -164,70 +165,304 @@ rows(struct ctl_req *r, sqlite3_stmt *st, const char *const *names,
 	return a;
 }
 
-static const char *const day_cols[] = { "day", "sent", "delivered", "read",
-    "failed", "replies" };
-static const char *const device_cols[] = { "device", "sent", "delivered",
-    "read", "failed" };
-
 /*
  * campaigns.report: the campaign as campaigns.get gives it, its days
  * (Message 1s and 2s sent, delivered, read and failed that day, replies
- * received that day) and its devices. One pass over the campaign's
- * messages through its index.
+ * received that day) and its devices. A campaign has up to millions of
+ * messages: the figures are summed a range of REPORT_PAGE message ids at
+ * a time (then of interactions), as a job in slices of a few ms, the
+ * request parked until the end (job.c). Each range is one GROUP BY over
+ * the campaign's id index whose few rows are added into the days and
+ * devices kept here; the reply is the one the whole-campaign queries gave.
  */
+#define REPORT_PAGE	1000
+
+struct rep_day {
+	char	*day;		/* NULL: a time date() cannot read */
+	int64_t	 sent, delivered, read, failed, replies;
+};
+
+struct rep_dev {
+	char	*name;
+	int64_t	 sent, delivered, read, failed;
+};
+
+struct camp_report {
+	int64_t		 campaign;
+	int		 phase;		/* 0 messages, 1 interactions */
+	int64_t		 after;		/* the last id summed */
+	struct rep_day	*days;
+	size_t		 ndays;
+	struct rep_dev	*devs;
+	size_t		 ndevs;
+	int64_t		 replies, optouts;
+};
+
+static void
+camp_report_free(void *arg)
+{
+	struct camp_report	*cr = arg;
+	size_t			 i;
+
+	for (i = 0; i < cr->ndays; i++)
+		free(cr->days[i].day);
+	for (i = 0; i < cr->ndevs; i++)
+		free(cr->devs[i].name);
+	free(cr->days);
+	free(cr->devs);
+	free(cr);
+}
+
+/* Equal keys, NULL equal to NULL only. */
+static int
+same_key(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+/* The day DAY of CR (NULL too), added if new. */
+static struct rep_day *
+rep_day(struct camp_report *cr, const unsigned char *day)
+{
+	size_t	 i;
+
+	for (i = cr->ndays; i > 0; i--)
+		if (same_key(cr->days[i - 1].day, (const char *)day))
+			return &cr->days[i - 1];
+	cr->days = xreallocarray(cr->days, cr->ndays + 1, sizeof *cr->days);
+	memset(&cr->days[cr->ndays], 0, sizeof cr->days[cr->ndays]);
+	if (day != NULL)
+		cr->days[cr->ndays].day = xstrdup((const char *)day);
+	return &cr->days[cr->ndays++];
+}
+
+static struct rep_dev *
+rep_dev(struct camp_report *cr, const unsigned char *name)
+{
+	size_t	 i;
+
+	if (name == NULL)
+		name = (const unsigned char *)"";
+	for (i = cr->ndevs; i > 0; i--)
+		if (strcmp(cr->devs[i - 1].name, (const char *)name) == 0)
+			return &cr->devs[i - 1];
+	cr->devs = xreallocarray(cr->devs, cr->ndevs + 1, sizeof *cr->devs);
+	memset(&cr->devs[cr->ndevs], 0, sizeof cr->devs[cr->ndevs]);
+	cr->devs[cr->ndevs].name = xstrdup((const char *)name);
+	return &cr->devs[cr->ndevs++];
+}
+
+/*
+ * The last id of the next REPORT_PAGE rows of the campaign after
+ * CR->after in TABLE's statement BOUND, or INT64_MAX when fewer are left
+ * (*LAST set). -1 on an error.
+ */
+static int
+rep_bound(struct daemon *d, struct camp_report *cr, const char *bound,
+    int64_t *hi, int *last)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	st = store_stmt(d->store, bound);
+	sqlite3_bind_int64(st, 1, cr->campaign);
+	sqlite3_bind_int64(st, 2, cr->after);
+	sqlite3_bind_int(st, 3, REPORT_PAGE - 1);
+	rc = sqlite3_step(st);
+	*last = rc != SQLITE_ROW;
+	*hi = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : INT64_MAX;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* The messages with ids in (after, hi]: what each group adds. */
+static int
+rep_messages(struct daemon *d, struct camp_report *cr, int64_t hi)
+{
+	sqlite3_stmt	*st;
+	struct rep_day	*day;
+	struct rep_dev	*dev;
+	int64_t		 n, dl, rd;
+	int		 rc, sent, failed;
+
+	st = store_stmt(d->store, "SELECT sent_at IS NOT NULL, "
+	    "date(sent_at, 'unixepoch', 'localtime'), state = 'failed', "
+	    "CASE WHEN state = 'failed' THEN date(updated_at, 'unixepoch', "
+	    "'localtime') END, coalesce(lane, device, ''), count(*), "
+	    "sum(state IN ('delivered', 'read')), sum(state = 'read') FROM "
+	    "messages INDEXED BY messages_campaign_id WHERE campaign_id = ?1 "
+	    "AND id > ?2 AND id <= ?3 GROUP BY 1, 2, 3, 4, 5");
+	sqlite3_bind_int64(st, 1, cr->campaign);
+	sqlite3_bind_int64(st, 2, cr->after);
+	sqlite3_bind_int64(st, 3, hi);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		sent = sqlite3_column_int(st, 0);
+		failed = sqlite3_column_int(st, 2);
+		n = sqlite3_column_int64(st, 5);
+		dl = sqlite3_column_int64(st, 6);
+		rd = sqlite3_column_int64(st, 7);
+		if (sent) {
+			day = rep_day(cr, sqlite3_column_text(st, 1));
+			day->sent += n;
+			day->delivered += dl;
+			day->read += rd;
+		}
+		if (failed)
+			rep_day(cr, sqlite3_column_text(st, 3))->failed += n;
+		dev = rep_dev(cr, sqlite3_column_text(st, 4));
+		dev->sent += sent ? n : 0;
+		dev->delivered += dl;
+		dev->read += rd;
+		dev->failed += failed ? n : 0;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* The interactions with ids in (after, hi]: replies by day, totals. */
+static int
+rep_interactions(struct daemon *d, struct camp_report *cr, int64_t hi)
+{
+	sqlite3_stmt	*st;
+	int64_t		 n;
+	int		 rc;
+
+	st = store_stmt(d->store, "SELECT date(created_at, 'unixepoch', "
+	    "'localtime'), kind = 'optout', count(*) FROM interactions "
+	    "INDEXED BY interactions_campaign_id WHERE campaign_id = ?1 AND "
+	    "id > ?2 AND id <= ?3 AND kind IN ('reply', 'reaction', "
+	    "'optout') GROUP BY 1, 2");
+	sqlite3_bind_int64(st, 1, cr->campaign);
+	sqlite3_bind_int64(st, 2, cr->after);
+	sqlite3_bind_int64(st, 3, hi);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		n = sqlite3_column_int64(st, 2);
+		rep_day(cr, sqlite3_column_text(st, 0))->replies += n;
+		if (sqlite3_column_int(st, 1))
+			cr->optouts += n;
+		else
+			cr->replies += n;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* One range of messages, then of interactions. */
+static int
+camp_report_step(struct daemon *d, void *arg, char *err, size_t errlen)
+{
+	static const char *const bound[] = {
+		"SELECT id FROM messages INDEXED BY messages_campaign_id "
+		"WHERE campaign_id = ?1 AND id > ?2 ORDER BY id LIMIT 1 "
+		"OFFSET ?3",
+		"SELECT id FROM interactions INDEXED BY "
+		"interactions_campaign_id WHERE campaign_id = ?1 AND id > ?2 "
+		"ORDER BY id LIMIT 1 OFFSET ?3",
+	};
+	struct camp_report	*cr = arg;
+	int64_t			 hi;
+	int			 last;
+
+	if (rep_bound(d, cr, bound[cr->phase], &hi, &last) == -1 ||
+	    (cr->phase == 0 ? rep_messages(d, cr, hi) :
+	    rep_interactions(d, cr, hi)) == -1) {
+		snprintf(err, errlen, "reading the campaign's figures: %s",
+		    store_errmsg(d->store));
+		return -1;
+	}
+	cr->after = hi;
+	if (!last)
+		return 0;
+	cr->after = 0;
+	return cr->phase++ == 1;
+}
+
+/* As SQLite's ORDER BY orders text keys: NULL first, then bytewise. */
+static int
+key_cmp(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return (a != NULL) - (b != NULL);
+	return strcmp(a, b);
+}
+
+static int
+day_cmp(const void *a, const void *b)
+{
+	return key_cmp(((const struct rep_day *)a)->day,
+	    ((const struct rep_day *)b)->day);
+}
+
+static int
+dev_cmp(const void *a, const void *b)
+{
+	return key_cmp(((const struct rep_dev *)a)->name,
+	    ((const struct rep_dev *)b)->name);
+}
+
+/* The reply: the campaign as it is now, and the sums in key order. */
+static void
+camp_report_finish(struct ctl_req *r, void *arg)
+{
+	struct camp_report	*cr = arg;
+	struct rep_day		*y;
+	struct rep_dev		*v;
+	json_t			*c, *days, *devices;
+	char			 now[32];
+	size_t			 i;
+
+	/* Deleted meanwhile: not_found, as if it had never been. */
+	if (!shown_campaign(r, cr->campaign))
+		return;
+	if ((c = campaign_get(r->d, cr->campaign)) == NULL) {
+		ctl_error(r, "internal", "reading the campaign's figures: %s",
+		    store_errmsg(r->d->store));
+		return;
+	}
+	qsort(cr->days, cr->ndays, sizeof *cr->days, day_cmp);
+	qsort(cr->devs, cr->ndevs, sizeof *cr->devs, dev_cmp);
+	days = json_array();
+	for (i = 0; i < cr->ndays; i++) {
+		y = &cr->days[i];
+		json_array_append_new(days, json_pack("{s:s?,s:I,s:I,s:I,s:I,"
+		    "s:I}", "day", y->day, "sent", (json_int_t)y->sent,
+		    "delivered", (json_int_t)y->delivered, "read",
+		    (json_int_t)y->read, "failed", (json_int_t)y->failed,
+		    "replies", (json_int_t)y->replies));
+	}
+	devices = json_array();
+	for (i = 0; i < cr->ndevs; i++) {
+		v = &cr->devs[i];
+		json_array_append_new(devices, json_pack("{s:s,s:I,s:I,s:I,"
+		    "s:I}", "device", v->name, "sent", (json_int_t)v->sent,
+		    "delivered", (json_int_t)v->delivered, "read",
+		    (json_int_t)v->read, "failed", (json_int_t)v->failed));
+	}
+	clock_iso(clock_now(), now);
+	ctl_reply(r, json_pack("{s:o,s:o,s:o,s:I,s:I,s:s}", "campaign", c,
+	    "days", days, "devices", devices, "replies",
+	    (json_int_t)cr->replies, "optouts", (json_int_t)cr->optouts,
+	    "generated_at", now));
+}
+
+static const struct job_ops camp_report_ops = {
+	"campaigns.report", camp_report_step, camp_report_finish,
+	camp_report_free
+};
+
 static int
 cmd_campaigns_report(struct ctl_req *r)
 {
-	sqlite3_stmt	*st;
-	int64_t		 id = ctl_arg_int(r, "id", 0);
-	json_t		*c, *days, *devices, *replies;
-	char		 now[32];
+	struct camp_report	*cr;
+	int64_t			 id = ctl_arg_int(r, "id", 0);
 
-	if (!shown_campaign(r, id) || (c = campaign_get(r->d, id)) == NULL)
+	if (!shown_campaign(r, id))
 		return CMD_DONE;
-	st = store_stmt(r->d->store, "SELECT d, sum(s), sum(dl), sum(rd), "
-	    "sum(f), sum(rp) FROM ("
-	    "SELECT date(sent_at, 'unixepoch', 'localtime') d, 1 s, "
-	    "  state IN ('delivered', 'read') dl, state = 'read' rd, 0 f, "
-	    "  0 rp FROM messages WHERE campaign_id = ?1 AND sent_at IS NOT NULL "
-	    "UNION ALL SELECT date(updated_at, 'unixepoch', 'localtime'), 0, "
-	    "  0, 0, 1, 0 FROM messages WHERE campaign_id = ?1 AND "
-	    "  state = 'failed' "
-	    "UNION ALL SELECT date(created_at, 'unixepoch', 'localtime'), 0, "
-	    "  0, 0, 0, 1 FROM interactions WHERE campaign_id = ?1 AND "
-	    "  kind IN ('reply', 'reaction', 'optout')"
-	    ") GROUP BY d ORDER BY d");
-	sqlite3_bind_int64(st, 1, id);
-	days = rows(r, st, day_cols, 6);
-	/* By lane (the device's name in the configuration). */
-	st = store_stmt(r->d->store, "SELECT coalesce(lane, device, ''), "
-	    "sum(sent_at IS NOT NULL), sum(state IN ('delivered', 'read')), "
-	    "sum(state = 'read'), sum(state = 'failed') FROM messages WHERE "
-	    "campaign_id = ?1 GROUP BY 1 ORDER BY 1");
-	sqlite3_bind_int64(st, 1, id);
-	devices = rows(r, st, device_cols, 5);
-	st = store_stmt(r->d->store, "SELECT count(*) FROM interactions "
-	    "WHERE campaign_id = ?1 AND kind IN ('reply', 'reaction')");
-	sqlite3_bind_int64(st, 1, id);
-	replies = json_integer(store_int(st));
-	st = store_stmt(r->d->store, "SELECT count(*) FROM interactions "
-	    "WHERE campaign_id = ?1 AND kind = 'optout'");
-	sqlite3_bind_int64(st, 1, id);
-	if (days == NULL || devices == NULL) {
-		json_decref(days);
-		json_decref(devices);
-		json_decref(replies);
-		json_decref(c);
-		sqlite3_reset(st);
-		ctl_error(r, "internal", "reading the campaign's figures: %s",
-		    store_errmsg(r->d->store));
-		return CMD_DONE;
-	}
-	clock_iso(clock_now(), now);
-	ctl_reply(r, json_pack("{s:o,s:o,s:o,s:o,s:I,s:s}", "campaign", c,
-	    "days", days, "devices", devices, "replies", replies, "optouts",
-	    (json_int_t)store_int(st), "generated_at", now));
-	return CMD_DONE;
+	cr = xcalloc(1, sizeof *cr);
+	cr->campaign = id;
+	return job_start(r, &camp_report_ops, cr);
 }
 
 /* A day key YYYY-MM-DD, as daily_usage keeps them. */

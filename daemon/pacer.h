@@ -19,7 +19,8 @@ void	 pacer_reload(struct daemon *);
 void	 pacer_health(struct daemon *);
 /* Lanes for monitoring.stats and devices.list. */
 json_t	*pacer_lanes(struct daemon *);
-/* The cost of the lanes' turns: {lanes, turns, turn_ms_avg, turn_ms_max}. */
+/* The cost of the lanes' turns: {lanes, turns, turn_ms_avg, turn_ms_max,
+ * pick_steps_max (the most SQLite VM steps one choice of a message took)}. */
 json_t	*pacer_stats(struct daemon *);
 /* Today's cap of every lane together (warm-up included). */
 long	 pacer_cap_today(struct daemon *);

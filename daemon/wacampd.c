@@ -32,6 +32,7 @@
 #include "ctl.h"
 #include "daemon.h"
 #include "export.h"
+#include "job.h"
 #include "import.h"
 #include "schedule.h"
 #include "journal.h"
@@ -832,6 +833,7 @@ main(int argc, char *argv[])
 	notify_free(&d);
 	import_shutdown(&d);
 	export_shutdown(&d);
+	job_shutdown(&d);
 	search_stop(&d);
 	webhook_shutdown(&d);
 	ctl_shutdown(&d);

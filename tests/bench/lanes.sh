@@ -7,11 +7,20 @@
 # queue, a day counter and the lane's last governor_window Message 1s,
 # never the history, so the ratio stays near 1. Printed, not judged: an
 # absolute time is not stable here.
-# usage: tests/bench/lanes.sh BUILD_DIR   (BENCH_HISTORY=N for another
-# large size; the small one is 10,000)
+#
+# Then a campaign whose own window is closed now (issue 21's window), with
+# BENCH_CLOSED (100,000) pending Message 1s older than an open campaign's
+# 2,000: the lane's turn must set it aside at the cost of a campaigns row,
+# never walk its pending messages. Reference in the same run: the same
+# database with those 100,000 as a finished campaign's history. Printed:
+# both turn costs and their ratio (about 1), and what each case sent.
+# usage: tests/bench/lanes.sh BUILD_DIR [closed]   (BENCH_HISTORY=N for
+# another large size, the small one is 10,000; "closed": that case only)
 set -eu
 B=${1:-build}
+only=${2:-}
 big=${BENCH_HISTORY:-1000000}
+nclosed=${BENCH_CLOSED:-100000}
 dir=$(mktemp -d /tmp/wacamp-bench-lanes.XXXXXX)
 pid=
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
@@ -120,9 +129,94 @@ PY
 	[ -z "${BENCH_KEEP:-}" ] || cp "$dir/db" "$BENCH_KEEP.$history"
 }
 
-echo "== 10000 messages of history"
-run 10000
-echo "== $big messages of history"
-run "$big"
-awk -v a="$(cat "$dir/turn.10000")" -v b="$(cat "$dir/turn.$big")" 'BEGIN {
-	printf "pacer turn at %s / at 10000 messages of history: %.2fx (must not grow: about 1)\n", "'"$big"'", (a > 0 ? b / a : 0) }'
+# Ten lanes, campaign "closed" (id 1: the lower message ids) with NCLOSED
+# messages and campaign "open" (id 2) with 2,000 pending. CASE "closed":
+# the first is running, its window closed now, its messages pending;
+# "ref": it finished long ago, its messages sent. The daemon sends for
+# 4 s through the simulator; the pacer's turn cost is read then.
+closed_run() {
+	case=$1
+	rm -f "$dir"/db* "$dir/s.sock"
+	printf '[daemon]\nsocket = %s/s.sock\n[store]\npath = %s/db\n' "$dir" "$dir" >"$dir/conf"
+	printf '[wassenger]\nprovider = simulator\n[pacing]\ninterval = 20ms\n' >>"$dir/conf"
+	printf 'jitter = 0\nbatch_size = 100000\ndaily_limit = 1000000\ntimezone = UTC\n' >>"$dir/conf"
+	for i in $(seq 1 9); do
+		printf '[device d%02d]\ndevice_id = %024d\n' "$i" "$i" >>"$dir/conf"
+	done
+	chmod 600 "$dir/conf"
+	"$B/wacampd" init -c "$dir/conf" >/dev/null 2>&1
+	if [ "$case" = closed ]; then
+		st=running; ms=pending; sent=NULL
+	else
+		st=completed; ms=sent; sent=1
+	fi
+	# Closed now (UTC): it opens in two hours and closes in three.
+	m=$(( ($(date -u +%s) / 60) % 1440 ))
+	ws=$(( (m + 120) % 1440 )); we=$(( (m + 180) % 1440 ))
+	timeout 600 sqlite3 "$dir/db" >/dev/null <<EOS
+PRAGMA journal_mode = WAL;
+BEGIN;
+WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < $nclosed + 2000)
+INSERT INTO contacts (full_number, first_name, last_name, created_at, updated_at)
+SELECT printf('+2289%07d', i), 'F' || i, 'L' || i, 0, 0 FROM s;
+INSERT INTO campaigns (name, message_1, status, total, pending, created_at,
+    updated_at, started_at, window_start, window_end)
+VALUES ('closed', 'Bonjour', '$st', $nclosed, 0, 0, 0, 0, $ws, $we);
+INSERT INTO campaigns (name, message_1, status, total, pending, created_at,
+    updated_at, started_at)
+VALUES ('open', 'Bonjour', 'running', 2000, 2000, 0, 0, 0);
+INSERT INTO messages (campaign_id, contact_id, message_type, phone, body,
+    state, sent_at, created_at, updated_at)
+SELECT 1, id, 1, full_number, 'Bonjour', '$ms', $sent, 0, 0
+FROM contacts WHERE id <= $nclosed ORDER BY id;
+INSERT INTO messages (campaign_id, contact_id, message_type, phone, body,
+    created_at, updated_at)
+SELECT 2, id, 1, full_number, 'Bonjour', 0, 0 FROM contacts WHERE id > $nclosed
+ORDER BY id;
+UPDATE contacts_count SET n = (SELECT count(*) FROM contacts);
+COMMIT;
+EOS
+	"$B/wacampd" -f -c "$dir/conf" 2>"$dir/log" &
+	pid=$!
+	for i in $(seq 1 150); do [ -S "$dir/s.sock" ] && break; sleep 0.2; done
+	python3 - "$dir/s.sock" "$case" <<'PY'
+import json, socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); f = s.makefile("rwb")
+f.readline()
+def call(i, cmd, args):
+    f.write((json.dumps({"id": i, "cmd": cmd, "args": args}) + "\n").encode())
+    f.flush()
+    while True:
+        r = json.loads(f.readline())
+        if r.get("id") == i:
+            return r
+time.sleep(4)
+p = call(1, "monitoring.stats", {})["data"]["pacer"]
+sent = [call(2 + i, "campaigns.get", {"id": i + 1})["data"] for i in range(2)]
+print("  %-6s: %d lane turns, %.3f ms a turn on average (max %.2f ms, "
+    "%s SQLite steps at most in a pick); sent: closed campaign %d, open "
+    "one %d" % (sys.argv[2], p["turns"], p["turn_ms_avg"], p["turn_ms_max"],
+    p.get("pick_steps_max", "?"),
+    sent[0]["sent"] + sent[0]["delivered"] + sent[0]["read"] if sys.argv[2] == "closed" else 0,
+    sent[1]["sent"] + sent[1]["delivered"] + sent[1]["read"]))
+open(sys.argv[1] + ".turn", "w").write("%f\n" % p["turn_ms_avg"])
+PY
+	kill "$pid"
+	wait "$pid" || true
+	pid=
+	cp "$dir/s.sock.turn" "$dir/turn.$case"
+}
+
+if [ "$only" != closed ]; then
+	echo "== 10000 messages of history"
+	run 10000
+	echo "== $big messages of history"
+	run "$big"
+	awk -v a="$(cat "$dir/turn.10000")" -v b="$(cat "$dir/turn.$big")" 'BEGIN {
+		printf "pacer turn at %s / at 10000 messages of history: %.2fx (must not grow: about 1)\n", "'"$big"'", (a > 0 ? b / a : 0) }'
+fi
+echo "== a campaign with $nclosed pending Message 1s, its own window closed"
+closed_run ref
+closed_run closed
+awk -v a="$(cat "$dir/turn.ref")" -v b="$(cat "$dir/turn.closed")" 'BEGIN {
+	printf "pacer turn with the closed campaign / without: %.2fx (must not grow with it: about 1)\n", (a > 0 ? b / a : 0) }'

@@ -538,6 +538,90 @@ test_offline_lane(void **state)
 	harness_cleanup(&h);
 }
 
+/*
+ * A campaign whose own window is closed (issue 21's window) holds 2000
+ * pending Message 1s, all older than the 10 of an open campaign: the open
+ * one's go out at its pace and the closed one's not at all, and no turn
+ * reads the closed one's rows (the pacer's pick_steps_max, a count of
+ * SQLite steps, stays under their number: a walk over them in id order
+ * would take several steps a row). The daemon's clock (the test clock)
+ * is set at second 48 of a minute and the window opens at the next one:
+ * from then on the closed campaign sends, and nothing of it before.
+ */
+static void
+test_closed_window(void **state)
+{
+	struct harness	 h;
+	json_t		*d, *p, *b;
+	char		 off[16], w[32], q[256];
+	time_t		 now = time(NULL), dnow, open;
+	long		 o;
+	int		 fd, om;
+
+	(void)state;
+	/* The daemon at second 48 of its minute: 12 s to set up. */
+	o = (48 - (long)(now % 60) + 60) % 60;
+	snprintf(off, sizeof off, "%ld", o);
+	setenv("WACAMP_TEST_CLOCK_OFFSET", off, 1);
+	kit_start_with_fake(&h, "[pacing]\ninterval = 100ms\njitter = 0\n"
+	    "batch_size = 1000\ndaily_limit = 100000\ntimezone = UTC\n"
+	    "breaker_failures = 0\n");
+	unsetenv("WACAMP_TEST_CLOCK_OFFSET");
+	dnow = now + o;
+	open = dnow - dnow % 60 + 60;
+	om = (int)((open / 60) % 1440);
+	snprintf(w, sizeof w, "%02d:%02d-%02d:%02d", om / 60, om % 60,
+	    (om + 60) % 1440 / 60, (om + 60) % 60);
+	assert_true((fd = harness_connect(&h)) != -1);
+	kit_seed(&h, "closed", 1, 2000);
+	kit_seed(&h, "open", 2001, 10);
+	d = kit_call_ok(fd, "campaigns.create", json_pack("{s:s,s:s,s:[s],"
+	    "s:s}", "name", "closed", "message_1", "Hi {{first_name}}",
+	    "categories", "closed", "window", w));
+	json_decref(d);
+	json_decref(kit_call_ok(fd, "campaigns.send", json_pack("{s:i}", "id",
+	    1)));
+	assert_int_equal(kit_sql_int(&h, "SELECT count(*) FROM messages WHERE "
+	    "campaign_id = 1 AND state = 'pending'"), 2000);
+	d = kit_call_ok(fd, "campaigns.create", json_pack("{s:s,s:s,s:[s]}",
+	    "name", "open", "message_1", "Now {{first_name}}", "categories",
+	    "open"));
+	json_decref(d);
+	json_decref(kit_call_ok(fd, "campaigns.send", json_pack("{s:i}", "id",
+	    2)));
+	assert_int_equal(kit_wait_int(&h, "SELECT count(*) FROM messages WHERE "
+	    "campaign_id = 2 AND state IN ('sent', 'delivered', 'read')", 10,
+	    10), 10);
+	if (time(NULL) + o >= open)
+		fail_msg("the setup outlived the 12 s before the window opens");
+	assert_int_equal(kit_sql_int(&h, "SELECT count(*) FROM messages WHERE "
+	    "campaign_id = 1 AND state <> 'pending'"), 0);
+	b = posts_of(&h, FW_DEVICE);
+	assert_int_equal(json_array_size(b), 10);
+	assert_paced(b, 100, 1000, 0, "open");
+	json_decref(b);
+	d = kit_call_ok(fd, "monitoring.stats", NULL);
+	p = json_object_get(d, "pacer");
+	if (geti(p, "pick_steps_max") <= 0 || geti(p, "pick_steps_max") >= 2000)
+		fail_msg("a pick took %lld steps with 2000 closed rows",
+		    geti(p, "pick_steps_max"));
+	json_decref(d);
+
+	/* The window opens: the closed campaign starts, not before. */
+	assert_true(kit_wait_int(&h, "SELECT count(*) FROM messages WHERE "
+	    "campaign_id = 1 AND state IN ('sent', 'delivered', 'read')", 5,
+	    30) >= 5);
+	snprintf(q, sizeof q, "SELECT count(*) FROM messages WHERE "
+	    "campaign_id = 1 AND (sent_at < %lld OR claimed_at < %lld)",
+	    (long long)(open - o), (long long)(open - o));
+	assert_int_equal(kit_sql_int(&h, q), 0);
+	p = fake_json(&h, "/_ctl/processed");
+	assert_int_equal(geti(p, "duplicates"), 0);
+	json_decref(p);
+	close(fd);
+	harness_cleanup(&h);
+}
+
 /* How many lanes devices.list gives, waiting up to 5 s for WANT. */
 static long long
 nlanes(int fd, long long want)
@@ -622,6 +706,7 @@ main(void)
 		cmocka_unit_test(test_offline_lane),
 		cmocka_unit_test(test_two_lanes),
 		cmocka_unit_test(test_governor),
+		cmocka_unit_test(test_closed_window),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -474,6 +474,216 @@ test_window(void **state)
 	harness_cleanup(&h);
 }
 
+/* The rows of the whole-campaign query SQL on H's database as JSON
+ * objects named by NAMES, as the daemon's reply gives them. */
+static json_t *
+sql_rows(struct harness *h, const char *sql, const char *const *names,
+    int ncol)
+{
+	sqlite3		*db;
+	sqlite3_stmt	*st;
+	json_t		*a = json_array(), *o;
+	int		 i;
+
+	assert_int_equal(sqlite3_open(h->db, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		o = json_object();
+		for (i = 0; i < ncol; i++) {
+			if (sqlite3_column_type(st, i) == SQLITE_INTEGER)
+				json_object_set_new(o, names[i], json_integer(
+				    sqlite3_column_int64(st, i)));
+			else if (sqlite3_column_type(st, i) == SQLITE_NULL)
+				json_object_set_new(o, names[i], json_null());
+			else
+				json_object_set_new(o, names[i], json_string(
+				    (const char *)sqlite3_column_text(st, i)));
+		}
+		json_array_append_new(a, o);
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return a;
+}
+
+/* Fail, showing both, unless A and B are the same JSON. */
+static void
+assert_json_equal(json_t *a, json_t *b, const char *what)
+{
+	char	*sa, *sb;
+
+	if (json_equal(a, b))
+		return;
+	sa = json_dumps(a, JSON_COMPACT);
+	sb = json_dumps(b, JSON_COMPACT);
+	fail_msg("%s: %.600s\nexpected %.600s", what, sa, sb);
+}
+
+/*
+ * campaigns.report of a campaign of 50,000 messages (and a reply for one
+ * in five) is summed in slices, the loop free between them (the daemon's
+ * log counts them: several), and gives what the whole-campaign queries
+ * give: the same days, devices, replies and opt-outs, with totals equal to
+ * a direct count. Another campaign's messages and replies are left out.
+ */
+static void
+test_report_slices(void **state)
+{
+	static const char *const dcols[] = { "day", "sent", "delivered",
+	    "read", "failed", "replies" };
+	static const char *const vcols[] = { "device", "sent", "delivered",
+	    "read", "failed" };
+	static const char line[] = "{\"id\":7,\"cmd\":\"campaigns.report\","
+	    "\"args\":{\"id\":1}}\n";
+	struct harness	 h;
+	json_t		*d, *want;
+	json_int_t	 sum;
+	size_t		 i;
+	char		*log = NULL, *p;
+	const char	*tz = getenv("TZ");
+	char		*oldtz = tz != NULL ? strdup(tz) : NULL;
+	long		 slices = 0;
+	FILE		*fp;
+	int		 fd, fd2;
+
+	(void)state;
+	setenv("TZ", "UTC", 1);
+	tzset();
+	harness_init(&h, PACING "timezone = UTC\n");
+	assert_int_equal(harness_start(&h), 0);
+	assert_true((fd = harness_connect(&h)) != -1);
+	kit_sql(&h, "BEGIN;"
+	    "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s "
+	    "WHERE i < 50000) INSERT INTO contacts (full_number, first_name, "
+	    "last_name, created_at, updated_at) SELECT printf('+2289%07d', i), "
+	    "'F' || i, 'L' || i, 0, 0 FROM s;"
+	    "INSERT INTO campaigns (name, message_1, status, total, "
+	    "created_at, updated_at) VALUES ('big', 'Hi', 'completed', 50000, "
+	    "0, 0), "
+	    "('other', 'Hi', 'completed', 100, 0, 0);"
+	    /* Spread over ten days, five lanes (one with no lane, one with
+	     * neither lane nor device), seven states. */
+	    "INSERT INTO messages (campaign_id, contact_id, message_type, "
+	    "phone, body, state, lane, device, created_at, updated_at, "
+	    "sent_at) SELECT 1, id, 1, full_number, 'Hi', CASE id % 7 WHEN 0 "
+	    "THEN 'failed' WHEN 1 THEN 'sent' WHEN 2 THEN 'delivered' WHEN 3 "
+	    "THEN 'read' WHEN 4 THEN 'pending' WHEN 5 THEN 'unknown' ELSE "
+	    "'read' END, CASE id % 5 WHEN 0 THEN NULL WHEN 1 THEN NULL ELSE "
+	    "'lane' || (id % 5) END, CASE id % 5 WHEN 0 THEN NULL ELSE "
+	    "'dev' || (id % 5) END, 0, 1700000000 + id * 17 + 3600, CASE WHEN "
+	    "id % 7 IN (0, 4) THEN NULL ELSE 1700000000 + id * 17 END FROM "
+	    "contacts ORDER BY id;"
+	    "INSERT INTO messages (campaign_id, contact_id, message_type, "
+	    "phone, body, state, lane, created_at, updated_at, sent_at) SELECT "
+	    "1, id, 2, full_number, 'Merci', CASE id % 3 WHEN 0 THEN 'failed' "
+	    "ELSE 'delivered' END, 'lane2', 0, 1700900000 + id, 1700800000 + "
+	    "id FROM contacts WHERE id % 10 = 0;"
+	    "INSERT INTO messages (campaign_id, contact_id, message_type, "
+	    "phone, body, state, lane, created_at, updated_at, sent_at) SELECT "
+	    "2, id, 1, full_number, 'Hi', 'read', 'lane9', 0, 1600000000, "
+	    "1600000000 FROM contacts WHERE id <= 100;"
+	    "INSERT INTO interactions (contact_id, campaign_id, message_id, "
+	    "kind, body, created_at) SELECT contact_id, campaign_id, id, "
+	    "CASE id % 4 WHEN 0 THEN 'reply' WHEN 1 THEN 'reaction' WHEN 2 "
+	    "THEN 'optout' ELSE 'read' END, 'merci', 1700000000 + id * 19 FROM "
+	    "messages WHERE id % 5 = 0 OR campaign_id = 2;"
+	    "COMMIT;");
+	d = kit_call_ok(fd, "campaigns.report", json_pack("{s:i}", "id", 1));
+
+	/* The figures the whole-campaign queries give. */
+	want = sql_rows(&h, "SELECT d, sum(s), sum(dl), sum(rd), sum(f), "
+	    "sum(rp) FROM (SELECT date(sent_at, 'unixepoch', 'localtime') d, "
+	    "1 s, state IN ('delivered', 'read') dl, state = 'read' rd, 0 f, "
+	    "0 rp FROM messages WHERE campaign_id = 1 AND sent_at IS NOT NULL "
+	    "UNION ALL SELECT date(updated_at, 'unixepoch', 'localtime'), 0, "
+	    "0, 0, 1, 0 FROM messages WHERE campaign_id = 1 AND state = "
+	    "'failed' UNION ALL SELECT date(created_at, 'unixepoch', "
+	    "'localtime'), 0, 0, 0, 0, 1 FROM interactions WHERE campaign_id "
+	    "= 1 AND kind IN ('reply', 'reaction', 'optout')) GROUP BY d "
+	    "ORDER BY d", dcols, 6);
+	assert_true(json_array_size(want) >= 10);
+	assert_json_equal(json_object_get(d, "days"), want, "days");
+	json_decref(want);
+	want = sql_rows(&h, "SELECT coalesce(lane, device, ''), sum(sent_at "
+	    "IS NOT NULL), sum(state IN ('delivered', 'read')), sum(state = "
+	    "'read'), sum(state = 'failed') FROM messages WHERE campaign_id = "
+	    "1 GROUP BY 1 ORDER BY 1", vcols, 5);
+	assert_int_equal(json_array_size(want), 5);
+	assert_json_equal(json_object_get(d, "devices"), want, "devices");
+	json_decref(want);
+	assert_int_equal(json_integer_value(json_object_get(d, "replies")),
+	    kit_sql_int(&h, "SELECT count(*) FROM interactions WHERE "
+	    "campaign_id = 1 AND kind IN ('reply', 'reaction')"));
+	assert_int_equal(json_integer_value(json_object_get(d, "optouts")),
+	    kit_sql_int(&h, "SELECT count(*) FROM interactions WHERE "
+	    "campaign_id = 1 AND kind = 'optout'"));
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(d,
+	    "campaign"), "id")), 1);
+	assert_non_null(json_string_value(json_object_get(d, "generated_at")));
+	/* Totals against a direct count. */
+	for (sum = 0, i = 0; i < json_array_size(json_object_get(d, "days"));
+	    i++)
+		sum += json_integer_value(json_object_get(json_array_get(
+		    json_object_get(d, "days"), i), "sent"));
+	assert_int_equal(sum, kit_sql_int(&h, "SELECT count(*) FROM messages "
+	    "WHERE campaign_id = 1 AND sent_at IS NOT NULL"));
+	for (sum = 0, i = 0; i < json_array_size(json_object_get(d,
+	    "devices")); i++)
+		sum += json_integer_value(json_object_get(json_array_get(
+		    json_object_get(d, "devices"), i), "failed"));
+	assert_int_equal(sum, kit_sql_int(&h, "SELECT count(*) FROM messages "
+	    "WHERE campaign_id = 1 AND state = 'failed'"));
+	json_decref(d);
+
+	/* In slices: the daemon's log says how many. */
+	assert_non_null(fp = fopen(h.log, "r"));
+	assert_true(getdelim(&log, &(size_t){ 0 }, '\0', fp) > 0);
+	fclose(fp);
+	if ((p = strstr(log, "job campaigns.report: ")) == NULL ||
+	    sscanf(p, "job campaigns.report: %ld slices", &slices) != 1 ||
+	    slices < 2)
+		fail_msg("the report ran in %ld slice(s)", slices);
+	free(log);
+	/* A client that leaves while its report is summed: the job ends
+	 * alone, and the daemon goes on answering. */
+	assert_true((fd2 = harness_connect(&h)) != -1);
+	assert_int_equal(harness_send(fd2, line, sizeof line - 1), 0);
+	close(fd2);
+	usleep(300000);
+	d = kit_call_ok(fd, "campaigns.report", json_pack("{s:i}", "id", 1));
+	assert_int_equal(json_integer_value(json_object_get(d, "optouts")),
+	    kit_sql_int(&h, "SELECT count(*) FROM interactions WHERE "
+	    "campaign_id = 1 AND kind = 'optout'"));
+	json_decref(d);
+	/* Still one answer for a campaign that is not there. */
+	assert_string_equal(kit_call_err(fd, "campaigns.report", json_pack(
+	    "{s:i}", "id", 99)), "not_found");
+	/* Stopped mid-report: its client is answered all the same (the
+	 * report if it was done, else "unavailable"), and the daemon stops
+	 * cleanly. */
+	assert_true((fd2 = harness_connect(&h)) != -1);
+	assert_int_equal(harness_send(fd2, line, sizeof line - 1), 0);
+	usleep(20000);
+	assert_int_equal(harness_stop(&h), 0);
+	assert_non_null(d = harness_read(fd2, 5000));
+	assert_int_equal(json_integer_value(json_object_get(d, "id")), 7);
+	if (!json_is_true(json_object_get(d, "ok")))
+		assert_string_equal(json_string_value(json_object_get(
+		    json_object_get(d, "error"), "code")), "unavailable");
+	json_decref(d);
+	close(fd2);
+	close(fd);
+	harness_cleanup(&h);
+	if (oldtz != NULL)
+		setenv("TZ", oldtz, 1);
+	else
+		unsetenv("TZ");
+	free(oldtz);
+	tzset();
+}
+
 int
 main(void)
 {
@@ -483,6 +693,7 @@ main(void)
 		cmocka_unit_test(test_report),
 		cmocka_unit_test(test_schedule),
 		cmocka_unit_test(test_window),
+		cmocka_unit_test(test_report_slices),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
