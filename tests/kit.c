@@ -81,6 +81,24 @@ kit_sql_int(struct harness *h, const char *q)
 	return v;
 }
 
+char *
+kit_sql_text(struct harness *h, const char *q)
+{
+	sqlite3		*db;
+	sqlite3_stmt	*st;
+	char		*v = NULL;
+
+	assert_int_equal(sqlite3_open(h->db, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	assert_int_equal(sqlite3_prepare_v2(db, q, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_type(st, 0) != SQLITE_NULL)
+		v = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
 /* N contacts +336100NNNNN in category CAT (created), numbered from FIRST. */
 void
 kit_seed(struct harness *h, const char *cat, int first, int n)

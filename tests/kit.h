@@ -16,6 +16,8 @@ void		 kit_start_with_fake(struct harness *, const char *);
 /* SQL on the daemon's database (its own connection, 5 s busy timeout). */
 void		 kit_sql(struct harness *, const char *);
 long long	 kit_sql_int(struct harness *, const char *);
+/* The one text the SQL gives (NULL: none, or NULL), as a new string. */
+char		*kit_sql_text(struct harness *, const char *);
 /* Wait until SQL gives WANT (up to SECS); returns the last value. */
 long long	 kit_wait_int(struct harness *, const char *, long long, double);
 /* N contacts +336100NNNNN in category CAT (created), numbered from FIRST. */

@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 #include <jansson.h>
-#include <sqlite3.h>
 
 #include "harness.h"
 #include "kit.h"
@@ -60,25 +59,6 @@ create(int fd, const char *name, const char *m1, const char *m2,
 	return id;
 }
 
-/* The one text SQL Q gives (NULL: none), as a new string. */
-static char *
-sql_text(struct harness *h, const char *q)
-{
-	sqlite3		*db;
-	sqlite3_stmt	*st;
-	char		*v = NULL;
-
-	assert_int_equal(sqlite3_open(h->db, &db), SQLITE_OK);
-	sqlite3_busy_timeout(db, 5000);
-	assert_int_equal(sqlite3_prepare_v2(db, q, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW &&
-	    sqlite3_column_type(st, 0) != SQLITE_NULL)
-		v = strdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
-}
-
 /* The body of campaign C's message to the contact with PHONE. */
 static char *
 body_of(struct harness *h, long long c, const char *phone)
@@ -87,7 +67,7 @@ body_of(struct harness *h, long long c, const char *phone)
 
 	snprintf(q, sizeof q, "SELECT body FROM messages WHERE campaign_id = "
 	    "%lld AND phone = '%s'", c, phone);
-	return sql_text(h, q);
+	return kit_sql_text(h, q);
 }
 
 /* DESIGN §6: placeholders, fallbacks, no dangling space, refusals. */
@@ -145,7 +125,7 @@ test_placeholders(void **state)
 	free(msg);
 	snprintf(q, sizeof q, "SELECT message_1 FROM campaigns WHERE id = %lld",
 	    c);
-	b = sql_text(&h, q);
+	b = kit_sql_text(&h, q);
 	assert_string_equal(b, "Bonjour {{ first_name|ami }}, offre "
 	    "{{last_name}} !");
 	free(b);

@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 #include <jansson.h>
-#include <sqlite3.h>
 
 #include "harness.h"
 #include "kit.h"
@@ -62,20 +61,11 @@ import(struct harness *h, const char *name, const char *args)
 static char *
 extra_of(struct harness *h, const char *phone)
 {
-	sqlite3		*db;
-	sqlite3_stmt	*st;
-	char		*v = NULL;
+	char	 q[128], *v;
 
-	assert_int_equal(sqlite3_open(h->db, &db), SQLITE_OK);
-	sqlite3_busy_timeout(db, 5000);
-	assert_int_equal(sqlite3_prepare_v2(db, "SELECT coalesce(extra, '') "
-	    "FROM contacts WHERE full_number = ?", -1, &st, NULL), SQLITE_OK);
-	sqlite3_bind_text(st, 1, phone, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = strdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	assert_non_null(v);
+	snprintf(q, sizeof q, "SELECT coalesce(extra, '') FROM contacts "
+	    "WHERE full_number = '%s'", phone);
+	assert_non_null(v = kit_sql_text(h, q));
 	return v;
 }
 
