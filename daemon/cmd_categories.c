@@ -279,6 +279,7 @@ contact_exists(struct daemon *d, int64_t id)
 static int
 members(struct ctl_req *r, int add)
 {
+	struct daemon	*d = r->d;
 	sqlite3_stmt	*st;
 	json_t		*list = json_object_get(r->args, "contacts"), *v;
 	int64_t		 id;
@@ -327,7 +328,7 @@ members(struct ctl_req *r, int add)
 			sqlite3_reset(st);
 			ctl_error(r, "internal", "%s",
 			    store_errmsg(r->d->store));
-			store_rollback(r->d->store);
+			store_rollback(d->store);
 			return CMD_DONE;
 		}
 		sqlite3_reset(st);
@@ -338,7 +339,7 @@ members(struct ctl_req *r, int add)
 	}
 	if (store_commit(r->d->store) == -1) {
 		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
-		store_rollback(r->d->store);
+		store_rollback(d->store);
 		return CMD_DONE;
 	}
 	ctl_reply(r, json_pack("{s:I,s:I,s:I}", "category", (json_int_t)id,

@@ -683,6 +683,7 @@ create_categories(struct ctl_req *r, int64_t *ids, size_t nids, size_t *n)
 static int
 cmd_contacts_create(struct ctl_req *r)
 {
+	struct daemon	*d = r->d;
 	sqlite3_stmt	*st;
 	char		 num[PHONE_MAX];
 	const char	*raw = ctl_arg_str(r, "phone", "");
@@ -724,7 +725,7 @@ cmd_contacts_create(struct ctl_req *r)
 	if (rc != SQLITE_DONE || store_exec(r->d->store, "UPDATE "
 	    "contacts_count SET n = n + 1") == -1) {
 		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
-		store_rollback(r->d->store);
+		store_rollback(d->store);
 		return CMD_DONE;
 	}
 	for (i = 0; i < ncat; i++) {
@@ -737,7 +738,7 @@ cmd_contacts_create(struct ctl_req *r)
 		if (rc != SQLITE_DONE) {
 			ctl_error(r, "internal", "%s",
 			    store_errmsg(r->d->store));
-			store_rollback(r->d->store);
+			store_rollback(d->store);
 			return CMD_DONE;
 		}
 	}
@@ -896,6 +897,7 @@ extra_register(struct ctl_req *r)
 static int
 cmd_contacts_update(struct ctl_req *r)
 {
+	struct daemon	*d = r->d;
 	sqlite3_stmt	*st;
 	struct ob_batch	 b;
 	int64_t		 id = ctl_arg_int(r, "id", 0);
@@ -917,8 +919,9 @@ cmd_contacts_update(struct ctl_req *r)
 		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
 		return CMD_DONE;
 	}
+	/* R is answered and freed when it fails. */
 	if (extra_arg(r, id, &set, &extra) == -1) {
-		store_rollback(r->d->store);
+		store_rollback(d->store);
 		return CMD_DONE;
 	}
 	st = store_stmt(r->d->store, "UPDATE contacts SET "
@@ -957,11 +960,11 @@ cmd_contacts_update(struct ctl_req *r)
 		return CMD_DONE;
 	}
 	memset(&b, 0, sizeof b);
-	if (rc != SQLITE_DONE || extra_register(r) == -1 || (opt == 1 && ((n = outbox_cancel_contact(
-	    r->d, id, OB_CANCEL_OPTOUT, &b)) == -1 ||
+	if (rc != SQLITE_DONE || extra_register(r) == -1 || (opt == 1 &&
+	    ((n = outbox_cancel_contact(r->d, id, OB_CANCEL_OPTOUT, &b)) == -1 ||
 	    outbox_flush(r->d, &b) == -1)) || store_commit(r->d->store) == -1) {
 		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
-		store_rollback(r->d->store);
+		store_rollback(d->store);
 		return CMD_DONE;
 	}
 	cancelled_done(r->d, &b);

@@ -17,6 +17,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
 #include <jansson.h>
 
 #include "harness.h"
@@ -181,6 +187,33 @@ harness_stop(struct harness *h)
 	return st;
 }
 
+/*
+ * A daemon that hit a memory error or undefined behaviour (the sanitized
+ * run) may well have answered first: a test that only reads replies
+ * would pass. Its log says so; the test fails with the report.
+ */
+static void
+sanitizer_check(struct harness *h)
+{
+	char	 line[1024];
+	FILE	*fp;
+	int	 bad = 0, n = 0;
+
+	if ((fp = fopen(h->log, "r")) == NULL)
+		return;
+	while (fgets(line, sizeof line, fp) != NULL) {
+		if (strstr(line, "ERROR: AddressSanitizer") != NULL ||
+		    strstr(line, "runtime error:") != NULL)
+			bad = 1;
+		if (bad && n++ < 40)
+			fputs(line, stderr);
+	}
+	fclose(fp);
+	if (bad)
+		fail_msg("the daemon's log (%s) has a sanitizer report",
+		    h->log);
+}
+
 void
 harness_cleanup(struct harness *h)
 {
@@ -193,6 +226,8 @@ harness_cleanup(struct harness *h)
 		waitpid(h->fake, NULL, 0);
 		h->fake = 0;
 	}
+	/* On a report the directory stays, for its log and database. */
+	sanitizer_check(h);
 	if (getenv("WACAMP_KEEP_TEST_DIR") == NULL) {
 		snprintf(cmd, sizeof cmd, "rm -rf '%s'", h->dir);
 		if (system(cmd) != 0)
