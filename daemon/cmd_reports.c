@@ -404,7 +404,7 @@ dev_cmp(const void *a, const void *b)
 
 /* The reply: the campaign as it is now, and the sums in key order. */
 static void
-camp_report_finish(struct ctl_req *r, void *arg)
+camp_report_finish(struct ctl_req *r, void *arg, const char *err)
 {
 	struct camp_report	*cr = arg;
 	struct rep_day		*y;
@@ -413,6 +413,10 @@ camp_report_finish(struct ctl_req *r, void *arg)
 	char			 now[32];
 	size_t			 i;
 
+	if (err != NULL) {
+		ctl_error(r, "internal", "%s", err);
+		return;
+	}
 	/* Deleted meanwhile: not_found, as if it had never been. */
 	if (!shown_campaign(r, cr->campaign))
 		return;
@@ -448,8 +452,10 @@ camp_report_finish(struct ctl_req *r, void *arg)
 }
 
 static const struct job_ops camp_report_ops = {
-	"campaigns.report", camp_report_step, camp_report_finish,
-	camp_report_free
+	.name = "campaigns.report",
+	.step = camp_report_step,
+	.finish = camp_report_finish,
+	.free = camp_report_free,
 };
 
 static int
@@ -462,7 +468,7 @@ cmd_campaigns_report(struct ctl_req *r)
 		return CMD_DONE;
 	cr = xcalloc(1, sizeof *cr);
 	cr->campaign = id;
-	return job_start(r, &camp_report_ops, cr);
+	return job_start(r, &camp_report_ops, cr, -1);
 }
 
 /* A day key YYYY-MM-DD, as daily_usage keeps them. */

@@ -1,11 +1,10 @@
 /*
- * CSV exports written in slices to a descriptor the client passed: a
- * page of records at a time, three pages per turn of the loop, waiting
- * for the descriptor to drain when it is a pipe.
+ * CSV exports written in slices (a job, job.c) to a descriptor the client
+ * passed: a page of records a step, waiting for the descriptor to drain
+ * when it is a pipe.
  */
 #include <sys/types.h>
 #include <sys/stat.h>
-#include <sys/queue.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,38 +14,32 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <event2/event.h>
 #include <jansson.h>
 
 #include "csv.h"
 #include "ctl.h"
 #include "daemon.h"
 #include "export.h"
+#include "job.h"
 #include "xmalloc.h"
 
 struct export {
-	TAILQ_ENTRY(export)	 entry;
-	struct daemon		*d;
-	struct ctl_req		*r;
 	int			 fd;
-	struct event		*ev, *wev;
 	struct csv_buf		 buf;
 	size_t			 pos;
 	long long		 n;
 	int			 done;
+	int			 werr;	/* errno of a failed write */
 	export_fill_fn		 fill;
 	void			*arg;
 	void			(*free_arg)(void *);
 };
 
-static TAILQ_HEAD(, export)	 exports = TAILQ_HEAD_INITIALIZER(exports);
-
 static void
-export_free(struct export *ex)
+export_free(void *arg)
 {
-	TAILQ_REMOVE(&exports, ex, entry);
-	event_free(ex->ev);
-	event_free(ex->wev);
+	struct export	*ex = arg;
+
 	close(ex->fd);
 	csv_buf_free(&ex->buf);
 	if (ex->free_arg != NULL)
@@ -54,56 +47,59 @@ export_free(struct export *ex)
 	free(ex);
 }
 
-static void
-export_slice(evutil_socket_t fd, short what, void *arg)
+/* Write what the buffer holds, then fill it with the next page. */
+static int
+export_step(struct daemon *d, void *arg, char *err, size_t errlen)
 {
 	struct export	*ex = arg;
-	struct timeval	 tv = { 0, 0 };
-	char		 err[256];
 	ssize_t		 n;
-	int		 pages = 0, got;
+	int		 got;
 
-	for (;;) {
-		while (ex->pos < ex->buf.len) {
-			n = write(ex->fd, ex->buf.data + ex->pos,
-			    ex->buf.len - ex->pos);
-			if (n == -1 && errno == EINTR)
-				continue;
-			if (n == -1 && errno == EAGAIN) {
-				event_add(ex->wev, NULL);
-				return;
-			}
-			if (n == -1) {
-				ctl_error(ex->r, "bad_request", "writing the "
-				    "export: %s", strerror(errno));
-				export_free(ex);
-				return;
-			}
-			ex->pos += (size_t)n;
+	while (ex->pos < ex->buf.len) {
+		n = write(ex->fd, ex->buf.data + ex->pos, ex->buf.len - ex->pos);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN)
+			return JOB_WAIT;
+		if (n == -1) {
+			ex->werr = errno;
+			snprintf(err, errlen, "%s", strerror(errno));
+			return JOB_FAILED;
 		}
-		if (ex->done) {
-			ctl_reply(ex->r, json_pack("{s:I}", "exported",
-			    (json_int_t)ex->n));
-			export_free(ex);
-			return;
-		}
-		if (pages++ == 3) {
-			evtimer_add(ex->ev, &tv);
-			return;
-		}
-		csv_buf_reset(&ex->buf);
-		ex->pos = 0;
-		if ((got = ex->fill(ex->d, ex->arg, &ex->buf, err,
-		    sizeof err)) == -1) {
-			ctl_error(ex->r, "internal", "%s", err);
-			export_free(ex);
-			return;
-		}
-		ex->n += got;
-		if (got < EXPORT_PAGE)
-			ex->done = 1;
+		ex->pos += (size_t)n;
 	}
+	if (ex->done)
+		return JOB_DONE;
+	csv_buf_reset(&ex->buf);
+	ex->pos = 0;
+	if ((got = ex->fill(d, ex->arg, &ex->buf, err, errlen)) == -1)
+		return JOB_FAILED;
+	ex->n += got;
+	if (got < EXPORT_PAGE)
+		ex->done = 1;
+	return JOB_MORE;
 }
+
+static void
+export_finish(struct ctl_req *r, void *arg, const char *err)
+{
+	struct export	*ex = arg;
+
+	if (err == NULL)
+		ctl_reply(r, json_pack("{s:I}", "exported", (json_int_t)ex->n));
+	else if (ex->werr != 0)
+		ctl_error(r, "bad_request", "writing the export: %s",
+		    strerror(ex->werr));
+	else
+		ctl_error(r, "internal", "%s", err);
+}
+
+static const struct job_ops export_ops = {
+	.name = "export",
+	.step = export_step,
+	.finish = export_finish,
+	.free = export_free,
+};
 
 int
 export_csv(struct ctl_req *r, const char *const *hdr, size_t nhdr,
@@ -124,32 +120,15 @@ export_csv(struct ctl_req *r, const char *const *hdr, size_t nhdr,
 	}
 	fcntl(r->fd, F_SETFL, fl | O_NONBLOCK);
 	ex = xcalloc(1, sizeof *ex);
-	ex->d = r->d;
-	ex->r = r;
 	ex->fd = r->fd;
 	r->fd = -1;
 	ex->fill = fill;
 	ex->arg = arg;
 	ex->free_arg = free_arg;
-	ex->ev = evtimer_new(r->d->base, export_slice, ex);
-	ex->wev = event_new(r->d->base, ex->fd, EV_WRITE, export_slice, ex);
-	if (ex->wev == NULL)	/* a regular file: always writable */
-		ex->wev = evtimer_new(r->d->base, export_slice, ex);
-	TAILQ_INSERT_TAIL(&exports, ex, entry);
 	csv_buf_append_record(&ex->buf, ',', hdr, nhdr);
-	export_slice(-1, 0, ex);
-	return CMD_PARKED;
-}
-
-void
-export_shutdown(struct daemon *d)
-{
-	struct export	*ex;
-
-	while ((ex = TAILQ_FIRST(&exports)) != NULL) {
-		ctl_error(ex->r, "unavailable", "the daemon is stopping");
-		export_free(ex);
-	}
+	/* A regular file is always writable: no wait on it. */
+	return job_start(r, &export_ops, ex, S_ISREG(sb.st_mode) ? -1 :
+	    ex->fd);
 }
 
 /* "+" and 6 to 15 digits: a number as E.164 writes it. */

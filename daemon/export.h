@@ -12,7 +12,8 @@ struct daemon;
  * (a pipe to less) never blocks the loop. FILL appends the next page of
  * records to the buffer and returns how many, or -1 with ERR set; a page
  * shorter than EXPORT_PAGE ends the export. ARG is freed with FREE_ARG.
- * The request is answered {"exported": N} at the end, or with an error.
+ * The request is answered {"exported": N} at the end, or with an error;
+ * the export runs as a job (job.c), stopped with the others at shutdown.
  */
 #define EXPORT_PAGE	500
 
@@ -22,8 +23,6 @@ typedef int	(*export_fill_fn)(struct daemon *, void *, struct csv_buf *,
 /* Start; returns CMD_DONE (answered with an error) or CMD_PARKED. */
 int	 export_csv(struct ctl_req *, const char *const *, size_t,
 	    export_fill_fn, void *, void (*)(void *));
-/* At shutdown: answer and free the exports still running. */
-void	 export_shutdown(struct daemon *);
 
 /*
  * Append a record whose cells a spreadsheet must not take for formulas:

@@ -1,5 +1,5 @@
 /*
- * CSV import of contacts, in slices on the event loop.
+ * CSV import of contacts, and its undo: jobs (job.c), in slices on the loop.
  *
  * An import reads a descriptor the client opened and passed (the daemon never
  * opens a client's path). It reads and checks rows for IMPORT_SLICE_MS at a
@@ -28,7 +28,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <event2/event.h>
 #include <jansson.h>
 #include <sqlite3.h>
 
@@ -40,6 +39,7 @@
 #include "duration.h"
 #include "i18n.h"
 #include "import.h"
+#include "job.h"
 #include "layout.h"
 #include "log.h"
 #include "phone.h"
@@ -50,7 +50,8 @@
 #include "xmalloc.h"
 
 #define IMPORT_SLICE_MS		10
-#define IMPORT_SLICE_BYTES	(4 * 1024 * 1024)
+#define IMPORT_STEP_ROWS	256		/* records a step reads or writes */
+#define IMPORT_STEP_BYTES	(1024 * 1024)	/* or bytes of long ones */
 #define IMPORT_RUN_ROWS		262144		/* rows sorted together */
 #define IMPORT_MAX_RUNS		8
 #define IMPORT_MEM		(24 << 20)	/* rows held before writing */
@@ -81,15 +82,13 @@ struct run {
 	int		 sorted;
 };
 
-/* The running import (one at a time). */
+/* The running import (one at a time), a job (job.c). */
 struct importer {
 	struct daemon		*d;
-	struct ctl_req		*r;
 	int			 fd;
 	struct decoder		*dec;
 	struct csv_reader	*rd;		/* a CSV file, */
 	struct vcard_reader	*vc;		/* or vCards */
-	struct event		*ev;
 	int64_t			 batch;		/* 0 in preview */
 	int64_t			 category;	/* --category, 0 for none */
 	int			 preview;
@@ -111,6 +110,10 @@ struct importer {
 	size_t			 ncache;
 
 	int			 eof, writing;
+	int			 fk_off;	/* this slice: foreign keys off */
+	int			 err_no;	/* why it failed */
+	int64_t			 now;		/* the slice's store time */
+	double			 t_slice;	/* when it began (ms) */
 	struct run		 runs[IMPORT_MAX_RUNS];
 	size_t			 nruns;
 	char			*blocks[IMPORT_MEM / ARENA_BLOCK + 2];
@@ -918,48 +921,53 @@ read_record(struct importer *im, unsigned long *line, char num[PHONE_MAX])
 	return check_row(im, &rec, num) == -1 ? 2 : 1;
 }
 
-/* Read and check rows for a slice; 1 to go on, 0 at the end, -1 error. */
+/*
+ * Read and check up to IMPORT_STEP_ROWS records (or IMPORT_STEP_BYTES of
+ * long ones). JOB_NEXT when the rows held must now be written (a slice of
+ * their own: it runs without foreign keys), JOB_DONE at the end of a
+ * preview, JOB_FAILED (im->err_no) on a read error.
+ */
 static int
-read_slice(struct importer *im, double t0)
+read_step(struct importer *im)
 {
 	char			 num[PHONE_MAX];
 	unsigned long		 line = 0, b0;
 	int			 n, rc;
 
 	b0 = im->rd != NULL ? csv_bytes(im->rd) : 0;
-	for (n = 0;; n++) {
-		if ((n & 255) == 255 && mono_ms() - t0 > IMPORT_SLICE_MS)
-			return 1;
+	for (n = 0; n < IMPORT_STEP_ROWS; n++) {
 		/* Long records: yield by bytes too, not only by records. */
-		if (im->rd != NULL && csv_bytes(im->rd) - b0 > IMPORT_SLICE_BYTES)
-			return 1;
+		if (im->rd != NULL && csv_bytes(im->rd) - b0 > IMPORT_STEP_BYTES)
+			return JOB_MORE;
 		if (!im->preview && (im->held >= im->mem ||
 		    (im->nruns == IMPORT_MAX_RUNS &&
 		    im->runs[im->nruns - 1].n == im->run_rows))) {
 			close_run(im);
 			im->writing = 1;
-			return 1;
+			return JOB_NEXT;
 		}
 		if ((rc = read_record(im, &line, num)) == 2)
 			continue;
 		if (rc == 3)
-			return 1;	/* an overlong record is being skipped */
+			return JOB_MORE;	/* an overlong record skipped */
 		if (rc != 1) {
-			if (rc == -1)
-				return -1;
+			if (rc == -1) {
+				im->err_no = errno;
+				return JOB_FAILED;
+			}
 			im->eof = 1;
 			close_run(im);
 			im->writing = !im->preview;
-			return im->writing;
+			return im->writing ? JOB_NEXT : JOB_DONE;
 		}
 		if (im->preview)
 			preview_row(im, num);
 		else
 			hold_row(im, line, num);
 	}
+	return JOB_MORE;
 }
 
-/* Write held rows in number order for a slice; 1 to go on, 0 at the end. */
 /* 1 if category ID is still there. */
 static int
 category_exists(struct importer *im, int64_t id)
@@ -1029,21 +1037,23 @@ register_fields(struct importer *im, int64_t now)
 	}
 }
 
+/*
+ * Write up to IMPORT_STEP_ROWS held rows in number order, IMPORT_MULTI to
+ * a statement. JOB_MORE while rows are held, JOB_NEXT back to reading (a
+ * slice of its own), JOB_DONE at the end of the file.
+ */
 static int
-write_slice(struct importer *im, double t0, int64_t now)
+write_step(struct importer *im)
 {
 	struct wrow	 w[IMPORT_MULTI];
 	struct irow	*row;
 	sqlite3_stmt	*st;
 	long long	 before = im->imported;
 	size_t		 nw = 0, i;
-	int		 n;
+	int		 n = 0, k;
 
-	check_categories(im);
-	register_fields(im, now);
-	for (n = 0;; n++) {
-		if ((n & 255) == 255 && mono_ms() - t0 > IMPORT_SLICE_MS)
-			break;
+	/* Whole statements' worth, or as many rows again of repeats. */
+	for (k = 0; n < IMPORT_STEP_ROWS && k < 2 * IMPORT_STEP_ROWS; k++) {
 		if ((row = next_row(im)) == NULL) {
 			im->writing = 0;
 			break;
@@ -1055,16 +1065,18 @@ write_slice(struct importer *im, double t0, int64_t now)
 		else {
 			wrow_get(im, row, &w[nw++]);
 			if (nw == IMPORT_MULTI) {
-				write_rows(im, w, now);
+				write_rows(im, w, im->now);
 				nw = 0;
+				n += IMPORT_MULTI;
 			}
 		}
 		im->last_key = row->key;
 		im->written++;
 	}
-	/* The rest one at a time: the strings go with drop_rows(). */
+	/* The rest (the file's last rows) one at a time: the strings go
+	 * with drop_rows(). */
 	for (i = 0; i < nw; i++)
-		write_row(im, &w[i], now);
+		write_row(im, &w[i], im->now);
 	if (!im->writing)
 		drop_rows(im);
 	/* Bulk rows skip the per-row counting trigger (migration 006). */
@@ -1072,7 +1084,9 @@ write_slice(struct importer *im, double t0, int64_t now)
 	sqlite3_bind_int64(st, 1, im->imported - before);
 	sqlite3_step(st);
 	sqlite3_reset(st);
-	return im->writing || !im->eof;
+	if (im->writing)
+		return JOB_MORE;
+	return im->eof ? JOB_DONE : JOB_NEXT;
 }
 
 static json_t *
@@ -1117,8 +1131,6 @@ import_free(struct importer *im)
 
 	if (im->d->importer == im)
 		im->d->importer = NULL;
-	if (im->ev != NULL)
-		event_free(im->ev);
 	if (im->rd != NULL)
 		csv_reader_free(im->rd);
 	vcard_reader_free(im->vc);
@@ -1209,72 +1221,94 @@ import_fk(struct importer *im, int on)
 		log_warnx("import: %s", store_errmsg(im->d->store));
 }
 
-/* One slice: read or write for IMPORT_SLICE_MS in one transaction, then
- * yield to the loop. */
-static void
-import_slice(evutil_socket_t fd, short ev, void *arg)
+/*
+ * A slice reads or writes for IMPORT_SLICE_MS in one transaction. Rows
+ * written here satisfy the foreign keys by construction: the batch was
+ * made at the start, a category link names a category found or made
+ * (link_category() skips one that could not be, check_categories() one
+ * deleted meanwhile) and a contact just written. Checking them costs a
+ * fifth of the write, so a writing slice runs without (PRAGMA
+ * foreign_keys only changes outside a transaction), and every other
+ * statement with them.
+ */
+static int
+import_begin(struct daemon *d, void *arg)
 {
-	struct importer		*im = arg;
-	struct daemon		*d = im->d;
-	struct timeval		 tv = { 0, 0 };
-	double			 t0 = mono_ms();
-	int			 rc, err = 0, fk;
-	struct ctl_req		*r;
+	struct importer	*im = arg;
 
-	(void)fd;
-	(void)ev;
-	/*
-	 * Rows written here satisfy the foreign keys by construction: the
-	 * batch was made at the start, a category link names a category
-	 * found or made (link_category() skips one that could not be) and
-	 * a contact just written. Checking them costs a fifth of the write, so a writing
-	 * slice runs without (PRAGMA foreign_keys only changes outside a
-	 * transaction), and every other statement with them.
-	 */
-	if ((fk = im->writing) != 0)
+	im->t_slice = mono_ms();
+	if ((im->fk_off = im->writing) != 0)
 		import_fk(im, 0);
-	if (store_begin(im->d->store) == -1) {
-		if (fk)
+	if (store_begin(d->store) == -1) {
+		if (im->fk_off)
 			import_fk(im, 1);
-		evtimer_add(im->ev, &tv);
-		return;
+		return -1;
 	}
+	im->now = store_now();
 	if (im->writing) {
-		rc = write_slice(im, t0, store_now());
-		im->t_write += mono_ms() - t0;
-	} else {
-		if ((rc = read_slice(im, t0)) == -1)
-			err = errno;
-		im->t_read += mono_ms() - t0;
+		check_categories(im);
+		register_fields(im, im->now);
 	}
-	if (rc == 1) {
-		if (store_commit(im->d->store) == -1) {
-			store_rollback(im->d->store);
-			rc = -1;
-			err = EIO;
-		}
-		if (fk)
-			import_fk(im, 1);
-		if (rc == 1) {
+	return 0;
+}
+
+static int
+import_step(struct daemon *d, void *arg, char *err, size_t errlen)
+{
+	struct importer	*im = arg;
+
+	(void)d;
+	(void)err;
+	(void)errlen;
+	return im->writing ? write_step(im) : read_step(im);
+}
+
+/* Commit the slice; at the end, record how the batch ended. */
+static int
+import_end(struct daemon *d, void *arg, int rc, char *err, size_t errlen)
+{
+	struct importer	*im = arg;
+	int		 intx = 1;
+
+	(void)err;
+	(void)errlen;
+	if (im->fk_off)
+		im->t_write += mono_ms() - im->t_slice;
+	else
+		im->t_read += mono_ms() - im->t_slice;
+	if (rc != JOB_DONE && rc != JOB_FAILED) {
+		if (store_commit(d->store) == 0) {
+			if (im->fk_off)
+				import_fk(im, 1);
 			import_progress(im);
-			evtimer_add(im->ev, &tv);
 			/* The name index reads back the rows written. */
 			if (im->writing)
 				search_kick(d);
-			return;
+			return rc;
 		}
+		store_rollback(d->store);
+		intx = 0;
+		im->err_no = EIO;
+		rc = JOB_FAILED;
 	}
-	if (rc == 0 && im->preview)
-		store_exec(im->d->store, "DELETE FROM temp.import_seen");
-	import_close_batch(im, rc == 0 ? "done" : "failed");
-	if (store_commit(im->d->store) == -1)
-		store_rollback(im->d->store);
-	if (fk)
+	if (rc == JOB_DONE && im->preview)
+		store_exec(d->store, "DELETE FROM temp.import_seen");
+	import_close_batch(im, rc == JOB_DONE ? "done" : "failed");
+	if (intx && store_commit(d->store) == -1)
+		store_rollback(d->store);
+	if (im->fk_off)
 		import_fk(im, 1);
 	import_progress(im);
-	r = im->r;
-	im->r = NULL;
-	if (rc == 0) {
+	return rc;
+}
+
+static void
+import_finish(struct ctl_req *r, void *arg, const char *err)
+{
+	struct importer	*im = arg;
+	struct daemon	*d = im->d;
+
+	if (err == NULL) {
 		log_info("import batch %lld: %lld rows, %lld new, %lld updated,"
 		    " %lld duplicates, %lld invalid in %.2f s (reading %.2f s,"
 		    " writing %.2f s)", (long long)im->batch, im->rows,
@@ -1284,10 +1318,42 @@ import_slice(evutil_socket_t fd, short ev, void *arg)
 		ctl_reply(r, import_summary(im));
 	} else
 		ctl_error(r, "internal", "reading the file at line %llu: %s",
-		    (unsigned long long)im->rows, strerror(err));
-	import_free(im);
+		    (unsigned long long)im->rows, strerror(im->err_no));
+	/* The name index takes the rest now: the import is over. */
+	d->importer = NULL;
 	search_kick(d);
 }
+
+/* Stopped: the batch is failed (its contacts stay, linked to it). */
+static void
+import_stop(struct ctl_req *r, struct daemon *d, void *arg)
+{
+	struct importer	*im = arg;
+
+	if (store_begin(d->store) == 0) {
+		import_close_batch(im, "failed");
+		if (store_commit(d->store) == -1)
+			store_rollback(d->store);
+	}
+	ctl_error(r, "unavailable", "the daemon is stopping");
+}
+
+static void
+import_job_free(void *arg)
+{
+	import_free(arg);
+}
+
+static const struct job_ops import_ops = {
+	.name = "contacts.import",
+	.slice_ms = IMPORT_SLICE_MS,
+	.begin = import_begin,
+	.step = import_step,
+	.end = import_end,
+	.finish = import_finish,
+	.stop = import_stop,
+	.free = import_job_free,
+};
 
 static int
 import_cc(struct ctl_req *r, char *cc, size_t len)
@@ -1386,7 +1452,6 @@ import_start(struct ctl_req *r)
 		    "CATEGORIES");
 	} else
 		im->rd = csv_reader_new(decoder_read, im->dec, NULL);
-	im->ev = evtimer_new(d->base, import_slice, im);
 	if (preview) {
 		store_exec(d->store, "CREATE TEMP TABLE IF NOT EXISTS "
 		    "import_seen (n TEXT PRIMARY KEY) WITHOUT ROWID");
@@ -1419,11 +1484,9 @@ import_start(struct ctl_req *r)
 	}
 	ctl_target(r, "batch %lld %.200s", (long long)im->batch,
 	    ctl_arg_str(r, "filename", ""));
-	im->r = r;
 	im->t_start = mono_ms();
 	d->importer = im;
-	import_slice(-1, 0, im);
-	return CMD_PARKED;
+	return job_start(r, &import_ops, im, -1);
 }
 
 /* Undo works through a batch in chunks of this many rows. */
@@ -1451,115 +1514,147 @@ undo_step(struct importer *im, const char *sql, int64_t a, int64_t b)
 }
 
 /*
- * One slice of an undo, in one transaction: restore the names the batch
- * changed, then drop the category links it made, then delete the contacts
- * it created, a chunk at a time. The batch is marked undone in the last
- * slice; an undo cut short (the daemon stopped) can simply be run again.
+ * An undo, a job in slices of one transaction each: restore the names and
+ * columns the batch changed, then drop the category links it made, then
+ * delete the contacts it created, a chunk a step. The batch is marked
+ * undone in the last slice; an undo cut short (the daemon stopped) can
+ * simply be run again.
  */
-static void
-undo_slice(evutil_socket_t fd, short ev, void *arg)
+static int
+undo_begin(struct daemon *d, void *arg)
+{
+	(void)arg;
+	return store_begin(d->store);
+}
+
+static int
+undo_stepfn(struct daemon *d, void *arg, char *err, size_t errlen)
 {
 	struct importer	*im = arg;
-	struct daemon	*d = im->d;
-	struct ctl_req	*r;
-	struct timeval	 tv = { 0, 0 };
-	double		 t0 = mono_ms();
 	int64_t		 n = 0, to;
 	int		 done = 0;
 
-	(void)fd;
-	(void)ev;
-	if (store_begin(d->store) == -1) {
-		evtimer_add(im->ev, &tv);
-		return;
-	}
-	while (n != -1 && !done && mono_ms() - t0 < IMPORT_SLICE_MS) {
-		switch (im->phase) {
-		case 0:
-			to = undo_step(im, "SELECT max(contact_id) FROM (SELECT "
-			    "contact_id FROM import_changes WHERE batch_id = ?1 "
-			    "AND contact_id > ?2 ORDER BY contact_id LIMIT 1000)",
-			    im->at, 0);
-			if (to <= 0) {
-				n = to;
-				im->phase = 1;
-				break;
-			}
-			n = undo_step(im, "UPDATE contacts SET first_name = "
-			    "ic.old_first_name, last_name = ic.old_last_name, "
-			    "extra = CASE WHEN ic.extra_changed THEN "
-			    "ic.old_extra ELSE contacts.extra END, "
-			    "updated_at = ?4 FROM import_changes ic WHERE "
-			    "ic.batch_id = ?1 AND ic.contact_id > ?2 AND "
-			    "ic.contact_id <= ?3 AND ic.contact_id = contacts.id",
-			    im->at, to);
-			im->updated += n > 0 ? n : 0;
-			im->at = to;
-			break;
-		case 1:
-			n = undo_step(im, "DELETE FROM category_contacts WHERE "
-			    "(category_id, contact_id) IN (SELECT category_id, "
-			    "contact_id FROM category_contacts WHERE batch_id = ?1 "
-			    "LIMIT 1000)", 0, 0);
-			im->duplicates += n > 0 ? n : 0;
-			if (n == 0) {
-				im->phase = 2;
-				im->at = im->first_id - 1;
-			}
-			break;
-		case 2:
-			to = im->at + UNDO_CHUNK;
-			n = undo_step(im, "DELETE FROM contacts WHERE id > ?2 AND "
-			    "id <= ?3 AND batch_id = ?1", im->at, to);
-			im->imported += n > 0 ? n : 0;
-			im->at = to;
-			if (im->at >= im->last_id)
-				im->phase = 3;
-			break;
-		default:
-			n = undo_step(im, "UPDATE import_batches SET state = "
-			    "'undone', finished_at = ?4 WHERE id = ?1", 0, 0);
-			done = 1;
+	switch (im->phase) {
+	case 0:
+		to = undo_step(im, "SELECT max(contact_id) FROM (SELECT "
+		    "contact_id FROM import_changes WHERE batch_id = ?1 "
+		    "AND contact_id > ?2 ORDER BY contact_id LIMIT 1000)",
+		    im->at, 0);
+		if (to <= 0) {
+			n = to;
+			im->phase = 1;
 			break;
 		}
+		n = undo_step(im, "UPDATE contacts SET first_name = "
+		    "ic.old_first_name, last_name = ic.old_last_name, "
+		    "extra = CASE WHEN ic.extra_changed THEN "
+		    "ic.old_extra ELSE contacts.extra END, "
+		    "updated_at = ?4 FROM import_changes ic WHERE "
+		    "ic.batch_id = ?1 AND ic.contact_id > ?2 AND "
+		    "ic.contact_id <= ?3 AND ic.contact_id = contacts.id",
+		    im->at, to);
+		im->updated += n > 0 ? n : 0;
+		im->at = to;
+		break;
+	case 1:
+		n = undo_step(im, "DELETE FROM category_contacts WHERE "
+		    "(category_id, contact_id) IN (SELECT category_id, "
+		    "contact_id FROM category_contacts WHERE batch_id = ?1 "
+		    "LIMIT 1000)", 0, 0);
+		im->duplicates += n > 0 ? n : 0;
+		if (n == 0) {
+			im->phase = 2;
+			im->at = im->first_id - 1;
+		}
+		break;
+	case 2:
+		to = im->at + UNDO_CHUNK;
+		n = undo_step(im, "DELETE FROM contacts WHERE id > ?2 AND "
+		    "id <= ?3 AND batch_id = ?1", im->at, to);
+		im->imported += n > 0 ? n : 0;
+		im->at = to;
+		if (im->at >= im->last_id)
+			im->phase = 3;
+		break;
+	default:
+		n = undo_step(im, "UPDATE import_batches SET state = "
+		    "'undone', finished_at = ?4 WHERE id = ?1", 0, 0);
+		done = 1;
+		break;
 	}
-	if (n == -1 || store_commit(d->store) == -1) {
-		r = im->r;
-		im->r = NULL;
-		ctl_error(r, "internal", "undoing batch %lld: %s; run the undo "
-		    "again to finish it", (long long)im->batch,
-		    store_errmsg(d->store));
+	if (n == -1) {
+		snprintf(err, errlen, "%s", store_errmsg(d->store));
+		return JOB_FAILED;
+	}
+	return done ? JOB_DONE : JOB_MORE;
+}
+
+static int
+undo_end(struct daemon *d, void *arg, int rc, char *err, size_t errlen)
+{
+	struct importer	*im = arg;
+
+	if (rc != JOB_FAILED && store_commit(d->store) == -1) {
+		snprintf(err, errlen, "%s", store_errmsg(d->store));
+		rc = JOB_FAILED;
+	}
+	if (rc == JOB_FAILED) {
 		store_rollback(d->store);
-		import_free(im);
-		return;
+		return rc;
 	}
-	if (!done) {
-		if (ctl_listening(d, "jobs"))
-			ctl_event(d, "jobs", "undo.progress", json_pack("{s:I,"
-			    "s:I,s:I,s:I,s:i}", "batch", (json_int_t)im->batch,
-			    "removed", (json_int_t)im->imported,
-			    "restored", (json_int_t)im->updated,
-			    "unlinked", (json_int_t)im->duplicates,
-			    "percent", im->phase < 2 ||
-			    im->last_id < im->first_id ? 0 : (int)(100 *
-			    (im->at - im->first_id + 1) / (im->last_id -
-			    im->first_id + 1))));
-		evtimer_add(im->ev, &tv);
+	if (rc == JOB_MORE && ctl_listening(d, "jobs"))
+		ctl_event(d, "jobs", "undo.progress", json_pack("{s:I,s:I,s:I,"
+		    "s:I,s:i}", "batch", (json_int_t)im->batch,
+		    "removed", (json_int_t)im->imported,
+		    "restored", (json_int_t)im->updated,
+		    "unlinked", (json_int_t)im->duplicates,
+		    "percent", im->phase < 2 || im->last_id < im->first_id ?
+		    0 : (int)(100 * (im->at - im->first_id + 1) /
+		    (im->last_id - im->first_id + 1))));
+	return rc;
+}
+
+static void
+undo_finish(struct ctl_req *r, void *arg, const char *err)
+{
+	struct importer	*im = arg;
+	struct daemon	*d = im->d;
+
+	if (err != NULL) {
+		ctl_error(r, "internal", "undoing batch %lld: %s; run the undo "
+		    "again to finish it", (long long)im->batch, err);
 		return;
 	}
 	log_info("import batch %lld undone: %lld contacts removed, %lld "
 	    "restored, %lld links dropped", (long long)im->batch, im->imported,
 	    im->updated, im->duplicates);
-	r = im->r;
-	im->r = NULL;
 	ctl_reply(r, json_pack("{s:I,s:I,s:I,s:I}", "batch",
 	    (json_int_t)im->batch, "removed", (json_int_t)im->imported,
 	    "restored", (json_int_t)im->updated,
 	    "unlinked", (json_int_t)im->duplicates));
 	/* Their ids go from the name index too. */
 	search_purge(d, im->first_id, im->last_id);
-	import_free(im);
 }
+
+static void
+undo_stop(struct ctl_req *r, struct daemon *d, void *arg)
+{
+	(void)d;
+	(void)arg;
+	ctl_error(r, "unavailable", "the daemon is stopping; run the undo "
+	    "again to finish it");
+}
+
+static const struct job_ops undo_ops = {
+	.name = "contacts.import_undo",
+	.slice_ms = IMPORT_SLICE_MS,
+	.begin = undo_begin,
+	.step = undo_stepfn,
+	.end = undo_end,
+	.finish = undo_finish,
+	.stop = undo_stop,
+	.free = import_job_free,
+};
 
 int
 import_undo_start(struct ctl_req *r, int64_t batch)
@@ -1625,11 +1720,8 @@ import_undo_start(struct ctl_req *r, int64_t batch)
 	im->first_id = lo;
 	im->last_id = hi;
 	im->rejects = json_array();
-	im->ev = evtimer_new(d->base, undo_slice, im);
-	im->r = r;
 	d->importer = im;
-	undo_slice(-1, 0, im);
-	return CMD_PARKED;
+	return job_start(r, &undo_ops, im, -1);
 }
 
 /*
@@ -1668,26 +1760,4 @@ import_recover(struct daemon *d)
 	}
 	sqlite3_reset(st);
 	return n;
-}
-
-void
-import_shutdown(struct daemon *d)
-{
-	struct importer	*im = d->importer;
-
-	if (im != NULL && im->undo) {
-		ctl_error(im->r, "unavailable", "the daemon is stopping; run "
-		    "the undo again to finish it");
-		im->r = NULL;
-		import_free(im);
-	} else if (im != NULL) {
-		if (store_begin(d->store) == 0) {
-			import_close_batch(im, "failed");
-			if (store_commit(d->store) == -1)
-				store_rollback(d->store);
-		}
-		ctl_error(im->r, "unavailable", "the daemon is stopping");
-		im->r = NULL;
-		import_free(im);
-	}
 }

@@ -20,8 +20,6 @@ int	 import_start(struct ctl_req *);
 int	 import_undo_start(struct ctl_req *, int64_t);
 /* Category id from an id or a name (created if CREATE); -1 if none. */
 int64_t	 category_resolve(struct daemon *, json_t *, int);
-/* Abandon running jobs at shutdown. */
-void	 import_shutdown(struct daemon *);
 /* Mark imports a crash left running as interrupted; how many, or -1. */
 int	 import_recover(struct daemon *);
 

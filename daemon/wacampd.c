@@ -31,7 +31,6 @@
 #include "config.h"
 #include "ctl.h"
 #include "daemon.h"
-#include "export.h"
 #include "job.h"
 #include "import.h"
 #include "schedule.h"
@@ -831,8 +830,6 @@ main(int argc, char *argv[])
 	pacer_stop(&d);
 	provider_stop(&d);
 	notify_free(&d);
-	import_shutdown(&d);
-	export_shutdown(&d);
 	job_shutdown(&d);
 	search_stop(&d);
 	webhook_shutdown(&d);

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 
 #include "harness.h"
 #include "kit.h"
+#include "proto.h"
 
 #define TOKEN	"l1fecycle-token-0123456789abcdef"
 #define HOOK	"/api/webhooks/wassenger?token=" TOKEN
@@ -467,6 +469,71 @@ test_shutdown_answers_replay(void **state)
 	json_decref(rep);
 }
 
+/*
+ * Jobs (job.c) stopped half way: an import, then an export blocked on a
+ * pipe nobody reads. Each request is answered "unavailable"; the import's
+ * batch is failed, its contacts kept for an undo.
+ */
+static void
+test_shutdown_answers_jobs(void **state)
+{
+	const char	*imp = "{\"id\":4444,\"cmd\":\"contacts.import\","
+			    "\"args\":{\"filename\":\"big.csv\"}}\n";
+	const char	*exp = "{\"id\":4545,\"cmd\":\"contacts.export\","
+			    "\"args\":{}}\n";
+	char		 path[400];
+	json_t		*rep;
+	FILE		*fp;
+	int		 i, file, pfd[2];
+
+	(void)state;
+	if (fd != -1)
+		close(fd);
+	assert_int_equal(harness_start(&H), 0);
+	assert_true((fd = harness_connect(&H)) != -1);
+	/* 600,000 rows: an import of a second or more. */
+	snprintf(path, sizeof path, "%s/big.csv", H.dir);
+	assert_non_null(fp = fopen(path, "w"));
+	fputs("phone,first_name\n", fp);
+	for (i = 0; i < 600000; i++)
+		fprintf(fp, "+2289%07d,N%d\n", i, i);
+	fclose(fp);
+	assert_true((file = open(path, O_RDONLY)) != -1);
+	assert_int_equal(proto_send_fd(fd, imp, strlen(imp), file), 0);
+	close(file);
+	assert_null(harness_read(fd, 150));
+	assert_int_equal(harness_stop(&H), 0);
+	rep = harness_read(fd, 3000);
+	assert_non_null(rep);
+	assert_int_equal(json_integer_value(json_object_get(rep, "id")), 4444);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+	    rep, "error"), "code")), "unavailable");
+	json_decref(rep);
+	assert_int_equal(kit_sql_int(&H, "SELECT count(*) FROM import_batches "
+	    "WHERE filename = 'big.csv' AND state = 'failed'"), 1);
+
+	/* An export into a pipe nobody reads: it waits, then is stopped. */
+	close(fd);
+	assert_int_equal(harness_start(&H), 0);
+	assert_true((fd = harness_connect(&H)) != -1);
+	kit_sql(&H, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
+	    "FROM n WHERE i < 50000) INSERT OR IGNORE INTO contacts "
+	    "(full_number, first_name, created_at, updated_at) SELECT "
+	    "'+2299' || (1000000 + i), 'E', 0, 0 FROM n");
+	assert_int_equal(pipe(pfd), 0);
+	assert_int_equal(proto_send_fd(fd, exp, strlen(exp), pfd[1]), 0);
+	close(pfd[1]);
+	assert_null(harness_read(fd, 500));
+	assert_int_equal(harness_stop(&H), 0);
+	rep = harness_read(fd, 3000);
+	assert_non_null(rep);
+	assert_int_equal(json_integer_value(json_object_get(rep, "id")), 4545);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+	    rep, "error"), "code")), "unavailable");
+	json_decref(rep);
+	close(pfd[0]);
+}
+
 int
 main(void)
 {
@@ -478,6 +545,7 @@ main(void)
 		cmocka_unit_test(test_suppress),
 		cmocka_unit_test(test_shutdown_answers),
 		cmocka_unit_test(test_shutdown_answers_replay),
+		cmocka_unit_test(test_shutdown_answers_jobs),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
