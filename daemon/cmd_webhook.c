@@ -3,7 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <event2/event.h>
 #include <jansson.h>
 
 #include "cmds.h"
@@ -11,71 +10,74 @@
 #include "ctl.h"
 #include "daemon.h"
 #include "i18n.h"
+#include "job.h"
 #include "log.h"
 #include "provider.h"
 #include "webhook.h"
 #include "xmalloc.h"
 
-#define REPLAY_SLICE	500	/* journal rows per loop turn */
+#define REPLAY_STEP	100	/* journal rows a step */
 
-/* A journal replay in progress: one slice per loop turn. */
+/* A journal replay in progress: a job (job.c). */
 struct wh_replay {
-	struct ctl_req	*r;
-	struct event	*ev;
 	int64_t		 last;
 	int64_t		 rows;
 	int64_t		 applied;
 };
 
-static struct wh_replay	*replay;
-
-static void
-replay_cb(evutil_socket_t fd, short what, void *arg)
+static int
+replay_step(struct daemon *d, void *arg, char *err, size_t errlen)
 {
 	struct wh_replay	*rp = arg;
-	struct timeval		 tv = { 0, 0 };
 	int			 n;
 
-	n = webhook_replay_slice(rp->r->d, rp->last, REPLAY_SLICE, &rp->last,
-	    &rp->applied);
-	if (n == REPLAY_SLICE) {
-		rp->rows += n;
-		evtimer_add(rp->ev, &tv);
+	(void)err;
+	(void)errlen;
+	if ((n = webhook_replay_slice(d, rp->last, REPLAY_STEP, &rp->last,
+	    &rp->applied)) < 0)
+		return JOB_FAILED;
+	rp->rows += n;
+	return n == REPLAY_STEP ? JOB_MORE : JOB_DONE;
+}
+
+static void
+replay_finish(struct ctl_req *r, void *arg, const char *err)
+{
+	struct wh_replay	*rp = arg;
+
+	if (err != NULL) {
+		ctl_error(r, "internal", "replay stopped after journal row "
+		    "%lld: database error", (long long)rp->last);
 		return;
 	}
-	if (n < 0)
-		ctl_error(rp->r, "internal", "replay stopped after journal "
-		    "row %lld: database error", (long long)rp->last);
-	else {
-		rp->rows += n;
-		log_info("webhook: journal replayed: %lld events, %lld "
-		    "applied", (long long)rp->rows, (long long)rp->applied);
-		ctl_reply(rp->r, json_pack("{s:I,s:I,s:I}", "replayed",
-		    (json_int_t)rp->rows, "applied", (json_int_t)rp->applied,
-		    "waiting", (json_int_t)(rp->rows - rp->applied)));
-	}
-	event_free(rp->ev);
-	free(rp);
-	replay = NULL;
+	log_info("webhook: journal replayed: %lld events, %lld applied",
+	    (long long)rp->rows, (long long)rp->applied);
+	ctl_reply(r, json_pack("{s:I,s:I,s:I}", "replayed",
+	    (json_int_t)rp->rows, "applied", (json_int_t)rp->applied,
+	    "waiting", (json_int_t)(rp->rows - rp->applied)));
 }
+
+static const struct job_ops replay_ops = {
+	.name = "webhooks.replay",
+	.step = replay_step,
+	.finish = replay_finish,
+	.free = free,
+};
 
 /* webhooks.replay: re-apply the whole journal in order (idempotent). */
 static int
 cmd_webhooks_replay(struct ctl_req *r)
 {
-	struct timeval	 tv = { 0, 0 };
+	struct wh_replay	*rp;
 
-	if (replay != NULL) {
+	if (job_running(&replay_ops) > 0) {
 		ctl_error(r, "conflict", "a replay is already running");
 		return CMD_DONE;
 	}
-	replay = xcalloc(1, sizeof *replay);
-	replay->r = r;
-	replay->last = ctl_arg_int(r, "after", 0);
-	replay->ev = evtimer_new(r->d->base, replay_cb, replay);
-	ctl_target(r, "webhook journal after %lld", (long long)replay->last);
-	evtimer_add(replay->ev, &tv);
-	return CMD_PARKED;
+	rp = xcalloc(1, sizeof *rp);
+	rp->last = ctl_arg_int(r, "after", 0);
+	ctl_target(r, "webhook journal after %lld", (long long)rp->last);
+	return job_start(r, &replay_ops, rp, -1);
 }
 
 static int
