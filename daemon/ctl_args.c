@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "ctl_args.h"
+#include "i18n.h"
 #include "log.h"
 
 int
@@ -69,8 +70,8 @@ ctl_args_check(const char *cmd, const char *spec, json_t *args, char *why,
 			p += strspn(p, " ");
 		}
 		if (!found) {
-			snprintf(why, whylen, "unknown argument \"%.40s\" for %s",
-			    key, cmd);
+			i18n_snprintf(why, whylen, "unknown argument \"%.40s\" "
+			    "for %s", key, cmd);
 			return -1;
 		}
 	}
@@ -89,8 +90,8 @@ ctl_args_check(const char *cmd, const char *spec, json_t *args, char *why,
 		v = json_object_get(args, name);
 		if (v == NULL || json_is_null(v)) {
 			if (req) {
-				snprintf(why, whylen, "%s needs argument \"%s\"",
-				    cmd, name);
+				i18n_snprintf(why, whylen, "%s needs argument "
+				    "\"%s\"", cmd, name);
 				return -1;
 			}
 			continue;
@@ -119,11 +120,13 @@ ctl_args_check(const char *cmd, const char *spec, json_t *args, char *why,
 			break;
 		}
 		if (!found) {
-			snprintf(why, whylen, "argument \"%s\" of %s must be %s",
-			    name, cmd, type == 'i' ? "an integer" :
-			    type == 's' ? "a string" : type == 'b' ?
-			    "true or false" : type == 'a' ? "an array" :
-			    type == 'o' ? "an object" : "a number");
+			/* Its key and args go with it: the client says it in
+			 * its reader's language, the type too (%-s). */
+			i18n_snprintf(why, whylen, "argument \"%s\" of %s must "
+			    "be %-s", name, cmd, type == 'i' ? N_("an integer") :
+			    type == 's' ? N_("a string") : type == 'b' ?
+			    N_("true or false") : type == 'a' ? N_("an array") :
+			    type == 'o' ? N_("an object") : N_("a number"));
 			return -1;
 		}
 	}

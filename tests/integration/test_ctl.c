@@ -595,6 +595,20 @@ test_cli_words(void **state)
 	assert_string_equal(json_string_value(json_object_get(err,
 	    "message")), "no campaign 4242");
 	json_decref(e);
+	/* An argument of the wrong type: its key and args, the type
+	 * itself a word the client translates (%-s). */
+	assert_true((fd = harness_connect(&H)) != -1);
+	e = harness_call(fd, "campaigns.get", json_pack("{s:s}", "id", "x"));
+	close(fd);
+	err = json_object_get(e, "error");
+	assert_string_equal(json_string_value(json_object_get(err, "key")),
+	    "argument \"%s\" of %s must be %-s");
+	assert_string_equal(json_string_value(json_array_get(
+	    json_object_get(err, "args"), 2)), "an integer");
+	assert_string_equal(json_string_value(json_object_get(err,
+	    "message")), "argument \"id\" of campaigns.get must be an "
+	    "integer");
+	json_decref(e);
 	/* No phone: that verb's usage, a few lines. */
 	snprintf(cmd, sizeof cmd, "'%s' -S '%s' contacts add 2>&1", bin,
 	    H.sock);
