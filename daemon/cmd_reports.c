@@ -501,7 +501,7 @@ cmd_monitoring_report(struct ctl_req *r)
 	static const char *const ccols[] = { "id", "name", "status", "total",
 	    "sent", "delivered", "read", "failed", "interactions" };
 	static const char *const dcols[] = { "device", "sent", "m1", "m2",
-	    "failed" };
+	    "failed", "delivered", "read" };
 	json_t		*days, *camps, *devs;
 	char		 now[32];
 
@@ -529,14 +529,13 @@ cmd_monitoring_report(struct ctl_req *r)
 	sqlite3_bind_text(st, 1, from, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, to, -1, SQLITE_TRANSIENT);
 	camps = rows(r, st, ccols, 9);
-	/* Sends and failures per lane; deliveries and reads come by
-	 * webhook and are counted under the default lane (issue 20). */
+	/* Per lane, each message counted on the lane it went through. */
 	st = store_stmt(r->d->store, "SELECT device, sum(sent), sum(m1), "
-	    "sum(m2), sum(failed) FROM daily_usage WHERE day >= ? AND "
-	    "day <= ? GROUP BY device ORDER BY device");
+	    "sum(m2), sum(failed), sum(delivered), sum(read) FROM daily_usage "
+	    "WHERE day >= ? AND day <= ? GROUP BY device ORDER BY device");
 	sqlite3_bind_text(st, 1, from, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, to, -1, SQLITE_TRANSIENT);
-	devs = rows(r, st, dcols, 5);
+	devs = rows(r, st, dcols, 7);
 	if (days == NULL || camps == NULL || devs == NULL) {
 		json_decref(days);
 		json_decref(camps);

@@ -318,9 +318,9 @@ counters(struct daemon *d, struct ob_batch *b, int64_t campaign, int from,
 
 /*
  * Move the usage of DAY (NULL: today) on LANE (NULL: default) by these
- * deltas. Day counters of events (delivered, read, interactions) that
- * come in webhook batches count under the default lane; claims, and the
- * failures that give one back, under their own lane.
+ * deltas: claims, the failures that give one back, deliveries, reads and
+ * later failures under the lane the message went through; interactions
+ * (a reply names no lane of ours) under the default lane.
  */
 static int
 usage(struct daemon *d, const char *day, const char *lane, int sent,
@@ -372,28 +372,42 @@ outbox_flush(struct daemon *d, struct ob_batch *b)
 		    b->c[i].interactions) == -1)
 			return -1;
 	b->n = 0;
-	if (b->delivered != 0 || b->read != 0 || b->interactions != 0 ||
-	    b->failed != 0) {
-		if (usage(d, NULL, NULL, 0, 0, b->failed, b->delivered, b->read,
-		    b->interactions) == -1)
+	for (i = 0; i < b->nu; i++)
+		if (usage(d, NULL, b->u[i].lane, 0, 0, b->u[i].failed,
+		    b->u[i].delivered, b->u[i].read, b->u[i].interactions) == -1)
 			return -1;
-	}
-	b->delivered = b->read = b->interactions = b->failed = 0;
+	b->nu = 0;
 	return 0;
 }
 
-/* Today's usage: into the batch, or at once without one. */
+/* Today's usage on LANE (NULL: default): into the batch, or at once
+ * without one or when the batch has no room for another lane. */
 static int
-usage_later(struct daemon *d, struct ob_batch *b, int failed, int delivered,
-    int rd, int inter)
+usage_later(struct daemon *d, struct ob_batch *b, const char *lane,
+    int failed, int delivered, int rd, int inter)
 {
+	size_t	 i;
+
+	if (lane == NULL)
+		lane = "default";
 	if (b == NULL)
-		return usage(d, NULL, NULL, 0, 0, failed, delivered, rd,
+		return usage(d, NULL, lane, 0, 0, failed, delivered, rd,
 		    inter);
-	b->failed += failed;
-	b->delivered += delivered;
-	b->read += rd;
-	b->interactions += inter;
+	for (i = 0; i < b->nu; i++)
+		if (strcmp(b->u[i].lane, lane) == 0)
+			break;
+	if (i == b->nu) {
+		if (b->nu == OB_BATCH_LANES)
+			return usage(d, NULL, lane, 0, 0, failed, delivered,
+			    rd, inter);
+		memset(&b->u[i], 0, sizeof b->u[i]);
+		snprintf(b->u[i].lane, sizeof b->u[i].lane, "%s", lane);
+		b->nu++;
+	}
+	b->u[i].failed += failed;
+	b->u[i].delivered += delivered;
+	b->u[i].read += rd;
+	b->u[i].interactions += inter;
 	return 0;
 }
 
@@ -684,7 +698,7 @@ outbox_fail(struct daemon *d, int64_t id, const char *error,
 		return -1;
 	/* What never reached WhatsApp gives its reservation back. */
 	if (m.state == OB_SENT)
-		r = usage_later(d, b, 1, 0, 0, 0);
+		r = usage_later(d, b, m.lane, 1, 0, 0, 0);
 	else
 		r = release(d, &m, 1);
 	return r == -1 ? -1 : 1;
@@ -761,7 +775,8 @@ outbox_ack(struct daemon *d, int64_t id, int level, struct ob_batch *b)
 	sqlite3_bind_int64(st, 4, id);
 	if (step(d, st, "ack") == -1 ||
 	    counters(d, b, m.campaign, m.state, to, 1, 0) == -1 ||
-	    usage_later(d, b, 0, rank < 2 && level >= 2, level == 3, 0) == -1)
+	    usage_later(d, b, m.lane, 0, rank < 2 && level >= 2, level == 3,
+	    0) == -1)
 		return -1;
 	return 1;
 }
@@ -1115,7 +1130,7 @@ outbox_interaction(struct daemon *d, int64_t campaign, struct ob_batch *b)
 {
 	if (campaign > 0 && counters(d, b, campaign, -1, -1, 0, 1) == -1)
 		return -1;
-	return usage_later(d, b, 0, 0, 0, 1) == -1 ? -1 : 1;
+	return usage_later(d, b, NULL, 0, 0, 0, 1) == -1 ? -1 : 1;
 }
 
 int

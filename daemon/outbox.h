@@ -38,6 +38,7 @@ enum ob_state {
 #define OB_CANCEL_ERASED	"erased"
 
 #define OB_BATCH_CAMPAIGNS	32
+#define OB_BATCH_LANES		8
 
 /*
  * A message template with contact c's placeholders filled, as SQL: the one
@@ -61,7 +62,12 @@ struct ob_batch {
 		int	 interactions;
 	}		 c[OB_BATCH_CAMPAIGNS];
 	size_t		 n;
-	int		 delivered, read, interactions, failed;
+	/* Today's usage, per lane its messages went through. */
+	struct {
+		char	 lane[40];
+		int	 delivered, read, interactions, failed;
+	}		 u[OB_BATCH_LANES];
+	size_t		 nu;
 	int64_t		 touched[OB_BATCH_CAMPAIGNS];	/* for progress events */
 	size_t		 ntouched;
 	int		 touched_overflow;

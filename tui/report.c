@@ -340,13 +340,13 @@ report_campaign_pdf(const char *path, json_t *data, char *err, size_t errlen)
 	return finish(path, s, &p, err, errlen);
 }
 
-/* A period's lanes: what each sent and what failed. */
+/* A period's lanes: what each sent, what failed, reached and was read. */
 static void
 period_devices(struct page *p, json_t *devs)
 {
-	const char	*hdr[5];
+	const char	*hdr[7];
 	static const char *const keys[] = { "device", "sent", "m1", "m2",
-	    "failed" };
+	    "failed", "delivered", "read" };
 
 	if (json_array_size(devs) == 0)
 		return;
@@ -356,7 +356,9 @@ period_devices(struct page *p, json_t *devs)
 	hdr[2] = _("Message 1");
 	hdr[3] = _("Message 2");
 	hdr[4] = _("Failed");
-	table(p, hdr, keys, 5, devs, "");
+	hdr[5] = _("Delivered");
+	hdr[6] = _("Read");
+	table(p, hdr, keys, 7, devs, "");
 }
 
 int

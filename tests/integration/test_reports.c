@@ -219,6 +219,7 @@ test_report(void **state)
 {
 	struct harness	 h;
 	char		 path[400], cmd[1024], *out, txt[400], day[16];
+	json_t		*d, *dev;
 	long long	 c;
 	int		 fd;
 	time_t		 now = time(NULL);
@@ -258,6 +259,20 @@ test_report(void **state)
 	/* The lanes' figures: the one lane, "default", sent the 6. */
 	assert_true(harness_file_has(txt, "By device"));
 	assert_true(harness_file_has(txt, "default"));
+	assert_true(harness_file_has(txt, "Delivered"));
+	/* Deliveries and reads on the lane that sent them. */
+	d = kit_call_ok(fd, "monitoring.report", json_pack("{s:s,s:s}",
+	    "from", "2026-01-01", "to", day));
+	dev = json_array_get(json_object_get(d, "devices"), 0);
+	assert_string_equal(json_string_value(json_object_get(dev, "device")),
+	    "default");
+	assert_true(json_is_integer(json_object_get(dev, "delivered")));
+	assert_true(json_is_integer(json_object_get(dev, "read")));
+	assert_int_equal(json_integer_value(json_object_get(dev, "delivered")) +
+	    json_integer_value(json_object_get(dev, "read")), kit_sql_int(&h,
+	    "SELECT count(delivered_at) + count(read_at) FROM messages WHERE "
+	    "message_type = 1"));
+	json_decref(d);
 	assert_int_equal(harness_cli(&h, "monitor --report 2026-02-01 "
 	    "2026-01-01 x.pdf", NULL, NULL), 1);
 	assert_int_equal(harness_cli(&h, "monitor --report 2026-02-01",

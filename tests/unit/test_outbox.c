@@ -1144,7 +1144,7 @@ test_batch(void **state)
 	assert_int_equal(outbox_flush(&f->d, &b), 0);
 	invariant(f);
 	assert_int_equal(b.n, 0);
-	assert_int_equal(b.delivered + b.read + b.failed + b.interactions, 0);
+	assert_int_equal(b.nu, 0);
 	/* Flushing an empty batch writes nothing. */
 	batched = dump(f);
 	assert_int_equal(outbox_flush(&f->d, &b), 0);
@@ -1307,6 +1307,56 @@ group_teardown(void **state)
 	return rc == 0 ? 0 : -1;
 }
 
+/* USAGE's COL on LANE today. */
+static long long
+lane_usage(struct fix *f, const char *lane, const char *col)
+{
+	return qi(f, "SELECT coalesce((SELECT %s FROM daily_usage WHERE day = "
+	    "'%s' AND device = '%s'), 0)", col, f->today, lane);
+}
+
+/*
+ * Deliveries, reads and later failures count on the lane the message went
+ * through, in a batch as without one; a reply's interaction on the
+ * default lane.
+ */
+static void
+test_usage_lanes(void **state)
+{
+	struct fix	*f = *state;
+	struct ob_claim	 c;
+	struct ob_batch	 b;
+	int64_t		 a, z;
+
+	launch(f, C1, 4);
+	a = msg(f, C1, 1, 1);
+	z = msg(f, C1, 2, 1);
+	assert_int_equal(outbox_claim(&f->d, a, f->today, "second", "dev2",
+	    &c), 1);
+	outbox_claim_free(&c);
+	assert_int_equal(outbox_claim(&f->d, z, f->today, "second", "dev2",
+	    &c), 1);
+	outbox_claim_free(&c);
+	moved(f, outbox_sent(&f->d, a, "0123456789abcdef0123aaaa", "wamid.A",
+	    "dev2", NULL));
+	moved(f, outbox_sent(&f->d, z, "0123456789abcdef0123zzzz", "wamid.Z",
+	    "dev2", NULL));
+	memset(&b, 0, sizeof b);
+	/* Batched: the counters move at the flush. */
+	assert_int_equal(outbox_ack(&f->d, a, 3, &b), 1);
+	assert_int_equal(outbox_fail(&f->d, z, "not on WhatsApp", &b), 1);
+	assert_int_equal(outbox_interaction(&f->d, C1, &b), 1);
+	assert_int_equal(outbox_flush(&f->d, &b), 0);
+	invariant(f);
+	assert_int_equal(lane_usage(f, "second", "sent"), 2);
+	assert_int_equal(lane_usage(f, "second", "delivered"), 1);
+	assert_int_equal(lane_usage(f, "second", "read"), 1);
+	assert_int_equal(lane_usage(f, "second", "failed"), 1);
+	assert_int_equal(lane_usage(f, "default", "delivered"), 0);
+	assert_int_equal(lane_usage(f, "default", "failed"), 0);
+	assert_int_equal(lane_usage(f, "default", "interactions"), 1);
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, fix_setup, fix_teardown)
 
 int
@@ -1328,6 +1378,7 @@ main(void)
 		T(test_recover),
 		T(test_batch),
 		T(test_batch_overflow),
+		T(test_usage_lanes),
 		T(test_reference),
 		cmocka_unit_test(test_state_names),
 	};
