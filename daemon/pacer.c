@@ -493,14 +493,15 @@ pause_store(struct plane *p, const char *reason)
  * it stays completed (DESIGN §6). Walks of the queue's indexes, each
  * stopping at its first match, instead of sorting the whole queue at
  * each turn: the cost follows neither the history nor the queue's
- * length. Message 1 is looked for campaign by campaign: the running
- * campaigns whose own window is closed at this minute, or which do not
- * name this lane, are set aside once, on the campaigns table (a few
- * rows), before any walk; each of the others gives its oldest eligible
- * pending Message 1 from its (campaign_id, state) index, and the oldest
- * of those goes, as one walk in id order over them all would give it.
- * A closed campaign's thousands of pending rows are never read. 0:
- * nothing.
+ * length. Message 2 and Message 1 are looked for campaign by campaign:
+ * the campaigns with nothing pending, those whose own window is closed
+ * at this minute, and for Message 1 those which do not name this lane,
+ * are set aside once, on the campaigns table (a few rows), before any
+ * walk; each of the others gives its oldest eligible pending message of
+ * the type from its index (messages_m2 for Message 2, (campaign_id,
+ * state) for Message 1), and the oldest of those goes, as one walk in id
+ * order over them all would give it. A closed campaign's thousands of
+ * pending rows are never read. 0: nothing.
  */
 static int64_t
 lane_pick(struct plane *p, time_t now)
@@ -510,11 +511,12 @@ lane_pick(struct plane *p, time_t now)
 		"INDEXED BY messages_campaign_state ON m.campaign_id = k.id "
 		"WHERE k.test_user IS NOT NULL AND k.status = 'running' AND "
 		"m.state = 'pending' AND " LANE_MAY " ORDER BY m.id LIMIT 1",
-		"SELECT m.id FROM messages m INDEXED BY messages_queue JOIN "
-		"campaigns k ON k.id = m.campaign_id WHERE m.state IN "
-		"('pending', 'sending') AND m.state = 'pending' AND "
-		"m.message_type = 2 AND k.status IN ('running', "
-		"'completed') AND " LANE_MAY " ORDER BY m.id LIMIT 1",
+		"SELECT min((SELECT m.id FROM messages m INDEXED BY "
+		"messages_m2 WHERE m.campaign_id = k.id AND m.state = "
+		"'pending' AND m.message_type = 2 AND " LANE_MAY
+		" ORDER BY m.id LIMIT 1)) FROM campaigns k WHERE "
+		"k.status IN ('running', 'completed') AND k.pending > 0 AND "
+		CAMPAIGN_OPEN,
 		"SELECT min((SELECT m.id FROM messages m INDEXED BY "
 		"messages_campaign_state WHERE m.campaign_id = k.id AND "
 		"m.state = 'pending' AND m.message_type = 1 AND " LANE_MAY

@@ -583,6 +583,14 @@ test_closed_window(void **state)
 	    1)));
 	assert_int_equal(kit_sql_int(&h, "SELECT count(*) FROM messages WHERE "
 	    "campaign_id = 1 AND state = 'pending'"), 2000);
+	/* And 2000 Message 2s waiting too (replies came before the window
+	 * closed): a pick must not read them either. */
+	kit_sql(&h, "INSERT INTO messages (campaign_id, contact_id, "
+	    "message_type, round, phone, body, state, created_at, updated_at) "
+	    "SELECT 1, contact_id, 2, 1, phone, 'Merci', 'pending', 0, 0 FROM "
+	    "messages WHERE campaign_id = 1 AND message_type = 1; "
+	    "UPDATE campaigns SET pending = pending + 2000, m2_total = "
+	    "m2_total + 2000 WHERE id = 1");
 	d = kit_call_ok(fd, "campaigns.create", json_pack("{s:s,s:s,s:[s]}",
 	    "name", "open", "message_1", "Now {{first_name}}", "categories",
 	    "open"));
@@ -603,7 +611,7 @@ test_closed_window(void **state)
 	d = kit_call_ok(fd, "monitoring.stats", NULL);
 	p = json_object_get(d, "pacer");
 	if (geti(p, "pick_steps_max") <= 0 || geti(p, "pick_steps_max") >= 2000)
-		fail_msg("a pick took %lld steps with 2000 closed rows",
+		fail_msg("a pick took %lld steps with 4000 closed rows",
 		    geti(p, "pick_steps_max"));
 	json_decref(d);
 
