@@ -481,22 +481,22 @@ lane_pacing(struct daemon *d, const char *name)
  * would take them, each in proportion to what it sends a day
  * (lane_per_day(): its pace, window, days and today's cap, a warm-up's
  * included); each share then takes lane_eta_in() of its lane, following
- * its window and days, the campaign's own window (021) and its daily cap
- * day after day, counted from what the lane sent on T0's day if that is
- * today. The last share to leave is the ETA. -1: the windows never open.
+ * its window and days, the campaign's own window (021) and each day's
+ * cap (a warm-up's growing), counted from what the lane sent on T0's day
+ * if that is today. The last share to leave is the ETA. -1: the windows
+ * never open.
  */
 double
 campaign_eta_from(struct daemon *d, int64_t id, long pending, time_t t0)
 {
 	const struct pacing	*pc[CAMP_MAX_LANES];
-	struct pacing		 p;
 	sqlite3_stmt		*st;
 	const char		*name[CAMP_MAX_LANES];
 	char			 day[11], today[11], *list = NULL, *s, *tok;
 	double			 rate[CAMP_MAX_LANES], sum = 0, eta = 0, e;
 	long			 share[CAMP_MAX_LANES], left = pending, dn;
 	size_t			 n = 0, i, best = 0;
-	int			 ws = -1, we = -1, age;
+	int			 ws = -1, we = -1;
 
 	if (pending <= 0)
 		return 0;
@@ -547,9 +547,7 @@ campaign_eta_from(struct daemon *d, int64_t id, long pending, time_t t0)
 	for (i = 0; i < n; i++) {
 		if (share[i] <= 0)
 			continue;
-		p = *pc[i];
-		p.daily_limit = (int)lane_today_cap(pc[i], dn, &age);
-		e = lane_eta_in(&p, ws, we, share[i], strcmp(day, today) == 0 ?
+		e = lane_eta_in(pc[i], ws, we, share[i], strcmp(day, today) == 0 ?
 		    outbox_sent_on_lane(d, day, name[i]) : 0, t0);
 		if (e < 0) {
 			eta = -1;

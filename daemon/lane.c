@@ -71,6 +71,18 @@ open_for(const struct pacing *c, int cs, int ce, time_t now)
 	return 86400;
 }
 
+/* The cap of T's day (a warm-up's step, or daily_limit), or ALL
+ * without one. */
+static long
+day_cap(const struct pacing *c, time_t t, long all)
+{
+	long	 cap;
+	int	 age;
+
+	cap = lane_today_cap(c, lane_daynum(t), &age);
+	return cap > 0 ? cap : all;
+}
+
 /* Seconds N posts take at C's pace: N gaps and a pause after each batch. */
 static double
 pace_cost(const struct pacing *c, long n)
@@ -95,7 +107,9 @@ lane_eta_in(const struct pacing *c, int cs, int ce, long pending, long sent,
 
 	if (pending <= 0)
 		return 0;
-	cap = c->daily_limit > 0 ? lane_cap_left(c, sent) : pending;
+	/* Each day's cap is that day's: a warm-up's grows day by day. */
+	cap = day_cap(c, now, pending);
+	cap = cap > sent ? cap - sent : 0;
 	/* One turn an opening of the windows or a day: bounded. */
 	for (i = 0; i < 4000; i++) {
 		if ((w = lane_window_wait_in(c, cs, ce, (time_t)t)) < 0)
@@ -123,7 +137,7 @@ lane_eta_in(const struct pacing *c, int cs, int ce, long pending, long sent,
 		cap -= n;
 		if (cap <= 0) {
 			t += (double)lane_to_midnight((time_t)t);
-			cap = c->daily_limit > 0 ? c->daily_limit : left;
+			cap = day_cap(c, (time_t)t, left);
 		} else
 			t += (double)span;
 	}
@@ -292,12 +306,6 @@ lane_breaker(struct lane *l, const struct pacing *c, uint64_t now_ms,
 	l->failures = 0;
 	l->nrecent = l->recent_pos = l->recent_failed = 0;
 	return run ? 1 : 2;
-}
-
-long
-lane_cap_left(const struct pacing *c, long sent)
-{
-	return sent >= c->daily_limit ? 0 : c->daily_limit - sent;
 }
 
 long

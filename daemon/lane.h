@@ -36,8 +36,9 @@ long	 lane_window_wait_in(const struct pacing *, int, int, time_t);
 /*
  * Seconds to send PENDING messages from NOW, SENT already sent today,
  * following the pace, the lane's window and days and a campaign's window
- * (START, END; START < 0: none) as they close and open, and the daily
- * cap day after day. -1: the windows never open.
+ * (START, END; START < 0: none) as they close and open, and each day's
+ * cap (a warm-up's step, else daily_limit) day after day. -1: the
+ * windows never open.
  */
 double	 lane_eta_in(const struct pacing *, int, int, long, long, time_t);
 /*
@@ -77,8 +78,6 @@ void	 lane_result(struct lane *, int, const char *);
  */
 int	 lane_breaker(struct lane *, const struct pacing *, uint64_t, char *,
 	    size_t);
-/* Posts still allowed today after SENT of them (never negative). */
-long	 lane_cap_left(const struct pacing *, long);
 /*
  * Warm-up: the cap of DAY (days since 1970-01-01) for a number whose
  * warm-up started on warmup_start: the step for its age, never above

@@ -158,10 +158,6 @@ test_cap_eta(void **state)
 	time_t		 now = at(1, 12, 0, 0);
 	double		 e;
 
-	assert_int_equal(lane_cap_left(c, 0), 1000);
-	assert_int_equal(lane_cap_left(c, 999), 1);
-	assert_int_equal(lane_cap_left(c, 1000), 0);
-	assert_int_equal(lane_cap_left(c, 1200), 0);
 	c->jitter_ms = 0;
 	/* 50 messages: 50 gaps of 25 s and 2 batch pauses. */
 	e = lane_eta_in(c, -1, -1, 50, 0, now);
@@ -170,6 +166,33 @@ test_cap_eta(void **state)
 	e = lane_eta_in(c, -1, -1, 50, 990, now);
 	assert_true(e >= 12 * 3600);
 	assert_int_equal(lane_eta_in(c, -1, -1, 0, 0, now), 0);
+	/* Sent past the cap (a cap lowered today): midnight too. */
+	assert_true(lane_eta_in(c, -1, -1, 1, 1200, now) >= 12 * 3600);
+	free(c);
+}
+
+/*
+ * A warming number's ETA follows its cap day by day: 100 messages at 20,
+ * 40 then 1000 a day take three days, not five at the first day's 20.
+ */
+static void
+test_warmup_eta(void **state)
+{
+	struct pacing	*c = conf();
+	time_t		 now = at(1, 0, 30, 0);
+	double		 e;
+
+	c->jitter_ms = 0;
+	c->batch_pause_ms = 0;
+	c->warmup_start = lane_daynum(now);
+	c->warmup_steps[0] = 20;
+	c->warmup_steps[1] = 40;
+	c->nwarmup = 2;
+	e = lane_eta_in(c, -1, -1, 100, 0, now);
+	/* 20 today, 40 tomorrow, the last 40 the day after from 00:00. */
+	assert_true(e > 2 * 86400 - 1800 && e < 2 * 86400 - 1800 + 41 * 25);
+	/* And what it sends a day, for the shares: 20 today. */
+	assert_true(lane_per_day(c, -1, -1, lane_daynum(now)) == 20.0);
 	free(c);
 }
 
@@ -371,6 +394,7 @@ main(void)
 		cmocka_unit_test(test_cap_eta),
 		cmocka_unit_test(test_breaker),
 		cmocka_unit_test(test_warmup),
+		cmocka_unit_test(test_warmup_eta),
 		cmocka_unit_test(test_governor),
 		cmocka_unit_test(test_slow_gap),
 		cmocka_unit_test(test_eta_windows),
