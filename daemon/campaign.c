@@ -325,8 +325,6 @@ campaign_progress(struct daemon *d, int64_t id)
 static const char *const camp_placeholders[] = { "first_name", "last_name",
     "phone" };
 
-#define CAMP_MAX_FIELDS	512	/* names a check reads from contact_fields */
-
 /*
  * Names operators write for ours (French first: the texts are), offered
  * as a suggestion and never taken silently: "{{nom}}" going out as a
@@ -351,17 +349,22 @@ campaign_fields(struct daemon *d)
 {
 	sqlite3_stmt	*st;
 	char		**v;
-	size_t		 n = 0, i;
+	size_t		 n = 0, cap = 64, i;
 
-	v = xcalloc(CAMP_MAX_FIELDS + 4, sizeof *v);
+	v = xcalloc(cap, sizeof *v);
 	for (i = 0; i < sizeof camp_placeholders / sizeof *camp_placeholders;
 	    i++)
 		v[n++] = xstrdup(camp_placeholders[i]);
 	st = store_stmt(d->store, "SELECT name FROM contact_fields ORDER BY "
-	    "name LIMIT ?");
-	sqlite3_bind_int(st, 1, CAMP_MAX_FIELDS);
-	while (sqlite3_step(st) == SQLITE_ROW)
+	    "name");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (n + 1 == cap) {
+			v = xreallocarray(v, cap * 2, sizeof *v);
+			memset(v + cap, 0, cap * sizeof *v);
+			cap *= 2;
+		}
 		v[n++] = xstrdup((const char *)sqlite3_column_text(st, 0));
+	}
 	sqlite3_reset(st);
 	return v;
 }
