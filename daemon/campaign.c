@@ -403,6 +403,31 @@ fields_list(char *const *v, char *out, size_t len)
 	}
 }
 
+/*
+ * A text that is nothing but placeholders without fallbacks goes out
+ * empty to a contact who has none of them: refused, with the way out.
+ */
+static int
+empty_for_some(const char *what, const char *text, char *err,
+    size_t errlen)
+{
+	/* Every contact has a number; any other value may be empty. */
+	static const struct text_field	 none[] = { { "phone", "+1" },
+	    { "*", NULL }, { NULL, NULL } };
+	char				*s;
+	int				 blank;
+
+	s = text_render(text, none);
+	blank = s[strspn(s, " \t\r\n")] == '\0';
+	free(s);
+	if (!blank)
+		return 0;
+	i18n_snprintf(err, errlen, "%s is only placeholders: a contact "
+	    "without them would get an empty message; add words, or a "
+	    "fallback such as {{first_name|ami}}", what);
+	return -1;
+}
+
 int
 campaign_check_text(struct daemon *d, const char *what, const char *text,
     char *err, size_t errlen)
@@ -419,7 +444,7 @@ campaign_check_text(struct daemon *d, const char *what, const char *text,
 	if ((r = text_placeholder_check(text, (const char *const *)names,
 	    bad, sizeof bad, &off)) == 0) {
 		campaign_fields_free(names);
-		return 0;
+		return empty_for_some(what, text, err, errlen);
 	}
 	if (r == 2) {
 		i18n_snprintf(err, errlen, "unclosed placeholder \"%.40s\" in "

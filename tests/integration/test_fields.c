@@ -179,6 +179,15 @@ test_placeholders(void **state)
 	free(out);
 	assert_int_equal(kit_sql_int(&h, "SELECT count(*) FROM campaigns"), 0);
 
+	/* Nothing but placeholders without a fallback: refused (an empty
+	 * message for some); with a fallback, or the number, taken. */
+	assert_string_equal(kit_call_err(fd, "templates.create", json_pack(
+	    "{s:s,s:s}", "name", "bare", "body", " {{first_name}} {{ville}}")),
+	    "bad_request");
+	json_decref(kit_call_ok(fd, "templates.create", json_pack("{s:s,s:s}",
+	    "name", "fb", "body", "{{first_name|ami}}")));
+	json_decref(kit_call_ok(fd, "templates.create", json_pack("{s:s,s:s}",
+	    "name", "num", "body", "{{phone}}")));
 	/* The error says which name is nearest, or which are known. */
 	rep = harness_call(fd, "templates.create", json_pack("{s:s,s:s}",
 	    "name", "bad", "body", "Salut {{vile}}"));
