@@ -521,7 +521,8 @@ campaign_eta_from(struct daemon *d, int64_t id, long pending, time_t t0)
 	sqlite3_stmt		*st;
 	const char		*name[CAMP_MAX_LANES];
 	char			 day[11], today[11], *list = NULL, *s, *tok;
-	double			 rate[CAMP_MAX_LANES], sum = 0, eta = 0, e;
+	double			 rate[CAMP_MAX_LANES], sum = 0, eta = 0;
+	double			 e;
 	long			 share[CAMP_MAX_LANES], left = pending, dn;
 	size_t			 n = 0, i, best = 0;
 	int			 ws = -1, we = -1;
@@ -575,8 +576,8 @@ campaign_eta_from(struct daemon *d, int64_t id, long pending, time_t t0)
 	for (i = 0; i < n; i++) {
 		if (share[i] <= 0)
 			continue;
-		e = lane_eta_in(pc[i], ws, we, share[i], strcmp(day, today) == 0 ?
-		    outbox_sent_on_lane(d, day, name[i]) : 0, t0);
+		e = lane_eta_in(pc[i], ws, we, share[i], strcmp(day, today) ==
+		    0 ? outbox_sent_on_lane(d, day, name[i]) : 0, t0);
 		if (e < 0) {
 			eta = -1;
 			break;

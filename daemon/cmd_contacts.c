@@ -815,7 +815,8 @@ contact_live(struct ctl_req *r, int64_t id)
 static int
 extra_arg(struct ctl_req *r, int64_t id, int *set, char **out)
 {
-	json_t		*x = json_object_get(r->args, "extra"), *cur = NULL, *v;
+	json_t		*x = json_object_get(r->args, "extra"), *v;
+	json_t		*cur = NULL;
 	sqlite3_stmt	*st;
 	const char	*k, *s;
 	char		 norm[LAYOUT_EXTRA_NAME];
@@ -883,8 +884,8 @@ extra_register(struct ctl_req *r)
 	json_object_foreach(json_object_get(r->args, "extra"), k, v) {
 		if (*json_string_value(v) == '\0')
 			continue;
-		st = store_stmt(r->d->store, "INSERT INTO contact_fields (name, "
-		    "created_at) VALUES (?, ?) ON CONFLICT DO NOTHING");
+		st = store_stmt(r->d->store, "INSERT INTO contact_fields "
+		    "(name, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING");
 		sqlite3_bind_text(st, 1, k, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, store_now());
 		if (sqlite3_step(st) != SQLITE_DONE)
@@ -961,8 +962,9 @@ cmd_contacts_update(struct ctl_req *r)
 	}
 	memset(&b, 0, sizeof b);
 	if (rc != SQLITE_DONE || extra_register(r) == -1 || (opt == 1 &&
-	    ((n = outbox_cancel_contact(r->d, id, OB_CANCEL_OPTOUT, &b)) == -1 ||
-	    outbox_flush(r->d, &b) == -1)) || store_commit(r->d->store) == -1) {
+	    ((n = outbox_cancel_contact(r->d, id, OB_CANCEL_OPTOUT,
+	    &b)) == -1 || outbox_flush(r->d, &b) == -1)) ||
+	    store_commit(r->d->store) == -1) {
 		ctl_error(r, "internal", "%s", store_errmsg(r->d->store));
 		store_rollback(d->store);
 		return CMD_DONE;
@@ -1248,7 +1250,8 @@ contacts_export_fill(struct daemon *d, void *arg, struct csv_buf *b,
 		for (i = 0; i < 4; i++)
 			f[i] = (const char *)sqlite3_column_text(st, (int)i);
 		x = NULL;
-		if (ce->nfields > 0 && sqlite3_column_type(st, 4) != SQLITE_NULL)
+		if (ce->nfields > 0 &&
+		    sqlite3_column_type(st, 4) != SQLITE_NULL)
 			x = json_loads((const char *)sqlite3_column_text(st, 4),
 			    0, NULL);
 		for (i = 0; i < ce->nfields; i++)

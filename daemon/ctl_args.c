@@ -123,10 +123,11 @@ ctl_args_check(const char *cmd, const char *spec, json_t *args, char *why,
 			/* Its key and args go with it: the client says it in
 			 * its reader's language, the type too (%-s). */
 			i18n_snprintf(why, whylen, "argument \"%s\" of %s must "
-			    "be %-s", name, cmd, type == 'i' ? N_("an integer") :
-			    type == 's' ? N_("a string") : type == 'b' ?
-			    N_("true or false") : type == 'a' ? N_("an array") :
-			    type == 'o' ? N_("an object") : N_("a number"));
+			    "be %-s", name, cmd, type == 'i' ?
+			    N_("an integer") : type == 's' ? N_("a string") :
+			    type == 'b' ? N_("true or false") : type == 'a' ?
+			    N_("an array") : type == 'o' ? N_("an object") :
+			    N_("a number"));
 			return -1;
 		}
 	}

@@ -56,7 +56,8 @@ export_step(struct daemon *d, void *arg, char *err, size_t errlen)
 	int		 got;
 
 	while (ex->pos < ex->buf.len) {
-		n = write(ex->fd, ex->buf.data + ex->pos, ex->buf.len - ex->pos);
+		n = write(ex->fd, ex->buf.data + ex->pos,
+		    ex->buf.len - ex->pos);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && errno == EAGAIN)

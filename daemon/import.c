@@ -50,7 +50,7 @@
 #include "xmalloc.h"
 
 #define IMPORT_SLICE_MS		10
-#define IMPORT_STEP_ROWS	256		/* records a step reads or writes */
+#define IMPORT_STEP_ROWS	256		/* records a step takes */
 #define IMPORT_STEP_BYTES	(1024 * 1024)	/* or bytes of long ones */
 #define IMPORT_RUN_ROWS		262144		/* rows sorted together */
 #define IMPORT_MAX_RUNS		8
