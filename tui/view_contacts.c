@@ -42,12 +42,37 @@ static const struct tui_key keys_contacts[] = {
 
 #define LIST	(&t->lists[V_CONTACTS])
 
+/*
+ * The other columns an edit form shows (an import kept them): their names
+ * are the fields' labels and keys, as long as the form is open. What the
+ * form has no room for is left as it is.
+ */
+static char	 edit_extra[FORM_FIELDS][40];
+
+/* The edited columns as contacts.update's extra ("" removes one). */
+static json_t *
+extra_of_form(struct tui_form *f)
+{
+	json_t	*x = NULL;
+	int	 i, j;
+
+	for (i = 0; i < f->n; i++)
+		for (j = 0; j < FORM_FIELDS; j++)
+			if (f->f[i].key == edit_extra[j]) {
+				if (x == NULL)
+					x = json_object();
+				json_object_set_new(x, edit_extra[j],
+				    json_string(f->f[i].value));
+			}
+	return x;
+}
+
 /* Phone as typed: the daemon applies its default country and says what
  * is wrong with a number. Categories go as "category" (ids). */
 static void
 submit_contact(struct tui *t, struct tui_form *f)
 {
-	json_t	*args = json_object(), *cats;
+	json_t	*args = json_object(), *cats, *x;
 
 	set_str(args, "phone", form_get(f, "phone"));
 	json_object_set_new(args, "first_name",
@@ -63,15 +88,22 @@ submit_contact(struct tui *t, struct tui_form *f)
 	json_decref(cats);
 	if (f->target != 0) {
 		json_object_set_new(args, "id", json_integer(f->target));
+		if ((x = extra_of_form(f)) != NULL)
+			json_object_set_new(args, "extra", x);
 		form_call(t, "contacts.update", args);
 	} else
 		form_call(t, "contacts.create", args);
 }
 
-/* The edit form of contact ROW: every field the daemon lets change. */
+/* The edit form of contact ROW: every field the daemon lets change, and
+ * the other columns an import kept, as many as the form holds. */
 void
 contact_edit(struct tui *t, json_t *row)
 {
+	const char	*k;
+	json_t		*v;
+	int		 i = 0;
+
 	form_open(t, N_("Edit contact"), submit_contact, row_id(row));
 	form_add(&t->form, N_("First name"), "first_name", 0,
 	    row_str(row, "first_name"));
@@ -79,6 +111,16 @@ contact_edit(struct tui *t, json_t *row)
 	    row_str(row, "last_name"));
 	form_add(&t->form, N_("Phone"), "phone", F_REQUIRED,
 	    row_str(row, "phone"));
+	json_object_foreach(json_object_get(row, "extra"), k, v) {
+		if (t->form.n == FORM_FIELDS || !json_is_string(v))
+			break;
+		snprintf(edit_extra[i], sizeof edit_extra[i], "%s", k);
+		form_add(&t->form, edit_extra[i], edit_extra[i], 0,
+		    json_string_value(v));
+		i++;
+	}
+	for (; i < FORM_FIELDS; i++)
+		edit_extra[i][0] = '\0';
 }
 
 static void

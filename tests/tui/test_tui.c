@@ -1256,6 +1256,51 @@ test_optout(void **state)
 	assert_true(wait_text(" 1/2", 10, 0));
 }
 
+/*
+ * e on a contact: its names, number and the other columns an import kept,
+ * filled; Ctrl-S sends contacts.update with them, an emptied column
+ * removed, the rest untouched.
+ */
+static void
+test_contact_edit(void **state)
+{
+	a_start(NULL, A_CONTACTS(2) "INSERT INTO contact_fields (name, "
+	    "created_at) VALUES ('ville', 1), ('quartier', 1); UPDATE contacts "
+	    "SET extra = '{\"ville\":\"Lomé\",\"quartier\":\"Bè\"}' "
+	    "WHERE id = 1;");
+	session_start("C.UTF-8", 100, 30);
+	assert_true(wait_text("Today's usage", 10, 0));
+	keys("2");
+	assert_true(wait_text(" 1/2", 10, 0));
+	keys("e");
+	assert_true(wait_text("Edit contact", 5, 0));
+	assert_true(wait_text("Ama1", 5, 0));
+	assert_true(wait_text("Lomé", 5, 0));
+	assert_true(wait_text("Bè", 5, 0));
+	/* First name, then down to ville and quartier. */
+	keys("C-u");
+	type("Akossiwa");
+	keys("Tab Tab Tab C-u");
+	type("Kara");
+	keys("Tab C-u");
+	keys("C-s");
+	assert_true(wait_text("Contact saved", 10, 0));
+	assert_int_equal(wait_sql(&A, "SELECT count(*) FROM contacts WHERE "
+	    "id = 1 AND first_name = 'Akossiwa' AND extra = "
+	    "'{\"ville\":\"Kara\"}'", 1, 5), 1);
+	assert_int_equal(sql_int(&A, "SELECT count(*) FROM contacts WHERE "
+	    "id = 2 AND first_name = 'Ama2' AND extra IS NULL"), 1);
+	/* A contact without other columns: the three fields only; an
+	 * empty number is refused in the form, nothing sent. */
+	keys("Down e");
+	assert_true(wait_text("Edit contact", 5, 0));
+	assert_true(wait_text("Ama2", 5, 0));
+	keys("Tab Tab C-u C-s");
+	assert_true(wait_text("Phone: required", 5, 0));
+	assert_int_equal(sql_int(&A, "SELECT count(*) FROM contacts WHERE "
+	    "id = 2 AND full_number = '+22890000002'"), 1);
+}
+
 /* e on a draft: its form, filled; Ctrl-S sends campaigns.update. */
 static void
 test_edit_draft(void **state)
@@ -2204,6 +2249,7 @@ main(void)
 		cmocka_unit_test_teardown(test_add_contact, a_teardown),
 		cmocka_unit_test_teardown(test_multiselect, a_teardown),
 		cmocka_unit_test_teardown(test_optout, a_teardown),
+		cmocka_unit_test_teardown(test_contact_edit, a_teardown),
 		cmocka_unit_test_teardown(test_edit_draft, a_teardown),
 		cmocka_unit_test_teardown(test_editor, a_teardown),
 		cmocka_unit_test_teardown(test_erase, a_teardown),
