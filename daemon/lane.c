@@ -97,12 +97,31 @@ pace_cost(const struct pacing *c, long n)
 	return t;
 }
 
+/*
+ * The posts, at most MOST, that start within SPAN seconds of an opening:
+ * the Kth (from 0) starts pace_cost(K) after it.
+ */
+static long
+posts_within(const struct pacing *c, double span, long most)
+{
+	long	 lo = 0, hi = most, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo + 1) / 2;
+		if (pace_cost(c, mid - 1) < span)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	return lo;
+}
+
 double
 lane_eta_in(const struct pacing *c, int cs, int ce, long pending, long sent,
     time_t now)
 {
 	double	 t = (double)now;
-	long	 left = pending, cap, n, lo, hi, mid, w, span;
+	long	 left = pending, cap, n, w, span;
 	int	 i;
 
 	if (pending <= 0)
@@ -119,18 +138,7 @@ lane_eta_in(const struct pacing *c, int cs, int ce, long pending, long sent,
 		/* The day's cap ends at midnight too. */
 		if (span > lane_to_midnight((time_t)t))
 			span = lane_to_midnight((time_t)t);
-		/* The posts that start before the windows close: the Kth
-		 * (from 0) starts pace_cost(K) after the opening. */
-		lo = 1;
-		hi = left < cap ? left : cap;
-		while (lo < hi) {
-			mid = lo + (hi - lo + 1) / 2;
-			if (pace_cost(c, mid - 1) < (double)span)
-				lo = mid;
-			else
-				hi = mid - 1;
-		}
-		n = hi > 0 ? lo : 0;
+		n = posts_within(c, (double)span, left < cap ? left : cap);
 		if (n == left)
 			return t + pace_cost(c, n) - (double)now;
 		left -= n;
@@ -157,29 +165,20 @@ window_minutes(int start, int end)
 double
 lane_per_day(const struct pacing *c, int cs, int ce, long day)
 {
-	long	 span = 86400, cap, lo, hi, mid;
+	long	 span = 86400, cap, n;
 	int	 age, i, ndays = 0;
 
 	if (c->window_start >= 0)
 		span = window_minutes(c->window_start, c->window_end) * 60;
 	if (cs >= 0 && window_minutes(cs, ce) * 60 < span)
 		span = window_minutes(cs, ce) * 60;
-	/* The posts that start within the span, as lane_eta_in() counts. */
-	lo = 0;
-	hi = 86400L * 1000;
-	while (lo < hi) {
-		mid = lo + (hi - lo + 1) / 2;
-		if (pace_cost(c, mid - 1) < (double)span)
-			lo = mid;
-		else
-			hi = mid - 1;
-	}
-	if ((cap = lane_today_cap(c, day, &age)) > 0 && cap < lo)
-		lo = cap;
+	n = posts_within(c, (double)span, 86400L * 1000);
+	if ((cap = lane_today_cap(c, day, &age)) > 0 && cap < n)
+		n = cap;
 	for (i = 0; i < 7; i++)
 		if (c->days & (1 << i))
 			ndays++;
-	return (double)lo * ndays / 7.0;
+	return (double)n * ndays / 7.0;
 }
 
 long
