@@ -44,6 +44,48 @@ open_at(const struct pacing *c, int cs, int ce, time_t t)
 	    in_span(cs, ce, tm.tm_hour * 60 + tm.tm_min);
 }
 
+/*
+ * The first instant after NOW, within DAYS days of NOW's, at which
+ * open_at() is OPEN, or -1. The windows open or close only at their own
+ * minutes and at midnight (the days), so those instants of each day are
+ * the only ones to look at: a few mktime() calls a day where minute steps
+ * took up to 1440, and mktime() keeps DST changes right.
+ */
+static time_t
+next_change(const struct pacing *c, int cs, int ce, time_t now, int days,
+    int open)
+{
+	struct tm	 day, tm;
+	time_t		 t, best;
+	int		 m[3], n = 0, d, i;
+
+	m[n++] = 0;
+	if (c->window_start >= 0)
+		m[n++] = open ? c->window_start : c->window_end;
+	if (cs >= 0)
+		m[n++] = open ? cs : ce;
+	localtime_r(&now, &day);
+	for (d = 0; d <= days; d++) {
+		best = -1;
+		for (i = 0; i < n; i++) {
+			tm = day;
+			tm.tm_mday += d;
+			tm.tm_hour = m[i] / 60;
+			tm.tm_min = m[i] % 60;
+			tm.tm_sec = 0;
+			tm.tm_isdst = -1;
+			if ((t = mktime(&tm)) == -1 || t <= now ||
+			    open_at(c, cs, ce, t) != open)
+				continue;
+			if (best == -1 || t < best)
+				best = t;
+		}
+		if (best != -1)
+			return best;
+	}
+	return -1;
+}
+
 long
 lane_window_wait_in(const struct pacing *c, int cs, int ce, time_t now)
 {
@@ -51,24 +93,21 @@ lane_window_wait_in(const struct pacing *c, int cs, int ce, time_t now)
 
 	if (open_at(c, cs, ce, now))
 		return 0;
-	/* Minute steps over a week: cheap, and right across DST changes. */
-	t = now - now % 60 + 60;
-	for (; t < now + 8 * 86400; t += 60)
-		if (open_at(c, cs, ce, t))
-			return (long)(t - now);
-	return -1;
+	if ((t = next_change(c, cs, ce, now, 8, 1)) == -1)
+		return -1;
+	return (long)(t - now);
 }
 
 /* Seconds from NOW (open) until the windows close, at most a day. */
 static long
 open_for(const struct pacing *c, int cs, int ce, time_t now)
 {
-	time_t	 t = now - now % 60 + 60;
+	time_t	 t;
 
-	for (; t < now + 86400; t += 60)
-		if (!open_at(c, cs, ce, t))
-			return (long)(t - now);
-	return 86400;
+	if ((t = next_change(c, cs, ce, now, 1, 0)) == -1 ||
+	    t - now > 86400)
+		return 86400;
+	return (long)(t - now);
 }
 
 /* The cap of T's day (a warm-up's step, or daily_limit), or ALL
@@ -121,19 +160,28 @@ lane_eta_in(const struct pacing *c, int cs, int ce, long pending, long sent,
     time_t now)
 {
 	double	 t = (double)now;
-	long	 left = pending, cap, n, w, span;
+	long	 left = pending, cap, n, w, span, day, d;
 	int	 i;
 
 	if (pending <= 0)
 		return 0;
-	/* Each day's cap is that day's: a warm-up's grows day by day. */
-	cap = day_cap(c, now, pending);
-	cap = cap > sent ? cap - sent : 0;
+	/* Each day's cap is that day's (a warm-up's grows day by day),
+	 * less what was sent today; no cap, no limit. */
+	day = lane_daynum(now);
+	if ((cap = day_cap(c, now, -1)) == -1)
+		cap = pending;
+	else
+		cap = cap > sent ? cap - sent : 0;
 	/* One turn an opening of the windows or a day: bounded. */
 	for (i = 0; i < 4000; i++) {
 		if ((w = lane_window_wait_in(c, cs, ce, (time_t)t)) < 0)
 			return -1;
 		t += (double)w;
+		/* Waiting for the windows may have crossed midnight. */
+		if ((d = lane_daynum((time_t)t)) != day) {
+			day = d;
+			cap = day_cap(c, (time_t)t, left);
+		}
 		span = open_for(c, cs, ce, (time_t)t);
 		/* The day's cap ends at midnight too. */
 		if (span > lane_to_midnight((time_t)t))
@@ -145,6 +193,7 @@ lane_eta_in(const struct pacing *c, int cs, int ce, long pending, long sent,
 		cap -= n;
 		if (cap <= 0) {
 			t += (double)lane_to_midnight((time_t)t);
+			day = lane_daynum((time_t)t);
 			cap = day_cap(c, (time_t)t, left);
 		} else
 			t += (double)span;
@@ -184,20 +233,7 @@ lane_per_day(const struct pacing *c, int cs, int ce, long day)
 long
 lane_window_wait(const struct pacing *c, time_t now)
 {
-	struct tm	 tm;
-	time_t		 t;
-
-	localtime_r(&now, &tm);
-	if (in_window(c, &tm))
-		return 0;
-	/* Minute steps over a week: cheap, and right across DST changes. */
-	t = now - tm.tm_sec + 60;
-	for (; t < now + 8 * 86400; t += 60) {
-		localtime_r(&t, &tm);
-		if (in_window(c, &tm))
-			return (long)(t - now);
-	}
-	return -1;
+	return lane_window_wait_in(c, -1, -1, now);
 }
 
 long

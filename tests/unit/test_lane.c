@@ -172,6 +172,34 @@ test_cap_eta(void **state)
 }
 
 /*
+ * A window's day: 09:00-17:00 at 25 s and a 5-minute pause per 25 gives
+ * 778 posts a day under a cap of 1000. Twice that from midnight ends at
+ * the second day's close: the cap starts again each day even when the
+ * window, not the cap, ended the day before. And no cap is no limit,
+ * whatever was sent today.
+ */
+static void
+test_window_days_eta(void **state)
+{
+	struct pacing	*c = conf();
+	time_t		 now = at(1, 0, 0, 0);
+	double		 e;
+
+	c->jitter_ms = 0;
+	c->batch_size = 25;
+	c->batch_pause_ms = 300000;
+	c->window_start = 9 * 60;
+	c->window_end = 17 * 60;
+	e = lane_eta_in(c, -1, -1, 2 * 778, 0, now);
+	assert_true(e > 24 * 3600 + 16 * 3600 && e <= 24 * 3600 + 17 * 3600);
+	c->daily_limit = 0;
+	c->window_start = -1;
+	e = lane_eta_in(c, -1, -1, 100, 5000, now);
+	assert_true(e < 86400);
+	free(c);
+}
+
+/*
  * A warming number's ETA follows its cap day by day: 100 messages at 20,
  * 40 then 1000 a day take three days, not five at the first day's 20.
  */
@@ -395,6 +423,7 @@ main(void)
 		cmocka_unit_test(test_breaker),
 		cmocka_unit_test(test_warmup),
 		cmocka_unit_test(test_warmup_eta),
+		cmocka_unit_test(test_window_days_eta),
 		cmocka_unit_test(test_governor),
 		cmocka_unit_test(test_slow_gap),
 		cmocka_unit_test(test_eta_windows),
