@@ -1319,8 +1319,8 @@ import_finish(struct ctl_req *r, void *arg, const char *err)
 	} else
 		ctl_error(r, "internal", "reading the file at line %llu: %s",
 		    (unsigned long long)im->rows, strerror(im->err_no));
-	/* The name index takes the rest now: the import is over. */
-	d->importer = NULL;
+	/* The name index takes the rest once this job is freed (the kick
+	 * runs from the loop, after it). */
 	search_kick(d);
 }
 
